@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Finds every *.test.ts under src/ and test/ and runs them with node's test runner (Node 20's
+// --test takes no globs). Extra arguments are passed through, e.g. a file filter.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+function find(directory) {
+  const out = []
+  for (const name of readdirSync(directory)) {
+    const path = join(directory, name)
+    if (statSync(path).isDirectory()) out.push(...find(path))
+    else if (name.endsWith('.test.ts')) out.push(path)
+  }
+  return out
+}
+
+const filters = process.argv.slice(2)
+const files = ['src', 'test'].flatMap(find).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort()
+if (files.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+)
+process.exit(result.status ?? 1)

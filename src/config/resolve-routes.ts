@@ -1,0 +1,72 @@
+/**
+ * An API's routes: the operations of its OpenAPI document plus the `routes:` map, whose keys
+ * are operationIds (overrides of a documented operation) or `METHOD /template` (an override or
+ * an extra route).
+ */
+import { listOperations } from '../openapi/list-operations.js'
+import { parseTemplate } from '../router/path-template.js'
+import type { ConfigProblem } from '../errors.js'
+import { formatPath } from './format-path.js'
+
+export type PolicyOverrides = Readonly<Record<string, unknown>>
+
+export interface ResolvedRoute {
+  method: string
+  template: string
+  operationId: string | null
+  overrides: PolicyOverrides
+}
+
+export interface ResolvedRoutes {
+  /** Null for a catch-all API (no document, no routes). */
+  routes: ResolvedRoute[] | null
+  problems: ConfigProblem[]
+}
+
+const METHOD_AND_PATH = /^([A-Z]+) (\/.*)$/
+
+export function resolveRoutes(
+  apiIndex: number,
+  openapiFile: string | undefined,
+  routeMap: Readonly<Record<string, PolicyOverrides>>,
+): ResolvedRoutes {
+  const problems: ConfigProblem[] = []
+  const routes: ResolvedRoute[] = []
+  if (openapiFile !== undefined) {
+    try {
+      for (const op of listOperations(openapiFile)) routes.push({ ...op, overrides: {} })
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+      problems.push({ path: formatPath(['apis', apiIndex, 'openapi']), message: `cannot use ${openapiFile}: ${reason}` })
+    }
+  }
+  if (openapiFile === undefined && Object.keys(routeMap).length === 0) return { routes: null, problems }
+
+  for (const [key, overrides] of Object.entries(routeMap)) {
+    const path = formatPath(['apis', apiIndex, 'routes', key])
+    const methodAndPath = METHOD_AND_PATH.exec(key)
+    if (methodAndPath !== null) {
+      const [, method = '', template = ''] = methodAndPath
+      try {
+        parseTemplate(template)
+      } catch (error) {
+        problems.push({ path, message: `route template ${(error as Error).message}` })
+        continue
+      }
+      const existing = routes.find((r) => r.method === method && r.template === template)
+      if (existing !== undefined) existing.overrides = overrides
+      else routes.push({ method, template, operationId: null, overrides })
+      continue
+    }
+    const operation = routes.find((r) => r.operationId === key)
+    if (operation === undefined) {
+      problems.push({
+        path,
+        message: openapiFile === undefined ? 'is an operationId but the API has no openapi document' : 'no operation has this operationId in the OpenAPI document',
+      })
+      continue
+    }
+    operation.overrides = overrides
+  }
+  return { routes, problems }
+}

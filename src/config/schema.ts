@@ -1,0 +1,206 @@
+/**
+ * The configuration's schema (TypeBox → JSON Schema, compiled by ajv). Every field has a
+ * description and an explicit default; policy schemas come from the policy registry so that
+ * `portcullis schema` shows them to editors too.
+ */
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
+import type { PolicyDefinition } from '../pipeline/define-policy.js'
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one.' })
+const FilePath = Type.String({ minLength: 1, description: 'A file path, relative to the config file.' })
+const HttpUrl = Type.String({
+  format: 'uri',
+  pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+  'x-message': 'must be a URL (http:// or https://, no query or fragment)',
+  description: 'An http:// or https:// URL; a path is a prefix for every forwarded request.',
+})
+
+const HttpListener = Type.Object(
+  {
+    port: Port,
+    host: Type.String({ default: '0.0.0.0', description: 'Address to bind.' }),
+  },
+  { additionalProperties: false, description: 'Plain HTTP/1.1 listener. `http: 8080` is short for `{ port: 8080 }`.' },
+)
+
+const Certificate = Type.Object(
+  {
+    cert: FilePath,
+    key: FilePath,
+    passphrase: Type.Optional(Type.String({ description: 'Key passphrase; use ${env:NAME} or ${file:PATH}.' })),
+    serverNames: Type.Optional(
+      Type.Array(Type.String(), { description: 'SNI names this certificate serves (`*.example.com` allowed); the first certificate is the default.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const HttpsListener = Type.Object(
+  {
+    port: Port,
+    host: Type.String({ default: '0.0.0.0', description: 'Address to bind.' }),
+    certificates: Type.Array(Certificate, { minItems: 1, description: 'Certificates by SNI; `cert`/`key` at this level are short for one.' }),
+    minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2', description: 'Lowest TLS version accepted.' }),
+    ciphers: Type.Optional(Type.String({ description: 'OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are fixed).' })),
+    http2: Type.Boolean({ default: true, description: 'Offer HTTP/2 by ALPN; HTTP/1.1 is always served.' }),
+    clientCertificate: Type.Optional(
+      Type.Object(
+        {
+          ca: FilePath,
+          mode: Type.Union([Type.Literal('required'), Type.Literal('optional')], {
+            default: 'required',
+            description: '`required` refuses the handshake without a valid certificate; `optional` passes unverified clients with no identity.',
+          }),
+        },
+        { additionalProperties: false, description: 'mTLS: verify client certificates against this CA bundle.' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const Admin = Type.Object(
+  {
+    listen: Type.String({
+      default: '127.0.0.1:9090',
+      pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]]+):\\d{1,5}$',
+      'x-message': 'must be host:port, e.g. 127.0.0.1:9090',
+      description: 'Address of the admin listener.',
+    }),
+    allowRemote: Type.Boolean({ default: false, description: 'Permit a non-loopback admin address (off: the admin API stays on loopback).' }),
+    auth: Type.Object(
+      {
+        tokenHash: Type.String({
+          pattern: '^[0-9a-f]{64}$',
+          'x-message': 'must be the hex SHA-256 of the admin token (64 lower-case hex digits)',
+          description: 'SHA-256 (hex) of the bearer token admin requests must present.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    publicProbes: Type.Boolean({ default: true, description: 'Serve /healthz and /readyz without the token, for load balancers.' }),
+  },
+  { additionalProperties: false, description: 'Admin listener: /metrics, /healthz, /readyz.' },
+)
+
+const Upstream = Type.Object(
+  {
+    url: Type.Optional(HttpUrl),
+    targets: Type.Optional(Type.Array(HttpUrl, { minItems: 1, description: 'Several upstream servers (instead of `url`), balanced and health-checked.' })),
+    balance: Type.Union([Type.Literal('round-robin'), Type.Literal('least-pending')], {
+      default: 'round-robin',
+      description: 'How a target is chosen among the healthy ones.',
+    }),
+    connectTimeoutMs: Type.Integer({ minimum: 1, default: 2000, description: 'TCP/TLS connect timeout; past it 504.' }),
+    headersTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time to the upstream response headers; past it 504.' }),
+    bodyTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Longest silence while the upstream sends its body.' }),
+    maxConnections: Type.Integer({ minimum: 1, default: 128, description: 'Connections per target.' }),
+    retries: Type.Integer({ minimum: 0, maximum: 5, default: 1, description: 'Retries of idempotent requests on another target, only before any byte reached the client.' }),
+    retryOnStatus: Type.Array(Type.Integer({ minimum: 500, maximum: 599 }), {
+      default: [502, 503],
+      description: 'Upstream statuses that are retried like connection failures.',
+    }),
+    healthCheck: Type.Object(
+      {
+        failureThreshold: Type.Integer({ minimum: 1, default: 5, description: 'Consecutive failures that eject a target.' }),
+        ejectMs: Type.Integer({ minimum: 1, default: 10000, description: 'How long an ejected target rests before it is tried again.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Passive health checks: targets that keep failing are ejected for a while.' },
+    ),
+    circuitBreaker: Type.Object(
+      {
+        windowSize: Type.Integer({ minimum: 1, default: 20, description: 'Recent requests the failure rate is computed over.' }),
+        failureRate: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'Failure rate that opens the circuit.' }),
+        minimumRequests: Type.Integer({ minimum: 1, default: 10, description: 'Requests in the window before the rate counts.' }),
+        openMs: Type.Integer({ minimum: 1, default: 10000, description: 'How long the circuit stays open (503) before one trial request.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Per-upstream circuit breaker.' },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const ApiName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', 'x-message': 'must be lower-case letters, digits, `.`, `_` or `-`' })
+
+/** Builds the config schema with one optional field per registered policy. */
+export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
+  const policyProperties: Record<string, TSchema> = {}
+  const overrideProperties: Record<string, TSchema> = {}
+  for (const policy of policies) {
+    policyProperties[policy.name] = Type.Optional(policy.configSchema)
+    overrideProperties[policy.name] = Type.Optional(
+      Type.Union([policy.configSchema, Type.Literal(false)], { description: `${policy.description} \`false\` turns it off for this route.` }),
+    )
+  }
+  const Policies: TObject = Type.Object(policyProperties, { additionalProperties: false, default: {}, description: 'Policies for every route of the API.' })
+  const RoutePolicies: TObject = Type.Object(overrideProperties, {
+    additionalProperties: false,
+    description: 'Per-route policy settings; each replaces the API-level setting of the same policy.',
+  })
+
+  const Api = Type.Object(
+    {
+      name: ApiName,
+      version: Type.Optional(Type.String({ description: 'Version label, e.g. v2.' })),
+      hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[a-zA-Z0-9.-]+(:\\d+)?$' }), {
+        default: [],
+        description: 'Host names this API answers (`*.example.com` allowed); empty means any host.',
+      }),
+      basePath: Type.String({ pattern: '^/', default: '/', description: 'Path prefix of the API.' }),
+      stripBasePath: Type.Boolean({ default: true, description: 'Remove the base path before forwarding.' }),
+      openapi: Type.Optional(Type.String({ minLength: 1, description: 'OpenAPI document whose paths become the routes.' })),
+      upstream: Upstream,
+      policies: Policies,
+      routes: Type.Record(
+        Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_.-]*|[A-Z]+ /.*)$' }),
+        RoutePolicies,
+        {
+          default: {},
+          description:
+            'Routes by operationId or `METHOD /path/{param}`. With neither `openapi` nor routes, the API proxies every path under its base path.',
+        },
+      ),
+    },
+    { additionalProperties: false },
+  )
+
+  return Type.Object(
+    {
+      $schema: Type.Optional(Type.String()),
+      listen: Type.Object(
+        { http: Type.Optional(HttpListener), https: Type.Optional(HttpsListener) },
+        { additionalProperties: false, description: 'Client-facing listeners; at least one.' },
+      ),
+      admin: Type.Optional(Admin),
+      workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Worker processes sharing the listeners.' }),
+      trustedProxies: Type.Array(Type.String(), {
+        default: [],
+        description: 'CIDRs of proxies in front of the gateway whose X-Forwarded-*/Forwarded headers are believed.',
+      }),
+      server: Type.Object(
+        {
+          headersTimeoutMs: Type.Integer({ minimum: 1, default: 10000, description: 'Time for a client to send its request headers; past it 408.' }),
+          requestTimeoutMs: Type.Integer({ minimum: 1, default: 60000, description: 'Time for a client to send its whole request; past it 408.' }),
+          keepAliveTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Idle keep-alive connections are closed after this.' }),
+          maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 65536, default: 16384, description: 'Hard cap on request header size; larger gets 431.' }),
+          maxBufferedBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest body buffered for a policy when no request-limits applies.' }),
+          shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      log: Type.Object(
+        {
+          level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+          access: Type.Boolean({ default: true, description: 'Write one access-log line per request.' }),
+          destination: Type.String({ default: 'stdout', description: '`stdout` or a file path.' }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
+      apis: Type.Array(Api, { minItems: 1 }),
+    },
+    { additionalProperties: false },
+  )
+}
+
+export type GatewayConfig = Static<ReturnType<typeof buildConfigSchema>>

@@ -1,0 +1,237 @@
+/**
+ * The gateway in one process: loads the config, starts listeners and the admin API, reloads on
+ * demand or on file change, and drains on stop. `main.ts` adds signals and worker processes.
+ */
+import type { AddressInfo } from 'node:net'
+import type { ServerHttp2Session } from 'node:http2'
+import type { Logger } from 'pino'
+import { adminHost, adminPort } from './config/check-config.js'
+import { createConfigLoader, type LoadedConfig } from './config/load-config.js'
+import { watchFiles } from './config/watch-files.js'
+import { ConfigError, type ConfigProblem } from './errors.js'
+import { createAdminServer } from './admin/admin-server.js'
+import { createLogger, flushLogger } from './observability/logger.js'
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
+import type { PolicyDefinition } from './pipeline/define-policy.js'
+import type { PolicyFailureReporter } from './pipeline/run-chain.js'
+import { builtinPolicies } from './policies/index.js'
+import { CertificateStore, loadCertificates, type CertificateSet } from './server/certificate-store.js'
+import { handleRequest } from './server/exchange.js'
+import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
+import { buildRuntime, retiredUpstreams, type Runtime } from './server/runtime.js'
+import type { ServingState } from './server/serving-state.js'
+
+export interface GatewayOptions {
+  configFile: string
+  env?: NodeJS.ProcessEnv
+  policies?: readonly PolicyDefinition[]
+  /** Serve the admin listener here (cluster workers leave it to the primary). */
+  admin?: boolean
+  clock?: { now(): number }
+  /** Replaces the logger the config describes (the CLI's primary process shares its own). */
+  logger?: Logger
+}
+
+export interface ReloadResult {
+  ok: boolean
+  problems: readonly ConfigProblem[]
+}
+
+export interface Gateway {
+  readonly addresses: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }
+  readonly metrics: GatewayMetrics
+  readonly logger: Logger
+  isReady(): boolean
+  reload(): Promise<ReloadResult>
+  stop(): Promise<void>
+}
+
+/** Starts a gateway; rejects with ConfigError when the config is unusable. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const policies = options.policies ?? builtinPolicies
+  const loader = createConfigLoader(policies, options.env)
+  let loaded: LoadedConfig = loader.load(options.configFile)
+  const { config } = loaded
+  const logger = options.logger ?? createLogger(config.log)
+  const clock = options.clock ?? { now: () => Date.now() }
+  const metrics = createMetrics({ defaultMetrics: true })
+
+  const reportPolicyFailure: PolicyFailureReporter = (policy, error, failedOpen, ctx) => {
+    metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
+    logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
+  }
+  const runtimeDeps = { logger, clock, policies }
+  const state: ServingState = {
+    runtime: buildRuntime(loaded, runtimeDeps, null),
+    draining: false,
+    logger,
+    accessLogger: config.log.access ? logger.child({ kind: 'access' }) : null,
+    metrics,
+    clock,
+    maxBufferedResponseBytes: 10 * 1024 * 1024,
+    reportPolicyFailure,
+    onRuntimeDrained: (runtime) => void closeRetired(runtime),
+  }
+  const retiring = new Map<Runtime, Runtime>()
+  async function closeRetired(old: Runtime): Promise<void> {
+    const successor = retiring.get(old)
+    if (successor === undefined) return
+    retiring.delete(old)
+    await Promise.all(retiredUpstreams(old, successor).map((u) => u.close()))
+  }
+
+  const handler = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]) => handleRequest(state, req, res)
+  const servers: AnyServer[] = []
+  const sessions = new Set<ServerHttp2Session>()
+  const addresses: Gateway['addresses'] = {}
+  let certificates: CertificateStore | null = null
+  let ready = false
+
+  if (config.listen.http !== undefined) {
+    const server = createHttpListener(config.server, handler, logger)
+    servers.push(server)
+    addresses.http = await listenOrThrow(server, config.listen.http.port, config.listen.http.host, 'listen.http')
+  }
+  if (config.listen.https !== undefined) {
+    certificates = new CertificateStore(loadCertificates(config.listen.https))
+    const server = createHttpsListener(config.listen.https, config.server, certificates, handler, logger)
+    server.on('session', (session: ServerHttp2Session) => {
+      sessions.add(session)
+      session.once('close', () => sessions.delete(session))
+    })
+    servers.push(server)
+    addresses.https = await listenOrThrow(server, config.listen.https.port, config.listen.https.host, 'listen.https')
+  }
+  let adminServer: AnyServer | null = null
+  if (options.admin !== false && config.admin !== undefined) {
+    adminServer = createAdminServer({
+      tokenHash: config.admin.auth.tokenHash,
+      publicProbes: config.admin.publicProbes,
+      isReady: () => ready && !state.draining,
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    })
+    addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
+  }
+
+  let reloading: Promise<ReloadResult> | null = null
+  let reloadAgain = false
+  async function reloadOnce(): Promise<ReloadResult> {
+    let next: LoadedConfig
+    let runtime: Runtime
+    let certificateSet: CertificateSet | null = null
+    try {
+      next = loader.load(options.configFile)
+      if (certificates !== null && next.config.listen.https !== undefined) certificateSet = loadCertificates(next.config.listen.https)
+      runtime = buildRuntime(next, runtimeDeps, state.runtime)
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [{ path: '', message: (error as Error).message }]
+      metrics.reloads.labels('refused').inc()
+      logger.error({ problems }, 'config reload refused; the previous config keeps serving')
+      return { ok: false, problems }
+    }
+    warnAboutRestartOnlyChanges(loaded, next, logger)
+    if (certificateSet !== null && certificates !== null) {
+      certificates.replace(certificateSet)
+      for (const server of servers) if ('setSecureContext' in server) server.setSecureContext(certificateSet.defaultOptions)
+    }
+    const old = state.runtime
+    state.runtime = runtime
+    loaded = next
+    retiring.set(old, runtime)
+    if (old.inFlight === 0) await closeRetired(old)
+    restartWatch()
+    metrics.reloads.labels('applied').inc()
+    logger.info({ apis: next.config.apis.length }, 'config reloaded')
+    return { ok: true, problems: [] }
+  }
+
+  async function reload(): Promise<ReloadResult> {
+    if (reloading !== null) {
+      reloadAgain = true
+      return reloading
+    }
+    reloading = reloadOnce()
+    try {
+      let result = await reloading
+      while (reloadAgain) {
+        reloadAgain = false
+        reloading = reloadOnce()
+        result = await reloading
+      }
+      return result
+    } finally {
+      reloading = null
+    }
+  }
+
+  let stopWatching: (() => void) | null = null
+  function restartWatch(): void {
+    stopWatching?.()
+    stopWatching = loaded.config.watch ? watchFiles(loaded.files, () => void reload()) : null
+  }
+  restartWatch()
+  ready = true
+  logger.info({ addresses: Object.fromEntries(Object.entries(addresses).map(([k, a]) => [k, `${a.address}:${a.port}`])) }, 'gateway started')
+
+  let stopping: Promise<void> | null = null
+  async function stop(): Promise<void> {
+    state.draining = true
+    stopWatching?.()
+    const deadline = loaded.config.server.shutdownTimeoutMs
+    const closed = servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          if ('closeIdleConnections' in server) server.closeIdleConnections()
+        }),
+    )
+    for (const session of sessions) session.close()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline)))
+    await Promise.race([Promise.all(closed), timedOut])
+    clearTimeout(timer)
+    for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections()
+    for (const session of sessions) session.destroy()
+    await Promise.all([...state.runtime.upstreams.values()].map((u) => u.destroy()))
+    if (adminServer !== null) {
+      const admin = adminServer
+      await new Promise<void>((resolve) => {
+        admin.close(() => resolve())
+        if ('closeAllConnections' in admin) admin.closeAllConnections()
+      })
+    }
+    logger.info('gateway stopped')
+    flushLogger(logger)
+  }
+
+  return {
+    addresses,
+    metrics,
+    logger,
+    isReady: () => ready && !state.draining,
+    reload,
+    stop: () => (stopping ??= stop()),
+  }
+}
+
+async function listenOrThrow(server: AnyServer, port: number, host: string, path: string): Promise<AddressInfo> {
+  try {
+    return await listen(server, port, host)
+  } catch (error) {
+    throw new ConfigError('GW_ERR_LISTEN_FAILED', [{ path, message: `cannot listen on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` }], { cause: error })
+  }
+}
+
+/** Listeners, workers and the admin address are bound at start; a reload cannot move them. */
+function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
+  const fixed = ['listen', 'admin', 'workers', 'log', 'server'] as const
+  for (const key of fixed) {
+    const before = key === 'listen' ? stripCertificates(previous.config.listen) : previous.config[key]
+    const after = key === 'listen' ? stripCertificates(next.config.listen) : next.config[key]
+    if (JSON.stringify(before) !== JSON.stringify(after)) logger.warn({ key }, `${key} changed; it takes effect at the next restart`)
+  }
+}
+
+function stripCertificates(listen: LoadedConfig['config']['listen']): unknown {
+  return { ...listen, https: listen.https === undefined ? undefined : { ...listen.https, certificates: undefined, ciphers: undefined } }
+}

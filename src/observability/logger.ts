@@ -1,0 +1,55 @@
+/**
+ * The gateway's JSON logger (pino). Writes are buffered and asynchronous so logging stays off
+ * the request path; credentials are redacted by path as a second line of defence — access-log
+ * lines never carry headers, cookies or query strings in the first place.
+ */
+import { pino, type Logger } from 'pino'
+
+export interface LoggerOptions {
+  level: string
+  destination: string
+}
+
+/** Paths pino blanks wherever they appear in a logged object. */
+export const REDACTED_PATHS = [
+  'authorization',
+  'cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["proxy-authorization"]',
+  'headers["x-api-key"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.clientSecret',
+  '*.passphrase',
+]
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = pino.destination({
+    dest: options.destination === 'stdout' ? 1 : options.destination,
+    sync: false,
+    minLength: 4096,
+    mkdir: true,
+  })
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  )
+}
+
+/** Flushes buffered log lines; call before exit. */
+export function flushLogger(logger: Logger): void {
+  try {
+    logger.flush()
+  } catch {
+    // A closed destination has nothing left to flush.
+  }
+}

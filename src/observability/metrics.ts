@@ -1,0 +1,70 @@
+/**
+ * Prometheus metrics of the gateway, one registry per process (workers' registries are
+ * aggregated by the primary). Label sets are bounded: API and route template, never raw paths.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export interface GatewayMetrics {
+  readonly registry: Registry
+  readonly requests: Counter<'api' | 'route' | 'status_class'>
+  readonly duration: Histogram<'api' | 'route'>
+  readonly upstreamDuration: Histogram<'api'>
+  readonly upstreamErrors: Counter<'api' | 'kind'>
+  readonly denials: Counter<'api' | 'policy' | 'code'>
+  readonly policyFailures: Counter<'api' | 'policy' | 'mode'>
+  readonly reloads: Counter<'result'>
+  readonly inFlight: Gauge
+  readonly circuitOpen: Gauge<'api'>
+}
+
+export function createMetrics(options: { defaultMetrics: boolean }): GatewayMetrics {
+  const registry = new Registry()
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' })
+  const registers = [registry]
+  return {
+    registry,
+    requests: new Counter({
+      name: 'portcullis_requests_total',
+      help: 'Requests answered, by API, route template and status class.',
+      labelNames: ['api', 'route', 'status_class'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'portcullis_request_duration_seconds',
+      help: 'Time from request to the last response byte, by API and route template.',
+      labelNames: ['api', 'route'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: 'portcullis_upstream_duration_seconds',
+      help: 'Time spent on the upstream exchange, by API.',
+      labelNames: ['api'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'portcullis_upstream_errors_total',
+      help: 'Upstream failures by API and kind (connect, timeout, reset, bad_response, circuit_open, status).',
+      labelNames: ['api', 'kind'],
+      registers,
+    }),
+    denials: new Counter({
+      name: 'portcullis_denials_total',
+      help: 'Requests answered locally with an error, by API, deciding policy and code.',
+      labelNames: ['api', 'policy', 'code'],
+      registers,
+    }),
+    policyFailures: new Counter({
+      name: 'portcullis_policy_failures_total',
+      help: 'Policy errors (not denials), by API, policy and whether they failed open or closed.',
+      labelNames: ['api', 'policy', 'mode'],
+      registers,
+    }),
+    reloads: new Counter({ name: 'portcullis_config_reloads_total', help: 'Config reloads by result.', labelNames: ['result'], registers }),
+    inFlight: new Gauge({ name: 'portcullis_requests_in_flight', help: 'Requests being processed.', registers }),
+    circuitOpen: new Gauge({ name: 'portcullis_circuit_open', help: '1 while an upstream circuit is open.', labelNames: ['api'], registers }),
+  }
+}

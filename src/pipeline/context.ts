@@ -1,0 +1,116 @@
+/**
+ * The per-request object every hook sees. It is transport-neutral: the server adapter fills it
+ * from node:http or node:http2, and tests build one directly.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+import type { HeaderValue } from './reply.js'
+
+/** The verified client certificate of an mTLS connection, as handed to policies. */
+export interface ClientCertificate {
+  readonly subject: Readonly<Record<string, string>>
+  readonly issuer: Readonly<Record<string, string>>
+  readonly subjectAltNames: readonly string[]
+  readonly serialNumber: string
+  /** SHA-256 of the DER certificate, hex upper-case with colons as node prints it. */
+  readonly fingerprint256: string
+  /** Base64url SHA-256 thumbprint of the DER certificate (RFC 8705 `x5t#S256`). */
+  readonly thumbprintS256: string
+  readonly validTo: string
+}
+
+export interface TlsInfo {
+  readonly protocol: string | null
+  readonly cipher: string | null
+  readonly alpnProtocol: string | null
+  readonly serverName: string | null
+  /** Present only when the certificate chain verified against the configured CA. */
+  readonly clientCertificate: ClientCertificate | null
+}
+
+export interface ClientInfo {
+  /** The client's address after applying the trusted-proxy list. */
+  readonly address: string
+  /** The socket peer's address (the last hop). */
+  readonly peerAddress: string
+  readonly peerPort: number
+  readonly tls: TlsInfo | null
+}
+
+export interface MatchedRoute {
+  readonly api: string
+  /** Route template relative to the API's base path, e.g. `/orders/{id}`; `*` for catch-all APIs. */
+  readonly template: string
+  readonly operationId: string | null
+  readonly params: Readonly<Record<string, string>>
+}
+
+/**
+ * Typed per-request state for policies. Policies add their fields by declaration merging:
+ * `declare module '../pipeline/context.js' { interface RequestState { principal?: Principal } }`
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- extended by declaration merging
+export interface RequestState {}
+
+/** The upstream's response as seen by response hooks. */
+export interface UpstreamResponse {
+  status: number
+  headers: Record<string, HeaderValue>
+}
+
+export class RequestContext {
+  readonly requestId: string
+  readonly method: string
+  /** Raw path without the query, exactly as received. */
+  readonly path: string
+  /** Raw query string without `?`, or the empty string. */
+  readonly query: string
+  readonly headers: Readonly<IncomingHttpHeaders>
+  /** Header names and values in arrival order, duplicates kept (node's `rawHeaders`). */
+  readonly rawHeaders: readonly string[]
+  readonly client: ClientInfo
+  readonly route: MatchedRoute
+  /** True for a CORS preflight routed to the route of the method it asks about. */
+  readonly isPreflight: boolean
+  readonly receivedAt: bigint
+  /** Headers to set (string) or remove (null) on the request sent upstream. */
+  readonly upstreamHeaders = new Map<string, string | null>()
+  /** Headers to set on the response sent to the client, whatever produced it. */
+  readonly responseHeaders = new Map<string, HeaderValue>()
+  /** Headers to remove from the upstream's response. */
+  readonly removedResponseHeaders = new Set<string>()
+  readonly state: RequestState = {}
+  /** Extra fields for this request's access-log line. */
+  readonly logFields: Record<string, unknown> = {}
+  /** The policy whose verdict answered the request locally, for logs and metrics. */
+  decidingPolicy: string | null = null
+  /** The buffered request body, when a policy asked for it. */
+  requestBody: Buffer | null = null
+  /** The upstream response, from the onResponse phase on. */
+  response: UpstreamResponse | null = null
+  /** The buffered response body, when a policy asked for it; hooks may replace it. */
+  responseBody: Buffer | null = null
+
+  constructor(init: {
+    requestId: string
+    method: string
+    path: string
+    query: string
+    headers: IncomingHttpHeaders
+    rawHeaders: readonly string[]
+    client: ClientInfo
+    route: MatchedRoute
+    isPreflight: boolean
+    receivedAt: bigint
+  }) {
+    this.requestId = init.requestId
+    this.method = init.method
+    this.path = init.path
+    this.query = init.query
+    this.headers = init.headers
+    this.rawHeaders = init.rawHeaders
+    this.client = init.client
+    this.route = init.route
+    this.isPreflight = init.isPreflight
+    this.receivedAt = init.receivedAt
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * `definePolicy`: a policy is a name, a priority, a config schema and a factory of phase hooks.
+ * The factory runs once per config load (per API and per route override), never per request.
+ */
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import type { Logger } from 'pino'
+import type { ConfigProblem } from '../errors.js'
+import type { RequestContext } from './context.js'
+import type { Verdict } from './reply.js'
+
+/** Hooks of one policy instance. Phases run in the order listed; see DESIGN.md. */
+export interface PolicyHooks {
+  /** Headers only. May answer locally. */
+  onRequest?(ctx: RequestContext): Verdict | Promise<Verdict>
+  /** Declaring this hook makes the gateway buffer the request body (bounded, 413 past the limit). */
+  onRequestBody?(ctx: RequestContext, body: Buffer): Verdict | Promise<Verdict>
+  /**
+   * Upstream status and headers. Synchronous by contract: it runs between receiving the
+   * upstream's headers and writing ours, so it must not wait on I/O (use onResponseBody).
+   */
+  onResponse?(ctx: RequestContext): Verdict
+  /** Declaring this hook makes the gateway buffer the response body; hooks may replace `ctx.responseBody`. */
+  onResponseBody?(ctx: RequestContext, body: Buffer): Verdict | Promise<Verdict>
+  /**
+   * Largest request body this policy lets through, enforced while the body streams (and from
+   * `Content-Length` before it does); the smallest of a chain's limits applies.
+   */
+  requestBodyLimit?: number
+  /** After the response is sent; must not throw or block. */
+  onLog?(ctx: RequestContext, entry: AccessLogEntry): void
+}
+
+/** What a policy reaches the world through. */
+export interface PolicyDeps {
+  readonly logger: Logger
+  readonly clock: { now(): number }
+  /** The API the instance belongs to. */
+  readonly api: string
+  /** Directory relative paths in the policy's config are resolved against. */
+  readonly baseDir: string
+}
+
+/** Per-policy failure mode for when its dependency (a store, an IdP) fails. */
+export const OnFailure = Type.Union([Type.Literal('closed'), Type.Literal('open')], {
+  default: 'closed',
+  description: 'What to do when the policy cannot decide (an error, not a denial): `closed` answers 500/503, `open` lets the request through and logs it.',
+})
+export type OnFailure = Static<typeof OnFailure>
+
+export interface PolicyDefinition<S extends TObject = TObject> {
+  /** Folder name = config key = metric label. */
+  readonly name: string
+  /** Higher runs first within a phase; the table is in docs/policies.md. */
+  readonly priority: number
+  readonly description: string
+  /** The schema with the common `onFailure` option added. */
+  readonly configSchema: TObject
+  /** Cross-field checks the schema cannot express; paths relative to the policy's config. */
+  check(config: Static<S> & { onFailure: OnFailure }): ConfigProblem[]
+  create(config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps): PolicyHooks
+}
+
+/** Typing helper; adds the common options to the policy's schema. */
+export function definePolicy<S extends TObject>(definition: {
+  name: string
+  priority: number
+  description: string
+  configSchema: S
+  check?: (config: Static<S> & { onFailure: OnFailure }) => ConfigProblem[]
+  create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps) => PolicyHooks
+}): PolicyDefinition<S> {
+  const properties: TProperties = { onFailure: Type.Optional(OnFailure) }
+  // Fields with defaults are optional so a route override (a union, where ajv fills no
+  // defaults) validates before the loader fills them.
+  for (const [key, schema] of Object.entries(definition.configSchema.properties)) {
+    properties[key] = 'default' in schema ? Type.Optional(schema) : schema
+  }
+  return {
+    name: definition.name,
+    priority: definition.priority,
+    description: definition.description,
+    configSchema: Type.Object(properties, {
+      additionalProperties: false,
+      description: definition.description,
+    }),
+    check: definition.check ?? (() => []),
+    create: definition.create,
+  }
+}
+
+/** One access-log line, as handed to `onLog` hooks and written by the logger. */
+export interface AccessLogEntry {
+  requestId: string
+  client: string
+  method: string
+  api: string | null
+  route: string | null
+  status: number
+  /** Request body bytes as declared by Content-Length (streamed bodies count 0). */
+  bytesIn: number
+  /** Bytes written to the client for this response, headers included (HTTP/1); body length (HTTP/2). */
+  bytesOut: number
+  /** Total time in the gateway, ms. */
+  durationMs: number
+  /** Time spent waiting on the upstream (from sending to last byte), ms; null when not forwarded. */
+  upstreamMs: number | null
+  /** Policy that answered locally, if any. */
+  policy: string | null
+  code: string | null
+  upstream: string | null
+  protocol: string
+}

@@ -1,0 +1,379 @@
+/**
+ * One request through the gateway: route → request hooks → (body hooks) → upstream → response
+ * hooks → client, then log and metrics. The upstream response is streamed with undici's
+ * `pool.stream()` straight into the client response unless a policy asked for the body.
+ */
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Http2ServerRequest } from 'node:http2'
+import type { Readable, Writable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import { GatewayError, type ErrorCode } from '../errors.js'
+import { resolveClientAddress } from '../net/client-address.js'
+import { RequestContext, type TlsInfo } from '../pipeline/context.js'
+import { respond, type HeaderValue, type Reply } from '../pipeline/reply.js'
+import { runRequestBodyHooks, runRequestHooks, runResponseBodyHooks, runResponseHooks } from '../pipeline/run-chain.js'
+import { classifyUpstreamError, isGatewayFailureStatus } from '../upstream/classify-error.js'
+import { buildUpstreamHeaders } from '../upstream/request-headers.js'
+import { buildClientResponseHeaders } from '../upstream/response-headers.js'
+import type { Target } from '../upstream/target.js'
+import { BodyCollector, DISCARD } from './body-sinks.js'
+import { connectionInfo } from './client-info.js'
+import { finishExchange } from './finish-exchange.js'
+import { limitBody, readBody } from './read-body.js'
+import type { RouteRuntime, Runtime } from './runtime.js'
+import { sendProblem, sendReply, type ClientResponse } from './send-reply.js'
+import type { ServingState } from './serving-state.js'
+
+export type ClientRequest = IncomingMessage | Http2ServerRequest
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
+const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/
+
+/** Entry point from the listeners. */
+export function handleRequest(state: ServingState, req: ClientRequest, res: ClientResponse): void {
+  const exchange = new Exchange(state, state.runtime, req, res)
+  try {
+    exchange.start()
+  } catch (error) {
+    exchange.fail(error)
+  }
+}
+
+export class Exchange {
+  readonly state: ServingState
+  readonly runtime: Runtime
+  readonly req: ClientRequest
+  readonly res: ClientResponse
+  readonly receivedAt = process.hrtime.bigint()
+  readonly requestId: string
+  readonly peer: string
+  readonly tls: TlsInfo | null
+  readonly #socket: import('node:net').Socket
+  readonly #bytesWrittenBefore: number
+  route: RouteRuntime | null = null
+  ctx: RequestContext | null = null
+  /** Problem code of a local error reply, for logs and metrics. */
+  code: ErrorCode | null = null
+  upstreamStartedAt: bigint | null = null
+  upstreamEndedAt: bigint | null = null
+  target: Target | null = null
+  attempts = 0
+  #relativePath = ''
+  #query = ''
+  #body: Buffer | Readable | null = null
+  #retryStatus = 0
+  #collector: BodyCollector | null = null
+  #abort: AbortController | null = null
+
+  constructor(state: ServingState, runtime: Runtime, req: ClientRequest, res: ClientResponse) {
+    this.state = state
+    this.runtime = runtime
+    this.req = req
+    this.res = res
+    const offered = req.headers['x-request-id']
+    this.requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID()
+    this.#socket = socketOf(req)
+    this.#bytesWrittenBefore = this.#socket.bytesWritten
+    const info = connectionInfo(this.#socket)
+    this.peer = info.peer
+    this.tls = info.tls
+    runtime.inFlight++
+    state.metrics.inFlight.inc()
+    if (state.draining && req.httpVersionMajor === 1) (res as { shouldKeepAlive: boolean }).shouldKeepAlive = false
+    res.once('close', () => finishExchange(this))
+  }
+
+  start(): void {
+    const { req } = this
+    const method = req.method ?? 'GET'
+    const target = requestTarget(req)
+    if (target === null) return this.problem('GW_ERR_REQUEST_PATH_INVALID')
+    const { path, query, host } = target
+    this.#query = query
+    const headers = req.headers
+    const preflight = method === 'OPTIONS' && headers.origin !== undefined ? (headers['access-control-request-method'] ?? null) : null
+    const lookup = method === 'CONNECT' ? null : this.runtime.router.lookup(host, method, path, preflight)
+    if (lookup === null) return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
+    switch (lookup.kind) {
+      case 'not-found':
+        return this.problem('GW_ERR_ROUTE_NOT_FOUND')
+      case 'bad-path':
+        return this.problem('GW_ERR_REQUEST_PATH_INVALID')
+      case 'method-not-allowed':
+        return this.problem('GW_ERR_METHOD_NOT_ALLOWED', { allow: lookup.allow })
+    }
+    const route = lookup.value
+    this.route = route
+    this.#relativePath = route.api.stripBasePath ? lookup.relativePath : path
+    const runtime = this.runtime
+    const ctx = new RequestContext({
+      requestId: this.requestId,
+      method,
+      path,
+      query,
+      headers,
+      rawHeaders: req.rawHeaders,
+      client: {
+        address: runtime.hasTrustedProxies ? resolveClientAddress(this.peer, headers['x-forwarded-for'] as string | undefined, runtime.isTrustedProxy) : this.peer,
+        peerAddress: this.peer,
+        peerPort: this.#socket.remotePort ?? 0,
+        tls: this.tls,
+      },
+      route: { api: route.api.name, template: route.template, operationId: route.operationId, params: lookup.params },
+      isPreflight: lookup.isPreflight,
+      receivedAt: this.receivedAt,
+    })
+    this.ctx = ctx
+    const verdict = runRequestHooks(route.chain, ctx, this.state.reportPolicyFailure)
+    if (verdict instanceof Promise) verdict.then((reply) => this.#afterRequestHooks(reply), (error: unknown) => this.fail(error))
+    else this.#afterRequestHooks(verdict)
+  }
+
+  #afterRequestHooks(reply: Reply | undefined): void {
+    if (reply !== undefined) return this.reply(reply)
+    if (this.ctx?.isPreflight === true) {
+      // No policy answered the preflight: the path has no OPTIONS operation of its own.
+      return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
+    }
+    const chain = (this.route as RouteRuntime).chain
+    const declared = declaredLength(this.req)
+    if (chain.onRequestBody.length > 0) {
+      readBody(this.req as Readable, chain.bufferLimit, declared).then(
+        (body) => this.#afterBody(body),
+        (error: unknown) => this.fail(error),
+      )
+      return
+    }
+    if (hasBody(this.req)) {
+      const limit = chain.requestBodyLimit
+      if (limit !== null && declared !== null && declared > limit) return this.problem('GW_ERR_REQUEST_BODY_TOO_LARGE')
+      this.#body = limit !== null && declared === null ? limitBody(this.req, limit) : (this.req)
+    }
+    this.forward(null)
+  }
+
+  #afterBody(body: Buffer): void {
+    const ctx = this.ctx as RequestContext
+    ctx.requestBody = body
+    runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure).then(
+      (reply) => {
+        if (reply !== undefined) return this.reply(reply)
+        this.#body = ctx.requestBody
+        this.forward(null)
+      },
+      (error: unknown) => this.fail(error),
+    )
+  }
+
+  /** Sends the request to a target; `failed` is the target that just failed, avoided if possible. */
+  forward(failed: Target | null): void {
+    if (this.res.destroyed) return
+    const route = this.route as RouteRuntime
+    const ctx = this.ctx as RequestContext
+    const upstream = route.api.upstream
+    const now = this.state.clock.now()
+    if (!upstream.breaker.allowRequest(now)) {
+      this.state.metrics.upstreamErrors.labels(route.api.name, 'circuit_open').inc()
+      return this.problem('GW_ERR_UPSTREAM_CIRCUIT_OPEN', { 'retry-after': String(Math.ceil(upstream.config.circuitBreaker.openMs / 1000)) })
+    }
+    const target = upstream.pick(now, failed)
+    this.target = target
+    target.pending++
+    this.upstreamStartedAt ??= process.hrtime.bigint()
+    this.#abort ??= new AbortController()
+    const body = this.#body
+    const headers = buildUpstreamHeaders(
+      this.req.headers,
+      {
+        peerAddress: this.peer,
+        peerTrusted: this.runtime.hasTrustedProxies && this.runtime.isTrustedProxy(this.peer),
+        protocol: this.tls === null ? 'http' : 'https',
+        requestId: this.requestId,
+        upstreamHost: target.host,
+        bodyLength: Buffer.isBuffer(body) ? body.length : null,
+      },
+      ctx.upstreamHeaders,
+    )
+    const path = target.pathPrefix + this.#relativePath + (this.#query === '' ? '' : `?${this.#query}`)
+    target.pool
+      .stream<Exchange>({ path, method: ctx.method, headers, body, opaque: this, signal: this.#abort.signal }, onUpstreamHeaders)
+      .then(
+        () => this.#afterUpstream(target),
+        (error: unknown) => this.#upstreamFailed(target, error),
+      )
+  }
+
+  /** undici calls this with the upstream's status and headers; the returned stream receives the body. */
+  upstreamHeaders(status: number, headers: Record<string, string | string[] | undefined>): Writable {
+    const route = this.route as RouteRuntime
+    const ctx = this.ctx as RequestContext
+    if (route.api.upstream.retryOnStatus.has(status) && this.#canRetry()) {
+      this.#retryStatus = status
+      return DISCARD()
+    }
+    const chain = route.chain
+    ctx.response = { status, headers: headers as Record<string, HeaderValue> }
+    if (chain.onResponse.length > 0) {
+      const reply = runResponseHooks(chain, ctx, this.state.reportPolicyFailure)
+      if (reply !== undefined) {
+        this.reply(reply)
+        return DISCARD()
+      }
+    }
+    if (chain.onResponseBody.length > 0) {
+      this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes)
+      return this.#collector
+    }
+    this.#writeHead()
+    return this.res
+  }
+
+  #writeHead(): void {
+    const ctx = this.ctx as RequestContext
+    const response = ctx.response as NonNullable<RequestContext['response']>
+    const out = buildClientResponseHeaders(response.headers, ctx.responseHeaders, ctx.removedResponseHeaders)
+    out['x-request-id'] = this.requestId
+    this.res.writeHead(response.status, out as Record<string, string | string[]>)
+  }
+
+  #afterUpstream(target: Target): void {
+    this.upstreamEndedAt = process.hrtime.bigint()
+    target.pending--
+    const upstream = (this.route as RouteRuntime).api.upstream
+    const now = this.state.clock.now()
+    const status = this.#retryStatus !== 0 ? this.#retryStatus : ((this.ctx as RequestContext).response?.status ?? 0)
+    const failed = isGatewayFailureStatus(status)
+    upstream.breaker.record(!failed, now)
+    if (failed) target.recordFailure(now)
+    else target.recordSuccess()
+    if (this.#retryStatus !== 0) {
+      this.state.metrics.upstreamErrors.labels((this.route as RouteRuntime).api.name, 'status').inc()
+      this.#retryStatus = 0
+      this.attempts++
+      return this.forward(target)
+    }
+    const collector = this.#collector
+    if (collector !== null) this.#afterResponseBody(collector)
+  }
+
+  #afterResponseBody(collector: BodyCollector): void {
+    const ctx = this.ctx as RequestContext
+    if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
+    ctx.responseBody = collector.body()
+    runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure).then(
+      (reply) => {
+        if (reply !== undefined) return this.reply(reply)
+        const body = ctx.responseBody ?? Buffer.alloc(0)
+        const response = ctx.response as NonNullable<RequestContext['response']>
+        delete response.headers['content-length']
+        delete response.headers['transfer-encoding']
+        this.#writeHead()
+        this.res.setHeader('content-length', body.length)
+        ;(this.res as unknown as Writable).end(body)
+      },
+      (error: unknown) => this.fail(error),
+    )
+  }
+
+  #upstreamFailed(target: Target, error: unknown): void {
+    this.upstreamEndedAt = process.hrtime.bigint()
+    target.pending--
+    if (error instanceof GatewayError) return this.fail(error)
+    if (this.res.destroyed || this.#abort?.signal.aborted === true) return
+    const failure = classifyUpstreamError(error)
+    const route = this.route as RouteRuntime
+    const now = this.state.clock.now()
+    route.api.upstream.breaker.record(false, now)
+    target.recordFailure(now)
+    this.state.metrics.upstreamErrors.labels(route.api.name, failure.kind).inc()
+    if (this.res.headersSent) {
+      this.res.destroy()
+      return
+    }
+    if (failure.retryable && this.#canRetry()) {
+      this.attempts++
+      return this.forward(target)
+    }
+    this.state.logger.warn({ requestId: this.requestId, api: route.api.name, upstream: target.origin, err: { code: (error as { code?: string }).code, kind: failure.kind } }, 'upstream request failed')
+    this.problem(failure.code)
+  }
+
+  #canRetry(): boolean {
+    const route = this.route as RouteRuntime
+    return (
+      this.attempts < route.api.upstream.config.retries &&
+      IDEMPOTENT.has((this.ctx as RequestContext).method) &&
+      (this.#body === null || Buffer.isBuffer(this.#body)) &&
+      !this.res.headersSent
+    )
+  }
+
+  reply(reply: Reply): void {
+    if (reply.code !== null) this.code = reply.code
+    const headers = reply.code === 'GW_ERR_REQUEST_BODY_TOO_LARGE' && this.req.httpVersionMajor === 1 ? { ...reply.headers, connection: 'close' } : reply.headers
+    sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.responseHeaders)
+  }
+
+  problem(code: ErrorCode, headers: Record<string, HeaderValue> = {}): void {
+    this.code = code
+    if (this.ctx !== null) return this.reply(respond.problem(code, { headers }))
+    sendProblem(this.res, this.requestId, code, headers)
+  }
+
+  /** Any throw that is not a verdict: a GatewayError keeps its code; anything else is a 500 without internals. */
+  fail(error: unknown): void {
+    if (error instanceof GatewayError) return this.problem(error.code)
+    this.state.logger.error({ requestId: this.requestId, err: error }, 'request failed')
+    this.problem('GW_ERR_INTERNAL')
+  }
+
+  /** Bytes sent for this response: the socket's count on HTTP/1 (one response at a time), the declared length on HTTP/2. */
+  bytesWritten(): number {
+    if (this.req.httpVersionMajor === 1) return this.#socket.bytesWritten - this.#bytesWrittenBefore
+    const length = this.res.getHeader('content-length') ?? this.ctx?.response?.headers['content-length']
+    return Number(length ?? 0)
+  }
+
+  /** Aborts the upstream exchange when the client went away first. */
+  abortUpstream(): void {
+    if (this.upstreamStartedAt !== null && this.upstreamEndedAt === null) this.#abort?.abort()
+  }
+}
+
+function onUpstreamHeaders({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<Exchange>): Writable {
+  return opaque.upstreamHeaders(statusCode, headers)
+}
+
+function socketOf(req: ClientRequest): import('node:net').Socket {
+  const stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined
+  return (stream?.session?.socket ?? req.socket)
+}
+
+/** Splits the request target; absolute-form (RFC 9112 §3.2.2) is accepted and its authority wins. */
+function requestTarget(req: ClientRequest): { path: string; query: string; host: string | undefined } | null {
+  let url = req.url ?? '/'
+  let host = req.headers.host ?? (req.headers[':authority'] as string | undefined)
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const match = /^https?:\/\/([^/?#]+)(\/[^#]*)?$/i.exec(url)
+    if (match === null) return null
+    host = match[1]
+    url = match[2] ?? '/'
+  }
+  const q = url.indexOf('?')
+  return q === -1 ? { path: url, query: '', host } : { path: url.slice(0, q), query: url.slice(q + 1), host }
+}
+
+function declaredLength(req: ClientRequest): number | null {
+  const value = req.headers['content-length']
+  return value === undefined ? null : Number(value)
+}
+
+function hasBody(req: ClientRequest): boolean {
+  const headers = req.headers
+  if (headers['transfer-encoding'] !== undefined) return true
+  const length = headers['content-length']
+  if (length !== undefined) return length !== '0'
+  const stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined
+  return stream !== undefined && !stream.endAfterHeaders
+}

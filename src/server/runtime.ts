@@ -1,0 +1,153 @@
+/**
+ * A runtime is one loaded config compiled for serving: the route table, each route's chain and
+ * the upstreams. Reload builds a new one off the request path and swaps it in; requests keep
+ * the runtime they started with, and the old one is retired once they have finished.
+ */
+import type { Logger } from 'pino'
+import type { LoadedConfig } from '../config/load-config.js'
+import type { ResolvedRoute } from '../config/resolve-routes.js'
+import type { GatewayConfig } from '../config/schema.js'
+import { ConfigError, type ConfigProblem } from '../errors.js'
+import { createIpMatcher, type IpMatcher } from '../net/ip-matcher.js'
+import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.js'
+import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
+import { createRouter, type Router, type RouterApi } from '../router/router.js'
+import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
+
+export interface ApiRuntime {
+  readonly name: string
+  readonly basePath: string
+  readonly stripBasePath: boolean
+  readonly upstream: Upstream
+}
+
+export interface RouteRuntime {
+  readonly api: ApiRuntime
+  readonly template: string
+  readonly operationId: string | null
+  readonly chain: Chain
+  /** Metric label children, created on first use (bounded by the number of routes). */
+  readonly metricChildren: Map<string, unknown>
+}
+
+export interface Runtime {
+  readonly loaded: LoadedConfig
+  readonly config: GatewayConfig
+  readonly router: Router<RouteRuntime>
+  readonly upstreams: ReadonlyMap<string, Upstream>
+  readonly isTrustedProxy: IpMatcher
+  readonly hasTrustedProxies: boolean
+  inFlight: number
+}
+
+export interface RuntimeDeps {
+  logger: Logger
+  clock: { now(): number }
+  policies: readonly PolicyDefinition[]
+}
+
+/** Compiles a loaded config; throws ConfigError naming the API or policy that failed. */
+export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: Runtime | null): Runtime {
+  const { config } = loaded
+  const upstreams = new Map<string, Upstream>()
+  const problems: ConfigProblem[] = []
+  const routerApis: RouterApi<RouteRuntime>[] = []
+
+  config.apis.forEach((api, index) => {
+    const upstreamConfig = upstreamConfigOf(api.upstream)
+    const key = JSON.stringify(upstreamConfig)
+    const upstream = upstreams.get(key) ?? previous?.upstreams.get(key) ?? new Upstream(upstreamConfig)
+    upstreams.set(key, upstream)
+    const apiRuntime: ApiRuntime = { name: api.name, basePath: api.basePath, stripBasePath: api.stripBasePath, upstream }
+
+    const create = (name: string, value: unknown, path: string): PolicyInstance | null => {
+      const definition = deps.policies.find((p) => p.name === name)
+      if (definition === undefined) return null
+      const policyConfig = value as Record<string, unknown> & { onFailure?: OnFailure }
+      try {
+        const hooks = definition.create(policyConfig as never, {
+          logger: deps.logger.child({ policy: name, api: api.name }),
+          clock: deps.clock,
+          api: api.name,
+          baseDir: loaded.baseDir,
+        })
+        return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
+      } catch (error) {
+        problems.push({ path, message: `cannot be set up: ${(error as Error).message}` })
+        return null
+      }
+    }
+
+    const apiInstances = new Map<string, PolicyInstance>()
+    for (const [name, value] of Object.entries(api.policies)) {
+      const instance = create(name, value, `apis[${index}].policies.${name}`)
+      if (instance !== null) apiInstances.set(name, instance)
+    }
+    const apiChain = buildChain([...apiInstances.values()], config.server.maxBufferedBodyBytes)
+
+    const routeRuntime = (route: ResolvedRoute | null): RouteRuntime => {
+      const overrides = route?.overrides ?? {}
+      let chain = apiChain
+      if (Object.keys(overrides).length > 0) {
+        const instances = new Map(apiInstances)
+        for (const [name, value] of Object.entries(overrides)) {
+          if (value === false) instances.delete(name)
+          else {
+            const instance = create(name, value, `apis[${index}].routes["${route?.method} ${route?.template}"].${name}`)
+            if (instance !== null) instances.set(name, instance)
+          }
+        }
+        chain = buildChain([...instances.values()], config.server.maxBufferedBodyBytes)
+      }
+      return { api: apiRuntime, template: route?.template ?? '*', operationId: route?.operationId ?? null, chain, metricChildren: new Map() }
+    }
+
+    const routes = loaded.routes[index] ?? null
+    routerApis.push({
+      name: api.name,
+      hosts: api.hosts.map((h) => h.toLowerCase()),
+      basePath: api.basePath,
+      routes: routes === null ? [] : routes.map((route) => ({ method: route.method, template: route.template, value: routeRuntime(route) })),
+      catchAll: routes === null ? routeRuntime(null) : null,
+    })
+  })
+
+  let router: Router<RouteRuntime>
+  try {
+    router = createRouter(routerApis)
+  } catch (error) {
+    problems.push({ path: 'apis', message: (error as Error).message })
+  }
+  if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
+
+  return {
+    loaded,
+    config,
+    router: router!,
+    upstreams,
+    isTrustedProxy: createIpMatcher(config.trustedProxies),
+    hasTrustedProxies: config.trustedProxies.length > 0,
+    inFlight: 0,
+  }
+}
+
+function upstreamConfigOf(upstream: GatewayConfig['apis'][number]['upstream']): UpstreamConfig {
+  return {
+    targets: upstream.targets ?? [upstream.url as string],
+    balance: upstream.balance,
+    connectTimeoutMs: upstream.connectTimeoutMs,
+    headersTimeoutMs: upstream.headersTimeoutMs,
+    bodyTimeoutMs: upstream.bodyTimeoutMs,
+    maxConnections: upstream.maxConnections,
+    retries: upstream.retries,
+    retryOnStatus: upstream.retryOnStatus,
+    healthCheck: upstream.healthCheck,
+    circuitBreaker: upstream.circuitBreaker,
+  }
+}
+
+/** Upstreams of `old` that `current` no longer uses; closed once `old` has drained. */
+export function retiredUpstreams(old: Runtime, current: Runtime): Upstream[] {
+  const kept = new Set(current.upstreams.values())
+  return [...old.upstreams.values()].filter((u) => !kept.has(u))
+}

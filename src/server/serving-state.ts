@@ -1,0 +1,20 @@
+/** What the request path reads from the gateway: the current runtime and process-wide services. */
+import type { Logger } from 'pino'
+import type { GatewayMetrics } from '../observability/metrics.js'
+import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
+import type { Runtime } from './runtime.js'
+
+export interface ServingState {
+  /** Swapped atomically on reload; each request keeps the one it started with. */
+  runtime: Runtime
+  /** Set on shutdown: responses then ask clients to close their connections. */
+  draining: boolean
+  readonly logger: Logger
+  readonly accessLogger: Logger | null
+  readonly metrics: GatewayMetrics
+  readonly clock: { now(): number }
+  readonly maxBufferedResponseBytes: number
+  readonly reportPolicyFailure: PolicyFailureReporter
+  /** Called when a retired runtime's last request finished. */
+  readonly onRuntimeDrained: (runtime: Runtime) => void
+}
