@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { ConfigError } from '../errors.js'
+import { builtinPolicies } from '../policies/index.js'
+import { createConfigLoader } from './load-config.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-config-'))
+function write(name: string, text: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn()
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error))
+    return error.problems.map((p) => `${p.path}: ${p.message}`)
+  }
+  assert.fail('expected a ConfigError')
+}
+
+const minimal = `
+listen: { http: 8080 }
+apis:
+  - name: orders
+    basePath: /orders
+    upstream: http://127.0.0.1:3000
+`
+
+describe('config loading', () => {
+  const loader = createConfigLoader(builtinPolicies, { ADMIN_HASH: 'a'.repeat(64), SECRET: 's3cr3t' })
+
+  test('expands shorthands, fills defaults and freezes', () => {
+    const { config, routes } = loader.load(write('minimal.yaml', minimal))
+    assert.deepEqual(config.listen.http, { port: 8080, host: '0.0.0.0' })
+    const api = config.apis[0]!
+    assert.equal(api.upstream.url, 'http://127.0.0.1:3000')
+    assert.equal(api.upstream.balance, 'round-robin')
+    assert.equal(api.upstream.circuitBreaker.openMs, 10000)
+    assert.equal(config.server.headersTimeoutMs, 10000)
+    assert.equal(config.workers, 1)
+    assert.equal(routes[0], null, 'no routes means a catch-all API')
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(api.upstream))
+    assert.throws(() => {
+      ;(config as { workers: number }).workers = 3
+    }, TypeError)
+  })
+
+  test('reads JSON as well as YAML', () => {
+    const file = write('c.json', JSON.stringify({ listen: { http: 1 }, apis: [{ name: 'a', upstream: { url: 'http://127.0.0.1:1' } }] }))
+    assert.equal(loader.load(file).config.apis[0]!.name, 'a')
+  })
+
+  test('resolves ${env:…} and ${file:…} references without echoing values', () => {
+    write('secret.txt', 'from-file\n')
+    const file = write(
+      'refs.yaml',
+      `${minimal}
+admin: { listen: 127.0.0.1:9090, auth: { tokenHash: "\${env:ADMIN_HASH}" } }
+`,
+    )
+    assert.equal(loader.load(file).config.admin?.auth.tokenHash, 'a'.repeat(64))
+    const missing = write('missing.yaml', `${minimal}\nadmin: { auth: { tokenHash: "\${env:NOPE}" } }\n`)
+    assert.deepEqual(problemsOf(() => loader.load(missing)), ['admin.auth.tokenHash: environment variable NOPE is not set'])
+    const badFile = write('badfile.yaml', `${minimal}\nadmin: { auth: { tokenHash: "\${file:nope.txt}" } }\n`)
+    assert.deepEqual(problemsOf(() => loader.load(badFile)), ['admin.auth.tokenHash: cannot read nope.txt: ENOENT'])
+    const wrongSecret = write('wrong.yaml', `${minimal}\nadmin: { auth: { tokenHash: "\${file:secret.txt}" } }\n`)
+    const problems = problemsOf(() => loader.load(wrongSecret))
+    assert.equal(problems.join('\n').includes('from-file'), false, 'a secret value is never echoed')
+    assert.match(problems[0] ?? '', /^admin\.auth\.tokenHash: must be the hex SHA-256/)
+  })
+
+  test('reports every problem with its path, unknown keys with a suggestion', () => {
+    const file = write(
+      'bad.yaml',
+      `
+listen: { http: 8080 }
+wrokers: 2
+apis:
+  - name: Orders
+    upstream: { url: ftp://x, timout: 5 }
+    policies:
+      corz: {}
+      cors: { origins: [https://a.example], maxAgeSeconds: -1 }
+      security-headers: { frameOptions: NOPE }
+`,
+    )
+    assert.deepEqual(problemsOf(() => loader.load(file)).sort(), [
+      'apis[0].name: must be lower-case letters, digits, `.`, `_` or `-`',
+      'apis[0].policies.cors.maxAgeSeconds: must be >= 0',
+      'apis[0].policies.corz: unknown key (did you mean "cors"?)',
+      'apis[0].policies.security-headers.frameOptions: must be one of: "DENY", "SAMEORIGIN", "off"',
+      'apis[0].upstream.timout: unknown key',
+      'apis[0].upstream.url: must be a URL (http:// or https://, no query or fragment)',
+      'wrokers: unknown key (did you mean "workers"?)',
+    ].sort())
+  })
+
+  test('cross-field checks: listeners, loopback admin, duplicates, CIDRs, policy checks, routes', () => {
+    const file = write(
+      'cross.yaml',
+      `
+listen: {}
+admin: { listen: 0.0.0.0:9090, auth: { tokenHash: ${'b'.repeat(64)} } }
+trustedProxies: [10.0.0.0/8, not-a-cidr]
+apis:
+  - name: a
+    upstream: { url: http://127.0.0.1:1, targets: [http://127.0.0.1:2] }
+    policies:
+      cors: { origins: ['*'], credentials: true }
+      ip-filter: { allow: [10.0.0.0/40] }
+    routes:
+      getThing: {}
+      "GET /x/{id": {}
+  - name: a
+    upstream: http://127.0.0.1:1
+`,
+    )
+    assert.deepEqual(problemsOf(() => loader.load(file)).sort(), [
+      'admin.listen: must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true',
+      'apis[0].policies.cors.origins: must list origins explicitly when credentials is true (`*` with credentials is refused)',
+      'apis[0].policies.ip-filter.allow[0]: must be an IP address or CIDR range',
+      'apis[0].routes.getThing: is an operationId but the API has no openapi document',
+      'apis[0].routes["GET /x/{id"]: route template has an unbalanced or invalid parameter in "{id"',
+      'apis[0].upstream: must have either url or targets (not both)',
+      'apis[1].basePath: another API already serves / on host *',
+      'apis[1].name: duplicates the name of another API ("a")',
+      'listen: must define http or https (or both)',
+      'trustedProxies[1]: must be an IP address or CIDR range',
+    ])
+  })
+
+  test('derives routes from the OpenAPI document and applies overrides by operationId', () => {
+    write(
+      'spec.yaml',
+      `openapi: 3.0.3
+info: { title: t, version: '1' }
+paths:
+  /orders/{id}:
+    get: { operationId: getOrder, responses: { '200': { description: ok } } }
+    delete: { operationId: deleteOrder, responses: { '204': { description: ok } } }
+`,
+    )
+    const file = write(
+      'spec-config.yaml',
+      `${minimal}    openapi: spec.yaml
+    routes:
+      deleteOrder: { ip-filter: { allow: [127.0.0.1] } }
+      "POST /orders": { cors: false }
+      getMissing: {}
+`,
+    )
+    assert.deepEqual(problemsOf(() => loader.load(file)), ['apis[0].routes.getMissing: no operation has this operationId in the OpenAPI document'])
+    writeFileSync(file, `${minimal}    openapi: spec.yaml\n    routes:\n      deleteOrder: { ip-filter: { allow: [127.0.0.1] } }\n      "POST /orders": { cors: false }\n`)
+    const routes = loader.load(file).routes[0]!
+    assert.deepEqual(
+      routes.map((r) => [r.method, r.template, r.operationId, r.overrides]),
+      [
+        ['GET', '/orders/{id}', 'getOrder', {}],
+        ['DELETE', '/orders/{id}', 'deleteOrder', { 'ip-filter': { allow: ['127.0.0.1'], deny: [], onFailure: 'closed' } }],
+        ['POST', '/orders', null, { cors: false }],
+      ],
+    )
+  })
+
+  test('a missing or unparsable file says where', () => {
+    assert.match(problemsOf(() => loader.load(join(dir, 'absent.yaml')))[0] ?? '', /cannot read .*absent\.yaml: ENOENT/)
+    const broken = write('broken.yaml', 'listen: [\n')
+    assert.match(problemsOf(() => loader.load(broken))[0] ?? '', /broken\.yaml: .+/)
+  })
+})
