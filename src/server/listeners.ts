@@ -27,8 +27,16 @@ function applyTimeouts(server: AnyServer, options: ServerConfig): void {
   s.keepAliveTimeout = options.keepAliveTimeoutMs
 }
 
+/** Node checks header and request timeouts on this interval (default 30 s, too coarse for slow-client defence). */
+function checkingInterval(options: ServerConfig): number {
+  return Math.max(50, Math.min(1000, Math.floor(options.headersTimeoutMs / 4)))
+}
+
 export function createHttpListener(options: ServerConfig, handler: RequestHandler, logger: Logger): AnyServer {
-  const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes, requireHostHeader: true }, handler)
+  const server = createHttpServer(
+    { maxHeaderSize: options.maxHeaderBytes, requireHostHeader: true, connectionsCheckingInterval: checkingInterval(options) },
+    handler,
+  )
   applyTimeouts(server, options)
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger))
   return server
@@ -42,6 +50,7 @@ export function createHttpsListener(https: HttpsConfig, options: ServerConfig, s
     requestCert: verify !== undefined,
     rejectUnauthorized: verify?.mode === 'required',
     maxHeaderSize: options.maxHeaderBytes,
+    connectionsCheckingInterval: checkingInterval(options),
   }
   let server: AnyServer
   if (https.http2) {
