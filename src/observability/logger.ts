@@ -3,6 +3,8 @@
  * the request path; credentials are redacted by path as a second line of defence — access-log
  * lines never carry headers, cookies or query strings in the first place.
  */
+import { mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { pino, type Logger } from 'pino'
 
 export interface LoggerOptions {
@@ -27,12 +29,14 @@ export const REDACTED_PATHS = [
 ]
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = pino.destination({
-    dest: options.destination === 'stdout' ? 1 : options.destination,
-    sync: false,
-    minLength: 4096,
-    mkdir: true,
-  })
+  // The file is opened synchronously so the destination is ready at once: an exit (or a flush)
+  // before an asynchronous open completes would throw inside pino's exit handler.
+  let fd = 1
+  if (options.destination !== 'stdout') {
+    mkdirSync(dirname(options.destination), { recursive: true })
+    fd = openSync(options.destination, 'a')
+  }
+  const destination = pino.destination({ fd, sync: false, minLength: 4096 })
   return pino(
     {
       level: options.level,

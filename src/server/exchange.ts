@@ -126,7 +126,7 @@ export class Exchange {
     })
     this.ctx = ctx
     const verdict = runRequestHooks(route.chain, ctx, this.state.reportPolicyFailure)
-    if (verdict instanceof Promise) verdict.then((reply) => this.#afterRequestHooks(reply), (error: unknown) => this.fail(error))
+    if (verdict instanceof Promise) this.#then(verdict, (reply) => this.#afterRequestHooks(reply))
     else this.#afterRequestHooks(verdict)
   }
 
@@ -139,10 +139,7 @@ export class Exchange {
     const chain = (this.route as RouteRuntime).chain
     const declared = declaredLength(this.req)
     if (chain.onRequestBody.length > 0) {
-      readBody(this.req as Readable, chain.bufferLimit, declared).then(
-        (body) => this.#afterBody(body),
-        (error: unknown) => this.fail(error),
-      )
+      this.#then(readBody(this.req as Readable, chain.bufferLimit, declared), (body) => this.#afterBody(body))
       return
     }
     if (hasBody(this.req)) {
@@ -156,14 +153,11 @@ export class Exchange {
   #afterBody(body: Buffer): void {
     const ctx = this.ctx as RequestContext
     ctx.requestBody = body
-    runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure).then(
-      (reply) => {
-        if (reply !== undefined) return this.reply(reply)
-        this.#body = ctx.requestBody
-        this.forward(null)
-      },
-      (error: unknown) => this.fail(error),
-    )
+    this.#then(runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
+      if (reply !== undefined) return this.reply(reply)
+      this.#body = ctx.requestBody
+      this.forward(null)
+    })
   }
 
   /** Sends the request to a target; `failed` is the target that just failed, avoided if possible. */
@@ -202,6 +196,7 @@ export class Exchange {
         () => this.#afterUpstream(target),
         (error: unknown) => this.#upstreamFailed(target, error),
       )
+      .catch((error: unknown) => this.fail(error))
   }
 
   /** undici calls this with the upstream's status and headers; the returned stream receives the body. */
@@ -261,19 +256,15 @@ export class Exchange {
     const ctx = this.ctx as RequestContext
     if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
     ctx.responseBody = collector.body()
-    runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure).then(
-      (reply) => {
-        if (reply !== undefined) return this.reply(reply)
-        const body = ctx.responseBody ?? Buffer.alloc(0)
-        const response = ctx.response as NonNullable<RequestContext['response']>
-        delete response.headers['content-length']
-        delete response.headers['transfer-encoding']
-        this.#writeHead()
-        this.res.setHeader('content-length', body.length)
-        ;(this.res as unknown as Writable).end(body)
-      },
-      (error: unknown) => this.fail(error),
-    )
+    this.#then(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
+      if (reply !== undefined) return this.reply(reply)
+      const body = ctx.responseBody ?? Buffer.alloc(0)
+      const response = ctx.response as NonNullable<RequestContext['response']>
+      delete response.headers['transfer-encoding']
+      response.headers['content-length'] = String(body.length)
+      this.#writeHead()
+      ;(this.res as unknown as Writable).end(body)
+    })
   }
 
   #upstreamFailed(target: Target, error: unknown): void {
@@ -307,6 +298,11 @@ export class Exchange {
       (this.#body === null || Buffer.isBuffer(this.#body)) &&
       !this.res.headersSent
     )
+  }
+
+  /** Continues with `next` once `pending` settles; a rejection or a throw in `next` ends in `fail`. */
+  #then<T>(pending: Promise<T>, next: (value: T) => void): void {
+    pending.then(next).catch((error: unknown) => this.fail(error))
   }
 
   reply(reply: Reply): void {
