@@ -24,7 +24,6 @@ export const ERROR_CODES = {
   GW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'The upstream service sent an invalid response' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
   GW_ERR_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'The upstream service is temporarily unavailable' },
-  GW_ERR_SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
   GW_ERR_INTERNAL: { status: 500, title: 'The gateway failed to process the request' },
   GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, title: 'A valid admin token is required' },
 } as const satisfies Record<string, { status: number; title: string }>

@@ -108,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady: () => ready && !state.draining,
+      onError: (error) => logger.error({ err: error }, 'admin request failed'),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
@@ -142,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     restartWatch()
     metrics.reloads.labels('applied').inc()
     logger.info({ apis: next.config.apis.length }, 'config reloaded')
+    flushLogger(logger)
     return { ok: true, problems: [] }
   }
 
@@ -172,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   restartWatch()
   ready = true
   logger.info({ addresses: Object.fromEntries(Object.entries(addresses).map(([k, a]) => [k, `${a.address}:${a.port}`])) }, 'gateway started')
+  flushLogger(logger)
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {

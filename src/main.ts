@@ -44,6 +44,8 @@ async function runWorker(configFile: string): Promise<number> {
     process.send?.({ type: 'failed', message: (error as Error).message } satisfies WorkerMessage)
     return 2
   }
+  // Constructing one installs prom-client's worker-side listener for the primary's requests.
+  new AggregatorRegistry()
   AggregatorRegistry.setRegistries([gateway.metrics.registry])
   process.send?.({ type: 'ready', addresses: gateway.addresses } satisfies WorkerMessage)
   return new Promise((resolve) => {
@@ -72,6 +74,7 @@ async function runPrimary(configFile: string, workers: number, config: ReturnTyp
       if (message.type === 'ready') {
         ready.add(worker)
         if (ready.size === workers) logger.info({ workers, addresses: describe(message.addresses) }, 'gateway started')
+        flushLogger(logger)
       } else {
         logger.error({ worker: worker.process.pid, message: message.message }, 'worker failed to start')
       }
@@ -94,10 +97,12 @@ async function runPrimary(configFile: string, workers: number, config: ReturnTyp
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady: () => !stopping && ready.size === workers,
+      onError: (error) => logger.error({ err: error }, 'admin request failed'),
       metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
     })
     const address: AddressInfo = await listen(admin, adminPort(config.admin.listen), adminHost(config.admin.listen))
     logger.info({ admin: `${address.address}:${address.port}` }, 'admin listening')
+    flushLogger(logger)
   }
 
   return new Promise((resolve) => {

@@ -14,6 +14,7 @@ export interface AdminOptions {
   publicProbes: boolean
   isReady(): boolean
   metrics(): Promise<{ contentType: string; body: string }>
+  onError(error: unknown): void
 }
 
 export function createAdminServer(options: AdminOptions): Server {
@@ -43,7 +44,10 @@ export function createAdminServer(options: AdminOptions): Server {
             res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' })
             res.end(body)
           },
-          () => problem(res, 'GW_ERR_INTERNAL'),
+          (error: unknown) => {
+            options.onError(error)
+            problem(res, 'GW_ERR_INTERNAL')
+          },
         )
         return
       default:

@@ -28,6 +28,8 @@ export const REDACTED_PATHS = [
   '*.passphrase',
 ]
 
+const FLUSH_INTERVAL_MS = 500
+
 export function createLogger(options: LoggerOptions): Logger {
   // The file is opened synchronously so the destination is ready at once: an exit (or a flush)
   // before an asynchronous open completes would throw inside pino's exit handler.
@@ -37,6 +39,14 @@ export function createLogger(options: LoggerOptions): Logger {
     fd = openSync(options.destination, 'a')
   }
   const destination = pino.destination({ fd, sync: false, minLength: 4096 })
+  // Buffered lines must not wait for the next 4 KiB on a quiet gateway.
+  setInterval(() => {
+    try {
+      destination.flush()
+    } catch {
+      // Not writable right now (closing); the next tick or the exit flush writes it.
+    }
+  }, FLUSH_INTERVAL_MS).unref()
   return pino(
     {
       level: options.level,
