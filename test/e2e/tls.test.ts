@@ -39,7 +39,7 @@ function get(port: number, path: string, options: { servername?: string; ca: Buf
     const req = httpsRequest({ host: '127.0.0.1', port, path, servername: options.servername ?? 'localhost', ca: options.ca, cert: options.cert, key: options.key, maxVersion: options.maxVersion, agent: false }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), peer: (res.socket as import('node:tls').TLSSocket).getPeerCertificate() }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), peer: (res.socket as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate() }))
     })
     req.on('error', reject)
     req.end()
