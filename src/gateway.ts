@@ -10,7 +10,8 @@ import { createConfigLoader, type LoadedConfig } from './config/load-config.js'
 import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { createAdminServer } from './admin/admin-server.js'
-import { createLogger, flushLogger } from './observability/logger.js'
+import { createAccessLog } from './observability/access-log.js'
+import { createLoggers, flushLogger } from './observability/logger.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
@@ -28,8 +29,6 @@ export interface GatewayOptions {
   /** Serve the admin listener here (cluster workers leave it to the primary). */
   admin?: boolean
   clock?: { now(): number }
-  /** Replaces the logger the config describes (the CLI's primary process shares its own). */
-  logger?: Logger
 }
 
 export interface ReloadResult {
@@ -52,9 +51,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const loader = createConfigLoader(policies, options.env)
   let loaded: LoadedConfig = loader.load(options.configFile)
   const { config } = loaded
-  const logger = options.logger ?? createLogger(config.log)
+  const { logger, accessSink } = createLoggers(config.log)
   const clock = options.clock ?? { now: () => Date.now() }
-  const metrics = createMetrics({ defaultMetrics: true })
+  const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight })
 
   const reportPolicyFailure: PolicyFailureReporter = (policy, error, failedOpen, ctx) => {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
@@ -63,10 +62,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtimeDeps = { logger, clock, policies }
   const state: ServingState = {
     runtime: buildRuntime(loaded, runtimeDeps, null),
+    inFlight: 0,
     draining: false,
     logger,
-    accessLogger: config.log.access ? logger.child({ kind: 'access' }) : null,
+    accessLog: config.log.access ? createAccessLog(accessSink) : null,
     metrics,
+    unmatchedSeries: new Map(),
     clock,
     maxBufferedResponseBytes: 10 * 1024 * 1024,
     reportPolicyFailure,

@@ -11,7 +11,7 @@ import { createAdminServer } from './admin/admin-server.js'
 import { adminHost, adminPort } from './config/check-config.js'
 import { createConfigLoader } from './config/load-config.js'
 import { startGateway, type Gateway } from './gateway.js'
-import { createLogger, flushLogger } from './observability/logger.js'
+import { createLoggers, flushLogger } from './observability/logger.js'
 import { builtinPolicies } from './policies/index.js'
 import { listen } from './server/listeners.js'
 
@@ -62,7 +62,7 @@ async function runWorker(configFile: string): Promise<number> {
 }
 
 async function runPrimary(configFile: string, workers: number, config: ReturnType<ReturnType<typeof createConfigLoader>['load']>['config']): Promise<number> {
-  const logger: Logger = createLogger(config.log)
+  const logger: Logger = createLoggers(config.log).logger
   const aggregator = new AggregatorRegistry()
   const ready = new Set<Worker>()
   let stopping = false

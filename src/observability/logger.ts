@@ -6,6 +6,7 @@
 import { mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pino, type Logger } from 'pino'
+import type { AccessLogSink } from './access-log.js'
 
 export interface LoggerOptions {
   level: string
@@ -30,7 +31,28 @@ export const REDACTED_PATHS = [
 
 const FLUSH_INTERVAL_MS = 500
 
-export function createLogger(options: LoggerOptions): Logger {
+export interface Loggers {
+  /** Operational log: redacts known secret-bearing paths as a second line of defence. */
+  logger: Logger
+  /** Where access lines go: the same buffered destination, written without pino's per-line work. */
+  accessSink: AccessLogSink
+}
+
+/** ISO time, formatted once per millisecond: the access log writes many lines per ms under load. */
+function cachedIsoTime(): () => string {
+  let lastMs = 0
+  let last = ''
+  return () => {
+    const now = Date.now()
+    if (now !== lastMs) {
+      lastMs = now
+      last = `,"time":"${new Date(now).toISOString()}"`
+    }
+    return last
+  }
+}
+
+export function createLoggers(options: LoggerOptions): Loggers {
   // The file is opened synchronously so the destination is ready at once: an exit (or a flush)
   // before an asynchronous open completes would throw inside pino's exit handler.
   let fd = 1
@@ -47,16 +69,11 @@ export function createLogger(options: LoggerOptions): Logger {
       // Not writable right now (closing); the next tick or the exit flush writes it.
     }
   }, FLUSH_INTERVAL_MS).unref()
-  return pino(
-    {
-      level: options.level,
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    destination,
-  )
+  const common = { level: options.level, formatters: { level: (label: string) => ({ level: label }) }, timestamp: cachedIsoTime() }
+  return {
+    logger: pino({ ...common, base: { pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination),
+    accessSink: destination,
+  }
 }
 
 /** Flushes buffered log lines; call before exit. */

@@ -19,7 +19,8 @@ export interface GatewayMetrics {
   readonly circuitOpen: Gauge<'api'>
 }
 
-export function createMetrics(options: { defaultMetrics: boolean }): GatewayMetrics {
+/** `inFlight` reads this at scrape time instead of being updated on every request. */
+export function createMetrics(options: { defaultMetrics: boolean; inFlight: () => number }): GatewayMetrics {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' })
   const registers = [registry]
@@ -64,7 +65,14 @@ export function createMetrics(options: { defaultMetrics: boolean }): GatewayMetr
       registers,
     }),
     reloads: new Counter({ name: 'portcullis_config_reloads_total', help: 'Config reloads by result.', labelNames: ['result'], registers }),
-    inFlight: new Gauge({ name: 'portcullis_requests_in_flight', help: 'Requests being processed.', registers }),
+    inFlight: new Gauge({
+      name: 'portcullis_requests_in_flight',
+      help: 'Requests being processed.',
+      registers,
+      collect() {
+        this.set(options.inFlight())
+      },
+    }),
     circuitOpen: new Gauge({ name: 'portcullis_circuit_open', help: '1 while an upstream circuit is open.', labelNames: ['api'], registers }),
   }
 }

@@ -23,6 +23,7 @@ import { finishExchange } from './finish-exchange.js'
 import { limitBody, readBody } from './read-body.js'
 import type { RouteRuntime, Runtime } from './runtime.js'
 import { sendProblem, sendReply, type ClientResponse } from './send-reply.js'
+import { UpstreamAbort } from './upstream-abort.js'
 import type { ServingState } from './serving-state.js'
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest
@@ -64,7 +65,7 @@ export class Exchange {
   #body: Buffer | Readable | null = null
   #retryStatus = 0
   #collector: BodyCollector | null = null
-  #abort: AbortController | null = null
+  #abort: UpstreamAbort | null = null
 
   constructor(state: ServingState, runtime: Runtime, req: ClientRequest, res: ClientResponse) {
     this.state = state
@@ -79,7 +80,7 @@ export class Exchange {
     this.peer = info.peer
     this.tls = info.tls
     runtime.inFlight++
-    state.metrics.inFlight.inc()
+    state.inFlight++
     if (state.draining && req.httpVersionMajor === 1) (res as { shouldKeepAlive: boolean }).shouldKeepAlive = false
     res.once('close', () => finishExchange(this))
   }
@@ -175,7 +176,7 @@ export class Exchange {
     this.target = target
     target.pending++
     this.upstreamStartedAt ??= process.hrtime.bigint()
-    this.#abort ??= new AbortController()
+    this.#abort ??= new UpstreamAbort()
     const body = this.#body
     const headers = buildUpstreamHeaders(
       this.req.headers,
@@ -191,7 +192,7 @@ export class Exchange {
     )
     const path = target.pathPrefix + this.#relativePath + (this.#query === '' ? '' : `?${this.#query}`)
     target.pool
-      .stream<Exchange>({ path, method: ctx.method, headers, body, opaque: this, signal: this.#abort.signal }, onUpstreamHeaders)
+      .stream<Exchange>({ path, method: ctx.method, headers, body, opaque: this, signal: this.#abort }, onUpstreamHeaders)
       .then(
         () => this.#afterUpstream(target),
         (error: unknown) => this.#upstreamFailed(target, error),
@@ -271,7 +272,7 @@ export class Exchange {
     this.upstreamEndedAt = process.hrtime.bigint()
     target.pending--
     if (error instanceof GatewayError) return this.fail(error)
-    if (this.res.destroyed || this.#abort?.signal.aborted === true) return
+    if (this.res.destroyed || this.#abort?.aborted === true) return
     const failure = classifyUpstreamError(error)
     const route = this.route as RouteRuntime
     const now = this.state.clock.now()
@@ -331,9 +332,9 @@ export class Exchange {
     return Number(length ?? 0)
   }
 
-  /** Aborts the upstream exchange when the client went away first. */
+  /** Aborts the upstream exchange when the client went away before the response ended. */
   abortUpstream(): void {
-    if (this.upstreamStartedAt !== null && this.upstreamEndedAt === null) this.#abort?.abort()
+    this.#abort?.abort()
   }
 }
 

@@ -11,25 +11,25 @@ const NS_PER_MS = 1e6
 
 export function finishExchange(exchange: Exchange): void {
   const { state, runtime, res, route, ctx } = exchange
-  exchange.abortUpstream()
   const completed = res.writableFinished
+  if (!completed) exchange.abortUpstream()
   const status = completed ? res.statusCode : 499
   const durationMs = Number(process.hrtime.bigint() - exchange.receivedAt) / NS_PER_MS
   const upstreamMs =
     exchange.upstreamStartedAt === null ? null : Number((exchange.upstreamEndedAt ?? process.hrtime.bigint()) - exchange.upstreamStartedAt) / NS_PER_MS
   const api = route?.api.name ?? ''
-  const template = route?.template ?? ''
   const metrics = state.metrics
 
-  metrics.inFlight.dec()
+  state.inFlight--
   const statusClass = STATUS_CLASSES[Math.floor(status / 100) - 1] ?? '5xx'
-  metrics.requests.labels(api, template, statusClass).inc()
-  metrics.duration.labels(api, template).observe(durationMs / 1000)
-  if (upstreamMs !== null) metrics.upstreamDuration.labels(api).observe(upstreamMs / 1000)
+  requestsSeries(exchange, statusClass).inc()
+  const durations = durationSeries(exchange)
+  durations.duration.observe(durationMs / 1000)
+  if (upstreamMs !== null) durations.upstream.observe(upstreamMs / 1000)
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
 
-  const needEntry = state.accessLogger !== null || (route !== null && route.chain.onLog.length > 0)
+  const needEntry = state.accessLog !== null || (route !== null && route.chain.onLog.length > 0)
   if (needEntry) {
     const entry: AccessLogEntry = {
       requestId: exchange.requestId,
@@ -47,12 +47,50 @@ export function finishExchange(exchange: Exchange): void {
       upstream: exchange.target?.origin ?? null,
       protocol: exchange.req.httpVersion,
     }
-    state.accessLogger?.info(entry)
+    state.accessLog?.(entry)
     if (route !== null && ctx !== null) runLogHooks(route.chain, ctx, entry, state.reportPolicyFailure)
   }
 
   runtime.inFlight--
   if (runtime.inFlight === 0 && state.runtime !== runtime) state.onRuntimeDrained(runtime)
+}
+
+interface RequestSeries {
+  inc(): void
+}
+interface DurationSeries {
+  duration: { observe(value: number): void }
+  upstream: { observe(value: number): void }
+}
+
+/**
+ * Metric children are created once per route (and status class) and kept on the route —
+ * prom-client's `labels()` hashes its arguments on every call. Unmatched requests share a set.
+ */
+function seriesCache(exchange: Exchange): Map<string, unknown> {
+  return exchange.route?.metricChildren ?? exchange.state.unmatchedSeries
+}
+
+function requestsSeries(exchange: Exchange, statusClass: string): RequestSeries {
+  const cache = seriesCache(exchange)
+  let series = cache.get(statusClass) as RequestSeries | undefined
+  if (series === undefined) {
+    series = exchange.state.metrics.requests.labels(exchange.route?.api.name ?? '', exchange.route?.template ?? '', statusClass)
+    cache.set(statusClass, series)
+  }
+  return series
+}
+
+function durationSeries(exchange: Exchange): DurationSeries {
+  const cache = seriesCache(exchange)
+  let series = cache.get('duration') as DurationSeries | undefined
+  if (series === undefined) {
+    const api = exchange.route?.api.name ?? ''
+    const { metrics } = exchange.state
+    series = { duration: metrics.duration.labels(api, exchange.route?.template ?? ''), upstream: metrics.upstreamDuration.labels(api) }
+    cache.set('duration', series)
+  }
+  return series
 }
 
 function round(ms: number): number {

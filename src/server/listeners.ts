@@ -69,7 +69,8 @@ export function createHttpsListener(https: HttpsConfig, options: ServerConfig, s
 /** Maps a parser error to a problem; the raw bytes (which may hold secrets) are never logged. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
   const code = clientErrorCode(error.code)
-  logger.info({ client: socket.remoteAddress, err: { code: error.code }, code }, 'malformed request refused')
+  if (code === null) logger.debug({ client: socket.remoteAddress, err: { code: error.code } }, 'client connection error')
+  else logger.info({ client: socket.remoteAddress, err: { code: error.code }, code }, 'malformed request refused')
   if (code === null || !socket.writable || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true) {
     socket.destroy()
     return

@@ -1,17 +1,23 @@
 /** What the request path reads from the gateway: the current runtime and process-wide services. */
 import type { Logger } from 'pino'
 import type { GatewayMetrics } from '../observability/metrics.js'
+import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
 import type { Runtime } from './runtime.js'
 
 export interface ServingState {
   /** Swapped atomically on reload; each request keeps the one it started with. */
   runtime: Runtime
+  /** Requests in flight across all runtimes (the in-flight gauge reads it at scrape time). */
+  inFlight: number
   /** Set on shutdown: responses then ask clients to close their connections. */
   draining: boolean
   readonly logger: Logger
-  readonly accessLogger: Logger | null
+  /** Writes one access-log line; null when access logging is off. */
+  readonly accessLog: ((entry: AccessLogEntry) => void) | null
   readonly metrics: GatewayMetrics
+  /** Metric children of requests that matched no route. */
+  readonly unmatchedSeries: Map<string, unknown>
   readonly clock: { now(): number }
   readonly maxBufferedResponseBytes: number
   readonly reportPolicyFailure: PolicyFailureReporter

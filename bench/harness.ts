@@ -1,0 +1,130 @@
+/**
+ * Benchmark plumbing: processes pinned to a core, wrk runs, CPU time read from /proc — the
+ * least noisy figure on a shared machine is the proxy's own CPU time per request.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100')
+
+export interface Started {
+  name: string
+  child: ChildProcess
+  pid: number
+  stop(): Promise<void>
+}
+
+/** Starts `command` pinned to `core`; the pid is the command's own (taskset execs). */
+export function startPinned(name: string, core: number, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
+  const child = spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  child.stdout?.resume()
+  let stderr = ''
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)))
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`${name} exited ${code}: ${stderr}\n`)
+  })
+  return {
+    name,
+    child,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await Promise.race([exited, sleep(5000)])
+      if (child.exitCode === null) child.kill('SIGKILL')
+    },
+  }
+}
+
+/** Polls until `url` answers 200, for at most `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
+    try {
+      const res = await fetch(url)
+      await res.arrayBuffer()
+      if (res.status === 200) return
+    } catch {
+      // not up yet
+    }
+    await sleep(50)
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
+}
+
+/** User + system CPU seconds of a process and its threads so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+}
+
+export interface WrkResult {
+  requests: number
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  errors: number
+}
+
+export async function wrk(url: string, options: { seconds: number; connections: number; core: number }): Promise<WrkResult> {
+  const child = spawn('taskset', ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.resume()
+  await new Promise((r) => child.once('exit', r))
+  return parseWrk(out)
+}
+
+function toMs(text: string | undefined): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text ?? '')
+  if (match === null) return Number.NaN
+  const value = Number(match[1])
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+}
+
+export function parseWrk(out: string): WrkResult {
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+  return {
+    requests,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1]),
+    p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1]),
+    maxMs: toMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1]),
+    errors: non2xx + (errors === null ? 0 : errors.slice(1).reduce((n, x) => n + Number(x), 0)),
+  }
+}
+
+/** An nginx that serves a static JSON body (the upstream) or proxies to one, in one process. */
+export function nginxConfig(dir: string, name: string, port: number, upstreamPort: number | null): string {
+  const file = join(dir, `${name}.conf`)
+  const location =
+    upstreamPort === null
+      ? `default_type application/json; return 200 '{"id":42,"item":"keyboard","quantity":1,"ownerId":"alice","status":"shipped"}';`
+      : `proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;`
+  writeFileSync(
+    file,
+    `daemon off; master_process off; worker_processes 1; pid ${dir}/${name}.pid; error_log ${dir}/${name}.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  ${upstreamPort === null ? '' : `upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 128; }`}
+  server { listen 127.0.0.1:${port}; location / { ${location} } }
+}
+`,
+  )
+  return file
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}

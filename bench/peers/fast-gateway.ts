@@ -1,0 +1,7 @@
+/** fast-gateway with one route to the upstream. Usage: fast-gateway.ts PORT UPSTREAM_URL */
+import gateway from 'fast-gateway'
+
+const [port = '0', upstream = 'http://127.0.0.1:8000'] = process.argv.slice(2)
+const server = gateway({ routes: [{ prefix: '/', target: upstream }] })
+await server.start(Number(port), '127.0.0.1')
+process.stdout.write('ready\n')
