@@ -44,14 +44,14 @@ const upstream = startPinned('upstream-nginx', LOAD_CORE, 'nginx', ['-c', nginxC
 await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`
 
-function portcullisConfig(name: string, port: number, policies: Record<string, unknown>): string {
+function portcullisConfig(name: string, port: number, policies: Record<string, unknown>, access = true): string {
   const file = join(dir, `${name}.yaml`)
   writeFileSync(
     file,
     stringify({
       listen: { http: { port, host: '127.0.0.1' } },
       watch: false,
-      log: { destination: join(dir, `${name}.log`) },
+      log: { destination: join(dir, `${name}.log`), access },
       apis: [{ name: 'bench', basePath: '/api', upstream: { url: upstreamUrl }, routes: { 'GET /items/{id}': {}, 'POST /items': {} }, policies }],
     }),
   )
@@ -74,6 +74,7 @@ interface Contender {
 const contenders: Contender[] = [
   { name: 'floor (node:http + undici)', start: (port) => startPinned('floor', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/bare-proxy.ts'), String(port), upstreamUrl]) },
   { name: 'portcullis (no policies)', start: (port) => startPinned('portcullis', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('plain', port, {})]) },
+  { name: 'portcullis (no policies, no access log)', start: (port) => startPinned('portcullis-nolog', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('nolog', port, {}, false)]) },
   { name: 'portcullis (built-in policies)', start: (port) => startPinned('portcullis-policies', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('policies', port, builtin)]) },
   { name: '@fastify/http-proxy', start: (port) => startPinned('fastify', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/fastify-proxy.ts'), String(port), upstreamUrl]) },
   { name: 'fast-gateway', start: (port) => startPinned('fast-gateway', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/fast-gateway.ts'), String(port), upstreamUrl]) },

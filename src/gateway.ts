@@ -41,6 +41,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics
   readonly logger: Logger
   isReady(): boolean
+  /** Writes buffered log lines now (tests, shutdown). */
+  flushLogs(): void
   reload(): Promise<ReloadResult>
   stop(): Promise<void>
 }
@@ -59,7 +61,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
     logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
   }
-  const runtimeDeps = { logger, clock, policies }
+  const runtimeDeps = { logger, clock, policies, routeStats: metrics.routes }
   const state: ServingState = {
     runtime: buildRuntime(loaded, runtimeDeps, null),
     inFlight: 0,
@@ -67,7 +69,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     accessLog: config.log.access ? createAccessLog(accessSink) : null,
     metrics,
-    unmatchedSeries: new Map(),
+    unmatchedStats: metrics.routes.get('', ''),
     clock,
     maxBufferedResponseBytes: 10 * 1024 * 1024,
     reportPolicyFailure,
@@ -205,6 +207,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
     }
     logger.info('gateway stopped')
+    flushLogs()
+  }
+
+  function flushLogs(): void {
+    accessSink.flushSync()
     flushLogger(logger)
   }
 
@@ -212,6 +219,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     addresses,
     metrics,
     logger,
+    flushLogs,
     isReady: () => ready && !state.draining,
     reload,
     stop: () => (stopping ??= stop()),

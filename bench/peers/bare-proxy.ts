@@ -24,3 +24,6 @@ createServer((req, res) => {
       res.end()
     })
 }).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'))
+
+// Exit cleanly on signals so --cpu-prof can write its profile.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0))

@@ -1,7 +1,7 @@
 /**
- * The access-log line, serialised by hand: its fields are fixed and mostly known-safe (ids from a
+ * The access-log line, serialised by hand: its fields are fixed and mostly plain ASCII (ids from a
  * validated charset, addresses, numbers), so writing the JSON directly costs a fraction of a
- * generic serialiser on every request. Strings that can hold arbitrary text are escaped.
+ * generic serialiser on every request. Any string that needs escaping gets JSON.stringify.
  */
 import type { AccessLogEntry } from '../pipeline/define-policy.js'
 
@@ -9,22 +9,31 @@ export interface AccessLogSink {
   write(line: string): void
 }
 
-function text(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value)
+/** JSON string literal for `value`, skipping JSON.stringify when nothing needs escaping. */
+export function jsonString(value: string | null): string {
+  if (value === null) return 'null'
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code < 0x20 || code === 0x22 || code === 0x5c || code > 0x7e) return JSON.stringify(value)
+  }
+  return `"${value}"`
 }
 
-function number(value: number | null): string {
-  return value === null ? 'null' : String(value)
+/** Milliseconds with microsecond precision from integer microseconds, without float formatting. */
+function millis(micros: number): string {
+  const fraction = micros % 1000
+  return `${(micros - fraction) / 1000}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`
 }
 
 /** One JSON line in the operational log's shape (`level`, `time`, `pid`, `kind`, fields). */
 export function formatAccessLine(entry: AccessLogEntry, time: string, pid: number): string {
   return (
     `{"level":"info","time":"${time}","pid":${pid},"kind":"access"` +
-    `,"requestId":${text(entry.requestId)},"client":${text(entry.client)},"method":${text(entry.method)}` +
-    `,"api":${text(entry.api)},"route":${text(entry.route)},"status":${entry.status}` +
-    `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut},"durationMs":${entry.durationMs},"upstreamMs":${number(entry.upstreamMs)}` +
-    `,"policy":${text(entry.policy)},"code":${text(entry.code)},"upstream":${text(entry.upstream)},"protocol":${text(entry.protocol)}` +
+    `,"requestId":${jsonString(entry.requestId)},"client":${jsonString(entry.client)},"method":${jsonString(entry.method)}` +
+    `,"api":${jsonString(entry.api)},"route":${jsonString(entry.route)},"status":${entry.status}` +
+    `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut},"durationMs":${millis(Math.round(entry.durationMs * 1000))}` +
+    `,"upstreamMs":${entry.upstreamMs === null ? 'null' : millis(Math.round(entry.upstreamMs * 1000))}` +
+    `,"policy":${jsonString(entry.policy)},"code":${jsonString(entry.code)},"upstream":${jsonString(entry.upstream)},"protocol":${jsonString(entry.protocol)}` +
     `,"msg":"request"}\n`
   )
 }

@@ -2,15 +2,13 @@
  * Prometheus metrics of the gateway, one registry per process (workers' registries are
  * aggregated by the primary). Label sets are bounded: API and route template, never raw paths.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { RouteStatsTable } from './route-stats.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry
-  readonly requests: Counter<'api' | 'route' | 'status_class'>
-  readonly duration: Histogram<'api' | 'route'>
-  readonly upstreamDuration: Histogram<'api'>
+  /** Per-route requests and latencies (custom metrics on the same registry). */
+  readonly routes: RouteStatsTable
   readonly upstreamErrors: Counter<'api' | 'kind'>
   readonly denials: Counter<'api' | 'policy' | 'code'>
   readonly policyFailures: Counter<'api' | 'policy' | 'mode'>
@@ -24,28 +22,11 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' })
   const registers = [registry]
+  const routes = new RouteStatsTable()
+  routes.register(registry)
   return {
     registry,
-    requests: new Counter({
-      name: 'portcullis_requests_total',
-      help: 'Requests answered, by API, route template and status class.',
-      labelNames: ['api', 'route', 'status_class'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: 'portcullis_request_duration_seconds',
-      help: 'Time from request to the last response byte, by API and route template.',
-      labelNames: ['api', 'route'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    upstreamDuration: new Histogram({
-      name: 'portcullis_upstream_duration_seconds',
-      help: 'Time spent on the upstream exchange, by API.',
-      labelNames: ['api'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
+    routes,
     upstreamErrors: new Counter({
       name: 'portcullis_upstream_errors_total',
       help: 'Upstream failures by API and kind (connect, timeout, reset, bad_response, circuit_open, status).',

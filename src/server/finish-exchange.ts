@@ -6,7 +6,6 @@ import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 
-const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 const NS_PER_MS = 1e6
 
 export function finishExchange(exchange: Exchange): void {
@@ -21,11 +20,7 @@ export function finishExchange(exchange: Exchange): void {
   const metrics = state.metrics
 
   state.inFlight--
-  const statusClass = STATUS_CLASSES[Math.floor(status / 100) - 1] ?? '5xx'
-  requestsSeries(exchange, statusClass).inc()
-  const durations = durationSeries(exchange)
-  durations.duration.observe(durationMs / 1000)
-  if (upstreamMs !== null) durations.upstream.observe(upstreamMs / 1000)
+  ;(route?.stats ?? state.unmatchedStats).record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
 
@@ -53,44 +48,6 @@ export function finishExchange(exchange: Exchange): void {
 
   runtime.inFlight--
   if (runtime.inFlight === 0 && state.runtime !== runtime) state.onRuntimeDrained(runtime)
-}
-
-interface RequestSeries {
-  inc(): void
-}
-interface DurationSeries {
-  duration: { observe(value: number): void }
-  upstream: { observe(value: number): void }
-}
-
-/**
- * Metric children are created once per route (and status class) and kept on the route —
- * prom-client's `labels()` hashes its arguments on every call. Unmatched requests share a set.
- */
-function seriesCache(exchange: Exchange): Map<string, unknown> {
-  return exchange.route?.metricChildren ?? exchange.state.unmatchedSeries
-}
-
-function requestsSeries(exchange: Exchange, statusClass: string): RequestSeries {
-  const cache = seriesCache(exchange)
-  let series = cache.get(statusClass) as RequestSeries | undefined
-  if (series === undefined) {
-    series = exchange.state.metrics.requests.labels(exchange.route?.api.name ?? '', exchange.route?.template ?? '', statusClass)
-    cache.set(statusClass, series)
-  }
-  return series
-}
-
-function durationSeries(exchange: Exchange): DurationSeries {
-  const cache = seriesCache(exchange)
-  let series = cache.get('duration') as DurationSeries | undefined
-  if (series === undefined) {
-    const api = exchange.route?.api.name ?? ''
-    const { metrics } = exchange.state
-    series = { duration: metrics.duration.labels(api, exchange.route?.template ?? ''), upstream: metrics.upstreamDuration.labels(api) }
-    cache.set('duration', series)
-  }
-  return series
 }
 
 function round(ms: number): number {

@@ -1,6 +1,7 @@
 /** What the request path reads from the gateway: the current runtime and process-wide services. */
 import type { Logger } from 'pino'
 import type { GatewayMetrics } from '../observability/metrics.js'
+import type { RouteStats } from '../observability/route-stats.js'
 import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
 import type { Runtime } from './runtime.js'
@@ -16,8 +17,8 @@ export interface ServingState {
   /** Writes one access-log line; null when access logging is off. */
   readonly accessLog: ((entry: AccessLogEntry) => void) | null
   readonly metrics: GatewayMetrics
-  /** Metric children of requests that matched no route. */
-  readonly unmatchedSeries: Map<string, unknown>
+  /** Counters of requests that matched no route. */
+  readonly unmatchedStats: RouteStats
   readonly clock: { now(): number }
   readonly maxBufferedResponseBytes: number
   readonly reportPolicyFailure: PolicyFailureReporter

@@ -51,7 +51,7 @@ export async function startTestGateway(config: object, options: Partial<GatewayO
       writeFileSync(configFile, stringify(withLog(next)))
     },
     logLines() {
-      gateway.logger.flush()
+      gateway.flushLogs()
       if (!existsSync(logFile)) return []
       return readFileSync(logFile, 'utf8')
         .split('\n')
