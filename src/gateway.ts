@@ -11,6 +11,7 @@ import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { createAdminServer } from './admin/admin-server.js'
 import { createAccessLog } from './observability/access-log.js'
+import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
@@ -71,6 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     unmatchedStats: metrics.routes.get('', ''),
     clock,
+    nextRequestId: createRequestIds(),
     maxBufferedResponseBytes: 10 * 1024 * 1024,
     reportPolicyFailure,
     onRuntimeDrained: (runtime) => void closeRetired(runtime),

@@ -15,7 +15,7 @@ createServer((req, res) => {
   delete headers['keep-alive']
   pool
     .stream({ path: req.url ?? '/', method: req.method as Dispatcher.HttpMethod, headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req, opaque: res }, ({ statusCode, headers: h, opaque }) => {
-      const out = opaque as typeof res
+      const out = opaque
       out.writeHead(statusCode, h as Record<string, string>)
       return out
     })

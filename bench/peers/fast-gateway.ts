@@ -2,7 +2,8 @@
 import gateway from 'fast-gateway'
 
 const [port = '0', upstream = 'http://127.0.0.1:8000'] = process.argv.slice(2)
-const server = gateway({ routes: [{ prefix: '/', target: upstream }] })
+// Routes match by prefix; the benchmark's paths live under /api.
+const server = gateway({ routes: [{ prefix: '/api', target: upstream }] })
 await server.start(Number(port), '127.0.0.1')
 process.stdout.write('ready\n')
 

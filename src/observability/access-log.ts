@@ -31,7 +31,7 @@ export function formatAccessLine(entry: AccessLogEntry, time: string, pid: numbe
     `{"level":"info","time":"${time}","pid":${pid},"kind":"access"` +
     `,"requestId":${jsonString(entry.requestId)},"client":${jsonString(entry.client)},"method":${jsonString(entry.method)}` +
     `,"api":${jsonString(entry.api)},"route":${jsonString(entry.route)},"status":${entry.status}` +
-    `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut},"durationMs":${millis(Math.round(entry.durationMs * 1000))}` +
+    `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut === null ? 'null' : entry.bytesOut},"durationMs":${millis(Math.round(entry.durationMs * 1000))}` +
     `,"upstreamMs":${entry.upstreamMs === null ? 'null' : millis(Math.round(entry.upstreamMs * 1000))}` +
     `,"policy":${jsonString(entry.policy)},"code":${jsonString(entry.code)},"upstream":${jsonString(entry.upstream)},"protocol":${jsonString(entry.protocol)}` +
     `,"msg":"request"}\n`

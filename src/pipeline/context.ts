@@ -72,15 +72,43 @@ export class RequestContext {
   /** True for a CORS preflight routed to the route of the method it asks about. */
   readonly isPreflight: boolean
   readonly receivedAt: bigint
+  // Created on first use: most requests through most chains never touch them.
+  #upstreamHeaders: Map<string, string | null> | null = null
+  #responseHeaders: Map<string, HeaderValue> | null = null
+  #removedResponseHeaders: Set<string> | null = null
+  #state: RequestState | null = null
+
   /** Headers to set (string) or remove (null) on the request sent upstream. */
-  readonly upstreamHeaders = new Map<string, string | null>()
+  get upstreamHeaders(): Map<string, string | null> {
+    return (this.#upstreamHeaders ??= new Map())
+  }
+
   /** Headers to set on the response sent to the client, whatever produced it. */
-  readonly responseHeaders = new Map<string, HeaderValue>()
+  get responseHeaders(): Map<string, HeaderValue> {
+    return (this.#responseHeaders ??= new Map())
+  }
+
   /** Headers to remove from the upstream's response. */
-  readonly removedResponseHeaders = new Set<string>()
-  readonly state: RequestState = {}
-  /** Extra fields for this request's access-log line. */
-  readonly logFields: Record<string, unknown> = {}
+  get removedResponseHeaders(): Set<string> {
+    return (this.#removedResponseHeaders ??= new Set())
+  }
+
+  get state(): RequestState {
+    return (this.#state ??= {})
+  }
+
+  // Read by the gateway without creating empty collections.
+  get upstreamHeaderEdits(): ReadonlyMap<string, string | null> | null {
+    return this.#upstreamHeaders
+  }
+
+  get addedResponseHeaders(): ReadonlyMap<string, HeaderValue> | null {
+    return this.#responseHeaders
+  }
+
+  get responseHeaderRemovals(): ReadonlySet<string> | null {
+    return this.#removedResponseHeaders
+  }
   /** The policy whose verdict answered the request locally, for logs and metrics. */
   decidingPolicy: string | null = null
   /** The buffered request body, when a policy asked for it. */

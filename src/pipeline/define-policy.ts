@@ -98,8 +98,8 @@ export interface AccessLogEntry {
   status: number
   /** Request body bytes as declared by Content-Length (streamed bodies count 0). */
   bytesIn: number
-  /** Bytes written to the client for this response, headers included (HTTP/1); body length (HTTP/2). */
-  bytesOut: number
+  /** Response body bytes as declared by Content-Length; null for a streamed (chunked) body. */
+  bytesOut: number | null
   /** Total time in the gateway, ms. */
   durationMs: number
   /** Time spent waiting on the upstream (from sending to last byte), ms; null when not forwarded. */

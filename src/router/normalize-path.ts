@@ -5,16 +5,17 @@
  * upstream sees exactly the path the router matched.
  */
 
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/
+
 /** Decoded segments, or null when the path must be refused with 400. */
 export function splitPath(path: string): string[] | null {
   if (path.charCodeAt(0) !== 47 /* / */) return null
   if (path.length === 1) return []
   // RFC 3986 allows only visible ASCII in a path; raw bytes beyond it must be percent-encoded.
-  for (let i = 1; i < path.length; i++) {
-    const code = path.charCodeAt(i)
-    if (code <= 0x20 || code >= 0x7f) return null
-  }
+  if (!VISIBLE_ASCII.test(path)) return null
   const raw = path.slice(1).split('/')
+  // Most paths have nothing to decode and no dot segment: the split is the answer.
+  if (!path.includes('%') && !path.includes('/.') && !path.includes('\\')) return raw
   const out = new Array<string>(raw.length)
   for (let i = 0; i < raw.length; i++) {
     let segment = raw[i] as string

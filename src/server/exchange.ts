@@ -3,7 +3,6 @@
  * hooks → client, then log and metrics. The upstream response is streamed with undici's
  * `pool.stream()` straight into the client response unless a policy asked for the body.
  */
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
 import type { Readable, Writable } from 'node:stream'
@@ -22,7 +21,7 @@ import { connectionInfo } from './client-info.js'
 import { finishExchange } from './finish-exchange.js'
 import { limitBody, readBody } from './read-body.js'
 import type { RouteRuntime, Runtime } from './runtime.js'
-import { sendProblem, sendReply, type ClientResponse } from './send-reply.js'
+import { sendReply, type ClientResponse } from './send-reply.js'
 import { UpstreamAbort } from './upstream-abort.js'
 import type { ServingState } from './serving-state.js'
 
@@ -49,9 +48,8 @@ export class Exchange {
   readonly receivedAt = process.hrtime.bigint()
   readonly requestId: string
   readonly peer: string
+  readonly peerPort: number
   readonly tls: TlsInfo | null
-  readonly #socket: import('node:net').Socket
-  readonly #bytesWrittenBefore: number
   route: RouteRuntime | null = null
   ctx: RequestContext | null = null
   /** Problem code of a local error reply, for logs and metrics. */
@@ -66,6 +64,7 @@ export class Exchange {
   #retryStatus = 0
   #collector: BodyCollector | null = null
   #abort: UpstreamAbort | null = null
+  #declaredResponseLength: string | null = null
 
   constructor(state: ServingState, runtime: Runtime, req: ClientRequest, res: ClientResponse) {
     this.state = state
@@ -73,16 +72,17 @@ export class Exchange {
     this.req = req
     this.res = res
     const offered = req.headers['x-request-id']
-    this.requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID()
-    this.#socket = socketOf(req)
-    this.#bytesWrittenBefore = this.#socket.bytesWritten
-    const info = connectionInfo(this.#socket)
+    this.requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : state.nextRequestId()
+    const socket = socketOf(req)
+    const info = connectionInfo(socket)
     this.peer = info.peer
+    this.peerPort = socket.remotePort ?? 0
     this.tls = info.tls
     runtime.inFlight++
     state.inFlight++
     if (state.draining && req.httpVersionMajor === 1) (res as { shouldKeepAlive: boolean }).shouldKeepAlive = false
-    res.once('close', () => finishExchange(this))
+    ;(res as ClientResponse & { [EXCHANGE]?: Exchange })[EXCHANGE] = this
+    res.once('close', onResponseClose)
   }
 
   start(): void {
@@ -118,7 +118,7 @@ export class Exchange {
       client: {
         address: runtime.hasTrustedProxies ? resolveClientAddress(this.peer, headers['x-forwarded-for'] as string | undefined, runtime.isTrustedProxy) : this.peer,
         peerAddress: this.peer,
-        peerPort: this.#socket.remotePort ?? 0,
+        peerPort: this.peerPort,
         tls: this.tls,
       },
       route: { api: route.api.name, template: route.template, operationId: route.operationId, params: lookup.params },
@@ -188,7 +188,7 @@ export class Exchange {
         upstreamHost: target.host,
         bodyLength: Buffer.isBuffer(body) ? body.length : null,
       },
-      ctx.upstreamHeaders,
+      ctx.upstreamHeaderEdits,
     )
     const path = target.pathPrefix + this.#relativePath + (this.#query === '' ? '' : `?${this.#query}`)
     target.pool
@@ -228,8 +228,10 @@ export class Exchange {
   #writeHead(): void {
     const ctx = this.ctx as RequestContext
     const response = ctx.response as NonNullable<RequestContext['response']>
-    const out = buildClientResponseHeaders(response.headers, ctx.responseHeaders, ctx.removedResponseHeaders)
+    const out = buildClientResponseHeaders(response.headers, ctx.addedResponseHeaders, ctx.responseHeaderRemovals)
     out['x-request-id'] = this.requestId
+    const length = out['content-length']
+    this.#declaredResponseLength = typeof length === 'string' ? length : null
     this.res.writeHead(response.status, out as Record<string, string | string[]>)
   }
 
@@ -309,13 +311,12 @@ export class Exchange {
   reply(reply: Reply): void {
     if (reply.code !== null) this.code = reply.code
     const headers = reply.code === 'GW_ERR_REQUEST_BODY_TOO_LARGE' && this.req.httpVersionMajor === 1 ? { ...reply.headers, connection: 'close' } : reply.headers
-    sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.responseHeaders)
+    const length = sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.addedResponseHeaders ?? null)
+    this.#declaredResponseLength = String(length)
   }
 
   problem(code: ErrorCode, headers: Record<string, HeaderValue> = {}): void {
-    this.code = code
-    if (this.ctx !== null) return this.reply(respond.problem(code, { headers }))
-    sendProblem(this.res, this.requestId, code, headers)
+    this.reply(respond.problem(code, { headers }))
   }
 
   /** Any throw that is not a verdict: a GatewayError keeps its code; anything else is a 500 without internals. */
@@ -325,17 +326,23 @@ export class Exchange {
     this.problem('GW_ERR_INTERNAL')
   }
 
-  /** Bytes sent for this response: the socket's count on HTTP/1 (one response at a time), the declared length on HTTP/2. */
-  bytesWritten(): number {
-    if (this.req.httpVersionMajor === 1) return this.#socket.bytesWritten - this.#bytesWrittenBefore
-    const length = this.res.getHeader('content-length') ?? this.ctx?.response?.headers['content-length']
-    return Number(length ?? 0)
+  /** Body bytes sent, as declared by Content-Length; null for a streamed (chunked) body. */
+  bodyBytesSent(): number | null {
+    const declared = this.#declaredResponseLength
+    return declared === null ? null : Number(declared)
   }
 
   /** Aborts the upstream exchange when the client went away before the response ended. */
   abortUpstream(): void {
     this.#abort?.abort()
   }
+}
+
+const EXCHANGE = Symbol('portcullis.exchange')
+
+function onResponseClose(this: ClientResponse & { [EXCHANGE]?: Exchange }): void {
+  const exchange = this[EXCHANGE]
+  if (exchange !== undefined) finishExchange(exchange)
 }
 
 function onUpstreamHeaders({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<Exchange>): Writable {

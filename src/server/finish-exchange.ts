@@ -34,7 +34,7 @@ export function finishExchange(exchange: Exchange): void {
       route: route?.template ?? null,
       status,
       bytesIn: Number(exchange.req.headers['content-length'] ?? 0),
-      bytesOut: exchange.bytesWritten(),
+      bytesOut: exchange.bodyBytesSent(),
       durationMs: round(durationMs),
       upstreamMs: upstreamMs === null ? null : round(upstreamMs),
       policy,

@@ -20,6 +20,8 @@ export interface ServingState {
   /** Counters of requests that matched no route. */
   readonly unmatchedStats: RouteStats
   readonly clock: { now(): number }
+  /** A new request id when the client sent none (or an invalid one). */
+  readonly nextRequestId: () => string
   readonly maxBufferedResponseBytes: number
   readonly reportPolicyFailure: PolicyFailureReporter
   /** Called when a retired runtime's last request finished. */

@@ -48,7 +48,7 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> | null {
 export function buildUpstreamHeaders(
   incoming: IncomingHttpHeaders,
   info: ForwardingInfo,
-  edits: ReadonlyMap<string, string | null>,
+  edits: ReadonlyMap<string, string | null> | null,
 ): Record<string, string | string[]> {
   const listed = connectionListed(incoming)
   const out: Record<string, string | string[]> = {}
@@ -75,9 +75,11 @@ export function buildUpstreamHeaders(
   if (info.bodyLength !== null) {
     out['content-length'] = String(info.bodyLength)
   }
-  for (const [name, value] of edits) {
-    if (value === null) delete out[name]
-    else out[name] = value
+  if (edits !== null) {
+    for (const [name, value] of edits) {
+      if (value === null) delete out[name]
+      else out[name] = value
+    }
   }
   return out
 }

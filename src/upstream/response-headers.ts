@@ -4,15 +4,15 @@ import { HOP_BY_HOP } from './request-headers.js'
 
 export function buildClientResponseHeaders(
   upstream: Readonly<Record<string, HeaderValue | undefined>>,
-  added: ReadonlyMap<string, HeaderValue>,
-  removed: ReadonlySet<string>,
+  added: ReadonlyMap<string, HeaderValue> | null,
+  removed: ReadonlySet<string> | null,
 ): Record<string, HeaderValue> {
   const connection = upstream.connection
   const listed = typeof connection === 'string' ? connection.toLowerCase().split(',').map((s) => s.trim()) : null
   const out: Record<string, HeaderValue> = {}
   for (const name in upstream) {
     const value = upstream[name]
-    if (value === undefined || HOP_BY_HOP.has(name) || removed.has(name)) continue
+    if (value === undefined || HOP_BY_HOP.has(name) || (removed !== null && removed.has(name))) continue
     if (listed !== null && listed.includes(name)) continue
     out[name] = value
   }
@@ -21,7 +21,8 @@ export function buildClientResponseHeaders(
 }
 
 /** Applies policy headers; `vary` is appended to, never replaced (it lists cache keys). */
-export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<string, HeaderValue>): void {
+export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<string, HeaderValue> | null): void {
+  if (added === null) return
   for (const [name, value] of added) {
     const existing = out[name]
     if (name === 'vary' && typeof existing === 'string' && typeof value === 'string') out[name] = `${existing}, ${value}`
