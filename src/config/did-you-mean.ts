@@ -1,5 +1,11 @@
 /** Suggests the closest known name for a misspelt key; cheap enough for config sizes. */
 export function didYouMean(input: string, candidates: readonly string[]): string | null {
+  const lower = input.toLowerCase()
+  // A truncated name (`maxUrl` for `maxUrlLength`) is far in edit distance but an obvious match.
+  if (lower.length >= 4) {
+    const extended = candidates.find((c) => c.toLowerCase().startsWith(lower))
+    if (extended !== undefined) return extended
+  }
   let best: string | null = null
   let bestDistance = Math.max(2, Math.floor(input.length / 3)) + 1
   for (const candidate of candidates) {

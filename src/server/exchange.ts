@@ -194,10 +194,9 @@ export class Exchange {
     target.pool
       .stream<Exchange>({ path, method: ctx.method, headers, body, opaque: this, signal: this.#abort }, onUpstreamHeaders)
       .then(
-        () => this.#afterUpstream(target),
-        (error: unknown) => this.#upstreamFailed(target, error),
+        () => this.#guarded(() => this.#afterUpstream(target)),
+        (error: unknown) => this.#guarded(() => this.#upstreamFailed(target, error)),
       )
-      .catch((error: unknown) => this.fail(error))
   }
 
   /** undici calls this with the upstream's status and headers; the returned stream receives the body. */
@@ -301,6 +300,15 @@ export class Exchange {
       (this.#body === null || Buffer.isBuffer(this.#body)) &&
       !this.res.headersSent
     )
+  }
+
+  /** Runs a continuation; a throw in it ends in `fail` instead of an unhandled rejection. */
+  #guarded(step: () => void): void {
+    try {
+      step()
+    } catch (error) {
+      this.fail(error)
+    }
   }
 
   /** Continues with `next` once `pending` settles; a rejection or a throw in `next` ends in `fail`. */

@@ -2,20 +2,22 @@
 import type { HeaderValue } from '../pipeline/reply.js'
 import { HOP_BY_HOP } from './request-headers.js'
 
+/**
+ * Turns the upstream's headers into the client's, in place: undici hands each response a fresh
+ * object, and copying it per response cost more than deleting the few fields that must go.
+ */
 export function buildClientResponseHeaders(
-  upstream: Readonly<Record<string, HeaderValue | undefined>>,
+  upstream: Record<string, HeaderValue | undefined>,
   added: ReadonlyMap<string, HeaderValue> | null,
   removed: ReadonlySet<string> | null,
 ): Record<string, HeaderValue> {
   const connection = upstream.connection
-  const listed = typeof connection === 'string' ? connection.toLowerCase().split(',').map((s) => s.trim()) : null
-  const out: Record<string, HeaderValue> = {}
-  for (const name in upstream) {
-    const value = upstream[name]
-    if (value === undefined || HOP_BY_HOP.has(name) || (removed !== null && removed.has(name))) continue
-    if (listed !== null && listed.includes(name)) continue
-    out[name] = value
+  if (typeof connection === 'string') {
+    for (const name of connection.split(',')) delete upstream[name.trim().toLowerCase()]
   }
+  for (const name of HOP_BY_HOP) if (name in upstream) delete upstream[name]
+  if (removed !== null) for (const name of removed) delete upstream[name]
+  const out = upstream as Record<string, HeaderValue>
   mergeAdded(out, added)
   return out
 }

@@ -1,0 +1,126 @@
+/**
+ * Scale of config: load time with 10,000 routes, per-request cost with 10,000 routes against 10,
+ * and latency while reloading under load.
+ * Usage: node --import tsx bench/scale.ts [--routes 10000] [--rounds 3] [--seconds 8]
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { stringify } from 'yaml'
+import { createConfigLoader } from '../src/config/load-config.js'
+import { RouteStatsTable } from '../src/observability/route-stats.js'
+import { builtinPolicies } from '../src/policies/index.js'
+import { buildRuntime } from '../src/server/runtime.js'
+import { cpuSeconds, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
+
+const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' } } })
+const ROUTES = Number(values.routes)
+const rounds = Number(values.rounds)
+const seconds = Number(values.seconds)
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-scale-'))
+const root = join(import.meta.dirname, '..')
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  await new Promise((r) => server.close(r))
+  return port
+}
+
+/** An OpenAPI document with `count` operations: GET /r{i}/items/{id}. */
+function writeSpec(count: number): string {
+  const paths: Record<string, unknown> = {}
+  for (let i = 0; i < count; i++) paths[`/r${i}/items/{id}`] = { get: { operationId: `get${i}`, responses: { '200': { description: 'ok' } } } }
+  const file = join(dir, `spec-${count}.json`)
+  writeFileSync(file, JSON.stringify({ openapi: '3.1.0', info: { title: 'scale', version: '1' }, paths }))
+  return file
+}
+
+function writeConfig(name: string, port: number, upstream: string, spec: string): string {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(
+    file,
+    stringify({
+      listen: { http: { port, host: '127.0.0.1' } },
+      watch: false,
+      log: { destination: join(dir, `${name}.log`) },
+      apis: [{ name: 'scale', basePath: '/api', openapi: spec, upstream: { url: upstream }, policies: { 'security-headers': {} } }],
+    }),
+  )
+  return file
+}
+
+const small = writeSpec(10)
+const large = writeSpec(ROUTES)
+
+// 1. Load and compile time, in process (what a reload costs), median of 5.
+const loadTimes: number[] = []
+for (let i = 0; i < 5; i++) {
+  const file = writeConfig('load', 1, 'http://127.0.0.1:9', large)
+  const started = performance.now()
+  const loaded = createConfigLoader(builtinPolicies).load(file)
+  const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies, routeStats: new RouteStatsTable() }, null)
+  loadTimes.push(performance.now() - started)
+  for (const upstream of runtime.upstreams.values()) await upstream.destroy()
+}
+process.stdout.write(`load + validate + compile, ${ROUTES} routes: median ${median(loadTimes).toFixed(0)} ms (of ${loadTimes.map((t) => t.toFixed(0)).join(', ')})\n`)
+
+// 2. Per-request cost, 10 routes against ROUTES routes, interleaved.
+const upstreamPort = await freePort()
+const upstream = startPinned('upstream-nginx', 1, 'nginx', ['-c', nginxConfig(dir, 'upstream', upstreamPort, null)])
+await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
+const upstreamUrl = `http://127.0.0.1:${upstreamPort}`
+
+async function measure(spec: string, path: string, during?: (pid: number, configFile: string) => Promise<void>): Promise<WrkResult & { cpuUs: number }> {
+  const port = await freePort()
+  const configFile = writeConfig(`gw-${port}`, port, upstreamUrl, spec)
+  const gateway = startPinned('portcullis', 0, process.execPath, [join(root, 'bin/portcullis.js'), 'start', '-c', configFile])
+  try {
+    const url = `http://127.0.0.1:${port}${path}`
+    await waitForHttp(url, 60000)
+    await wrk(url, { seconds: 6, connections: 50, core: 1 })
+    const before = cpuSeconds(gateway.pid)
+    const [result] = await Promise.all([wrk(url, { seconds, connections: 50, core: 1 }), during?.(gateway.pid, configFile)])
+    return { ...result, cpuUs: ((cpuSeconds(gateway.pid) - before) * 1e6) / result.requests }
+  } finally {
+    await gateway.stop()
+  }
+}
+
+const smallCpu: number[] = []
+const largeCpu: number[] = []
+try {
+  for (let round = 0; round < rounds; round++) {
+    const a = await measure(small, '/api/r5/items/42')
+    const b = await measure(large, `/api/r${Math.floor(ROUTES / 2)}/items/42`)
+    smallCpu.push(a.cpuUs)
+    largeCpu.push(b.cpuUs)
+    process.stderr.write(`round ${round + 1}: 10 routes ${a.cpuUs.toFixed(1)} µs/req, ${ROUTES} routes ${b.cpuUs.toFixed(1)} µs/req\n`)
+  }
+  const ratio = median(largeCpu) / median(smallCpu)
+  process.stdout.write(`CPU per request: 10 routes ${median(smallCpu).toFixed(1)} µs, ${ROUTES} routes ${median(largeCpu).toFixed(1)} µs (× ${ratio.toFixed(3)})\n`)
+
+  // 3. Latency under load, without and with a reload (SIGHUP) every second.
+  const path = `/api/r${Math.floor(ROUTES / 2)}/items/42`
+  const quiet = await measure(large, path)
+  let reloads = 0
+  const reloading = await measure(large, path, async (pid) => {
+    const deadline = Date.now() + seconds * 1000 - 500
+    for (let i = 0; i < 60 && Date.now() < deadline; i++) {
+      await sleep(1000)
+      process.kill(pid, 'SIGHUP')
+      reloads++
+    }
+  })
+  process.stdout.write(
+    `under load, ${ROUTES} routes: no reload p50 ${quiet.p50Ms.toFixed(2)} ms p99 ${quiet.p99Ms.toFixed(2)} ms max ${quiet.maxMs.toFixed(1)} ms errors ${quiet.errors}; ` +
+      `${reloads} reloads p50 ${reloading.p50Ms.toFixed(2)} ms p99 ${reloading.p99Ms.toFixed(2)} ms max ${reloading.maxMs.toFixed(1)} ms errors ${reloading.errors}\n`,
+  )
+} finally {
+  await upstream.stop()
+}
