@@ -126,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let runtime: Runtime
     let certificateSet: CertificateSet | null = null
     try {
-      next = loader.load(options.configFile)
+      next = await loader.loadOffThread(options.configFile)
       if (certificates !== null && next.config.listen.https !== undefined) certificateSet = loadCertificates(next.config.listen.https)
       runtime = buildRuntime(next, runtimeDeps, state.runtime)
     } catch (error) {

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, type ConfigProblem } from '../errors.js'
+import { parseInWorker } from './parse-in-worker.js'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { applyShorthands } from './shorthands.js'
 import { buildConfigSchema, type GatewayConfig } from './schema.js'
@@ -25,18 +27,36 @@ export interface LoadedConfig {
 }
 
 export interface ConfigLoader {
+  /** Loads synchronously: at start-up and in the CLI. */
   load(file: string): LoadedConfig
-  /** Validates already-parsed data, as `load` does after reading. */
-  loadData(data: unknown, file: string): LoadedConfig
+  /**
+   * Loads with the expensive part (parsing, schema validation, OpenAPI documents) on a worker
+   * thread, so a reload under load never stalls the event loop; policy checks run here after.
+   */
+  loadOffThread(file: string): Promise<LoadedConfig>
   readonly schema: ReturnType<typeof buildConfigSchema>
 }
 
-/** Compiles the schema once; `load` can then be called on every reload. */
-export function createConfigLoader(policies: readonly PolicyDefinition[], env: NodeJS.ProcessEnv = process.env): ConfigLoader {
-  const schema = buildConfigSchema(policies)
+/** A parsed, schema-valid config before the policies' own checks: plain data, cloneable to and from a worker. */
+export interface ParsedConfig {
+  file: string
+  baseDir: string
+  config: GatewayConfig
+  routes: (ResolvedRoute[] | null)[]
+  files: string[]
+  /** Route problems found while parsing, reported with the policies' check problems. */
+  problems: ConfigProblem[]
+}
+
+/** The worker-safe stage: needs only JSON schemas, no policy code. */
+export interface ConfigParser {
+  parse(file: string): ParsedConfig
+}
+
+export function createConfigParser(schema: TSchema, policySchemas: Readonly<Record<string, TSchema>>, env: NodeJS.ProcessEnv): ConfigParser {
   const validator: SchemaValidator = createSchemaValidator(schema)
   // ajv fills no defaults inside unions, and route overrides are `policy | false` unions.
-  const policyValidators = new Map(policies.map((p) => [p.name, createSchemaValidator(p.configSchema)]))
+  const policyValidators = new Map(Object.entries(policySchemas).map(([name, policySchema]) => [name, createSchemaValidator(policySchema)]))
 
   function fillOverrideDefaults(config: GatewayConfig): void {
     for (const api of config.apis) {
@@ -48,32 +68,54 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
     }
   }
 
-  function loadData(data: unknown, file: string): LoadedConfig {
-    const baseDir = dirname(file)
-    const references = resolveReferences(data, env, baseDir)
-    if (references.problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_REFERENCE', references.problems)
-    const expanded = applyShorthands(references.value)
-    const schemaProblems = validator.validate(expanded)
-    if (schemaProblems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', schemaProblems)
-    const config = resolvePaths(expanded as GatewayConfig, baseDir)
-    fillOverrideDefaults(config)
+  return {
+    parse(file) {
+      const baseDir = dirname(file)
+      const references = resolveReferences(readConfigFile(file), env, baseDir)
+      if (references.problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_REFERENCE', references.problems)
+      const expanded = applyShorthands(references.value)
+      const schemaProblems = validator.validate(expanded)
+      if (schemaProblems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', schemaProblems)
+      const config = resolvePaths(expanded as GatewayConfig, baseDir)
+      fillOverrideDefaults(config)
+      const problems: ConfigProblem[] = []
+      const routes = config.apis.map((api, index) => {
+        const resolved = resolveRoutes(index, api.openapi, api.routes)
+        problems.push(...resolved.problems)
+        return resolved.routes
+      })
+      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], problems }
+    },
+  }
+}
 
-    const problems: ConfigProblem[] = checkConfig(config, policies)
-    const routes = config.apis.map((api, index) => {
-      const resolved = resolveRoutes(index, api.openapi, api.routes)
-      problems.push(...resolved.problems)
-      return resolved.routes
-    })
+/** The schemas a parser needs, taken from the policy registry. */
+export function policySchemasOf(policies: readonly PolicyDefinition[]): Record<string, TSchema> {
+  return Object.fromEntries(policies.map((p) => [p.name, p.configSchema]))
+}
+
+/** Compiles the schema once; `load` can then be called on every reload. */
+export function createConfigLoader(policies: readonly PolicyDefinition[], env: NodeJS.ProcessEnv = process.env): ConfigLoader {
+  const schema = buildConfigSchema(policies)
+  const policySchemas = policySchemasOf(policies)
+  let parser: ConfigParser | null = null
+
+  /** The main-thread stage: the policies' cross-field checks, then freeze. */
+  function finish(parsed: ParsedConfig): LoadedConfig {
+    const problems = [...checkConfig(parsed.config, policies), ...parsed.problems]
     if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
-    return deepFreeze({ file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)] })
+    const { file, baseDir, config, routes, files } = parsed
+    return deepFreeze({ file, baseDir, config, routes, files })
   }
 
   return {
     schema,
-    loadData,
     load(file) {
-      const absolute = resolve(file)
-      return loadData(readConfigFile(absolute), absolute)
+      parser ??= createConfigParser(schema, policySchemas, env)
+      return finish(parser.parse(resolve(file)))
+    },
+    async loadOffThread(file) {
+      return finish(await parseInWorker(resolve(file), schema, policySchemas, env))
     },
   }
 }
