@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
 import { createConfigLoader } from '../src/config/load-config.js'
-import { RouteStatsTable } from '../src/observability/route-stats.js'
 import { builtinPolicies } from '../src/policies/index.js'
 import { buildRuntime } from '../src/server/runtime.js'
 import { cpuSeconds, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
@@ -64,7 +63,7 @@ for (let i = 0; i < 5; i++) {
   const file = writeConfig('load', 1, 'http://127.0.0.1:9', large)
   const started = performance.now()
   const loaded = createConfigLoader(builtinPolicies).load(file)
-  const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies, routeStats: new RouteStatsTable() }, null)
+  const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies }, null)
   loadTimes.push(performance.now() - started)
   for (const upstream of runtime.upstreams.values()) await upstream.destroy()
 }

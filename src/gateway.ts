@@ -62,7 +62,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
     logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
   }
-  const runtimeDeps = { logger, clock, policies, routeStats: metrics.routes }
+  const runtimeDeps = { logger, clock, policies }
   const state: ServingState = {
     runtime: buildRuntime(loaded, runtimeDeps, null),
     inFlight: 0,

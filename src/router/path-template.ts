@@ -14,6 +14,7 @@ export interface ParsedTemplate {
 }
 
 const PARAM = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g
+const WHOLE_PARAM = /^\{[A-Za-z_][A-Za-z0-9_.-]*\}$/
 
 /** Parses a template; throws an Error whose message says what is wrong. */
 export function parseTemplate(template: string): ParsedTemplate {
@@ -23,6 +24,18 @@ export function parseTemplate(template: string): ParsedTemplate {
   const paramNames: string[] = []
   const parts = template === '/' ? [] : template.slice(1).split('/')
   for (const part of parts) {
+    // Fast paths for the common shapes; tens of thousands of templates load at every reload.
+    if (!part.includes('{') && !part.includes('}')) {
+      segments.push({ kind: 'static', value: part })
+      continue
+    }
+    if (part.startsWith('{') && part.indexOf('{', 1) === -1 && part.indexOf('}') === part.length - 1 && WHOLE_PARAM.test(part)) {
+      const name = part.slice(1, -1)
+      if (paramNames.includes(name)) throw new Error(`repeats the parameter {${name}}`)
+      paramNames.push(name)
+      segments.push({ kind: 'param', name })
+      continue
+    }
     const names = [...part.matchAll(PARAM)].map((m) => m[1] as string)
     const leftover = part.replace(PARAM, '')
     if (leftover.includes('{') || leftover.includes('}')) throw new Error(`has an unbalanced or invalid parameter in "${part}"`)

@@ -20,7 +20,8 @@ export function finishExchange(exchange: Exchange): void {
   const metrics = state.metrics
 
   state.inFlight--
-  ;(route?.stats ?? state.unmatchedStats).record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
+  const stats = route === null ? state.unmatchedStats : (route.stats ??= metrics.routes.get(route.api.name, route.template))
+  stats.record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
 

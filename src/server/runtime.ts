@@ -9,7 +9,7 @@ import type { ResolvedRoute } from '../config/resolve-routes.js'
 import type { GatewayConfig } from '../config/schema.js'
 import { ConfigError, type ConfigProblem } from '../errors.js'
 import { createIpMatcher, type IpMatcher } from '../net/ip-matcher.js'
-import type { RouteStats, RouteStatsTable } from '../observability/route-stats.js'
+import type { RouteStats } from '../observability/route-stats.js'
 import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.js'
 import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
 import { createRouter, type Router, type RouterApi } from '../router/router.js'
@@ -27,8 +27,11 @@ export interface RouteRuntime {
   readonly template: string
   readonly operationId: string | null
   readonly chain: Chain
-  /** Request counters and latency histograms of this route (kept across reloads). */
-  readonly stats: RouteStats
+  /**
+   * Request counters and latency histograms of this route, kept across reloads; looked up at the
+   * route's first request, so loading many routes allocates none.
+   */
+  stats: RouteStats | null
 }
 
 export interface Runtime {
@@ -45,7 +48,6 @@ export interface RuntimeDeps {
   logger: Logger
   clock: { now(): number }
   policies: readonly PolicyDefinition[]
-  routeStats: RouteStatsTable
 }
 
 /** Compiles a loaded config; throws ConfigError naming the API or policy that failed. */
@@ -101,7 +103,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
         }
         chain = buildChain([...instances.values()], config.server.maxBufferedBodyBytes)
       }
-      return { api: apiRuntime, template: route?.template ?? '*', operationId: route?.operationId ?? null, chain, stats: deps.routeStats.get(api.name, route?.template ?? '*') }
+      return { api: apiRuntime, template: route?.template ?? '*', operationId: route?.operationId ?? null, chain, stats: null }
     }
 
     const routes = loaded.routes[index] ?? null

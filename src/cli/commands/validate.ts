@@ -1,6 +1,5 @@
 /** `portcullis validate -c FILE`: checks a config as `start` would, without starting anything. */
 import { createConfigLoader } from '../../config/load-config.js'
-import { RouteStatsTable } from '../../observability/route-stats.js'
 import { builtinPolicies } from '../../policies/index.js'
 import { buildRuntime } from '../../server/runtime.js'
 import { EXIT_OK, reportError } from '../report-error.js'
@@ -10,7 +9,7 @@ export function validateCommand(file: string): number {
   try {
     const loaded = createConfigLoader(builtinPolicies).load(file)
     // Compiling catches what only policy set-up and the route table can see.
-    const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies, routeStats: new RouteStatsTable() }, null)
+    const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies }, null)
     for (const upstream of runtime.upstreams.values()) void upstream.destroy()
     const routes = loaded.routes.reduce((n, r) => n + (r?.length ?? 1), 0)
     process.stdout.write(`${file}: valid (${loaded.config.apis.length} API(s), ${routes} route(s))\n`)
