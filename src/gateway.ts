@@ -177,6 +177,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     stopWatching = loaded.config.watch ? watchFiles(loaded.files, () => void reload()) : null
   }
   restartWatch()
+  // Reloads parse on a worker thread; starting it now keeps its start-up out of the first reload.
+  loader.warm()
   ready = true
   logger.info({ addresses: Object.fromEntries(Object.entries(addresses).map(([k, a]) => [k, `${a.address}:${a.port}`])) }, 'gateway started')
   flushLogger(logger)
@@ -208,6 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if ('closeAllConnections' in admin) admin.closeAllConnections()
       })
     }
+    await loader.close()
     logger.info('gateway stopped')
     flushLogs()
   }

@@ -1,18 +1,25 @@
-/** Worker-thread side of `parseInWorker`: parses one config and posts the result back. */
+/** Worker-thread side of `ParserWorker`: compiles the parser once, then parses each file it is sent. */
 import { parentPort } from 'node:worker_threads'
 import { ConfigError } from '../errors.js'
-import { createConfigParser } from './load-config.js'
-import type { ParseRequest, ParseResponse } from './parse-in-worker.js'
+import { createConfigParser, type ConfigParser } from './load-config.js'
+import type { ParserRequest, ParserResponse } from './parse-in-worker.js'
 
-parentPort?.once('message', (request: ParseRequest) => {
-  let response: ParseResponse
+let parser: ConfigParser | null = null
+
+parentPort?.on('message', (request: ParserRequest) => {
+  if (request.type === 'init') {
+    parser = createConfigParser(request.schema, request.policySchemas, request.env)
+    return
+  }
+  let response: ParserResponse
   try {
-    response = { ok: createConfigParser(request.schema, request.policySchemas, request.env).parse(request.file) }
+    if (parser === null) throw new Error('parser worker was not initialised')
+    response = { id: request.id, ok: parser.parse(request.file) }
   } catch (error) {
     response =
       error instanceof ConfigError
-        ? { error: { code: error.code, problems: [...error.problems] } }
-        : { error: { code: 'GW_ERR_CONFIG_UNREADABLE', problems: [{ path: '', message: (error as Error).message }] } }
+        ? { id: request.id, error: { code: error.code, problems: [...error.problems] } }
+        : { id: request.id, error: { code: 'GW_ERR_CONFIG_UNREADABLE', problems: [{ path: '', message: (error as Error).message }] } }
   }
   parentPort?.postMessage(response)
 })

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, type ConfigProblem } from '../errors.js'
-import { parseInWorker } from './parse-in-worker.js'
+import { ParserWorker } from './parse-in-worker.js'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { applyShorthands } from './shorthands.js'
 import { buildConfigSchema, type GatewayConfig } from './schema.js'
@@ -34,6 +34,10 @@ export interface ConfigLoader {
    * thread, so a reload under load never stalls the event loop; policy checks run here after.
    */
   loadOffThread(file: string): Promise<LoadedConfig>
+  /** Starts the parser worker ahead of the first `loadOffThread`. */
+  warm(): void
+  /** Stops the parser worker, if one was started. */
+  close(): Promise<void>
   readonly schema: ReturnType<typeof buildConfigSchema>
 }
 
@@ -99,6 +103,7 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
   const schema = buildConfigSchema(policies)
   const policySchemas = policySchemasOf(policies)
   let parser: ConfigParser | null = null
+  let worker: ParserWorker | null = null
 
   /** The main-thread stage: the policies' cross-field checks, then freeze. */
   function finish(parsed: ParsedConfig): LoadedConfig {
@@ -115,7 +120,16 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
       return finish(parser.parse(resolve(file)))
     },
     async loadOffThread(file) {
-      return finish(await parseInWorker(resolve(file), schema, policySchemas, env))
+      worker ??= new ParserWorker(schema, policySchemas, env)
+      return finish(await worker.parse(resolve(file)))
+    },
+    warm() {
+      worker ??= new ParserWorker(schema, policySchemas, env)
+      worker.warm()
+    },
+    async close() {
+      await worker?.close()
+      worker = null
     },
   }
 }

@@ -1,23 +1,28 @@
 /**
  * Runs the config parser on a worker thread: parsing YAML, validating the schema and reading
  * OpenAPI documents can take hundreds of milliseconds on large configs, which on the main
- * thread would stall every request in flight during a reload.
+ * thread would stall every request in flight during a reload. The worker is started at the
+ * first reload and kept (unreferenced), so later reloads pay neither its start-up nor the
+ * schema compilation again — on a single core that cost would come out of serving.
  */
 import { Worker } from 'node:worker_threads'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, type ConfigProblem, type OperatorErrorCode } from '../errors.js'
 import type { ParsedConfig } from './load-config.js'
 
-export interface ParseRequest {
-  file: string
-  schema: TSchema
-  policySchemas: Record<string, TSchema>
-  env: Record<string, string | undefined>
+export type ParserRequest =
+  | { type: 'init'; schema: TSchema; policySchemas: Record<string, TSchema>; env: Record<string, string | undefined> }
+  | { type: 'parse'; id: number; file: string }
+
+export type ParserResponse = { id: number; ok: ParsedConfig } | { id: number; error: { code: OperatorErrorCode; problems: ConfigProblem[] } }
+
+const PARSE_TIMEOUT_MS = 60_000
+
+interface Pending {
+  resolve(parsed: ParsedConfig): void
+  reject(error: Error): void
+  timer: NodeJS.Timeout
 }
-
-export type ParseResponse = { ok: ParsedConfig } | { error: { code: OperatorErrorCode; problems: ConfigProblem[] } }
-
-const WORKER_TIMEOUT_MS = 60_000
 
 /** The worker's entry: registers the TypeScript loader this process runs with, then the parser module. */
 function workerSource(): string {
@@ -26,26 +31,64 @@ function workerSource(): string {
   return `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
 }
 
-export function parseInWorker(file: string, schema: TSchema, policySchemas: Record<string, TSchema>, env: NodeJS.ProcessEnv): Promise<ParsedConfig> {
-  return new Promise((resolve, reject) => {
+export class ParserWorker {
+  readonly #init: ParserRequest
+  readonly #pending = new Map<number, Pending>()
+  #worker: Worker | null = null
+  #nextId = 0
+
+  constructor(schema: TSchema, policySchemas: Record<string, TSchema>, env: NodeJS.ProcessEnv) {
+    this.#init = { type: 'init', schema, policySchemas, env: { ...env } }
+  }
+
+  parse(file: string): Promise<ParsedConfig> {
+    const worker = this.#start()
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id)
+        reject(new ConfigError('GW_ERR_CONFIG_UNREADABLE', [{ path: '', message: `parsing ${file} took longer than ${PARSE_TIMEOUT_MS} ms` }]))
+      }, PARSE_TIMEOUT_MS)
+      this.#pending.set(id, { resolve, reject, timer })
+      worker.postMessage({ type: 'parse', id, file } satisfies ParserRequest)
+    })
+  }
+
+  /** Starts the worker now, so the first reload does not pay for its start-up. */
+  warm(): void {
+    this.#start()
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker
+    this.#worker = null
+    if (worker !== null) await worker.terminate()
+  }
+
+  #start(): Worker {
+    if (this.#worker !== null) return this.#worker
     const worker = new Worker(workerSource(), { eval: true })
-    const timer = setTimeout(() => {
-      void worker.terminate()
-      reject(new ConfigError('GW_ERR_CONFIG_UNREADABLE', [{ path: '', message: `parsing ${file} took longer than ${WORKER_TIMEOUT_MS} ms` }]))
-    }, WORKER_TIMEOUT_MS)
-    const done = () => {
-      clearTimeout(timer)
-      void worker.terminate()
+    worker.unref()
+    worker.on('message', (response: ParserResponse) => {
+      const pending = this.#pending.get(response.id)
+      if (pending === undefined) return
+      this.#pending.delete(response.id)
+      clearTimeout(pending.timer)
+      if ('ok' in response) pending.resolve(response.ok)
+      else pending.reject(new ConfigError(response.error.code, response.error.problems))
+    })
+    const fail = (error: Error) => {
+      if (this.#worker === worker) this.#worker = null
+      for (const [id, pending] of this.#pending) {
+        clearTimeout(pending.timer)
+        pending.reject(new ConfigError('GW_ERR_CONFIG_UNREADABLE', [{ path: '', message: `the config parser failed: ${error.message}` }], { cause: error }))
+        this.#pending.delete(id)
+      }
     }
-    worker.once('message', (response: ParseResponse) => {
-      done()
-      if ('ok' in response) resolve(response.ok)
-      else reject(new ConfigError(response.error.code, response.error.problems))
-    })
-    worker.once('error', (error) => {
-      done()
-      reject(new ConfigError('GW_ERR_CONFIG_UNREADABLE', [{ path: '', message: `the config parser failed: ${error.message}` }], { cause: error }))
-    })
-    worker.postMessage({ file, schema, policySchemas, env: { ...env } } satisfies ParseRequest)
-  })
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`parser worker exited (${code})`)))
+    worker.postMessage(this.#init)
+    this.#worker = worker
+    return worker
+  }
 }
