@@ -1,25 +1,30 @@
 /**
- * A buffered, asynchronous line writer for the access log. sonic-boom (pino's destination)
- * re-measures its whole pending buffer on every write, which at proxy rates cost more than the
- * log line itself; this sink keeps a list of lines and writes them in one call per batch.
- * Bounded: past `maxBufferedBytes` (a stalled disk or pipe) lines are dropped and counted,
- * never allowed to grow the heap without limit.
+ * A buffered, asynchronous line writer for the access log. Lines are encoded at once into a
+ * reused off-heap buffer, so nothing per request outlives the request on the JS heap (lines held
+ * as strings until a batch was written survived young-generation collections and cost more in
+ * GC than writing them); full buffers are written in one call each. sonic-boom (pino's
+ * destination) was not used here: it re-measures its whole pending buffer on every write.
+ * Bounded: past `maxBufferedBytes` (a stalled disk or pipe) lines are dropped and counted.
  */
 import { write as writeFd, writeSync } from 'node:fs'
 
 export interface BufferedSinkOptions {
-  flushBytes: number
+  bufferBytes: number
   maxBufferedBytes: number
   flushIntervalMs: number
 }
 
-const DEFAULTS: BufferedSinkOptions = { flushBytes: 16384, maxBufferedBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }
+const DEFAULTS: BufferedSinkOptions = { bufferBytes: 65536, maxBufferedBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }
 
 export class BufferedSink {
   readonly #fd: number
   readonly #options: BufferedSinkOptions
-  #lines: string[] = []
-  #length = 0
+  #current: Buffer
+  #used = 0
+  /** Filled buffers waiting to be written, oldest first. */
+  readonly #queue: Buffer[] = []
+  #queuedBytes = 0
+  readonly #free: Buffer[] = []
   #writing = false
   /** Lines dropped because the destination could not keep up. */
   dropped = 0
@@ -27,44 +32,65 @@ export class BufferedSink {
   constructor(fd: number, options: Partial<BufferedSinkOptions> = {}) {
     this.#fd = fd
     this.#options = { ...DEFAULTS, ...options }
+    this.#current = Buffer.allocUnsafe(this.#options.bufferBytes)
     setInterval(() => this.#flush(), this.#options.flushIntervalMs).unref()
   }
 
   write(line: string): void {
-    if (this.#length > this.#options.maxBufferedBytes) {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; a line that could overflow starts a new buffer.
+    if (this.#used + line.length * 3 > this.#current.length) {
+      this.#rotate()
+      if (line.length * 3 > this.#current.length) {
+        this.#enqueue(Buffer.from(line))
+        return
+      }
+    }
+    if (this.#queuedBytes > this.#options.maxBufferedBytes) {
       this.dropped++
       return
     }
-    this.#lines.push(line)
-    this.#length += line.length
-    if (!this.#writing && this.#length >= this.#options.flushBytes) this.#flush()
+    this.#used += this.#current.write(line, this.#used)
+    if (!this.#writing && this.#used >= this.#current.length / 2) this.#flush()
   }
 
-  /** Writes what is pending synchronously (shutdown). */
+  /**
+   * Writes everything pending synchronously (shutdown, tests). A batch already being written
+   * asynchronously may land after these lines; each line is whole and carries its time.
+   */
   flushSync(): void {
-    if (this.#lines.length === 0) return
-    const data = Buffer.from(this.#take())
-    let offset = 0
-    for (let attempts = 0; offset < data.length && attempts < 1000; attempts++) {
-      try {
-        offset += writeSync(this.#fd, data, offset)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
+    this.#rotate()
+    for (const buffer of this.#queue.splice(0)) {
+      let offset = 0
+      for (let attempts = 0; offset < buffer.length && attempts < 1000; attempts++) {
+        try {
+          offset += writeSync(this.#fd, buffer, offset)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') break
+        }
       }
     }
+    this.#queuedBytes = 0
   }
 
-  #take(): string {
-    const data = this.#lines.join('')
-    this.#lines = []
-    this.#length = 0
-    return data
+  #rotate(): void {
+    if (this.#used === 0) return
+    this.#enqueue(this.#current.subarray(0, this.#used))
+    this.#current = this.#free.pop() ?? Buffer.allocUnsafe(this.#options.bufferBytes)
+    this.#used = 0
+  }
+
+  #enqueue(buffer: Buffer): void {
+    this.#queue.push(buffer)
+    this.#queuedBytes += buffer.length
   }
 
   #flush(): void {
-    if (this.#writing || this.#lines.length === 0) return
+    if (this.#writing) return
+    this.#rotate()
+    const next = this.#queue.shift()
+    if (next === undefined) return
     this.#writing = true
-    this.#writeBuffer(Buffer.from(this.#take()), 0)
+    this.#writeBuffer(next, 0)
   }
 
   #writeBuffer(data: Buffer, offset: number): void {
@@ -76,8 +102,10 @@ export class BufferedSink {
       // A write error other than EAGAIN loses this batch; logging must never take the gateway down.
       const next = error === null ? offset + written : data.length
       if (next < data.length) return this.#writeBuffer(data, next)
+      this.#queuedBytes = Math.max(0, this.#queuedBytes - data.length)
+      if (data.buffer.byteLength === this.#options.bufferBytes && this.#free.length < 2) this.#free.push(Buffer.from(data.buffer, data.byteOffset, this.#options.bufferBytes))
       this.#writing = false
-      if (this.#length >= this.#options.flushBytes) this.#flush()
+      if (this.#queue.length > 0) this.#flush()
     })
   }
 }
