@@ -71,7 +71,8 @@ export class RequestContext {
   readonly route: MatchedRoute
   /** True for a CORS preflight routed to the route of the method it asks about. */
   readonly isPreflight: boolean
-  readonly receivedAt: bigint
+  /** `performance.now()` when the request arrived, in ms. */
+  readonly receivedAt: number
   // Created on first use: most requests through most chains never touch them.
   #upstreamHeaders: Map<string, string | null> | null = null
   #responseHeaders: Map<string, HeaderValue> | null = null
@@ -128,7 +129,7 @@ export class RequestContext {
     client: ClientInfo
     route: MatchedRoute
     isPreflight: boolean
-    receivedAt: bigint
+    receivedAt: number
   }) {
     this.requestId = init.requestId
     this.method = init.method

@@ -21,6 +21,6 @@ export function testContext(init: {
     client: { address: init.address ?? '127.0.0.1', peerAddress: init.address ?? '127.0.0.1', peerPort: 40000, tls: init.tls ?? null },
     route: { api: 'test', template: init.path ?? '/', operationId: null, params: {} },
     isPreflight: init.isPreflight ?? false,
-    receivedAt: 0n,
+    receivedAt: 0,
   })
 }

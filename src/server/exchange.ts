@@ -45,7 +45,7 @@ export class Exchange {
   readonly runtime: Runtime
   readonly req: ClientRequest
   readonly res: ClientResponse
-  readonly receivedAt = process.hrtime.bigint()
+  readonly receivedAt = performance.now()
   readonly requestId: string
   readonly peer: string
   readonly peerPort: number
@@ -54,8 +54,8 @@ export class Exchange {
   ctx: RequestContext | null = null
   /** Problem code of a local error reply, for logs and metrics. */
   code: ErrorCode | null = null
-  upstreamStartedAt: bigint | null = null
-  upstreamEndedAt: bigint | null = null
+  upstreamStartedAt: number | null = null
+  upstreamEndedAt: number | null = null
   target: Target | null = null
   attempts = 0
   #relativePath = ''
@@ -82,7 +82,8 @@ export class Exchange {
     state.inFlight++
     if (state.draining && req.httpVersionMajor === 1) (res as { shouldKeepAlive: boolean }).shouldKeepAlive = false
     ;(res as ClientResponse & { [EXCHANGE]?: Exchange })[EXCHANGE] = this
-    res.once('close', onResponseClose)
+    // `on`, not `once`: a response closes once, and `once` allocates a wrapper per request.
+    res.on('close', onResponseClose)
   }
 
   start(): void {
@@ -175,7 +176,7 @@ export class Exchange {
     const target = upstream.pick(now, failed)
     this.target = target
     target.pending++
-    this.upstreamStartedAt ??= process.hrtime.bigint()
+    this.upstreamStartedAt ??= performance.now()
     this.#abort ??= new UpstreamAbort()
     const body = this.#body
     const headers = buildUpstreamHeaders(
@@ -235,7 +236,7 @@ export class Exchange {
   }
 
   #afterUpstream(target: Target): void {
-    this.upstreamEndedAt = process.hrtime.bigint()
+    this.upstreamEndedAt = performance.now()
     target.pending--
     const upstream = (this.route as RouteRuntime).api.upstream
     const now = this.state.clock.now()
@@ -270,7 +271,7 @@ export class Exchange {
   }
 
   #upstreamFailed(target: Target, error: unknown): void {
-    this.upstreamEndedAt = process.hrtime.bigint()
+    this.upstreamEndedAt = performance.now()
     target.pending--
     if (error instanceof GatewayError) return this.fail(error)
     if (this.res.destroyed || this.#abort?.aborted === true) return

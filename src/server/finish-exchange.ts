@@ -6,16 +6,14 @@ import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 
-const NS_PER_MS = 1e6
-
 export function finishExchange(exchange: Exchange): void {
   const { state, runtime, res, route, ctx } = exchange
   const completed = res.writableFinished
   if (!completed) exchange.abortUpstream()
   const status = completed ? res.statusCode : 499
-  const durationMs = Number(process.hrtime.bigint() - exchange.receivedAt) / NS_PER_MS
-  const upstreamMs =
-    exchange.upstreamStartedAt === null ? null : Number((exchange.upstreamEndedAt ?? process.hrtime.bigint()) - exchange.upstreamStartedAt) / NS_PER_MS
+  const now = performance.now()
+  const durationMs = now - exchange.receivedAt
+  const upstreamMs = exchange.upstreamStartedAt === null ? null : (exchange.upstreamEndedAt ?? now) - exchange.upstreamStartedAt
   const api = route?.api.name ?? ''
   const metrics = state.metrics
 
