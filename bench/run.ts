@@ -5,12 +5,11 @@
  * Usage: node --import tsx bench/run.ts [--rounds 3] [--seconds 8] [--warmup 6] [--connections 50] [--only floor,portcullis]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
-import { cpuSeconds, median, nginxConfig, startPinned, waitForHttp, wrk, type Started } from './harness.js'
+import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, type Started } from './harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -28,14 +27,6 @@ const warmup = Number(values.warmup)
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const PATH = '/api/items/42'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'))
 const root = join(import.meta.dirname, '..')

@@ -4,7 +4,6 @@
  * Usage: node --import tsx bench/scale.ts [--routes 10000] [--rounds 3] [--seconds 8]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,7 +13,7 @@ import { stringify } from 'yaml'
 import { createConfigLoader } from '../src/config/load-config.js'
 import { builtinPolicies } from '../src/policies/index.js'
 import { buildRuntime } from '../src/server/runtime.js'
-import { cpuSeconds, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
+import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' } } })
 const ROUTES = Number(values.routes)
@@ -22,14 +21,6 @@ const rounds = Number(values.rounds)
 const seconds = Number(values.seconds)
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-scale-'))
 const root = join(import.meta.dirname, '..')
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 /** An OpenAPI document with `count` operations: GET /r{i}/items/{id}. */
 function writeSpec(count: number): string {
