@@ -1,6 +1,6 @@
 /**
- * Scale of config: load time with 10,000 routes, per-request cost with 10,000 routes against 10,
- * and latency while reloading under load.
+ * Scale of config: load time with 10,000 routes, how long a reload blocks the event loop,
+ * per-request cost with 10,000 routes against 10, and latency while reloading under load.
  * Usage: node --import tsx bench/scale.ts [--routes 10000] [--rounds 3] [--seconds 8]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -10,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createConfigLoader } from '../src/config/load-config.js'
+import { startGateway } from '../src/gateway.js'
 import { builtinPolicies } from '../src/policies/index.js'
 import { buildRuntime } from '../src/server/runtime.js'
 import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
@@ -60,7 +62,26 @@ for (let i = 0; i < 5; i++) {
 }
 process.stdout.write(`load + validate + compile, ${ROUTES} routes: median ${median(loadTimes).toFixed(0)} ms (of ${loadTimes.map((t) => t.toFixed(0)).join(', ')})\n`)
 
-// 2. Per-request cost, 10 routes against ROUTES routes, interleaved.
+// 2. How long a reload blocks the event loop (parsing runs on the worker thread), in process.
+{
+  const gateway = await startGateway({ configFile: writeConfig('reload', 0, 'http://127.0.0.1:9', large) })
+  await sleep(2000)
+  const stalls: number[] = []
+  const durations: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const delay = monitorEventLoopDelay({ resolution: 1 })
+    delay.enable()
+    const started = performance.now()
+    await gateway.reload()
+    durations.push(performance.now() - started)
+    delay.disable()
+    stalls.push(delay.max / 1e6)
+  }
+  await gateway.stop()
+  process.stdout.write(`reload, ${ROUTES} routes: median ${median(durations).toFixed(0)} ms end to end, longest event-loop stall median ${median(stalls).toFixed(0)} ms (max ${Math.max(...stalls).toFixed(0)} ms)\n`)
+}
+
+// 3. Per-request cost, 10 routes against ROUTES routes, interleaved.
 const upstreamPort = await freePort()
 const upstream = startPinned('upstream-nginx', 1, 'nginx', ['-c', nginxConfig(dir, 'upstream', upstreamPort, null)])
 await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
@@ -95,7 +116,7 @@ try {
   const ratio = median(largeCpu) / median(smallCpu)
   process.stdout.write(`CPU per request: 10 routes ${median(smallCpu).toFixed(1)} µs, ${ROUTES} routes ${median(largeCpu).toFixed(1)} µs (× ${ratio.toFixed(3)})\n`)
 
-  // 3. Latency under load, without and with a reload (SIGHUP) every second.
+  // 4. Latency under load, without and with a reload (SIGHUP) every second.
   const path = `/api/r${Math.floor(ROUTES / 2)}/items/42`
   const quiet = await measure(large, path)
   let reloads = 0
