@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { ServerHttp2Session } from 'node:http2'
 import type { Logger } from 'pino'
 import { adminHost, adminPort } from './config/check-config.js'
-import { createConfigLoader, type LoadedConfig } from './config/load-config.js'
+import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './config/load-config.js'
 import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { createAdminServer } from './admin/admin-server.js'
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   /** Serve the admin listener here (cluster workers leave it to the primary). */
   admin?: boolean
   clock?: { now(): number }
+  /** A loader already compiled for these policies (the CLI's, which has read the config once). */
+  loader?: ConfigLoader
 }
 
 export interface ReloadResult {
@@ -51,7 +53,7 @@ export interface Gateway {
 /** Starts a gateway; rejects with ConfigError when the config is unusable. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const policies = options.policies ?? builtinPolicies
-  const loader = createConfigLoader(policies, options.env)
+  const loader = options.loader ?? createConfigLoader(policies, options.env)
   let loaded: LoadedConfig = loader.load(options.configFile)
   const { config } = loaded
   const { logger, accessSink } = createLoggers(config.log)

@@ -9,7 +9,7 @@ import { AggregatorRegistry } from 'prom-client'
 import type { Logger } from 'pino'
 import { createAdminServer } from './admin/admin-server.js'
 import { adminHost, adminPort } from './config/check-config.js'
-import { createConfigLoader } from './config/load-config.js'
+import { createConfigLoader, type ConfigLoader } from './config/load-config.js'
 import { startGateway, type Gateway } from './gateway.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { builtinPolicies } from './policies/index.js'
@@ -21,13 +21,14 @@ type PrimaryMessage = { type: 'reload' } | { type: 'stop' }
 /** Runs until a terminating signal; resolves with the process exit code. */
 export async function runGatewayProcess(configFile: string): Promise<number> {
   if (cluster.isWorker) return runWorker(configFile)
-  const loaded = createConfigLoader(builtinPolicies).load(configFile)
-  if (loaded.config.workers === 1) return runSingle(configFile)
+  const loader = createConfigLoader(builtinPolicies)
+  const loaded = loader.load(configFile)
+  if (loaded.config.workers === 1) return runSingle(configFile, loader)
   return runPrimary(configFile, loaded.config.workers, loaded.config)
 }
 
-async function runSingle(configFile: string): Promise<number> {
-  const gateway = await startGateway({ configFile })
+async function runSingle(configFile: string, loader: ConfigLoader): Promise<number> {
+  const gateway = await startGateway({ configFile, loader })
   return new Promise((resolve) => {
     process.on('SIGHUP', () => void gateway.reload())
     const shutdown = () => void gateway.stop().then(() => resolve(0))

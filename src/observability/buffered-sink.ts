@@ -6,7 +6,7 @@
  * destination) was not used here: it re-measures its whole pending buffer on every write.
  * Bounded: past `maxBufferedBytes` (a stalled disk or pipe) lines are dropped and counted.
  */
-import { write as writeFd, writeSync } from 'node:fs'
+import { fstatSync, write as writeFd, writeSync } from 'node:fs'
 
 export interface BufferedSinkOptions {
   bufferBytes: number
@@ -15,6 +15,16 @@ export interface BufferedSinkOptions {
 }
 
 const DEFAULTS: BufferedSinkOptions = { bufferBytes: 65536, maxBufferedBytes: 8 * 1024 * 1024, flushIntervalMs: 500 }
+
+const PIPE_BUF = 4096
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile()
+  } catch {
+    return false
+  }
+}
 
 export class BufferedSink {
   readonly #fd: number
@@ -25,6 +35,11 @@ export class BufferedSink {
   readonly #queue: Buffer[] = []
   #queuedBytes = 0
   readonly #free: Buffer[] = []
+  /**
+   * Largest write that cannot interleave with other writers' (POSIX PIPE_BUF): stdout is often a
+   * pipe shared by every worker process, and a longer write can be split mid-line.
+   */
+  readonly #atomicBytes: number
   #writing = false
   /** Lines dropped because the destination could not keep up. */
   dropped = 0
@@ -33,6 +48,7 @@ export class BufferedSink {
     this.#fd = fd
     this.#options = { ...DEFAULTS, ...options }
     this.#current = Buffer.allocUnsafe(this.#options.bufferBytes)
+    this.#atomicBytes = isRegularFile(fd) ? Number.POSITIVE_INFINITY : PIPE_BUF
     setInterval(() => this.#flush(), this.#options.flushIntervalMs).unref()
   }
 
@@ -93,8 +109,18 @@ export class BufferedSink {
     this.#writeBuffer(next, 0)
   }
 
+  /** End of the next write: whole lines, within the atomic size when there are several. */
+  #chunkEnd(data: Buffer, offset: number): number {
+    if (data.length - offset <= this.#atomicBytes) return data.length
+    const lastNewline = data.lastIndexOf(0x0a, offset + this.#atomicBytes - 1)
+    if (lastNewline >= offset) return lastNewline + 1
+    const nextNewline = data.indexOf(0x0a, offset)
+    return nextNewline === -1 ? data.length : nextNewline + 1
+  }
+
   #writeBuffer(data: Buffer, offset: number): void {
-    writeFd(this.#fd, data, offset, data.length - offset, null, (error, written) => {
+    const end = this.#chunkEnd(data, offset)
+    writeFd(this.#fd, data, offset, end - offset, null, (error, written) => {
       if (error !== null && error.code === 'EAGAIN') {
         setTimeout(() => this.#writeBuffer(data, offset), 10).unref()
         return

@@ -31,7 +31,14 @@ class GatewayProcess {
       this.#buffer += chunk.toString()
       const parts = this.#buffer.split('\n')
       this.#buffer = parts.pop() ?? ''
-      for (const line of parts) if (line.startsWith('{')) this.lines.push(JSON.parse(line) as Record<string, unknown>)
+      for (const line of parts) {
+        if (!line.startsWith('{')) continue
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>)
+        } catch {
+          this.lines.push({ unparsable: line })
+        }
+      }
     })
     this.child.stderr?.resume()
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
@@ -144,7 +151,9 @@ describe('portcullis CLI', () => {
       const { http, admin } = await gateway.started()
       assert.ok(admin !== undefined)
       for (let i = 0; i < 20; i++) await (await request(`${http}/x`, { reset: true })).body.text()
-      await eventually(() => new Set(gateway.lines.filter((l) => l.kind === 'access').map((l) => l.pid)).size === 2, 10000, 'access lines from two workers')
+      await eventually(() => gateway.lines.filter((l) => l.kind === 'access').length === 20, 20000, 'an access line per request')
+      assert.equal(new Set(gateway.lines.filter((l) => l.kind === 'access').map((l) => l.pid)).size, 2, 'both workers served')
+      assert.equal(gateway.lines.some((l) => 'unparsable' in l), false, 'log lines from several processes never interleave')
       const metrics = await (await request(`${admin}/metrics`, { headers: { authorization: `Bearer ${token}` } })).body.text()
       assert.match(metrics, /portcullis_requests_total\{api="a",route="\*",status_class="2xx"\} 20/)
       assert.equal(await gateway.stop('SIGTERM'), 0)
