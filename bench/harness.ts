@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { stringify } from 'yaml'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -137,4 +138,14 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number }
   await new Promise((r) => server.close(r))
   return port
+}
+
+/** Writes a gateway config with one API on 127.0.0.1:`port`, logging to a file beside it. */
+export function writeGatewayConfig(dir: string, name: string, port: number, api: Record<string, unknown>, access = true): string {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(
+    file,
+    stringify({ listen: { http: { port, host: '127.0.0.1' } }, watch: false, log: { destination: join(dir, `${name}.log`), access }, apis: [api] }),
+  )
+  return file
 }

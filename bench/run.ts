@@ -4,12 +4,11 @@
  * Each proxy runs pinned to core 0; wrk and the upstream (nginx serving static JSON) share core 1.
  * Usage: node --import tsx bench/run.ts [--rounds 3] [--seconds 8] [--warmup 6] [--connections 50] [--only floor,portcullis]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { stringify } from 'yaml'
-import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, type Started } from './harness.js'
+import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type Started } from './harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -36,17 +35,8 @@ await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`
 
 function portcullisConfig(name: string, port: number, policies: Record<string, unknown>, access = true): string {
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(
-    file,
-    stringify({
-      listen: { http: { port, host: '127.0.0.1' } },
-      watch: false,
-      log: { destination: join(dir, `${name}.log`), access },
-      apis: [{ name: 'bench', basePath: '/api', upstream: { url: upstreamUrl }, routes: { 'GET /items/{id}': {}, 'POST /items': {} }, policies }],
-    }),
-  )
-  return file
+  const api = { name: 'bench', basePath: '/api', upstream: { url: upstreamUrl }, routes: { 'GET /items/{id}': {}, 'POST /items': {} }, policies }
+  return writeGatewayConfig(dir, name, port, api, access)
 }
 
 const node = process.execPath

@@ -9,13 +9,12 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { stringify } from 'yaml'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createConfigLoader } from '../src/config/load-config.js'
 import { startGateway } from '../src/gateway.js'
 import { builtinPolicies } from '../src/policies/index.js'
 import { buildRuntime } from '../src/server/runtime.js'
-import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, type WrkResult } from './harness.js'
+import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type WrkResult } from './harness.js'
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' } } })
 const ROUTES = Number(values.routes)
@@ -34,17 +33,7 @@ function writeSpec(count: number): string {
 }
 
 function writeConfig(name: string, port: number, upstream: string, spec: string): string {
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(
-    file,
-    stringify({
-      listen: { http: { port, host: '127.0.0.1' } },
-      watch: false,
-      log: { destination: join(dir, `${name}.log`) },
-      apis: [{ name: 'scale', basePath: '/api', openapi: spec, upstream: { url: upstream }, policies: { 'security-headers': {} } }],
-    }),
-  )
-  return file
+  return writeGatewayConfig(dir, name, port, { name: 'scale', basePath: '/api', openapi: spec, upstream: { url: upstream }, policies: { 'security-headers': {} } })
 }
 
 const small = writeSpec(10)
