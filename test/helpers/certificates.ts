@@ -13,7 +13,12 @@ export interface Pki {
 }
 
 function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: 'pipe' })
+  try {
+    execFileSync('openssl', args, { cwd, stdio: 'pipe' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the TLS tests need the openssl command: apt-get install openssl', { cause: error })
+    throw error
+  }
 }
 
 export function createPki(): Pki {
