@@ -32,7 +32,15 @@ const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/
 
 /** Entry point from the listeners. */
 export function handleRequest(state: ServingState, req: ClientRequest, res: ClientResponse): void {
-  const exchange = new Exchange(state, state.runtime, req, res)
+  let exchange: Exchange
+  try {
+    exchange = new Exchange(state, state.runtime, req, res)
+  } catch (error) {
+    // A connection torn down before the request was read; nothing can be answered on it.
+    state.logger.debug({ err: error }, 'request dropped before it was read')
+    res.destroy()
+    return
+  }
   try {
     exchange.start()
   } catch (error) {
