@@ -45,8 +45,8 @@ describe('hot reload', () => {
     const gw = await startTestGateway({ ...baseConfig(slow.url) })
     try {
       const pending = request(`${gw.url}/x`).then((r) => r.body.text())
-      await eventually(() => slow.requests.length === 0, 1000)
-      await new Promise((r) => setTimeout(r, 100))
+      // The upstream has the request (it answers 400 ms later) before the config changes.
+      await eventually(() => slow.requests.length === 1, 5000, 'the slow request upstream')
       gw.writeConfig({ ...baseConfig(fresh.url) })
       const result = await gw.gateway.reload()
       assert.equal(result.ok, true)
