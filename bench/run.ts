@@ -41,6 +41,9 @@ function portcullisConfig(name: string, port: number, policies: Record<string, u
 
 const node = process.execPath
 const tsx = ['--import', 'tsx']
+// The gateway runs as users run it: the bin itself, whose shebang sets V8's young generation.
+const gateway = join(root, 'bin/portcullis.js')
+const YOUNG_GENERATION = '--max-semi-space-size=64'
 const builtin = {
   'request-limits': {},
   'ip-filter': { allow: ['127.0.0.0/8', '::1'] },
@@ -54,9 +57,13 @@ interface Contender {
 }
 const contenders: Contender[] = [
   { name: 'floor (node:http + undici)', start: (port) => startPinned('floor', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/bare-proxy.ts'), String(port), upstreamUrl]) },
-  { name: 'portcullis (no policies)', start: (port) => startPinned('portcullis', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('plain', port, {})]) },
-  { name: 'portcullis (no policies, no access log)', start: (port) => startPinned('portcullis-nolog', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('nolog', port, {}, false)]) },
-  { name: 'portcullis (built-in policies)', start: (port) => startPinned('portcullis-policies', PROXY_CORE, node, [join(root, 'bin/portcullis.js'), 'start', '-c', portcullisConfig('policies', port, builtin)]) },
+  {
+    name: 'floor, young generation as the gateway',
+    start: (port) => startPinned('floor-semi', PROXY_CORE, node, [YOUNG_GENERATION, ...tsx, join(root, 'bench/peers/bare-proxy.ts'), String(port), upstreamUrl]),
+  },
+  { name: 'portcullis (no policies)', start: (port) => startPinned('portcullis', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('plain', port, {})]) },
+  { name: 'portcullis (no policies, no access log)', start: (port) => startPinned('portcullis-nolog', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('nolog', port, {}, false)]) },
+  { name: 'portcullis (built-in policies)', start: (port) => startPinned('portcullis-policies', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('policies', port, builtin)]) },
   { name: '@fastify/http-proxy', start: (port) => startPinned('fastify', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/fastify-proxy.ts'), String(port), upstreamUrl]) },
   { name: 'fast-gateway', start: (port) => startPinned('fast-gateway', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/fast-gateway.ts'), String(port), upstreamUrl]) },
   { name: 'nginx (proxy)', start: (port) => startPinned('nginx-proxy', PROXY_CORE, 'nginx', ['-c', nginxConfig(dir, `proxy-${port}`, port, upstreamPort)]) },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { AccessLogEntry } from '../pipeline/define-policy.js'
-import { formatAccessLine } from './access-log.js'
+import { createAccessLog, formatAccessLine } from './access-log.js'
 
 test('access lines are valid JSON with every field, escaping text', () => {
   const line = formatAccessLine(
@@ -36,4 +36,19 @@ test('access lines are valid JSON with every field, escaping text', () => {
   assert.equal(again.method, 'GÉT')
   assert.equal(parsed.pid, 7)
   assert.equal(parsed.time, '2026-01-01T00:00:00.000Z')
+})
+
+test('access-line timestamps are the ISO time of each request, across seconds and days', () => {
+  const lines: string[] = []
+  let now = 0
+  const log = createAccessLog({ write: (line) => lines.push(line) }, 1, () => now)
+  const entry = JSON.parse(formatAccessLine({ requestId: 'a', client: '::1', method: 'GET', api: null, route: null, status: 200, bytesIn: 0, bytesOut: 0, durationMs: 0, upstreamMs: null, policy: null, code: null, upstream: null, protocol: '1.1' }, 't', 1)) as AccessLogEntry
+  const instants = [Date.UTC(2026, 10, 29, 23, 59, 59, 998), Date.UTC(2026, 10, 29, 23, 59, 59, 999), Date.UTC(2026, 10, 30, 0, 0, 0, 0), Date.UTC(2026, 10, 30, 0, 0, 0, 7), Date.UTC(2026, 10, 30, 0, 0, 0, 42), Date.UTC(2026, 10, 30, 0, 0, 1, 500), Date.UTC(2020, 0, 1, 0, 0, 0, 123)]
+  for (const instant of instants) {
+    now = instant
+    log(entry)
+    log(entry)
+  }
+  const times = lines.map((line) => (JSON.parse(line) as { time: string }).time)
+  assert.deepEqual(times, instants.flatMap((instant) => [new Date(instant).toISOString(), new Date(instant).toISOString()]))
 })

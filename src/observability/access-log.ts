@@ -38,15 +38,24 @@ export function formatAccessLine(entry: AccessLogEntry, time: string, pid: numbe
   )
 }
 
-/** Writes access lines to a sink with an ISO timestamp computed at most once per millisecond. */
-export function createAccessLog(sink: AccessLogSink, pid = process.pid): (entry: AccessLogEntry) => void {
+/** Writes access lines to a sink; the ISO timestamp's date and time are formatted once per second. */
+export function createAccessLog(sink: AccessLogSink, pid = process.pid, clock: () => number = Date.now): (entry: AccessLogEntry) => void {
   let lastMs = 0
+  let secondStartMs = Number.NEGATIVE_INFINITY
+  let secondPrefix = ''
   let time = ''
   return (entry) => {
-    const now = Date.now()
+    const now = clock()
     if (now !== lastMs) {
       lastMs = now
-      time = new Date(now).toISOString()
+      const ms = now - secondStartMs
+      if (ms < 0 || ms >= 1000) {
+        secondStartMs = now - (now % 1000)
+        // "2026-11-29T13:50:41." — the milliseconds and "Z" follow.
+        secondPrefix = new Date(secondStartMs).toISOString().slice(0, 20)
+      }
+      const millis = now - secondStartMs
+      time = `${secondPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
     }
     sink.write(formatAccessLine(entry, time, pid))
   }

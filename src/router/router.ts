@@ -113,7 +113,7 @@ function lookupInTree<T>(
   const wanted = preflightMethod ?? method
   let found: Entry<T> | null = null
   let values: string[] = []
-  const allowed = new Set<string>()
+  let allowed: Set<string> | null = null
   tree.walk(segments, 0, [], (node, captured) => {
     const methods = node.methods as Map<string, Entry<T>>
     const entry = methods.get(wanted) ?? (wanted === 'HEAD' ? methods.get('GET') : undefined)
@@ -122,6 +122,7 @@ function lookupInTree<T>(
       values = captured.slice()
       return true
     }
+    allowed ??= new Set()
     for (const m of methods.keys()) allowed.add(m)
     return false
   })
@@ -133,9 +134,10 @@ function lookupInTree<T>(
   }
   // A preflight for a method the path lacks falls back to routing the OPTIONS request itself.
   if (preflightMethod !== null) return lookupInTree(tree, segments, method, null, relativePath)
-  if (allowed.size === 0) return NOT_FOUND
-  if (allowed.has('GET')) allowed.add('HEAD')
-  return { kind: 'method-not-allowed', allow: [...allowed].sort().join(', ') }
+  const methods = allowed as Set<string> | null
+  if (methods === null) return NOT_FOUND
+  if (methods.has('GET')) methods.add('HEAD')
+  return { kind: 'method-not-allowed', allow: [...methods].sort().join(', ') }
 }
 
 function compileApi<T>(api: RouterApi<T>): CompiledApi<T> {

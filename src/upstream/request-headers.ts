@@ -91,10 +91,22 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
+// Consecutive requests mostly come from the same peer for the same host (keep-alive, one client
+// fleet): the last element is kept rather than rebuilt per request.
+let lastPeer = ''
+let lastProtocol = ''
+let lastHost: string | undefined = ''
+let lastElement = ''
+
 /** One RFC 7239 element; IPv6 addresses are bracketed and quoted (§6). */
 function forwardedElement(peer: string, protocol: string, host: string | undefined): string {
+  if (peer === lastPeer && host === lastHost && protocol === lastProtocol) return lastElement
   const node = peer.includes(':') ? `"[${peer}]"` : peer
   let element = `for=${node};proto=${protocol}`
   if (host !== undefined) element += `;host=${TOKEN.test(host) ? host : `"${host.replace(/["\\]/g, '\\$&')}"`}`
+  lastPeer = peer
+  lastProtocol = protocol
+  lastHost = host
+  lastElement = element
   return element
 }

@@ -12,14 +12,23 @@ export function buildClientResponseHeaders(
   removed: ReadonlySet<string> | null,
 ): Record<string, HeaderValue> {
   const connection = upstream.connection
-  if (typeof connection === 'string') {
-    for (const name of connection.split(',')) delete upstream[name.trim().toLowerCase()]
-  }
-  for (const name of HOP_BY_HOP) if (name in upstream) delete upstream[name]
+  if (typeof connection === 'string') removeConnectionListed(upstream, connection)
+  // A response has a handful of fields: one pass over them beats a lookup per hop-by-hop name.
+  for (const name in upstream) if (HOP_BY_HOP.has(name)) delete upstream[name]
   if (removed !== null) for (const name of removed) delete upstream[name]
   const out = upstream as Record<string, HeaderValue>
   mergeAdded(out, added)
   return out
+}
+
+/** Removes the fields `Connection` names (RFC 9110 §7.6.1); usually it names only `keep-alive` or `close`. */
+function removeConnectionListed(upstream: Record<string, HeaderValue | undefined>, connection: string): void {
+  if (!connection.includes(',')) {
+    const name = connection.trim().toLowerCase()
+    if (!HOP_BY_HOP.has(name) && name !== 'close') delete upstream[name]
+    return
+  }
+  for (const name of connection.split(',')) delete upstream[name.trim().toLowerCase()]
 }
 
 /** Applies policy headers; `vary` is appended to, never replaced (it lists cache keys). */

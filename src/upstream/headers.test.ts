@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { buildUpstreamHeaders, type ForwardingInfo } from './request-headers.js'
+import { buildClientResponseHeaders } from './response-headers.js'
+
+test('response fields named in Connection are removed, whether one or a list', () => {
+  const single = buildClientResponseHeaders({ connection: 'X-Private', 'x-private': 'secret', 'content-type': 'text/plain' }, null, null)
+  assert.deepEqual(single, { 'content-type': 'text/plain' })
+  const list = buildClientResponseHeaders({ connection: 'close, X-A ,x-b', 'x-a': '1', 'x-b': '2', 'x-c': '3', 'keep-alive': 'timeout=5' }, null, null)
+  assert.deepEqual(list, { 'x-c': '3' })
+  const keepAlive = buildClientResponseHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', etag: '"1"' }, null, null)
+  assert.deepEqual(keepAlive, { etag: '"1"' })
+})
+
+test('response edits: removals, additions, and Vary appended to', () => {
+  const out = buildClientResponseHeaders({ server: 'x/1', vary: 'accept' }, new Map([['vary', 'origin'], ['x-frame-options', 'DENY']]), new Set(['server']))
+  assert.deepEqual(out, { vary: 'accept, origin', 'x-frame-options': 'DENY' })
+})
+
+test('the Forwarded element follows each request’s peer, protocol and host', () => {
+  const info = (peerAddress: string, protocol: 'http' | 'https'): ForwardingInfo => ({ peerAddress, peerTrusted: false, protocol, requestId: 'r', upstreamHost: 'up', bodyLength: null })
+  const cases: [string, 'http' | 'https', string | undefined, string][] = [
+    ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],
+    ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],
+    ['10.0.0.1', 'https', 'a.test', 'for=10.0.0.1;proto=https;host=a.test'],
+    ['10.0.0.1', 'https', 'b.test:8443', 'for=10.0.0.1;proto=https;host="b.test:8443"'],
+    ['::1', 'https', 'b.test:8443', 'for="[::1]";proto=https;host="b.test:8443"'],
+    ['::1', 'https', undefined, 'for="[::1]";proto=https'],
+    ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],
+  ]
+  for (const [peer, protocol, host, expected] of cases) {
+    const headers = buildUpstreamHeaders(host === undefined ? {} : { host }, info(peer, protocol), null)
+    assert.equal(headers.forwarded, expected, `${peer} ${protocol} ${String(host)}`)
+  }
+})
