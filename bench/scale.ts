@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createConfigLoader } from '../src/config/load-config.js'
 import { startGateway } from '../src/gateway.js'
 import { builtinPolicies } from '../src/policies/index.js'
-import { buildRuntime } from '../src/server/runtime.js'
+import { buildRuntime, compileOnlyDeps } from '../src/server/runtime.js'
 import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type WrkResult } from './harness.js'
 
 const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' } } })
@@ -45,7 +45,7 @@ for (let i = 0; i < 5; i++) {
   const file = writeConfig('load', 1, 'http://127.0.0.1:9', large)
   const started = performance.now()
   const loaded = createConfigLoader(builtinPolicies).load(file)
-  const runtime = buildRuntime(loaded, { logger: pino({ level: 'silent' }), clock: { now: () => Date.now() }, policies: builtinPolicies }, null)
+  const runtime = buildRuntime(loaded, compileOnlyDeps(builtinPolicies, pino({ level: 'silent' })), null)
   loadTimes.push(performance.now() - started)
   for (const upstream of runtime.upstreams.values()) await upstream.destroy()
 }

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   GW_ERR_IP_DENIED: { status: 403, title: 'Requests from this address are not allowed' },
   GW_ERR_CORS_ORIGIN_DENIED: { status: 403, title: 'This origin is not allowed' },
   GW_ERR_CORS_PREFLIGHT_DENIED: { status: 403, title: 'The CORS preflight request is not allowed' },
+  GW_ERR_AUTH_REQUIRED: { status: 401, title: 'Authentication is required' },
+  GW_ERR_AUTH_INVALID: { status: 401, title: 'The credential is not valid' },
+  GW_ERR_AUTH_MALFORMED: { status: 400, title: 'The credential is malformed or ambiguous' },
+  GW_ERR_AUTH_INSUFFICIENT_SCOPE: { status: 403, title: 'The credential lacks a required scope' },
+  GW_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Authentication is temporarily unavailable' },
   GW_ERR_POLICY_FAILED: { status: 500, title: 'A security policy could not be evaluated' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream service could not be reached' },
   GW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'The upstream service sent an invalid response' },
@@ -36,6 +41,7 @@ export const OPERATOR_ERROR_CODES = {
   GW_ERR_CONFIG_UNREADABLE: 'The configuration file or a file it references could not be read or parsed',
   GW_ERR_CONFIG_REFERENCE: 'An ${env:…} or ${file:…} reference could not be resolved',
   GW_ERR_LISTEN_FAILED: 'A listener could not bind its address',
+  GW_ERR_DATA_STORE_UNAVAILABLE: 'The data store (stores.data) could not be opened or migrated',
 } as const
 
 export type OperatorErrorCode = keyof typeof OPERATOR_ERROR_CODES

@@ -20,7 +20,12 @@ import { builtinPolicies } from './policies/index.js'
 import { CertificateStore, loadCertificates, type CertificateSet } from './server/certificate-store.js'
 import { handleRequest } from './server/exchange.js'
 import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
-import { buildRuntime, retiredUpstreams, type Runtime } from './server/runtime.js'
+import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
+import type { AuthMetrics } from './identity/identity-services.js'
+import type { DataStore } from './stores/data-store.js'
+import { openDataStore } from './stores/open-data-store.js'
+import type { GatewayConfig } from './config/schema.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ServingState } from './server/serving-state.js'
 
 export interface GatewayOptions {
@@ -64,9 +69,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
     logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
   }
-  const runtimeDeps = { logger, clock, policies }
+  let store: DataStore | null = null
+  if (needsDataStore(config)) {
+    try {
+      store = await openDataStore(config.stores.data, loaded.baseDir)
+    } catch (error) {
+      throw new ConfigError('GW_ERR_DATA_STORE_UNAVAILABLE', [{ path: 'stores.data', message: (error as Error).message }], { cause: error })
+    }
+  }
+  const authMetrics: AuthMetrics = {
+    authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.labels(api, method, outcome, reason).inc(),
+    jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
+  }
+  const runtimeDeps: RuntimeDeps = { logger, clock, policies, store, authMetrics }
+  let initialRuntime: Runtime
+  try {
+    initialRuntime = buildRuntime(loaded, runtimeDeps, null)
+  } catch (error) {
+    await store?.close()
+    throw error
+  }
+  initialRuntime.identity.start()
   const state: ServingState = {
-    runtime: buildRuntime(loaded, runtimeDeps, null),
+    runtime: initialRuntime,
     inFlight: 0,
     draining: false,
     logger,
@@ -84,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const successor = retiring.get(old)
     if (successor === undefined) return
     retiring.delete(old)
+    if (old.identity !== successor.identity) old.identity.close()
     await Promise.all(retiredUpstreams(old, successor).map((u) => u.close()))
   }
 
@@ -114,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
-      isReady: () => ready && !state.draining,
+      isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
       onError: (error) => logger.error({ err: error }, 'admin request failed'),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
@@ -138,6 +164,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return { ok: false, problems }
     }
     warnAboutRestartOnlyChanges(loaded, next, logger)
+    if (runtime.identity !== state.runtime.identity) {
+      // New key sources: let them load before they serve, so tokens are not refused meanwhile.
+      runtime.identity.start()
+      await waitUntil(() => runtime.identity.isReady(), IDENTITY_READY_WAIT_MS)
+      if (!runtime.identity.isReady()) logger.warn('the new identity config is not ready yet (key set not loaded); applying it anyway')
+    }
     if (certificateSet !== null && certificates !== null) {
       certificates.replace(certificateSet)
       for (const server of servers) if ('setSecureContext' in server) server.setSecureContext(certificateSet.defaultOptions)
@@ -213,6 +245,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
     }
     await loader.close()
+    state.runtime.identity.close()
+    for (const old of retiring.keys()) old.identity.close()
+    await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
     logger.info('gateway stopped')
     flushLogs()
   }
@@ -227,10 +262,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     logger,
     flushLogs,
-    isReady: () => ready && !state.draining,
+    isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
     reload,
     stop: () => (stopping ??= stop()),
   }
+}
+
+const IDENTITY_READY_WAIT_MS = 10_000
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let i = 0; i < 1000 && !condition() && Date.now() < deadline; i++) await sleep(20)
+}
+
+/** The data store is opened when something uses it: API keys, certificate consumers, the admin API. */
+function needsDataStore(config: GatewayConfig): boolean {
+  if (config.admin !== undefined) return true
+  const usesStore = (policies: Record<string, unknown>) => {
+    const auth = policies.auth as { methods?: string[] } | false | undefined
+    if (auth === undefined || auth === false) return false
+    return (auth.methods ?? []).includes('apiKey') || ((auth.methods ?? []).includes('mtls') && config.identity.mtls.requireConsumer)
+  }
+  return config.apis.some((api) => usesStore(api.policies) || Object.values(api.routes).some((overrides) => usesStore(overrides)))
 }
 
 async function listenOrThrow(server: AnyServer, port: number, host: string, path: string): Promise<AddressInfo> {
@@ -243,7 +296,7 @@ async function listenOrThrow(server: AnyServer, port: number, host: string, path
 
 /** Listeners, workers and the admin address are bound at start; a reload cannot move them. */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
-  const fixed = ['listen', 'admin', 'workers', 'log', 'server'] as const
+  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores'] as const
   for (const key of fixed) {
     const before = key === 'listen' ? stripCertificates(previous.config.listen) : previous.config[key]
     const after = key === 'listen' ? stripCertificates(next.config.listen) : next.config[key]

@@ -17,6 +17,7 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
   if (config.admin !== undefined && !config.admin.allowRemote && !isLoopback(adminHost(config.admin.listen))) {
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }
+  problems.push(...checkIdentity(config))
   const names = new Set<string>()
   const mounts = new Set<string>()
   config.apis.forEach((api, index) => {
@@ -31,21 +32,44 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
     const { url, targets } = api.upstream
     if ((url === undefined) === (targets === undefined)) problems.push({ path: at('upstream'), message: 'must have either url or targets (not both)' })
     for (const [name, value] of Object.entries(api.policies)) {
-      problems.push(...checkPolicy(policies, name, value, at('policies', name)))
+      problems.push(...checkPolicy(policies, name, value, at('policies', name), config))
     }
     for (const [route, overrides] of Object.entries(api.routes)) {
       for (const [name, value] of Object.entries(overrides)) {
-        if (value !== false) problems.push(...checkPolicy(policies, name, value, at('routes', route, name)))
+        if (value !== false) problems.push(...checkPolicy(policies, name, value, at('routes', route, name), config))
       }
     }
   })
   return problems
 }
 
-function checkPolicy(policies: readonly PolicyDefinition[], name: string, value: unknown, path: string): ConfigProblem[] {
+function checkPolicy(policies: readonly PolicyDefinition[], name: string, value: unknown, path: string, config: GatewayConfig): ConfigProblem[] {
   const policy = policies.find((p) => p.name === name)
   if (policy === undefined) return []
-  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, { identity: config.identity }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+}
+
+const SYMMETRIC = /^HS/
+
+function checkIdentity(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const { jwt, introspection } = config.identity
+  if (jwt !== undefined) {
+    const sources = [jwt.jwksUri, jwt.keys, jwt.secret].filter((s) => s !== undefined).length
+    if (sources > 1) problems.push({ path: 'identity.jwt', message: 'must have only one of jwksUri, keys or secret' })
+    if (sources === 0 && jwt.issuer === undefined) problems.push({ path: 'identity.jwt', message: 'must have issuer (for OIDC discovery), jwksUri, keys or secret' })
+    jwt.algorithms.forEach((alg, index) => {
+      const symmetric = SYMMETRIC.test(alg)
+      // Key confusion: a public key must never verify an HMAC, a secret never stands for a public key.
+      if (symmetric && jwt.secret === undefined) problems.push({ path: `identity.jwt.algorithms[${index}]`, message: `${alg} needs identity.jwt.secret; public keys only verify asymmetric algorithms` })
+      if (!symmetric && jwt.secret !== undefined) problems.push({ path: `identity.jwt.algorithms[${index}]`, message: `${alg} cannot be verified with a shared secret` })
+    })
+    if (jwt.jwks.minRefreshSec > jwt.jwks.maxRefreshSec) problems.push({ path: 'identity.jwt.jwks.minRefreshSec', message: 'must not exceed maxRefreshSec' })
+  }
+  if (introspection !== undefined && introspection.endpoint === undefined && introspection.issuer === undefined) {
+    problems.push({ path: 'identity.introspection', message: 'must have endpoint or issuer (for OIDC discovery)' })
+  }
+  return problems
 }
 
 /** The host part of `host:port` / `[v6]:port`. */

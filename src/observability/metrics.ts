@@ -13,6 +13,8 @@ export interface GatewayMetrics {
   readonly denials: Counter<'api' | 'policy' | 'code'>
   readonly policyFailures: Counter<'api' | 'policy' | 'mode'>
   readonly reloads: Counter<'result'>
+  readonly authOutcomes: Counter<'api' | 'method' | 'outcome' | 'reason'>
+  readonly jwksFetches: Counter<'outcome' | 'reason'>
   readonly inFlight: Gauge
   readonly circuitOpen: Gauge<'api'>
 }
@@ -46,6 +48,18 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       registers,
     }),
     reloads: new Counter({ name: 'portcullis_config_reloads_total', help: 'Config reloads by result.', labelNames: ['result'], registers }),
+    authOutcomes: new Counter({
+      name: 'portcullis_auth_total',
+      help: 'Authentication outcomes by API, method, outcome (allowed, denied, unavailable) and reason (e.g. expired, bad_signature, revoked).',
+      labelNames: ['api', 'method', 'outcome', 'reason'],
+      registers,
+    }),
+    jwksFetches: new Counter({
+      name: 'portcullis_jwks_fetches_total',
+      help: 'Key-set fetches by outcome (loaded, not_modified, failed) and reason (initial, scheduled, unknown_kid).',
+      labelNames: ['outcome', 'reason'],
+      registers,
+    }),
     inFlight: new Gauge({
       name: 'portcullis_requests_in_flight',
       help: 'Requests being processed.',

@@ -4,7 +4,9 @@
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
 import type { Logger } from 'pino'
+import type { IdentityConfig } from '../config/identity-schema.js'
 import type { ConfigProblem } from '../errors.js'
+import type { IdentityServices } from '../identity/identity-services.js'
 import type { RequestContext } from './context.js'
 import type { Verdict } from './reply.js'
 
@@ -38,6 +40,13 @@ export interface PolicyDeps {
   readonly api: string
   /** Directory relative paths in the policy's config are resolved against. */
   readonly baseDir: string
+  /** Credential verification (IdPs, key sets, API keys) shared by the gateway's policies. */
+  readonly identity: IdentityServices
+}
+
+/** The parts of the gateway's config a policy's check may look at. */
+export interface PolicyCheckContext {
+  readonly identity: IdentityConfig
 }
 
 /** Per-policy failure mode for when its dependency (a store, an IdP) fails. */
@@ -56,7 +65,7 @@ export interface PolicyDefinition<S extends TObject = TObject> {
   /** The schema with the common `onFailure` option added. */
   readonly configSchema: TObject
   /** Cross-field checks the schema cannot express; paths relative to the policy's config. */
-  check(config: Static<S> & { onFailure: OnFailure }): ConfigProblem[]
+  check(config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext): ConfigProblem[]
   create(config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps): PolicyHooks
 }
 
@@ -66,7 +75,7 @@ export function definePolicy<S extends TObject>(definition: {
   priority: number
   description: string
   configSchema: S
-  check?: (config: Static<S> & { onFailure: OnFailure }) => ConfigProblem[]
+  check?: (config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext) => ConfigProblem[]
   create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps) => PolicyHooks
 }): PolicyDefinition<S> {
   const properties: TProperties = { onFailure: Type.Optional(OnFailure) }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { pino } from 'pino'
 import { createSchemaValidator } from '../config/validate.js'
-import type { PolicyDefinition } from '../pipeline/define-policy.js'
+import { createIdentityServices, NO_AUTH_METRICS } from '../identity/identity-services.js'
+import type { PolicyCheckContext, PolicyDefinition } from '../pipeline/define-policy.js'
 import { isReply, type Reply } from '../pipeline/reply.js'
 import { testContext } from '../pipeline/test-context.js'
 import { cors } from './cors/index.js'
@@ -12,14 +13,15 @@ import { ipFilter } from './ip-filter/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 
-const deps = { logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/' }
+const checkContext: PolicyCheckContext = { identity: { apiKeys: { header: 'x-api-key', cacheSec: 5 }, mtls: { consumerFrom: 'subject.CN', requireConsumer: false } } }
+const deps = { logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', identity: createIdentityServices(checkContext.identity, { store: null, clock: { now: () => 0 }, logger: pino({ level: 'silent' }), metrics: NO_AUTH_METRICS }) }
 
 /** Validates like the loader (defaults filled), runs cross-field checks, then creates the hooks. */
 function setUp(policy: PolicyDefinition, config: Record<string, unknown>) {
   const value = structuredClone(config)
   const problems = createSchemaValidator(policy.configSchema).validate(value)
   assert.deepEqual(problems, [])
-  assert.deepEqual(policy.check(value as never), [])
+  assert.deepEqual(policy.check(value as never, checkContext), [])
   return { config: value, hooks: policy.create(value as never, deps) }
 }
 
@@ -27,7 +29,7 @@ function problemsOf(policy: PolicyDefinition, config: Record<string, unknown>): 
   const value = structuredClone(config)
   const schema = createSchemaValidator(policy.configSchema).validate(value)
   if (schema.length > 0) return schema.map((p) => `${p.path}: ${p.message}`)
-  return policy.check(value as never).map((p) => `${p.path}: ${p.message}`)
+  return policy.check(value as never, checkContext).map((p) => `${p.path}: ${p.message}`)
 }
 
 function codeOf(verdict: unknown): string | null {

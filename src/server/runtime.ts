@@ -14,6 +14,8 @@ import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.j
 import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
 import { createRouter, type Router, type RouterApi } from '../router/router.js'
 import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
+import { createIdentityServices, NO_AUTH_METRICS, type AuthMetrics, type IdentityServices } from '../identity/identity-services.js'
+import type { DataStore } from '../stores/data-store.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -41,6 +43,9 @@ export interface Runtime {
   readonly upstreams: ReadonlyMap<string, Upstream>
   readonly isTrustedProxy: IpMatcher
   readonly hasTrustedProxies: boolean
+  /** Credential verification; kept across reloads while `identity` is unchanged. */
+  readonly identity: IdentityServices
+  readonly identityKey: string
   inFlight: number
 }
 
@@ -48,6 +53,13 @@ export interface RuntimeDeps {
   logger: Logger
   clock: { now(): number }
   policies: readonly PolicyDefinition[]
+  store: DataStore | null
+  authMetrics: AuthMetrics
+}
+
+/** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
+export function compileOnlyDeps(policies: readonly PolicyDefinition[], logger: Logger): RuntimeDeps {
+  return { logger, clock: { now: () => Date.now() }, policies, store: null, authMetrics: NO_AUTH_METRICS }
 }
 
 /** Compiles a loaded config; throws ConfigError naming the API or policy that failed. */
@@ -56,6 +68,11 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   const upstreams = new Map<string, Upstream>()
   const problems: ConfigProblem[] = []
   const routerApis: RouterApi<RouteRuntime>[] = []
+  const identityKey = JSON.stringify(config.identity)
+  const identity =
+    previous !== null && previous.identityKey === identityKey
+      ? previous.identity
+      : createIdentityServices(config.identity, { store: deps.store, clock: deps.clock, logger: deps.logger, metrics: deps.authMetrics })
 
   config.apis.forEach((api, index) => {
     const upstreamConfig = upstreamConfigOf(api.upstream)
@@ -74,6 +91,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           clock: deps.clock,
           api: api.name,
           baseDir: loaded.baseDir,
+          identity,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {
@@ -122,7 +140,10 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   } catch (error) {
     problems.push({ path: 'apis', message: (error as Error).message })
   }
-  if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
+  if (problems.length > 0) {
+    if (identity !== previous?.identity) identity.close()
+    throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
+  }
 
   return {
     loaded,
@@ -131,6 +152,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     upstreams,
     isTrustedProxy: createIpMatcher(config.trustedProxies),
     hasTrustedProxies: config.trustedProxies.length > 0,
+    identity,
+    identityKey,
     inFlight: 0,
   }
 }

@@ -1,0 +1,54 @@
+/**
+ * What the `auth` policy verifies credentials with, built once per gateway from `identity` and
+ * `stores`, and reused across reloads while their config is unchanged.
+ */
+import type { Logger } from 'pino'
+import type { IdentityConfig } from '../config/identity-schema.js'
+import type { DataStore } from '../stores/data-store.js'
+import { ApiKeyAuthenticator } from './api-keys.js'
+import { Introspector } from './introspector.js'
+import { JwtVerifier } from './jwt-verifier.js'
+import type { JwksFetchOutcome } from './jwks-source.js'
+import type { AuthMethod } from './principal.js'
+
+export interface AuthMetrics {
+  /** One authentication outcome; `reason` is a short fixed word (never the credential). */
+  authOutcome(api: string, method: AuthMethod | 'none', outcome: 'allowed' | 'denied' | 'unavailable', reason: string): void
+  jwksFetch(outcome: JwksFetchOutcome, reason: string): void
+}
+
+export interface IdentityServices {
+  readonly config: IdentityConfig
+  readonly jwt: JwtVerifier | null
+  readonly introspection: Introspector | null
+  /** Null when the gateway has no data store open. */
+  readonly apiKeys: ApiKeyAuthenticator | null
+  readonly store: DataStore | null
+  readonly metrics: AuthMetrics
+  /** Starts background work (key-set loading); a runtime that is only compiled never starts. */
+  start(): void
+  isReady(): boolean
+  close(): void
+}
+
+export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined }
+
+export function createIdentityServices(
+  config: IdentityConfig,
+  deps: { store: DataStore | null; clock: { now(): number }; logger: Logger; metrics: AuthMetrics },
+): IdentityServices {
+  const jwt = config.jwt === undefined ? null : new JwtVerifier(config.jwt, { clock: deps.clock, logger: deps.logger.child({ component: 'jwks' }), onJwksFetch: (outcome, reason) => deps.metrics.jwksFetch(outcome, reason) })
+  const introspection = config.introspection === undefined ? null : new Introspector(config.introspection, deps.clock)
+  const apiKeys = deps.store === null ? null : new ApiKeyAuthenticator(deps.store, config.apiKeys.cacheSec, deps.clock)
+  return {
+    config,
+    jwt,
+    introspection,
+    apiKeys,
+    store: deps.store,
+    metrics: deps.metrics,
+    start: () => jwt?.start(),
+    isReady: () => jwt === null || jwt.isReady(),
+    close: () => jwt?.close(),
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The durable data store behind consumers, API keys and the admin audit log. One interface,
+ * two implementations (embedded SQLite, PostgreSQL for several gateway nodes) that pass the
+ * same test suite. Times are milliseconds since the epoch.
+ */
+
+export interface Consumer {
+  readonly id: string
+  readonly name: string
+  readonly roles: readonly string[]
+  readonly scopes: readonly string[]
+  readonly plan: string | null
+  readonly metadata: Readonly<Record<string, unknown>>
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export type NewConsumer = Pick<Consumer, 'id' | 'name'> & Partial<Pick<Consumer, 'roles' | 'scopes' | 'plan' | 'metadata'>>
+export type ConsumerPatch = Partial<Pick<Consumer, 'name' | 'roles' | 'scopes' | 'plan' | 'metadata'>>
+
+export interface ApiKeyRecord {
+  /** Public id, also the readable part of the key (`pcl_<id>_…`). */
+  readonly id: string
+  readonly consumerId: string
+  /** Hex SHA-256 of the whole key; the key itself is never stored. */
+  readonly hash: string
+  readonly label: string | null
+  /** Scopes of this key; empty means the consumer's. */
+  readonly scopes: readonly string[]
+  readonly plan: string | null
+  readonly createdAt: number
+  readonly expiresAt: number | null
+  readonly revokedAt: number | null
+  /** The key this one replaced by rotation. */
+  readonly rotatedFrom: string | null
+}
+
+export interface AuditEntry {
+  readonly id: number
+  readonly at: number
+  /** Who: `admin-token:<fingerprint>` or `cli:<user>`. */
+  readonly actor: string
+  readonly action: string
+  readonly target: string
+  /** From where: a client address or `cli@<host>`. */
+  readonly source: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>
+
+export class DataConflictError extends Error {}
+
+export interface DataStore {
+  readonly kind: 'sqlite' | 'postgres'
+  /** Applies pending schema migrations; safe to run from several nodes at once. */
+  migrate(): Promise<void>
+  ping(): Promise<void>
+
+  createConsumer(consumer: NewConsumer, now: number): Promise<Consumer>
+  getConsumer(id: string): Promise<Consumer | null>
+  listConsumers(): Promise<Consumer[]>
+  updateConsumer(id: string, patch: ConsumerPatch, now: number): Promise<Consumer | null>
+  /** Deletes the consumer and its keys. */
+  deleteConsumer(id: string): Promise<boolean>
+
+  insertApiKey(record: ApiKeyRecord): Promise<void>
+  getApiKey(id: string): Promise<ApiKeyRecord | null>
+  listApiKeys(consumerId?: string): Promise<ApiKeyRecord[]>
+  updateApiKey(id: string, change: { expiresAt?: number | null; revokedAt?: number | null }): Promise<ApiKeyRecord | null>
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>
+  /** Newest first. */
+  listAudit(options: { limit: number; before?: number }): Promise<AuditEntry[]>
+
+  close(): Promise<void>
+}

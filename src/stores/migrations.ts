@@ -1,0 +1,47 @@
+/**
+ * Versioned schema migrations, one list per dialect; each version runs once, in order, inside a
+ * transaction, and is recorded in `portcullis_migrations`. Append new versions; never edit old ones.
+ */
+export interface Migration {
+  readonly version: number
+  readonly description: string
+  readonly sqlite: string
+  readonly postgres: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'consumers, API keys, append-only admin audit log',
+    sqlite: `
+      CREATE TABLE consumers (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, roles TEXT NOT NULL, scopes TEXT NOT NULL, plan TEXT,
+        metadata TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL REFERENCES consumers(id) ON DELETE CASCADE, hash TEXT NOT NULL,
+        label TEXT, scopes TEXT NOT NULL, plan TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER,
+        rotated_from TEXT);
+      CREATE INDEX api_keys_consumer ON api_keys(consumer_id);
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT NOT NULL, source TEXT NOT NULL, details TEXT NOT NULL);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+    postgres: `
+      CREATE TABLE consumers (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, roles TEXT NOT NULL, scopes TEXT NOT NULL, plan TEXT,
+        metadata TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL REFERENCES consumers(id) ON DELETE CASCADE, hash TEXT NOT NULL,
+        label TEXT, scopes TEXT NOT NULL, plan TEXT, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT,
+        rotated_from TEXT);
+      CREATE INDEX api_keys_consumer ON api_keys(consumer_id);
+      CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT NOT NULL, source TEXT NOT NULL, details TEXT NOT NULL);
+      CREATE FUNCTION portcullis_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION portcullis_audit_append_only();`,
+  },
+]

@@ -1,0 +1,147 @@
+/** PostgreSQL data store (`pg`), shared by several gateway nodes. */
+import pg from 'pg'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer } from './data-store.js'
+import { DataConflictError } from './data-store.js'
+import { MIGRATIONS } from './migrations.js'
+import { apiKeyFromRow, auditFromRow, consumerFromRow, type Row } from './rows.js'
+
+// Any constant: nodes starting together take turns migrating.
+const MIGRATION_LOCK = 0x70637573
+
+export class PostgresStore implements DataStore {
+  readonly kind = 'postgres'
+  readonly #pool: pg.Pool
+
+  constructor(url: string) {
+    this.#pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 })
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.#pool.on('error', () => undefined)
+  }
+
+  async #query(text: string, values: unknown[] = []): Promise<Row[]> {
+    const result = await this.#pool.query(text, values)
+    return result.rows as Row[]
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+      await client.query('CREATE TABLE IF NOT EXISTS portcullis_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)')
+      const applied = new Set((await client.query('SELECT version FROM portcullis_migrations')).rows.map((r: Row) => Number(r.version)))
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue
+        await client.query(migration.postgres)
+        await client.query('INSERT INTO portcullis_migrations (version, description, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.description, Date.now()])
+      }
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1')
+  }
+
+  async createConsumer(consumer: NewConsumer, now: number): Promise<Consumer> {
+    try {
+      const rows = await this.#query(
+        'INSERT INTO consumers (id, name, roles, scopes, plan, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *',
+        [consumer.id, consumer.name, JSON.stringify(consumer.roles ?? []), JSON.stringify(consumer.scopes ?? []), consumer.plan ?? null, JSON.stringify(consumer.metadata ?? {}), now],
+      )
+      return consumerFromRow(rows[0] as Row)
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new DataConflictError(`consumer ${consumer.id} already exists`)
+      throw error
+    }
+  }
+
+  async getConsumer(id: string): Promise<Consumer | null> {
+    const rows = await this.#query('SELECT * FROM consumers WHERE id = $1', [id])
+    return rows[0] === undefined ? null : consumerFromRow(rows[0])
+  }
+
+  async listConsumers(): Promise<Consumer[]> {
+    return (await this.#query('SELECT * FROM consumers ORDER BY id')).map(consumerFromRow)
+  }
+
+  async updateConsumer(id: string, patch: ConsumerPatch, now: number): Promise<Consumer | null> {
+    const current = await this.getConsumer(id)
+    if (current === null) return null
+    const next = { ...current, ...patch }
+    const rows = await this.#query('UPDATE consumers SET name = $2, roles = $3, scopes = $4, plan = $5, metadata = $6, updated_at = $7 WHERE id = $1 RETURNING *', [
+      id,
+      next.name,
+      JSON.stringify(next.roles),
+      JSON.stringify(next.scopes),
+      next.plan,
+      JSON.stringify(next.metadata),
+      now,
+    ])
+    return rows[0] === undefined ? null : consumerFromRow(rows[0])
+  }
+
+  async deleteConsumer(id: string): Promise<boolean> {
+    return (await this.#query('DELETE FROM consumers WHERE id = $1 RETURNING id', [id])).length > 0
+  }
+
+  async insertApiKey(record: ApiKeyRecord): Promise<void> {
+    await this.#query(
+      'INSERT INTO api_keys (id, consumer_id, hash, label, scopes, plan, created_at, expires_at, revoked_at, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [record.id, record.consumerId, record.hash, record.label, JSON.stringify(record.scopes), record.plan, record.createdAt, record.expiresAt, record.revokedAt, record.rotatedFrom],
+    )
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const rows = await this.#query('SELECT * FROM api_keys WHERE id = $1', [id])
+    return rows[0] === undefined ? null : apiKeyFromRow(rows[0])
+  }
+
+  async listApiKeys(consumerId?: string): Promise<ApiKeyRecord[]> {
+    const rows =
+      consumerId === undefined
+        ? await this.#query('SELECT * FROM api_keys ORDER BY created_at, id')
+        : await this.#query('SELECT * FROM api_keys WHERE consumer_id = $1 ORDER BY created_at, id', [consumerId])
+    return rows.map(apiKeyFromRow)
+  }
+
+  async updateApiKey(id: string, change: { expiresAt?: number | null; revokedAt?: number | null }): Promise<ApiKeyRecord | null> {
+    const current = await this.getApiKey(id)
+    if (current === null) return null
+    const rows = await this.#query('UPDATE api_keys SET expires_at = $2, revoked_at = $3 WHERE id = $1 RETURNING *', [
+      id,
+      change.expiresAt === undefined ? current.expiresAt : change.expiresAt,
+      change.revokedAt === undefined ? current.revokedAt : change.revokedAt,
+    ])
+    return rows[0] === undefined ? null : apiKeyFromRow(rows[0])
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const rows = await this.#query('INSERT INTO audit_log (at, actor, action, target, source, details) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [
+      entry.at,
+      entry.actor,
+      entry.action,
+      entry.target,
+      entry.source,
+      JSON.stringify(entry.details),
+    ])
+    return auditFromRow(rows[0] as Row)
+  }
+
+  async listAudit(options: { limit: number; before?: number }): Promise<AuditEntry[]> {
+    const rows =
+      options.before === undefined
+        ? await this.#query('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [options.limit])
+        : await this.#query('SELECT * FROM audit_log WHERE id < $2 ORDER BY id DESC LIMIT $1', [options.limit, options.before])
+    return rows.map(auditFromRow)
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end()
+  }
+}
