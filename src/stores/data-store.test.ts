@@ -1,0 +1,135 @@
+/** One suite, both data stores: embedded SQLite and the PostgreSQL at 127.0.0.1:5432 (database `test`). */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import pg from 'pg'
+import { DataConflictError, type DataStore } from './data-store.js'
+import { openDataStore, redactUrl } from './open-data-store.js'
+
+const POSTGRES = process.env.PORTCULLIS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** A fresh schema per run, so parallel runs and leftovers never meet. */
+async function postgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `portcullis_test_${process.pid}_${Date.now()}`
+  const admin = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
+  try {
+    await admin.connect()
+  } catch (error) {
+    throw new Error(`PostgreSQL is needed at ${redactUrl(POSTGRES)} (set PORTCULLIS_TEST_POSTGRES, or run .ci/run which starts it): ${(error as Error).message}`, { cause: error })
+  }
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  await admin.end()
+  return {
+    url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES })
+      await client.connect()
+      await client.query(`DROP SCHEMA ${schema} CASCADE`)
+      await client.end()
+    },
+  }
+}
+
+const kinds = [
+  {
+    name: 'sqlite',
+    open() {
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-'))
+      return Promise.resolve({ url: `sqlite:${join(dir, 'data.db')}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) })
+    },
+  },
+  { name: 'postgres', open: postgresUrl },
+]
+
+for (const kind of kinds) {
+  describe(`data store: ${kind.name}`, () => {
+    let store: DataStore
+    let url: string
+    let drop: () => Promise<void>
+    before(async () => {
+      ;({ url, drop } = await kind.open())
+      store = await openDataStore(url, tmpdir())
+    })
+    after(async () => {
+      await store.close()
+      await drop()
+    })
+
+    test('migrations run once; a second node opening the same store finds them applied', async () => {
+      const [second, third] = await Promise.all([openDataStore(url, tmpdir()), openDataStore(url, tmpdir())])
+      await second.ping()
+      await Promise.all([second.close(), third.close()])
+    })
+
+    test('consumers: create, conflict, read, update, list, delete with their keys', async () => {
+      const created = await store.createConsumer({ id: 'alice', name: 'Alice', roles: ['admin'], scopes: ['orders:read'], plan: 'gold', metadata: { team: 'a' } }, 1000)
+      assert.deepEqual(created, { id: 'alice', name: 'Alice', roles: ['admin'], scopes: ['orders:read'], plan: 'gold', metadata: { team: 'a' }, createdAt: 1000, updatedAt: 1000 })
+      await assert.rejects(store.createConsumer({ id: 'alice', name: 'Again' }, 1001), DataConflictError)
+      await store.createConsumer({ id: 'bob', name: 'Bob' }, 1002)
+      assert.deepEqual((await store.listConsumers()).map((c) => c.id), ['alice', 'bob'])
+      const updated = await store.updateConsumer('bob', { scopes: ['a', 'b'], plan: 'free' }, 2000)
+      assert.deepEqual([updated?.scopes, updated?.plan, updated?.name, updated?.updatedAt, updated?.createdAt], [['a', 'b'], 'free', 'Bob', 2000, 1002])
+      assert.equal(await store.updateConsumer('nobody', { name: 'x' }, 1), null)
+      await store.insertApiKey({ id: 'bobkey000001', consumerId: 'bob', hash: 'ab'.repeat(32), label: null, scopes: [], plan: null, createdAt: 3, expiresAt: null, revokedAt: null, rotatedFrom: null })
+      assert.equal(await store.deleteConsumer('bob'), true)
+      assert.equal(await store.getConsumer('bob'), null)
+      assert.equal(await store.getApiKey('bobkey000001'), null, 'keys go with their consumer')
+      assert.equal(await store.deleteConsumer('bob'), false)
+    })
+
+    test('API keys: insert, read, list by consumer, expire and revoke', async () => {
+      await store.createConsumer({ id: 'carol', name: 'Carol' }, 1)
+      const record = { id: 'carolkey0001', consumerId: 'carol', hash: 'cd'.repeat(32), label: 'ci', scopes: ['x'], plan: 'silver', createdAt: 10, expiresAt: 99_999_999_999_999, revokedAt: null, rotatedFrom: null }
+      await store.insertApiKey(record)
+      await store.insertApiKey({ ...record, id: 'carolkey0002', createdAt: 11, expiresAt: null, rotatedFrom: 'carolkey0001' })
+      assert.deepEqual(await store.getApiKey('carolkey0001'), record)
+      assert.deepEqual((await store.listApiKeys('carol')).map((k) => k.id), ['carolkey0001', 'carolkey0002'])
+      assert.deepEqual(await store.listApiKeys('nobody'), [])
+      const revoked = await store.updateApiKey('carolkey0001', { revokedAt: 500 })
+      assert.deepEqual([revoked?.revokedAt, revoked?.expiresAt], [500, 99_999_999_999_999])
+      const expiring = await store.updateApiKey('carolkey0002', { expiresAt: 600 })
+      assert.deepEqual([expiring?.expiresAt, expiring?.revokedAt, expiring?.rotatedFrom], [600, null, 'carolkey0001'])
+      assert.equal(await store.updateApiKey('missing', { revokedAt: 1 }), null)
+    })
+
+    test('the audit log is append-only and lists newest first, in pages', async () => {
+      for (let i = 1; i <= 5; i++) await store.appendAudit({ at: i, actor: 'cli:test', action: 'consumer.create', target: `c${i}`, source: 'cli@host', details: { n: i } })
+      const page = await store.listAudit({ limit: 2 })
+      assert.deepEqual(page.map((e) => e.target), ['c5', 'c4'])
+      assert.deepEqual(page[0]?.details, { n: 5 })
+      const next = await store.listAudit({ limit: 10, before: (page[1] as { id: number }).id })
+      assert.deepEqual(next.map((e) => e.target), ['c3', 'c2', 'c1'])
+      // The store itself refuses to rewrite history.
+      const raw = kind.name === 'sqlite' ? await rawSqlite(url, 'UPDATE audit_log SET actor = ?', ['mallory']) : await rawPostgres(url, 'DELETE FROM audit_log')
+      assert.match(raw, /append-only/)
+    })
+  })
+}
+
+async function rawSqlite(url: string, sql: string, values: unknown[]): Promise<string> {
+  const { default: Database } = await import('better-sqlite3')
+  const db = new Database(url.slice('sqlite:'.length))
+  try {
+    db.prepare(sql).run(...values)
+    return 'changed'
+  } catch (error) {
+    return (error as Error).message
+  } finally {
+    db.close()
+  }
+}
+
+async function rawPostgres(url: string, sql: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(sql)
+    return 'changed'
+  } catch (error) {
+    return (error as Error).message
+  } finally {
+    await client.end()
+  }
+}

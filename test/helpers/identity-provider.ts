@@ -1,0 +1,126 @@
+/**
+ * A real OpenID provider (`oidc-provider`) on 127.0.0.1 for end-to-end tests: client-credentials
+ * tokens as RFC 9068 JWTs (resource `https://orders.example`, audience `orders`) or opaque
+ * (resource `https://opaque.example`), discovery, JWKS and introspection. Keys can be rotated
+ * mid-test (the provider is rebuilt on the same address) and the provider stopped and restarted.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import Provider from 'oidc-provider'
+
+export interface TestIdentityProvider {
+  issuer: string
+  /** Requests per path since start (e.g. `/jwks`). */
+  hits: Map<string, number>
+  /** The current signing key, private part included (for crafting invalid tokens with the real key). */
+  signingKey(): { jwk: JWK; kid: string; privateKey: CryptoKeyLike }
+  /** A client-credentials access token for `resource` with `scope`. */
+  token(options?: { scope?: string; resource?: string }): Promise<string>
+  /** Replaces the signing key with a new one (kid changes); old tokens no longer verify against the published set. */
+  rotateKey(): Promise<void>
+  /** Stops answering (connections refused) until `resume`. */
+  pause(): Promise<void>
+  resume(): Promise<void>
+  close(): Promise<void>
+}
+
+type CryptoKeyLike = Parameters<typeof exportJWK>[0]
+
+export const GATEWAY_CLIENT = { id: 'gateway', secret: 'gateway-introspection-secret-0123456789' }
+const SERVICE_CLIENT = { id: 'svc', secret: 'service-client-secret-0123456789abcdef' }
+
+async function newKey(): Promise<{ jwk: JWK; kid: string; privateKey: CryptoKeyLike }> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+  const jwk = await exportJWK(privateKey)
+  const kid = `k-${Math.random().toString(36).slice(2, 10)}`
+  return { jwk: { ...jwk, kid, alg: 'ES256', use: 'sig' }, kid, privateKey }
+}
+
+function buildProvider(issuer: string, key: JWK): Provider {
+  return new Provider(issuer, {
+    clients: [
+      { client_id: SERVICE_CLIENT.id, client_secret: SERVICE_CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
+      { client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
+    ],
+    jwks: { keys: [key] },
+    scopes: ['orders:read', 'orders:write'],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => 'https://orders.example',
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+          scope: 'orders:read orders:write',
+          audience: resource === 'https://opaque.example' ? 'opaque-api' : 'orders',
+          accessTokenTTL: 300,
+          accessTokenFormat: resource === 'https://opaque.example' ? 'opaque' : 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        }),
+      },
+    },
+  })
+}
+
+export async function startIdentityProvider(): Promise<TestIdentityProvider> {
+  const hits = new Map<string, number>()
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end()
+  const sockets = new Set<Socket>()
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    hits.set(path, (hits.get(path) ?? 0) + 1)
+    handler(req, res)
+  }
+  let server: Server = createServer(listener)
+  const track = (s: Server) =>
+    s.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+  track(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const issuer = `http://127.0.0.1:${port}`
+  let key = await newKey()
+  const install = () => {
+    const provider = buildProvider(issuer, key.jwk)
+    handler = provider.callback()
+  }
+  install()
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resolve())
+    })
+
+  return {
+    issuer,
+    hits,
+    signingKey: () => key,
+    async token(options = {}) {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', scope: options.scope ?? 'orders:read', resource: options.resource ?? 'https://orders.example' })
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${SERVICE_CLIENT.id}:${SERVICE_CLIENT.secret}`).toString('base64')}` },
+        body,
+      })
+      const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string }
+      if (json.access_token === undefined) throw new Error(`token request failed: ${res.status} ${json.error ?? ''} ${json.error_description ?? ''}`)
+      return json.access_token
+    },
+    async rotateKey() {
+      key = await newKey()
+      install()
+    },
+    pause: closeServer,
+    async resume() {
+      server = createServer(listener)
+      track(server)
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    },
+    close: closeServer,
+  }
+}
