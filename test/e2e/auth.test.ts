@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createHash } from 'node:crypto'
+import { createHash, X509Certificate } from 'node:crypto'
+import { request as httpsRequest, type RequestOptions } from 'node:https'
+import { join } from 'node:path'
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose'
 import pg from 'pg'
 import { Management } from '../../src/admin/management.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
+import { createPki, type Pki } from '../helpers/certificates.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { GATEWAY_CLIENT, startIdentityProvider, type TestIdentityProvider } from '../helpers/identity-provider.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
@@ -298,3 +301,66 @@ async function queryAll(url: string, sql: string): Promise<Record<string, unknow
     await client.end()
   }
 }
+
+describe('auth: client certificates and certificate-bound tokens (RFC 8705)', () => {
+  let pki: Pki
+  let upstream: TestUpstream
+  let gw: TestGateway
+  let signingKey: Parameters<typeof exportJWK>[0]
+  let port: number
+
+  before(async () => {
+    pki = createPki()
+    const server = pki.issue('server', { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] })
+    pki.issue('alice', { cn: 'alice', client: true })
+    pki.issue('bob', { cn: 'bob', client: true })
+    const pair = await generateKeyPair('ES256', { extractable: true })
+    signingKey = pair.privateKey
+    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'static-1', alg: 'ES256' }
+    upstream = await startUpstream()
+    gw = await startTestGateway({
+      listen: { https: { port: 0, host: '127.0.0.1', cert: server.cert, key: server.key, clientCertificate: { ca: pki.caCert, mode: 'optional' }, http2: false } },
+      watch: false,
+      identity: { jwt: { keys: [publicJwk], audiences: ['orders'], algorithms: ['ES256'] } },
+      apis: [{ name: 'orders', basePath: '/', upstream: { url: upstream.url }, policies: { auth: { methods: ['jwt', 'mtls'] } } }],
+    })
+    port = (gw.gateway.addresses.https as { port: number }).port
+  })
+  after(async () => {
+    await gw.stop()
+    await upstream.close()
+  })
+
+  const thumbprint = (name: string) => createHash('sha256').update(new X509Certificate(pki.read(join(pki.dir, `${name}.pem`))).raw).digest('base64url')
+  const boundToken = (x5t: string) =>
+    new SignJWT({ cnf: { 'x5t#S256': x5t } }).setProtectedHeader({ alg: 'ES256', kid: 'static-1' }).setAudience('orders').setSubject('svc').setExpirationTime('5m').sign(signingKey)
+
+  function call(client: string | null, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const options: RequestOptions = { host: '127.0.0.1', port, path: '/orders', headers, ca: pki.read(pki.caCert), servername: 'localhost' }
+      if (client !== null) Object.assign(options, { cert: pki.read(join(pki.dir, `${client}.pem`)), key: pki.read(join(pki.dir, `${client}.key`)) })
+      const req = httpsRequest(options, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  }
+
+  test('a bound token is accepted only with its certificate', async () => {
+    const token = await boundToken(thumbprint('alice'))
+    assert.equal((await call('alice', { authorization: `Bearer ${token}` })).status, 200)
+    assert.equal((await call('bob', { authorization: `Bearer ${token}` })).status, 401, 'another client certificate')
+    assert.equal((await call(null, { authorization: `Bearer ${token}` })).status, 401, 'no client certificate')
+  })
+
+  test('a verified client certificate alone is an identity', async () => {
+    const res = await call('bob', {})
+    assert.equal(res.status, 200)
+    const seen = (JSON.parse(res.body) as { headers: Record<string, string> }).headers
+    assert.deepEqual([seen['x-consumer-id'], seen['x-auth-method']], ['bob', 'mtls'])
+    assert.equal((await call(null, {})).status, 401)
+  })
+})
