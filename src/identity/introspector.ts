@@ -104,16 +104,17 @@ export class Introspector {
   #resolveEndpoint(): Promise<string> {
     const { endpoint, issuer, timeoutMs } = this.#config
     if (endpoint !== undefined) return Promise.resolve(endpoint)
-    this.#endpoint ??= discoverProvider(issuer as string, timeoutMs).then(
-      (metadata) => {
+    // A failed discovery is forgotten, so the next request tries again; any failure is a
+    // dependency problem (503 under onFailure closed), never a 500.
+    this.#endpoint ??= discoverProvider(issuer as string, timeoutMs)
+      .then((metadata) => {
         if (metadata.introspection_endpoint === undefined) throw new Error(`${String(issuer)}: provider metadata has no introspection_endpoint`)
         return metadata.introspection_endpoint
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         this.#endpoint = null
         throw new IdentityUnavailableError((error as Error).message)
-      },
-    )
+      })
     return this.#endpoint
   }
 }
