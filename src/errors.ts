@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   GW_ERR_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'The upstream service is temporarily unavailable' },
   GW_ERR_INTERNAL: { status: 500, title: 'The gateway failed to process the request' },
   GW_ERR_ADMIN_UNAUTHORIZED: { status: 401, title: 'A valid admin token is required' },
+  GW_ERR_ADMIN_INVALID_INPUT: { status: 400, title: 'The admin request is not valid' },
+  GW_ERR_ADMIN_NOT_FOUND: { status: 404, title: 'The consumer or key does not exist' },
+  GW_ERR_ADMIN_CONFLICT: { status: 409, title: 'The change conflicts with the current state' },
+  GW_ERR_ADMIN_STORE_UNAVAILABLE: { status: 503, title: 'The data store is unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

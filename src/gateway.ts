@@ -10,6 +10,8 @@ import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './conf
 import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { createAdminServer } from './admin/admin-server.js'
+import { Management } from './admin/management.js'
+import { createManagementRoutes } from './admin/management-routes.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
@@ -23,7 +25,7 @@ import { createHttpListener, createHttpsListener, listen, type AnyServer } from 
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
 import type { AuthMetrics } from './identity/identity-services.js'
 import type { DataStore } from './stores/data-store.js'
-import { openDataStore } from './stores/open-data-store.js'
+import { openConfiguredDataStore } from './stores/open-data-store.js'
 import type { GatewayConfig } from './config/schema.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ServingState } from './server/serving-state.js'
@@ -51,6 +53,8 @@ export interface Gateway {
   isReady(): boolean
   /** Writes buffered log lines now (tests, shutdown). */
   flushLogs(): void
+  /** Forgets cached API-key look-ups (one key, or all): the admin API changed the store. */
+  forgetApiKeys(keyId?: string): void
   reload(): Promise<ReloadResult>
   stop(): Promise<void>
 }
@@ -70,13 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
   }
   let store: DataStore | null = null
-  if (needsDataStore(config)) {
-    try {
-      store = await openDataStore(config.stores.data, loaded.baseDir)
-    } catch (error) {
-      throw new ConfigError('GW_ERR_DATA_STORE_UNAVAILABLE', [{ path: 'stores.data', message: (error as Error).message }], { cause: error })
-    }
-  }
+  if (needsDataStore(config, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
   const authMetrics: AuthMetrics = {
     authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.labels(api, method, outcome, reason).inc(),
     jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
@@ -141,7 +139,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
-      onError: (error) => logger.error({ err: error }, 'admin request failed'),
+      onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
+      management:
+        store === null
+          ? null
+          : createManagementRoutes({
+              management: new Management(store, clock),
+              clock,
+              onChange: forgetApiKeys,
+            }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
@@ -252,6 +258,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     flushLogs()
   }
 
+  function forgetApiKeys(keyId?: string): void {
+    state.runtime.identity.apiKeys?.forget(keyId)
+  }
+
   function flushLogs(): void {
     accessSink.flushSync()
     flushLogger(logger)
@@ -262,6 +272,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     logger,
     flushLogs,
+    forgetApiKeys,
     isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
     reload,
     stop: () => (stopping ??= stop()),
@@ -276,8 +287,8 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 }
 
 /** The data store is opened when something uses it: API keys, certificate consumers, the admin API. */
-function needsDataStore(config: GatewayConfig): boolean {
-  if (config.admin !== undefined) return true
+function needsDataStore(config: GatewayConfig, servesAdmin: boolean): boolean {
+  if (servesAdmin && config.admin !== undefined) return true
   const usesStore = (policies: Record<string, unknown>) => {
     const auth = policies.auth as { methods?: string[] } | false | undefined
     if (auth === undefined || auth === false) return false

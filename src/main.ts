@@ -9,14 +9,18 @@ import { AggregatorRegistry } from 'prom-client'
 import type { Logger } from 'pino'
 import { createAdminServer } from './admin/admin-server.js'
 import { adminHost, adminPort } from './config/check-config.js'
-import { createConfigLoader, type ConfigLoader } from './config/load-config.js'
+import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './config/load-config.js'
+import { Management } from './admin/management.js'
+import { createManagementRoutes } from './admin/management-routes.js'
+import type { DataStore } from './stores/data-store.js'
+import { openConfiguredDataStore } from './stores/open-data-store.js'
 import { startGateway, type Gateway } from './gateway.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { builtinPolicies } from './policies/index.js'
 import { listen } from './server/listeners.js'
 
 type WorkerMessage = { type: 'ready'; addresses: Gateway['addresses'] } | { type: 'failed'; message: string }
-type PrimaryMessage = { type: 'reload' } | { type: 'stop' }
+type PrimaryMessage = { type: 'reload' } | { type: 'stop' } | { type: 'forget-api-keys'; keyId?: string }
 
 /** Runs until a terminating signal; resolves with the process exit code. */
 export async function runGatewayProcess(configFile: string): Promise<number> {
@@ -24,7 +28,7 @@ export async function runGatewayProcess(configFile: string): Promise<number> {
   const loader = createConfigLoader(builtinPolicies)
   const loaded = loader.load(configFile)
   if (loaded.config.workers === 1) return runSingle(configFile, loader)
-  return runPrimary(configFile, loaded.config.workers, loaded.config)
+  return runPrimary(configFile, loaded)
 }
 
 async function runSingle(configFile: string, loader: ConfigLoader): Promise<number> {
@@ -58,11 +62,14 @@ async function runWorker(configFile: string): Promise<number> {
     process.on('message', (message: PrimaryMessage) => {
       if (message.type === 'reload') void gateway.reload()
       else if (message.type === 'stop') shutdown()
+      else if (message.type === 'forget-api-keys') gateway.forgetApiKeys(message.keyId)
     })
   })
 }
 
-async function runPrimary(configFile: string, workers: number, config: ReturnType<ReturnType<typeof createConfigLoader>['load']>['config']): Promise<number> {
+async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<number> {
+  const { config } = loaded
+  const workers = config.workers
   const logger: Logger = createLoggers(config.log).logger
   const aggregator = new AggregatorRegistry()
   const ready = new Set<Worker>()
@@ -92,13 +99,24 @@ async function runPrimary(configFile: string, workers: number, config: ReturnTyp
   }
   for (let i = 0; i < workers; i++) fork()
 
+  const broadcast = (message: PrimaryMessage) => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message)
+  }
   let admin: ReturnType<typeof createAdminServer> | null = null
+  let store: DataStore | null = null
   if (config.admin !== undefined) {
+    store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
+    const clock = { now: () => Date.now() }
     admin = createAdminServer({
+      management: createManagementRoutes({
+        management: new Management(store, clock),
+        clock,
+        onChange: (keyId) => broadcast({ type: 'forget-api-keys', ...(keyId === undefined ? {} : { keyId }) }),
+      }),
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady: () => !stopping && ready.size === workers,
-      onError: (error) => logger.error({ err: error }, 'admin request failed'),
+      onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
       metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
     })
     const address: AddressInfo = await listen(admin, adminPort(config.admin.listen), adminHost(config.admin.listen))
@@ -109,7 +127,7 @@ async function runPrimary(configFile: string, workers: number, config: ReturnTyp
   return new Promise((resolve) => {
     process.on('SIGHUP', () => {
       logger.info('reloading workers')
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.send({ type: 'reload' } satisfies PrimaryMessage)
+      broadcast({ type: 'reload' })
     })
     const shutdown = () => {
       if (stopping) return
@@ -120,6 +138,7 @@ async function runPrimary(configFile: string, workers: number, config: ReturnTyp
       void Promise.all(alive.map((w) => new Promise((r) => (w.isDead() ? r(null) : w.once('exit', r))))).then(() => {
         clearTimeout(deadline)
         admin?.close()
+        void store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
         logger.info({ configFile }, 'gateway stopped')
         flushLogger(logger)
         resolve(0)

@@ -4,7 +4,7 @@
  * creation or rotation; records never carry the key, and audit entries never carry a hash.
  */
 import { generateApiKey, type NewKeyOptions } from '../identity/api-keys.js'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewConsumer } from '../stores/data-store.js'
+import { DataConflictError, type ApiKeyRecord, type AuditEntry, type Consumer, type ConsumerPatch, type DataStore, type NewConsumer } from '../stores/data-store.js'
 
 export interface Actor {
   /** `admin-token:<fingerprint>` or `cli:<user>` */
@@ -17,6 +17,9 @@ export interface Actor {
 export type PublicKeyRecord = Omit<ApiKeyRecord, 'hash'>
 
 export class NotFoundError extends Error {}
+
+/** The change conflicts with the current state (an id taken, a key already revoked). */
+export class ConflictError extends Error {}
 
 export function publicKey(record: ApiKeyRecord): PublicKeyRecord {
   const { hash: _hash, ...rest } = record
@@ -47,7 +50,13 @@ export class Management {
   }
 
   async createConsumer(by: Actor, input: NewConsumer): Promise<Consumer> {
-    const consumer = await this.#store.createConsumer(input, this.#clock.now())
+    let consumer: Consumer
+    try {
+      consumer = await this.#store.createConsumer(input, this.#clock.now())
+    } catch (error) {
+      if (error instanceof DataConflictError) throw new ConflictError(error.message, { cause: error })
+      throw error
+    }
     await this.#audit(by, 'consumer.create', consumer.id, { name: consumer.name, roles: consumer.roles, scopes: consumer.scopes, plan: consumer.plan })
     return consumer
   }
@@ -68,6 +77,12 @@ export class Management {
     return (await this.#store.listApiKeys(consumerId)).map(publicKey)
   }
 
+  async getKey(id: string): Promise<PublicKeyRecord> {
+    const record = await this.#store.getApiKey(id)
+    if (record === null) throw new NotFoundError(`no API key ${id}`)
+    return publicKey(record)
+  }
+
   async createKey(by: Actor, consumerId: string, options: NewKeyOptions): Promise<{ key: string; record: PublicKeyRecord }> {
     await this.getConsumer(consumerId)
     const { key, record } = generateApiKey(consumerId, options, this.#clock.now())
@@ -80,7 +95,7 @@ export class Management {
   async rotateKey(by: Actor, id: string, overlapMs: number): Promise<{ key: string; record: PublicKeyRecord; previous: PublicKeyRecord }> {
     const old = await this.#store.getApiKey(id)
     if (old === null) throw new NotFoundError(`no API key ${id}`)
-    if (old.revokedAt !== null) throw new NotFoundError(`API key ${id} is revoked`)
+    if (old.revokedAt !== null) throw new ConflictError(`API key ${id} is revoked`)
     const now = this.#clock.now()
     const { key, record } = generateApiKey(old.consumerId, { label: old.label, scopes: old.scopes, plan: old.plan, expiresAt: old.expiresAt }, now, old.id)
     await this.#store.insertApiKey(record)
@@ -91,6 +106,9 @@ export class Management {
   }
 
   async revokeKey(by: Actor, id: string): Promise<PublicKeyRecord> {
+    const current = await this.#store.getApiKey(id)
+    if (current === null) throw new NotFoundError(`no API key ${id}`)
+    if (current.revokedAt !== null) throw new ConflictError(`API key ${id} is already revoked`)
     const record = await this.#store.updateApiKey(id, { revokedAt: this.#clock.now() })
     if (record === null) throw new NotFoundError(`no API key ${id}`)
     await this.#audit(by, 'key.revoke', id, { consumer: record.consumerId })

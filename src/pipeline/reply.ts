@@ -39,7 +39,7 @@ export const respond = {
 }
 
 /** Renders a problem reply body; the request id lets operators find the log line. */
-export function renderProblem(code: ErrorCode, status: number, requestId: string, detail: string | null): string {
+export function renderProblem(code: ErrorCode, status: number, requestId: string, detail: string | null, extensions?: Readonly<Record<string, unknown>>): string {
   const problem: Record<string, unknown> = {
     type: `urn:portcullis:error:${code}`,
     title: ERROR_CODES[code].title,
@@ -48,7 +48,7 @@ export function renderProblem(code: ErrorCode, status: number, requestId: string
     requestId,
   }
   if (detail !== null) problem.detail = detail
-  return JSON.stringify(problem)
+  return JSON.stringify(extensions === undefined ? problem : { ...problem, ...extensions })
 }
 
 export function isReply(value: unknown): value is Reply {
