@@ -1,5 +1,8 @@
 /** The `portcullis` command line. Exit codes: 0 ok, 1 findings, 2 errors (as Spectral). */
 import { Command } from 'commander'
+import { registerAuditCommand } from './commands/audit.js'
+import { registerConsumerCommands } from './commands/consumers.js'
+import { registerKeyCommands } from './commands/keys.js'
 import { quickstartCommand } from './commands/quickstart.js'
 import { schemaCommand } from './commands/schema.js'
 import { startCommand } from './commands/start.js'
@@ -39,6 +42,13 @@ program
   .action(async (options: { upstreamPort: string }) => {
     process.exitCode = await quickstartCommand({ upstreamPort: Number(options.upstreamPort) })
   })
+
+const setExit = (code: number) => {
+  process.exitCode = code
+}
+registerConsumerCommands(program, setExit)
+registerKeyCommands(program, setExit)
+registerAuditCommand(program, setExit)
 
 try {
   await program.parseAsync(process.argv)

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { request } from 'undici'
 import { stringify } from 'yaml'
-import { eventually } from '../helpers/gateway.js'
+import { formatTable } from '../../src/cli/formatters/management.js'
+import { baseConfig, eventually, startTestGateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
@@ -169,5 +170,167 @@ describe('portcullis CLI', () => {
       await upstream.close()
       rmSync(config.dir, { recursive: true, force: true })
     }
+  })
+})
+
+test('workers: N — a key revoked through the primary’s admin API is refused by every worker at once', async () => {
+  const upstream = await startUpstream()
+  const token = 'cluster-admin-token'
+  const config = tempConfig({
+    listen: { http: { port: 0, host: '127.0.0.1' } },
+    admin: { listen: '127.0.0.1:0', auth: { tokenHash: createHash('sha256').update(token).digest('hex') } },
+    workers: 2,
+    watch: false,
+    // Cached for a minute: only the primary's message can make the workers forget sooner.
+    identity: { apiKeys: { cacheSec: 60 } },
+    apis: [{ name: 'a', upstream: { url: upstream.url }, policies: { auth: { methods: ['apiKey'] } } }],
+  })
+  const gateway = new GatewayProcess(config.file)
+  try {
+    const { http, admin } = await gateway.started()
+    const manage = async (method: string, path: string, body?: object) => {
+      const res = await request(`${admin}${path}`, {
+        method: method as 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> }
+    }
+    assert.equal((await manage('POST', '/consumers', { id: 'acme', name: 'Acme' })).status, 201)
+    const issued = await manage('POST', '/consumers/acme/keys', {})
+    const key = issued.body.key as string
+    const id = (issued.body.record as { id: string }).id
+    const statuses = () => Promise.all(Array.from({ length: 10 }, async () => (await request(`${http}/x`, { reset: true, headers: { 'x-api-key': key } })).statusCode))
+    const access = () => gateway.lines.filter((l) => l.kind === 'access' && l.status === 200)
+    for (let batch = 0; batch < 10 && new Set(access().map((l) => l.pid)).size < 2; batch++) assert.deepEqual(new Set(await statuses()), new Set([200]))
+    assert.equal(new Set(access().map((l) => l.pid)).size, 2, 'both workers have the key cached')
+    assert.equal((await manage('POST', `/keys/${id}/revoke`)).status, 200)
+    await eventually(async () => (await statuses()).every((s) => s === 401), 3000, 'every worker to refuse the revoked key')
+    assert.equal(await gateway.stop('SIGTERM'), 0)
+  } finally {
+    await gateway.stop('SIGKILL')
+    await upstream.close()
+    rmSync(config.dir, { recursive: true, force: true })
+  }
+})
+
+describe('portcullis consumers, keys and audit', () => {
+  const { username } = userInfo()
+  const TIME = '0000-00-00T00:00:00.000Z'
+  const ID = '############'
+  const KEY = `pcl_${ID}_${'*'.repeat(43)}`
+
+  test('manage consumers and keys in the gateway’s store; the running gateway honours them', async () => {
+    const upstream = await startUpstream()
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-store-'))
+    const gw = await startTestGateway({
+      ...baseConfig(upstream.url),
+      stores: { data: `sqlite:${join(dir, 'data.db')}` },
+      identity: { apiKeys: { cacheSec: 1 } },
+      apis: [{ name: 'orders', upstream: { url: upstream.url }, policies: { auth: { methods: ['apiKey'] } } }],
+    })
+    // What changes from run to run becomes a placeholder of the same length, so columns stay aligned.
+    const keyIds: string[] = []
+    const normalize = (text: string) => {
+      let out = text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, TIME).replace(/"expiresAt":\d+/g, '"expiresAt":"<ms>"')
+      for (const key of out.match(/pcl_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g) ?? []) keyIds.push(key.slice(4, 16))
+      out = out.replace(/pcl_[a-z2-7]{12}_[A-Za-z0-9_-]{43}/g, KEY)
+      for (const id of keyIds) out = out.replaceAll(id, ID)
+      return out
+    }
+    const cli = (...args: string[]) => {
+      const result = run([...args, '-c', gw.configFile])
+      return { code: result.code, stdout: normalize(result.stdout), stderr: normalize(result.stderr) }
+    }
+    const status = async (key: string) => (await fetch(`${gw.url}/orders`, { headers: { 'x-api-key': key } })).status
+    try {
+      assert.deepEqual(cli('consumers', 'create', 'acme', '--name', 'Acme Corp', '--roles', 'buyer', '--scopes', 'orders:read, orders:write', '--plan', 'gold', '--metadata', '{"region":"eu"}'), {
+        code: 0,
+        stdout: [
+          'created consumer acme',
+          'id        acme',
+          'name      Acme Corp',
+          'plan      gold',
+          'roles     buyer',
+          'scopes    orders:read,orders:write',
+          'metadata  {"region":"eu"}',
+          `created   ${TIME}`,
+          `updated   ${TIME}`,
+          '',
+        ].join('\n'),
+        stderr: '',
+      })
+      assert.deepEqual(cli('consumers', 'create', 'bad id', '--scopes', 'a,b c', '--metadata', '[1'), { code: 2, stdout: '', stderr: 'error: --metadata: must be valid JSON\n' })
+      assert.deepEqual(cli('consumers', 'create', 'bad id', '--scopes', 'a,b c'), {
+        code: 2,
+        stdout: '',
+        stderr: ['error: <id>: must be 1-128 letters, digits or ._:@- and start with a letter or digit', 'error: --scopes[1]: must be a non-empty string without spaces', ''].join('\n'),
+      })
+      assert.deepEqual(cli('consumers', 'create', 'acme'), { code: 2, stdout: '', stderr: 'error: consumer acme already exists\n' })
+      assert.deepEqual(cli('keys', 'create', '--consumer', 'nobody'), { code: 2, stdout: '', stderr: 'error: no consumer nobody\n' })
+
+      assert.deepEqual(cli('keys', 'create', '--consumer', 'acme', '--label', 'ci', '--expires-in', '30d'), {
+        code: 0,
+        stdout: [KEY, `id            ${ID}`, 'consumer      acme', 'state         active', 'label         ci', 'scopes        -', 'plan          -', `created       ${TIME}`, `expires       ${TIME}`, 'revoked       -', 'rotated from  -', ''].join('\n'),
+        stderr: 'The key is shown only now; store it in a secret manager. The gateway keeps only its hash.\n',
+      })
+      const [listed] = (JSON.parse(run(['keys', 'list', '--json', '-c', gw.configFile]).stdout) as { keys: { expiresAt: string }[] }).keys
+      assert.ok(listed !== undefined && Math.abs(Date.parse(listed.expiresAt) - (Date.now() + 30 * 86400_000)) < 60_000, 'expires in 30 days')
+
+      // The key appears only in the create output: take it from there to call the gateway.
+      const issued = run(['keys', 'create', '--consumer', 'acme', '-c', gw.configFile]).stdout.split('\n')[0] as string
+      keyIds.push(issued.slice(4, 16))
+      assert.equal(await status(issued), 200)
+      assert.deepEqual(cli('keys', 'list', '--consumer', 'acme'), {
+        code: 0,
+        stdout: [
+          'ID            CONSUMER  STATE   LABEL  EXPIRES                   SCOPES',
+          `${ID}  acme      active  ci     ${TIME}  -`,
+          `${ID}  acme      active  -      -                         -`,
+          '',
+        ].join('\n'),
+        stderr: '',
+      })
+      const issuedId = issued.slice(4, 16)
+      assert.deepEqual(cli('keys', 'revoke', issuedId), {
+        code: 0,
+        stdout: `revoked API key ${ID} of acme\nEvery gateway node refuses it within 1 s (identity.apiKeys.cacheSec).\n`,
+        stderr: '',
+      })
+      await eventually(async () => (await status(issued)) === 401, 5000, 'the revoked key to be refused')
+      assert.deepEqual(cli('keys', 'revoke', issuedId), { code: 2, stdout: '', stderr: `error: API key ${ID} is already revoked\n` })
+      assert.deepEqual(cli('keys', 'rotate', issuedId, '--overlap', 'soon'), { code: 2, stdout: '', stderr: 'error: --overlap: must be a duration such as 3600, 90s, 15m, 24h or 30d\n' })
+
+      const actor = [`cli:${username}`, `cli@${hostname()}`]
+      assert.deepEqual(cli('audit', '--limit', '3'), {
+        code: 0,
+        stdout: formatTable(
+          ['ID', 'AT', 'ACTOR', 'SOURCE', 'ACTION', 'TARGET', 'DETAILS'],
+          [
+            ['4', TIME, ...actor, 'key.revoke', ID, '{"consumer":"acme"}'],
+            ['3', TIME, ...actor, 'key.create', ID, '{"consumer":"acme","label":null,"scopes":[],"plan":null,"expiresAt":null}'],
+            ['2', TIME, ...actor, 'key.create', ID, '{"consumer":"acme","label":"ci","scopes":[],"plan":null,"expiresAt":"<ms>"}'],
+          ],
+        ),
+        stderr: '',
+      })
+      assert.deepEqual(cli('consumers', 'delete', 'acme'), { code: 0, stdout: 'deleted consumer acme and its API keys\n', stderr: '' })
+      assert.deepEqual(cli('consumers', 'list'), { code: 0, stdout: 'no consumers\n', stderr: '' })
+    } finally {
+      await gw.stop()
+      await upstream.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('without a store, or with an unusable one, says what is wrong and exits 2', () => {
+    assert.deepEqual(run(['consumers', 'list']), { code: 2, stdout: '', stderr: 'error: give the data store with either -c FILE (its stores.data) or --store URL\n' })
+    const unreachable = run(['keys', 'list', '--store', 'postgres://portcullis:s3cret@127.0.0.1:1/none'])
+    assert.equal(unreachable.code, 2)
+    assert.match(unreachable.stderr, /\[GW_ERR_DATA_STORE_UNAVAILABLE\]\n {2}stores\.data: data store postgres:\/\/portcullis:\*\*\*@127\.0\.0\.1:1\/none: /)
+    assert.equal(unreachable.stderr.includes('s3cret'), false, 'the password is never printed')
+    const invalid = run(['consumers', 'list', '-c', join(FIXTURES, 'invalid.yaml')])
+    assert.equal(invalid.code, 2)
+    assert.match(invalid.stderr, /apis\[0\]\.upstream\.url: must be a URL/)
   })
 })
