@@ -42,11 +42,11 @@ export function startPinned(name: string, core: number, command: string, args: s
 }
 
 /** Polls until `url` answers 200, for at most `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs = 20000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 20000, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (let i = 0; i < 400 && Date.now() < deadline; i++) {
     try {
-      const res = await fetch(url)
+      const res = await fetch(url, { headers })
       await res.arrayBuffer()
       if (res.status === 200) return
     } catch {
@@ -73,8 +73,10 @@ export interface WrkResult {
   errors: number
 }
 
-export async function wrk(url: string, options: { seconds: number; connections: number; core: number }): Promise<WrkResult> {
-  const child = spawn('taskset', ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function wrk(url: string, options: { seconds: number; connections: number; core: number; headers?: Record<string, string> }): Promise<WrkResult> {
+  const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
+  const args = ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, url]
+  const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr.resume()
@@ -140,12 +142,96 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-/** Writes a gateway config with one API on 127.0.0.1:`port`, logging to a file beside it. */
-export function writeGatewayConfig(dir: string, name: string, port: number, api: Record<string, unknown>, access = true): string {
+/** Writes a gateway config with one API on 127.0.0.1:`port`, logging to a file beside it; `extra` adds top-level sections. */
+export function writeGatewayConfig(dir: string, name: string, port: number, api: Record<string, unknown>, access = true, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}.yaml`)
   writeFileSync(
     file,
-    stringify({ listen: { http: { port, host: '127.0.0.1' } }, watch: false, log: { destination: join(dir, `${name}.log`), access }, apis: [api] }),
+    stringify({ listen: { http: { port, host: '127.0.0.1' } }, watch: false, log: { destination: join(dir, `${name}.log`), access }, apis: [api], ...extra }),
   )
   return file
+}
+
+export interface Contender {
+  name: string
+  start(port: number): Started
+  /** Request headers wrk sends (credentials). */
+  headers?: Record<string, string>
+}
+
+export interface Sample {
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  cpuUsPerRequest: number
+  errors: number
+}
+
+export interface Summary extends Sample {
+  name: string
+}
+
+export interface RoundOptions {
+  rounds: number
+  seconds: number
+  warmup: number
+  connections: number
+  path: string
+  loadCore: number
+}
+
+/**
+ * Each contender alone, `rounds` times, the order rotating each round so none always runs first
+ * (or last) on a warming machine; medians of the samples.
+ */
+export async function measureInterleaved(contenders: readonly Contender[], options: RoundOptions): Promise<Summary[]> {
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]))
+  for (let round = 1; round <= options.rounds; round++) {
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender)
+    for (const contender of order) {
+      const port = await freePort()
+      const proxy = contender.start(port)
+      const url = `http://127.0.0.1:${port}${options.path}`
+      const load = { connections: options.connections, core: options.loadCore, headers: contender.headers ?? {} }
+      try {
+        await waitForHttp(url, 20000, contender.headers)
+        // JIT warm-up on these machines takes several seconds; it is not measured.
+        await wrk(url, { ...load, seconds: options.warmup })
+        const before = cpuSeconds(proxy.pid)
+        const result = await wrk(url, { ...load, seconds: options.seconds })
+        const cpu = cpuSeconds(proxy.pid) - before
+        const sample = { rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest: (cpu * 1e6) / result.requests, errors: result.errors }
+        samples.get(contender.name)?.push(sample)
+        process.stderr.write(`round ${round} ${contender.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/req, p99 ${sample.p99Ms.toFixed(2)} ms${sample.errors > 0 ? `, ${sample.errors} errors` : ''}\n`)
+      } finally {
+        await proxy.stop()
+      }
+    }
+  }
+  return contenders.map((c) => {
+    const list = samples.get(c.name) ?? []
+    return {
+      name: c.name,
+      rps: median(list.map((s) => s.rps)),
+      p50Ms: median(list.map((s) => s.p50Ms)),
+      p99Ms: median(list.map((s) => s.p99Ms)),
+      cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
+      errors: list.reduce((n, s) => n + s.errors, 0),
+    }
+  })
+}
+
+/** A Markdown table of summaries with their CPU ratio to each named reference row. */
+export function formatSummaries(summaries: readonly Summary[], references: readonly { label: string; cpuUsPerRequest: number }[]): string {
+  const head = ['proxy', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', ...references.map((r) => `× ${r.label}`), 'errors']
+  const rows = summaries.map((s) => [
+    s.name,
+    String(Math.round(s.rps)),
+    s.p50Ms.toFixed(2),
+    s.p99Ms.toFixed(2),
+    s.cpuUsPerRequest.toFixed(1),
+    ...references.map((r) => (s.cpuUsPerRequest / r.cpuUsPerRequest).toFixed(2)),
+    String(s.errors),
+  ])
+  return [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')
 }

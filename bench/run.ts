@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type Started } from './harness.js'
+import { formatSummaries, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender, type Summary } from './harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -51,10 +51,6 @@ const builtin = {
   'security-headers': {},
 }
 
-interface Contender {
-  name: string
-  start(port: number): Started
-}
 const contenders: Contender[] = [
   { name: 'floor (node:http + undici)', start: (port) => startPinned('floor', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/bare-proxy.ts'), String(port), upstreamUrl]) },
   {
@@ -71,62 +67,18 @@ const contenders: Contender[] = [
 
 const selected = values.only === '' ? contenders : contenders.filter((c) => values.only.split(',').some((o) => c.name.includes(o)))
 
-interface Sample {
-  rps: number
-  p50Ms: number
-  p99Ms: number
-  cpuUsPerRequest: number
-  errors: number
-}
-const samples = new Map<string, Sample[]>(selected.map((c) => [c.name, []]))
-
 process.stderr.write(`bench: ${rounds} rounds × ${selected.length} proxies × ${seconds}s, ${connections} connections, proxy on core ${PROXY_CORE}\n`)
+let summary: Summary[]
 try {
-  for (let round = 1; round <= rounds; round++) {
-    // Rotate the order each round so no proxy always runs first (or last) on a warming machine.
-    const order = selected.map((_, i) => selected[(i + round) % selected.length] as Contender)
-    for (const contender of order) {
-      const port = await freePort()
-      const proxy = contender.start(port)
-      const url = `http://127.0.0.1:${port}${PATH}`
-      try {
-        await waitForHttp(url)
-        // JIT warm-up on these machines takes several seconds; it is not measured.
-        await wrk(url, { seconds: warmup, connections, core: LOAD_CORE })
-        const before = cpuSeconds(proxy.pid)
-        const result = await wrk(url, { seconds, connections, core: LOAD_CORE })
-        const cpu = cpuSeconds(proxy.pid) - before
-        const sample = { rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest: (cpu * 1e6) / result.requests, errors: result.errors }
-        samples.get(contender.name)?.push(sample)
-        process.stderr.write(`round ${round} ${contender.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/req, p99 ${sample.p99Ms.toFixed(2)} ms${sample.errors > 0 ? `, ${sample.errors} errors` : ''}\n`)
-      } finally {
-        await proxy.stop()
-      }
-    }
-  }
+  summary = await measureInterleaved(selected, { rounds, seconds, warmup, connections, path: PATH, loadCore: LOAD_CORE })
 } finally {
   await upstream.stop()
 }
 
-const summary = selected.map((c) => {
-  const list = samples.get(c.name) ?? []
-  return {
-    name: c.name,
-    rps: median(list.map((s) => s.rps)),
-    p50Ms: median(list.map((s) => s.p50Ms)),
-    p99Ms: median(list.map((s) => s.p99Ms)),
-    cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
-    errors: list.reduce((n, s) => n + s.errors, 0),
-  }
-})
 const floor = summary[0]?.cpuUsPerRequest ?? Number.NaN
 const nginx = summary.find((s) => s.name.startsWith('nginx'))?.cpuUsPerRequest ?? Number.NaN
-const lines = [
-  `| proxy | req/s | p50 ms | p99 ms | CPU µs/req | × floor | × nginx | errors |`,
-  `|---|---|---|---|---|---|---|---|`,
-  ...summary.map(
-    (s) =>
-      `| ${s.name} | ${Math.round(s.rps)} | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.cpuUsPerRequest.toFixed(1)} | ${(s.cpuUsPerRequest / floor).toFixed(2)} | ${(s.cpuUsPerRequest / nginx).toFixed(2)} | ${s.errors} |`,
-  ),
-]
-process.stdout.write(`\nmedians of ${rounds} interleaved rounds, ${seconds}s each, ${connections} connections, GET ${PATH}\n\n${lines.join('\n')}\n`)
+const table = formatSummaries(summary, [
+  { label: 'floor', cpuUsPerRequest: floor },
+  { label: 'nginx', cpuUsPerRequest: nginx },
+])
+process.stdout.write(`\nmedians of ${rounds} interleaved rounds, ${seconds}s each, ${connections} connections, GET ${PATH}\n\n${table}\n`)

@@ -76,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let store: DataStore | null = null
   if (needsDataStore(config, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
   const authMetrics: AuthMetrics = {
-    authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.labels(api, method, outcome, reason).inc(),
+    authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.inc(api, method, outcome, reason),
     jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
   }
   const runtimeDeps: RuntimeDeps = { logger, clock, policies, store, authMetrics }

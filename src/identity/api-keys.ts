@@ -6,7 +6,7 @@
  * constant time. Look-ups are cached for `cacheSec`, which bounds how long a revocation takes
  * to reach every node.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, Consumer, DataStore } from '../stores/data-store.js'
 import { ExpiringCache } from './expiring-cache.js'
 import { TokenRejectedError } from './jwt-verifier.js'
@@ -28,7 +28,7 @@ export interface NewKeyOptions {
 }
 
 function hashKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest()
+  return hash('sha256', key, 'buffer')
 }
 
 function randomId(): string {
@@ -64,11 +64,16 @@ export function apiKeyId(key: string): string | null {
   return KEY_FORMAT.exec(key)?.[1] ?? null
 }
 
+interface CachedKey extends AuthenticatedKey {
+  /** The stored hash, decoded once. */
+  readonly hash: Buffer
+}
+
 export class ApiKeyAuthenticator {
   readonly #store: DataStore
   readonly #clock: { now(): number }
   readonly #cacheMs: number
-  readonly #cache = new ExpiringCache<{ record: ApiKeyRecord; consumer: Consumer } | null>(CACHE_ENTRIES)
+  readonly #cache = new ExpiringCache<CachedKey | null>(CACHE_ENTRIES)
 
   constructor(store: DataStore, cacheSec: number, clock: { now(): number }) {
     this.#store = store
@@ -80,18 +85,30 @@ export class ApiKeyAuthenticator {
   async authenticate(presented: string): Promise<AuthenticatedKey> {
     const id = apiKeyId(presented)
     if (id === null) throw new TokenRejectedError('malformed', 'not an API key')
-    const now = this.#clock.now()
-    let found = this.#cache.get(id, now)
+    let found = this.#cache.get(id, this.#clock.now())
     if (found === undefined) {
       const record = await this.#store.getApiKey(id)
       const consumer = record === null ? null : await this.#store.getConsumer(record.consumerId)
-      found = record === null || consumer === null ? null : { record, consumer }
+      found = record === null || consumer === null ? null : { record, consumer, hash: Buffer.from(record.hash, 'hex') }
+      const now = this.#clock.now()
       this.#cache.set(id, found, now + this.#cacheMs, now)
     }
+    return this.#check(found, presented)
+  }
+
+  /** A decision from the cache without waiting, or undefined when the store must be asked. */
+  cached(presented: string): AuthenticatedKey | undefined {
+    const id = apiKeyId(presented)
+    if (id === null) throw new TokenRejectedError('malformed', 'not an API key')
+    const found = this.#cache.get(id, this.#clock.now())
+    return found === undefined ? undefined : this.#check(found, presented)
+  }
+
+  #check(found: CachedKey | null, presented: string): AuthenticatedKey {
     if (found === null) throw new TokenRejectedError('unknown_key', 'no such API key')
-    const expected = Buffer.from(found.record.hash, 'hex')
     const actual = hashKey(presented)
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new TokenRejectedError('wrong_secret', 'API key does not match')
+    if (found.hash.length !== actual.length || !timingSafeEqual(found.hash, actual)) throw new TokenRejectedError('wrong_secret', 'API key does not match')
+    const now = this.#clock.now()
     if (found.record.revokedAt !== null && found.record.revokedAt <= now) throw new TokenRejectedError('revoked', 'API key revoked')
     if (found.record.expiresAt !== null && found.record.expiresAt <= now) throw new TokenRejectedError('expired', 'API key expired')
     return found

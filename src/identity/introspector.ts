@@ -3,7 +3,7 @@
  * token's SHA-256 (the token itself is never kept): active ones until `exp` or `cacheMaxSec`,
  * whichever is sooner; inactive ones briefly. Concurrent look-ups of one token share one call.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { IntrospectionConfig } from '../config/identity-schema.js'
 import { discoverProvider } from './discovery.js'
 import { ExpiringCache } from './expiring-cache.js'
@@ -36,9 +36,8 @@ export class Introspector {
 
   /** The token's claims when it is active; throws TokenRejectedError when not, IdentityUnavailableError when the endpoint fails. */
   async introspect(token: string): Promise<IntrospectedToken> {
-    const key = createHash('sha256').update(token).digest('base64url')
-    const now = this.#clock.now()
-    let outcome = this.#cache.get(key, now)
+    const key = hash('sha256', token, 'base64url')
+    let outcome = this.#cache.get(key, this.#clock.now())
     if (outcome === undefined) {
       let pending = this.#pending.get(key)
       if (pending === undefined) {
@@ -47,6 +46,16 @@ export class Introspector {
       }
       outcome = await pending
     }
+    return this.#accept(outcome)
+  }
+
+  /** A cached result without waiting: the token, a TokenRejectedError, or undefined when it must be looked up. */
+  cached(token: string): IntrospectedToken | undefined {
+    const outcome = this.#cache.get(hash('sha256', token, 'base64url'), this.#clock.now())
+    return outcome === undefined ? undefined : this.#accept(outcome)
+  }
+
+  #accept(outcome: Outcome): IntrospectedToken {
     if (!outcome.active) throw new TokenRejectedError(outcome.reason, 'token is not active')
     if (outcome.token.expiresAt !== null && outcome.token.expiresAt <= this.#clock.now()) throw new TokenRejectedError('expired', 'token has expired')
     return outcome.token

@@ -4,7 +4,7 @@
  * tolerance, `typ`, required claims, maximum age and `crit`. Verified tokens are remembered by
  * their SHA-256 until they expire, so each is verified once; a key-set change forgets them all.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose'
 import type { Logger } from 'pino'
 import type { JwtProviderConfig } from '../config/identity-schema.js'
@@ -90,9 +90,14 @@ export class JwtVerifier {
     this.#source?.close()
   }
 
+  /** The token's earlier verification while it is still valid; undefined when it must be verified. */
+  cached(token: string): VerifiedJwt | undefined {
+    return this.#config.cacheVerified ? this.#verified.get(hash('sha256', token, 'base64url'), this.#deps.clock.now()) : undefined
+  }
+
   async verify(token: string): Promise<VerifiedJwt> {
     const now = this.#deps.clock.now()
-    const cacheKey = this.#config.cacheVerified ? createHash('sha256').update(token).digest('base64url') : null
+    const cacheKey = this.#config.cacheVerified ? hash('sha256', token, 'base64url') : null
     if (cacheKey !== null) {
       const hit = this.#verified.get(cacheKey, now)
       if (hit !== undefined) return hit

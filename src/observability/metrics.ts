@@ -3,6 +3,7 @@
  * aggregated by the primary). Label sets are bounded: API and route template, never raw paths.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { FastCounter } from './fast-counter.js'
 import { RouteStatsTable } from './route-stats.js'
 
 export interface GatewayMetrics {
@@ -13,7 +14,7 @@ export interface GatewayMetrics {
   readonly denials: Counter<'api' | 'policy' | 'code'>
   readonly policyFailures: Counter<'api' | 'policy' | 'mode'>
   readonly reloads: Counter<'result'>
-  readonly authOutcomes: Counter<'api' | 'method' | 'outcome' | 'reason'>
+  readonly authOutcomes: FastCounter<'api' | 'method' | 'outcome' | 'reason'>
   readonly jwksFetches: Counter<'outcome' | 'reason'>
   readonly inFlight: Gauge
   readonly circuitOpen: Gauge<'api'>
@@ -48,7 +49,7 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       registers,
     }),
     reloads: new Counter({ name: 'portcullis_config_reloads_total', help: 'Config reloads by result.', labelNames: ['result'], registers }),
-    authOutcomes: new Counter({
+    authOutcomes: new FastCounter({
       name: 'portcullis_auth_total',
       help: 'Authentication outcomes by API, method, outcome (allowed, denied, unavailable) and reason (e.g. expired, bad_signature, revoked).',
       labelNames: ['api', 'method', 'outcome', 'reason'],
