@@ -82,7 +82,8 @@ const contenders: Contender[] = [
   gatewayContender('JWT ES256, cached', { methods: ['jwt'] }, jwt(true), bearer(es256)),
   gatewayContender('JWT ES256, verified every request', { methods: ['jwt'] }, jwt(false), bearer(es256)),
   gatewayContender('introspection, warm cache', { methods: ['introspection'] }, introspection(300), bearer('opaque-bench-token')),
-  gatewayContender('introspection, no cache', { methods: ['introspection'] }, introspection(0), bearer('opaque-bench-token')),
+  gatewayContender('introspection, no cache, one token (look-ups coalesced)', { methods: ['introspection'] }, introspection(0), bearer('opaque-bench-token')),
+  { ...gatewayContender('introspection, a new token every request', { methods: ['introspection'] }, introspection(300), bearer('opaque-first')), script: join(root, 'bench/support/random-bearer.lua') },
   gatewayContender('API key, cached', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }),
   gatewayContender('API key, SQLite every request', { methods: ['apiKey'] }, apiKeys(0), { 'x-api-key': apiKey }),
 ]

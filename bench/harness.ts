@@ -73,9 +73,10 @@ export interface WrkResult {
   errors: number
 }
 
-export async function wrk(url: string, options: { seconds: number; connections: number; core: number; headers?: Record<string, string> }): Promise<WrkResult> {
+export async function wrk(url: string, options: { seconds: number; connections: number; core: number; headers?: Record<string, string>; script?: string }): Promise<WrkResult> {
   const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
-  const args = ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, url]
+  const script = options.script === undefined ? [] : ['-s', options.script]
+  const args = ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, ...script, url]
   const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
@@ -157,6 +158,8 @@ export interface Contender {
   start(port: number): Started
   /** Request headers wrk sends (credentials). */
   headers?: Record<string, string>
+  /** A wrk Lua script that shapes each request. */
+  script?: string
 }
 
 export interface Sample {
@@ -192,7 +195,7 @@ export async function measureInterleaved(contenders: readonly Contender[], optio
       const port = await freePort()
       const proxy = contender.start(port)
       const url = `http://127.0.0.1:${port}${options.path}`
-      const load = { connections: options.connections, core: options.loadCore, headers: contender.headers ?? {} }
+      const load = { connections: options.connections, core: options.loadCore, headers: contender.headers ?? {}, ...(contender.script === undefined ? {} : { script: contender.script }) }
       try {
         await waitForHttp(url, 20000, contender.headers)
         // JIT warm-up on these machines takes several seconds; it is not measured.
