@@ -10,6 +10,8 @@ import { runGatewayProcess } from '../../main.js'
 import { reportError } from '../report-error.js'
 
 export const QUICKSTART_CONFIG = fileURLToPath(new URL('../../../examples/quickstart.yaml', import.meta.url))
+/** `stores.data` of the quickstart config. */
+const QUICKSTART_STORE = fileURLToPath(new URL('../../../examples/portcullis.db', import.meta.url))
 
 export async function quickstartCommand(options: { upstreamPort: number }): Promise<number> {
   if (process.env.PORTCULLIS_ADMIN_TOKEN_SHA256 === undefined) {
@@ -27,6 +29,10 @@ export async function quickstartCommand(options: { upstreamPort: number }): Prom
   }
   process.stderr.write(`demo orders API on http://127.0.0.1:${upstream.port}; gateway config ${QUICKSTART_CONFIG}\n`)
   process.stderr.write('try: curl -i http://127.0.0.1:8080/orders/v1/orders/1\n')
+  process.stderr.write('creating or deleting an order needs an API key:\n')
+  process.stderr.write(`  portcullis consumers create demo --store sqlite:${QUICKSTART_STORE}\n`)
+  process.stderr.write(`  portcullis keys create --consumer demo --store sqlite:${QUICKSTART_STORE}\n`)
+  process.stderr.write(`  curl -i -X POST -H "x-api-key: <key>" -H 'content-type: application/json' -d '{"item":"pen","quantity":1}' http://127.0.0.1:8080/orders/v1/orders\n`)
   try {
     return await runGatewayProcess(QUICKSTART_CONFIG)
   } catch (error) {
