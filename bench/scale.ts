@@ -1,9 +1,9 @@
 /**
  * Scale of config: load time with 10,000 routes, how long a reload blocks the event loop,
  * per-request cost with 10,000 routes against 10, and latency while reloading under load.
- * Usage: node --import tsx bench/scale.ts [--routes 10000] [--rounds 3] [--seconds 8]
+ * Usage: node --import tsx bench/scale.ts [--routes 10000] [--rounds 3] [--seconds 8] [--only load,reload,cpu,latency]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,7 +16,10 @@ import { builtinPolicies } from '../src/policies/index.js'
 import { buildRuntime, compileOnlyDeps } from '../src/server/runtime.js'
 import { cpuSeconds, freePort, median, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type WrkResult } from './harness.js'
 
-const { values } = parseArgs({ options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' } } })
+const { values } = parseArgs({
+  options: { routes: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '8' }, only: { type: 'string', default: '' } },
+})
+const want = (phase: string) => values.only === '' || values.only.split(',').includes(phase)
 const ROUTES = Number(values.routes)
 const rounds = Number(values.rounds)
 const seconds = Number(values.seconds)
@@ -41,7 +44,7 @@ const large = writeSpec(ROUTES)
 
 // 1. Load and compile time, in process (what a reload costs), median of 5.
 const loadTimes: number[] = []
-for (let i = 0; i < 5; i++) {
+for (let i = 0; i < (want('load') ? 5 : 0); i++) {
   const file = writeConfig('load', 1, 'http://127.0.0.1:9', large)
   const started = performance.now()
   const loaded = createConfigLoader(builtinPolicies).load(file)
@@ -49,10 +52,10 @@ for (let i = 0; i < 5; i++) {
   loadTimes.push(performance.now() - started)
   for (const upstream of runtime.upstreams.values()) await upstream.destroy()
 }
-process.stdout.write(`load + validate + compile, ${ROUTES} routes: median ${median(loadTimes).toFixed(0)} ms (of ${loadTimes.map((t) => t.toFixed(0)).join(', ')})\n`)
+if (want('load')) process.stdout.write(`load + validate + compile, ${ROUTES} routes: median ${median(loadTimes).toFixed(0)} ms (of ${loadTimes.map((t) => t.toFixed(0)).join(', ')})\n`)
 
 // 2. How long a reload blocks the event loop (parsing runs on the worker thread), in process.
-{
+if (want('reload')) {
   const gateway = await startGateway({ configFile: writeConfig('reload', 0, 'http://127.0.0.1:9', large) })
   await sleep(2000)
   const stalls: number[] = []
@@ -76,17 +79,19 @@ const upstream = startPinned('upstream-nginx', 1, 'nginx', ['-c', nginxConfig(di
 await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
 const upstreamUrl = `http://127.0.0.1:${upstreamPort}`
 
-async function measure(spec: string, path: string, during?: (pid: number, configFile: string) => Promise<void>): Promise<WrkResult & { cpuUs: number }> {
+async function measure(spec: string, path: string, during?: (pid: number, configFile: string) => Promise<void>): Promise<WrkResult & { cpuUs: number; reloadsApplied: number }> {
   const port = await freePort()
   const configFile = writeConfig(`gw-${port}`, port, upstreamUrl, spec)
-  const gateway = startPinned('portcullis', 0, process.execPath, [join(root, 'bin/portcullis.js'), 'start', '-c', configFile])
+  const gateway = startPinned('portcullis', 0, join(root, 'bin/portcullis.js'), ['start', '-c', configFile])
   try {
     const url = `http://127.0.0.1:${port}${path}`
     await waitForHttp(url, 60000)
     await wrk(url, { seconds: 6, connections: 50, core: 1 })
     const before = cpuSeconds(gateway.pid)
     const [result] = await Promise.all([wrk(url, { seconds, connections: 50, core: 1 }), during?.(gateway.pid, configFile)])
-    return { ...result, cpuUs: ((cpuSeconds(gateway.pid) - before) * 1e6) / result.requests }
+    const cpuUs = ((cpuSeconds(gateway.pid) - before) * 1e6) / result.requests
+    const log = readFileSync(join(dir, `gw-${port}.log`), 'utf8')
+    return { ...result, cpuUs, reloadsApplied: log.split('\n').filter((line) => line.includes('"config reloaded"')).length }
   } finally {
     await gateway.stop()
   }
@@ -95,7 +100,7 @@ async function measure(spec: string, path: string, during?: (pid: number, config
 const smallCpu: number[] = []
 const largeCpu: number[] = []
 try {
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < (want('cpu') ? rounds : 0); round++) {
     const a = await measure(small, '/api/r5/items/42')
     const b = await measure(large, `/api/r${Math.floor(ROUTES / 2)}/items/42`)
     smallCpu.push(a.cpuUs)
@@ -103,9 +108,10 @@ try {
     process.stderr.write(`round ${round + 1}: 10 routes ${a.cpuUs.toFixed(1)} µs/req, ${ROUTES} routes ${b.cpuUs.toFixed(1)} µs/req\n`)
   }
   const ratio = median(largeCpu) / median(smallCpu)
-  process.stdout.write(`CPU per request: 10 routes ${median(smallCpu).toFixed(1)} µs, ${ROUTES} routes ${median(largeCpu).toFixed(1)} µs (× ${ratio.toFixed(3)})\n`)
+  if (want('cpu')) process.stdout.write(`CPU per request: 10 routes ${median(smallCpu).toFixed(1)} µs, ${ROUTES} routes ${median(largeCpu).toFixed(1)} µs (× ${ratio.toFixed(3)})\n`)
 
   // 4. Latency under load, without and with a reload (SIGHUP) every second.
+  if (!want('latency')) process.exit(0)
   const path = `/api/r${Math.floor(ROUTES / 2)}/items/42`
   const quiet = await measure(large, path)
   let reloads = 0
@@ -119,7 +125,7 @@ try {
   })
   process.stdout.write(
     `under load, ${ROUTES} routes: no reload p50 ${quiet.p50Ms.toFixed(2)} ms p99 ${quiet.p99Ms.toFixed(2)} ms max ${quiet.maxMs.toFixed(1)} ms errors ${quiet.errors}; ` +
-      `${reloads} reloads p50 ${reloading.p50Ms.toFixed(2)} ms p99 ${reloading.p99Ms.toFixed(2)} ms max ${reloading.maxMs.toFixed(1)} ms errors ${reloading.errors}\n`,
+      `${reloads} reloads (${reloading.reloadsApplied} applied during the run) p50 ${reloading.p50Ms.toFixed(2)} ms p99 ${reloading.p99Ms.toFixed(2)} ms max ${reloading.maxMs.toFixed(1)} ms errors ${reloading.errors}\n`,
   )
 } finally {
   await upstream.stop()
