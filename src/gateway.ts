@@ -160,7 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let runtime: Runtime
     let certificateSet: CertificateSet | null = null
     try {
-      next = await loader.loadOffThread(options.configFile)
+      next = await loader.loadOffThread(options.configFile, state.runtime.loaded)
       if (certificates !== null && next.config.listen.https !== undefined) certificateSet = loadCertificates(next.config.listen.https)
       runtime = buildRuntime(next, runtimeDeps, state.runtime)
     } catch (error) {

@@ -2,6 +2,7 @@
  * Load → resolve references → expand shorthands → validate (schema, then cross-field checks)
  * → fill defaults → freeze. Every problem is collected and reported together, with its path.
  */
+import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -24,6 +25,8 @@ export interface LoadedConfig {
   readonly routes: readonly (readonly ResolvedRoute[] | null)[]
   /** Every file the config depends on (itself, references, certificates, documents), for reload. */
   readonly files: readonly string[]
+  /** Per API: a digest of its config and routes; a reload reuses what it compiled for an unchanged API. */
+  readonly apiDigests: readonly string[]
 }
 
 export interface ConfigLoader {
@@ -33,7 +36,7 @@ export interface ConfigLoader {
    * Loads with the expensive part (parsing, schema validation, OpenAPI documents) on a worker
    * thread, so a reload under load never stalls the event loop; policy checks run here after.
    */
-  loadOffThread(file: string): Promise<LoadedConfig>
+  loadOffThread(file: string, previous?: LoadedConfig): Promise<LoadedConfig>
   /** Starts the parser worker ahead of the first `loadOffThread`. */
   warm(): void
   /** Stops the parser worker, if one was started. */
@@ -48,6 +51,7 @@ export interface ParsedConfig {
   config: GatewayConfig
   routes: (ResolvedRoute[] | null)[]
   files: string[]
+  apiDigests: string[]
   /** Route problems found while parsing, reported with the policies' check problems. */
   problems: ConfigProblem[]
 }
@@ -88,7 +92,11 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
         problems.push(...resolved.problems)
         return resolved.routes
       })
-      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], problems }
+      // On the parser thread, so a reload finds unchanged APIs without walking them again. The
+      // digest covers what an API is compiled from (its config and routes); a policy that reads
+      // other files when it is created must add their contents here.
+      const apiDigests = config.apis.map((api, index) => hash('sha256', JSON.stringify([api, routes[index]]), 'base64url'))
+      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], apiDigests, problems }
     },
   }
 }
@@ -106,11 +114,12 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
   let worker: ParserWorker | null = null
 
   /** The main-thread stage: the policies' cross-field checks, then freeze. */
-  function finish(parsed: ParsedConfig): LoadedConfig {
+  function finish(parsed: ParsedConfig, previous?: LoadedConfig): LoadedConfig {
     const problems = [...checkConfig(parsed.config, policies), ...parsed.problems]
     if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
-    const { file, baseDir, config, routes, files } = parsed
-    return deepFreeze({ file, baseDir, config, routes, files })
+    if (previous !== undefined) reuseUnchangedApis(parsed, previous)
+    const { file, baseDir, config, routes, files, apiDigests } = parsed
+    return deepFreeze({ file, baseDir, config, routes, files, apiDigests })
   }
 
   return {
@@ -119,9 +128,9 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
       parser ??= createConfigParser(schema, policySchemas, env)
       return finish(parser.parse(resolve(file)))
     },
-    async loadOffThread(file) {
+    async loadOffThread(file, previous) {
       worker ??= new ParserWorker(schema, policySchemas, env)
-      return finish(await worker.parse(resolve(file)))
+      return finish(await worker.parse(resolve(file)), previous)
     },
     warm() {
       worker ??= new ParserWorker(schema, policySchemas, env)
@@ -173,6 +182,21 @@ function referencedFiles(config: GatewayConfig): string[] {
   }
   for (const api of config.apis) if (api.openapi !== undefined) files.push(api.openapi)
   return files
+}
+
+/**
+ * An API whose digest is unchanged takes the previous load's (already frozen) objects: freezing
+ * skips them, the runtime recognises them, and the freshly parsed copies die young.
+ */
+function reuseUnchangedApis(parsed: ParsedConfig, previous: LoadedConfig): void {
+  if (parsed.baseDir !== previous.baseDir) return
+  const before = new Map(previous.apiDigests.map((digest, index) => [digest, index]))
+  parsed.apiDigests.forEach((digest, index) => {
+    const match = before.get(digest)
+    if (match === undefined) return
+    parsed.config.apis[index] = previous.config.apis[match] as GatewayConfig['apis'][number]
+    parsed.routes[index] = previous.routes[match] as ResolvedRoute[] | null
+  })
 }
 
 function deepFreeze<T>(value: T): T {

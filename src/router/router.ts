@@ -140,7 +140,19 @@ function lookupInTree<T>(
   return { kind: 'method-not-allowed', allow: [...methods].sort().join(', ') }
 }
 
+// A reload hands back the same RouterApi for an unchanged API: its route tree is reused too.
+const compiledApis = new WeakMap<RouterApi<unknown>, CompiledApi<unknown>>()
+
 function compileApi<T>(api: RouterApi<T>): CompiledApi<T> {
+  let compiled = compiledApis.get(api) as CompiledApi<T> | undefined
+  if (compiled === undefined) {
+    compiled = compileApiTree(api)
+    compiledApis.set(api, compiled)
+  }
+  return compiled
+}
+
+function compileApiTree<T>(api: RouterApi<T>): CompiledApi<T> {
   const tree = new RouteNode<Entry<T>>()
   for (const route of api.routes) {
     let parsed

@@ -46,6 +46,8 @@ export interface Runtime {
   /** Credential verification; kept across reloads while `identity` is unchanged. */
   readonly identity: IdentityServices
   readonly identityKey: string
+  /** Each API's compiled routes by its digest, reused by the next reload while unchanged. */
+  readonly compiledApis: ReadonlyMap<string, RouterApi<RouteRuntime>>
   inFlight: number
 }
 
@@ -74,11 +76,25 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       ? previous.identity
       : createIdentityServices(config.identity, { store: deps.store, clock: deps.clock, logger: deps.logger, metrics: deps.authMetrics })
 
+  const compiledApis = new Map<string, RouterApi<RouteRuntime>>()
+  // Compiled routes hold policy instances created with these; any change compiles every API anew.
+  const reusable =
+    previous !== null && previous.identity === identity && previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
+
   config.apis.forEach((api, index) => {
     const upstreamConfig = upstreamConfigOf(api.upstream)
     const key = JSON.stringify(upstreamConfig)
     const upstream = upstreams.get(key) ?? previous?.upstreams.get(key) ?? new Upstream(upstreamConfig)
     upstreams.set(key, upstream)
+    const digest = loaded.apiDigests[index] ?? ''
+    const unchanged = reusable ? previous.compiledApis.get(digest) : undefined
+    // Same digest, same upstream config, so the same upstream object; checked on one route.
+    const sample = unchanged?.catchAll ?? unchanged?.routes[0]?.value
+    if (unchanged !== undefined && (sample === undefined || sample.api.upstream === upstream)) {
+      routerApis.push(unchanged)
+      compiledApis.set(digest, unchanged)
+      return
+    }
     const apiRuntime: ApiRuntime = { name: api.name, basePath: api.basePath, stripBasePath: api.stripBasePath, upstream }
 
     const create = (name: string, value: unknown, path: string): PolicyInstance | null => {
@@ -125,13 +141,15 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     }
 
     const routes = loaded.routes[index] ?? null
-    routerApis.push({
+    const compiled: RouterApi<RouteRuntime> = {
       name: api.name,
       hosts: api.hosts.map((h) => h.toLowerCase()),
       basePath: api.basePath,
       routes: routes === null ? [] : routes.map((route) => ({ method: route.method, template: route.template, value: routeRuntime(route) })),
       catchAll: routes === null ? routeRuntime(null) : null,
-    })
+    }
+    routerApis.push(compiled)
+    if (digest !== '') compiledApis.set(digest, compiled)
   })
 
   let router: Router<RouteRuntime>
@@ -154,6 +172,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     hasTrustedProxies: config.trustedProxies.length > 0,
     identity,
     identityKey,
+    compiledApis,
     inFlight: 0,
   }
 }

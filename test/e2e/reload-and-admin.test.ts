@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { Type } from '@sinclair/typebox'
 import { request } from 'undici'
+import { definePolicy } from '../../src/pipeline/define-policy.js'
+import { builtinPolicies } from '../../src/policies/index.js'
 import { baseConfig, eventually, startTestGateway } from '../helpers/gateway.js'
 import { startUpstream } from '../helpers/upstream.js'
 
@@ -33,6 +36,56 @@ describe('hot reload', () => {
       const metrics = await gw.gateway.metrics.registry.metrics()
       assert.match(metrics, /portcullis_config_reloads_total\{result="applied"\} 1/)
       assert.match(metrics, /portcullis_config_reloads_total\{result="refused"\} 1/)
+    } finally {
+      await gw.stop()
+      await upstream.close()
+    }
+  })
+
+  test('a reload compiles only the APIs whose config changed; unchanged ones keep their policy instances', async () => {
+    const created: string[] = []
+    const stamp = definePolicy({
+      name: 'stamp',
+      priority: 100,
+      description: 'test: tags requests with the config generation it was created in',
+      configSchema: Type.Object({ value: Type.String() }),
+      create(config, deps) {
+        created.push(`${deps.api}:${config.value}`)
+        const generation = created.length
+        return {
+          onRequest(ctx) {
+            ctx.upstreamHeaders.set('x-stamp', `${config.value}#${generation}`)
+          },
+        }
+      },
+    })
+    const upstream = await startUpstream()
+    const config = (bValue: string, extraRoute: boolean) => ({
+      ...baseConfig(upstream.url),
+      apis: [
+        { name: 'a', basePath: '/a', upstream: { url: upstream.url }, policies: { stamp: { value: 'a' } }, routes: { 'GET /items/{id}': {} } },
+        { name: 'b', basePath: '/b', upstream: { url: upstream.url }, policies: { stamp: { value: bValue } }, routes: { 'GET /items/{id}': {}, ...(extraRoute ? { 'GET /more': {} } : {}) } },
+      ],
+    })
+    const gw = await startTestGateway(config('b1', false), { policies: [...builtinPolicies, stamp] })
+    const stampOf = async (path: string) => {
+      const res = await request(`${gw.url}${path}`)
+      const body = (await res.body.json()) as { headers: Record<string, string> }
+      return body.headers['x-stamp']
+    }
+    try {
+      assert.deepEqual([await stampOf('/a/items/1'), await stampOf('/b/items/1')], ['a#1', 'b1#2'])
+      gw.writeConfig(config('b2', true))
+      assert.equal((await gw.gateway.reload()).ok, true)
+      assert.deepEqual(created, ['a:a', 'b:b1', 'b:b2'], 'only API b was compiled again')
+      assert.deepEqual([await stampOf('/a/items/1'), await stampOf('/b/items/1'), await stampOf('/b/more')], ['a#1', 'b2#3', 'b2#3'])
+      // Reloading the same file compiles nothing; a change that every API depends on compiles all.
+      assert.equal((await gw.gateway.reload()).ok, true)
+      assert.equal(created.length, 3)
+      gw.writeConfig({ ...config('b2', true), server: { maxBufferedBodyBytes: 2 * 1024 * 1024 } })
+      assert.equal((await gw.gateway.reload()).ok, true)
+      assert.deepEqual(created.slice(3), ['a:a', 'b:b2'])
+      assert.equal(await stampOf('/a/items/1'), 'a#4')
     } finally {
       await gw.stop()
       await upstream.close()
