@@ -92,6 +92,13 @@ export const ApiKeys = Type.Object(
       default: 5,
       description: 'How long a key looked up in the data store is remembered; revocation reaches every node within this.',
     }),
+    staleIfErrorSec: Type.Integer({
+      minimum: 0,
+      maximum: 86400,
+      default: 300,
+      description:
+        'While the data store is unreachable, keys looked up within this long before keep working (revocations cannot reach the gateway then either); 0 refuses every key (503) once its cache entry expires.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'API keys issued by the gateway (`apiKey` method).' },
 )

@@ -4,7 +4,7 @@
  * Only the SHA-256 of the whole key is stored: keys are random and long, so a slow password
  * hash would add latency to every request without adding strength. Hashes are compared in
  * constant time. Look-ups are cached for `cacheSec`, which bounds how long a revocation takes
- * to reach every node.
+ * to reach every node; while the store is unreachable they serve `staleIfErrorSec` longer.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, Consumer, DataStore } from '../stores/data-store.js'
@@ -69,15 +69,27 @@ interface CachedKey extends AuthenticatedKey {
   readonly hash: Buffer
 }
 
+export interface ApiKeyCacheOptions {
+  /** How long a look-up is used before the store is asked again. */
+  cacheSec: number
+  /** How long past that a look-up still serves while the store is unreachable. */
+  staleIfErrorSec: number
+  /** Called when a look-up is answered from a stale entry because the store failed. */
+  onStale?: (error: unknown) => void
+}
+
 export class ApiKeyAuthenticator {
   readonly #store: DataStore
   readonly #clock: { now(): number }
   readonly #cacheMs: number
-  readonly #cache = new ExpiringCache<CachedKey | null>(CACHE_ENTRIES)
+  readonly #cache: ExpiringCache<CachedKey | null>
+  readonly #onStale: (error: unknown) => void
 
-  constructor(store: DataStore, cacheSec: number, clock: { now(): number }) {
+  constructor(store: DataStore, options: ApiKeyCacheOptions, clock: { now(): number }) {
     this.#store = store
-    this.#cacheMs = cacheSec * 1000
+    this.#cacheMs = options.cacheSec * 1000
+    this.#cache = new ExpiringCache(CACHE_ENTRIES, options.staleIfErrorSec * 1000)
+    this.#onStale = options.onStale ?? (() => undefined)
     this.#clock = clock
   }
 
@@ -87,13 +99,27 @@ export class ApiKeyAuthenticator {
     if (id === null) throw new TokenRejectedError('malformed', 'not an API key')
     let found = this.#cache.get(id, this.#clock.now())
     if (found === undefined) {
-      const record = await this.#store.getApiKey(id)
-      const consumer = record === null ? null : await this.#store.getConsumer(record.consumerId)
-      found = record === null || consumer === null ? null : { record, consumer, hash: Buffer.from(record.hash, 'hex') }
-      const now = this.#clock.now()
-      this.#cache.set(id, found, now + this.#cacheMs, now)
+      try {
+        found = await this.#lookUp(id)
+      } catch (error) {
+        // Revocations cannot reach a gateway that cannot reach its store either: keys seen
+        // recently keep working for `staleIfErrorSec`; unknown ones fail (503).
+        const stale = this.#cache.getStale(id, this.#clock.now())
+        if (stale === undefined) throw error
+        this.#onStale(error)
+        found = stale
+      }
     }
     return this.#check(found, presented)
+  }
+
+  async #lookUp(id: string): Promise<CachedKey | null> {
+    const record = await this.#store.getApiKey(id)
+    const consumer = record === null ? null : await this.#store.getConsumer(record.consumerId)
+    const found = record === null || consumer === null ? null : { record, consumer, hash: Buffer.from(record.hash, 'hex') }
+    const now = this.#clock.now()
+    this.#cache.set(id, found, now + this.#cacheMs, now)
+    return found
   }
 
   /** A decision from the cache without waiting, or undefined when the store must be asked. */

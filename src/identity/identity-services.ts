@@ -33,13 +33,26 @@ export interface IdentityServices {
 
 export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined }
 
+const STALE_WARNING_INTERVAL_MS = 10_000
+
+/** Logs loudly, at most every 10 s, that API keys are being served from a stale cache. */
+function staleWarning(logger: Logger, clock: { now(): number }): (error: unknown) => void {
+  let last = Number.NEGATIVE_INFINITY
+  return (error) => {
+    const now = clock.now()
+    if (now - last < STALE_WARNING_INTERVAL_MS) return
+    last = now
+    logger.warn({ err: { message: (error as Error).message } }, 'data store unreachable: API keys are served from the stale cache (identity.apiKeys.staleIfErrorSec)')
+  }
+}
+
 export function createIdentityServices(
   config: IdentityConfig,
   deps: { store: DataStore | null; clock: { now(): number }; logger: Logger; metrics: AuthMetrics },
 ): IdentityServices {
   const jwt = config.jwt === undefined ? null : new JwtVerifier(config.jwt, { clock: deps.clock, logger: deps.logger.child({ component: 'jwks' }), onJwksFetch: (outcome, reason) => deps.metrics.jwksFetch(outcome, reason) })
   const introspection = config.introspection === undefined ? null : new Introspector(config.introspection, deps.clock)
-  const apiKeys = deps.store === null ? null : new ApiKeyAuthenticator(deps.store, config.apiKeys.cacheSec, deps.clock)
+  const apiKeys = deps.store === null ? null : new ApiKeyAuthenticator(deps.store, { ...config.apiKeys, onStale: staleWarning(deps.logger, deps.clock) }, deps.clock)
   return {
     config,
     jwt,

@@ -13,7 +13,7 @@ import { ipFilter } from './ip-filter/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 
-const checkContext: PolicyCheckContext = { identity: { apiKeys: { header: 'x-api-key', cacheSec: 5 }, mtls: { consumerFrom: 'subject.CN', requireConsumer: false } } }
+const checkContext: PolicyCheckContext = { identity: { apiKeys: { header: 'x-api-key', cacheSec: 5, staleIfErrorSec: 300 }, mtls: { consumerFrom: 'subject.CN', requireConsumer: false } } }
 const deps = { logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', identity: createIdentityServices(checkContext.identity, { store: null, clock: { now: () => 0 }, logger: pino({ level: 'silent' }), metrics: NO_AUTH_METRICS }) }
 
 /** Validates like the loader (defaults filled), runs cross-field checks, then creates the hooks. */

@@ -13,7 +13,8 @@ export class PostgresStore implements DataStore {
   readonly #pool: pg.Pool
 
   constructor(url: string) {
-    this.#pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 })
+    // query_timeout: a store that stops answering (not only one that refuses) must fail a look-up, not hang it.
+    this.#pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, query_timeout: 5000 })
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined)
   }

@@ -130,6 +130,16 @@ describe('admin API: consumers, keys and the audit log', () => {
     assert.equal(revoked.status, 200)
     assert.notEqual(revoked.body?.revokedAt, null)
     assert.equal((await through('/orders', key)).status, 401, 'revocation applies at once on this node')
+    const refused = gw.logLines().filter((l) => l.msg === 'authentication refused')
+    assert.deepEqual(
+      refused.map((l) => [l.level, l.method, l.reason]),
+      [
+        ['info', 'apiKey', 'insufficient_scope'],
+        ['info', 'apiKey', 'revoked'],
+      ],
+      'each denial is logged with its reason',
+    )
+    assert.equal(JSON.stringify(gw.logLines()).includes(key.slice(-43)), false, 'never the key')
     assert.equal((await call(`${admin}/keys/${String(record.id)}/revoke`, 'POST')).body?.code, 'GW_ERR_ADMIN_CONFLICT')
     assert.equal((await call(`${admin}/keys/${String(record.id)}/rotate`, 'POST')).body?.code, 'GW_ERR_ADMIN_CONFLICT')
 
