@@ -259,7 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function forgetApiKeys(keyId?: string): void {
-    state.runtime.identity.apiKeys?.forget(keyId)
+    state.runtime.identity.forget(keyId)
   }
 
   function flushLogs(): void {

@@ -90,7 +90,7 @@ export const ApiKeys = Type.Object(
       minimum: 0,
       maximum: 60,
       default: 5,
-      description: 'How long a key looked up in the data store is remembered; revocation reaches every node within this.',
+      description: 'How long a key (or a certificate consumer) looked up in the data store is remembered; revocation reaches every node within this.',
     }),
     staleIfErrorSec: Type.Integer({
       minimum: 0,

@@ -8,12 +8,11 @@
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, Consumer, DataStore } from '../stores/data-store.js'
-import { ExpiringCache } from './expiring-cache.js'
+import { StoreCache, type StoreCacheOptions } from './store-cache.js'
 import { TokenRejectedError } from './jwt-verifier.js'
 
 const KEY_FORMAT = /^pcl_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
-const CACHE_ENTRIES = 50_000
 
 export interface AuthenticatedKey {
   readonly record: ApiKeyRecord
@@ -69,27 +68,14 @@ interface CachedKey extends AuthenticatedKey {
   readonly hash: Buffer
 }
 
-export interface ApiKeyCacheOptions {
-  /** How long a look-up is used before the store is asked again. */
-  cacheSec: number
-  /** How long past that a look-up still serves while the store is unreachable. */
-  staleIfErrorSec: number
-  /** Called when a look-up is answered from a stale entry because the store failed. */
-  onStale?: (error: unknown) => void
-}
-
 export class ApiKeyAuthenticator {
   readonly #store: DataStore
   readonly #clock: { now(): number }
-  readonly #cacheMs: number
-  readonly #cache: ExpiringCache<CachedKey | null>
-  readonly #onStale: (error: unknown) => void
+  readonly #cache: StoreCache<CachedKey | null>
 
-  constructor(store: DataStore, options: ApiKeyCacheOptions, clock: { now(): number }) {
+  constructor(store: DataStore, options: StoreCacheOptions, clock: { now(): number }) {
     this.#store = store
-    this.#cacheMs = options.cacheSec * 1000
-    this.#cache = new ExpiringCache(CACHE_ENTRIES, options.staleIfErrorSec * 1000)
-    this.#onStale = options.onStale ?? (() => undefined)
+    this.#cache = new StoreCache(options, clock)
     this.#clock = clock
   }
 
@@ -97,37 +83,21 @@ export class ApiKeyAuthenticator {
   async authenticate(presented: string): Promise<AuthenticatedKey> {
     const id = apiKeyId(presented)
     if (id === null) throw new TokenRejectedError('malformed', 'not an API key')
-    let found = this.#cache.get(id, this.#clock.now())
-    if (found === undefined) {
-      try {
-        found = await this.#lookUp(id)
-      } catch (error) {
-        // Revocations cannot reach a gateway that cannot reach its store either: keys seen
-        // recently keep working for `staleIfErrorSec`; unknown ones fail (503).
-        const stale = this.#cache.getStale(id, this.#clock.now())
-        if (stale === undefined) throw error
-        this.#onStale(error)
-        found = stale
-      }
-    }
-    return this.#check(found, presented)
-  }
-
-  async #lookUp(id: string): Promise<CachedKey | null> {
-    const record = await this.#store.getApiKey(id)
-    const consumer = record === null ? null : await this.#store.getConsumer(record.consumerId)
-    const found = record === null || consumer === null ? null : { record, consumer, hash: Buffer.from(record.hash, 'hex') }
-    const now = this.#clock.now()
-    this.#cache.set(id, found, now + this.#cacheMs, now)
-    return found
+    return this.#check(await this.#cache.get(id, () => this.#lookUp(id)), presented)
   }
 
   /** A decision from the cache without waiting, or undefined when the store must be asked. */
   cached(presented: string): AuthenticatedKey | undefined {
     const id = apiKeyId(presented)
     if (id === null) throw new TokenRejectedError('malformed', 'not an API key')
-    const found = this.#cache.get(id, this.#clock.now())
+    const found = this.#cache.fresh(id)
     return found === undefined ? undefined : this.#check(found, presented)
+  }
+
+  async #lookUp(id: string): Promise<CachedKey | null> {
+    const record = await this.#store.getApiKey(id)
+    const consumer = record === null ? null : await this.#store.getConsumer(record.consumerId)
+    return record === null || consumer === null ? null : { record, consumer, hash: Buffer.from(record.hash, 'hex') }
   }
 
   #check(found: CachedKey | null, presented: string): AuthenticatedKey {
@@ -142,7 +112,6 @@ export class ApiKeyAuthenticator {
 
   /** Forgets cached look-ups (the admin API on this node, after a change). */
   forget(id?: string): void {
-    if (id === undefined) this.#cache.clear()
-    else this.#cache.delete(id)
+    this.#cache.forget(id)
   }
 }

@@ -4,8 +4,9 @@
  */
 import type { Logger } from 'pino'
 import type { IdentityConfig } from '../config/identity-schema.js'
-import type { DataStore } from '../stores/data-store.js'
+import type { Consumer, DataStore } from '../stores/data-store.js'
 import { ApiKeyAuthenticator } from './api-keys.js'
+import { StoreCache } from './store-cache.js'
 import { Introspector } from './introspector.js'
 import { JwtVerifier } from './jwt-verifier.js'
 import type { JwksFetchOutcome } from './jwks-source.js'
@@ -23,12 +24,16 @@ export interface IdentityServices {
   readonly introspection: Introspector | null
   /** Null when the gateway has no data store open. */
   readonly apiKeys: ApiKeyAuthenticator | null
+  /** Consumers by id (certificate consumers), cached like API keys; null without a data store. */
+  readonly consumers: { get(id: string): Promise<Consumer | null> } | null
   readonly store: DataStore | null
   readonly metrics: AuthMetrics
   /** Starts background work (key-set loading); a runtime that is only compiled never starts. */
   start(): void
   isReady(): boolean
   close(): void
+  /** Forgets cached look-ups after an admin change: one key, or (no id) every key and consumer. */
+  forget(keyId?: string): void
 }
 
 export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined }
@@ -52,16 +57,24 @@ export function createIdentityServices(
 ): IdentityServices {
   const jwt = config.jwt === undefined ? null : new JwtVerifier(config.jwt, { clock: deps.clock, logger: deps.logger.child({ component: 'jwks' }), onJwksFetch: (outcome, reason) => deps.metrics.jwksFetch(outcome, reason) })
   const introspection = config.introspection === undefined ? null : new Introspector(config.introspection, deps.clock)
-  const apiKeys = deps.store === null ? null : new ApiKeyAuthenticator(deps.store, { ...config.apiKeys, onStale: staleWarning(deps.logger, deps.clock) }, deps.clock)
+  const store = deps.store
+  const cacheOptions = { ...config.apiKeys, onStale: staleWarning(deps.logger, deps.clock) }
+  const apiKeys = store === null ? null : new ApiKeyAuthenticator(store, cacheOptions, deps.clock)
+  const consumerCache = store === null ? null : new StoreCache<Consumer | null>(cacheOptions, deps.clock)
   return {
     config,
     jwt,
     introspection,
     apiKeys,
-    store: deps.store,
+    consumers: store === null || consumerCache === null ? null : { get: (id) => consumerCache.get(id, () => store.getConsumer(id)) },
+    store,
     metrics: deps.metrics,
     start: () => jwt?.start(),
     isReady: () => jwt === null || jwt.isReady(),
     close: () => jwt?.close(),
+    forget: (keyId) => {
+      apiKeys?.forget(keyId)
+      if (keyId === undefined) consumerCache?.forget()
+    },
   }
 }

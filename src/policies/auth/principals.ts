@@ -68,9 +68,9 @@ export class PrincipalResolver {
     if (!config.requireConsumer) {
       return { principal: { id: name, method: 'mtls', name: certificate.subject.CN ?? null, roles: [], scopes: [], plan: null, claims: {}, metadata: {}, clientId: null, keyId: null, expiresAt } }
     }
-    const store = this.#identity.store
-    if (store === null) throw new IdentityUnavailableError('no data store for certificate consumers')
-    const consumer = await store.getConsumer(name).catch((error: unknown) => {
+    const consumers = this.#identity.consumers
+    if (consumers === null) throw new IdentityUnavailableError('no data store for certificate consumers')
+    const consumer = await consumers.get(name).catch((error: unknown) => {
       throw new IdentityUnavailableError(`data store: ${(error as Error).message}`, { cause: error })
     })
     if (consumer === null) return { rejected: 'unknown_consumer' }
