@@ -116,12 +116,35 @@ export const Mtls = Type.Object(
 )
 export type MtlsConfig = Static<typeof Mtls>
 
+export const Dpop = Type.Object(
+  {
+    algorithms: Type.Array(AsymmetricAlgorithm, {
+      minItems: 1,
+      default: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+      description: 'Accepted `alg` values of DPoP proofs (asymmetric only).',
+    }),
+    maxAgeSec: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 300,
+      description: 'How old a proof may be (its `iat`); its `jti` is remembered this long so a proof cannot be replayed.',
+    }),
+    clockToleranceSec: Type.Integer({ minimum: 0, maximum: 300, default: 5, description: 'Leeway for a client clock ahead of the gateway’s.' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'DPoP (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof header, for access tokens bound to the client’s key (`cnf.jkt`).',
+  },
+)
+export type DpopConfig = Static<typeof Dpop>
+
 export const Identity = Type.Object(
   {
     jwt: Type.Optional(JwtProvider),
     introspection: Type.Optional(Introspection),
     apiKeys: ApiKeys,
     mtls: Mtls,
+    dpop: Type.Optional(Dpop),
   },
   { additionalProperties: false, default: {}, description: 'How credentials are verified; the `auth` policy picks the methods.' },
 )

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { IdentityConfig } from '../config/identity-schema.js'
 import type { Consumer, DataStore } from '../stores/data-store.js'
 import { ApiKeyAuthenticator } from './api-keys.js'
+import { DpopVerifier } from './dpop-verifier.js'
 import { StoreCache } from './store-cache.js'
 import { Introspector } from './introspector.js'
 import { JwtVerifier } from './jwt-verifier.js'
@@ -22,6 +23,8 @@ export interface IdentityServices {
   readonly config: IdentityConfig
   readonly jwt: JwtVerifier | null
   readonly introspection: Introspector | null
+  /** DPoP proof checks; null when `identity.dpop` is not configured. */
+  readonly dpop: DpopVerifier | null
   /** Null when the gateway has no data store open. */
   readonly apiKeys: ApiKeyAuthenticator | null
   /** Consumers by id (certificate consumers), cached like API keys; null without a data store. */
@@ -65,6 +68,7 @@ export function createIdentityServices(
     config,
     jwt,
     introspection,
+    dpop: config.dpop === undefined ? null : new DpopVerifier(config.dpop, deps.clock),
     apiKeys,
     consumers: store === null || consumerCache === null ? null : { get: (id) => consumerCache.get(id, () => store.getConsumer(id)) },
     store,

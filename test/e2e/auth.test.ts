@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createHash, X509Certificate } from 'node:crypto'
+import { createHash, randomUUID, X509Certificate } from 'node:crypto'
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { join } from 'node:path'
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose'
@@ -218,6 +218,115 @@ async function SignJWTFor(): Promise<string> {
   const { privateKey } = await generateKeyPair('ES256')
   return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'x' }).setExpirationTime('1m').sign(privateKey)
 }
+
+describe('auth: DPoP-bound tokens (RFC 9449) from a real OpenID provider', () => {
+  let idp: TestIdentityProvider
+  let upstream: TestUpstream
+  let gw: TestGateway
+  let client: { privateKey: Parameters<SignJWT['sign']>[0]; jwk: Record<string, unknown> }
+  let other: typeof client
+
+  const keyPair = async () => {
+    const pair = await generateKeyPair('ES256')
+    return { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)) } }
+  }
+  /** A DPoP proof by `key` for `method url`, for `token` when given (`ath`). */
+  const proof = (key: typeof client, method: string, url: string, token?: string, claims: Record<string, unknown> = {}) =>
+    new SignJWT({
+      jti: randomUUID(),
+      htm: method,
+      htu: url,
+      iat: Math.floor(Date.now() / 1000),
+      ...(token === undefined ? {} : { ath: createHash('sha256').update(token).digest('base64url') }),
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+      .sign(key.privateKey)
+  const boundToken = async (key: typeof client) => idp.token({ dpopProof: await proof(key, 'POST', `${idp.issuer}/token`) })
+  const call = async (path: string, headers: Record<string, string>) => {
+    const res = await get(gw, path, headers)
+    return { status: res.status, code: res.body?.code, challenge: res.headers.get('www-authenticate'), seen: res.status === 200 ? (res.body as { headers: Record<string, string> }).headers : null }
+  }
+
+  before(async () => {
+    idp = await startIdentityProvider()
+    upstream = await startUpstream()
+    client = await keyPair()
+    other = await keyPair()
+    const config = baseConfig(upstream.url, {
+      identity: { jwt: { issuer: idp.issuer, audiences: ['orders'], algorithms: ['ES256'], typ: 'at+jwt' }, dpop: { algorithms: ['ES256'] } },
+    })
+    ;(config.apis as Record<string, unknown>[])[0] = {
+      name: 'orders',
+      basePath: '/',
+      upstream: { url: upstream.url },
+      policies: { auth: { methods: ['jwt'] } },
+      routes: { 'GET /orders': {}, 'GET /strict': { auth: { methods: ['jwt'], requireDpop: true } } },
+    }
+    gw = await startTestGateway(config)
+    await eventually(() => gw.gateway.isReady(), 10000, 'the key set to load')
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+    await idp?.close()
+  })
+
+  test('a bound token with a proof by its key is accepted; each proof only once', async () => {
+    const token = await boundToken(client)
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { cnf?: { jkt?: string } }
+    assert.equal(typeof payload.cnf?.jkt, 'string', 'the provider bound the token to the client key')
+    const url = `${gw.url}/orders`
+    const first = await proof(client, 'GET', url, token)
+    const ok = await call('/orders', { authorization: `DPoP ${token}`, dpop: first })
+    assert.equal(ok.status, 200)
+    assert.equal(ok.seen?.['x-consumer-id'], 'svc')
+    assert.equal((await call('/orders', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', url, token) })).status, 200, 'a fresh proof each time')
+    const replay = await call('/orders', { authorization: `DPoP ${token}`, dpop: first })
+    assert.deepEqual([replay.status, replay.code], [401, 'GW_ERR_AUTH_INVALID'])
+    assert.equal(replay.challenge, 'Bearer realm="api", error="invalid_token", DPoP realm="api", error="invalid_dpop_proof", algs="ES256"')
+    assert.equal(await deniedFor('dpop_replayed'), 1)
+  })
+
+  test('every way a proof or its binding can be wrong is refused', async () => {
+    const token = await boundToken(client)
+    const url = `${gw.url}/orders`
+    const cases: [string, Record<string, string>, string][] = [
+      ['as a Bearer token', { authorization: `Bearer ${token}` }, 'bound_token_as_bearer'],
+      ['without a proof', { authorization: `DPoP ${token}` }, 'dpop_missing'],
+      ['a proof by another key', { authorization: `DPoP ${token}`, dpop: await proof(other, 'GET', url, token) }, 'dpop_key_mismatch'],
+      ['a proof for another method', { authorization: `DPoP ${token}`, dpop: await proof(client, 'POST', url, token) }, 'dpop_wrong_request'],
+      ['a proof for another URL', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', `${gw.url}/other`, token) }, 'dpop_wrong_request'],
+      ['a proof for another token', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', url, 'some-other-token') }, 'dpop_wrong_token'],
+      ['a proof without ath', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', url) }, 'dpop_wrong_token'],
+      ['a proof ten minutes old', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', url, token, { iat: Math.floor(Date.now() / 1000) - 600 }) }, 'dpop_invalid'],
+      ['an unbound token with the DPoP scheme', { authorization: `DPoP ${await idp.token()}`, dpop: await proof(client, 'GET', url) }, 'dpop_wrong_token'],
+    ]
+    for (const [what, headers, reason] of cases) {
+      const before = await deniedFor(reason)
+      const res = await call('/orders', headers)
+      assert.deepEqual([res.status, res.code], [401, 'GW_ERR_AUTH_INVALID'], what)
+      assert.equal(await deniedFor(reason), before + 1, `${what}: counted as ${reason}`)
+    }
+    const unbound = await idp.token()
+    const unboundWithProof = await call('/orders', { authorization: `DPoP ${unbound}`, dpop: await proof(client, 'GET', url, unbound) })
+    assert.equal(unboundWithProof.status, 401, 'the DPoP scheme is only for bound tokens')
+    assert.equal(await deniedFor('token_not_dpop_bound'), 1)
+  })
+
+  test('requireDpop refuses Bearer tokens and offers only the DPoP challenge', async () => {
+    const bearer = await call('/strict', { authorization: `Bearer ${await idp.token()}` })
+    assert.deepEqual([bearer.status, bearer.challenge], [401, 'DPoP realm="api", error="invalid_token", algs="ES256"'])
+    const token = await boundToken(client)
+    assert.equal((await call('/strict', { authorization: `DPoP ${token}`, dpop: await proof(client, 'GET', `${gw.url}/strict`, token) })).status, 200)
+  })
+
+  async function deniedFor(reason: string): Promise<number> {
+    const text = await gw.gateway.metrics.registry.metrics()
+    const match = new RegExp(`portcullis_auth_total\\{api="orders",method="jwt",outcome="denied",reason="${reason}"\\} (\\d+)`).exec(text)
+    return match === null ? 0 : Number(match[1])
+  }
+})
 
 describe('auth: API keys in PostgreSQL shared by two gateway nodes', () => {
   const schema = `portcullis_auth_${process.pid}_${Date.now()}`

@@ -16,7 +16,7 @@ export interface TestIdentityProvider {
   /** The current signing key, private part included (for crafting invalid tokens with the real key). */
   signingKey(): { jwk: JWK; kid: string; privateKey: CryptoKeyLike }
   /** A client-credentials access token for `resource` with `scope`. */
-  token(options?: { scope?: string; resource?: string }): Promise<string>
+  token(options?: { scope?: string; resource?: string; dpopProof?: string }): Promise<string>
   /** Replaces the signing key with a new one (kid changes); old tokens no longer verify against the published set. */
   rotateKey(): Promise<void>
   /** Stops answering (connections refused) until `resume`. */
@@ -48,6 +48,8 @@ function buildProvider(issuer: string, key: JWK): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // Tokens requested with a DPoP proof are bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -104,7 +106,11 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
       const body = new URLSearchParams({ grant_type: 'client_credentials', scope: options.scope ?? 'orders:read', resource: options.resource ?? 'https://orders.example' })
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${SERVICE_CLIENT.id}:${SERVICE_CLIENT.secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${SERVICE_CLIENT.id}:${SERVICE_CLIENT.secret}`).toString('base64')}`,
+          ...(options.dpopProof === undefined ? {} : { dpop: options.dpopProof }),
+        },
         body,
       })
       const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string }

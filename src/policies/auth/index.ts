@@ -10,7 +10,7 @@ import type { AuthMethod, Principal } from '../../identity/principal.js'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import { apiKey, bearerToken, challenges, looksLikeJwt, type ChallengeOptions } from './credentials.js'
+import { apiKey, bearerToken, challenges, dpopProof, looksLikeJwt, requestUrl, type ChallengeOptions } from './credentials.js'
 import { PrincipalResolver, type MaybePromise, type Outcome } from './principals.js'
 import { AuthConfig } from './schema.js'
 
@@ -27,6 +27,8 @@ export const auth = definePolicy({
       if (method === 'jwt' && gateway.identity.jwt === undefined) problems.push({ path: `methods[${index}]`, message: 'jwt needs identity.jwt' })
       if (method === 'introspection' && gateway.identity.introspection === undefined) problems.push({ path: `methods[${index}]`, message: 'introspection needs identity.introspection' })
     })
+    if (config.requireDpop && gateway.identity.dpop === undefined) problems.push({ path: 'requireDpop', message: 'needs identity.dpop' })
+    if (config.requireDpop && !config.methods.includes('jwt') && !config.methods.includes('introspection')) problems.push({ path: 'requireDpop', message: 'needs the jwt or introspection method' })
     return problems
   },
   create(config, deps) {
@@ -34,7 +36,13 @@ export const auth = definePolicy({
     const methods = config.methods
     const bearerAccepted = methods.includes('jwt') || methods.includes('introspection')
     const keyConfig = identity.config.apiKeys
-    const challengeOptions: ChallengeOptions = { realm: config.realm, bearer: bearerAccepted, apiKeyHeader: methods.includes('apiKey') ? keyConfig.header : null }
+    const dpopConfig = bearerAccepted ? identity.config.dpop : undefined
+    const challengeOptions: ChallengeOptions = {
+      realm: config.realm,
+      bearer: bearerAccepted && !config.requireDpop,
+      dpopAlgorithms: dpopConfig?.algorithms ?? null,
+      apiKeyHeader: methods.includes('apiKey') ? keyConfig.header : null,
+    }
     if (methods.includes('apiKey') && keyConfig.queryParameter !== undefined) {
       deps.logger.warn({ parameter: keyConfig.queryParameter }, 'API keys are accepted from the query string: they will show up in access logs, proxies and browser history')
     }
@@ -48,7 +56,12 @@ export const auth = definePolicy({
       return reply
     }
     const invalid = (ctx: RequestContext, method: AuthMethod, reason: string) =>
-      deny(ctx, method, reason, respond.problem('GW_ERR_AUTH_INVALID', { headers: { 'www-authenticate': challenges(challengeOptions, 'invalid_token') } }))
+      deny(
+        ctx,
+        method,
+        reason,
+        respond.problem('GW_ERR_AUTH_INVALID', { headers: { 'www-authenticate': challenges(challengeOptions, reason.startsWith('dpop_') ? 'invalid_dpop_proof' : 'invalid_token') } }),
+      )
     const malformed = (ctx: RequestContext, method: AuthMethod | 'none') =>
       deny(ctx, method, 'malformed', respond.problem('GW_ERR_AUTH_MALFORMED', { headers: { 'www-authenticate': challenges(challengeOptions, 'invalid_request') } }))
 
@@ -101,10 +114,10 @@ export const auth = definePolicy({
       'rejected' in outcome ? invalid(ctx, method, outcome.rejected) : accept(ctx, outcome.principal, credentialHeader)
 
     /** Decides now when the verification was cached, after the look-up otherwise. */
-    const settle = (ctx: RequestContext, method: AuthMethod, credentialHeader: string | null, credential: string): MaybePromise<Reply | undefined> => {
+    const settle = (ctx: RequestContext, method: AuthMethod, credentialHeader: string | null, credential: string, dpop = false): MaybePromise<Reply | undefined> => {
       let pending: MaybePromise<Outcome>
       try {
-        pending = resolveOutcome(ctx, method, credential)
+        pending = dpop ? withProof(ctx, method, credential) : resolveOutcome(ctx, method, credential, null)
       } catch (error) {
         return fail(ctx, method, error)
       }
@@ -114,13 +127,22 @@ export const auth = definePolicy({
         (error: unknown) => fail(ctx, method, error),
       )
     }
-    const resolveOutcome = (ctx: RequestContext, method: AuthMethod, credential: string): MaybePromise<Outcome> => {
+    /** RFC 9449 §7: the proof is checked first; the token must then be bound to the proof's key. */
+    const withProof = async (ctx: RequestContext, method: AuthMethod, token: string): Promise<Outcome> => {
+      const verifier = identity.dpop
+      if (verifier === null) throw new IdentityUnavailableError('identity.dpop is not configured')
+      const proof = dpopProof(ctx)
+      if (proof.kind !== 'proof') throw new TokenRejectedError(proof.kind === 'none' ? 'dpop_missing' : 'dpop_invalid', 'DPoP proof missing or repeated')
+      const jkt = await verifier.verify(proof.proof, { method: ctx.method, url: requestUrl(ctx), accessToken: token })
+      return resolveOutcome(ctx, method, token, jkt)
+    }
+    const resolveOutcome = (ctx: RequestContext, method: AuthMethod, credential: string, proofKey: string | null): MaybePromise<Outcome> => {
       const certificate = ctx.client.tls?.clientCertificate ?? null
       switch (method) {
         case 'jwt':
-          return principals.jwt(credential, certificate)
+          return principals.jwt(credential, certificate, proofKey)
         case 'introspection':
-          return principals.introspection(credential, certificate)
+          return principals.introspection(credential, certificate, proofKey)
         case 'apiKey':
           return principals.apiKey(credential)
         case 'mtls':
@@ -133,15 +155,17 @@ export const auth = definePolicy({
       onRequest(ctx) {
         // Whatever the client sent under the identity headers' names never reaches the upstream.
         for (const name of identityHeaders) if (ctx.headers[name] !== undefined) ctx.upstreamHeaders.set(name, null)
-        const bearer = bearerAccepted ? bearerToken(ctx) : NO_BEARER
+        const bearer = bearerAccepted ? bearerToken(ctx, dpopConfig !== undefined) : NO_BEARER
         if (bearer.kind === 'malformed') return malformed(ctx, 'none')
+        const dpop = bearer.kind === 'token' && bearer.scheme === 'dpop'
+        if (bearer.kind === 'token' && !dpop && config.requireDpop) return invalid(ctx, looksLikeJwt(bearer.token) ? 'jwt' : 'introspection', 'bearer_not_accepted')
         for (const method of methods) {
           switch (method) {
             case 'jwt':
-              if (bearer.kind === 'token' && (looksLikeJwt(bearer.token) || !methods.includes('introspection'))) return settle(ctx, 'jwt', 'authorization', bearer.token)
+              if (bearer.kind === 'token' && (looksLikeJwt(bearer.token) || !methods.includes('introspection'))) return settle(ctx, 'jwt', 'authorization', bearer.token, dpop)
               break
             case 'introspection':
-              if (bearer.kind === 'token') return settle(ctx, 'introspection', 'authorization', bearer.token)
+              if (bearer.kind === 'token') return settle(ctx, 'introspection', 'authorization', bearer.token, dpop)
               break
             case 'apiKey': {
               const presented = apiKey(ctx, keyConfig.header, keyConfig.queryParameter)

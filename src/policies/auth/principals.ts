@@ -29,22 +29,23 @@ export class PrincipalResolver {
     this.#identity = identity
   }
 
-  jwt(token: string, certificate: ClientCertificate | null): MaybePromise<Outcome> {
+  /** `proofKey`: the thumbprint of a verified DPoP proof's key, or null for a Bearer token. */
+  jwt(token: string, certificate: ClientCertificate | null, proofKey: string | null): MaybePromise<Outcome> {
     const verifier = this.#identity.jwt
     const config = this.#identity.config.jwt
     if (verifier === null || config === undefined) throw new IdentityUnavailableError('identity.jwt is not configured')
     const hit = verifier.cached(token)
-    if (hit !== undefined) return this.#fromToken('jwt', hit, certificate, config.requireCertificateBound, config)
-    return verifier.verify(token).then((verified) => this.#fromToken('jwt', verified, certificate, config.requireCertificateBound, config))
+    if (hit !== undefined) return this.#fromToken('jwt', hit, certificate, proofKey, config.requireCertificateBound, config)
+    return verifier.verify(token).then((verified) => this.#fromToken('jwt', verified, certificate, proofKey, config.requireCertificateBound, config))
   }
 
-  introspection(token: string, certificate: ClientCertificate | null): MaybePromise<Outcome> {
+  introspection(token: string, certificate: ClientCertificate | null, proofKey: string | null): MaybePromise<Outcome> {
     const introspector = this.#identity.introspection
     const config = this.#identity.config.introspection
     if (introspector === null || config === undefined) throw new IdentityUnavailableError('identity.introspection is not configured')
     const hit = introspector.cached(token)
-    if (hit !== undefined) return this.#fromToken('introspection', hit, certificate, false, config)
-    return introspector.introspect(token).then((active) => this.#fromToken('introspection', active, certificate, false, config))
+    if (hit !== undefined) return this.#fromToken('introspection', hit, certificate, proofKey, false, config)
+    return introspector.introspect(token).then((active) => this.#fromToken('introspection', active, certificate, proofKey, false, config))
   }
 
   apiKey(key: string): MaybePromise<Outcome> {
@@ -78,8 +79,15 @@ export class PrincipalResolver {
     return { principal: { id, method: 'mtls', name: consumer.name, roles, scopes, plan, claims: {}, metadata, clientId: null, keyId: null, expiresAt } }
   }
 
-  #fromToken(method: 'jwt' | 'introspection', token: VerifiedJwt | IntrospectedToken, certificate: ClientCertificate | null, bindingRequired: boolean, names: ClaimNames): Outcome {
-    const binding = certificateBinding(token.claims, certificate, bindingRequired)
+  #fromToken(
+    method: 'jwt' | 'introspection',
+    token: VerifiedJwt | IntrospectedToken,
+    certificate: ClientCertificate | null,
+    proofKey: string | null,
+    certificateBindingRequired: boolean,
+    names: ClaimNames,
+  ): Outcome {
+    const binding = certificateBinding(token.claims, certificate, certificateBindingRequired) ?? keyBinding(token.claims, proofKey)
     if (binding !== null) return { rejected: binding }
     let outcome = this.#built.get(token)
     if (outcome === undefined) {
@@ -121,6 +129,18 @@ function certificateBinding(claims: Readonly<Record<string, unknown>>, certifica
   if (thumbprint === undefined) return required ? 'not_certificate_bound' : null
   if (certificate === null || thumbprint !== certificate.thumbprintS256) return 'certificate_mismatch'
   return null
+}
+
+/**
+ * RFC 9449 §7: a token bound to a key (`cnf.jkt`) needs a proof by that key and cannot be used as
+ * a Bearer token; the DPoP scheme is only for bound tokens.
+ */
+function keyBinding(claims: Readonly<Record<string, unknown>>, proofKey: string | null): string | null {
+  const cnf = claims.cnf as Record<string, unknown> | undefined
+  const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined
+  if (jkt === undefined) return proofKey === null ? null : 'token_not_dpop_bound'
+  if (proofKey === null) return 'bound_token_as_bearer'
+  return jkt === proofKey ? null : 'dpop_key_mismatch'
 }
 
 function tokenPrincipal(method: 'jwt' | 'introspection', claims: Readonly<Record<string, unknown>>, expiresAt: number | null, names: ClaimNames): Outcome {

@@ -11,6 +11,10 @@ export const AuthConfig = Type.Object({
     description: 'Accepted methods, in order: the first whose credential the request carries decides (a failed credential is never retried with the next method).',
   }),
   scopes: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Scopes the credential must all carry (403 insufficient_scope otherwise).' }),
+  requireDpop: Type.Boolean({
+    default: false,
+    description: 'Accept access tokens only as `Authorization: DPoP` with a valid proof (RFC 9449; needs identity.dpop). Tokens bound to a key (`cnf.jkt`) always need their proof.',
+  }),
   optional: Type.Boolean({ default: false, description: 'Let requests without any credential through, anonymous (a bad credential is still refused).' }),
   forwardCredential: Type.Boolean({ default: true, description: 'Forward the Authorization header or API key upstream; false strips it.' }),
   realm: Type.String({ default: 'api', pattern: '^[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]*$', description: 'Realm named in WWW-Authenticate challenges.' }),
