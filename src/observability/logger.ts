@@ -76,11 +76,13 @@ export function createLoggers(options: LoggerOptions): Loggers {
   }
 }
 
-/** Flushes buffered log lines; call before exit. */
+/** Writes buffered log lines now, synchronously (pino's own `flush` only starts a write); call before exit. */
 export function flushLogger(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym]
   try {
-    logger.flush()
+    if (typeof stream?.flushSync === 'function') stream.flushSync()
+    else logger.flush()
   } catch {
-    // A closed destination has nothing left to flush.
+    // A closed (or not yet opened) destination has nothing left to flush.
   }
 }
