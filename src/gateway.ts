@@ -77,6 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (needsDataStore(config, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
   const authMetrics: AuthMetrics = {
     authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.inc(api, method, outcome, reason),
+    authzDecision: (api, decision, rule) => metrics.authzDecisions.inc(api, decision, rule),
     jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
   }
   const runtimeDeps: RuntimeDeps = { logger, clock, policies, store, authMetrics }

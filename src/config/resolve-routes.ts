@@ -3,7 +3,7 @@
  * are operationIds (overrides of a documented operation) or `METHOD /template` (an override or
  * an extra route).
  */
-import { listOperations } from '../openapi/list-operations.js'
+import { listOperations, type SchemeRequirement } from '../openapi/list-operations.js'
 import { parseTemplate } from '../router/path-template.js'
 import type { ConfigProblem } from '../errors.js'
 import { formatPath } from './format-path.js'
@@ -14,6 +14,10 @@ export interface ResolvedRoute {
   method: string
   template: string
   operationId: string | null
+  /** From the OpenAPI document (see OperationEntry); null for routes only in the config. */
+  security: SchemeRequirement[][] | null
+  tags: string[]
+  extensions: Record<string, unknown>
   overrides: PolicyOverrides
 }
 
@@ -55,7 +59,7 @@ export function resolveRoutes(
       }
       const existing = routes.find((r) => r.method === method && r.template === template)
       if (existing !== undefined) existing.overrides = overrides
-      else routes.push({ method, template, operationId: null, overrides })
+      else routes.push({ method, template, operationId: null, security: null, tags: [], extensions: {}, overrides })
       continue
     }
     const operation = routes.find((r) => r.operationId === key)

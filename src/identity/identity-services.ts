@@ -17,6 +17,8 @@ export interface AuthMetrics {
   /** One authentication outcome; `reason` is a short fixed word (never the credential). */
   authOutcome(api: string, method: AuthMethod | 'none', outcome: 'allowed' | 'denied' | 'unavailable', reason: string): void
   jwksFetch(outcome: JwksFetchOutcome, reason: string): void
+  /** One authorization decision and the rule that made it. */
+  authzDecision(api: string, decision: 'allow' | 'deny', rule: string): void
 }
 
 export interface IdentityServices {
@@ -39,7 +41,7 @@ export interface IdentityServices {
   forget(keyId?: string): void
 }
 
-export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined }
+export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined, authzDecision: () => undefined }
 
 const STALE_WARNING_INTERVAL_MS = 10_000
 

@@ -16,6 +16,7 @@ export interface GatewayMetrics {
   readonly reloads: Counter<'result'>
   readonly authOutcomes: FastCounter<'api' | 'method' | 'outcome' | 'reason'>
   readonly jwksFetches: Counter<'outcome' | 'reason'>
+  readonly authzDecisions: FastCounter<'api' | 'decision' | 'rule'>
   readonly inFlight: Gauge
   readonly circuitOpen: Gauge<'api'>
 }
@@ -53,6 +54,12 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       name: 'portcullis_auth_total',
       help: 'Authentication outcomes by API, method, outcome (allowed, denied, unavailable) and reason (e.g. expired, bad_signature, revoked).',
       labelNames: ['api', 'method', 'outcome', 'reason'],
+      registers,
+    }),
+    authzDecisions: new FastCounter({
+      name: 'portcullis_authz_total',
+      help: 'Authorization decisions by API, decision (allow, deny) and rule (public, requirements, undeclared, admin).',
+      labelNames: ['api', 'decision', 'rule'],
       registers,
     }),
     jwksFetches: new Counter({

@@ -6,6 +6,7 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import type { Logger } from 'pino'
 import type { IdentityConfig } from '../config/identity-schema.js'
 import type { ConfigProblem } from '../errors.js'
+import type { ResolvedRoute } from '../config/resolve-routes.js'
 import type { IdentityServices } from '../identity/identity-services.js'
 import type { RequestContext } from './context.js'
 import type { Verdict } from './reply.js'
@@ -42,6 +43,8 @@ export interface PolicyDeps {
   readonly baseDir: string
   /** Credential verification (IdPs, key sets, API keys) shared by the gateway's policies. */
   readonly identity: IdentityServices
+  /** The API's operations by `METHOD template` (from its OpenAPI document and route keys). */
+  readonly operations: ReadonlyMap<string, ResolvedRoute>
 }
 
 /** The parts of the gateway's config a policy's check may look at. */

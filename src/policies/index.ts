@@ -1,9 +1,10 @@
 /** The built-in policies, in one list the config schema and the chain builder read. */
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { auth } from './auth/index.js'
+import { authz } from './authz/index.js'
 import { cors } from './cors/index.js'
 import { ipFilter } from './ip-filter/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 
-export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, securityHeaders]
+export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, securityHeaders]

@@ -96,6 +96,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       return
     }
     const apiRuntime: ApiRuntime = { name: api.name, basePath: api.basePath, stripBasePath: api.stripBasePath, upstream }
+    const operations = new Map((loaded.routes[index] ?? []).map((route) => [`${route.method} ${route.template}`, route]))
 
     const create = (name: string, value: unknown, path: string): PolicyInstance | null => {
       const definition = deps.policies.find((p) => p.name === name)
@@ -108,6 +109,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           api: api.name,
           baseDir: loaded.baseDir,
           identity,
+          operations,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {

@@ -1,0 +1,129 @@
+/**
+ * `authz`: who may call which operation, from the API's OpenAPI document. Each operation's
+ * `security` requirements are enforced against the principal `auth` established (its scopes,
+ * plus those its roles grant); public operations say so with `security: []`; operations that
+ * declare nothing are denied unless the config says otherwise (default deny). Administrative
+ * operations (by tag, `x-` extension or path) also need an admin role (OWASP API5, BFLA).
+ * Denials are 403 problems; every decision is counted and denials are logged with the rule.
+ */
+import type { ResolvedRoute } from '../../config/resolve-routes.js'
+import type { AuthMethod, Principal } from '../../identity/principal.js'
+import type { SchemeRequirement } from '../../openapi/list-operations.js'
+import type { RequestContext } from '../../pipeline/context.js'
+import { definePolicy } from '../../pipeline/define-policy.js'
+import { respond, type Reply } from '../../pipeline/reply.js'
+import { AuthzConfig } from './schema.js'
+
+/** Which authentication methods can satisfy a scheme of each OpenAPI type. */
+const METHODS_OF_SCHEME: Readonly<Record<string, readonly AuthMethod[]>> = {
+  oauth2: ['jwt', 'introspection'],
+  openIdConnect: ['jwt', 'introspection'],
+  http: ['jwt', 'introspection'],
+  apiKey: ['apiKey'],
+  mutualTLS: ['mtls'],
+}
+
+interface Alternative {
+  /** Methods that can satisfy every scheme of the alternative. */
+  readonly methods: ReadonlySet<AuthMethod>
+  readonly scopes: readonly string[]
+}
+
+type Rule = { kind: 'public' } | { kind: 'undeclared' } | { kind: 'requirements'; alternatives: readonly Alternative[] }
+
+interface OperationRule {
+  readonly name: string
+  readonly rule: Rule
+  readonly admin: boolean
+}
+
+const MAX_NAMED_IN_WARNING = 50
+
+export const authz = definePolicy({
+  name: 'authz',
+  priority: 1900,
+  description: 'Authorization from the OpenAPI document: security requirements (scopes, roles), default deny, administrative operations need admin roles.',
+  configSchema: AuthzConfig,
+  create(config, deps) {
+    const isAdmin = (route: ResolvedRoute) =>
+      route.tags.some((t) => config.admin.tags.includes(t)) || route.extensions[config.admin.extension] === true || config.admin.pathPrefixes.some((p) => route.template.startsWith(p))
+    const table = new Map<string, OperationRule>()
+    const undeclared: string[] = []
+    const unknownSchemes = new Set<string>()
+    for (const [key, route] of deps.operations) {
+      const rule = ruleOf(route.security, unknownSchemes)
+      if (rule.kind === 'undeclared') undeclared.push(route.operationId ?? key)
+      table.set(key, { name: route.operationId ?? key, rule, admin: isAdmin(route) })
+    }
+    if (undeclared.length > 0) {
+      deps.logger.warn(
+        { operations: undeclared.slice(0, MAX_NAMED_IN_WARNING), count: undeclared.length, undeclared: config.undeclared },
+        config.undeclared === 'deny' ? 'operations without security requirements are denied' : 'operations without security requirements are allowed to anyone (authz.undeclared: allow)',
+      )
+    }
+    if (unknownSchemes.size > 0) deps.logger.warn({ schemes: [...unknownSchemes] }, 'security requirements name schemes the document does not declare; they can never be satisfied')
+
+    const scopesOf = new WeakMap<Principal, ReadonlySet<string>>()
+    const effectiveScopes = (principal: Principal): ReadonlySet<string> => {
+      let scopes = scopesOf.get(principal)
+      if (scopes === undefined) {
+        scopes = new Set([...principal.scopes, ...principal.roles.flatMap((role) => config.roles[role] ?? [])])
+        scopesOf.set(principal, scopes)
+      }
+      return scopes
+    }
+    const satisfies = (principal: Principal, alternative: Alternative) => {
+      if (!alternative.methods.has(principal.method)) return false
+      const scopes = effectiveScopes(principal)
+      return alternative.scopes.every((s) => scopes.has(s))
+    }
+    const metrics = deps.identity.metrics
+    const deny = (ctx: RequestContext, operation: string, principal: Principal | undefined, rule: string, reply: Reply): Reply => {
+      metrics.authzDecision(deps.api, 'deny', rule)
+      deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule }, 'authorization denied')
+      return reply
+    }
+    const forbidden = () => respond.problem('GW_ERR_AUTHZ_DENIED')
+
+    return {
+      onRequest(ctx) {
+        if (ctx.isPreflight) return undefined
+        const key = `${ctx.method} ${ctx.route.template}`
+        const operation = table.get(key) ?? (ctx.method === 'HEAD' ? table.get(`GET ${ctx.route.template}`) : undefined)
+        const name = operation?.name ?? key
+        const rule = operation?.rule ?? UNDECLARED
+        const principal = ctx.state.principal
+        if (rule.kind === 'undeclared' && config.undeclared === 'deny') return deny(ctx, name, principal, 'undeclared', forbidden())
+        if (operation?.admin === true && !(principal !== undefined && principal.roles.some((r) => config.admin.roles.includes(r)))) {
+          return deny(ctx, name, principal, 'admin', principal === undefined ? respond.problem('GW_ERR_AUTH_REQUIRED') : forbidden())
+        }
+        if (rule.kind === 'requirements') {
+          if (principal === undefined) return deny(ctx, name, principal, 'requirements', respond.problem('GW_ERR_AUTH_REQUIRED'))
+          if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) return deny(ctx, name, principal, 'requirements', forbidden())
+        }
+        metrics.authzDecision(deps.api, 'allow', rule.kind)
+        return undefined
+      },
+    }
+  },
+})
+
+const UNDECLARED: Rule = { kind: 'undeclared' }
+
+function ruleOf(security: readonly (readonly SchemeRequirement[])[] | null, unknownSchemes: Set<string>): Rule {
+  if (security === null) return UNDECLARED
+  // OpenAPI: `[]`, or an alternative `{}`, means no authentication is needed.
+  if (security.length === 0 || security.some((alternative) => alternative.length === 0)) return { kind: 'public' }
+  return {
+    kind: 'requirements',
+    alternatives: security.map((alternative) => {
+      let methods: Set<AuthMethod> | null = null
+      for (const requirement of alternative) {
+        const accepted = METHODS_OF_SCHEME[requirement.type] ?? []
+        if (accepted.length === 0) unknownSchemes.add(requirement.scheme)
+        methods = new Set(methods === null ? accepted : accepted.filter((m) => (methods as Set<AuthMethod>).has(m)))
+      }
+      return { methods: methods ?? new Set(), scopes: [...new Set(alternative.flatMap((r) => r.scopes))] }
+    }),
+  }
+}

@@ -1,0 +1,22 @@
+import { Type } from '@sinclair/typebox'
+
+export const AuthzConfig = Type.Object({
+  roles: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 })), {
+    default: {},
+    description: 'Scopes each role grants, e.g. `{ admin: [orders:read, orders:write] }`: a principal holds its own scopes plus those of its roles.',
+  }),
+  undeclared: Type.Union([Type.Literal('deny'), Type.Literal('allow')], {
+    default: 'deny',
+    description:
+      'Operations whose OpenAPI document declares no `security` (and routes only in the config): denied by default, and each is named in a warning at load. Mark public operations with `security: []`.',
+  }),
+  admin: Type.Object(
+    {
+      roles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Roles allowed to call administrative operations.' }),
+      tags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Operations with one of these tags are administrative.' }),
+      extension: Type.String({ pattern: '^x-', default: 'x-admin', description: 'Operations where this `x-` field is true are administrative.' }),
+      pathPrefixes: Type.Array(Type.String({ pattern: '^/' }), { default: [], description: 'Operations whose route template starts with one of these are administrative.' }),
+    },
+    { additionalProperties: false, default: {}, description: 'Function-level authorization (OWASP API5): who may call administrative operations.' },
+  ),
+})
