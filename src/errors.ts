@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   GW_ERR_AUTH_INSUFFICIENT_SCOPE: { status: 403, title: 'The credential lacks a required scope' },
   GW_ERR_AUTH_UNAVAILABLE: { status: 503, title: 'Authentication is temporarily unavailable' },
   GW_ERR_AUTHZ_DENIED: { status: 403, title: 'The credential does not allow this operation' },
+  GW_ERR_AUTHZ_EVALUATION_FAILED: { status: 403, title: 'The authorization policy could not be evaluated' },
   GW_ERR_POLICY_FAILED: { status: 500, title: 'A security policy could not be evaluated' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream service could not be reached' },
   GW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'The upstream service sent an invalid response' },

@@ -95,8 +95,11 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
       // On the parser thread, so a reload finds unchanged APIs without walking them again. The
       // digest covers what an API is compiled from (its config and routes); a policy that reads
       // other files when it is created must add their contents here.
-      const apiDigests = config.apis.map((api, index) => hash('sha256', JSON.stringify([api, routes[index]]), 'base64url'))
-      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], apiDigests, problems }
+      const policyFiles = config.apis.map((api) => policyFilesOf(api, baseDir))
+      const apiDigests = config.apis.map((api, index) =>
+        hash('sha256', JSON.stringify([api, routes[index], (policyFiles[index] ?? []).map(fileDigest)]), 'base64url'),
+      )
+      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config), ...policyFiles.flat()], apiDigests, problems }
     },
   }
 }
@@ -182,6 +185,29 @@ function referencedFiles(config: GatewayConfig): string[] {
   }
   for (const api of config.apis) if (api.openapi !== undefined) files.push(api.openapi)
   return files
+}
+
+/**
+ * Files policies read when they are created (the `authz` policy's Cedar policies and schema), in
+ * the API's policies or its route overrides: watched for reload, and part of the API's digest.
+ */
+function policyFilesOf(api: GatewayConfig['apis'][number], baseDir: string): string[] {
+  const files: string[] = []
+  for (const policies of [api.policies, ...Object.values(api.routes)]) {
+    const authz = policies.authz as { cedar?: { policies?: unknown; schema?: unknown } } | false | undefined
+    if (authz === undefined || authz === false || authz.cedar === undefined) continue
+    for (const file of [authz.cedar.policies, authz.cedar.schema]) if (typeof file === 'string') files.push(resolve(baseDir, file))
+  }
+  return files
+}
+
+/** A file's content hash, or its read error: a changed or vanished file changes the digest. */
+function fileDigest(file: string): string {
+  try {
+    return hash('sha256', readFileSync(file), 'base64url')
+  } catch (error) {
+    return `unreadable:${(error as NodeJS.ErrnoException).code ?? ''}`
+  }
 }
 
 /**

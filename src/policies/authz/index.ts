@@ -12,6 +12,7 @@ import type { SchemeRequirement } from '../../openapi/list-operations.js'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
+import { CedarPolicies } from './cedar-policies.js'
 import { AuthzConfig } from './schema.js'
 
 /** Which authentication methods can satisfy a scheme of each OpenAPI type. */
@@ -84,6 +85,22 @@ export const authz = definePolicy({
       return reply
     }
     const forbidden = () => respond.problem('GW_ERR_AUTHZ_DENIED')
+    const cedarPolicies = config.cedar === undefined ? null : new CedarPolicies(config.cedar, deps.baseDir, deps.clock)
+    const evaluateCedar = (ctx: RequestContext, operation: string, principal: Principal | undefined): Reply | undefined => {
+      if (cedarPolicies === null) return undefined
+      const decision = cedarPolicies.evaluate(ctx, operation, principal)
+      if (decision.errors.length > 0) {
+        metrics.authzDecision(deps.api, 'deny', 'cedar_error')
+        deps.logger.error({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, errors: decision.errors }, 'authorization policy failed to evaluate; denied')
+        return respond.problem('GW_ERR_AUTHZ_EVALUATION_FAILED')
+      }
+      if (!decision.allowed) {
+        metrics.authzDecision(deps.api, 'deny', 'cedar')
+        deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule: 'cedar', policies: decision.policies }, 'authorization denied')
+        return forbidden()
+      }
+      return undefined
+    }
 
     return {
       onRequest(ctx) {
@@ -101,7 +118,9 @@ export const authz = definePolicy({
           if (principal === undefined) return deny(ctx, name, principal, 'requirements', respond.problem('GW_ERR_AUTH_REQUIRED'))
           if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) return deny(ctx, name, principal, 'requirements', forbidden())
         }
-        metrics.authzDecision(deps.api, 'allow', rule.kind)
+        const cedarReply = evaluateCedar(ctx, name, principal)
+        if (cedarReply !== undefined) return cedarReply
+        metrics.authzDecision(deps.api, 'allow', cedarPolicies === null ? rule.kind : 'cedar')
         return undefined
       },
     }

@@ -10,6 +10,16 @@ export const AuthzConfig = Type.Object({
     description:
       'Operations whose OpenAPI document declares no `security` (and routes only in the config): denied by default, and each is named in a warning at load. Mark public operations with `security: []`.',
   }),
+  cedar: Type.Optional(
+    Type.Object(
+      {
+        policies: Type.String({ minLength: 1, description: 'File of Cedar policies (relative to the config file). A request needs a permit and no forbid.' }),
+        schema: Type.Optional(Type.String({ minLength: 1, description: 'Cedar schema file; the policies are validated against it at load (strict mode).' })),
+        headers: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), { default: [], description: 'Request headers handed to the policies as `context.headers`.' }),
+      },
+      { additionalProperties: false, description: 'Cedar policies evaluated after the OpenAPI requirements pass (deny wins).' },
+    ),
+  ),
   admin: Type.Object(
     {
       roles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Roles allowed to call administrative operations.' }),
