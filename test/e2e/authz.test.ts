@@ -37,6 +37,18 @@ const DOCUMENT = {
   },
 }
 
+/** A consumer with these roles and one API key for each name; returns the keys by name. */
+async function issueKeys(store: DataStore, consumers: Record<string, string[]>): Promise<Record<string, string>> {
+  const management = new Management(store)
+  const by = { actor: 'cli:test', source: 'cli@test' }
+  const keys: Record<string, string> = {}
+  for (const [id, roles] of Object.entries(consumers)) {
+    await management.createConsumer(by, { id, name: id, roles })
+    keys[id] = (await management.createKey(by, id, {})).key
+  }
+  return keys
+}
+
 describe('authz: security requirements from the OpenAPI document', () => {
   let idp: TestIdentityProvider
   let upstream: TestUpstream
@@ -61,12 +73,7 @@ describe('authz: security requirements from the OpenAPI document', () => {
     gw = await startTestGateway(config, { files: { 'orders.yaml': stringify(DOCUMENT) } })
     await eventually(() => gw.gateway.isReady(), 10000, 'the key set to load')
     store = await openDataStore(`sqlite:${join(gw.dir, 'portcullis.db')}`, '/')
-    const management = new Management(store)
-    const by = { actor: 'cli:test', source: 'cli@test' }
-    for (const [id, roles] of [['carol', ['buyer']], ['root', ['admin']]] as const) {
-      await management.createConsumer(by, { id, name: id, roles: [...roles] })
-      keys[id] = (await management.createKey(by, id, {})).key
-    }
+    Object.assign(keys, await issueKeys(store, { carol: ['buyer'], root: ['admin'] }))
   })
   after(async () => {
     await store?.close()
@@ -171,12 +178,7 @@ describe('authz: Cedar policies', () => {
     upstream = await startUpstream()
     gw = await startTestGateway(config(), { files: { 'users.yaml': stringify(USERS_DOCUMENT), 'policies.cedar': CEDAR_POLICIES, 'schema.cedarschema': CEDAR_SCHEMA } })
     store = await openDataStore(`sqlite:${join(gw.dir, 'portcullis.db')}`, '/')
-    const management = new Management(store)
-    const by = { actor: 'cli:test', source: 'cli@test' }
-    for (const [id, roles] of [['alice', []], ['bob', []], ['root', ['admin']]] as const) {
-      await management.createConsumer(by, { id, name: id, roles: [...roles] })
-      keys[id] = (await management.createKey(by, id, {})).key
-    }
+    Object.assign(keys, await issueKeys(store, { alice: [], bob: [], root: ['admin'] }))
   })
   after(async () => {
     await store?.close()
