@@ -57,13 +57,31 @@ await waitForHttp(`http://127.0.0.1:${upstreamPort}/`)
 await waitForHttp(`http://127.0.0.1:${identityPort}/jwks`)
 const idp = `http://127.0.0.1:${identityPort}`
 
-function gatewayContender(name: string, auth: Record<string, unknown> | null, identityConfig: Record<string, unknown>, headers: Record<string, string> = {}): Contender {
+// For the authorization rows: the route from an OpenAPI document with a security requirement,
+// and 50 Cedar policies of which one applies.
+writeFileSync(
+  join(dir, 'items.json'),
+  JSON.stringify({
+    openapi: '3.1.0',
+    info: { title: 'items', version: '1' },
+    components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    paths: { '/items/{id}': { get: { operationId: 'getItem', security: [{ key: ['orders:read'] }], responses: { '200': { description: 'ok' } } } } },
+  }),
+)
+const otherPolicies = Array.from({ length: 49 }, (_, i) => `@id("p${i}") permit(principal, action == Action::"op${i}", resource) when { principal.roles.contains("r${i}") };`)
+writeFileSync(join(dir, 'policies.cedar'), [...otherPolicies, '@id("read-items") permit(principal, action == Action::"getItem", resource) when { resource.params has id && principal.scopes.contains("orders:read") };'].join('\n'))
+
+function gatewayContender(name: string, auth: Record<string, unknown> | null, identityConfig: Record<string, unknown>, headers: Record<string, string> = {}, authz?: Record<string, unknown>): Contender {
   const slug = name.replace(/[^a-z0-9]+/gi, '-')
   return {
     name,
     headers,
     start: (port) => {
-      const api = { name: 'bench', basePath: '/api', upstream: { url: `http://127.0.0.1:${upstreamPort}` }, routes: { 'GET /items/{id}': {} }, policies: auth === null ? {} : { auth } }
+      const policies = { ...(auth === null ? {} : { auth }), ...(authz === undefined ? {} : { authz }) }
+      const api =
+        authz === undefined
+          ? { name: 'bench', basePath: '/api', upstream: { url: `http://127.0.0.1:${upstreamPort}` }, routes: { 'GET /items/{id}': {} }, policies }
+          : { name: 'bench', basePath: '/api', openapi: join(dir, 'items.json'), upstream: { url: `http://127.0.0.1:${upstreamPort}` }, policies }
       const file = writeGatewayConfig(dir, slug, port, api, true, { identity: identityConfig, stores: { data: storeUrl } })
       return startPinned(slug, PROXY_CORE, gateway, ['start', '-c', file])
     },
@@ -86,6 +104,8 @@ const contenders: Contender[] = [
   { ...gatewayContender('introspection, a new token every request', { methods: ['introspection'] }, introspection(300), bearer('opaque-first')), script: join(root, 'bench/support/random-bearer.lua') },
   gatewayContender('API key, cached', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }),
   gatewayContender('API key, SQLite every request', { methods: ['apiKey'] }, apiKeys(0), { 'x-api-key': apiKey }),
+  gatewayContender('API key + authz (OpenAPI requirements)', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, {}),
+  gatewayContender('API key + authz + 50 Cedar policies', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar') } }),
 ]
 const selected = values.only === '' ? contenders : contenders.filter((c) => c.name === 'no auth' || values.only.split(',').some((o) => c.name.includes(o)))
 const options = { rounds: Number(values.rounds), seconds: Number(values.seconds), warmup: Number(values.warmup), connections: Number(values.connections), path: PATH, loadCore: LOAD_CORE }

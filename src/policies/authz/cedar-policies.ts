@@ -65,7 +65,15 @@ function cedarValue(value: unknown, depth = 0): CedarValue | undefined {
 
 export class CedarPolicies {
   readonly #setId: string
+  /** Policies that name one action (`action == Action::"x"`), by that action. */
+  readonly #byAction = new Map<string, Record<string, string>>()
+  /** Policies that may apply to any action. */
+  readonly #general: Record<string, string> = {}
+  /** Pre-parsed sets by action, made at an action's first request. */
+  readonly #preparsed = new Map<string, string>()
   readonly #headers: readonly string[]
+  /** Attributes the policies read: only these are handed to Cedar (converting each costs time). */
+  readonly #used: UsedAttributes = { all: false, principal: new Set(), resource: new Set(), context: new Set() }
   readonly #principals = new WeakMap<Principal, EntityJson>()
   readonly #clock: { now(): number }
 
@@ -90,12 +98,40 @@ export class CedarPolicies {
         throw new Error(`Cedar policies ${files.policies} do not validate against ${String(files.schema)}: ${answer.validationErrors.map((e) => `${e.policyId}: ${messages([e.error])}`).join('; ')}`)
       }
     }
-    // The WASM module keeps pre-parsed sets by id; the id is the content's, so reloads of the same
-    // files reuse one entry instead of adding another.
+    // Evaluation time grows with the policies evaluated: each action gets only the policies that
+    // name it plus those that name no single action (`in` may name a group: kept general).
+    for (const [id, policy] of Object.entries(staticPolicies)) {
+      const json = cedar.policyToJson(policy)
+      if (json.type === 'success') collectAttributes(json.json.conditions, this.#used)
+      else this.#used.all = true
+      const action = json.type === 'success' ? json.json.action : null
+      if (action !== null && action.op === '==' && 'entity' in action) {
+        const target = (action.entity as { id?: unknown }).id
+        if (typeof target === 'string') {
+          let slice = this.#byAction.get(target)
+          if (slice === undefined) this.#byAction.set(target, (slice = {}))
+          slice[id] = policy
+          continue
+        }
+      }
+      this.#general[id] = policy
+    }
+    // The WASM module keeps pre-parsed sets by id; ids derive from the content, so reloads of the
+    // same files reuse entries instead of adding more.
     this.#setId = createHash('sha256').update(text).digest('base64url')
-    const preparsed = cedar.preparsePolicySet(this.#setId, policySet)
-    if (preparsed.type === 'failure') throw new Error(`Cedar policies ${files.policies}: ${messages(preparsed.errors)}`)
     this.#headers = files.headers.map((h) => h.toLowerCase())
+  }
+
+  /** The id of the pre-parsed set for `action`. */
+  #setFor(action: string): string {
+    let id = this.#preparsed.get(action)
+    if (id === undefined) {
+      id = `${this.#setId}:${action}`
+      const answer = cedar.preparsePolicySet(id, { staticPolicies: { ...this.#general, ...this.#byAction.get(action) } })
+      if (answer.type === 'failure') throw new Error(`Cedar policies for ${action}: ${messages(answer.errors)}`)
+      this.#preparsed.set(action, id)
+    }
+    return id
   }
 
   evaluate(ctx: RequestContext, action: string, principal: Principal | undefined): CedarDecision {
@@ -107,32 +143,28 @@ export class CedarPolicies {
       if (typeof value === 'string') headers[name] = value
     }
     const certificate = ctx.client.tls?.clientCertificate ?? null
+    const used = this.#used
+    const context = pick(used, 'context', {
+      ip: () => ctx.client.address,
+      time: () => Math.floor(this.#clock.now() / 1000),
+      tls: () => ctx.client.tls !== null,
+      clientCertificate: () => (certificate === null ? undefined : { subject: certificate.subject.CN ?? '', thumbprint: certificate.thumbprintS256 }),
+      headers: () => headers,
+    })
+    const resourceAttrs = pick(used, 'resource', {
+      api: () => ctx.route.api,
+      method: () => ctx.method,
+      template: () => ctx.route.template,
+      params: () => ({ ...ctx.route.params }),
+      query: () => Object.fromEntries(new URLSearchParams(ctx.query)),
+    })
     const answer = cedar.statefulIsAuthorized({
       principal: principalEntity.uid,
       action: { type: 'Action', id: action },
       resource: { type: 'Route', id: resourceId },
-      context: {
-        ip: ctx.client.address,
-        time: Math.floor(this.#clock.now() / 1000),
-        tls: ctx.client.tls !== null,
-        ...(certificate === null ? {} : { clientCertificate: { subject: certificate.subject.CN ?? '', thumbprint: certificate.thumbprintS256 } }),
-        headers,
-      },
-      preparsedPolicySetId: this.#setId,
-      entities: [
-        principalEntity,
-        {
-          uid: { type: 'Route', id: resourceId },
-          attrs: {
-            api: ctx.route.api,
-            method: ctx.method,
-            template: ctx.route.template,
-            params: { ...ctx.route.params },
-            query: Object.fromEntries(new URLSearchParams(ctx.query)),
-          },
-          parents: [],
-        },
-      ],
+      context,
+      preparsedPolicySetId: this.#setFor(action),
+      entities: [principalEntity, { uid: { type: 'Route', id: resourceId }, attrs: resourceAttrs, parents: [] }],
     })
     if (answer.type === 'failure') return { allowed: false, policies: [], errors: [messages(answer.errors)] }
     const { decision, diagnostics } = answer.response
@@ -146,21 +178,57 @@ export class CedarPolicies {
     if (entity === undefined) {
       entity = {
         uid: { type: 'Consumer', id: principal.id },
-        attrs: {
-          id: principal.id,
-          authenticated: true,
-          method: principal.method,
-          roles: [...principal.roles],
-          scopes: [...principal.scopes],
-          ...(principal.plan === null ? {} : { plan: principal.plan }),
-          claims: cedarValue(principal.claims) ?? {},
-        },
+        attrs: pick(this.#used, 'principal', {
+          id: () => principal.id,
+          authenticated: () => true,
+          method: () => principal.method,
+          roles: () => [...principal.roles],
+          scopes: () => [...principal.scopes],
+          plan: () => principal.plan ?? undefined,
+          claims: () => cedarValue(principal.claims) ?? {},
+        }),
         parents: [],
       }
       this.#principals.set(principal, entity)
     }
     return entity
   }
+}
+
+interface UsedAttributes {
+  /** A policy could not be analysed: hand over every attribute. */
+  all: boolean
+  principal: Set<string>
+  resource: Set<string>
+  context: Set<string>
+}
+
+/** Records `principal.x`, `resource.x`, `context.x` and `… has x` in a policy's JSON conditions. */
+function collectAttributes(node: unknown, used: UsedAttributes): void {
+  if (typeof node !== 'object' || node === null) return
+  if (Array.isArray(node)) {
+    for (const item of node) collectAttributes(item, used)
+    return
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === '.' || key === 'has') && typeof value === 'object' && value !== null) {
+      const { left, attr } = value as { left?: { Var?: string }; attr?: unknown }
+      const variable = left?.Var
+      if ((variable === 'principal' || variable === 'resource' || variable === 'context') && typeof attr === 'string') used[variable].add(attr)
+    }
+    collectAttributes(value, used)
+  }
+}
+
+/** The attributes of `kind` the policies use, computed only for those. */
+function pick(used: UsedAttributes, kind: 'principal' | 'resource' | 'context', attributes: Record<string, () => CedarValue | undefined>): Record<string, CedarValue> {
+  const out: Record<string, CedarValue> = {}
+  for (const [name, value] of Object.entries(attributes)) {
+    if (!used.all && !used[kind].has(name)) continue
+    const computed = value()
+    if (computed !== undefined) out[name] = computed
+  }
+  return out
 }
 
 const ANONYMOUS: EntityJson = { uid: { type: 'Consumer', id: '' }, attrs: { id: '', authenticated: false, method: 'none', roles: [], scopes: [], claims: {} }, parents: [] }

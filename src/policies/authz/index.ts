@@ -12,7 +12,7 @@ import type { SchemeRequirement } from '../../openapi/list-operations.js'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import { CedarPolicies } from './cedar-policies.js'
+import { CedarPolicies, type CedarDecision } from './cedar-policies.js'
 import { AuthzConfig } from './schema.js'
 
 /** Which authentication methods can satisfy a scheme of each OpenAPI type. */
@@ -88,7 +88,12 @@ export const authz = definePolicy({
     const cedarPolicies = config.cedar === undefined ? null : new CedarPolicies(config.cedar, deps.baseDir, deps.clock)
     const evaluateCedar = (ctx: RequestContext, operation: string, principal: Principal | undefined): Reply | undefined => {
       if (cedarPolicies === null) return undefined
-      const decision = cedarPolicies.evaluate(ctx, operation, principal)
+      let decision: CedarDecision
+      try {
+        decision = cedarPolicies.evaluate(ctx, operation, principal)
+      } catch (error) {
+        decision = { allowed: false, policies: [], errors: [(error as Error).message] }
+      }
       if (decision.errors.length > 0) {
         metrics.authzDecision(deps.api, 'deny', 'cedar_error')
         deps.logger.error({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, errors: decision.errors }, 'authorization policy failed to evaluate; denied')
