@@ -221,3 +221,74 @@ describe('authz: Cedar policies', () => {
     assert.equal(await call('/users/bob/orders', 'alice'), 200)
   })
 })
+
+describe('authz: ownership checked on the response', () => {
+  const ORDERS: Record<string, { id: string; ownerId: string; item: string }> = {
+    '1': { id: '1', ownerId: 'alice', item: 'secret-of-alice' },
+    '2': { id: '2', ownerId: 'bob', item: 'secret-of-bob' },
+  }
+  const document = {
+    openapi: '3.1.0',
+    info: { title: 'orders', version: '1' },
+    components: { securitySchemes: { key: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    security: [{ key: [] }],
+    paths: { '/orders': { get: { operationId: 'listOrders', responses: ok } }, '/orders/{id}': { get: { operationId: 'getOrder', responses: ok } } },
+  }
+  let upstream: TestUpstream
+  let gw: TestGateway
+  let store: DataStore
+  let keys: Record<string, string> = {}
+
+  before(async () => {
+    // The upstream answers every order to anyone: only its data says whose an order is.
+    upstream = await startUpstream((req, res) => {
+      const id = /^\/orders\/(\w+)$/.exec(req.url ?? '')?.[1]
+      const body = id === undefined ? Object.values(ORDERS) : ORDERS[id]
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(body ?? { error: 'not found' }))
+    })
+    const base = baseConfig(upstream.url)
+    ;(base.apis as Record<string, unknown>[])[0] = {
+      name: 'orders',
+      basePath: '/',
+      openapi: 'orders.yaml',
+      upstream: { url: upstream.url },
+      policies: { auth: { methods: ['apiKey'] }, authz: { responseOwner: { field: 'ownerId', exemptRoles: ['admin'] } } },
+    }
+    gw = await startTestGateway(base, { files: { 'orders.yaml': stringify(document) } })
+    store = await openDataStore(`sqlite:${join(gw.dir, 'portcullis.db')}`, '/')
+    keys = await issueKeys(store, { alice: [], bob: [], root: ['admin'] })
+  })
+  after(async () => {
+    await store?.close()
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  const read = async (path: string, who: string) => {
+    const res = await fetch(`${gw.url}${path}`, { headers: { 'x-api-key': keys[who] as string } })
+    return { status: res.status, text: await res.text() }
+  }
+
+  test('another user’s object becomes a 403 and its body never reaches the client', async () => {
+    const own = await read('/orders/1', 'alice')
+    assert.deepEqual([own.status, (JSON.parse(own.text) as { item: string }).item], [200, 'secret-of-alice'])
+    const other = await read('/orders/2', 'alice')
+    assert.equal(other.status, 403)
+    assert.equal((JSON.parse(other.text) as { code: string }).code, 'GW_ERR_AUTHZ_DENIED')
+    assert.equal(other.text.includes('secret-of-bob'), false, 'the body is never sent')
+    assert.equal((await read('/orders/2', 'bob')).status, 200)
+    assert.equal((await read('/orders/2', 'root')).status, 200, 'exempt role')
+    assert.equal((await read('/orders', 'alice')).status, 403, 'a list holding another user’s object')
+    assert.equal((await read('/orders/9', 'alice')).status, 403, 'an object without an owner field is refused')
+    const denied = gw.logLines().filter((l) => l.msg === 'authorization denied' && l.rule === 'response_owner')
+    assert.deepEqual(
+      denied.map((l) => [l.principal, l.operation, l.reason]),
+      [
+        ['alice', 'GET /orders/{id}', 'not_owner'],
+        ['alice', 'GET /orders', 'not_owner'],
+        ['alice', 'GET /orders/{id}', 'no_owner_field'],
+      ],
+    )
+  })
+})

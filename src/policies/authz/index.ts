@@ -107,30 +107,78 @@ export const authz = definePolicy({
       return undefined
     }
 
+    const onRequest = (ctx: RequestContext): Reply | undefined => {
+      if (ctx.isPreflight) return undefined
+      const key = `${ctx.method} ${ctx.route.template}`
+      const operation = table.get(key) ?? (ctx.method === 'HEAD' ? table.get(`GET ${ctx.route.template}`) : undefined)
+      const name = operation?.name ?? key
+      const rule = operation?.rule ?? UNDECLARED
+      const principal = ctx.state.principal
+      if (rule.kind === 'undeclared' && config.undeclared === 'deny') return deny(ctx, name, principal, 'undeclared', forbidden())
+      if (operation?.admin === true && !(principal !== undefined && principal.roles.some((r) => config.admin.roles.includes(r)))) {
+        return deny(ctx, name, principal, 'admin', principal === undefined ? respond.problem('GW_ERR_AUTH_REQUIRED') : forbidden())
+      }
+      if (rule.kind === 'requirements') {
+        if (principal === undefined) return deny(ctx, name, principal, 'requirements', respond.problem('GW_ERR_AUTH_REQUIRED'))
+        if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) return deny(ctx, name, principal, 'requirements', forbidden())
+      }
+      const cedarReply = evaluateCedar(ctx, name, principal)
+      if (cedarReply !== undefined) return cedarReply
+      metrics.authzDecision(deps.api, 'allow', cedarPolicies === null ? rule.kind : 'cedar')
+      return undefined
+    }
+    const owner = config.responseOwner
+    if (owner === undefined) return { onRequest }
+    const checkOwner = createOwnerCheck(owner)
     return {
-      onRequest(ctx) {
-        if (ctx.isPreflight) return undefined
-        const key = `${ctx.method} ${ctx.route.template}`
-        const operation = table.get(key) ?? (ctx.method === 'HEAD' ? table.get(`GET ${ctx.route.template}`) : undefined)
-        const name = operation?.name ?? key
-        const rule = operation?.rule ?? UNDECLARED
+      onRequest,
+      onResponseBody(ctx, body) {
+        const status = ctx.response?.status ?? 0
         const principal = ctx.state.principal
-        if (rule.kind === 'undeclared' && config.undeclared === 'deny') return deny(ctx, name, principal, 'undeclared', forbidden())
-        if (operation?.admin === true && !(principal !== undefined && principal.roles.some((r) => config.admin.roles.includes(r)))) {
-          return deny(ctx, name, principal, 'admin', principal === undefined ? respond.problem('GW_ERR_AUTH_REQUIRED') : forbidden())
-        }
-        if (rule.kind === 'requirements') {
-          if (principal === undefined) return deny(ctx, name, principal, 'requirements', respond.problem('GW_ERR_AUTH_REQUIRED'))
-          if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) return deny(ctx, name, principal, 'requirements', forbidden())
-        }
-        const cedarReply = evaluateCedar(ctx, name, principal)
-        if (cedarReply !== undefined) return cedarReply
-        metrics.authzDecision(deps.api, 'allow', cedarPolicies === null ? rule.kind : 'cedar')
-        return undefined
+        if (status < 200 || status > 299 || !owner.methods.includes(ctx.method)) return undefined
+        if (principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))) return undefined
+        const outcome = checkOwner(body, principal)
+        if (outcome === 'owner') return undefined
+        const operation = `${ctx.method} ${ctx.route.template}`
+        metrics.authzDecision(deps.api, 'deny', 'response_owner')
+        deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule: 'response_owner', reason: outcome }, 'authorization denied')
+        return respond.problem('GW_ERR_AUTHZ_DENIED')
       },
     }
   },
 })
+
+/**
+ * Whether every object in a JSON body belongs to the principal: `owner`, or why not
+ * (`not_owner`, `no_owner_field`, `unreadable`). Anything that cannot be checked is refused.
+ */
+function createOwnerCheck(owner: { field: string; principal: string }): (body: Buffer, principal: Principal | undefined) => 'owner' | 'not_owner' | 'no_owner_field' | 'unreadable' {
+  const fieldPath = owner.field.split('.')
+  const [source, ...rest] = owner.principal.split('.')
+  const expectedOf = (principal: Principal): unknown => {
+    if (source === 'id') return principal.id
+    const base: unknown = source === 'claims' ? principal.claims : source === 'metadata' ? principal.metadata : undefined
+    return rest.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), base)
+  }
+  const fieldOf = (item: unknown): unknown => fieldPath.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), item)
+  return (body, principal) => {
+    if (principal === undefined) return 'not_owner'
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body.toString('utf8'))
+    } catch {
+      return 'unreadable'
+    }
+    const expected = scalar(expectedOf(principal))
+    if (expected === null) return 'not_owner'
+    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+      const actual = fieldOf(item)
+      if (actual === undefined) return 'no_owner_field'
+      if (scalar(actual) !== expected) return 'not_owner'
+    }
+    return 'owner'
+  }
+}
 
 const UNDECLARED: Rule = { kind: 'undeclared' }
 
@@ -150,4 +198,9 @@ function ruleOf(security: readonly (readonly SchemeRequirement[])[] | null, unkn
       return { methods: methods ?? new Set(), scopes: [...new Set(alternative.flatMap((r) => r.scopes))] }
     }),
   }
+}
+
+/** A string or number as text (ids are compared as text: 42 and "42" are one owner); else null. */
+function scalar(value: unknown): string | null {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null
 }

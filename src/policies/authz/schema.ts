@@ -20,6 +20,24 @@ export const AuthzConfig = Type.Object({
       { additionalProperties: false, description: 'Cedar policies evaluated after the OpenAPI requirements pass (deny wins).' },
     ),
   ),
+  responseOwner: Type.Optional(
+    Type.Object(
+      {
+        field: Type.String({ minLength: 1, description: 'Dotted path of the owner field in a JSON response body (in each element when the body is an array), e.g. `ownerId`.' }),
+        principal: Type.String({
+          minLength: 1,
+          default: 'id',
+          description: 'What the field must equal: `id` (the principal id), `claims.<name>` or `metadata.<name>`.',
+        }),
+        exemptRoles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Roles whose holders may read anyone’s objects.' }),
+        methods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), { default: ['GET', 'HEAD'], description: 'Requests whose 2xx responses are checked.' }),
+      },
+      {
+        additionalProperties: false,
+        description: 'Ownership checked on the response (OWASP API1, BOLA): an object whose owner is not the principal becomes a 403 and its body is never sent. Buffers the checked responses.',
+      },
+    ),
+  ),
   admin: Type.Object(
     {
       roles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Roles allowed to call administrative operations.' }),
