@@ -202,7 +202,13 @@ test('workers: N — a key revoked through the primary’s admin API is refused 
     const id = (issued.body.record as { id: string }).id
     const statuses = () => Promise.all(Array.from({ length: 10 }, async () => (await request(`${http}/x`, { reset: true, headers: { 'x-api-key': key } })).statusCode))
     const access = () => gateway.lines.filter((l) => l.kind === 'access' && l.status === 200)
-    for (let batch = 0; batch < 10 && new Set(access().map((l) => l.pid)).size < 2; batch++) assert.deepEqual(new Set(await statuses()), new Set([200]))
+    // Access lines arrive a little after the responses (workers buffer them): wait for each batch's.
+    let sent = 0
+    for (let batch = 0; batch < 10 && new Set(access().map((l) => l.pid)).size < 2; batch++) {
+      assert.deepEqual(new Set(await statuses()), new Set([200]))
+      sent += 10
+      await eventually(() => access().length >= sent, 20000, 'an access line per request')
+    }
     assert.equal(new Set(access().map((l) => l.pid)).size, 2, 'both workers have the key cached')
     assert.equal((await manage('POST', `/keys/${id}/revoke`)).status, 200)
     await eventually(async () => (await statuses()).every((s) => s === 401), 3000, 'every worker to refuse the revoked key')
