@@ -45,7 +45,12 @@ export function createAdminServer(options: AdminOptions): Server {
   }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin.invalid')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://admin.invalid')
+    } catch {
+      return problem(res, 'GW_ERR_REQUEST_MALFORMED')
+    }
     const path = url.pathname
     const isProbe = path === '/healthz' || path === '/readyz'
     if (!(isProbe && options.publicProbes) && !authorized(req)) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { rawRequest } from '../helpers/raw-http.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 const TOKEN = 'admin-token-for-management-tests'
@@ -82,6 +83,9 @@ describe('admin API: consumers, keys and the audit log', () => {
     const wrongMethod = await call(`${admin}/consumers`, 'PUT', {})
     assert.deepEqual([wrongMethod.status, wrongMethod.headers.get('allow')], [405, 'GET, POST'])
     assert.equal((await call(`${admin}/nothing/here`, 'GET')).body?.code, 'GW_ERR_ROUTE_NOT_FOUND')
+    const malformed = await rawRequest(gw.gateway.addresses.admin!.port, [`GET http://[::1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`])
+    assert.equal(malformed.status, 400, 'an unparsable request target is a 400, not a crash')
+    assert.equal((await call(`${admin}/consumers`, 'GET')).status, 200, 'and the admin listener keeps serving')
     assert.equal((await call(`${admin}/consumers/nobody`, 'GET')).body?.code, 'GW_ERR_ADMIN_NOT_FOUND')
     assert.equal((await call(`${admin}/consumers/nobody/keys`, 'POST', {})).status, 404)
     assert.equal((await call(`${admin}/consumers`, 'GET')).body?.consumers?.toString(), '', 'nothing was created')
