@@ -62,6 +62,7 @@ export const authz = definePolicy({
         config.undeclared === 'deny' ? 'operations without security requirements are denied' : 'operations without security requirements are allowed to anyone (authz.undeclared: allow)',
       )
     }
+    if (deps.operations.size === 0 && config.undeclared === 'deny') deps.logger.warn('the API has no operations (no OpenAPI document or routes): authz denies every request')
     if (unknownSchemes.size > 0) deps.logger.warn({ schemes: [...unknownSchemes] }, 'security requirements name schemes the document does not declare; they can never be satisfied')
 
     const scopesOf = new WeakMap<Principal, ReadonlySet<string>>()
