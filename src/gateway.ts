@@ -53,8 +53,8 @@ export interface Gateway {
   isReady(): boolean
   /** Writes buffered log lines now (tests, shutdown). */
   flushLogs(): void
-  /** Forgets cached API-key look-ups (one key, or all): the admin API changed the store. */
-  forgetApiKeys(keyId?: string): void
+  /** Forgets cached data-store look-ups (one API key, or every key and consumer): the admin API changed the store. */
+  forgetStoreLookups(keyId?: string): void
   reload(): Promise<ReloadResult>
   stop(): Promise<void>
 }
@@ -147,7 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           : createManagementRoutes({
               management: new Management(store, clock),
               clock,
-              onChange: forgetApiKeys,
+              onChange: forgetStoreLookups,
             }),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
@@ -259,7 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     flushLogs()
   }
 
-  function forgetApiKeys(keyId?: string): void {
+  function forgetStoreLookups(keyId?: string): void {
     state.runtime.identity.forget(keyId)
   }
 
@@ -273,7 +273,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     logger,
     flushLogs,
-    forgetApiKeys,
+    forgetStoreLookups,
     isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
     reload,
     stop: () => (stopping ??= stop()),

@@ -20,7 +20,7 @@ import { builtinPolicies } from './policies/index.js'
 import { listen } from './server/listeners.js'
 
 type WorkerMessage = { type: 'ready'; addresses: Gateway['addresses'] } | { type: 'failed'; message: string }
-type PrimaryMessage = { type: 'reload' } | { type: 'stop' } | { type: 'forget-api-keys'; keyId?: string }
+type PrimaryMessage = { type: 'reload' } | { type: 'stop' } | { type: 'forget-store-lookups'; keyId?: string }
 
 /** Runs until a terminating signal; resolves with the process exit code. */
 export async function runGatewayProcess(configFile: string): Promise<number> {
@@ -62,7 +62,7 @@ async function runWorker(configFile: string): Promise<number> {
     process.on('message', (message: PrimaryMessage) => {
       if (message.type === 'reload') void gateway.reload()
       else if (message.type === 'stop') shutdown()
-      else if (message.type === 'forget-api-keys') gateway.forgetApiKeys(message.keyId)
+      else if (message.type === 'forget-store-lookups') gateway.forgetStoreLookups(message.keyId)
     })
   })
 }
@@ -111,7 +111,7 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
       management: createManagementRoutes({
         management: new Management(store, clock),
         clock,
-        onChange: (keyId) => broadcast({ type: 'forget-api-keys', ...(keyId === undefined ? {} : { keyId }) }),
+        onChange: (keyId) => broadcast({ type: 'forget-store-lookups', ...(keyId === undefined ? {} : { keyId }) }),
       }),
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,

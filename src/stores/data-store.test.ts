@@ -4,33 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import pg from 'pg'
 import { DataConflictError, type DataStore } from './data-store.js'
-import { openDataStore, redactUrl } from './open-data-store.js'
-
-const POSTGRES = process.env.PORTCULLIS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-/** A fresh schema per run, so parallel runs and leftovers never meet. */
-async function postgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `portcullis_test_${process.pid}_${Date.now()}`
-  const admin = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
-  try {
-    await admin.connect()
-  } catch (error) {
-    throw new Error(`PostgreSQL is needed at ${redactUrl(POSTGRES)} (set PORTCULLIS_TEST_POSTGRES, or run .ci/run which starts it): ${(error as Error).message}`, { cause: error })
-  }
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  return {
-    url: `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: POSTGRES })
-      await client.connect()
-      await client.query(`DROP SCHEMA ${schema} CASCADE`)
-      await client.end()
-    },
-  }
-}
+import pg from 'pg'
+import { openDataStore } from './open-data-store.js'
+import { createTestSchema } from '../../test/helpers/postgres.js'
 
 const kinds = [
   {
@@ -40,7 +17,7 @@ const kinds = [
       return Promise.resolve({ url: `sqlite:${join(dir, 'data.db')}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) })
     },
   },
-  { name: 'postgres', open: postgresUrl },
+  { name: 'postgres', open: () => createTestSchema('portcullis_test') },
 ]
 
 for (const kind of kinds) {

@@ -14,11 +14,11 @@ import pg from 'pg'
 import { Management } from '../../src/admin/management.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
 import { createPki, type Pki } from '../helpers/certificates.js'
+import { createTestSchema, type TestSchema } from '../helpers/postgres.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { GATEWAY_CLIENT, startIdentityProvider, type TestIdentityProvider } from '../helpers/identity-provider.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
-const POSTGRES = process.env.PORTCULLIS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 async function get(gateway: TestGateway, path: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${gateway.url}${path}`, { headers })
@@ -329,7 +329,7 @@ describe('auth: DPoP-bound tokens (RFC 9449) from a real OpenID provider', () =>
 })
 
 describe('auth: API keys in PostgreSQL shared by two gateway nodes', () => {
-  const schema = `portcullis_auth_${process.pid}_${Date.now()}`
+  let schema: TestSchema
   let url: string
   let upstream: TestUpstream
   let nodes: TestGateway[]
@@ -337,13 +337,8 @@ describe('auth: API keys in PostgreSQL shared by two gateway nodes', () => {
   let closeStore: () => Promise<void>
 
   before(async () => {
-    const admin = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
-    await admin.connect().catch((error: unknown) => {
-      throw new Error(`PostgreSQL is needed at 127.0.0.1:5432 (run .ci/run, which starts it): ${(error as Error).message}`, { cause: error })
-    })
-    await admin.query(`CREATE SCHEMA ${schema}`)
-    await admin.end()
-    url = `${POSTGRES}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+    schema = await createTestSchema('portcullis_auth')
+    url = schema.url
     upstream = await startUpstream()
     const config = baseConfig(upstream.url, { stores: { data: url }, identity: { apiKeys: { cacheSec: 1 } } })
     ;(config.apis as Record<string, unknown>[])[0] = { name: 'orders', basePath: '/', upstream: { url: upstream.url }, policies: { auth: { methods: ['apiKey'], forwardCredential: false } } }
@@ -356,10 +351,7 @@ describe('auth: API keys in PostgreSQL shared by two gateway nodes', () => {
     for (const node of nodes) await node.stop()
     await closeStore()
     await upstream.close()
-    const admin = new pg.Client({ connectionString: POSTGRES })
-    await admin.connect()
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`)
-    await admin.end()
+    await schema.drop()
   })
 
   test('a key works on both nodes, is stored only as a hash, and a revocation reaches both within seconds', async () => {

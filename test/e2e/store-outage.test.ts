@@ -5,18 +5,16 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import pg from 'pg'
 import { Management } from '../../src/admin/management.js'
 import type { DataStore } from '../../src/stores/data-store.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { createTestSchema, type TestSchema } from '../helpers/postgres.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
-const POSTGRES = process.env.PORTCULLIS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
-
 describe('auth: the data store becomes unreachable', () => {
-  const schema = `portcullis_outage_${process.pid}_${Date.now()}`
+  let schema: TestSchema
   let proxy: TcpProxy
   let upstream: TestUpstream
   let store: DataStore
@@ -24,20 +22,15 @@ describe('auth: the data store becomes unreachable', () => {
   let strict: TestGateway
 
   before(async () => {
-    const admin = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
-    await admin.connect().catch((error: unknown) => {
-      throw new Error(`PostgreSQL is needed at 127.0.0.1:5432 (run .ci/run, which starts it): ${(error as Error).message}`, { cause: error })
-    })
-    await admin.query(`CREATE SCHEMA ${schema}`)
-    await admin.end()
-    const options = `?options=${encodeURIComponent(`-c search_path=${schema}`)}`
-    const direct = new URL(POSTGRES)
+    schema = await createTestSchema('portcullis_outage')
+    const direct = new URL(schema.url)
     proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
-    const viaProxy = `postgres://${direct.username}@127.0.0.1:${proxy.port}${direct.pathname}${options}`
-    store = await openDataStore(`${POSTGRES}${options}`, '/')
+    const viaProxy = new URL(schema.url)
+    viaProxy.host = `127.0.0.1:${proxy.port}`
+    store = await openDataStore(schema.url, '/')
     upstream = await startUpstream()
     const gateway = (staleIfErrorSec: number) => {
-      const config = baseConfig(upstream.url, { stores: { data: viaProxy }, identity: { apiKeys: { cacheSec: 1, staleIfErrorSec } } })
+      const config = baseConfig(upstream.url, { stores: { data: viaProxy.href }, identity: { apiKeys: { cacheSec: 1, staleIfErrorSec } } })
       ;(config.apis as Record<string, unknown>[])[0] = { name: 'orders', basePath: '/', upstream: { url: upstream.url }, policies: { auth: { methods: ['apiKey'] } } }
       return startTestGateway(config)
     }
@@ -50,10 +43,7 @@ describe('auth: the data store becomes unreachable', () => {
     await upstream?.close()
     await proxy?.close()
     await store?.close()
-    const admin = new pg.Client({ connectionString: POSTGRES })
-    await admin.connect()
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-    await admin.end()
+    await schema?.drop()
   })
 
   test('recently seen keys keep working; unknown keys get 503; a revocation applies once the store is back', async () => {

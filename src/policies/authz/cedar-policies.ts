@@ -75,6 +75,9 @@ export class CedarPolicies {
   /** Attributes the policies read: only these are handed to Cedar (converting each costs time). */
   readonly #used: UsedAttributes = { all: false, principal: new Set(), resource: new Set(), context: new Set() }
   readonly #principals = new WeakMap<Principal, EntityJson>()
+  readonly #principalAttributes: readonly Attribute[]
+  readonly #resourceAttributes: readonly Attribute[]
+  readonly #contextAttributes: readonly Attribute[]
   readonly #clock: { now(): number }
 
   /** Reads, parses and validates; throws an Error carrying Cedar's messages. */
@@ -120,6 +123,10 @@ export class CedarPolicies {
     // same files reuse entries instead of adding more.
     this.#setId = createHash('sha256').update(text).digest('base64url')
     this.#headers = files.headers.map((h) => h.toLowerCase())
+    const used = this.#used
+    this.#principalAttributes = usedAttributes(PRINCIPAL_ATTRIBUTES, used, 'principal')
+    this.#resourceAttributes = usedAttributes(RESOURCE_ATTRIBUTES, used, 'resource')
+    this.#contextAttributes = usedAttributes(CONTEXT_ATTRIBUTES, used, 'context')
   }
 
   /** The id of the pre-parsed set for `action`. */
@@ -137,27 +144,9 @@ export class CedarPolicies {
   evaluate(ctx: RequestContext, action: string, principal: Principal | undefined): CedarDecision {
     const principalEntity = this.#principalEntity(principal)
     const resourceId = `${ctx.route.api} ${ctx.route.template}`
-    const headers: Record<string, CedarValue> = {}
-    for (const name of this.#headers) {
-      const value = ctx.headers[name]
-      if (typeof value === 'string') headers[name] = value
-    }
-    const certificate = ctx.client.tls?.clientCertificate ?? null
-    const used = this.#used
-    const context = pick(used, 'context', {
-      ip: () => ctx.client.address,
-      time: () => Math.floor(this.#clock.now() / 1000),
-      tls: () => ctx.client.tls !== null,
-      clientCertificate: () => (certificate === null ? undefined : { subject: certificate.subject.CN ?? '', thumbprint: certificate.thumbprintS256 }),
-      headers: () => headers,
-    })
-    const resourceAttrs = pick(used, 'resource', {
-      api: () => ctx.route.api,
-      method: () => ctx.method,
-      template: () => ctx.route.template,
-      params: () => ({ ...ctx.route.params }),
-      query: () => Object.fromEntries(new URLSearchParams(ctx.query)),
-    })
+    const input: AttributeInput = { ctx, principal, nowMs: this.#clock.now(), headers: this.#headers }
+    const context = attributesOf(this.#contextAttributes, input)
+    const resourceAttrs = attributesOf(this.#resourceAttributes, input)
     const answer = cedar.statefulIsAuthorized({
       principal: principalEntity.uid,
       action: { type: 'Action', id: action },
@@ -178,15 +167,7 @@ export class CedarPolicies {
     if (entity === undefined) {
       entity = {
         uid: { type: 'Consumer', id: principal.id },
-        attrs: pick(this.#used, 'principal', {
-          id: () => principal.id,
-          authenticated: () => true,
-          method: () => principal.method,
-          roles: () => [...principal.roles],
-          scopes: () => [...principal.scopes],
-          plan: () => principal.plan ?? undefined,
-          claims: () => cedarValue(principal.claims) ?? {},
-        }),
+        attrs: attributesOf(this.#principalAttributes, { ctx: null, principal, nowMs: 0, headers: [] }),
         parents: [],
       }
       this.#principals.set(principal, entity)
@@ -220,12 +201,61 @@ function collectAttributes(node: unknown, used: UsedAttributes): void {
   }
 }
 
-/** The attributes of `kind` the policies use, computed only for those. */
-function pick(used: UsedAttributes, kind: 'principal' | 'resource' | 'context', attributes: Record<string, () => CedarValue | undefined>): Record<string, CedarValue> {
+interface AttributeInput {
+  /** Null when building the principal entity (cached per principal, not per request). */
+  readonly ctx: RequestContext | null
+  readonly principal: Principal | undefined
+  readonly nowMs: number
+  readonly headers: readonly string[]
+}
+
+type Attribute = readonly [name: string, value: (input: AttributeInput) => CedarValue | undefined]
+
+const PRINCIPAL_ATTRIBUTES: Record<string, Attribute[1]> = {
+  id: ({ principal }) => principal?.id,
+  authenticated: ({ principal }) => principal !== undefined,
+  method: ({ principal }) => principal?.method,
+  roles: ({ principal }) => (principal === undefined ? undefined : [...principal.roles]),
+  scopes: ({ principal }) => (principal === undefined ? undefined : [...principal.scopes]),
+  plan: ({ principal }) => principal?.plan ?? undefined,
+  claims: ({ principal }) => (principal === undefined ? undefined : (cedarValue(principal.claims) ?? {})),
+}
+
+const RESOURCE_ATTRIBUTES: Record<string, Attribute[1]> = {
+  api: ({ ctx }) => ctx?.route.api,
+  method: ({ ctx }) => ctx?.method,
+  template: ({ ctx }) => ctx?.route.template,
+  params: ({ ctx }) => (ctx === null ? undefined : { ...ctx.route.params }),
+  query: ({ ctx }) => (ctx === null ? undefined : Object.fromEntries(new URLSearchParams(ctx.query))),
+}
+
+const CONTEXT_ATTRIBUTES: Record<string, Attribute[1]> = {
+  ip: ({ ctx }) => ctx?.client.address,
+  time: ({ nowMs }) => Math.floor(nowMs / 1000),
+  tls: ({ ctx }) => (ctx === null ? undefined : ctx.client.tls !== null),
+  clientCertificate: ({ ctx }) => {
+    const certificate = ctx?.client.tls?.clientCertificate ?? null
+    return certificate === null ? undefined : { subject: certificate.subject.CN ?? '', thumbprint: certificate.thumbprintS256 }
+  },
+  headers: ({ ctx, headers }) => {
+    const out: Record<string, CedarValue> = {}
+    for (const name of headers) {
+      const value = ctx?.headers[name]
+      if (typeof value === 'string') out[name] = value
+    }
+    return out
+  },
+}
+
+/** The attributes of `kind` the policies read (chosen once per load). */
+function usedAttributes(table: Record<string, Attribute[1]>, used: UsedAttributes, kind: 'principal' | 'resource' | 'context'): Attribute[] {
+  return Object.entries(table).filter(([name]) => used.all || used[kind].has(name))
+}
+
+function attributesOf(attributes: readonly Attribute[], input: AttributeInput): Record<string, CedarValue> {
   const out: Record<string, CedarValue> = {}
-  for (const [name, value] of Object.entries(attributes)) {
-    if (!used.all && !used[kind].has(name)) continue
-    const computed = value()
+  for (const [name, value] of attributes) {
+    const computed = value(input)
     if (computed !== undefined) out[name] = computed
   }
   return out
