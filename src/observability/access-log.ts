@@ -34,8 +34,15 @@ export function formatAccessLine(entry: AccessLogEntry, time: string, pid: numbe
     `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut === null ? 'null' : entry.bytesOut},"durationMs":${millis(Math.round(entry.durationMs * 1000))}` +
     `,"upstreamMs":${entry.upstreamMs === null ? 'null' : millis(Math.round(entry.upstreamMs * 1000))}` +
     `,"policy":${jsonString(entry.policy)},"code":${jsonString(entry.code)},"upstream":${jsonString(entry.upstream)},"protocol":${jsonString(entry.protocol)}` +
+    (entry.fields === null ? '' : addedFields(entry.fields)) +
     `,"msg":"request"}\n`
   )
+}
+
+function addedFields(fields: Readonly<Record<string, unknown>>): string {
+  let out = ''
+  for (const name in fields) out += `,${jsonString(name)}:${JSON.stringify(fields[name]) ?? 'null'}`
+  return out
 }
 
 /** Writes access lines to a sink; the ISO timestamp's date and time are formatted once per second. */

@@ -78,6 +78,7 @@ export class RequestContext {
   #responseHeaders: Map<string, HeaderValue> | null = null
   #removedResponseHeaders: Set<string> | null = null
   #state: RequestState | null = null
+  #logFields: Record<string, unknown> | null = null
 
   /** Headers to set (string) or remove (null) on the request sent upstream. */
   get upstreamHeaders(): Map<string, string | null> {
@@ -96,6 +97,19 @@ export class RequestContext {
 
   get state(): RequestState {
     return (this.#state ??= {})
+  }
+
+  /**
+   * Adds a field to this request's access-log line (e.g. `authz` with the decision). Names must
+   * not be those of the line's own fields; a value must be JSON-serialisable.
+   */
+  setLogField(name: string, value: unknown): void {
+    ;(this.#logFields ??= {})[name] = value
+  }
+
+  /** Fields policies added to the access-log line, or null. */
+  get logFields(): Readonly<Record<string, unknown>> | null {
+    return this.#logFields
   }
 
   // Read by the gateway without creating empty collections.

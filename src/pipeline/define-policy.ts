@@ -121,4 +121,6 @@ export interface AccessLogEntry {
   code: string | null
   upstream: string | null
   protocol: string
+  /** Fields policies added with `ctx.setLogField`, or null. */
+  fields: Readonly<Record<string, unknown>> | null
 }

@@ -40,6 +40,7 @@ export function finishExchange(exchange: Exchange): void {
       code: exchange.code,
       upstream: exchange.target?.origin ?? null,
       protocol: exchange.req.httpVersion,
+      fields: ctx?.logFields ?? null,
     }
     state.accessLog?.(entry)
     if (route !== null && ctx !== null) runLogHooks(route.chain, ctx, entry, state.reportPolicyFailure)

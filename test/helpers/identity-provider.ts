@@ -1,9 +1,12 @@
 /**
  * A real OpenID provider (`oidc-provider`) on 127.0.0.1 for end-to-end tests: client-credentials
  * tokens as RFC 9068 JWTs (resource `https://orders.example`, audience `orders`) or opaque
- * (resource `https://opaque.example`), discovery, JWKS and introspection. Keys can be rotated
- * mid-test (the provider is rebuilt on the same address) and the provider stopped and restarted.
+ * (resource `https://opaque.example`), discovery, JWKS and introspection; users (`USERS`) who sign
+ * in through the authorization-code flow with PKCE, their access tokens carrying `sub` and a
+ * `roles` claim. Keys can be rotated mid-test (the provider is rebuilt on the same address) and
+ * the provider stopped and restarted.
  */
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
@@ -17,6 +20,8 @@ export interface TestIdentityProvider {
   signingKey(): { jwk: JWK; kid: string; privateKey: CryptoKeyLike }
   /** A client-credentials access token for `resource` with `scope`. */
   token(options?: { scope?: string; resource?: string; dpopProof?: string }): Promise<string>
+  /** An access token for one of `USERS`, obtained through the authorization-code flow with PKCE. */
+  userToken(user: keyof typeof USERS, options?: { scope?: string }): Promise<string>
   /** Replaces the signing key with a new one (kid changes); old tokens no longer verify against the published set. */
   rotateKey(): Promise<void>
   /** Stops answering (connections refused) until `resume`. */
@@ -29,6 +34,14 @@ type CryptoKeyLike = Parameters<typeof exportJWK>[0]
 
 export const GATEWAY_CLIENT = { id: 'gateway', secret: 'gateway-introspection-secret-0123456789' }
 const SERVICE_CLIENT = { id: 'svc', secret: 'service-client-secret-0123456789abcdef' }
+const WEB_CLIENT = { id: 'web', secret: 'web-client-secret-0123456789abcdefgh', redirectUri: 'http://127.0.0.1/callback' }
+
+/** The provider's accounts: two users and an administrator. */
+export const USERS = {
+  alice: { roles: ['user'] },
+  bob: { roles: ['user'] },
+  root: { roles: ['admin'] },
+} as const satisfies Record<string, { roles: readonly string[] }>
 
 async function newKey(): Promise<{ jwk: JWK; kid: string; privateKey: CryptoKeyLike }> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true })
@@ -42,7 +55,16 @@ function buildProvider(issuer: string, key: JWK): Provider {
     clients: [
       { client_id: SERVICE_CLIENT.id, client_secret: SERVICE_CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
       { client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
+      { client_id: WEB_CLIENT.id, client_secret: WEB_CLIENT.secret, grant_types: ['authorization_code'], redirect_uris: [WEB_CLIENT.redirectUri], response_types: ['code'], id_token_signed_response_alg: 'ES256' },
     ],
+    cookies: { keys: ['test-cookie-signing-key-0123456789'] },
+    ttl: { Interaction: 600, Grant: 600, Session: 600 },
+    findAccount: (_ctx: unknown, id: string) => (id in USERS ? { accountId: id, claims: () => ({ sub: id }) } : undefined),
+    extraTokenClaims: (_ctx: unknown, token: { accountId?: string }) => {
+      const user = token.accountId === undefined ? undefined : USERS[token.accountId as keyof typeof USERS]
+      return user === undefined ? undefined : { roles: [...user.roles] }
+    },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     jwks: { keys: [key] },
     scopes: ['orders:read', 'orders:write'],
     features: {
@@ -89,7 +111,11 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   let key = await newKey()
   const install = () => {
     const provider = buildProvider(issuer, key.jwk)
-    handler = provider.callback()
+    const callback = provider.callback()
+    handler = (req, res) => {
+      if (req.url?.startsWith('/interaction/') === true) void signInFromHint(provider, req, res)
+      else callback(req, res)
+    }
   }
   install()
   const closeServer = () =>
@@ -117,6 +143,46 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
       if (json.access_token === undefined) throw new Error(`token request failed: ${res.status} ${json.error ?? ''} ${json.error_description ?? ''}`)
       return json.access_token
     },
+    async userToken(user, options = {}) {
+      const verifier = randomBytes(32).toString('base64url')
+      const cookies = new Map<string, string>()
+      const get = async (url: string): Promise<string> => {
+        const res = await fetch(new URL(url, issuer), { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })
+        for (const cookie of res.headers.getSetCookie()) {
+          const [pair = ''] = cookie.split(';')
+          const eq = pair.indexOf('=')
+          cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
+        }
+        const location = res.headers.get('location')
+        if (res.status < 300 || res.status > 399 || location === null) throw new Error(`sign-in of ${user}: ${url} answered ${res.status} ${await res.text()}`)
+        return location
+      }
+      const authorize = new URL('/auth', issuer)
+      authorize.search = new URLSearchParams({
+        client_id: WEB_CLIENT.id,
+        response_type: 'code',
+        redirect_uri: WEB_CLIENT.redirectUri,
+        scope: `openid ${options.scope ?? 'orders:read orders:write'}`,
+        resource: 'https://orders.example',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        login_hint: user,
+        state: 'test',
+      }).toString()
+      // /auth → /interaction/:uid (signs the hinted user in) → /auth/:uid → the redirect URI with a code.
+      let location = await get(authorize.toString())
+      for (let hop = 0; hop < 5 && !location.startsWith(WEB_CLIENT.redirectUri); hop++) location = await get(location)
+      const code = new URL(location).searchParams.get('code')
+      if (code === null) throw new Error(`sign-in of ${user} ended at ${location}`)
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${WEB_CLIENT.id}:${WEB_CLIENT.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB_CLIENT.redirectUri, code_verifier: verifier }),
+      })
+      const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string }
+      if (json.access_token === undefined) throw new Error(`token request for ${user} failed: ${res.status} ${json.error ?? ''} ${json.error_description ?? ''}`)
+      return json.access_token
+    },
     async rotateKey() {
       key = await newKey()
       install()
@@ -128,5 +194,22 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
     },
     close: closeServer,
+  }
+}
+
+/** The interaction step of a sign-in: the user named by `login_hint` signs in and consents to what was asked. */
+async function signInFromHint(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const { params } = await provider.interactionDetails(req, res)
+    const accountId = String(params.login_hint)
+    if (!(accountId in USERS)) throw new Error(`unknown user ${accountId}`)
+    const grant = new provider.Grant({ accountId, clientId: String(params.client_id) })
+    // The provider lists the API's scopes among its own, so they are granted as both kinds.
+    grant.addOIDCScope(String(params.scope))
+    grant.addResourceScope('https://orders.example', String(params.scope).split(' ').filter((s) => s !== 'openid').join(' '))
+    await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: false })
+  } catch (error) {
+    res.statusCode = 400
+    res.end((error as Error).message)
   }
 }

@@ -8,7 +8,8 @@
  * The request as Cedar sees it:
  *   principal  Consumer::"<id>"  { id, authenticated, method, roles: Set<String>, scopes: Set<String>, plan?, claims }
  *   action     Action::"<operationId>" (or "<METHOD> <template>")
- *   resource   Route::"<api> <template>"  { api, method, template, params: {…}, query: {…} }
+ *   resource   Route::"<api> <template>"  { api, method, template, params: {…}, query: {…}, body?: {…} }
+ *              (`body`: the configured request-body fields, when `bodyFields` is set)
  *   context    { ip, time (seconds), tls: Bool, clientCertificate?: { subject, thumbprint }, headers: {…} }
  */
 import { createHash } from 'node:crypto'
@@ -33,7 +34,7 @@ export interface CedarDecision {
 }
 
 type EntityJson = cedar.EntityJson
-type CedarValue = cedar.CedarValueJson
+export type CedarValue = cedar.CedarValueJson
 
 const ID_ANNOTATION = /@id\(\s*"((?:[^"\\]|\\.)*)"\s*\)/
 
@@ -50,7 +51,7 @@ function readPolicyFile(file: string, what: string): string {
 }
 
 /** Only values Cedar can hold: strings, integers, booleans, and sets and records of them. */
-function cedarValue(value: unknown, depth = 0): CedarValue | undefined {
+export function cedarValue(value: unknown, depth = 0): CedarValue | undefined {
   if (typeof value === 'string' || typeof value === 'boolean') return value
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined
   if (depth > 4 || typeof value !== 'object' || value === null) return undefined
@@ -141,10 +142,11 @@ export class CedarPolicies {
     return id
   }
 
-  evaluate(ctx: RequestContext, action: string, principal: Principal | undefined): CedarDecision {
+  /** `body`: the selected request-body fields, or null when the policy reads no body. */
+  evaluate(ctx: RequestContext, action: string, principal: Principal | undefined, body: Record<string, CedarValue> | null): CedarDecision {
     const principalEntity = this.#principalEntity(principal)
     const resourceId = `${ctx.route.api} ${ctx.route.template}`
-    const input: AttributeInput = { ctx, principal, nowMs: this.#clock.now(), headers: this.#headers }
+    const input: AttributeInput = { ctx, principal, nowMs: this.#clock.now(), headers: this.#headers, body }
     const context = attributesOf(this.#contextAttributes, input)
     const resourceAttrs = attributesOf(this.#resourceAttributes, input)
     const answer = cedar.statefulIsAuthorized({
@@ -167,7 +169,7 @@ export class CedarPolicies {
     if (entity === undefined) {
       entity = {
         uid: { type: 'Consumer', id: principal.id },
-        attrs: attributesOf(this.#principalAttributes, { ctx: null, principal, nowMs: 0, headers: [] }),
+        attrs: attributesOf(this.#principalAttributes, { ctx: null, principal, nowMs: 0, headers: [], body: null }),
         parents: [],
       }
       this.#principals.set(principal, entity)
@@ -207,6 +209,7 @@ interface AttributeInput {
   readonly principal: Principal | undefined
   readonly nowMs: number
   readonly headers: readonly string[]
+  readonly body: Record<string, CedarValue> | null
 }
 
 type Attribute = readonly [name: string, value: (input: AttributeInput) => CedarValue | undefined]
@@ -227,6 +230,7 @@ const RESOURCE_ATTRIBUTES: Record<string, Attribute[1]> = {
   template: ({ ctx }) => ctx?.route.template,
   params: ({ ctx }) => (ctx === null ? undefined : { ...ctx.route.params }),
   query: ({ ctx }) => (ctx === null ? undefined : Object.fromEntries(new URLSearchParams(ctx.query))),
+  body: ({ body }) => body ?? undefined,
 }
 
 const CONTEXT_ATTRIBUTES: Record<string, Attribute[1]> = {

@@ -3,34 +3,43 @@
  * `security` requirements are enforced against the principal `auth` established (its scopes,
  * plus those its roles grant); public operations say so with `security: []`; operations that
  * declare nothing are denied unless the config says otherwise (default deny). Administrative
- * operations (by tag, `x-` extension or path) also need an admin role (OWASP API5, BFLA).
- * Denials are 403 problems; every decision is counted and denials are logged with the rule.
+ * operations (by tag, `x-` extension or path) also need an admin role (OWASP API5, BFLA). Cedar
+ * policies, when configured, decide after that (deny wins), optionally over selected request-body
+ * fields; `responseOwner` checks ownership on the response (OWASP API1, BOLA).
+ *
+ * Every decision is recorded: `ctx.state.authz`, an `authz` field on the access-log line, a
+ * metric by API, decision and rule, and a log line for each denial.
  */
 import type { ResolvedRoute } from '../../config/resolve-routes.js'
-import type { AuthMethod, Principal } from '../../identity/principal.js'
-import type { SchemeRequirement } from '../../openapi/list-operations.js'
+import type { Principal } from '../../identity/principal.js'
 import type { RequestContext } from '../../pipeline/context.js'
-import { definePolicy } from '../../pipeline/define-policy.js'
+import { definePolicy, type PolicyHooks } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import { CedarPolicies, type CedarDecision } from './cedar-policies.js'
+import { selectBodyFields } from './body-fields.js'
+import { CedarPolicies, type CedarDecision, type CedarValue } from './cedar-policies.js'
+import { explainUnmet, ruleOf, UNDECLARED, type Alternative, type Rule } from './operation-rules.js'
+import { createOwnerCheck } from './response-owner.js'
 import { AuthzConfig } from './schema.js'
 
-/** Which authentication methods can satisfy a scheme of each OpenAPI type. */
-const METHODS_OF_SCHEME: Readonly<Record<string, readonly AuthMethod[]>> = {
-  oauth2: ['jwt', 'introspection'],
-  openIdConnect: ['jwt', 'introspection'],
-  http: ['jwt', 'introspection'],
-  apiKey: ['apiKey'],
-  mutualTLS: ['mtls'],
+/** What decided: the operation's rule, the admin check, Cedar, or the response-side owner check. */
+export type AuthzRule = 'public' | 'undeclared' | 'requirements' | 'admin' | 'cedar' | 'cedar_error' | 'unreadable_body' | 'response_owner'
+
+export interface AuthzDecision {
+  readonly decision: 'allow' | 'deny'
+  readonly principal: string | null
+  readonly operation: string
+  readonly rule: AuthzRule
+  /** Ids of the Cedar policies that determined the decision (empty when Cedar did not decide). */
+  readonly policies: readonly string[]
+  /** Why, for denials. */
+  readonly reason: string | null
 }
 
-interface Alternative {
-  /** Methods that can satisfy every scheme of the alternative. */
-  readonly methods: ReadonlySet<AuthMethod>
-  readonly scopes: readonly string[]
+declare module '../../pipeline/context.js' {
+  interface RequestState {
+    authz?: AuthzDecision
+  }
 }
-
-type Rule = { kind: 'public' } | { kind: 'undeclared' } | { kind: 'requirements'; alternatives: readonly Alternative[] }
 
 interface OperationRule {
   readonly name: string
@@ -43,7 +52,7 @@ const MAX_NAMED_IN_WARNING = 50
 export const authz = definePolicy({
   name: 'authz',
   priority: 1900,
-  description: 'Authorization from the OpenAPI document: security requirements (scopes, roles), default deny, administrative operations need admin roles.',
+  description: 'Authorization from the OpenAPI document: security requirements (scopes, roles), default deny, administrative operations need admin roles; Cedar policies; ownership checks.',
   configSchema: AuthzConfig,
   create(config, deps) {
     const isAdmin = (route: ResolvedRoute) =>
@@ -80,128 +89,123 @@ export const authz = definePolicy({
       return alternative.scopes.every((s) => scopes.has(s))
     }
     const metrics = deps.identity.metrics
-    const deny = (ctx: RequestContext, operation: string, principal: Principal | undefined, rule: string, reply: Reply): Reply => {
-      metrics.authzDecision(deps.api, 'deny', rule)
-      deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule }, 'authorization denied')
+    const record = (ctx: RequestContext, decision: AuthzDecision): void => {
+      ctx.state.authz = decision
+      ctx.setLogField('authz', decision)
+      metrics.authzDecision(deps.api, decision.decision, decision.rule)
+      if (decision.decision === 'deny') deps.logger.info({ requestId: ctx.requestId, ...decision }, 'authorization denied')
+    }
+    const allow = (ctx: RequestContext, operation: string, rule: AuthzRule, policies: readonly string[] = []): undefined => {
+      record(ctx, { decision: 'allow', principal: ctx.state.principal?.id ?? null, operation, rule, policies, reason: null })
+      return undefined
+    }
+    const deny = (ctx: RequestContext, operation: string, rule: AuthzRule, reason: string, reply: Reply, policies: readonly string[] = []): Reply => {
+      record(ctx, { decision: 'deny', principal: ctx.state.principal?.id ?? null, operation, rule, policies, reason })
       return reply
     }
     const forbidden = () => respond.problem('GW_ERR_AUTHZ_DENIED')
-    const cedarPolicies = config.cedar === undefined ? null : new CedarPolicies(config.cedar, deps.baseDir, deps.clock)
-    const evaluateCedar = (ctx: RequestContext, operation: string, principal: Principal | undefined): Reply | undefined => {
-      if (cedarPolicies === null) return undefined
+
+    const operationOf = (ctx: RequestContext): { name: string; operation: OperationRule | undefined } => {
+      const key = `${ctx.method} ${ctx.route.template}`
+      const operation = table.get(key) ?? (ctx.method === 'HEAD' ? table.get(`GET ${ctx.route.template}`) : undefined)
+      return { name: operation?.name ?? key, operation }
+    }
+
+    /** The OpenAPI and admin checks: a denial, or the rule that allowed. */
+    const checkOperation = (ctx: RequestContext, name: string, operation: OperationRule | undefined): Reply | Rule['kind'] => {
+      const rule = operation?.rule ?? UNDECLARED
+      const principal = ctx.state.principal
+      if (rule.kind === 'undeclared' && config.undeclared === 'deny') {
+        return deny(ctx, name, 'undeclared', 'the operation declares no security requirements (authz.undeclared: deny)', forbidden())
+      }
+      if (operation?.admin === true && !(principal !== undefined && principal.roles.some((r) => config.admin.roles.includes(r)))) {
+        const reason = config.admin.roles.length === 0 ? 'administrative operation; no role may call it (authz.admin.roles is empty)' : `administrative operation; needs one of the roles ${config.admin.roles.join(', ')}`
+        return deny(ctx, name, 'admin', reason, principal === undefined ? respond.problem('GW_ERR_AUTH_REQUIRED') : forbidden())
+      }
+      if (rule.kind === 'requirements') {
+        if (principal === undefined) return deny(ctx, name, 'requirements', 'no credentials; the operation requires authentication', respond.problem('GW_ERR_AUTH_REQUIRED'))
+        if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) {
+          return deny(ctx, name, 'requirements', explainUnmet(rule.alternatives, principal, effectiveScopes(principal)), forbidden())
+        }
+      }
+      return rule.kind
+    }
+
+    const cedarConfig = config.cedar
+    if (cedarConfig === undefined) {
+      const onRequest = (ctx: RequestContext): Reply | undefined => {
+        if (ctx.isPreflight) return undefined
+        const { name, operation } = operationOf(ctx)
+        const outcome = checkOperation(ctx, name, operation)
+        return typeof outcome === 'string' ? allow(ctx, name, outcome) : outcome
+      }
+      return withResponseOwner({ onRequest })
+    }
+
+    const cedarPolicies = new CedarPolicies(cedarConfig, deps.baseDir, deps.clock)
+    const evaluateCedar = (ctx: RequestContext, name: string, body: Record<string, CedarValue> | null): Reply | undefined => {
       let decision: CedarDecision
       try {
-        decision = cedarPolicies.evaluate(ctx, operation, principal)
+        decision = cedarPolicies.evaluate(ctx, name, ctx.state.principal, body)
       } catch (error) {
         decision = { allowed: false, policies: [], errors: [(error as Error).message] }
       }
       if (decision.errors.length > 0) {
-        metrics.authzDecision(deps.api, 'deny', 'cedar_error')
-        deps.logger.error({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, errors: decision.errors }, 'authorization policy failed to evaluate; denied')
-        return respond.problem('GW_ERR_AUTHZ_EVALUATION_FAILED')
+        const reply = deny(ctx, name, 'cedar_error', decision.errors.join('; '), respond.problem('GW_ERR_AUTHZ_EVALUATION_FAILED'), decision.policies)
+        deps.logger.error({ requestId: ctx.requestId, operation: name, errors: decision.errors }, 'authorization policy failed to evaluate; denied')
+        return reply
       }
       if (!decision.allowed) {
-        metrics.authzDecision(deps.api, 'deny', 'cedar')
-        deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule: 'cedar', policies: decision.policies }, 'authorization denied')
-        return forbidden()
+        const reason = decision.policies.length === 0 ? 'no Cedar policy permits it' : `forbidden by ${decision.policies.join(', ')}`
+        return deny(ctx, name, 'cedar', reason, forbidden(), decision.policies)
       }
-      return undefined
+      return allow(ctx, name, 'cedar', decision.policies)
     }
 
-    const onRequest = (ctx: RequestContext): Reply | undefined => {
-      if (ctx.isPreflight) return undefined
-      const key = `${ctx.method} ${ctx.route.template}`
-      const operation = table.get(key) ?? (ctx.method === 'HEAD' ? table.get(`GET ${ctx.route.template}`) : undefined)
-      const name = operation?.name ?? key
-      const rule = operation?.rule ?? UNDECLARED
-      const principal = ctx.state.principal
-      if (rule.kind === 'undeclared' && config.undeclared === 'deny') return deny(ctx, name, principal, 'undeclared', forbidden())
-      if (operation?.admin === true && !(principal !== undefined && principal.roles.some((r) => config.admin.roles.includes(r)))) {
-        return deny(ctx, name, principal, 'admin', principal === undefined ? respond.problem('GW_ERR_AUTH_REQUIRED') : forbidden())
-      }
-      if (rule.kind === 'requirements') {
-        if (principal === undefined) return deny(ctx, name, principal, 'requirements', respond.problem('GW_ERR_AUTH_REQUIRED'))
-        if (!rule.alternatives.some((alternative) => satisfies(principal, alternative))) return deny(ctx, name, principal, 'requirements', forbidden())
-      }
-      const cedarReply = evaluateCedar(ctx, name, principal)
-      if (cedarReply !== undefined) return cedarReply
-      metrics.authzDecision(deps.api, 'allow', cedarPolicies === null ? rule.kind : 'cedar')
-      return undefined
+    const bodyPaths = cedarConfig.bodyFields.map((field) => field.split('.'))
+    if (bodyPaths.length === 0) {
+      return withResponseOwner({
+        onRequest(ctx) {
+          if (ctx.isPreflight) return undefined
+          const { name, operation } = operationOf(ctx)
+          const outcome = checkOperation(ctx, name, operation)
+          return typeof outcome === 'string' ? evaluateCedar(ctx, name, null) : outcome
+        },
+      })
     }
-    const owner = config.responseOwner
-    if (owner === undefined) return { onRequest }
-    const checkOwner = createOwnerCheck(owner)
-    return {
-      onRequest,
-      onResponseBody(ctx, body) {
-        const status = ctx.response?.status ?? 0
-        const principal = ctx.state.principal
-        if (status < 200 || status > 299 || !owner.methods.includes(ctx.method)) return undefined
-        if (principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))) return undefined
-        const outcome = checkOwner(body, principal)
-        if (outcome === 'owner') return undefined
-        const operation = `${ctx.method} ${ctx.route.template}`
-        metrics.authzDecision(deps.api, 'deny', 'response_owner')
-        deps.logger.info({ requestId: ctx.requestId, principal: principal?.id ?? null, operation, rule: 'response_owner', reason: outcome }, 'authorization denied')
-        return respond.problem('GW_ERR_AUTHZ_DENIED')
+    // Cedar reads body fields: it decides once the body is buffered (after the checks above).
+    return withResponseOwner({
+      onRequest(ctx) {
+        if (ctx.isPreflight) return undefined
+        const { name, operation } = operationOf(ctx)
+        const outcome = checkOperation(ctx, name, operation)
+        return typeof outcome === 'string' ? undefined : outcome
       },
+      onRequestBody(ctx, body) {
+        if (ctx.isPreflight) return undefined
+        const { name } = operationOf(ctx)
+        const fields = selectBodyFields(body, ctx.headers['content-type'], bodyPaths)
+        if (fields === null) return deny(ctx, name, 'unreadable_body', 'the request body is neither JSON nor a form, so its fields cannot be checked', forbidden())
+        return evaluateCedar(ctx, name, fields)
+      },
+    })
+
+    function withResponseOwner(hooks: PolicyHooks): PolicyHooks {
+      const owner = config.responseOwner
+      if (owner === undefined) return hooks
+      const checkOwner = createOwnerCheck(owner)
+      return {
+        ...hooks,
+        onResponseBody(ctx, body) {
+          const status = ctx.response?.status ?? 0
+          const principal = ctx.state.principal
+          if (status < 200 || status > 299 || !owner.methods.includes(ctx.method)) return undefined
+          if (principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))) return undefined
+          const outcome = checkOwner(body, principal)
+          if (outcome === 'owner') return undefined
+          return deny(ctx, operationOf(ctx).name, 'response_owner', `response ${outcome.replaceAll('_', ' ')} (${owner.field} must equal the principal's ${owner.principal})`, forbidden())
+        },
+      }
     }
   },
 })
-
-/**
- * Whether every object in a JSON body belongs to the principal: `owner`, or why not
- * (`not_owner`, `no_owner_field`, `unreadable`). Anything that cannot be checked is refused.
- */
-function createOwnerCheck(owner: { field: string; principal: string }): (body: Buffer, principal: Principal | undefined) => 'owner' | 'not_owner' | 'no_owner_field' | 'unreadable' {
-  const fieldPath = owner.field.split('.')
-  const [source, ...rest] = owner.principal.split('.')
-  const expectedOf = (principal: Principal): unknown => {
-    if (source === 'id') return principal.id
-    const base: unknown = source === 'claims' ? principal.claims : source === 'metadata' ? principal.metadata : undefined
-    return rest.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), base)
-  }
-  const fieldOf = (item: unknown): unknown => fieldPath.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), item)
-  return (body, principal) => {
-    if (principal === undefined) return 'not_owner'
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(body.toString('utf8'))
-    } catch {
-      return 'unreadable'
-    }
-    const expected = scalar(expectedOf(principal))
-    if (expected === null) return 'not_owner'
-    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      const actual = fieldOf(item)
-      if (actual === undefined) return 'no_owner_field'
-      if (scalar(actual) !== expected) return 'not_owner'
-    }
-    return 'owner'
-  }
-}
-
-const UNDECLARED: Rule = { kind: 'undeclared' }
-
-function ruleOf(security: readonly (readonly SchemeRequirement[])[] | null, unknownSchemes: Set<string>): Rule {
-  if (security === null) return UNDECLARED
-  // OpenAPI: `[]`, or an alternative `{}`, means no authentication is needed.
-  if (security.length === 0 || security.some((alternative) => alternative.length === 0)) return { kind: 'public' }
-  return {
-    kind: 'requirements',
-    alternatives: security.map((alternative) => {
-      let methods: Set<AuthMethod> | null = null
-      for (const requirement of alternative) {
-        const accepted = METHODS_OF_SCHEME[requirement.type] ?? []
-        if (accepted.length === 0) unknownSchemes.add(requirement.scheme)
-        methods = new Set(methods === null ? accepted : accepted.filter((m) => (methods as Set<AuthMethod>).has(m)))
-      }
-      return { methods: methods ?? new Set(), scopes: [...new Set(alternative.flatMap((r) => r.scopes))] }
-    }),
-  }
-}
-
-/** A string or number as text (ids are compared as text: 42 and "42" are one owner); else null. */
-function scalar(value: unknown): string | null {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null
-}

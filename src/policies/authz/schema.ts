@@ -16,6 +16,11 @@ export const AuthzConfig = Type.Object({
         policies: Type.String({ minLength: 1, description: 'File of Cedar policies (relative to the config file). A request needs a permit and no forbid.' }),
         schema: Type.Optional(Type.String({ minLength: 1, description: 'Cedar schema file; the policies are validated against it at load (strict mode).' })),
         headers: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), { default: [], description: 'Request headers handed to the policies as `context.headers`.' }),
+        bodyFields: Type.Array(Type.String({ pattern: '^[^.]+(\\.[^.]+)*$' }), {
+          default: [],
+          description:
+            'Request-body fields (dotted paths, e.g. `ownerId`, `customer.id`) handed to the policies as `resource.body` (always a record, empty without a body). Setting any makes the gateway buffer request bodies; a non-empty body that is neither JSON nor a form is denied.',
+        }),
       },
       { additionalProperties: false, description: 'Cedar policies evaluated after the OpenAPI requirements pass (deny wins).' },
     ),
