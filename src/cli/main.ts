@@ -1,6 +1,7 @@
 /** The `portcullis` command line. Exit codes: 0 ok, 1 findings, 2 errors (as Spectral). */
 import { Command } from 'commander'
 import { registerAuditCommand } from './commands/audit.js'
+import { registerAuthzCommands } from './commands/authz.js'
 import { registerConsumerCommands } from './commands/consumers.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { quickstartCommand } from './commands/quickstart.js'
@@ -49,6 +50,7 @@ const setExit = (code: number) => {
 registerConsumerCommands(program, setExit)
 registerKeyCommands(program, setExit)
 registerAuditCommand(program, setExit)
+registerAuthzCommands(program, setExit)
 
 try {
   await program.parseAsync(process.argv)

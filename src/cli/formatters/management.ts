@@ -24,7 +24,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return `${[header, ...rows].map(line).join('\n')}\n`
 }
 
-function formatFields(fields: readonly (readonly [string, string])[]): string {
+export function formatFields(fields: readonly (readonly [string, string])[]): string {
   const width = Math.max(...fields.map(([name]) => name.length))
   return fields.map(([name, value]) => `${name.padEnd(width)}  ${value}\n`).join('')
 }

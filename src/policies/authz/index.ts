@@ -38,6 +38,8 @@ export interface AuthzDecision {
 declare module '../../pipeline/context.js' {
   interface RequestState {
     authz?: AuthzDecision
+    /** Set when an allowed request's response will also be checked for ownership. */
+    authzChecksResponse?: boolean
   }
 }
 
@@ -95,8 +97,14 @@ export const authz = definePolicy({
       metrics.authzDecision(deps.api, decision.decision, decision.rule)
       if (decision.decision === 'deny') deps.logger.info({ requestId: ctx.requestId, ...decision }, 'authorization denied')
     }
+    const owner = config.responseOwner
+    const ownerOperations = owner === undefined || owner.operations.length === 0 ? null : new Set(owner.operations)
+    const checksResponse = (ctx: RequestContext, operation: string) =>
+      owner !== undefined && owner.methods.includes(ctx.method) && (ownerOperations === null || ownerOperations.has(operation)) && !isExempt(ctx.state.principal)
+    const isExempt = (principal: Principal | undefined) => owner !== undefined && principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))
     const allow = (ctx: RequestContext, operation: string, rule: AuthzRule, policies: readonly string[] = []): undefined => {
       record(ctx, { decision: 'allow', principal: ctx.state.principal?.id ?? null, operation, rule, policies, reason: null })
+      if (checksResponse(ctx, operation)) ctx.state.authzChecksResponse = true
       return undefined
     }
     const deny = (ctx: RequestContext, operation: string, rule: AuthzRule, reason: string, reply: Reply, policies: readonly string[] = []): Reply => {
@@ -191,17 +199,14 @@ export const authz = definePolicy({
     })
 
     function withResponseOwner(hooks: PolicyHooks): PolicyHooks {
-      const owner = config.responseOwner
       if (owner === undefined) return hooks
       const checkOwner = createOwnerCheck(owner)
       return {
         ...hooks,
         onResponseBody(ctx, body) {
           const status = ctx.response?.status ?? 0
-          const principal = ctx.state.principal
-          if (status < 200 || status > 299 || !owner.methods.includes(ctx.method)) return undefined
-          if (principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))) return undefined
-          const outcome = checkOwner(body, principal)
+          if (ctx.state.authzChecksResponse !== true || status < 200 || status > 299) return undefined
+          const outcome = checkOwner(body, ctx.state.principal)
           if (outcome === 'owner') return undefined
           return deny(ctx, operationOf(ctx).name, 'response_owner', `response ${outcome.replaceAll('_', ' ')} (${owner.field} must equal the principal's ${owner.principal})`, forbidden())
         },

@@ -48,5 +48,5 @@ export function ruleOf(security: readonly (readonly SchemeRequirement[])[] | nul
 /** Why no alternative is satisfied, for denials: what each needs and what the principal has. */
 export function explainUnmet(alternatives: readonly Alternative[], principal: Principal, scopes: ReadonlySet<string>): string {
   const needs = alternatives.map((a) => `${a.schemes.join('+')} (${[...a.methods].join('/') || 'no method'})${a.scopes.length === 0 ? '' : ` with ${a.scopes.join(' ')}`}`)
-  return `needs ${needs.join(' or ')}; the principal authenticated by ${principal.method} with scopes ${scopes.size === 0 ? '(none)' : [...scopes].join(' ')}`
+  return `needs ${needs.join(' or ')}; the principal authenticated by ${principal.method} with scopes ${scopes.size === 0 ? '(none)' : [...scopes].join(' ')} (its own and its roles')`
 }

@@ -36,6 +36,10 @@ export const AuthzConfig = Type.Object({
         }),
         exemptRoles: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Roles whose holders may read anyone’s objects.' }),
         methods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), { default: ['GET', 'HEAD'], description: 'Requests whose 2xx responses are checked.' }),
+        operations: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Operations checked (operationId, or `METHOD template` for operations without one); empty: every operation of the API.',
+        }),
       },
       {
         additionalProperties: false,
