@@ -105,7 +105,12 @@ const contenders: Contender[] = [
   gatewayContender('API key, cached', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }),
   gatewayContender('API key, SQLite every request', { methods: ['apiKey'] }, apiKeys(0), { 'x-api-key': apiKey }),
   gatewayContender('API key + authz (OpenAPI requirements)', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, {}),
-  gatewayContender('API key + authz + 50 Cedar policies', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar') } }),
+  gatewayContender('API key + authz + 50 Cedar policies, repeated request (decision cached)', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar') } }),
+  {
+    ...gatewayContender('API key + authz + 50 Cedar policies, a new item every request', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar') } }),
+    script: join(root, 'bench/support/distinct-items.lua'),
+  },
+  gatewayContender('API key + authz + 50 Cedar policies, no decision cache', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar'), decisionCacheSize: 0 } }),
 ]
 const selected = values.only === '' ? contenders : contenders.filter((c) => c.name === 'no auth' || values.only.split(',').some((o) => c.name.includes(o)))
 const options = { rounds: Number(values.rounds), seconds: Number(values.seconds), warmup: Number(values.warmup), connections: Number(values.connections), path: PATH, loadCore: LOAD_CORE }

@@ -341,3 +341,43 @@ describe('authz: users of the OpenID provider reach only their own objects', () 
     }
   })
 })
+
+describe('authz: a Cedar evaluation error is a deny', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+  before(async () => {
+    upstream = await startUpstream()
+    const base = baseConfig(upstream.url)
+    ;(base.apis as Record<string, unknown>[])[0] = {
+      name: 'open',
+      basePath: '/',
+      openapi: 'open.yaml',
+      upstream: { url: upstream.url },
+      policies: { authz: { cedar: { policies: 'policies.cedar', headers: ['x-team'] } } },
+    }
+    const document = { openapi: '3.1.0', info: { title: 'open', version: '1' }, security: [], paths: { '/things': { get: { operationId: 'listThings', responses: ok } } } }
+    // No schema, so nothing stops the forbid from reading a header that may be absent.
+    const policies = '@id("everyone") permit(principal, action, resource);\n@id("red-team") forbid(principal, action, resource) when { context.headers["x-team"] == "red" };'
+    gw = await startTestGateway(base, { files: { 'open.yaml': stringify(document), 'policies.cedar': policies } })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('a forbid that fails to evaluate does not let the permit through; the error is logged', async () => {
+    const get = async (headers: Record<string, string>) => {
+      const res = await fetch(`${gw.url}/things`, { headers })
+      const text = await res.text()
+      return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
+    }
+    assert.equal(await get({ 'x-team': 'blue' }), 200)
+    assert.equal(await get({ 'x-team': 'red' }), '403 GW_ERR_AUTHZ_DENIED')
+    assert.equal(await get({}), '403 GW_ERR_AUTHZ_EVALUATION_FAILED', 'Cedar alone would skip the failing forbid and allow')
+    const error = gw.logLines().find((l) => l.msg === 'authorization policy failed to evaluate; denied')
+    assert.equal(error?.level, 'error')
+    assert.match(JSON.stringify(error?.errors), /red-team/)
+    const metrics = await gw.gateway.metrics.registry.metrics()
+    assert.match(metrics, /portcullis_authz_total\{api="open",decision="deny",rule="cedar_error"\} 1/)
+  })
+})

@@ -23,6 +23,8 @@ export interface CedarFiles {
   policies: string
   schema?: string | undefined
   headers: readonly string[]
+  /** Decisions remembered by their inputs (0: none). */
+  decisionCacheSize: number
 }
 
 export interface CedarDecision {
@@ -64,26 +66,42 @@ export function cedarValue(value: unknown, depth = 0): CedarValue | undefined {
   return record
 }
 
+interface PrincipalEntity {
+  readonly entity: EntityJson
+  /** The entity as JSON: the principal's part of a decision-cache key. */
+  readonly key: string
+}
+
+/** How requests for one action are evaluated: its policy slice and the attributes it reads. */
+interface ActionPlan {
+  readonly setId: string
+  readonly principalAttributes: readonly Attribute[]
+  readonly resourceAttributes: readonly Attribute[]
+  readonly contextAttributes: readonly Attribute[]
+  readonly principals: WeakMap<Principal, PrincipalEntity>
+}
+
 export class CedarPolicies {
   readonly #setId: string
   /** Policies that name one action (`action == Action::"x"`), by that action. */
   readonly #byAction = new Map<string, Record<string, string>>()
   /** Policies that may apply to any action. */
   readonly #general: Record<string, string> = {}
-  /** Pre-parsed sets by action, made at an action's first request. */
-  readonly #preparsed = new Map<string, string>()
+  /** The attributes each policy reads, by policy id. */
+  readonly #usedBy = new Map<string, UsedAttributes>()
+  /** Plans by action, made at an action's first request. */
+  readonly #plans = new Map<string, ActionPlan>()
   readonly #headers: readonly string[]
-  /** Attributes the policies read: only these are handed to Cedar (converting each costs time). */
-  readonly #used: UsedAttributes = { all: false, principal: new Set(), resource: new Set(), context: new Set() }
-  readonly #principals = new WeakMap<Principal, EntityJson>()
-  readonly #principalAttributes: readonly Attribute[]
-  readonly #resourceAttributes: readonly Attribute[]
-  readonly #contextAttributes: readonly Attribute[]
+  /** Decisions by their inputs, oldest first; null when the cache is off. */
+  readonly #decisions: Map<string, CedarDecision> | null
+  readonly #decisionCacheSize: number
   readonly #clock: { now(): number }
 
   /** Reads, parses and validates; throws an Error carrying Cedar's messages. */
   constructor(files: CedarFiles, baseDir: string, clock: { now(): number }) {
     this.#clock = clock
+    this.#decisionCacheSize = files.decisionCacheSize
+    this.#decisions = files.decisionCacheSize > 0 ? new Map() : null
     const text = readPolicyFile(resolve(baseDir, files.policies), 'policies')
     const parts = cedar.policySetTextToParts(text)
     if (parts.type === 'failure') throw new Error(`Cedar policies ${files.policies}: ${messages(parts.errors)}`)
@@ -102,12 +120,15 @@ export class CedarPolicies {
         throw new Error(`Cedar policies ${files.policies} do not validate against ${String(files.schema)}: ${answer.validationErrors.map((e) => `${e.policyId}: ${messages([e.error])}`).join('; ')}`)
       }
     }
-    // Evaluation time grows with the policies evaluated: each action gets only the policies that
-    // name it plus those that name no single action (`in` may name a group: kept general).
+    // Evaluation time grows with the policies evaluated and the attributes handed over: each
+    // action gets only the policies that name it plus those that name no single action (`in` may
+    // name a group: kept general), and only the attributes those policies read.
     for (const [id, policy] of Object.entries(staticPolicies)) {
+      const used: UsedAttributes = { all: false, principal: new Set(), resource: new Set(), context: new Set() }
       const json = cedar.policyToJson(policy)
-      if (json.type === 'success') collectAttributes(json.json.conditions, this.#used)
-      else this.#used.all = true
+      if (json.type === 'success') collectAttributes(json.json.conditions, used)
+      else used.all = true
+      this.#usedBy.set(id, used)
       const action = json.type === 'success' ? json.json.action : null
       if (action !== null && action.op === '==' && 'entity' in action) {
         const target = (action.entity as { id?: unknown }).id
@@ -124,58 +145,80 @@ export class CedarPolicies {
     // same files reuse entries instead of adding more.
     this.#setId = createHash('sha256').update(text).digest('base64url')
     this.#headers = files.headers.map((h) => h.toLowerCase())
-    const used = this.#used
-    this.#principalAttributes = usedAttributes(PRINCIPAL_ATTRIBUTES, used, 'principal')
-    this.#resourceAttributes = usedAttributes(RESOURCE_ATTRIBUTES, used, 'resource')
-    this.#contextAttributes = usedAttributes(CONTEXT_ATTRIBUTES, used, 'context')
   }
 
-  /** The id of the pre-parsed set for `action`. */
-  #setFor(action: string): string {
-    let id = this.#preparsed.get(action)
-    if (id === undefined) {
-      id = `${this.#setId}:${action}`
-      const answer = cedar.preparsePolicySet(id, { staticPolicies: { ...this.#general, ...this.#byAction.get(action) } })
+  #planFor(action: string): ActionPlan {
+    let plan = this.#plans.get(action)
+    if (plan === undefined) {
+      const policies = { ...this.#general, ...this.#byAction.get(action) }
+      const setId = `${this.#setId}:${action}`
+      const answer = cedar.preparsePolicySet(setId, { staticPolicies: policies })
       if (answer.type === 'failure') throw new Error(`Cedar policies for ${action}: ${messages(answer.errors)}`)
-      this.#preparsed.set(action, id)
+      const used: UsedAttributes = { all: false, principal: new Set(), resource: new Set(), context: new Set() }
+      for (const id of Object.keys(policies)) {
+        const of = this.#usedBy.get(id)
+        if (of === undefined || of.all) used.all = true
+        else for (const kind of ['principal', 'resource', 'context'] as const) for (const name of of[kind]) used[kind].add(name)
+      }
+      plan = {
+        setId,
+        principalAttributes: usedAttributes(PRINCIPAL_ATTRIBUTES, used, 'principal'),
+        resourceAttributes: usedAttributes(RESOURCE_ATTRIBUTES, used, 'resource'),
+        contextAttributes: usedAttributes(CONTEXT_ATTRIBUTES, used, 'context'),
+        principals: new WeakMap(),
+      }
+      this.#plans.set(action, plan)
     }
-    return id
+    return plan
   }
 
   /** `body`: the selected request-body fields, or null when the policy reads no body. */
   evaluate(ctx: RequestContext, action: string, principal: Principal | undefined, body: Record<string, CedarValue> | null): CedarDecision {
-    const principalEntity = this.#principalEntity(principal)
+    const plan = this.#planFor(action)
+    const principalEntity = principalEntityOf(plan, principal)
     const resourceId = `${ctx.route.api} ${ctx.route.template}`
     const input: AttributeInput = { ctx, principal, nowMs: this.#clock.now(), headers: this.#headers, body }
-    const context = attributesOf(this.#contextAttributes, input)
-    const resourceAttrs = attributesOf(this.#resourceAttributes, input)
+    const context = attributesOf(plan.contextAttributes, input)
+    const resourceAttrs = attributesOf(plan.resourceAttributes, input)
+    // Evaluation is a pure function of these inputs and the policy set, so equal inputs get the
+    // earlier answer: crossing into the WASM module costs far more than building this key.
+    const key = this.#decisions === null ? '' : `${action}\u0000${principalEntity.key}\u0000${resourceId}\u0000${JSON.stringify(resourceAttrs)}\u0000${JSON.stringify(context)}`
+    const cached = this.#decisions?.get(key)
+    if (cached !== undefined) return cached
     const answer = cedar.statefulIsAuthorized({
-      principal: principalEntity.uid,
+      principal: principalEntity.entity.uid,
       action: { type: 'Action', id: action },
       resource: { type: 'Route', id: resourceId },
       context,
-      preparsedPolicySetId: this.#setFor(action),
-      entities: [principalEntity, { uid: { type: 'Route', id: resourceId }, attrs: resourceAttrs, parents: [] }],
+      preparsedPolicySetId: plan.setId,
+      entities: [principalEntity.entity, { uid: { type: 'Route', id: resourceId }, attrs: resourceAttrs, parents: [] }],
     })
     if (answer.type === 'failure') return { allowed: false, policies: [], errors: [messages(answer.errors)] }
     const { decision, diagnostics } = answer.response
     const errors = diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`)
-    return { allowed: decision === 'allow' && errors.length === 0, policies: diagnostics.reason, errors }
-  }
-
-  #principalEntity(principal: Principal | undefined): EntityJson {
-    if (principal === undefined) return ANONYMOUS
-    let entity = this.#principals.get(principal)
-    if (entity === undefined) {
-      entity = {
-        uid: { type: 'Consumer', id: principal.id },
-        attrs: attributesOf(this.#principalAttributes, { ctx: null, principal, nowMs: 0, headers: [], body: null }),
-        parents: [],
-      }
-      this.#principals.set(principal, entity)
+    const result: CedarDecision = { allowed: decision === 'allow' && errors.length === 0, policies: diagnostics.reason, errors }
+    if (this.#decisions !== null && errors.length === 0) {
+      if (this.#decisions.size >= this.#decisionCacheSize) this.#decisions.delete(this.#decisions.keys().next().value as string)
+      this.#decisions.set(key, result)
     }
-    return entity
+    return result
   }
+}
+
+/** The principal as a Cedar entity with the attributes the plan reads; made once per principal. */
+function principalEntityOf(plan: ActionPlan, principal: Principal | undefined): PrincipalEntity {
+  if (principal === undefined) return ANONYMOUS
+  let entity = plan.principals.get(principal)
+  if (entity === undefined) {
+    const json: EntityJson = {
+      uid: { type: 'Consumer', id: principal.id },
+      attrs: attributesOf(plan.principalAttributes, { ctx: null, principal, nowMs: 0, headers: [], body: null }),
+      parents: [],
+    }
+    entity = { entity: json, key: JSON.stringify(json) }
+    plan.principals.set(principal, entity)
+  }
+  return entity
 }
 
 interface UsedAttributes {
@@ -265,4 +308,5 @@ function attributesOf(attributes: readonly Attribute[], input: AttributeInput): 
   return out
 }
 
-const ANONYMOUS: EntityJson = { uid: { type: 'Consumer', id: '' }, attrs: { id: '', authenticated: false, method: 'none', roles: [], scopes: [], claims: {} }, parents: [] }
+const ANONYMOUS_ENTITY: EntityJson = { uid: { type: 'Consumer', id: '' }, attrs: { id: '', authenticated: false, method: 'none', roles: [], scopes: [], claims: {} }, parents: [] }
+const ANONYMOUS: PrincipalEntity = { entity: ANONYMOUS_ENTITY, key: JSON.stringify(ANONYMOUS_ENTITY) }

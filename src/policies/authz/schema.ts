@@ -16,6 +16,13 @@ export const AuthzConfig = Type.Object({
         policies: Type.String({ minLength: 1, description: 'File of Cedar policies (relative to the config file). A request needs a permit and no forbid.' }),
         schema: Type.Optional(Type.String({ minLength: 1, description: 'Cedar schema file; the policies are validated against it at load (strict mode).' })),
         headers: Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), { default: [], description: 'Request headers handed to the policies as `context.headers`.' }),
+        decisionCacheSize: Type.Integer({
+          minimum: 0,
+          maximum: 1000000,
+          default: 10000,
+          description:
+            'Decisions remembered by their exact inputs (the principal, operation, resource and context attributes the operation’s policies read); a repeat request skips the evaluation. 0 turns the cache off. A reload that changes the API or its policy files starts a new cache.',
+        }),
         bodyFields: Type.Array(Type.String({ pattern: '^[^.]+(\\.[^.]+)*$' }), {
           default: [],
           description:
