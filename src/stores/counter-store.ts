@@ -1,0 +1,51 @@
+/**
+ * Counters for rate limits and quotas: one interface, kept in memory (one process) or in Redis
+ * (shared by every node). A request names all the limits it is subject to; the store checks them
+ * together and consumes them only when every one passes, in one atomic step — a request refused
+ * by one limit uses none of the others, and two nodes never both take the last unit.
+ */
+
+/** How a limit counts. Times in milliseconds. */
+export type Algorithm =
+  /**
+   * GCRA (a token bucket without a refill timer): one unit every `intervalMs`, at most `burst`
+   * units at once. The state is one time, the theoretical arrival time.
+   */
+  | { readonly kind: 'gcra'; readonly intervalMs: number; readonly burst: number }
+  /**
+   * Sliding-window counter: the current fixed window's count plus the previous window's,
+   * weighted by how much of it still overlaps the trailing window. Two numbers per key.
+   */
+  | { readonly kind: 'sliding'; readonly windowMs: number; readonly limit: number }
+  /** A fixed window with given bounds (calendar quotas); the window's id is part of the key. */
+  | { readonly kind: 'fixed'; readonly limit: number; readonly windowId: string; readonly startMs: number; readonly endMs: number }
+
+export interface LimitCheck {
+  /** Identifies the counter (limit, API and the request's key parts). */
+  readonly key: string
+  readonly algorithm: Algorithm
+}
+
+export interface LimitOutcome {
+  readonly allowed: boolean
+  /** Units the limit allows in all (the burst for GCRA). */
+  readonly limit: number
+  /** Units left after this request (when allowed) or now (when not). */
+  readonly remaining: number
+  /** Until the limit is whole again (GCRA, sliding) or the window ends (fixed), ms. */
+  readonly resetMs: number
+  /** When refused: until a request of this cost could pass, ms; 0 when allowed. */
+  readonly retryAfterMs: number
+}
+
+export interface CounterStore {
+  readonly kind: 'memory' | 'redis'
+  /**
+   * Checks every limit for `cost` units at `nowMs` and, only if all pass, consumes them.
+   * Outcomes are in the order of `checks`. Rejects when the store cannot answer.
+   */
+  consume(checks: readonly LimitCheck[], cost: number, nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
+  /** The limits' current state without consuming (admin usage reads). */
+  peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
+  close(): Promise<void>
+}

@@ -1,0 +1,119 @@
+/**
+ * The counter stores, memory and Redis (the real server at 127.0.0.1:6379), run through the same
+ * cases: each must decide identically, since a node falls back from one to the other.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { Redis } from 'ioredis'
+import type { Algorithm, CounterStore, LimitCheck } from './counter-store.js'
+import { MemoryCounters } from './memory-counters.js'
+import { RedisCounters } from './redis-counters.js'
+
+const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
+const T0 = 1_800_000_000_000
+
+const gcra = (perSecond: number, burst: number): Algorithm => ({ kind: 'gcra', intervalMs: 1000 / perSecond, burst })
+
+function cases(name: string, open: () => Promise<CounterStore>) {
+  describe(`${name} counters`, () => {
+    let store: CounterStore
+    let prefix = ''
+    before(async () => {
+      store = await open()
+    })
+    after(async () => {
+      await store.close()
+    })
+    const check = (suffix: string, algorithm: Algorithm): LimitCheck => ({ key: `${prefix}${suffix}`, algorithm })
+    const consume = async (checks: LimitCheck[], at: number, cost = 1) => store.consume(checks, cost, T0 + at)
+
+    test('GCRA: a burst at once, then one unit per interval', async () => {
+      prefix = randomUUID()
+      const limit = check('g', gcra(10, 5))
+      const burst = await Promise.all([0, 0, 0, 0, 0].map(() => consume([limit], 0)))
+      assert.deepEqual(
+        burst.map((o) => o[0]?.allowed),
+        [true, true, true, true, true],
+      )
+      assert.deepEqual((await consume([limit], 0))[0], { allowed: false, limit: 5, remaining: 0, resetMs: 500, retryAfterMs: 100 })
+      assert.equal((await consume([limit], 99))[0]?.allowed, false)
+      assert.deepEqual((await consume([limit], 100))[0], { allowed: true, limit: 5, remaining: 0, resetMs: 500, retryAfterMs: 0 })
+      assert.deepEqual((await consume([limit], 1000))[0], { allowed: true, limit: 5, remaining: 4, resetMs: 100, retryAfterMs: 0 }, 'refilled after a quiet second')
+      assert.deepEqual((await store.peek([limit], T0 + 1000))[0]?.remaining, 4, 'peek consumes nothing')
+    })
+
+    test('a request refused by one limit consumes none of the others', async () => {
+      prefix = randomUUID()
+      const wide = check('wide', gcra(100, 100))
+      const narrow = check('narrow', gcra(1, 1))
+      assert.deepEqual(
+        (await consume([wide, narrow], 0)).map((o) => o.allowed),
+        [true, true],
+      )
+      for (let i = 0; i < 5; i++) assert.deepEqual((await consume([wide, narrow], 0)).map((o) => o.allowed), [true, false])
+      assert.equal((await store.peek([wide], T0))[0]?.remaining, 99, 'only the admitted request counted')
+    })
+
+    test('sliding window: the previous window weighs by its overlap', async () => {
+      prefix = randomUUID()
+      const window: Algorithm = { kind: 'sliding', windowMs: 1000, limit: 10 }
+      const limit = check('s', window)
+      // T0 is a whole number of seconds: windows start at T0 + k·1000.
+      for (let i = 0; i < 10; i++) assert.equal((await consume([limit], 100))[0]?.allowed, true)
+      const refused = (await consume([limit], 200))[0]
+      assert.deepEqual([refused?.allowed, refused?.remaining, refused?.retryAfterMs], [false, 0, 900], 'one unit is free again 10% into the next window (at +1100)')
+      // Half-way through the next window the previous 10 weigh 5.
+      const results = []
+      for (let i = 0; i < 6; i++) results.push((await consume([limit], 1500))[0]?.allowed)
+      assert.deepEqual(results, [true, true, true, true, true, false])
+      assert.equal((await consume([limit], 3100))[0]?.remaining, 9, 'two windows later nothing weighs')
+    })
+
+    test('fixed window: a quota per window id, refused until the window ends', async () => {
+      prefix = randomUUID()
+      const may: Algorithm = { kind: 'fixed', limit: 3, windowId: '2026-05', startMs: T0, endMs: T0 + 10_000 }
+      const june: Algorithm = { kind: 'fixed', limit: 3, windowId: '2026-06', startMs: T0 + 10_000, endMs: T0 + 20_000 }
+      for (let i = 0; i < 3; i++) assert.equal((await consume([check('q', may)], 1000))[0]?.allowed, true)
+      assert.deepEqual((await consume([check('q', may)], 4000))[0], { allowed: false, limit: 3, remaining: 0, resetMs: 6000, retryAfterMs: 6000 })
+      assert.deepEqual((await consume([check('q', june)], 10_000))[0], { allowed: true, limit: 3, remaining: 2, resetMs: 10_000, retryAfterMs: 0 })
+    })
+
+    test('a cost larger than one', async () => {
+      prefix = randomUUID()
+      const limit = check('c', gcra(10, 10))
+      assert.equal((await consume([limit], 0, 8))[0]?.remaining, 2)
+      assert.deepEqual((await consume([limit], 0, 3))[0], { allowed: false, limit: 10, remaining: 2, resetMs: 800, retryAfterMs: 100 })
+    })
+  })
+}
+
+cases('memory', () => Promise.resolve(new MemoryCounters()))
+
+let redisAvailable = true
+before(async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000 })
+  try {
+    await probe.connect()
+    await probe.ping()
+  } catch (error) {
+    redisAvailable = false
+    throw new Error(`Redis is needed at ${REDIS_URL} for these tests (.ci/run starts it): ${(error as Error).message}`)
+  } finally {
+    probe.disconnect()
+  }
+})
+after(async () => {
+  if (!redisAvailable) return
+  // The cases run on a synthetic clock: quota keys would otherwise expire only at their windows' ends.
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 })
+  const keys = await client.keys('portcullis-test:*')
+  if (keys.length > 0) await client.del(...keys)
+  client.disconnect()
+})
+cases('Redis', async () => {
+  assert.ok(redisAvailable)
+  const store = new RedisCounters(REDIS_URL, { timeoutMs: 1000, prefix: 'portcullis-test:', gatewayClock: true })
+  await store.waitUntilConnected(5000)
+  return store
+})

@@ -1,0 +1,191 @@
+/**
+ * Rate-limit counters in Redis, shared by every gateway node: each request's limits are checked
+ * and consumed by one server-side script (one round trip, atomic — no read-then-write race
+ * between nodes). The script mirrors limit-math.ts. Time is Redis's own clock unless the gateway
+ * runs on an injected one (tests), so nodes with skewed clocks still share one timeline.
+ */
+import { Redis } from 'ioredis'
+import type { CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import { storageKey } from './memory-counters.js'
+
+// KEYS: one counter per limit. ARGV: now ('' = Redis time), cost, commit (1/0), then per limit:
+// kind (g, s, f) and two numbers — g: interval ms, burst; s: window ms, limit; f: limit, end ms.
+// Returns five integers per limit: allowed, limit, remaining, reset ms, retry-after ms.
+const SCRIPT = `
+local now = tonumber(ARGV[1])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local cost = tonumber(ARGV[2])
+local commit = ARGV[3] == '1'
+local out = {}
+local writes = {}
+local all = true
+for i = 1, #KEYS do
+  local kind = ARGV[2 + i * 3 - 1]
+  local a = tonumber(ARGV[2 + i * 3])
+  local b = tonumber(ARGV[3 + i * 3])
+  local allowed, limit, remaining, reset, retry
+  if kind == 'g' then
+    local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+    local tolerance = a * b
+    local base = math.max(tat, now)
+    local newTat = base + a * cost
+    local ahead = newTat - now
+    limit = b
+    if ahead <= tolerance then
+      allowed, remaining, reset, retry = 1, math.floor((tolerance - ahead) / a), math.ceil(ahead), 0
+      writes[i] = function() if ahead > 0 then redis.call('SET', KEYS[i], string.format('%.3f', newTat), 'PX', math.ceil(ahead)) end end
+    else
+      allowed, remaining, reset, retry = 0, math.max(0, math.floor((tolerance - (base - now)) / a)), math.ceil(base - now), math.ceil(ahead - tolerance)
+    end
+  elseif kind == 's' then
+    local start, current, previous = 0, 0, 0
+    local stored = redis.call('GET', KEYS[i])
+    if stored then
+      local s1, c1, p1 = string.match(stored, '^([^:]+):([^:]+):([^:]+)$')
+      start, current, previous = tonumber(s1), tonumber(c1), tonumber(p1)
+    end
+    local windowStart = math.floor(now / a) * a
+    if start ~= windowStart then
+      if start == windowStart - a then previous = current else previous = 0 end
+      current = 0
+      start = windowStart
+    end
+    local estimate = previous * (1 - (now - start) / a) + current
+    local windowEnd = start + a
+    limit = b
+    if estimate + cost <= b then
+      allowed, remaining, retry = 1, math.max(0, math.floor(b - estimate - cost)), 0
+      local after = current + cost
+      if after > 0 then reset = math.ceil(windowEnd + a - now) elseif previous > 0 then reset = math.ceil(windowEnd - now) else reset = 0 end
+      writes[i] = function() redis.call('SET', KEYS[i], start .. ':' .. (current + cost) .. ':' .. previous, 'PX', math.ceil(start + 2 * a - now)) end
+    else
+      allowed, remaining = 0, math.max(0, math.floor(b - estimate))
+      if current > 0 then reset = math.ceil(windowEnd + a - now) elseif previous > 0 then reset = math.ceil(windowEnd - now) else reset = 0 end
+      if current + cost <= b and previous > 0 then
+        retry = math.max(1, math.ceil(start + (1 - (b - current - cost) / previous) * a - now))
+      elseif cost > b then
+        retry = math.ceil(windowEnd + a - now)
+      else
+        local fraction = 0
+        if current > 0 then fraction = math.max(0, 1 - (b - cost) / current) end
+        retry = math.max(1, math.ceil(windowEnd + fraction * a - now))
+      end
+    end
+  else
+    local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+    reset = math.max(0, math.ceil(b - now))
+    limit = a
+    if count + cost <= a then
+      allowed, remaining, retry = 1, a - count - cost, 0
+      writes[i] = function() redis.call('INCRBY', KEYS[i], cost); redis.call('PEXPIREAT', KEYS[i], math.ceil(b) + 60000) end
+    else
+      allowed, remaining, retry = 0, math.max(0, a - count), math.max(1, reset)
+    end
+  end
+  if allowed == 0 then all = false end
+  out[#out + 1] = allowed
+  out[#out + 1] = limit
+  out[#out + 1] = remaining
+  out[#out + 1] = reset
+  out[#out + 1] = retry
+end
+if commit and all and cost > 0 then
+  for i = 1, #KEYS do if writes[i] then writes[i]() end end
+end
+return out
+`
+
+const KIND = { gcra: 'g', sliding: 's', fixed: 'f' } as const
+
+export interface RedisCountersOptions {
+  /** A command's answer must come within this, or the store is treated as failing. */
+  timeoutMs: number
+  /** Key prefix (several gateways may share one Redis). */
+  prefix: string
+  /** Use the gateway's clock instead of Redis's (tests with an injected clock). */
+  gatewayClock: boolean
+}
+
+type CounterClient = Redis & { portcullisLimits(numKeys: number, ...args: (string | number)[]): Promise<number[]> }
+
+export class RedisCounters implements CounterStore {
+  readonly kind = 'redis'
+  readonly #client: CounterClient
+  readonly #options: RedisCountersOptions
+
+  constructor(url: string, options: RedisCountersOptions) {
+    this.#options = options
+    const client = new Redis(url, {
+      // Fail fast while disconnected instead of queueing: the policy then falls back or refuses,
+      // and ioredis keeps reconnecting in the background.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.timeoutMs,
+      connectTimeout: Math.max(1000, options.timeoutMs),
+      retryStrategy: (attempt) => Math.min(1000, 50 * attempt),
+      lazyConnect: false,
+    })
+    client.defineCommand('portcullisLimits', { lua: SCRIPT })
+    // Errors surface on each command; without a listener ioredis would print them.
+    client.on('error', () => undefined)
+    this.#client = client as CounterClient
+  }
+
+  get connected(): boolean {
+    return this.#client.status === 'ready'
+  }
+
+  /** Waits (at most `timeoutMs`) for the first connection; rejects with the reason otherwise. */
+  async waitUntilConnected(timeoutMs: number): Promise<void> {
+    if (this.connected) return
+    const client = this.#client
+    await new Promise<void>((resolve, reject) => {
+      let lastError: Error | null = null
+      const onError = (error: Error) => (lastError = error)
+      const done = (error: Error | null) => {
+        clearTimeout(timer)
+        client.off('ready', onReady)
+        client.off('error', onError)
+        if (error === null) resolve()
+        else reject(error)
+      }
+      const onReady = () => done(null)
+      const timer = setTimeout(() => done(new Error(`Redis did not answer within ${timeoutMs} ms${lastError === null ? '' : ` (${lastError.message})`}`)), timeoutMs)
+      client.on('ready', onReady)
+      client.on('error', onError)
+    })
+  }
+
+  consume(checks: readonly LimitCheck[], cost: number, nowMs: number): Promise<readonly LimitOutcome[]> {
+    return this.#run(checks, cost, nowMs, true)
+  }
+
+  peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> {
+    return this.#run(checks, 0, nowMs, false)
+  }
+
+  async #run(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): Promise<readonly LimitOutcome[]> {
+    const args: (string | number)[] = checks.map((check) => this.#options.prefix + storageKey(check))
+    args.push(this.#options.gatewayClock ? nowMs : '', cost, commit ? '1' : '0')
+    for (const { algorithm } of checks) {
+      if (algorithm.kind === 'gcra') args.push(KIND.gcra, algorithm.intervalMs, algorithm.burst)
+      else if (algorithm.kind === 'sliding') args.push(KIND.sliding, algorithm.windowMs, algorithm.limit)
+      else args.push(KIND.fixed, algorithm.limit, algorithm.endMs)
+    }
+    const flat = await this.#client.portcullisLimits(checks.length, ...args)
+    return checks.map((_, i) => ({
+      allowed: flat[i * 5] === 1,
+      limit: flat[i * 5 + 1] ?? 0,
+      remaining: flat[i * 5 + 2] ?? 0,
+      resetMs: flat[i * 5 + 3] ?? 0,
+      retryAfterMs: flat[i * 5 + 4] ?? 0,
+    }))
+  }
+
+  async close(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect())
+  }
+}
