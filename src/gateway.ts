@@ -23,6 +23,7 @@ import { CertificateStore, loadCertificates, type CertificateSet } from './serve
 import { handleRequest } from './server/exchange.js'
 import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
+import { RedisCounters } from './stores/redis-counters.js'
 import type { AuthMetrics } from './identity/identity-services.js'
 import type { DataStore } from './stores/data-store.js'
 import { openConfiguredDataStore } from './stores/open-data-store.js'
@@ -80,7 +81,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     authzDecision: (api, decision, rule) => metrics.authzDecisions.inc(api, decision, rule),
     jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
   }
-  const runtimeDeps: RuntimeDeps = { logger, clock, policies, store, authMetrics }
+  const runtimeDeps: RuntimeDeps = {
+    logger,
+    clock,
+    policies,
+    store,
+    authMetrics,
+    openCounters: (url, timeoutMs) => new RedisCounters(url, { timeoutMs, prefix: 'portcullis:rl:', gatewayClock: options.clock !== undefined }),
+  }
   let initialRuntime: Runtime
   try {
     initialRuntime = buildRuntime(loaded, runtimeDeps, null)
@@ -89,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error
   }
   initialRuntime.identity.start()
+  await waitForCounters(initialRuntime, logger)
   const state: ServingState = {
     runtime: initialRuntime,
     inFlight: 0,
@@ -109,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (successor === undefined) return
     retiring.delete(old)
     if (old.identity !== successor.identity) old.identity.close()
+    if (old.counters.store !== successor.counters.store) await old.counters.store.close()
     await Promise.all(retiredUpstreams(old, successor).map((u) => u.close()))
   }
 
@@ -254,6 +264,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await loader.close()
     state.runtime.identity.close()
     for (const old of retiring.keys()) old.identity.close()
+    await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
     logger.info('gateway stopped')
     flushLogs()
@@ -318,4 +329,15 @@ function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig,
 
 function stripCertificates(listen: LoadedConfig['config']['listen']): unknown {
   return { ...listen, https: listen.https === undefined ? undefined : { ...listen.https, certificates: undefined, ciphers: undefined } }
+}
+
+/** A Redis counter store gets a moment to connect, so the first requests are not all refused or limited per node. */
+async function waitForCounters(runtime: Runtime, logger: Logger): Promise<void> {
+  const { store } = runtime.counters
+  if (!(store instanceof RedisCounters)) return
+  try {
+    await store.waitUntilConnected(3000)
+  } catch (error) {
+    logger.warn({ err: error }, 'the rate-limit counter store is not answering; limits follow each policy’s onFailure until it does')
+  }
 }

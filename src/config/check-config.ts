@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import type { ConfigProblem } from '../errors.js'
 import { parseCidr } from '../net/ip-matcher.js'
 import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
+import { limitProblems } from '../policies/rate-limit/compile-limits.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 
@@ -18,6 +19,11 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }
   problems.push(...checkIdentity(config))
+  for (const [plan, { limits }] of Object.entries(config.plans)) {
+    limits.forEach((limit, index) => {
+      for (const problem of limitProblems(limit)) problems.push({ path: joinPath(formatPath(['plans', plan, 'limits', index]), problem.path), message: problem.message })
+    })
+  }
   const names = new Set<string>()
   const mounts = new Set<string>()
   config.apis.forEach((api, index) => {
@@ -46,7 +52,7 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
 function checkPolicy(policies: readonly PolicyDefinition[], name: string, value: unknown, path: string, config: GatewayConfig): ConfigProblem[] {
   const policy = policies.find((p) => p.name === name)
   if (policy === undefined) return []
-  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, { identity: config.identity }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, { identity: config.identity, workers: config.workers, counters: config.stores.counters }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
 }
 
 const SYMMETRIC = /^HS/

@@ -158,6 +158,13 @@ export const Stores = Type.Object(
       'x-message': 'must be sqlite:PATH (relative to the config file, or :memory:) or postgres://…',
       description: 'Durable store of consumers, API keys and the admin audit log: embedded SQLite or PostgreSQL (shared by several nodes).',
     }),
+    counters: Type.String({
+      default: 'memory',
+      pattern: '^(memory|rediss?://.+)$',
+      'x-message': 'must be memory or redis://HOST:PORT (rediss:// for TLS)',
+      description: 'Rate-limit counters: `memory` (this process only) or Redis, shared by every node.',
+    }),
+    countersTimeoutMs: Type.Integer({ minimum: 1, maximum: 10000, default: 50, description: 'A counter-store answer slower than this counts as a failure (the policy’s `onFailure` decides).' }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -6,6 +6,7 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { Identity, Stores } from './identity-schema.js'
+import { Plans } from '../policies/rate-limit/schema.js'
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one.' })
 const FilePath = Type.String({ minLength: 1, description: 'A file path, relative to the config file.' })
@@ -199,6 +200,7 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
       ),
       stores: Stores,
       identity: Identity,
+      plans: Plans,
       watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
       apis: Type.Array(Api, { minItems: 1 }),
     },

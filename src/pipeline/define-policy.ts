@@ -10,6 +10,8 @@ import type { ResolvedRoute } from '../config/resolve-routes.js'
 import type { IdentityServices } from '../identity/identity-services.js'
 import type { RequestContext } from './context.js'
 import type { Verdict } from './reply.js'
+import type { CounterStore } from '../stores/counter-store.js'
+import type { PlansConfig } from '../policies/rate-limit/schema.js'
 
 /** Hooks of one policy instance. Phases run in the order listed; see DESIGN.md. */
 export interface PolicyHooks {
@@ -45,11 +47,18 @@ export interface PolicyDeps {
   readonly identity: IdentityServices
   /** The API's operations by `METHOD template` (from its OpenAPI document and route keys). */
   readonly operations: ReadonlyMap<string, ResolvedRoute>
+  /** Rate-limit counters (`stores.counters`), and the per-process store used while it fails. */
+  readonly counters: { readonly store: CounterStore; readonly fallback: CounterStore }
+  /** Limits by plan (the config's `plans`). */
+  readonly plans: PlansConfig
 }
 
 /** The parts of the gateway's config a policy's check may look at. */
 export interface PolicyCheckContext {
   readonly identity: IdentityConfig
+  readonly workers: number
+  /** `stores.counters`: `memory` or a Redis URL. */
+  readonly counters: string
 }
 
 /** Per-policy failure mode for when its dependency (a store, an IdP) fails. */

@@ -16,6 +16,8 @@ import { createRouter, type Router, type RouterApi } from '../router/router.js'
 import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
 import { createIdentityServices, NO_AUTH_METRICS, type AuthMetrics, type IdentityServices } from '../identity/identity-services.js'
 import type { DataStore } from '../stores/data-store.js'
+import type { CounterStore } from '../stores/counter-store.js'
+import { MemoryCounters } from '../stores/memory-counters.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -48,6 +50,9 @@ export interface Runtime {
   readonly identityKey: string
   /** Each API's compiled routes by its digest, reused by the next reload while unchanged. */
   readonly compiledApis: ReadonlyMap<string, RouterApi<RouteRuntime>>
+  /** Rate-limit counters; kept across reloads while `stores.counters` is unchanged, so limits survive them. */
+  readonly counters: { readonly store: CounterStore; readonly fallback: CounterStore }
+  readonly countersKey: string
   inFlight: number
 }
 
@@ -57,6 +62,8 @@ export interface RuntimeDeps {
   policies: readonly PolicyDefinition[]
   store: DataStore | null
   authMetrics: AuthMetrics
+  /** Opens the counter store `stores.counters` names; without it every store is in memory (nothing connects). */
+  openCounters?: (url: string, timeoutMs: number) => CounterStore
 }
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
@@ -76,10 +83,23 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       ? previous.identity
       : createIdentityServices(config.identity, { store: deps.store, clock: deps.clock, logger: deps.logger, metrics: deps.authMetrics })
 
+  const countersKey = `${config.stores.counters} ${config.stores.countersTimeoutMs}`
+  const counters =
+    previous !== null && previous.countersKey === countersKey
+      ? previous.counters
+      : {
+          store: deps.openCounters === undefined || config.stores.counters === 'memory' ? new MemoryCounters() : deps.openCounters(config.stores.counters, config.stores.countersTimeoutMs),
+          fallback: previous?.counters.fallback ?? new MemoryCounters(),
+        }
+
   const compiledApis = new Map<string, RouterApi<RouteRuntime>>()
   // Compiled routes hold policy instances created with these; any change compiles every API anew.
   const reusable =
-    previous !== null && previous.identity === identity && previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
+    previous !== null &&
+    previous.identity === identity &&
+    previous.counters === counters &&
+    JSON.stringify(previous.config.plans) === JSON.stringify(config.plans) &&
+    previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
 
   config.apis.forEach((api, index) => {
     const upstreamConfig = upstreamConfigOf(api.upstream)
@@ -110,6 +130,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           baseDir: loaded.baseDir,
           identity,
           operations,
+          counters,
+          plans: config.plans,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {
@@ -162,6 +184,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   }
   if (problems.length > 0) {
     if (identity !== previous?.identity) identity.close()
+    if (counters !== previous?.counters) void counters.store.close()
     throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
   }
 
@@ -175,6 +198,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     identity,
     identityKey,
     compiledApis,
+    counters,
+    countersKey,
     inFlight: 0,
   }
 }

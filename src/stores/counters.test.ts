@@ -51,7 +51,10 @@ function cases(name: string, open: () => Promise<CounterStore>) {
         (await consume([wide, narrow], 0)).map((o) => o.allowed),
         [true, true],
       )
-      for (let i = 0; i < 5; i++) assert.deepEqual((await consume([wide, narrow], 0)).map((o) => o.allowed), [true, false])
+      for (let i = 0; i < 5; i++) {
+        const [open, shut] = await consume([wide, narrow], 0)
+        assert.deepEqual([open?.allowed, open?.remaining, open?.resetMs, shut?.allowed], [true, 99, 10, false], 'the passing limit reports its state without this request')
+      }
       assert.equal((await store.peek([wide], T0))[0]?.remaining, 99, 'only the admitted request counted')
     })
 
@@ -98,7 +101,7 @@ before(async () => {
     await probe.ping()
   } catch (error) {
     redisAvailable = false
-    throw new Error(`Redis is needed at ${REDIS_URL} for these tests (.ci/run starts it): ${(error as Error).message}`)
+    throw new Error(`Redis is needed at ${REDIS_URL} for these tests (.ci/run starts it): ${(error as Error).message}`, { cause: error })
   } finally {
     probe.disconnect()
   }

@@ -2,7 +2,21 @@
  * The arithmetic of each algorithm on plain numbers, shared by the memory store and mirrored by
  * the Redis script (redis-counters.ts), whose tests run the same cases against both.
  */
-import type { LimitOutcome } from './counter-store.js'
+import type { Algorithm, LimitOutcome } from './counter-store.js'
+
+/**
+ * When another limit refused the request nothing was consumed: a limit that would have passed
+ * reports its state without this request's units.
+ */
+export function withoutConsumption(outcomes: readonly LimitOutcome[], algorithms: readonly Algorithm[], cost: number): readonly LimitOutcome[] {
+  if (cost === 0 || outcomes.every((o) => o.allowed) || outcomes.every((o) => !o.allowed)) return outcomes
+  return outcomes.map((o, i) => {
+    if (!o.allowed) return o
+    const algorithm = algorithms[i] as Algorithm
+    const resetMs = algorithm.kind === 'gcra' ? Math.max(0, Math.ceil(o.resetMs - algorithm.intervalMs * cost)) : o.resetMs
+    return { ...o, remaining: Math.min(o.limit, o.remaining + cost), resetMs }
+  })
+}
 
 /** GCRA: `tat` is the theoretical arrival time (ms), ≤ now when the bucket is full. */
 export function gcra(tat: number, nowMs: number, intervalMs: number, burst: number, cost: number): { outcome: LimitOutcome; newTat: number } {

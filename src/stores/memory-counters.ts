@@ -4,7 +4,7 @@
  * any decision; a sweep bounds memory under many distinct keys.
  */
 import type { CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
-import { fixed, gcra, rollSliding, sliding, type SlidingState } from './limit-math.js'
+import { fixed, gcra, rollSliding, sliding, withoutConsumption, type SlidingState } from './limit-math.js'
 
 type Entry = { kind: 'gcra'; tat: number; expiresAt: number } | { kind: 'sliding'; state: SlidingState; expiresAt: number } | { kind: 'fixed'; count: number; expiresAt: number }
 
@@ -39,7 +39,7 @@ export class MemoryCounters implements CounterStore {
     return Promise.resolve()
   }
 
-  #evaluate(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): LimitOutcome[] {
+  #evaluate(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): readonly LimitOutcome[] {
     const outcomes: LimitOutcome[] = []
     const writes: (() => void)[] = []
     for (const check of checks) {
@@ -69,7 +69,7 @@ export class MemoryCounters implements CounterStore {
       }
     }
     if (commit && cost > 0 && outcomes.every((o) => o.allowed)) for (const write of writes) write()
-    return outcomes
+    return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
   }
 
   #live(key: string, nowMs: number): Entry | undefined {

@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis'
 import type { CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import { withoutConsumption } from './limit-math.js'
 import { storageKey } from './memory-counters.js'
 
 // KEYS: one counter per limit. ARGV: now ('' = Redis time), cost, commit (1/0), then per limit:
@@ -176,13 +177,14 @@ export class RedisCounters implements CounterStore {
       else args.push(KIND.fixed, algorithm.limit, algorithm.endMs)
     }
     const flat = await this.#client.portcullisLimits(checks.length, ...args)
-    return checks.map((_, i) => ({
+    const outcomes = checks.map((_, i) => ({
       allowed: flat[i * 5] === 1,
       limit: flat[i * 5 + 1] ?? 0,
       remaining: flat[i * 5 + 2] ?? 0,
       resetMs: flat[i * 5 + 3] ?? 0,
       retryAfterMs: flat[i * 5 + 4] ?? 0,
     }))
+    return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
   }
 
   async close(): Promise<void> {

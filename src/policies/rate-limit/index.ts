@@ -1,0 +1,130 @@
+/**
+ * `rate-limit`: rates, sliding windows and calendar quotas per consumer, API key, client address,
+ * route, header value or a combination; the API's limits plus those of the principal's plan, all
+ * of which must pass. Counters live in the configured store (memory, or Redis shared by every
+ * node); one store call per request checks and consumes every limit at once. Limited responses
+ * carry the RateLimit headers; a refusal is a 429 problem with `Retry-After`.
+ */
+import type { RequestContext } from '../../pipeline/context.js'
+import { definePolicy } from '../../pipeline/define-policy.js'
+import { respond, type Reply } from '../../pipeline/reply.js'
+import type { LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
+import { compileLimit, limitProblems, type CompiledLimit } from './compile-limits.js'
+import { keyPart } from './request-key.js'
+import { RateLimitConfig } from './schema.js'
+
+/** How often a node says again that it limits on its own while the shared store fails. */
+const FALLBACK_LOG_INTERVAL_MS = 10_000
+
+export const rateLimit = definePolicy({
+  name: 'rate-limit',
+  priority: 1800,
+  description: 'Rate limits, sliding windows and calendar quotas, per consumer, key, address, route or header; plans; RateLimit headers.',
+  configSchema: RateLimitConfig,
+  check(config, gateway) {
+    const problems = config.limits.flatMap((limit, index) => limitProblems(limit).map((p) => ({ path: `limits[${index}]${p.path === '' ? '' : `.${p.path}`}`, message: p.message })))
+    const names = config.limits.map((l, i) => l.name ?? `${i}`)
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) problems.push({ path: `limits[${index}].name`, message: `duplicates the name of another limit ("${name}")` })
+    })
+    if (gateway.counters === 'memory' && gateway.workers > 1) {
+      problems.push({
+        path: '',
+        message: `with workers: ${gateway.workers} the memory counter store would count in each worker separately (${gateway.workers}× the limit); set stores.counters to a Redis URL, or workers: 1`,
+      })
+    }
+    return problems
+  },
+  create(config, deps) {
+    const scope = `${deps.api}:`
+    const limits = config.limits.map((limit, index) => compileLimit(limit, index, scope))
+    const planLimits = new Map(Object.entries(deps.plans).map(([plan, { limits: list }]) => [plan, list.map((limit, index) => compileLimit(limit, index, `${scope}plan.${plan}.`))]))
+    const defaultPlan = planLimits.get('default') ?? []
+    const { store, fallback } = deps.counters
+    const warnedPlans = new Set<string>()
+    let lastFallbackLog = Number.NEGATIVE_INFINITY
+
+    const limitsFor = (ctx: RequestContext): readonly CompiledLimit[] => {
+      if (!config.plans || planLimits.size === 0) return limits
+      const plan = ctx.state.principal?.plan ?? null
+      let extra = plan === null ? defaultPlan : planLimits.get(plan)
+      if (extra === undefined) {
+        if (plan !== null && !warnedPlans.has(plan) && warnedPlans.size < 100) {
+          warnedPlans.add(plan)
+          deps.logger.warn({ plan }, 'a consumer’s plan is not in the config’s plans; the default plan’s limits apply')
+        }
+        extra = defaultPlan
+      }
+      return extra.length === 0 ? limits : limits.length === 0 ? extra : [...limits, ...extra]
+    }
+
+    const decide = (ctx: RequestContext, applied: readonly CompiledLimit[], outcomes: readonly LimitOutcome[], nowMs: number): Reply | undefined => {
+      if (config.headers !== 'none') setHeaders(ctx, config.headers, applied, outcomes, nowMs)
+      let refused: CompiledLimit | null = null
+      let retryAfterMs = 0
+      outcomes.forEach((outcome, i) => {
+        if (outcome.allowed) return
+        refused = refused?.code === 'GW_ERR_QUOTA_EXCEEDED' ? refused : (applied[i] as CompiledLimit)
+        retryAfterMs = Math.max(retryAfterMs, outcome.retryAfterMs)
+      })
+      if (refused === null) return undefined
+      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+      return respond.problem((refused as CompiledLimit).code, { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
+    }
+
+    const failed = (ctx: RequestContext, applied: readonly CompiledLimit[], checks: readonly LimitCheck[], nowMs: number, error: unknown): Reply | undefined => {
+      if (config.onFailure === 'closed') {
+        deps.logger.error({ requestId: ctx.requestId, err: error }, 'rate-limit counter store failed; request refused (onFailure: closed)')
+        return respond.problem('GW_ERR_RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } })
+      }
+      if (nowMs - lastFallbackLog >= FALLBACK_LOG_INTERVAL_MS) {
+        lastFallbackLog = nowMs
+        deps.logger.warn({ err: error }, 'rate-limit counter store failed; this node limits on its own until it answers (onFailure: open)')
+      }
+      return decide(ctx, applied, fallback.consume(checks, 1, nowMs) as readonly LimitOutcome[], nowMs)
+    }
+
+    return {
+      onRequest(ctx) {
+        if (ctx.isPreflight) return undefined
+        const applied = limitsFor(ctx)
+        if (applied.length === 0) return undefined
+        const nowMs = deps.clock.now()
+        const checks: LimitCheck[] = applied.map((limit) => ({ key: `${limit.scope}:${limit.parts.map((part) => keyPart(part, ctx, config.ipv6Prefix)).join('|')}`, algorithm: limit.algorithm(nowMs) }))
+        let result: readonly LimitOutcome[] | Promise<readonly LimitOutcome[]>
+        try {
+          result = store.consume(checks, 1, nowMs)
+        } catch (error) {
+          return failed(ctx, applied, checks, nowMs, error)
+        }
+        if (!(result instanceof Promise)) return decide(ctx, applied, result, nowMs)
+        return result.then(
+          (outcomes) => decide(ctx, applied, outcomes, nowMs),
+          (error: unknown) => failed(ctx, applied, checks, nowMs, error),
+        )
+      },
+    }
+  },
+})
+
+/** `RateLimit-Policy` + `RateLimit` (every limit), or the `X-RateLimit-*` trio for the tightest. */
+function setHeaders(ctx: RequestContext, style: 'ietf' | 'legacy' | 'both', applied: readonly CompiledLimit[], outcomes: readonly LimitOutcome[], nowMs: number): void {
+  const headers = ctx.responseHeaders
+  if (style !== 'legacy') {
+    headers.set('ratelimit-policy', applied.map((limit) => limit.policyField(nowMs)).join(', '))
+    headers.set('ratelimit', outcomes.map((o, i) => `"${(applied[i] as CompiledLimit).name}";r=${o.remaining};t=${Math.ceil(o.resetMs / 1000)}`).join(', '))
+  }
+  if (style !== 'ietf') {
+    // A refused limit (the longest wait first), else the one with the fewest units left.
+    let tightest = 0
+    for (let i = 1; i < outcomes.length; i++) {
+      const o = outcomes[i] as LimitOutcome
+      const best = outcomes[tightest] as LimitOutcome
+      if (o.allowed ? best.allowed && o.remaining < best.remaining : best.allowed || o.retryAfterMs > best.retryAfterMs) tightest = i
+    }
+    const chosen = outcomes[tightest] as LimitOutcome
+    headers.set('x-ratelimit-limit', String(chosen.limit))
+    headers.set('x-ratelimit-remaining', String(chosen.remaining))
+    headers.set('x-ratelimit-reset', String(Math.ceil(chosen.resetMs / 1000)))
+  }
+}

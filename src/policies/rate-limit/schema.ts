@@ -1,0 +1,41 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+export const LimitKeyPart = Type.Union([Type.Literal('consumer'), Type.Literal('apiKey'), Type.Literal('ip'), Type.Literal('route'), Type.Literal('api'), Type.String({ pattern: '^header:[A-Za-z0-9-]+$' })], {
+  description:
+    'What one counter covers: `consumer` (the principal; anonymous requests count by client address), `apiKey`, `ip` (IPv6 grouped by `ipv6Prefix`), `route`, `api`, or `header:<name>`.',
+})
+
+export const Limit = Type.Object(
+  {
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$', description: 'Names the limit in the RateLimit headers and admin reads; default `<kind><index>`.' })),
+    // Optional rather than defaulted: route overrides are validated before defaults are filled.
+    per: Type.Optional(Type.Union([LimitKeyPart, Type.Array(LimitKeyPart, { minItems: 1, maxItems: 4 })], { description: 'The key, or several combined (default `consumer`).' })),
+    rate: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?/(s|m|h|d)$', 'x-message': 'must be like 100/s, 30/m, 1000/h or 5000/d', description: 'A rate with bursts (GCRA), e.g. `100/s`.' })),
+    burst: Type.Optional(Type.Integer({ minimum: 1, description: 'With `rate`: units allowed at once (default: the rate’s count).' })),
+    window: Type.Optional(Type.String({ pattern: '^[0-9]+(s|m|h|d)$', 'x-message': 'must be like 90s, 15m, 1h or 1d', description: 'A sliding window, with `limit`.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, description: 'With `window`: units allowed in any such window (sliding-window counter).' })),
+    quota: Type.Optional(
+      Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(e[0-9]+)?/(day|month)$', 'x-message': 'must be like 10000/day or 1e6/month', description: 'A quota per calendar day or month, e.g. `1e6/month`.' }),
+    ),
+    timeZone: Type.Optional(Type.String({ description: 'With `quota`: the IANA time zone whose midnight starts a day or month (default UTC).' })),
+  },
+  { additionalProperties: false, description: 'One of `rate` (+ `burst`), `window` + `limit`, or `quota`.' },
+)
+export type LimitConfig = Static<typeof Limit>
+
+export const Plans = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
+  Type.Object({ limits: Type.Array(Limit, { minItems: 1 }) }, { additionalProperties: false }),
+  { default: {}, description: 'Limits by plan (tier), defined once: a consumer’s `plan` selects them wherever `rate-limit` applies (`plans: true`). A `default` plan applies to principals without a known plan.' },
+)
+export type PlansConfig = Static<typeof Plans>
+
+export const RateLimitConfig = Type.Object({
+  limits: Type.Array(Limit, { default: [], description: 'Limits on every request of the API (or route); all must pass.' }),
+  plans: Type.Boolean({ default: true, description: 'Also apply the limits of the principal’s plan (top-level `plans`).' }),
+  headers: Type.Union([Type.Literal('ietf'), Type.Literal('legacy'), Type.Literal('both'), Type.Literal('none')], {
+    default: 'ietf',
+    description: '`ietf`: `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers); `legacy`: `X-RateLimit-Limit`, `-Remaining`, `-Reset`; `both`; `none`.',
+  }),
+  ipv6Prefix: Type.Integer({ minimum: 1, maximum: 128, default: 64, description: 'IPv6 clients are counted by this prefix (a /64 is usually one subscriber).' }),
+})
