@@ -1,0 +1,190 @@
+/**
+ * `rate-limit` with Redis: a server of the test's own killed and restarted under the gateway
+ * (`onFailure: open` limits per node meanwhile, `closed` answers 503, both recover on their own),
+ * and three gateway processes sharing the project's Redis at 127.0.0.1:6379 under concurrent load
+ * (`.ci/run` starts it): what they admit together never exceeds the limit.
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { Agent, request } from 'undici'
+import { stringify } from 'yaml'
+import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+import { startUpstream, unusedPort, type TestUpstream } from '../helpers/upstream.js'
+
+const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
+const SHARED_REDIS = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
+
+describe('rate-limit when Redis fails and comes back', () => {
+  let redis: TestRedis
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    redis = await startTestRedis()
+    upstream = await startUpstream()
+    const limit = [{ name: 'burst', per: 'header:x-client', rate: '1/m', burst: 3 }]
+    const config = baseConfig(upstream.url, { stores: { counters: redis.url, countersTimeoutMs: 200 } })
+    ;(config.apis as Record<string, unknown>[])[0] = {
+      name: 'limited',
+      basePath: '/',
+      upstream: { url: upstream.url },
+      routes: {
+        'GET /open': { 'rate-limit': { onFailure: 'open', limits: limit } },
+        'GET /closed': { 'rate-limit': { onFailure: 'closed', limits: limit } },
+      },
+    }
+    gw = await startTestGateway(config)
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+    await redis?.kill()
+  })
+
+  const get = async (path: string, client: string) => {
+    const res = await fetch(`${gw.url}${path}`, { headers: { 'x-client': client } })
+    const text = await res.text()
+    return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
+  }
+
+  test('open limits per node while Redis is down, closed refuses; both recover when it returns', async () => {
+    assert.equal(await get('/closed', 'before'), 200, 'Redis answers')
+    await redis.kill()
+    const open = []
+    for (let i = 0; i < 4; i++) open.push(await get('/open', 'during'))
+    assert.deepEqual(open, [200, 200, 200, '429 GW_ERR_RATE_LIMITED'], 'the node’s own counters still limit')
+    assert.equal(await get('/closed', 'during'), '503 GW_ERR_RATE_LIMIT_UNAVAILABLE')
+    const warnings = gw.logLines().filter((l) => l.msg === 'rate-limit counter store failed; this node limits on its own until it answers (onFailure: open)')
+    assert.equal(warnings.length, 1, 'said once, not per request')
+    assert.ok(gw.logLines().some((l) => l.msg === 'rate-limit counter store failed; request refused (onFailure: closed)'))
+
+    await redis.start()
+    await eventually(async () => (await get('/closed', `after-${randomUUID()}`)) === 200, 10_000, 'the gateway to use Redis again')
+    const back = []
+    for (let i = 0; i < 4; i++) back.push(await get('/open', 'after'))
+    assert.deepEqual(back, [200, 200, 200, '429 GW_ERR_RATE_LIMITED'], 'counted in Redis again (a fresh server, a fresh count)')
+  })
+})
+
+/** A `portcullis start` process; resolves its port once it says it started. */
+function startGatewayProcess(configFile: string): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'start', '-c', configFile], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await exited
+  }
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => {
+      void stop()
+      reject(new Error(`gateway did not start within 20 s: ${output.slice(-500)}`))
+    }, 20_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('"gateway started"')) {
+        clearTimeout(timer)
+        child.stdout?.removeAllListeners('data')
+        child.stdout?.resume()
+        resolve({ child, stop })
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`gateway exited with ${String(code)}: ${output.slice(-500)}`))
+    })
+  })
+}
+
+describe('rate-limit across three gateway processes sharing Redis', () => {
+  const NODES = 3
+  let upstream: TestUpstream
+  let dir: string
+  let nodes: { stop: () => Promise<void> }[] = []
+  let ports: number[] = []
+  const tenant = `accuracy-${randomUUID()}`
+
+  before(async () => {
+    upstream = await startUpstream()
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-rl-nodes-'))
+    ports = await Promise.all(Array.from({ length: NODES }, () => unusedPort()))
+    nodes = await Promise.all(
+      ports.map(async (port, index) => {
+        const file = join(dir, `node${index}.yaml`)
+        writeFileSync(
+          file,
+          stringify({
+            listen: { http: { host: '127.0.0.1', port } },
+            log: { level: 'info', access: false },
+            watch: false,
+            stores: { counters: SHARED_REDIS, countersTimeoutMs: 1000, data: `sqlite:${join(dir, `node${index}.db`)}` },
+            apis: [
+              {
+                name: 'shared',
+                basePath: '/',
+                upstream: { url: upstream.url },
+                routes: {
+                  'GET /quota': { 'rate-limit': { limits: [{ name: 'daily', per: 'header:x-tenant', quota: '300/day' }] } },
+                  'GET /rate': { 'rate-limit': { limits: [{ name: 'rate', per: 'header:x-tenant', rate: '100/s', burst: 50 }] } },
+                },
+              },
+            ],
+          }),
+        )
+        return startGatewayProcess(file)
+      }),
+    )
+  })
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+    await upstream?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** `total` requests spread round-robin over the nodes, `concurrency` at a time; statuses counted. */
+  async function load(path: string, total: number, concurrency: number, headers: Record<string, string>): Promise<{ admitted: number; refused: number; other: number; firstMs: number; lastAdmittedMs: number }> {
+    const agent = new Agent({ connections: concurrency })
+    const counts = { admitted: 0, refused: 0, other: 0, firstMs: 0, lastAdmittedMs: 0 }
+    let next = 0
+    counts.firstMs = performance.now()
+    const worker = async () => {
+      while (next < total) {
+        const n = next++
+        const res = await request(`http://127.0.0.1:${ports[n % NODES] as number}${path}`, { headers, dispatcher: agent })
+        await res.body.dump()
+        if (res.statusCode === 200) {
+          counts.admitted++
+          counts.lastAdmittedMs = performance.now()
+        } else if (res.statusCode === 429) counts.refused++
+        else counts.other++
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, () => worker()))
+    await agent.close()
+    return counts
+  }
+
+  test('a quota is never exceeded, whatever node a request reaches', async () => {
+    const result = await load('/quota', 900, 48, { 'x-tenant': tenant })
+    assert.equal(result.other, 0)
+    assert.equal(result.admitted, 300, `admitted ${result.admitted} of a 300 quota across ${NODES} nodes`)
+    assert.equal(result.refused, 600)
+  })
+
+  test('a rate with a burst admits at most the burst plus the rate over the run', async (t) => {
+    const result = await load('/rate', 3000, 48, { 'x-tenant': tenant })
+    assert.equal(result.other, 0)
+    const seconds = (result.lastAdmittedMs - result.firstMs) / 1000
+    const allowed = 50 + 100 * seconds
+    t.diagnostic(`admitted ${result.admitted} of 3000 in ${seconds.toFixed(3)} s over ${NODES} nodes; the limit allows ${allowed.toFixed(1)} (${((result.admitted / allowed - 1) * 100).toFixed(2)} %)`)
+    // The bound from the issue: 1% over, plus one request per node.
+    assert.ok(result.admitted <= allowed * 1.01 + NODES, `admitted ${result.admitted} in ${seconds.toFixed(2)} s; the limit allows ${allowed.toFixed(0)}`)
+    assert.ok(result.admitted >= Math.min(3000, allowed * 0.9) - NODES, `admitted only ${result.admitted} in ${seconds.toFixed(2)} s; the limit allows ${allowed.toFixed(0)}`)
+  })
+})
