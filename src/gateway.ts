@@ -11,7 +11,8 @@ import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { createAdminServer } from './admin/admin-server.js'
 import { Management } from './admin/management.js'
-import { createManagementRoutes } from './admin/management-routes.js'
+import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
+import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
@@ -23,6 +24,7 @@ import { CertificateStore, loadCertificates, type CertificateSet } from './serve
 import { handleRequest } from './server/exchange.js'
 import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
+import { openCounterStore } from './stores/open-counter-store.js'
 import { RedisCounters } from './stores/redis-counters.js'
 import type { AuthMetrics } from './identity/identity-services.js'
 import type { DataStore } from './stores/data-store.js'
@@ -87,7 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     policies,
     store,
     authMetrics,
-    openCounters: (url, timeoutMs) => new RedisCounters(url, { timeoutMs, prefix: 'portcullis:rl:', gatewayClock: options.clock !== undefined }),
+    openCounters: (url, timeoutMs) => openCounterStore(url, timeoutMs, options.clock !== undefined),
   }
   let initialRuntime: Runtime
   try {
@@ -144,6 +146,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     servers.push(server)
     addresses.https = await listenOrThrow(server, config.listen.https.port, config.listen.https.host, 'listen.https')
   }
+  const adminRoutes = (management: Management | null) => {
+    const managementRoutes = management === null ? null : createManagementRoutes({ management, clock, onChange: forgetStoreLookups })
+    const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req)
+  }
   let adminServer: AnyServer | null = null
   if (options.admin !== false && config.admin !== undefined) {
     adminServer = createAdminServer({
@@ -151,14 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       publicProbes: config.admin.publicProbes,
       isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
-      management:
-        store === null
-          ? null
-          : createManagementRoutes({
-              management: new Management(store, clock),
-              clock,
-              onChange: forgetStoreLookups,
-            }),
+      management: adminRoutes(store === null ? null : new Management(store, clock)),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')

@@ -11,7 +11,9 @@ import { createAdminServer } from './admin/admin-server.js'
 import { adminHost, adminPort } from './config/check-config.js'
 import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './config/load-config.js'
 import { Management } from './admin/management.js'
-import { createManagementRoutes } from './admin/management-routes.js'
+import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
+import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
+import { openCounterStore } from './stores/open-counter-store.js'
 import type { DataStore } from './stores/data-store.js'
 import { openConfiguredDataStore } from './stores/open-data-store.js'
 import { startGateway, type Gateway } from './gateway.js'
@@ -104,15 +106,23 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
   }
   let admin: ReturnType<typeof createAdminServer> | null = null
   let store: DataStore | null = null
+  const counters = openCounterStore(config.stores.counters, config.stores.countersTimeoutMs)
   if (config.admin !== undefined) {
     store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
     const clock = { now: () => Date.now() }
     admin = createAdminServer({
-      management: createManagementRoutes({
-        management: new Management(store, clock),
-        clock,
-        onChange: (keyId) => broadcast({ type: 'forget-store-lookups', ...(keyId === undefined ? {} : { keyId }) }),
-      }),
+      management: (() => {
+        const management = new Management(store, clock)
+        const managementRoutes = createManagementRoutes({
+          management,
+          clock,
+          onChange: (keyId) => broadcast({ type: 'forget-store-lookups', ...(keyId === undefined ? {} : { keyId }) }),
+        })
+        // The workers count in the shared store (a memory store is refused with workers > 1); the
+        // primary reads and lifts bans there too, against the config it started with.
+        const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
+        return (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req)
+      })(),
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady: () => !stopping && ready.size === workers,
@@ -138,6 +148,7 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
       void Promise.all(alive.map((w) => new Promise((r) => (w.isDead() ? r(null) : w.once('exit', r))))).then(() => {
         clearTimeout(deadline)
         admin?.close()
+        void counters.close()
         void store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
         logger.info({ configFile }, 'gateway stopped')
         flushLogger(logger)

@@ -39,6 +39,11 @@ export class Management {
     await this.#store.appendAudit({ at: this.#clock.now(), actor: by.actor, source: by.source, action, target, details })
   }
 
+  /** Records an admin change made elsewhere (e.g. a rate-limit ban lifted) in the audit log. */
+  recordChange(by: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+    return this.#audit(by, action, target, details)
+  }
+
   listConsumers(): Promise<Consumer[]> {
     return this.#store.listConsumers()
   }

@@ -24,6 +24,26 @@ export interface LimitCheck {
   /** Identifies the counter (limit, API and the request's key parts). */
   readonly key: string
   readonly algorithm: Algorithm
+  /** Who the counter counts (API and key parts, without the limit): what a ban applies to. */
+  readonly subject: string
+}
+
+/** A subject refused `after` times within `withinMs` is refused everything for `forMs`. */
+export interface BanRule {
+  readonly after: number
+  readonly withinMs: number
+  readonly forMs: number
+}
+
+export interface ConsumeResult {
+  readonly outcomes: readonly LimitOutcome[]
+  /** Set when a subject of the request is banned (the limits were then not evaluated, or this request's refusal banned it). */
+  readonly ban: { readonly subject: string; readonly remainingMs: number } | null
+}
+
+export interface BanEntry {
+  readonly subject: string
+  readonly remainingMs: number
 }
 
 export interface LimitOutcome {
@@ -41,11 +61,16 @@ export interface LimitOutcome {
 export interface CounterStore {
   readonly kind: 'memory' | 'redis'
   /**
-   * Checks every limit for `cost` units at `nowMs` and, only if all pass, consumes them.
-   * Outcomes are in the order of `checks`. Rejects when the store cannot answer.
+   * Unless a subject is banned: checks every limit for `cost` units at `nowMs` and, only if all
+   * pass, consumes them; with a ban rule, a refusal counts against the refused limits' subjects
+   * and may ban them. Outcomes are in the order of `checks`. Rejects when the store cannot answer.
    */
-  consume(checks: readonly LimitCheck[], cost: number, nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
+  consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): Promise<ConsumeResult> | ConsumeResult
   /** The limits' current state without consuming (admin usage reads). */
   peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
+  /** Subjects banned now whose subject starts with `prefix`, at most `max`. */
+  listBans(prefix: string, nowMs: number, max: number): Promise<readonly BanEntry[]>
+  /** Lifts a ban (and forgets the subject's refusals); false when there was none. */
+  liftBan(subject: string): Promise<boolean>
   close(): Promise<void>
 }

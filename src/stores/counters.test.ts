@@ -25,8 +25,8 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     after(async () => {
       await store.close()
     })
-    const check = (suffix: string, algorithm: Algorithm): LimitCheck => ({ key: `${prefix}${suffix}`, algorithm })
-    const consume = async (checks: LimitCheck[], at: number, cost = 1) => store.consume(checks, cost, T0 + at)
+    const check = (suffix: string, algorithm: Algorithm, subject = `${prefix}who`): LimitCheck => ({ key: `${prefix}${suffix}`, algorithm, subject })
+    const consume = async (checks: LimitCheck[], at: number, cost = 1) => (await store.consume(checks, cost, T0 + at, null)).outcomes
 
     test('GCRA: a burst at once, then one unit per interval', async () => {
       prefix = randomUUID()
@@ -80,6 +80,30 @@ function cases(name: string, open: () => Promise<CounterStore>) {
       for (let i = 0; i < 3; i++) assert.equal((await consume([check('q', may)], 1000))[0]?.allowed, true)
       assert.deepEqual((await consume([check('q', may)], 4000))[0], { allowed: false, limit: 3, remaining: 0, resetMs: 6000, retryAfterMs: 6000 })
       assert.deepEqual((await consume([check('q', june)], 10_000))[0], { allowed: true, limit: 3, remaining: 2, resetMs: 10_000, retryAfterMs: 0 })
+    })
+
+    test('bans: a subject refused too often is refused everything for a while, until lifted', async () => {
+      prefix = randomUUID()
+      const rule = { after: 3, withinMs: 10_000, forMs: 60_000 }
+      const mallory = check('m', gcra(1, 1), `${prefix}mallory`)
+      const alice = check('a', gcra(1, 1), `${prefix}alice`)
+      const run = async (c: LimitCheck, at: number) => store.consume([c], 1, T0 + at, rule)
+      assert.equal((await run(mallory, 0)).outcomes[0]?.allowed, true)
+      assert.deepEqual((await run(mallory, 0)).ban, null, 'one refusal')
+      assert.deepEqual((await run(mallory, 100)).ban, null, 'two')
+      assert.deepEqual((await run(mallory, 200)).ban, { subject: `${prefix}mallory`, remainingMs: 60_000 }, 'the third bans')
+      // Redis keeps time for bans itself (key expiry), so its remaining time ignores this test's clock.
+      const remaining = (ms: number | undefined) => (name === 'memory' ? ms === 55_200 : ms !== undefined && ms > 55_000 && ms <= 60_000)
+      const banned = await run(mallory, 5000)
+      assert.deepEqual([banned.outcomes, banned.ban?.subject], [[], `${prefix}mallory`], 'even once the limit would pass again')
+      assert.ok(remaining(banned.ban?.remainingMs), String(banned.ban?.remainingMs))
+      assert.equal((await run(alice, 5000)).outcomes[0]?.allowed, true, 'others are not affected')
+      const listed = await store.listBans(prefix, T0 + 5000, 10)
+      assert.deepEqual(listed.map((b) => b.subject), [`${prefix}mallory`])
+      assert.ok(remaining(listed[0]?.remainingMs))
+      assert.equal(await store.liftBan(`${prefix}mallory`), true)
+      assert.equal(await store.liftBan(`${prefix}mallory`), false)
+      assert.equal((await run(mallory, 6000)).outcomes[0]?.allowed, true, 'lifted')
     })
 
     test('a cost larger than one', async () => {

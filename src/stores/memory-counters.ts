@@ -3,7 +3,7 @@
  * uses while Redis cannot answer (`onFailure: open`). Entries expire when they no longer affect
  * any decision; a sweep bounds memory under many distinct keys.
  */
-import type { CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import type { BanEntry, BanRule, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
 import { fixed, gcra, rollSliding, sliding, withoutConsumption, type SlidingState } from './limit-math.js'
 
 type Entry = { kind: 'gcra'; tat: number; expiresAt: number } | { kind: 'sliding'; state: SlidingState; expiresAt: number } | { kind: 'fixed'; count: number; expiresAt: number }
@@ -18,11 +18,53 @@ export function storageKey(check: LimitCheck): string {
 export class MemoryCounters implements CounterStore {
   readonly kind = 'memory'
   readonly #entries = new Map<string, Entry>()
+  /** Banned subjects, until when. */
+  readonly #bans = new Map<string, number>()
+  /** Refusals by subject within the ban rule's window. */
+  readonly #violations = new Map<string, { count: number; until: number }>()
   #operations = 0
 
-  consume(checks: readonly LimitCheck[], cost: number, nowMs: number): readonly LimitOutcome[] {
+  consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): ConsumeResult {
     if (++this.#operations % SWEEP_EVERY === 0) this.#sweep(nowMs)
-    return this.#evaluate(checks, cost, nowMs, true)
+    if (ban !== null) {
+      for (const { subject } of checks) {
+        const until = this.#bans.get(subject)
+        if (until !== undefined && until > nowMs) return { outcomes: [], ban: { subject, remainingMs: until - nowMs } }
+      }
+    }
+    const outcomes = this.#evaluate(checks, cost, nowMs, true)
+    if (ban === null || outcomes.every((o) => o.allowed)) return { outcomes, ban: null }
+    let banned: ConsumeResult['ban'] = null
+    const counted = new Set<string>()
+    outcomes.forEach((outcome, i) => {
+      const subject = (checks[i] as LimitCheck).subject
+      if (outcome.allowed || counted.has(subject)) return
+      counted.add(subject)
+      const previous = this.#violations.get(subject)
+      const violation = previous !== undefined && previous.until > nowMs ? previous : { count: 0, until: nowMs + ban.withinMs }
+      violation.count++
+      this.#violations.set(subject, violation)
+      if (violation.count >= ban.after) {
+        this.#violations.delete(subject)
+        this.#bans.set(subject, nowMs + ban.forMs)
+        banned ??= { subject, remainingMs: ban.forMs }
+      }
+    })
+    return { outcomes, ban: banned }
+  }
+
+  listBans(prefix: string, nowMs: number, max: number): Promise<readonly BanEntry[]> {
+    const entries: BanEntry[] = []
+    for (const [subject, until] of this.#bans) {
+      if (entries.length >= max) break
+      if (until > nowMs && subject.startsWith(prefix)) entries.push({ subject, remainingMs: until - nowMs })
+    }
+    return Promise.resolve(entries)
+  }
+
+  liftBan(subject: string): Promise<boolean> {
+    this.#violations.delete(subject)
+    return Promise.resolve(this.#bans.delete(subject))
   }
 
   peek(checks: readonly LimitCheck[], nowMs: number): readonly LimitOutcome[] {
@@ -36,6 +78,8 @@ export class MemoryCounters implements CounterStore {
 
   close(): Promise<void> {
     this.#entries.clear()
+    this.#bans.clear()
+    this.#violations.clear()
     return Promise.resolve()
   }
 
@@ -83,5 +127,7 @@ export class MemoryCounters implements CounterStore {
 
   #sweep(nowMs: number): void {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= nowMs) this.#entries.delete(key)
+    for (const [subject, until] of this.#bans) if (until <= nowMs) this.#bans.delete(subject)
+    for (const [subject, violation] of this.#violations) if (violation.until <= nowMs) this.#violations.delete(subject)
   }
 }

@@ -5,13 +5,15 @@
  * runs on an injected one (tests), so nodes with skewed clocks still share one timeline.
  */
 import { Redis } from 'ioredis'
-import type { CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import type { BanEntry, BanRule, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
 import { withoutConsumption } from './limit-math.js'
 import { storageKey } from './memory-counters.js'
 
-// KEYS: one counter per limit. ARGV: now ('' = Redis time), cost, commit (1/0), then per limit:
-// kind (g, s, f) and two numbers — g: interval ms, burst; s: window ms, limit; f: limit, end ms.
-// Returns five integers per limit: allowed, limit, remaining, reset ms, retry-after ms.
+// KEYS: one counter per limit; with a ban rule also one ban key and one refusal counter per limit.
+// ARGV: now ('' = Redis time), cost, commit (1/0), ban after / within ms / for ms ('' = no rule),
+// then per limit kind (g, s, f) and two numbers — g: interval ms, burst; s: window ms, limit;
+// f: limit, end ms. Returns the banned subject's index (0: none) and the ban's remaining ms, then
+// five integers per limit: allowed, limit, remaining, reset ms, retry-after ms.
 const SCRIPT = `
 local now = tonumber(ARGV[1])
 if now == nil then
@@ -20,13 +22,24 @@ if now == nil then
 end
 local cost = tonumber(ARGV[2])
 local commit = ARGV[3] == '1'
-local out = {}
+local banAfter = tonumber(ARGV[4])
+local banWithin = tonumber(ARGV[5])
+local banFor = tonumber(ARGV[6])
+local n = #KEYS
+if banAfter then
+  n = n / 3
+  for i = 1, n do
+    local left = redis.call('PTTL', KEYS[n + i])
+    if left > 0 then return {i, left} end
+  end
+end
+local out = {0, 0}
 local writes = {}
 local all = true
-for i = 1, #KEYS do
-  local kind = ARGV[2 + i * 3 - 1]
-  local a = tonumber(ARGV[2 + i * 3])
-  local b = tonumber(ARGV[3 + i * 3])
+for i = 1, n do
+  local kind = ARGV[6 + i * 3 - 2]
+  local a = tonumber(ARGV[6 + i * 3 - 1])
+  local b = tonumber(ARGV[6 + i * 3])
   local allowed, limit, remaining, reset, retry
   if kind == 'g' then
     local tat = tonumber(redis.call('GET', KEYS[i]) or now)
@@ -93,8 +106,25 @@ for i = 1, #KEYS do
   out[#out + 1] = reset
   out[#out + 1] = retry
 end
-if commit and all and cost > 0 then
-  for i = 1, #KEYS do if writes[i] then writes[i]() end end
+if all then
+  if commit and cost > 0 then
+    for i = 1, n do if writes[i] then writes[i]() end end
+  end
+elseif banAfter and commit then
+  local counted = {}
+  for i = 1, n do
+    local violations = KEYS[2 * n + i]
+    if out[2 + (i - 1) * 5 + 1] == 0 and not counted[violations] then
+      counted[violations] = true
+      local count = redis.call('INCR', violations)
+      if count == 1 then redis.call('PEXPIRE', violations, banWithin) end
+      if count >= banAfter then
+        redis.call('DEL', violations)
+        redis.call('SET', KEYS[n + i], '1', 'PX', banFor)
+        if out[1] == 0 then out[1] = i; out[2] = banFor end
+      end
+    end
+  end
 end
 return out
 `
@@ -160,31 +190,71 @@ export class RedisCounters implements CounterStore {
     })
   }
 
-  consume(checks: readonly LimitCheck[], cost: number, nowMs: number): Promise<readonly LimitOutcome[]> {
-    return this.#run(checks, cost, nowMs, true)
+  async consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): Promise<ConsumeResult> {
+    return this.#run(checks, cost, nowMs, true, ban)
   }
 
-  peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> {
-    return this.#run(checks, 0, nowMs, false)
+  async peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> {
+    return (await this.#run(checks, 0, nowMs, false, null)).outcomes
   }
 
-  async #run(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): Promise<readonly LimitOutcome[]> {
+  async listBans(prefix: string, _nowMs: number, max: number): Promise<readonly BanEntry[]> {
+    const pattern = `${this.#options.prefix}ban:${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`
+    const entries: BanEntry[] = []
+    let cursor = '0'
+    // SCAN is bounded by rounds as well as results: a huge keyspace must not stall the admin call.
+    for (let round = 0; round < 1000 && entries.length < max; round++) {
+      const [next, keys] = await this.#client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+      for (const key of keys) {
+        if (entries.length >= max) break
+        const remainingMs = await this.#client.pttl(key)
+        if (remainingMs > 0) entries.push({ subject: key.slice(this.#options.prefix.length + 'ban:'.length), remainingMs })
+      }
+      cursor = next
+      if (cursor === '0') break
+    }
+    return entries
+  }
+
+  async liftBan(subject: string): Promise<boolean> {
+    const removed = await this.#client.del(this.#banKey(subject), this.#violationKey(subject))
+    return removed > 0
+  }
+
+  #banKey(subject: string): string {
+    return `${this.#options.prefix}ban:${subject}`
+  }
+
+  #violationKey(subject: string): string {
+    return `${this.#options.prefix}refusals:${subject}`
+  }
+
+  async #run(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean, ban: BanRule | null): Promise<ConsumeResult> {
     const args: (string | number)[] = checks.map((check) => this.#options.prefix + storageKey(check))
+    if (ban !== null) {
+      for (const check of checks) args.push(this.#banKey(check.subject))
+      for (const check of checks) args.push(this.#violationKey(check.subject))
+    }
     args.push(this.#options.gatewayClock ? nowMs : '', cost, commit ? '1' : '0')
+    if (ban === null) args.push('', '', '')
+    else args.push(ban.after, ban.withinMs, ban.forMs)
     for (const { algorithm } of checks) {
       if (algorithm.kind === 'gcra') args.push(KIND.gcra, algorithm.intervalMs, algorithm.burst)
       else if (algorithm.kind === 'sliding') args.push(KIND.sliding, algorithm.windowMs, algorithm.limit)
       else args.push(KIND.fixed, algorithm.limit, algorithm.endMs)
     }
-    const flat = await this.#client.portcullisLimits(checks.length, ...args)
+    const flat = await this.#client.portcullisLimits(ban === null ? checks.length : checks.length * 3, ...args)
+    const bannedIndex = flat[0] ?? 0
+    const banned = bannedIndex === 0 ? null : { subject: (checks[bannedIndex - 1] as LimitCheck).subject, remainingMs: flat[1] ?? 0 }
+    if (flat.length === 2) return { outcomes: [], ban: banned }
     const outcomes = checks.map((_, i) => ({
-      allowed: flat[i * 5] === 1,
-      limit: flat[i * 5 + 1] ?? 0,
-      remaining: flat[i * 5 + 2] ?? 0,
-      resetMs: flat[i * 5 + 3] ?? 0,
-      retryAfterMs: flat[i * 5 + 4] ?? 0,
+      allowed: flat[2 + i * 5] === 1,
+      limit: flat[2 + i * 5 + 1] ?? 0,
+      remaining: flat[2 + i * 5 + 2] ?? 0,
+      resetMs: flat[2 + i * 5 + 3] ?? 0,
+      retryAfterMs: flat[2 + i * 5 + 4] ?? 0,
     }))
-    return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
+    return { outcomes: withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost), ban: banned }
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +69,81 @@ describe('rate-limit when Redis fails and comes back', () => {
     const back = []
     for (let i = 0; i < 4; i++) back.push(await get('/open', 'after'))
     assert.deepEqual(back, [200, 200, 200, '429 GW_ERR_RATE_LIMITED'], 'counted in Redis again (a fresh server, a fresh count)')
+  })
+})
+
+describe('rate-limit bans across two nodes, and the admin API', () => {
+  const TOKEN = 'admin-token-for-rate-limit-tests'
+  const api = `bans-${randomUUID().slice(0, 8)}`
+  let upstream: TestUpstream
+  let nodeA: TestGateway
+  let nodeB: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream()
+    const config = (withAdmin: boolean) => ({
+      ...baseConfig(upstream.url, { stores: { counters: SHARED_REDIS } }),
+      ...(withAdmin ? { admin: { listen: '127.0.0.1:0', auth: { tokenHash: createHash('sha256').update(TOKEN).digest('hex') } } } : {}),
+      apis: [
+        {
+          name: api,
+          basePath: '/',
+          upstream: { url: upstream.url },
+          policies: { 'rate-limit': { limits: [{ name: 'client', per: 'header:x-client', rate: '1/m', burst: 2 }], ban: { after: 3, within: '1m', for: '10m' } } },
+          routes: { 'GET /things': {} },
+        },
+      ],
+    })
+    nodeA = await startTestGateway(config(true))
+    nodeB = await startTestGateway(config(false))
+  })
+  after(async () => {
+    await nodeA?.stop()
+    await nodeB?.stop()
+    await upstream?.close()
+  })
+
+  const get = async (node: TestGateway, client: string) => {
+    const res = await fetch(`${node.url}/things`, { headers: { 'x-client': client } })
+    const text = await res.text()
+    return { outcome: res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`, retryAfter: res.headers.get('retry-after') }
+  }
+  const admin = async (method: string, path: string) => {
+    const res = await fetch(`http://127.0.0.1:${nodeA.gateway.addresses.admin?.port ?? 0}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } })
+    const text = await res.text()
+    return { status: res.status, body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>) }
+  }
+
+  test('a subject that keeps exceeding its limit on one node is banned on every node until an admin lifts it', async () => {
+    const seen = []
+    for (let i = 0; i < 5; i++) seen.push((await get(nodeA, 'mallory')).outcome)
+    assert.deepEqual(seen, [200, 200, '429 GW_ERR_RATE_LIMITED', '429 GW_ERR_RATE_LIMITED', '429 GW_ERR_RATE_LIMITED'])
+    const elsewhere = await get(nodeB, 'mallory')
+    assert.equal(elsewhere.outcome, '429 GW_ERR_RATE_LIMIT_BANNED', 'the ban reached the other node')
+    assert.ok(Number(elsewhere.retryAfter) > 590 && Number(elsewhere.retryAfter) <= 600, String(elsewhere.retryAfter))
+    assert.equal((await get(nodeB, 'alice')).outcome, 200, 'others pass')
+    assert.ok(nodeA.logLines().some((l) => l.msg === 'rate-limit ban: a subject kept exceeding its limits'))
+
+    const listed = await admin('GET', `/rate-limits/bans?prefix=${encodeURIComponent(`${api}:`)}`)
+    const bans = listed.body?.bans as { subject: string; remainingMs: number }[]
+    assert.equal(bans.length, 1)
+    const subject = bans[0]?.subject ?? ''
+    assert.match(subject, new RegExp(`^${api}:h=`), 'the header value is hashed in the subject')
+
+    const usage = await admin('GET', `/rate-limits/usage?api=${api}&route=${encodeURIComponent('GET /things')}&header.x-client=alice`)
+    const [alice] = usage.body?.limits as { name: string; subject: string; limit: number; remaining: number; resetMs: number }[]
+    assert.deepEqual([alice?.name, alice?.limit, alice?.remaining], ['client', 2, 1], 'alice used one of two units')
+    assert.match(alice?.subject ?? '', new RegExp(`^${api}:h=`))
+    assert.ok((alice?.resetMs ?? 0) > 50_000 && (alice?.resetMs ?? 0) <= 60_000, 'her unit comes back within the minute')
+
+    assert.equal((await admin('DELETE', `/rate-limits/bans/${encodeURIComponent(subject)}`)).status, 204)
+    assert.equal((await admin('DELETE', `/rate-limits/bans/${encodeURIComponent(subject)}`)).status, 404)
+    assert.equal((await get(nodeB, 'mallory')).outcome, '429 GW_ERR_RATE_LIMITED', 'no longer banned, still over the rate')
+    const audit = await admin('GET', '/audit?limit=5')
+    assert.deepEqual(
+      (audit.body?.entries as { action: string; target: string }[]).map((e) => [e.action, e.target]).slice(0, 1),
+      [['ratelimit.ban.lift', subject]],
+    )
   })
 })
 

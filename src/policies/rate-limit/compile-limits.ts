@@ -12,6 +12,11 @@ import type { LimitConfig } from './schema.js'
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
+/** `90s`, `15m`, `1h`, `1d` (validated by the schema) in ms. */
+export function durationMs(text: string): number {
+  return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS]
+}
+
 export interface CompiledLimit {
   readonly name: string
   /** Distinguishes the counter from other limits' (the API, a plan, the limit's own shape). */
@@ -55,8 +60,7 @@ export function compileLimit(limit: LimitConfig, index: number, scope: string): 
     return { name, scope: `${scope}${name}:g${intervalMs}x${burst}`, parts, code: 'GW_ERR_RATE_LIMITED', algorithm: () => algorithm, policyField: () => field }
   }
   if (limit.window !== undefined && limit.limit !== undefined) {
-    const unit = limit.window.slice(-1) as keyof typeof UNIT_MS
-    const windowMs = Number(limit.window.slice(0, -1)) * UNIT_MS[unit]
+    const windowMs = durationMs(limit.window)
     const name = limit.name ?? `window${index}`
     const algorithm: Algorithm = { kind: 'sliding', windowMs, limit: limit.limit }
     const field = `"${name}";q=${limit.limit};w=${Math.ceil(windowMs / 1000)}`

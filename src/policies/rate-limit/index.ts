@@ -8,9 +8,10 @@
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import type { LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
-import { compileLimit, limitProblems, type CompiledLimit } from './compile-limits.js'
-import { keyPart } from './request-key.js'
+import type { BanRule, ConsumeResult, LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
+import { durationMs, limitProblems, type CompiledLimit } from './compile-limits.js'
+import { LimitSet } from './limit-set.js'
+import { requestKeyInputs } from './request-key.js'
 import { RateLimitConfig } from './schema.js'
 
 /** How often a node says again that it limits on its own while the shared store fails. */
@@ -36,29 +37,29 @@ export const rateLimit = definePolicy({
     return problems
   },
   create(config, deps) {
-    const scope = `${deps.api}:`
-    const limits = config.limits.map((limit, index) => compileLimit(limit, index, scope))
-    const planLimits = new Map(Object.entries(deps.plans).map(([plan, { limits: list }]) => [plan, list.map((limit, index) => compileLimit(limit, index, `${scope}plan.${plan}.`))]))
-    const defaultPlan = planLimits.get('default') ?? []
+    const limitSet = new LimitSet(config, deps.api, deps.plans)
     const { store, fallback } = deps.counters
+    const ban: BanRule | null = config.ban === undefined ? null : { after: config.ban.after, withinMs: durationMs(config.ban.within), forMs: durationMs(config.ban.for) }
     const warnedPlans = new Set<string>()
     let lastFallbackLog = Number.NEGATIVE_INFINITY
 
     const limitsFor = (ctx: RequestContext): readonly CompiledLimit[] => {
-      if (!config.plans || planLimits.size === 0) return limits
       const plan = ctx.state.principal?.plan ?? null
-      let extra = plan === null ? defaultPlan : planLimits.get(plan)
-      if (extra === undefined) {
-        if (plan !== null && !warnedPlans.has(plan) && warnedPlans.size < 100) {
-          warnedPlans.add(plan)
-          deps.logger.warn({ plan }, 'a consumer’s plan is not in the config’s plans; the default plan’s limits apply')
-        }
-        extra = defaultPlan
+      const { limits, known } = limitSet.limitsFor(plan)
+      if (!known && plan !== null && !warnedPlans.has(plan) && warnedPlans.size < 100) {
+        warnedPlans.add(plan)
+        deps.logger.warn({ plan }, 'a consumer’s plan is not in the config’s plans; the default plan’s limits apply')
       }
-      return extra.length === 0 ? limits : limits.length === 0 ? extra : [...limits, ...extra]
+      return limits
     }
 
-    const decide = (ctx: RequestContext, applied: readonly CompiledLimit[], outcomes: readonly LimitOutcome[], nowMs: number): Reply | undefined => {
+    const decide = (ctx: RequestContext, applied: readonly CompiledLimit[], result: ConsumeResult, nowMs: number): Reply | undefined => {
+      const { outcomes } = result
+      if (outcomes.length === 0 && result.ban !== null) {
+        const seconds = Math.max(1, Math.ceil(result.ban.remainingMs / 1000))
+        return respond.problem('GW_ERR_RATE_LIMIT_BANNED', { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
+      }
+      if (result.ban !== null) deps.logger.warn({ requestId: ctx.requestId, subject: result.ban.subject, forMs: result.ban.remainingMs }, 'rate-limit ban: a subject kept exceeding its limits')
       if (config.headers !== 'none') setHeaders(ctx, config.headers, applied, outcomes, nowMs)
       let refused: CompiledLimit | null = null
       let retryAfterMs = 0
@@ -81,7 +82,7 @@ export const rateLimit = definePolicy({
         lastFallbackLog = nowMs
         deps.logger.warn({ err: error }, 'rate-limit counter store failed; this node limits on its own until it answers (onFailure: open)')
       }
-      return decide(ctx, applied, fallback.consume(checks, 1, nowMs) as readonly LimitOutcome[], nowMs)
+      return decide(ctx, applied, fallback.consume(checks, 1, nowMs, ban) as ConsumeResult, nowMs)
     }
 
     return {
@@ -90,16 +91,16 @@ export const rateLimit = definePolicy({
         const applied = limitsFor(ctx)
         if (applied.length === 0) return undefined
         const nowMs = deps.clock.now()
-        const checks: LimitCheck[] = applied.map((limit) => ({ key: `${limit.scope}:${limit.parts.map((part) => keyPart(part, ctx, config.ipv6Prefix)).join('|')}`, algorithm: limit.algorithm(nowMs) }))
-        let result: readonly LimitOutcome[] | Promise<readonly LimitOutcome[]>
+        const checks = limitSet.checks(applied, requestKeyInputs(ctx), nowMs)
+        let result: ConsumeResult | Promise<ConsumeResult>
         try {
-          result = store.consume(checks, 1, nowMs)
+          result = store.consume(checks, 1, nowMs, ban)
         } catch (error) {
           return failed(ctx, applied, checks, nowMs, error)
         }
         if (!(result instanceof Promise)) return decide(ctx, applied, result, nowMs)
         return result.then(
-          (outcomes) => decide(ctx, applied, outcomes, nowMs),
+          (answer) => decide(ctx, applied, answer, nowMs),
           (error: unknown) => failed(ctx, applied, checks, nowMs, error),
         )
       },

@@ -18,24 +18,45 @@ export function groupedAddress(address: string, ipv6Prefix: number): string {
   return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6Prefix}`
 }
 
-export function keyPart(part: string, ctx: RequestContext, ipv6Prefix: number): string {
-  const principal = ctx.state.principal
+/** What a request (or an admin's usage query) says about who and what it is. */
+export interface KeyInputs {
+  readonly consumer: string | null
+  readonly keyId: string | null
+  readonly address: string
+  /** `METHOD template`. */
+  readonly route: string
+  header(name: string): string | undefined
+}
+
+export function keyPart(part: string, inputs: KeyInputs, ipv6Prefix: number): string {
   switch (part) {
     case 'consumer':
-      return principal === undefined ? `ip=${groupedAddress(ctx.client.address, ipv6Prefix)}` : `c=${principal.id}`
+      return inputs.consumer === null ? `ip=${groupedAddress(inputs.address, ipv6Prefix)}` : `c=${inputs.consumer}`
     case 'apiKey':
-      if (principal?.keyId != null) return `k=${principal.keyId}`
-      return principal === undefined ? `ip=${groupedAddress(ctx.client.address, ipv6Prefix)}` : `c=${principal.id}`
+      if (inputs.keyId !== null) return `k=${inputs.keyId}`
+      return inputs.consumer === null ? `ip=${groupedAddress(inputs.address, ipv6Prefix)}` : `c=${inputs.consumer}`
     case 'ip':
-      return `ip=${groupedAddress(ctx.client.address, ipv6Prefix)}`
+      return `ip=${groupedAddress(inputs.address, ipv6Prefix)}`
     case 'route':
-      return `r=${ctx.method} ${ctx.route.template}`
+      return `r=${inputs.route}`
     case 'api':
       return 'api'
-    default: {
-      const value = ctx.headers[part.slice('header:'.length).toLowerCase()]
-      const text = Array.isArray(value) ? value.join(',') : (value ?? '')
-      return `h=${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`
-    }
+    default:
+      return `h=${createHash('sha256').update(inputs.header(part.slice('header:'.length).toLowerCase()) ?? '').digest('base64url').slice(0, 22)}`
+  }
+}
+
+/** A request's key inputs. */
+export function requestKeyInputs(ctx: RequestContext): KeyInputs {
+  const principal = ctx.state.principal
+  return {
+    consumer: principal?.id ?? null,
+    keyId: principal?.keyId ?? null,
+    address: ctx.client.address,
+    route: `${ctx.method} ${ctx.route.template}`,
+    header: (name) => {
+      const value = ctx.headers[name]
+      return Array.isArray(value) ? value.join(',') : value
+    },
   }
 }

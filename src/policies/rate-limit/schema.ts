@@ -37,5 +37,15 @@ export const RateLimitConfig = Type.Object({
     default: 'ietf',
     description: '`ietf`: `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers); `legacy`: `X-RateLimit-Limit`, `-Remaining`, `-Reset`; `both`; `none`.',
   }),
+  ban: Type.Optional(
+    Type.Object(
+      {
+        after: Type.Integer({ minimum: 1, description: 'Refusals within `within` that ban the refused limit’s subject (its key: a consumer, an address…).' }),
+        within: Type.String({ pattern: '^[0-9]+(s|m|h|d)$', default: '1m', description: 'The window refusals are counted in.' }),
+        for: Type.String({ pattern: '^[0-9]+(s|m|h|d)$', default: '15m', description: 'How long a ban lasts; every request of the subject is refused meanwhile, on every node sharing the store.' }),
+      },
+      { additionalProperties: false, description: 'Temporary bans for subjects that keep exceeding a limit; listed and lifted through the admin API.' },
+    ),
+  ),
   ipv6Prefix: Type.Integer({ minimum: 1, maximum: 128, default: 64, description: 'IPv6 clients are counted by this prefix (a /64 is usually one subscriber).' }),
 })
