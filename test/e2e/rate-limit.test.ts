@@ -15,7 +15,7 @@ import { ConfigError } from '../../src/errors.js'
 import { builtinPolicies } from '../../src/policies/index.js'
 import type { DataStore } from '../../src/stores/data-store.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
-import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 describe('rate-limit with the memory store', () => {
@@ -179,4 +179,77 @@ test('the memory store with several workers is refused: it would count per worke
       return true
     },
   )
+})
+
+describe('rate-limit concurrency: in-flight requests per key', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+  const held: { client: string; id: string; release: () => void }[] = []
+
+  before(async () => {
+    // Holds every request until the test releases it.
+    upstream = await startUpstream((req, res) => {
+      held.push({ client: String(req.headers['x-client']), id: String(req.headers['x-id']), release: () => res.end('done') })
+    })
+    const config = baseConfig(upstream.url)
+    ;(config.apis as Record<string, unknown>[])[0] = {
+      name: 'slow',
+      basePath: '/',
+      upstream: { url: upstream.url },
+      routes: { 'GET /slow': { 'rate-limit': { plans: false, concurrency: { per: 'header:x-client', max: 2, queue: 1, queueTimeout: '300ms' } } } },
+    }
+    gw = await startTestGateway(config)
+  })
+  after(async () => {
+    for (const h of held.splice(0)) h.release()
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  const send = (client: string, signal?: AbortSignal, id = '') =>
+    fetch(`${gw.url}/slow`, { headers: { 'x-client': client, 'x-id': id }, ...(signal === undefined ? {} : { signal }) }).then(async (res) => {
+      const text = await res.text()
+      return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
+    })
+  const heldFor = (client: string) => held.filter((h) => h.client === client).length
+  const releaseOne = (client: string) => {
+    const index = held.findIndex((h) => h.client === client)
+    held.splice(index, 1)[0]?.release()
+  }
+
+  test('max in flight, then a bounded queue, then 503; other keys are not held up', async () => {
+    const first = [send('a'), send('a')]
+    await eventually(() => heldFor('a') === 2, 5000, 'two requests at the upstream')
+    const queued = send('a')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(await send('a'), '503 GW_ERR_CONCURRENCY_LIMITED', 'the queue holds one')
+    const other = send('b')
+    await eventually(() => heldFor('b') === 1, 5000, 'another key passes')
+    assert.equal(heldFor('a'), 2, 'the queued request waits')
+    releaseOne('a')
+    await eventually(() => heldFor('a') === 2, 5000, 'the queued request takes the freed slot')
+    while (held.length > 0) releaseOne(held[0]?.client ?? '')
+    assert.deepEqual(await Promise.all([...first, queued, other]), [200, 200, 200, 200])
+  })
+
+  test('a queued request gives up after queueTimeout; one whose client left gives its slot back', async () => {
+    const first = [send('c'), send('c')]
+    await eventually(() => heldFor('c') === 2, 5000, 'two requests at the upstream')
+    const started = performance.now()
+    assert.equal(await send('c'), '503 GW_ERR_CONCURRENCY_LIMITED')
+    assert.ok(performance.now() - started >= 250, 'it waited for the queue timeout')
+
+    const abort = new AbortController()
+    const leaving = send('c', abort.signal).catch(() => 'aborted')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    abort.abort()
+    assert.equal(await leaving, 'aborted')
+    releaseOne('c')
+    // The slot went to the request whose client left, which handed it straight back (the
+    // gateway may have noticed the departure only then, and forwarded it first).
+    const next = send('c', undefined, 'next')
+    await eventually(() => held.some((h) => h.id === 'next'), 5000, 'a new request gets a slot')
+    while (held.length > 0) releaseOne(held[0]?.client ?? '')
+    assert.deepEqual(await Promise.all([...first, next]), [200, 200, 200])
+  })
 })

@@ -5,13 +5,15 @@
  * node); one store call per request checks and consumes every limit at once. Limited responses
  * carry the RateLimit headers; a refusal is a 429 problem with `Retry-After`.
  */
+import type { Static } from '@sinclair/typebox'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
 import type { BanRule, ConsumeResult, LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
 import { durationMs, limitProblems, type CompiledLimit } from './compile-limits.js'
 import { LimitSet } from './limit-set.js'
-import { requestKeyInputs } from './request-key.js'
+import { ConcurrencyLimiter, type Ticket } from './concurrency.js'
+import { keyPart, requestKeyInputs } from './request-key.js'
 import { RateLimitConfig } from './schema.js'
 
 /** How often a node says again that it limits on its own while the shared store fails. */
@@ -42,6 +44,8 @@ export const rateLimit = definePolicy({
     const ban: BanRule | null = config.ban === undefined ? null : { after: config.ban.after, withinMs: durationMs(config.ban.within), forMs: durationMs(config.ban.for) }
     const warnedPlans = new Set<string>()
     let lastFallbackLog = Number.NEGATIVE_INFINITY
+
+    const concurrency = config.concurrency === undefined ? null : createConcurrency(config.concurrency, config.ipv6Prefix)
 
     const limitsFor = (ctx: RequestContext): readonly CompiledLimit[] => {
       const plan = ctx.state.principal?.plan ?? null
@@ -85,28 +89,89 @@ export const rateLimit = definePolicy({
       return decide(ctx, applied, fallback.consume(checks, 1, nowMs, ban) as ConsumeResult, nowMs)
     }
 
+    const checkLimits = (ctx: RequestContext): Reply | undefined | Promise<Reply | undefined> => {
+      const applied = limitsFor(ctx)
+      if (applied.length === 0) return undefined
+      const nowMs = deps.clock.now()
+      const checks = limitSet.checks(applied, requestKeyInputs(ctx), nowMs)
+      let result: ConsumeResult | Promise<ConsumeResult>
+      try {
+        result = store.consume(checks, 1, nowMs, ban)
+      } catch (error) {
+        return failed(ctx, applied, checks, nowMs, error)
+      }
+      if (!(result instanceof Promise)) return decide(ctx, applied, result, nowMs)
+      return result.then(
+        (answer) => decide(ctx, applied, answer, nowMs),
+        (error: unknown) => failed(ctx, applied, checks, nowMs, error),
+      )
+    }
+
+    if (concurrency === null) {
+      return {
+        onRequest(ctx) {
+          return ctx.isPreflight ? undefined : checkLimits(ctx)
+        },
+      }
+    }
+    // Rates first: a request they refuse never takes an in-flight slot.
     return {
       onRequest(ctx) {
         if (ctx.isPreflight) return undefined
-        const applied = limitsFor(ctx)
-        if (applied.length === 0) return undefined
-        const nowMs = deps.clock.now()
-        const checks = limitSet.checks(applied, requestKeyInputs(ctx), nowMs)
-        let result: ConsumeResult | Promise<ConsumeResult>
-        try {
-          result = store.consume(checks, 1, nowMs, ban)
-        } catch (error) {
-          return failed(ctx, applied, checks, nowMs, error)
-        }
-        if (!(result instanceof Promise)) return decide(ctx, applied, result, nowMs)
-        return result.then(
-          (answer) => decide(ctx, applied, answer, nowMs),
-          (error: unknown) => failed(ctx, applied, checks, nowMs, error),
-        )
+        const verdict = checkLimits(ctx)
+        if (verdict instanceof Promise) return verdict.then((reply) => reply ?? concurrency.enter(ctx))
+        return verdict ?? concurrency.enter(ctx)
+      },
+      onLog(ctx) {
+        concurrency.leave(ctx)
       },
     }
   },
 })
+
+declare module '../../pipeline/context.js' {
+  interface RequestState {
+    /** The request's in-flight slot (rate-limit `concurrency`). */
+    concurrencySlot?: { ticket: Ticket | null; finished: boolean }
+  }
+}
+
+/** Entering takes (or waits for) a slot; leaving, once the response is done, gives it back. */
+function createConcurrency(options: NonNullable<Static<typeof RateLimitConfig>['concurrency']>, ipv6Prefix: number) {
+  const timeout = options.queueTimeout
+  const timeoutMs = timeout.endsWith('ms') ? Number(timeout.slice(0, -2)) : durationMs(timeout)
+  const limiter = new ConcurrencyLimiter({ max: options.max, queue: options.queue, timeoutMs })
+  const per = options.per ?? 'consumer'
+  const parts = typeof per === 'string' ? [per] : per
+  const busy = () => respond.problem('GW_ERR_CONCURRENCY_LIMITED', { headers: { 'retry-after': '1' } })
+  return {
+    enter(ctx: RequestContext): Reply | undefined | Promise<Reply | undefined> {
+      const inputs = requestKeyInputs(ctx)
+      const key = parts.map((part) => keyPart(part, inputs, ipv6Prefix)).join('|')
+      const slot: { ticket: Ticket | null; finished: boolean } = { ticket: null, finished: false }
+      ctx.state.concurrencySlot = slot
+      const ticket = limiter.acquire(key)
+      if (ticket === null) return busy()
+      if (!(ticket instanceof Promise)) {
+        slot.ticket = ticket
+        return undefined
+      }
+      return ticket.then((granted) => {
+        if (granted === null) return busy()
+        // The client may have gone while the request waited: the slot goes back at once.
+        if (slot.finished) granted.release()
+        else slot.ticket = granted
+        return undefined
+      })
+    },
+    leave(ctx: RequestContext): void {
+      const slot = ctx.state.concurrencySlot
+      if (slot === undefined) return
+      slot.finished = true
+      slot.ticket?.release()
+    },
+  }
+}
 
 /** `RateLimit-Policy` + `RateLimit` (every limit), or the `X-RateLimit-*` trio for the tightest. */
 function setHeaders(ctx: RequestContext, style: 'ietf' | 'legacy' | 'both', applied: readonly CompiledLimit[], outcomes: readonly LimitOutcome[], nowMs: number): void {

@@ -47,5 +47,16 @@ export const RateLimitConfig = Type.Object({
       { additionalProperties: false, description: 'Temporary bans for subjects that keep exceeding a limit; listed and lifted through the admin API.' },
     ),
   ),
+  concurrency: Type.Optional(
+    Type.Object(
+      {
+        per: Type.Optional(Type.Union([LimitKeyPart, Type.Array(LimitKeyPart, { minItems: 1, maxItems: 4 })], { description: 'The key (default `consumer`).' })),
+        max: Type.Integer({ minimum: 1, description: 'Requests in flight at once per key, on each node.' }),
+        queue: Type.Integer({ minimum: 0, default: 0, description: 'Requests that may wait for a slot; past it 503 at once.' }),
+        queueTimeout: Type.String({ pattern: '^[0-9]+(ms|s|m)$', default: '1s', description: 'How long a request may wait for a slot; then 503.' }),
+      },
+      { additionalProperties: false, description: 'In-flight limits per key on each node (requests in flight are the node’s own resource).' },
+    ),
+  ),
   ipv6Prefix: Type.Integer({ minimum: 1, maximum: 128, default: 64, description: 'IPv6 clients are counted by this prefix (a /64 is usually one subscriber).' }),
 })
