@@ -2,11 +2,11 @@
  * The admin API's rate-limit routes: bans (visible and liftable on every node, since they live in
  * the shared counter store) and the current usage of a key.
  *
- *   GET    /rate-limits/bans[?prefix=API:&limit=N]
+ *   GET    /rate-limits/bans[?api=NAME|prefix=SUBJECT-PREFIX&limit=N]
  *   DELETE /rate-limits/bans/{subject}
  *   GET    /rate-limits/usage?api=NAME&route=METHOD%20/template[&consumer=ID&apiKey=KEYID&ip=ADDR&plan=P&header.NAME=VALUE]
  *
- * A subject is `<api>:<key parts>` as the ban listing shows it. Lifting a ban is written to the
+ * A subject is `{<api>}:<key parts>` as the ban listing shows it (e.g. `{orders}:c=alice`). Lifting a ban is written to the
  * audit log when the gateway has a data store.
  */
 import type { Static } from '@sinclair/typebox'
@@ -39,7 +39,9 @@ export function createRateLimitRoutes(options: RateLimitRoutesOptions): (req: Ma
     const limit = raw === null ? BANS_DEFAULT : Number(raw)
     if (raw !== null && (!/^\d+$/.test(raw) || limit < 1 || limit > BANS_MAX)) throw new InvalidInputError([{ path: 'limit', message: `must be an integer from 1 to ${BANS_MAX}` }])
     const now = options.clock.now()
-    const entries = await options.source().store.listBans(req.query.get('prefix') ?? '', now, limit)
+    const api = req.query.get('api')
+    const prefix = api === null ? (req.query.get('prefix') ?? '') : `{${api}}:`
+    const entries = await options.source().store.listBans(prefix, now, limit)
     return json(200, { bans: entries.map((e) => ({ subject: e.subject, remainingMs: e.remainingMs, until: new Date(now + e.remainingMs).toISOString() })) })
   }
 

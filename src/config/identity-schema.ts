@@ -160,9 +160,9 @@ export const Stores = Type.Object(
     }),
     counters: Type.String({
       default: 'memory',
-      pattern: '^(memory|rediss?://.+)$',
-      'x-message': 'must be memory or redis://HOST:PORT (rediss:// for TLS)',
-      description: 'Rate-limit counters: `memory` (this process only) or Redis, shared by every node.',
+      pattern: '^(memory|rediss?://.+|redis-cluster://[^,]+:[0-9]+(,[^,]+:[0-9]+)*)$',
+      'x-message': 'must be memory, redis://HOST:PORT (rediss:// for TLS) or redis-cluster://HOST:PORT,HOST:PORT',
+      description: 'Rate-limit counters: `memory` (this process only), Redis, or a Redis Cluster (seed nodes), shared by every node.',
     }),
     countersTimeoutMs: Type.Integer({ minimum: 1, maximum: 10000, default: 50, description: 'A counter-store answer slower than this counts as a failure (the policy’s `onFailure` decides).' }),
   },

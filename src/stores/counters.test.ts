@@ -9,9 +9,13 @@ import { Redis } from 'ioredis'
 import type { Algorithm, CounterStore, LimitCheck } from './counter-store.js'
 import { MemoryCounters } from './memory-counters.js'
 import { RedisCounters } from './redis-counters.js'
+import { startTestRedisCluster, type TestRedisCluster } from '../../test/helpers/redis-cluster.js'
 
 const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
 const T0 = 1_800_000_000_000
+
+/** A fresh key prefix that is also a Redis Cluster hash tag: one test's keys share a slot, as one API's do. */
+const tag = () => `{${randomUUID()}}`
 
 const gcra = (perSecond: number, burst: number): Algorithm => ({ kind: 'gcra', intervalMs: 1000 / perSecond, burst })
 
@@ -29,7 +33,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     const consume = async (checks: LimitCheck[], at: number, cost = 1) => (await store.consume(checks, cost, T0 + at, null)).outcomes
 
     test('GCRA: a burst at once, then one unit per interval', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const limit = check('g', gcra(10, 5))
       const burst = await Promise.all([0, 0, 0, 0, 0].map(() => consume([limit], 0)))
       assert.deepEqual(
@@ -44,7 +48,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     })
 
     test('a request refused by one limit consumes none of the others', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const wide = check('wide', gcra(100, 100))
       const narrow = check('narrow', gcra(1, 1))
       assert.deepEqual(
@@ -59,7 +63,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     })
 
     test('sliding window: the previous window weighs by its overlap', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const window: Algorithm = { kind: 'sliding', windowMs: 1000, limit: 10 }
       const limit = check('s', window)
       // T0 is a whole number of seconds: windows start at T0 + k·1000.
@@ -74,7 +78,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     })
 
     test('fixed window: a quota per window id, refused until the window ends', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const may: Algorithm = { kind: 'fixed', limit: 3, windowId: '2026-05', startMs: T0, endMs: T0 + 10_000 }
       const june: Algorithm = { kind: 'fixed', limit: 3, windowId: '2026-06', startMs: T0 + 10_000, endMs: T0 + 20_000 }
       for (let i = 0; i < 3; i++) assert.equal((await consume([check('q', may)], 1000))[0]?.allowed, true)
@@ -83,7 +87,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     })
 
     test('bans: a subject refused too often is refused everything for a while, until lifted', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const rule = { after: 3, withinMs: 10_000, forMs: 60_000 }
       const mallory = check('m', gcra(1, 1), `${prefix}mallory`)
       const alice = check('a', gcra(1, 1), `${prefix}alice`)
@@ -107,7 +111,7 @@ function cases(name: string, open: () => Promise<CounterStore>) {
     })
 
     test('a cost larger than one', async () => {
-      prefix = randomUUID()
+      prefix = tag()
       const limit = check('c', gcra(10, 10))
       assert.equal((await consume([limit], 0, 8))[0]?.remaining, 2)
       assert.deepEqual((await consume([limit], 0, 3))[0], { allowed: false, limit: 10, remaining: 2, resetMs: 800, retryAfterMs: 100 })
@@ -142,5 +146,16 @@ cases('Redis', async () => {
   assert.ok(redisAvailable)
   const store = new RedisCounters(REDIS_URL, { timeoutMs: 1000, prefix: 'portcullis-test:', gatewayClock: true })
   await store.waitUntilConnected(5000)
+  return store
+})
+
+let cluster: TestRedisCluster | null = null
+after(async () => {
+  await cluster?.stop()
+})
+cases('Redis Cluster', async () => {
+  cluster = await startTestRedisCluster()
+  const store = new RedisCounters(cluster.url, { timeoutMs: 1000, prefix: 'portcullis-test:', gatewayClock: true })
+  await store.waitUntilConnected(10_000)
   return store
 })

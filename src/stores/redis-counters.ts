@@ -3,8 +3,12 @@
  * and consumed by one server-side script (one round trip, atomic — no read-then-write race
  * between nodes). The script mirrors limit-math.ts. Time is Redis's own clock unless the gateway
  * runs on an injected one (tests), so nodes with skewed clocks still share one timeline.
+ *
+ * Redis Cluster (`redis-cluster://host:port,host:port`): a script may only touch keys of one
+ * hash slot, so callers tag every key of one request with the same `{…}` hash tag (the policy
+ * uses the API's name): an API's counters and bans live on one shard, its decisions stay atomic.
  */
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import type { BanEntry, BanRule, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
 import { withoutConsumption } from './limit-math.js'
 import { storageKey } from './memory-counters.js'
@@ -26,6 +30,9 @@ local banAfter = tonumber(ARGV[4])
 local banWithin = tonumber(ARGV[5])
 local banFor = tonumber(ARGV[6])
 local n = #KEYS
+-- Keys outlive the moment they stop mattering by a little: a stale state decides as no state
+-- does, and the slack absorbs any difference between the deciding clock and Redis's expiry clock.
+local slack = 60000
 if banAfter then
   n = n / 3
   for i = 1, n do
@@ -50,7 +57,7 @@ for i = 1, n do
     limit = b
     if ahead <= tolerance then
       allowed, remaining, reset, retry = 1, math.floor((tolerance - ahead) / a), math.ceil(ahead), 0
-      writes[i] = function() if ahead > 0 then redis.call('SET', KEYS[i], string.format('%.3f', newTat), 'PX', math.ceil(ahead)) end end
+      writes[i] = function() redis.call('SET', KEYS[i], string.format('%.3f', newTat), 'PX', math.ceil(ahead) + slack) end
     else
       allowed, remaining, reset, retry = 0, math.max(0, math.floor((tolerance - (base - now)) / a)), math.ceil(base - now), math.ceil(ahead - tolerance)
     end
@@ -74,7 +81,7 @@ for i = 1, n do
       allowed, remaining, retry = 1, math.max(0, math.floor(b - estimate - cost)), 0
       local after = current + cost
       if after > 0 then reset = math.ceil(windowEnd + a - now) elseif previous > 0 then reset = math.ceil(windowEnd - now) else reset = 0 end
-      writes[i] = function() redis.call('SET', KEYS[i], start .. ':' .. (current + cost) .. ':' .. previous, 'PX', math.ceil(start + 2 * a - now)) end
+      writes[i] = function() redis.call('SET', KEYS[i], start .. ':' .. (current + cost) .. ':' .. previous, 'PX', math.ceil(start + 2 * a - now) + slack) end
     else
       allowed, remaining = 0, math.max(0, math.floor(b - estimate))
       if current > 0 then reset = math.ceil(windowEnd + a - now) elseif previous > 0 then reset = math.ceil(windowEnd - now) else reset = 0 end
@@ -94,7 +101,7 @@ for i = 1, n do
     limit = a
     if count + cost <= a then
       allowed, remaining, retry = 1, a - count - cost, 0
-      writes[i] = function() redis.call('INCRBY', KEYS[i], cost); redis.call('PEXPIREAT', KEYS[i], math.ceil(b) + 60000) end
+      writes[i] = function() redis.call('INCRBY', KEYS[i], cost); redis.call('PEXPIRE', KEYS[i], math.ceil(b - now) + slack) end
     else
       allowed, remaining, retry = 0, math.max(0, a - count), math.max(1, reset)
     end
@@ -140,7 +147,20 @@ export interface RedisCountersOptions {
   gatewayClock: boolean
 }
 
-type CounterClient = Redis & { portcullisLimits(numKeys: number, ...args: (string | number)[]): Promise<number[]> }
+type CounterClient = (Redis | Cluster) & { portcullisLimits(numKeys: number, ...args: (string | number)[]): Promise<number[]> }
+
+const CLUSTER_SCHEME = 'redis-cluster://'
+
+/** `redis-cluster://h1:p1,h2:p2` → the seed nodes. */
+function clusterSeeds(url: string): { host: string; port: number }[] {
+  return url
+    .slice(CLUSTER_SCHEME.length)
+    .split(',')
+    .map((address) => {
+      const colon = address.lastIndexOf(':')
+      return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) }
+    })
+}
 
 export class RedisCounters implements CounterStore {
   readonly kind = 'redis'
@@ -149,7 +169,7 @@ export class RedisCounters implements CounterStore {
 
   constructor(url: string, options: RedisCountersOptions) {
     this.#options = options
-    const client = new Redis(url, {
+    const redisOptions: RedisOptions = {
       // Fail fast while disconnected instead of queueing: the policy then falls back or refuses,
       // and ioredis keeps reconnecting in the background.
       enableOfflineQueue: false,
@@ -157,8 +177,10 @@ export class RedisCounters implements CounterStore {
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(1000, options.timeoutMs),
       retryStrategy: (attempt) => Math.min(1000, 50 * attempt),
-      lazyConnect: false,
-    })
+    }
+    const client = url.startsWith(CLUSTER_SCHEME)
+      ? new Cluster(clusterSeeds(url), { redisOptions, enableOfflineQueue: false, clusterRetryStrategy: (attempt) => Math.min(1000, 50 * attempt) })
+      : new Redis(url, redisOptions)
     client.defineCommand('portcullisLimits', { lua: SCRIPT })
     // Errors surface on each command; without a listener ioredis would print them.
     client.on('error', () => undefined)
@@ -201,23 +223,29 @@ export class RedisCounters implements CounterStore {
   async listBans(prefix: string, _nowMs: number, max: number): Promise<readonly BanEntry[]> {
     const pattern = `${this.#options.prefix}ban:${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`
     const entries: BanEntry[] = []
-    let cursor = '0'
-    // SCAN is bounded by rounds as well as results: a huge keyspace must not stall the admin call.
-    for (let round = 0; round < 1000 && entries.length < max; round++) {
-      const [next, keys] = await this.#client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      for (const key of keys) {
-        if (entries.length >= max) break
-        const remainingMs = await this.#client.pttl(key)
-        if (remainingMs > 0) entries.push({ subject: key.slice(this.#options.prefix.length + 'ban:'.length), remainingMs })
+    // A cluster's keys are spread over its primaries: each is scanned in turn.
+    const nodes = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client]
+    for (const node of nodes) {
+      let cursor = '0'
+      // SCAN is bounded by rounds as well as results: a huge keyspace must not stall the admin call.
+      for (let round = 0; round < 1000 && entries.length < max; round++) {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        for (const key of keys) {
+          if (entries.length >= max) break
+          const remainingMs = await node.pttl(key)
+          if (remainingMs > 0) entries.push({ subject: key.slice(this.#options.prefix.length + 'ban:'.length), remainingMs })
+        }
+        cursor = next
+        if (cursor === '0') break
       }
-      cursor = next
-      if (cursor === '0') break
     }
     return entries
   }
 
   async liftBan(subject: string): Promise<boolean> {
-    const removed = await this.#client.del(this.#banKey(subject), this.#violationKey(subject))
+    // Two commands, not one DEL of both keys: in a cluster they need not share a slot.
+    const removed = await this.#client.del(this.#banKey(subject))
+    await this.#client.del(this.#violationKey(subject))
     return removed > 0
   }
 

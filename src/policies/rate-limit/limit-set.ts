@@ -10,7 +10,7 @@ import { keyPart, type KeyInputs } from './request-key.js'
 import type { PlansConfig, RateLimitConfig } from './schema.js'
 
 export class LimitSet {
-  readonly #api: string
+  readonly #subjectPrefix: string
   readonly #limits: readonly CompiledLimit[]
   readonly #plans: ReadonlyMap<string, readonly CompiledLimit[]>
   readonly #defaultPlan: readonly CompiledLimit[]
@@ -18,8 +18,11 @@ export class LimitSet {
   readonly #ipv6Prefix: number
 
   constructor(config: Static<typeof RateLimitConfig>, api: string, plans: PlansConfig) {
-    const scope = `${api}:`
-    this.#api = api
+    // The API's name as a Redis hash tag: in a cluster, all of an API's keys share one slot, so
+    // one script can check and consume a request's limits together.
+    const tag = `{${api}}`
+    const scope = `${tag}:`
+    this.#subjectPrefix = scope
     this.#limits = config.limits.map((limit, index) => compileLimit(limit, index, scope))
     this.#plans = new Map(Object.entries(plans).map(([plan, { limits }]) => [plan, limits.map((limit, index) => compileLimit(limit, index, `${scope}plan.${plan}.`))]))
     this.#defaultPlan = this.#plans.get('default') ?? []
@@ -39,7 +42,7 @@ export class LimitSet {
   checks(limits: readonly CompiledLimit[], inputs: KeyInputs, nowMs: number): LimitCheck[] {
     return limits.map((limit) => {
       const parts = limit.parts.map((part) => keyPart(part, inputs, this.#ipv6Prefix)).join('|')
-      return { key: `${limit.scope}:${parts}`, algorithm: limit.algorithm(nowMs), subject: `${this.#api}:${parts}` }
+      return { key: `${limit.scope}:${parts}`, algorithm: limit.algorithm(nowMs), subject: `${this.#subjectPrefix}${parts}` }
     })
   }
 }
