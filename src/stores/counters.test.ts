@@ -159,3 +159,13 @@ cases('Redis Cluster', async () => {
   await store.waitUntilConnected(10_000)
   return store
 })
+
+test('the memory store forgets counters that no longer matter, a few per call', () => {
+  const store = new MemoryCounters()
+  const algorithm = gcra(10, 10)
+  for (let i = 0; i < 10_000; i++) store.consume([{ key: `k${i}`, algorithm, subject: `s${i}` }], 1, T0, null)
+  assert.equal(store.size, 10_000)
+  // 100 ms later every one of those buckets is full again: their entries decide nothing.
+  for (let i = 0; i < 3000; i++) store.consume([{ key: 'steady', algorithm, subject: 'steady' }], 1, T0 + 1000 + i, null)
+  assert.equal(store.size, 1, 'swept while serving other keys')
+})

@@ -1,14 +1,16 @@
 /**
  * Rate-limit counters in this process's memory: exact for one process, and the fallback a node
  * uses while Redis cannot answer (`onFailure: open`). Entries expire when they no longer affect
- * any decision; a sweep bounds memory under many distinct keys.
+ * any decision; a few are examined on every call, which bounds memory under many distinct keys.
  */
 import type { BanEntry, BanRule, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import { ExpiringMap } from './expiring-map.js'
 import { fixed, gcra, rollSliding, sliding, withoutConsumption, type SlidingState } from './limit-math.js'
 
 type Entry = { kind: 'gcra'; tat: number; expiresAt: number } | { kind: 'sliding'; state: SlidingState; expiresAt: number } | { kind: 'fixed'; count: number; expiresAt: number }
 
-const SWEEP_EVERY = 10000
+/** Entries examined for expiry per call: memory stays bounded without a pause to sweep it all. */
+const SWEEP_STEP = 4
 
 /** The counter's key: a fixed window's id is part of it, so each window starts from zero. */
 export function storageKey(check: LimitCheck): string {
@@ -17,19 +19,20 @@ export function storageKey(check: LimitCheck): string {
 
 export class MemoryCounters implements CounterStore {
   readonly kind = 'memory'
-  readonly #entries = new Map<string, Entry>()
-  /** Banned subjects, until when. */
-  readonly #bans = new Map<string, number>()
+  readonly #entries = new ExpiringMap<Entry>()
+  /** Banned subjects. */
+  readonly #bans = new ExpiringMap<{ expiresAt: number }>()
   /** Refusals by subject within the ban rule's window. */
-  readonly #violations = new Map<string, { count: number; until: number }>()
-  #operations = 0
+  readonly #violations = new ExpiringMap<{ count: number; expiresAt: number }>()
 
   consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): ConsumeResult {
-    if (++this.#operations % SWEEP_EVERY === 0) this.#sweep(nowMs)
+    this.#entries.sweepStep(nowMs, SWEEP_STEP)
+    this.#bans.sweepStep(nowMs, SWEEP_STEP)
+    this.#violations.sweepStep(nowMs, SWEEP_STEP)
     if (ban !== null) {
       for (const { subject } of checks) {
-        const until = this.#bans.get(subject)
-        if (until !== undefined && until > nowMs) return { outcomes: [], ban: { subject, remainingMs: until - nowMs } }
+        const banned = this.#bans.get(subject, nowMs)
+        if (banned !== undefined) return { outcomes: [], ban: { subject, remainingMs: banned.expiresAt - nowMs } }
       }
     }
     const outcomes = this.#evaluate(checks, cost, nowMs, true)
@@ -40,13 +43,12 @@ export class MemoryCounters implements CounterStore {
       const subject = (checks[i] as LimitCheck).subject
       if (outcome.allowed || counted.has(subject)) return
       counted.add(subject)
-      const previous = this.#violations.get(subject)
-      const violation = previous !== undefined && previous.until > nowMs ? previous : { count: 0, until: nowMs + ban.withinMs }
+      const violation = this.#violations.get(subject, nowMs) ?? { count: 0, expiresAt: nowMs + ban.withinMs }
       violation.count++
       this.#violations.set(subject, violation)
       if (violation.count >= ban.after) {
         this.#violations.delete(subject)
-        this.#bans.set(subject, nowMs + ban.forMs)
+        this.#bans.set(subject, { expiresAt: nowMs + ban.forMs })
         banned ??= { subject, remainingMs: ban.forMs }
       }
     })
@@ -55,9 +57,9 @@ export class MemoryCounters implements CounterStore {
 
   listBans(prefix: string, nowMs: number, max: number): Promise<readonly BanEntry[]> {
     const entries: BanEntry[] = []
-    for (const [subject, until] of this.#bans) {
+    for (const [subject, { expiresAt }] of this.#bans.entries()) {
       if (entries.length >= max) break
-      if (until > nowMs && subject.startsWith(prefix)) entries.push({ subject, remainingMs: until - nowMs })
+      if (expiresAt > nowMs && subject.startsWith(prefix)) entries.push({ subject, remainingMs: expiresAt - nowMs })
     }
     return Promise.resolve(entries)
   }
@@ -89,7 +91,7 @@ export class MemoryCounters implements CounterStore {
     for (const check of checks) {
       const { algorithm } = check
       const key = storageKey(check)
-      const entry = this.#live(key, nowMs)
+      const entry = this.#entries.get(key, nowMs)
       switch (algorithm.kind) {
         case 'gcra': {
           const { outcome, newTat } = gcra(entry?.kind === 'gcra' ? entry.tat : nowMs, nowMs, algorithm.intervalMs, algorithm.burst, cost)
@@ -114,20 +116,5 @@ export class MemoryCounters implements CounterStore {
     }
     if (commit && cost > 0 && outcomes.every((o) => o.allowed)) for (const write of writes) write()
     return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
-  }
-
-  #live(key: string, nowMs: number): Entry | undefined {
-    const entry = this.#entries.get(key)
-    if (entry !== undefined && entry.expiresAt <= nowMs) {
-      this.#entries.delete(key)
-      return undefined
-    }
-    return entry
-  }
-
-  #sweep(nowMs: number): void {
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= nowMs) this.#entries.delete(key)
-    for (const [subject, until] of this.#bans) if (until <= nowMs) this.#bans.delete(subject)
-    for (const [subject, violation] of this.#violations) if (violation.until <= nowMs) this.#violations.delete(subject)
   }
 }
