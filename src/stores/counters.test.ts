@@ -10,6 +10,7 @@ import type { Algorithm, CounterStore, LimitCheck } from './counter-store.js'
 import { MemoryCounters } from './memory-counters.js'
 import { RedisCounters } from './redis-counters.js'
 import { startTestRedisCluster, type TestRedisCluster } from '../../test/helpers/redis-cluster.js'
+import { requireRedis } from '../../test/helpers/redis-server.js'
 
 const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
 const T0 = 1_800_000_000_000
@@ -121,18 +122,10 @@ function cases(name: string, open: () => Promise<CounterStore>) {
 
 cases('memory', () => Promise.resolve(new MemoryCounters()))
 
-let redisAvailable = true
+let redisAvailable = false
 before(async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000 })
-  try {
-    await probe.connect()
-    await probe.ping()
-  } catch (error) {
-    redisAvailable = false
-    throw new Error(`Redis is needed at ${REDIS_URL} for these tests (.ci/run starts it): ${(error as Error).message}`, { cause: error })
-  } finally {
-    probe.disconnect()
-  }
+  await requireRedis(REDIS_URL)
+  redisAvailable = true
 })
 after(async () => {
   if (!redisAvailable) return

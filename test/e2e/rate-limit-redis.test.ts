@@ -15,7 +15,7 @@ import { Agent, request } from 'undici'
 import { stringify } from 'yaml'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startTestRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+import { requireRedis, startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 import { startUpstream, unusedPort, type TestUpstream } from '../helpers/upstream.js'
 
 const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
@@ -81,6 +81,7 @@ describe('rate-limit bans across two nodes, and the admin API', () => {
   let nodeB: TestGateway
 
   before(async () => {
+    await requireRedis(SHARED_REDIS)
     upstream = await startUpstream()
     const config = (withAdmin: boolean) => ({
       ...baseConfig(upstream.url, { stores: { counters: SHARED_REDIS } }),
@@ -220,6 +221,7 @@ describe('rate-limit across three gateway processes sharing Redis', () => {
   const tenant = `accuracy-${randomUUID()}`
 
   before(async () => {
+    await requireRedis(SHARED_REDIS)
     upstream = await startUpstream()
     dir = mkdtempSync(join(tmpdir(), 'portcullis-rl-nodes-'))
     ports = await Promise.all(Array.from({ length: NODES }, () => unusedPort()))

@@ -15,14 +15,14 @@ export interface TestRedis {
   start(): Promise<void>
 }
 
-function answersPing(port: number): Promise<boolean> {
+function answersPing(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(port, host)
     const done = (ok: boolean) => {
       socket.destroy()
       resolve(ok)
     }
-    socket.setTimeout(500, () => done(false))
+    socket.setTimeout(timeoutMs, () => done(false))
     socket.on('error', () => done(false))
     socket.on('connect', () => socket.write('PING\r\n'))
     socket.on('data', (data) => done(data.toString().startsWith('+PONG')))
@@ -58,4 +58,10 @@ export async function startTestRedis(): Promise<TestRedis> {
     },
     start,
   }
+}
+
+/** Fails with a clear message when the Redis the tests share is not answering. */
+export async function requireRedis(url: string): Promise<void> {
+  const { hostname, port } = new URL(url)
+  if (!(await answersPing(Number(port || 6379), hostname, 2000))) throw new Error(`these tests need Redis at ${url} (.ci/run starts it when it is down)`)
 }
