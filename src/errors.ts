@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   GW_ERR_REQUEST_URL_TOO_LONG: { status: 414, title: 'The request URL is too long' },
   GW_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large' },
   GW_ERR_REQUEST_BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  GW_ERR_REQUEST_INVALID: { status: 400, title: 'The request does not match the API description' },
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body’s media type is not accepted here' },
   GW_ERR_REQUEST_BODY_INCOMPLETE: { status: 400, title: 'The request body ended early or is malformed' },
   GW_ERR_IP_DENIED: { status: 403, title: 'Requests from this address are not allowed' },
   GW_ERR_CORS_ORIGIN_DENIED: { status: 403, title: 'This origin is not allowed' },

@@ -51,6 +51,8 @@ export interface PolicyDeps {
   readonly counters: { readonly store: CounterStore; readonly fallback: CounterStore }
   /** Limits by plan (the config's `plans`). */
   readonly plans: PlansConfig
+  /** The API's OpenAPI document (absolute path), or null. */
+  readonly openapiFile: string | null
 }
 
 /** The parts of the gateway's config a policy's check may look at. */

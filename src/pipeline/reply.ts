@@ -13,8 +13,9 @@ export interface Reply {
   readonly body: string | Buffer | null
   /** Stable problem code when the reply is an error; logged and counted. */
   readonly code: ErrorCode | null
-  /** Extra problem members (RFC 9457 extensions), e.g. `allowedMethods`. */
   readonly detail: string | null
+  /** Extra problem members (RFC 9457 extensions), e.g. the list of validation `errors`. */
+  readonly extensions?: Readonly<Record<string, unknown>>
 }
 
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- hooks that fall off their end continue
@@ -23,13 +24,14 @@ export type Verdict = Reply | undefined | void
 /** Builders for replies, so policies never hand-roll problem bodies. */
 export const respond = {
   /** A problem reply (RFC 9457); the body is rendered with the request id when sent. */
-  problem(code: ErrorCode, options: { detail?: string; headers?: Record<string, HeaderValue>; status?: number } = {}): Reply {
+  problem(code: ErrorCode, options: { detail?: string; headers?: Record<string, HeaderValue>; status?: number; extensions?: Record<string, unknown> } = {}): Reply {
     return {
       status: options.status ?? ERROR_CODES[code].status,
       headers: options.headers ?? {},
       body: null,
       code,
       detail: options.detail ?? null,
+      ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
     }
   },
   /** A reply with no problem: preflight answers, redirects, static content. */

@@ -4,8 +4,9 @@ import { auth } from './auth/index.js'
 import { authz } from './authz/index.js'
 import { cors } from './cors/index.js'
 import { ipFilter } from './ip-filter/index.js'
+import { openapiValidation } from './openapi-validation/index.js'
 import { rateLimit } from './rate-limit/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 
-export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, securityHeaders]
+export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, securityHeaders]

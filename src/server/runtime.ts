@@ -3,6 +3,7 @@
  * the upstreams. Reload builds a new one off the request path and swaps it in; requests keep
  * the runtime they started with, and the old one is retired once they have finished.
  */
+import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { LoadedConfig } from '../config/load-config.js'
 import type { ResolvedRoute } from '../config/resolve-routes.js'
@@ -132,6 +133,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           operations,
           counters,
           plans: config.plans,
+          openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {

@@ -18,7 +18,7 @@ export function sendReply(res: ClientResponse, requestId: string, reply: Reply, 
   headers['x-request-id'] = requestId
   let body = reply.body
   if (reply.code !== null) {
-    body = renderProblem(reply.code, reply.status, requestId, reply.detail)
+    body = renderProblem(reply.code, reply.status, requestId, reply.detail, reply.extensions)
     headers['content-type'] = 'application/problem+json'
     headers['cache-control'] = 'no-store'
     headers['x-content-type-options'] = 'nosniff'

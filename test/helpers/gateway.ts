@@ -2,9 +2,9 @@
  * Starts a real gateway in this process from a config object written to a temporary file, with
  * the access log going to a file the test can read.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { stringify } from 'yaml'
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js'
 
@@ -35,7 +35,10 @@ export async function startTestGateway(config: object, options: Partial<GatewayO
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'))
   const configFile = join(dir, 'gateway.yaml')
   const logFile = join(dir, 'gateway.log')
-  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content)
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), content)
+  }
   const withLog = (c: object) => ({ log: { destination: logFile, level: 'info' }, ...c })
   writeFileSync(configFile, stringify(withLog(config)))
   const { files: _files, ...gatewayOptions } = options

@@ -1,0 +1,124 @@
+/**
+ * An OpenAPI document and the local files its `$ref`s reach, loaded once at config load. Refs are
+ * URIs relative to the file they appear in, with a JSON-pointer fragment; remote (http, https)
+ * refs are refused: the gateway does not fetch parts of its security model from the network.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { load as loadYaml } from 'js-yaml'
+
+export type OpenApiVersion = '3.0' | '3.1'
+
+/** A value found by following a pointer or a chain of `$ref`s: where it lives matters for its own refs. */
+export interface Located<T = unknown> {
+  readonly value: T
+  /** The file's URL. */
+  readonly url: string
+  /** JSON pointer of the value in that file. */
+  readonly pointer: string
+}
+
+const MAX_FILES = 1000
+const MAX_REF_HOPS = 64
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1')
+}
+
+function unescapePointer(segment: string): string {
+  return decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~')
+}
+
+function parseDocument(file: string): unknown {
+  const text = readFileSync(file, 'utf8')
+  return /^\s*\{/.test(text) ? JSON.parse(text) : loadYaml(text)
+}
+
+export class DocumentSet {
+  readonly rootUrl: string
+  readonly version: OpenApiVersion
+  /** Loaded files by URL. */
+  readonly files = new Map<string, unknown>()
+
+  /** Throws an Error naming the file and the problem. */
+  constructor(rootFile: string) {
+    this.rootUrl = pathToFileURL(rootFile).href
+    const root = this.#load(this.rootUrl)
+    const version = isRecord(root) && typeof root.openapi === 'string' ? /^3\.([01])\./.exec(root.openapi)?.[1] : undefined
+    if (version === undefined) throw new Error(`${rootFile} is not an OpenAPI 3.0 or 3.1 document`)
+    this.version = version === '0' ? '3.0' : '3.1'
+    // Every file any ref reaches is loaded now, so schema compilation can resolve them all.
+    const pending = [this.rootUrl]
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const ref of refsIn(this.files.get(next))) {
+        const url = this.#fileOf(ref, next)
+        if (!this.files.has(url)) {
+          this.#load(url)
+          pending.push(url)
+        }
+      }
+    }
+  }
+
+  /** The value at `pointer` in the file at `url`. */
+  at(url: string, pointer: string): unknown {
+    let value = this.files.get(url)
+    for (const segment of pointer.split('/').slice(1)) {
+      value = isRecord(value) ? value[unescapePointer(segment)] : Array.isArray(value) ? value[Number(segment)] : undefined
+    }
+    return value
+  }
+
+  /** Follows `$ref`s from a located value until a value without one. */
+  deref<T = unknown>(start: Located): Located<T> {
+    let current = start
+    for (let hop = 0; hop < MAX_REF_HOPS; hop++) {
+      const ref = isRecord(current.value) ? current.value.$ref : undefined
+      if (typeof ref !== 'string') return current as Located<T>
+      const url = this.#fileOf(ref, current.url)
+      const hash = ref.indexOf('#')
+      const pointer = hash === -1 ? '' : ref.slice(hash + 1)
+      const value = this.at(url, pointer)
+      if (value === undefined) throw new Error(`$ref ${ref} in ${fileURLToPath(current.url)} points at nothing`)
+      current = { value, url, pointer }
+    }
+    throw new Error(`$ref chain longer than ${MAX_REF_HOPS} from ${fileURLToPath(start.url)}#${start.pointer}`)
+  }
+
+  #fileOf(ref: string, baseUrl: string): string {
+    const hash = ref.indexOf('#')
+    const target = hash === -1 ? ref : ref.slice(0, hash)
+    if (target === '') return baseUrl
+    const url = new URL(target, baseUrl)
+    if (url.protocol !== 'file:') throw new Error(`remote $ref ${ref} in ${fileURLToPath(baseUrl)}: remote references are not followed`)
+    url.hash = ''
+    return url.href
+  }
+
+  #load(url: string): unknown {
+    if (this.files.size >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files referenced from ${fileURLToPath(this.rootUrl)}`)
+    let document: unknown
+    try {
+      document = parseDocument(fileURLToPath(url))
+    } catch (error) {
+      throw new Error(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`, { cause: error })
+    }
+    this.files.set(url, document)
+    return document
+  }
+}
+
+function* refsIn(value: unknown): Generator<string> {
+  const stack = [value]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (Array.isArray(next)) stack.push(...(next as unknown[]))
+    else if (isRecord(next)) {
+      if (typeof next.$ref === 'string') yield next.$ref
+      for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Validators for every operation of an OpenAPI document, compiled once at load: one for each
+ * parameter location (values coerced from strings as the schemas say) and one per declared
+ * request media type. The document's files are handed to ajv whole, each under its file URL, so
+ * `$ref`s — across files and recursive ones — resolve as JSON Schema resolves them; OpenAPI 3.0
+ * schemas are first rewritten into JSON Schema (`nullable`, boolean exclusive bounds).
+ */
+import { Ajv2019 } from 'ajv/dist/2019.js'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
+import { checkJsonText, type JsonLimits } from './json-limits.js'
+import { collectParameters, MalformedQueryError, queryPairs, readCookies, readHeaders, readPath, readQuery, type ParameterLocation, type ParameterSpec } from './parameters.js'
+
+type Ajv = Ajv2019 | Ajv2020
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+export interface Violation {
+  /** `query.limit`, `body.items[2].qty`, `header.x-trace`… */
+  readonly location: string
+  readonly message: string
+}
+
+export interface ValidatorOptions {
+  /** Object schemas of request bodies accept no property they do not declare. */
+  readonly strictBodies: boolean
+  readonly rejectUndeclaredQuery: boolean
+  readonly limits: JsonLimits
+  readonly maxViolations: number
+}
+
+export interface RequestParts {
+  readonly params: Readonly<Record<string, string>>
+  readonly query: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+export type BodyCheck = { readonly kind: 'ok' } | { readonly kind: 'unsupported-media-type' } | { readonly kind: 'invalid'; readonly violations: readonly Violation[] }
+
+export interface OperationValidator {
+  /** Whether the operation declares a request body (the policy then reads bodies). */
+  readonly declaresBody: boolean
+  checkParameters(request: RequestParts): Violation[]
+  checkBody(contentType: string | undefined, body: Buffer): BodyCheck
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
+const LOCATIONS: readonly ParameterLocation[] = ['path', 'query', 'header', 'cookie']
+
+/** Validators by `METHOD template`. Throws an Error naming the file and problem. */
+export function compileOperationValidators(file: string, options: ValidatorOptions): Map<string, OperationValidator> {
+  const documents = new DocumentSet(file)
+  const plain = createAjv(documents, false)
+  const coercing = createAjv(documents, true)
+  const validators = new Map<string, OperationValidator>()
+  const paths = documents.at(documents.rootUrl, '/paths')
+  if (!isRecord(paths)) return validators
+  for (const template of Object.keys(paths)) {
+    const pathItem = documents.deref({ value: paths[template], url: documents.rootUrl, pointer: `/paths/${escapePointer(template)}` })
+    if (!isRecord(pathItem.value)) continue
+    for (const method of METHODS) {
+      const operation = pathItem.value[method]
+      if (!isRecord(operation)) continue
+      const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
+      validators.set(`${method.toUpperCase()} ${template}`, compileOperation(documents, plain, coercing, pathItem, located, options))
+    }
+  }
+  return validators
+}
+
+function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
+  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true }
+  const ajv = documents.version === '3.1' ? new Ajv2020(options) : new Ajv2019(options)
+  addFormats(ajv)
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 })
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) })
+  ajv.addFormat('float', { type: 'number', validate: () => true })
+  ajv.addFormat('double', { type: 'number', validate: () => true })
+  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/)
+  ajv.addFormat('binary', true)
+  ajv.addFormat('password', true)
+  for (const [url, document] of documents.files) ajv.addSchema((documents.version === '3.0' ? toJsonSchema(structuredClone(document)) : document) as object, url)
+  return ajv
+}
+
+/** OpenAPI 3.0's schema dialect into JSON Schema: `nullable`, and boolean `exclusiveMinimum`/`exclusiveMaximum`. */
+function toJsonSchema(value: unknown): unknown {
+  const stack = [value]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (Array.isArray(next)) stack.push(...(next as unknown[]))
+    else if (isRecord(next)) {
+      if (next.nullable === true) {
+        if (typeof next.type === 'string') next.type = [next.type, 'null']
+        if (Array.isArray(next.enum)) next.enum = [...(next.enum as unknown[]), null]
+        delete next.nullable
+      }
+      for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']] as const) {
+        if (typeof next[exclusive] === 'boolean') {
+          if (next[exclusive] && typeof next[bound] === 'number') {
+            next[exclusive] = next[bound]
+            delete next[bound]
+          } else delete next[exclusive]
+        }
+      }
+      for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+  return value
+}
+
+const refTo = (at: Located) => ({ $ref: `${at.url}#${at.pointer}` })
+
+function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
+  const parameters = collectParameters(documents, pathItem, operation)
+  const byLocation = new Map<ParameterLocation, ValidateFunction>()
+  for (const location of LOCATIONS) {
+    const specs = parameters.filter((p) => p.in === location)
+    if (specs.length === 0) continue
+    byLocation.set(
+      location,
+      coercing.compile({
+        type: 'object',
+        properties: Object.fromEntries(specs.map((spec) => [spec.name, spec.schema === null ? {} : refTo(spec.schema)])),
+        required: specs.filter((s) => s.required).map((s) => s.name),
+      }),
+    )
+  }
+  const requestBody = isRecord(operation.value) && operation.value.requestBody !== undefined ? documents.deref({ value: operation.value.requestBody, url: operation.url, pointer: `${operation.pointer}/requestBody` }) : null
+  const media: { pattern: RegExp; kind: 'json' | 'form' | 'other'; validate: ValidateFunction | null }[] = []
+  let bodyRequired = false
+  if (requestBody !== null && isRecord(requestBody.value)) {
+    bodyRequired = requestBody.value.required === true
+    const content = isRecord(requestBody.value.content) ? requestBody.value.content : {}
+    for (const [mediaType, entry] of Object.entries(content)) {
+      const kind = isJson(mediaType) ? 'json' : mediaType.toLowerCase() === 'application/x-www-form-urlencoded' ? 'form' : 'other'
+      const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: requestBody.url, pointer: `${requestBody.pointer}/content/${escapePointer(mediaType)}/schema` } : null
+      const root = schema === null ? null : options.strictBodies ? { ...refTo(schema), unevaluatedProperties: false } : refTo(schema)
+      const validate = root === null || kind === 'other' ? null : (kind === 'form' ? coercing : plain).compile(root)
+      media.push({ pattern: mediaPattern(mediaType), kind, validate })
+    }
+  }
+  const max = options.maxViolations
+
+  return {
+    declaresBody: requestBody !== null,
+    checkParameters(request) {
+      const violations: Violation[] = []
+      let query: { values: Record<string, unknown>; undeclared: string[] }
+      try {
+        query = readQuery(request.query, parameters)
+      } catch (error) {
+        if (error instanceof MalformedQueryError) return [{ location: 'query', message: error.message }]
+        throw error
+      }
+      if (options.rejectUndeclaredQuery) for (const name of query.undeclared) violations.push({ location: `query.${name}`, message: 'is not a declared parameter' })
+      const values: Record<ParameterLocation, Record<string, unknown>> = {
+        path: readPath(request.params, parameters),
+        query: query.values,
+        header: readHeaders(request.headers, parameters),
+        cookie: readCookies(firstHeader(request.headers.cookie), parameters),
+      }
+      for (const [location, validate] of byLocation) {
+        if (!validate(values[location])) violations.push(...violationsOf(location, validate.errors ?? [], max))
+      }
+      return violations.slice(0, max)
+    },
+    checkBody(contentType, body) {
+      if (body.length === 0) return bodyRequired ? { kind: 'invalid', violations: [{ location: 'body', message: 'is required' }] } : { kind: 'ok' }
+      if (media.length === 0) return { kind: 'unsupported-media-type' }
+      const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+      const entry = media.find((m) => m.pattern.test(type))
+      if (entry === undefined) return { kind: 'unsupported-media-type' }
+      if (entry.kind === 'other') return { kind: 'ok' }
+      let text: string
+      try {
+        text = UTF8.decode(body)
+      } catch {
+        return { kind: 'invalid', violations: [{ location: 'body', message: 'is not valid UTF-8' }] }
+      }
+      let value: unknown
+      if (entry.kind === 'json') {
+        const structural = checkJsonText(text, options.limits, max)
+        if (structural.length > 0) return { kind: 'invalid', violations: structural }
+        try {
+          value = JSON.parse(text)
+        } catch {
+          return { kind: 'invalid', violations: [{ location: 'body', message: 'is not valid JSON' }] }
+        }
+      } else {
+        try {
+          value = formObject(text)
+        } catch {
+          return { kind: 'invalid', violations: [{ location: 'body', message: 'is not a valid form (bad percent-encoding)' }] }
+        }
+      }
+      if (entry.validate === null || entry.validate(value)) return { kind: 'ok' }
+      return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
+    },
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join('; ') : value
+}
+
+function isJson(mediaType: string): boolean {
+  const type = mediaType.toLowerCase()
+  return type === 'application/json' || /^application\/[^;]*\+json$/.test(type) || type === 'application/*+json'
+}
+
+/** `application/json`, `application/*`, `*\/*`, `application/*+json` as a matcher of a request's type. */
+function mediaPattern(mediaType: string): RegExp {
+  const escaped = mediaType.toLowerCase().split(';')[0]?.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*') ?? ''
+  return new RegExp(`^${escaped}$`)
+}
+
+/** A form body as an object; a repeated field becomes an array. */
+function formObject(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of queryPairs(text)) {
+    const existing = out[key]
+    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as string[]), value] : [existing, value]
+  }
+  return out
+}
+
+/** ajv's errors as violations at readable locations; values are never echoed. */
+function violationsOf(root: string, errors: readonly ErrorObject[], max: number): Violation[] {
+  const seen = new Set<string>()
+  const out: Violation[] = []
+  for (const error of errors) {
+    if (out.length >= max) break
+    let location = root + pointerToPath(error.instancePath)
+    let message = error.message ?? 'is invalid'
+    const params = error.params as Record<string, unknown>
+    if (error.keyword === 'required') {
+      location += propertyPath(String(params.missingProperty))
+      message = 'is required'
+    } else if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') {
+      location += propertyPath(String(params.additionalProperty ?? params.unevaluatedProperty))
+      message = 'is not declared'
+    } else if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') {
+      // Their sub-errors say more; these summaries only repeat them.
+      if (errors.length > 1) continue
+    }
+    const text = `${location}: ${message}`
+    if (seen.has(text)) continue
+    seen.add(text)
+    out.push({ location, message })
+  }
+  return out
+}
+
+function propertyPath(name: string): string {
+  return /^[A-Za-z_$][\w$-]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`
+}
+
+function pointerToPath(pointer: string): string {
+  if (pointer === '') return ''
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? `[${segment}]` : propertyPath(segment)))
+    .join('')
+}
+
+export type { ParameterSpec }

@@ -1,0 +1,68 @@
+/**
+ * `openapi-validation`: the API's OpenAPI document as a positive model of its requests. Every
+ * operation's parameters (path, query, header, cookie, as serialised by their style) and request
+ * body (JSON, form; by media type, 415 for an undeclared one) are checked against validators
+ * compiled when the config loads; JSON is first held to limits schemas lack (depth, keys,
+ * lengths), duplicate keys, valid UTF-8 and safe integers. Undeclared paths and methods never
+ * get here: the API's routes are the document's. A violation is a 400 problem listing each one.
+ */
+import type { RequestContext } from '../../pipeline/context.js'
+import { definePolicy } from '../../pipeline/define-policy.js'
+import { respond, type Reply } from '../../pipeline/reply.js'
+import { compileOperationValidators, type OperationValidator, type Violation } from '../../openapi/operation-validators.js'
+import { OpenApiValidationConfig } from './schema.js'
+
+const MAX_VIOLATIONS = 20
+
+export const openapiValidation = definePolicy({
+  name: 'openapi-validation',
+  priority: 1500,
+  description: 'Requests checked against the API’s OpenAPI document: parameters, media types, bodies, JSON limits.',
+  configSchema: OpenApiValidationConfig,
+  create(config, deps) {
+    if (deps.openapiFile === null) throw new Error('the API has no `openapi` document to validate against')
+    const validators = compileOperationValidators(deps.openapiFile, {
+      strictBodies: config.strictBodies,
+      rejectUndeclaredQuery: config.rejectUndeclaredQuery,
+      limits: config.limits,
+      maxViolations: MAX_VIOLATIONS,
+    })
+    const validatorOf = (ctx: RequestContext): OperationValidator | undefined =>
+      validators.get(`${ctx.method} ${ctx.route.template}`) ?? (ctx.method === 'HEAD' ? validators.get(`GET ${ctx.route.template}`) : undefined)
+
+    const refuse = (ctx: RequestContext, violations: readonly Violation[], reply: Reply): Reply | undefined => {
+      const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
+      if (config.mode === 'report') {
+        deps.logger.warn({ requestId: ctx.requestId, operation, violations }, 'request does not match the API description (report only: passed)')
+        return undefined
+      }
+      deps.logger.info({ requestId: ctx.requestId, operation, violations: violations.length }, 'request does not match the API description')
+      return reply
+    }
+    const invalid = (violations: readonly Violation[]) =>
+      respond.problem('GW_ERR_REQUEST_INVALID', { detail: violations.map((v) => `${v.location}: ${v.message}`).join('; ').slice(0, 500), extensions: { errors: violations } })
+
+    return {
+      requestBodyLimit: config.limits.maxBodyBytes,
+      onRequest(ctx) {
+        if (ctx.isPreflight) return undefined
+        const validator = validatorOf(ctx)
+        if (validator === undefined) return undefined
+        const violations = validator.checkParameters({ params: ctx.route.params, query: ctx.query, headers: ctx.headers })
+        return violations.length === 0 ? undefined : refuse(ctx, violations, invalid(violations))
+      },
+      onRequestBody(ctx, body) {
+        if (ctx.isPreflight) return undefined
+        const validator = validatorOf(ctx)
+        if (validator === undefined) return undefined
+        const check = validator.checkBody(ctx.headers['content-type'], body)
+        if (check.kind === 'ok') return undefined
+        if (check.kind === 'unsupported-media-type') {
+          const violation = { location: 'header.content-type', message: validator.declaresBody ? 'is not a media type this operation accepts' : 'this operation takes no request body' }
+          return refuse(ctx, [violation], respond.problem('GW_ERR_UNSUPPORTED_MEDIA_TYPE', { detail: `${violation.location}: ${violation.message}`, extensions: { errors: [violation] } }))
+        }
+        return refuse(ctx, check.violations, invalid(check.violations))
+      },
+    }
+  },
+})

@@ -1,0 +1,221 @@
+/**
+ * `openapi-validation` end to end on hand-written documents: a 3.1 document whose schemas and
+ * parameters live in other files, a 3.0 document (nullable, boolean exclusive bounds), every
+ * parameter location and the common styles, JSON and form bodies, media types, the JSON limits,
+ * strict bodies and undeclared query parameters, report-only mode, and documents refused at load.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
+import { stringify } from 'yaml'
+import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+
+const ok = { '200': { description: 'ok' } }
+const SHOP = {
+  openapi: '3.1.0',
+  info: { title: 'shop', version: '1' },
+  paths: {
+    '/orders': {
+      get: {
+        operationId: 'listOrders',
+        parameters: [
+          { $ref: 'parameters.yaml#/limit' },
+          { name: 'status', in: 'query', schema: { type: 'array', items: { enum: ['open', 'closed'] } } },
+          { name: 'ids', in: 'query', explode: false, schema: { type: 'array', items: { type: 'integer' } } },
+          { name: 'filter', in: 'query', style: 'deepObject', schema: { type: 'object', properties: { min: { type: 'integer' }, max: { type: 'integer' } } } },
+          { name: 'X-Tenant', in: 'header', required: true, schema: { type: 'string', pattern: '^[a-z]+$' } },
+          { name: 'theme', in: 'cookie', schema: { enum: ['light', 'dark'] } },
+        ],
+        responses: ok,
+      },
+      post: {
+        operationId: 'createOrder',
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: 'schemas/order.yaml#/Order' } } } },
+        responses: ok,
+      },
+    },
+    '/orders/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: { operationId: 'getOrder', responses: ok },
+      patch: { operationId: 'patchOrder', requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object', properties: { note: { type: 'string' } } } } } }, responses: ok },
+    },
+    '/colors/{list}': { get: { parameters: [{ name: 'list', in: 'path', required: true, style: 'label', schema: { type: 'array', items: { enum: ['red', 'green', 'blue'] } } }], responses: ok } },
+    '/subscribe': {
+      post: {
+        requestBody: {
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' }, count: { type: 'integer', maximum: 5 } } },
+            },
+          },
+        },
+        responses: ok,
+      },
+    },
+  },
+}
+const PARAMETERS = { limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } } }
+const ORDER = {
+  Order: {
+    type: 'object',
+    required: ['customer', 'items'],
+    properties: {
+      customer: { type: 'string' },
+      items: { type: 'array', items: { $ref: '#/Item' } },
+      gift: { $ref: '#/Order' },
+    },
+  },
+  Item: { type: 'object', required: ['sku', 'qty'], properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1 } } },
+}
+const LEGACY = {
+  openapi: '3.0.3',
+  info: { title: 'legacy', version: '1' },
+  paths: {
+    '/prices': {
+      post: {
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { price: { type: 'number', minimum: 0, exclusiveMinimum: true }, note: { type: 'string', nullable: true } } },
+            },
+          },
+        },
+        responses: ok,
+      },
+    },
+  },
+}
+
+describe('openapi-validation', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream()
+    const api = (name: string, basePath: string, openapi: string, policy: Record<string, unknown>) => ({ name, basePath, openapi, upstream: { url: upstream.url }, policies: { 'openapi-validation': policy } })
+    const config = baseConfig(upstream.url)
+    config.apis = [
+      api('shop', '/shop', 'shop.yaml', { limits: { depth: 8 } }),
+      api('strict', '/strict', 'shop.yaml', { rejectUndeclaredQuery: true, strictBodies: true }),
+      api('report', '/report', 'shop.yaml', { mode: 'report' }),
+      api('legacy', '/legacy', 'legacy.yaml', {}),
+    ]
+    gw = await startTestGateway(config, {
+      files: { 'shop.yaml': stringify(SHOP), 'parameters.yaml': stringify(PARAMETERS), 'schemas/order.yaml': stringify(ORDER), 'legacy.yaml': stringify(LEGACY) },
+    })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string | Buffer } = {}) => {
+    const res = await request(`${gw.url}${path}`, { method: method as 'GET', headers: { 'x-tenant': 'acme', ...init.headers }, body: init.body })
+    const text = await res.body.text()
+    if (res.statusCode === 200) return { status: 200, code: null, errors: [] as string[], text }
+    const problem = JSON.parse(text) as { code: string; errors?: { location: string; message: string }[] }
+    return { status: res.statusCode, code: problem.code, errors: (problem.errors ?? []).map((e) => `${e.location}: ${e.message}`), text }
+  }
+  const json = { 'content-type': 'application/json' }
+
+  test('query parameters by style: form (exploded and not), deepObject; coerced and checked', async () => {
+    assert.equal((await call('GET', '/shop/orders?limit=5&status=open&status=closed&ids=1,2,3&filter[min]=1&filter[max]=9')).status, 200)
+    const bad = await call('GET', '/shop/orders?limit=500&status=lost&ids=1,x&filter[max]=y')
+    assert.deepEqual([bad.status, bad.code], [400, 'GW_ERR_REQUEST_INVALID'])
+    assert.deepEqual(bad.errors, [
+      'query.limit: must be <= 100',
+      'query.status[0]: must be equal to one of the allowed values',
+      'query.ids[1]: must be integer',
+      'query.filter.max: must be integer',
+    ])
+    assert.deepEqual((await call('GET', '/shop/orders?limit=%E0%A4%A')).errors, ['query: malformed percent-encoding'])
+  })
+
+  test('path, header and cookie parameters', async () => {
+    assert.deepEqual((await call('GET', '/shop/orders/abc')).errors, ['path.id: must be integer'])
+    assert.deepEqual((await call('GET', '/shop/orders/0')).errors, ['path.id: must be >= 1'])
+    assert.equal((await call('GET', '/shop/orders/7')).status, 200)
+    assert.equal((await call('GET', '/shop/colors/.red,blue')).status, 200, 'label style')
+    assert.deepEqual((await call('GET', '/shop/colors/.red,pink')).errors, ['path.list[1]: must be equal to one of the allowed values'])
+    assert.deepEqual((await call('GET', '/shop/orders', { headers: { 'x-tenant': 'ACME' } })).errors, ['header.x-tenant: must match pattern "^[a-z]+$"'])
+    const missing = await request(`${gw.url}/shop/orders`)
+    assert.deepEqual((JSON.parse(await missing.body.text()) as { errors: { location: string }[] }).errors.map((e) => e.location), ['header.x-tenant'])
+    assert.deepEqual((await call('GET', '/shop/orders', { headers: { cookie: 'a=1; theme=blue' } })).errors, ['cookie.theme: must be equal to one of the allowed values'])
+  })
+
+  test('JSON bodies against schemas in another file, recursive refs included', async () => {
+    const order = { customer: 'c1', items: [{ sku: 'a', qty: 1 }], gift: { customer: 'c2', items: [{ sku: 'b', qty: 2 }] } }
+    assert.equal((await call('POST', '/shop/orders', { headers: json, body: JSON.stringify(order) })).status, 200)
+    const bad = await call('POST', '/shop/orders', { headers: json, body: JSON.stringify({ items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 1 }, { sku: 'c', qty: 0 }], gift: { customer: 5, items: [] } }) })
+    assert.deepEqual(bad.errors, ['body.customer: is required', 'body.items[2].qty: must be >= 1', 'body.gift.customer: must be string'])
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json })).errors, ['body: is required'])
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json, body: '{"customer":' })).errors, ['body: is not valid JSON'])
+  })
+
+  test('media types: undeclared ones are 415; +json types match their declaration', async () => {
+    const wrong = await call('POST', '/shop/orders', { headers: { 'content-type': 'text/plain' }, body: 'hello' })
+    assert.deepEqual([wrong.status, wrong.code], [415, 'GW_ERR_UNSUPPORTED_MEDIA_TYPE'])
+    assert.equal((await call('GET', '/shop/orders', { headers: json, body: '{}' })).status, 415, 'a body where the operation takes none')
+    assert.equal((await call('PATCH', '/shop/orders/3', { headers: { 'content-type': 'application/merge-patch+json' }, body: '{"note":"x"}' })).status, 200)
+    assert.deepEqual((await call('PATCH', '/shop/orders/3', { headers: { 'content-type': 'application/merge-patch+json; charset=utf-8' }, body: '{"note":1}' })).errors, ['body.note: must be string'])
+  })
+
+  test('form bodies are coerced by their schema', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    assert.equal((await call('POST', '/shop/subscribe', { headers: form, body: 'email=a%40example.com&count=3' })).status, 200)
+    assert.deepEqual((await call('POST', '/shop/subscribe', { headers: form, body: 'email=nope&count=9' })).errors, ['body.email: must match format "email"', 'body.count: must be <= 5'])
+  })
+
+  test('limits schemas lack: duplicate keys, depth, invalid UTF-8, unsafe integers', async () => {
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json, body: '{"customer":"a","items":[],"customer":"b"}' })).errors, ['body.customer: duplicate key'])
+    let deep: Record<string, unknown> = { customer: 'c', items: [] }
+    for (let i = 0; i < 8; i++) deep = { customer: 'c', items: [], gift: deep }
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json, body: JSON.stringify(deep) })).errors, ['body.gift.gift.gift.gift.gift.gift.gift.items: nested deeper than 8 levels'])
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json, body: Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]) })).errors, ['body: is not valid UTF-8'])
+    assert.deepEqual((await call('POST', '/shop/orders', { headers: json, body: '{"customer":"a","items":[{"sku":"a","qty":9007199254740993}]}' })).errors, ['body.items[0].qty: integer outside the safe range (±2^53); send it as a string'])
+  })
+
+  test('positive model switches: undeclared query parameters and body properties', async () => {
+    assert.equal((await call('GET', '/shop/orders?debug=1')).status, 200, 'allowed by default')
+    assert.deepEqual((await call('GET', '/strict/orders?debug=1&limit=2')).errors, ['query.debug: is not a declared parameter'])
+    const extra = { customer: 'c', items: [], isAdmin: true }
+    assert.equal((await call('POST', '/shop/orders', { headers: json, body: JSON.stringify(extra) })).status, 200)
+    assert.deepEqual((await call('POST', '/strict/orders', { headers: json, body: JSON.stringify(extra) })).errors, ['body.isAdmin: is not declared'])
+  })
+
+  test('violations never echo the value sent', async () => {
+    const secret = 'sk_live_0123456789abcdefSECRET'
+    const res = await call('GET', `/shop/orders?limit=${secret}`, { headers: { 'x-tenant': secret.toLowerCase().replaceAll(/[^a-z]/g, '') + 'X' } })
+    assert.equal(res.status, 400)
+    assert.equal(res.text.includes(secret), false)
+    assert.equal(gw.logLines().some((l) => JSON.stringify(l).includes(secret)), false, 'nor the log')
+  })
+
+  test('report-only mode passes and logs what it would have blocked', async () => {
+    assert.equal((await call('GET', '/report/orders?limit=500')).status, 200)
+    const line = gw.logLines().find((l) => l.msg === 'request does not match the API description (report only: passed)')
+    assert.deepEqual(line?.violations, [{ location: 'query.limit', message: 'must be <= 100' }])
+  })
+
+  test('OpenAPI 3.0 schemas: nullable and boolean exclusive bounds', async () => {
+    assert.equal((await call('POST', '/legacy/prices', { headers: json, body: '{"price":1,"note":null}' })).status, 200)
+    assert.deepEqual((await call('POST', '/legacy/prices', { headers: json, body: '{"price":0}' })).errors, ['body.price: must be > 0'])
+  })
+})
+
+test('a document with a remote or dangling $ref refuses the config, naming it', async () => {
+  for (const [ref, expected] of [
+    ['https://schemas.example/order.yaml#/Order', /remote \$ref https:\/\/schemas\.example\/order\.yaml#\/Order in .*api\.yaml: remote references are not followed/],
+    ['#/components/schemas/Missing', /\$ref #\/components\/schemas\/Missing in .*api\.yaml points at nothing/],
+  ] as const) {
+    const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/x': { post: { requestBody: { content: { 'application/json': { schema: { $ref: ref } } } }, responses: ok } } } }
+    const documentWithParameter = { ...document, paths: { '/x': { post: { ...document.paths['/x'].post, parameters: [{ $ref: ref }] } } } }
+    const config = { ...baseConfig('http://127.0.0.1:9'), apis: [{ name: 'x', basePath: '/', openapi: 'api.yaml', upstream: { url: 'http://127.0.0.1:9' }, policies: { 'openapi-validation': {} } }] }
+    await assert.rejects(startTestGateway(config, { files: { 'api.yaml': stringify(documentWithParameter) } }), (error: Error & { problems?: { path: string; message: string }[] }) => {
+      assert.equal(error.problems?.[0]?.path, 'apis[0].policies.openapi-validation')
+      assert.match(error.problems?.[0]?.message ?? '', expected)
+      return true
+    })
+  }
+})
