@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   GW_ERR_POLICY_FAILED: { status: 500, title: 'A security policy could not be evaluated' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream service could not be reached' },
   GW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, title: 'The upstream service sent an invalid response' },
+  GW_ERR_UPSTREAM_RESPONSE_INVALID: { status: 502, title: 'The upstream’s response does not match the API description' },
   GW_ERR_UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
   GW_ERR_UPSTREAM_CIRCUIT_OPEN: { status: 503, title: 'The upstream service is temporarily unavailable' },
   GW_ERR_INTERNAL: { status: 500, title: 'The gateway failed to process the request' },

@@ -11,6 +11,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
+import { UndeclaredStripper } from './strip-undeclared.js'
 import { collectParameters, MalformedQueryError, queryPairs, readCookies, readHeaders, readPath, readQuery, type ParameterLocation, type ParameterSpec } from './parameters.js'
 
 type Ajv = Ajv2019 | Ajv2020
@@ -28,6 +29,8 @@ export interface ValidatorOptions {
   readonly rejectUndeclaredQuery: boolean
   readonly limits: JsonLimits
   readonly maxViolations: number
+  /** Compile response validators (and the stripper) too. */
+  readonly responses: boolean
 }
 
 export interface RequestParts {
@@ -36,6 +39,15 @@ export interface RequestParts {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
 }
 
+/**
+ * A response against its declaration: `undeclared` for a status or media type the operation
+ * does not describe; `body` is set when stripping changed it.
+ */
+export type ResponseCheck =
+  | { readonly kind: 'ok'; readonly body: Buffer | null }
+  | { readonly kind: 'undeclared'; readonly violation: Violation }
+  | { readonly kind: 'invalid'; readonly violations: readonly Violation[]; readonly body: Buffer | null }
+
 export type BodyCheck = { readonly kind: 'ok' } | { readonly kind: 'unsupported-media-type' } | { readonly kind: 'invalid'; readonly violations: readonly Violation[] }
 
 export interface OperationValidator {
@@ -43,6 +55,8 @@ export interface OperationValidator {
   readonly declaresBody: boolean
   checkParameters(request: RequestParts): Violation[]
   checkBody(contentType: string | undefined, body: Buffer): BodyCheck
+  /** `strip`: remove undeclared properties from a JSON body before checking it. */
+  checkResponse(response: { status: number; contentType: string | undefined; contentEncoding: string | undefined }, body: Buffer, strip: boolean): ResponseCheck
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
@@ -53,6 +67,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   const documents = new DocumentSet(file)
   const plain = createAjv(documents, false)
   const coercing = createAjv(documents, true)
+  const stripper = options.responses ? new UndeclaredStripper(documents) : null
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')
   if (!isRecord(paths)) return validators
@@ -63,7 +78,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
       const operation = pathItem.value[method]
       if (!isRecord(operation)) continue
       const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
-      validators.set(`${method.toUpperCase()} ${template}`, compileOperation(documents, plain, coercing, pathItem, located, options))
+      validators.set(`${method.toUpperCase()} ${template}`, compileOperation(documents, plain, coercing, stripper, pathItem, located, options))
     }
   }
   return validators
@@ -111,7 +126,38 @@ function toJsonSchema(value: unknown): unknown {
 
 const refTo = (at: Located) => ({ $ref: `${at.url}#${at.pointer}` })
 
-function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
+interface ResponseMedia {
+  readonly pattern: RegExp
+  readonly json: boolean
+  readonly schema: Located | null
+  readonly validate: ValidateFunction | null
+}
+
+/** Each declared response (`200`, `2XX`, `default`) with its media types. */
+function compileResponses(documents: DocumentSet, plain: Ajv, operation: Located): Map<string, ResponseMedia[] | null> {
+  const out = new Map<string, ResponseMedia[] | null>()
+  const responses = isRecord(operation.value) && isRecord(operation.value.responses) ? operation.value.responses : {}
+  for (const [status, raw] of Object.entries(responses)) {
+    const response = documents.deref({ value: raw, url: operation.url, pointer: `${operation.pointer}/responses/${escapePointer(status)}` })
+    const content = isRecord(response.value) && isRecord(response.value.content) ? response.value.content : null
+    if (content === null) {
+      out.set(status.toUpperCase(), null)
+      continue
+    }
+    out.set(
+      status.toUpperCase(),
+      Object.entries(content).map(([mediaType, entry]) => {
+        const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: response.url, pointer: `${response.pointer}/content/${escapePointer(mediaType)}/schema` } : null
+        const json = isJson(mediaType)
+        return { pattern: mediaPattern(mediaType), json, schema, validate: schema !== null && json ? plain.compile(refTo(schema)) : null }
+      }),
+    )
+  }
+  return out
+}
+
+function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, stripper: UndeclaredStripper | null, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
+  const responses = stripper === null ? null : compileResponses(documents, plain, operation)
   const parameters = collectParameters(documents, pathItem, operation)
   const byLocation = new Map<ParameterLocation, ValidateFunction>()
   for (const location of LOCATIONS) {
@@ -196,6 +242,34 @@ function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, pat
       }
       if (entry.validate === null || entry.validate(value)) return { kind: 'ok' }
       return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
+    },
+    checkResponse({ status, contentType, contentEncoding }, body, strip) {
+      if (responses === null || stripper === null) return { kind: 'ok', body: null }
+      // null is a response declared without content: look keys up by presence, not by value.
+      const key = [String(status), `${String(status)[0] ?? ''}XX`, 'DEFAULT'].find((k) => responses.has(k))
+      const declared = key === undefined ? undefined : responses.get(key)
+      if (declared === undefined) return { kind: 'undeclared', violation: { location: 'response.status', message: `${status} is not a declared response` } }
+      if (body.length === 0) return { kind: 'ok', body: null }
+      if (declared === null) return { kind: 'undeclared', violation: { location: 'response.body', message: `the ${status} response declares no body` } }
+      const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+      const entry = declared.find((m) => m.pattern.test(type))
+      if (entry === undefined) return { kind: 'undeclared', violation: { location: 'response.header.content-type', message: `is not a media type the ${status} response declares` } }
+      if (!entry.json || entry.schema === null) return { kind: 'ok', body: null }
+      if (contentEncoding !== undefined && contentEncoding !== 'identity') return { kind: 'undeclared', violation: { location: 'response.header.content-encoding', message: 'an encoded body cannot be checked' } }
+      let value: unknown
+      try {
+        value = JSON.parse(UTF8.decode(body))
+      } catch {
+        return { kind: 'invalid', violations: [{ location: 'response.body', message: 'is not valid JSON' }], body: null }
+      }
+      let stripped: Buffer | null = null
+      if (strip) {
+        const projected = stripper.strip(value, entry.schema)
+        if (projected.removed > 0) stripped = Buffer.from(JSON.stringify(projected.value))
+        value = projected.value
+      }
+      if (entry.validate === null || entry.validate(value)) return { kind: 'ok', body: stripped }
+      return { kind: 'invalid', violations: violationsOf('response.body', entry.validate.errors ?? [], max), body: stripped }
     },
   }
 }

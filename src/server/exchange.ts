@@ -147,6 +147,8 @@ export class Exchange {
       return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
     }
     const chain = (this.route as RouteRuntime).chain
+    // Policies that read the response need it as the API describes it, not compressed.
+    if (chain.onResponseBody.length > 0) (this.ctx as RequestContext).upstreamHeaders.set('accept-encoding', 'identity')
     const declared = declaredLength(this.req)
     if (chain.onRequestBody.length > 0) {
       this.#then(readBody(this.req as Readable, chain.bufferLimit, declared), (body) => this.#afterBody(body))

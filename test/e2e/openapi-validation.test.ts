@@ -219,3 +219,94 @@ test('a document with a remote or dangling $ref refuses the config, naming it', 
     })
   }
 })
+
+describe('openapi-validation of responses: report, block, strip', () => {
+  const USERS = {
+    openapi: '3.1.0',
+    info: { title: 'users', version: '1' },
+    components: {
+      schemas: {
+        Base: { type: 'object', properties: { id: { type: 'integer' } } },
+        User: {
+          allOf: [
+            { $ref: '#/components/schemas/Base' },
+            { type: 'object', properties: { name: { type: 'string' }, address: { type: 'object', properties: { city: { type: 'string' } } }, tags: { type: 'object', additionalProperties: true } } },
+          ],
+        },
+      },
+    },
+    paths: {
+      '/users': { get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/User' } } } } } } } },
+      '/users/{id}': {
+        get: {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } } }, '404': { description: 'missing' } },
+        },
+      },
+    },
+  }
+  const leaky = { id: 1, name: 'ann', passwordHash: '$2b$10$secrethash', address: { city: 'Lyon', geo: { lat: 45.7 } }, tags: { vip: true } }
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const send = (status: number, type: string, body: string) => {
+        res.writeHead(status, { 'content-type': type })
+        res.end(body)
+      }
+      const id = (req.url ?? '').split('/').at(-1)
+      if (req.url?.endsWith('/users') === true) return send(200, 'application/json', JSON.stringify([leaky, { ...leaky, id: 2, ssn: '078-05-1120' }]))
+      if (id === 'teapot') return send(418, 'application/json', '{"error":"internal trace at db.js:42"}')
+      if (id === 'html') return send(200, 'text/html', '<h1>debug</h1>')
+      if (id === 'wrong') return send(200, 'application/json', JSON.stringify({ ...leaky, id: 'one' }))
+      if (id === 'gone') return send(404, 'application/json', '')
+      return send(200, 'application/json', JSON.stringify(leaky))
+    })
+    const api = (mode: string) => ({ name: mode, basePath: `/${mode}`, openapi: 'users.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': { response: mode } } })
+    const config = baseConfig(upstream.url)
+    config.apis = [api('strip'), api('block'), api('report')]
+    gw = await startTestGateway(config, { files: { 'users.yaml': stringify(USERS) } })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  const get = async (path: string) => {
+    const res = await request(`${gw.url}${path}`)
+    const text = await res.body.text()
+    return { status: res.statusCode, text, length: res.headers['content-length'] }
+  }
+
+  test('strip removes exactly the undeclared properties, through allOf, nested objects and arrays', async () => {
+    const one = await get('/strip/users/1')
+    assert.equal(one.status, 200)
+    assert.deepEqual(JSON.parse(one.text), { id: 1, name: 'ann', address: { city: 'Lyon' }, tags: { vip: true } })
+    assert.equal(one.length, String(Buffer.byteLength(one.text)), 'Content-Length matches the stripped body')
+    const list = JSON.parse((await get('/strip/users')).text) as Record<string, unknown>[]
+    assert.deepEqual(list.map((u) => Object.keys(u).sort()), [['address', 'id', 'name', 'tags'], ['address', 'id', 'name', 'tags']])
+    assert.ok(upstream.requests.every((r) => r.headers['accept-encoding'] === 'identity'), 'the upstream is asked for an uncompressed body')
+  })
+
+  test('strip and block refuse undeclared statuses and media types; block refuses schema violations', async () => {
+    for (const path of ['/strip/users/teapot', '/strip/users/html', '/block/users/teapot', '/block/users/html', '/block/users/wrong']) {
+      const res = await get(path)
+      assert.equal(res.status, 502, path)
+      assert.equal((JSON.parse(res.text) as { code: string }).code, 'GW_ERR_UPSTREAM_RESPONSE_INVALID')
+      assert.equal(res.text.includes('trace') || res.text.includes('debug'), false)
+    }
+    assert.equal((await get('/block/users/1')).status, 200, 'extra properties are not a violation without strictness')
+    assert.equal((await get('/block/users/gone')).status, 404, 'a declared status without a body')
+    const wrong = gw.logLines().find((l) => l.msg === 'response does not match the API description' && (l.violations as { location: string }[])[0]?.location === 'response.body.id')
+    assert.equal(wrong?.refused, true)
+  })
+
+  test('report passes everything and logs the violations', async () => {
+    const teapot = await get('/report/users/teapot')
+    assert.equal(teapot.status, 418)
+    assert.equal((await get('/report/users/1')).text, JSON.stringify(leaky), 'report never changes a body')
+    const line = gw.logLines().find((l) => l.msg === 'response does not match the API description' && l.status === 418 && l.refused === false)
+    assert.deepEqual(line?.violations, [{ location: 'response.status', message: '418 is not a declared response' }])
+  })
+})

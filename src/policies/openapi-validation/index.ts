@@ -26,6 +26,7 @@ export const openapiValidation = definePolicy({
       rejectUndeclaredQuery: config.rejectUndeclaredQuery,
       limits: config.limits,
       maxViolations: MAX_VIOLATIONS,
+      responses: config.response !== 'off',
     })
     const validatorOf = (ctx: RequestContext): OperationValidator | undefined =>
       validators.get(`${ctx.method} ${ctx.route.template}`) ?? (ctx.method === 'HEAD' ? validators.get(`GET ${ctx.route.template}`) : undefined)
@@ -42,7 +43,27 @@ export const openapiValidation = definePolicy({
     const invalid = (violations: readonly Violation[]) =>
       respond.problem('GW_ERR_REQUEST_INVALID', { detail: violations.map((v) => `${v.location}: ${v.message}`).join('; ').slice(0, 500), extensions: { errors: violations } })
 
+    const responseMode = config.response
+    const onResponseBody = (ctx: RequestContext, body: Buffer): Reply | undefined => {
+      const response = ctx.response
+      const validator = validatorOf(ctx)
+      if (response === null || validator === undefined) return undefined
+      const header = (name: string) => {
+        const value = response.headers[name]
+        return typeof value === 'string' ? value : undefined
+      }
+      const check = validator.checkResponse({ status: response.status, contentType: header('content-type'), contentEncoding: header('content-encoding') }, body, responseMode === 'strip')
+      if (check.kind !== 'undeclared' && check.body !== null) ctx.responseBody = check.body
+      if (check.kind === 'ok') return undefined
+      const violations = check.kind === 'undeclared' ? [check.violation] : check.violations
+      const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
+      const refuse = responseMode === 'block' || (responseMode === 'strip' && check.kind === 'undeclared')
+      deps.logger.warn({ requestId: ctx.requestId, operation, status: response.status, violations, refused: refuse }, 'response does not match the API description')
+      return refuse ? respond.problem('GW_ERR_UPSTREAM_RESPONSE_INVALID') : undefined
+    }
+
     return {
+      ...(responseMode === 'off' ? {} : { onResponseBody }),
       requestBodyLimit: config.limits.maxBodyBytes,
       onRequest(ctx) {
         if (ctx.isPreflight) return undefined

@@ -5,6 +5,11 @@ export const OpenApiValidationConfig = Type.Object({
     default: 'block',
     description: '`block`: a request that does not match its operation is refused (400, or 415 for its media type); `report`: it passes and the violations are logged.',
   }),
+  response: Type.Union([Type.Literal('off'), Type.Literal('report'), Type.Literal('block'), Type.Literal('strip')], {
+    default: 'off',
+    description:
+      'Responses against the document: `report` logs violations; `block` answers 502 instead of a non-conforming response; `strip` removes properties the response schema does not declare (OWASP API3) and passes the rest, refusing (502) undeclared statuses and media types. Any mode but `off` buffers responses.',
+  }),
   rejectUndeclaredQuery: Type.Boolean({ default: false, description: 'Query parameters the operation does not declare are violations.' }),
   strictBodies: Type.Boolean({
     default: false,
