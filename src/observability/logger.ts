@@ -6,6 +6,7 @@
 import { mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pino, type Logger } from 'pino'
+import { DETECTORS, maskDetected, type Detector } from '../sensitive/detectors.js'
 import { BufferedSink } from './buffered-sink.js'
 
 export interface LoggerOptions {
@@ -30,6 +31,24 @@ export const REDACTED_PATHS = [
 ]
 
 const FLUSH_INTERVAL_MS = 500
+
+/** Secrets that must never reach a log line, wherever they appear in it: masked by detection. */
+const LOG_DETECTORS: readonly Detector[] = [DETECTORS.pan, DETECTORS.ssn, DETECTORS.iban, DETECTORS.jwt, DETECTORS.apiKey, DETECTORS.privateKey]
+const MAX_LOG_DEPTH = 8
+
+/** A log record with detected secrets in its strings replaced by `[<kind>]`. */
+export function maskLogRecord(record: Record<string, unknown>): Record<string, unknown> {
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return value.length < 8 ? value : maskDetected(value, LOG_DETECTORS, (detector) => `[${detector.name}]`)
+    if (typeof value !== 'object' || value === null || depth > MAX_LOG_DEPTH) return value
+    if (value instanceof Error) return value
+    if (Array.isArray(value)) return value.map((item: unknown) => walk(item, depth + 1))
+    const out: Record<string, unknown> = {}
+    for (const [key, child] of Object.entries(value)) out[key] = walk(child, depth + 1)
+    return out
+  }
+  return walk(record, 0) as Record<string, unknown>
+}
 
 export interface Loggers {
   /** Operational log: redacts known secret-bearing paths as a second line of defence. */
@@ -69,7 +88,7 @@ export function createLoggers(options: LoggerOptions): Loggers {
       // Not writable right now (closing); the next tick or the exit flush writes it.
     }
   }, FLUSH_INTERVAL_MS).unref()
-  const common = { level: options.level, formatters: { level: (label: string) => ({ level: label }) }, timestamp: cachedIsoTime() }
+  const common = { level: options.level, formatters: { level: (label: string) => ({ level: label }), log: maskLogRecord }, timestamp: cachedIsoTime() }
   return {
     logger: pino({ ...common, base: { pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination),
     accessSink: new BufferedSink(fd),

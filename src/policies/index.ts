@@ -4,9 +4,10 @@ import { auth } from './auth/index.js'
 import { authz } from './authz/index.js'
 import { cors } from './cors/index.js'
 import { ipFilter } from './ip-filter/index.js'
+import { masking } from './masking/index.js'
 import { openapiValidation } from './openapi-validation/index.js'
 import { rateLimit } from './rate-limit/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 
-export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, securityHeaders]
+export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, masking, securityHeaders]

@@ -1,0 +1,101 @@
+/**
+ * Masks a parsed JSON value: fields chosen by path or name take their rule's strategy (`drop`
+ * removes them), every other string runs through the detectors. The value is rebuilt, never
+ * patched as text, so the result is always valid JSON.
+ */
+import { DETECTORS, maskDetected, type Detector, type DetectorName } from '../../sensitive/detectors.js'
+import { maskText, REDACTED, type Strategy } from '../../sensitive/strategies.js'
+
+export interface FieldRule {
+  readonly matches: (path: string, name: string) => boolean
+  readonly strategy: Strategy
+}
+
+export interface DetectorRule {
+  readonly detector: Detector
+  readonly strategy: Strategy
+}
+
+const MAX_DEPTH = 256
+
+/** `$.a[*].b`, `$..b` → a matcher of paths written as `.a[3].b`. */
+export function pathMatcher(path: string): (path: string) => boolean {
+  let source = '^'
+  for (const token of path.slice(1).match(/\.\.[^.[\]]+|\.[^.[\]]+|\[\*\]|\[\d+\]/g) ?? []) {
+    if (token.startsWith('..')) source += `(?:.*)\\.${escape(token.slice(2))}`
+    else if (token === '[*]') source += '\\[\\d+\\]'
+    else if (token.startsWith('[')) source += escape(token)
+    else source += `\\.${escape(token.slice(1))}`
+  }
+  const regex = new RegExp(`${source}$`)
+  return (candidate) => regex.test(candidate)
+}
+
+/** `*token*` → a case-insensitive matcher of field names. */
+export function nameMatcher(pattern: string): (name: string) => boolean {
+  const regex = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`, 'i')
+  return (name) => regex.test(name)
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+export function detectorRule(name: DetectorName, strategy: Strategy): DetectorRule {
+  return { detector: DETECTORS[name], strategy }
+}
+
+export class JsonMasker {
+  readonly #fields: readonly FieldRule[]
+  readonly #detectors: readonly DetectorRule[]
+  readonly #hashKey: string | null
+  /** Values masked in the last call. */
+  masked = 0
+
+  constructor(fields: readonly FieldRule[], detectors: readonly DetectorRule[], hashKey: string | null) {
+    this.#fields = fields
+    this.#detectors = detectors
+    this.#hashKey = hashKey
+  }
+
+  mask(value: unknown): unknown {
+    this.masked = 0
+    return this.#walk(value, '', 0)
+  }
+
+  maskString(text: string): string {
+    if (this.#detectors.length === 0) return text
+    const byDetector = new Map(this.#detectors.map((rule) => [rule.detector, rule.strategy]))
+    return maskDetected(
+      text,
+      this.#detectors.map((rule) => rule.detector),
+      (detector, match) => {
+        this.masked++
+        return maskText(match, byDetector.get(detector) ?? 'redact', detector, this.#hashKey)
+      },
+    )
+  }
+
+  #walk(value: unknown, path: string, depth: number): unknown {
+    if (typeof value === 'string') return this.maskString(value)
+    if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value
+    if (Array.isArray(value)) return value.map((item: unknown, i) => this.#walk(item, `${path}[${i}]`, depth + 1))
+    const out: Record<string, unknown> = {}
+    for (const [name, child] of Object.entries(value)) {
+      const childPath = `${path}.${name}`
+      const rule = this.#fields.find((f) => f.matches(childPath, name))
+      if (rule === undefined) {
+        out[name] = this.#walk(child, childPath, depth + 1)
+        continue
+      }
+      if (rule.strategy === 'none') {
+        out[name] = child
+        continue
+      }
+      this.masked++
+      if (rule.strategy === 'drop') continue
+      out[name] = typeof child === 'string' || typeof child === 'number' ? maskText(String(child), rule.strategy, null, this.#hashKey) : REDACTED
+    }
+    return out
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Detectors of sensitive values in text: each finds candidates with a pattern and confirms them
+ * where a checksum exists (Luhn for payment cards, mod-97 for IBANs), so look-alikes — a
+ * 16-digit order number failing Luhn — are left alone. Shared by masking, logs, audit and scan.
+ */
+export type DetectorName = 'pan' | 'ssn' | 'iban' | 'email' | 'phone' | 'jwt' | 'apiKey' | 'privateKey'
+
+export interface Detector {
+  readonly name: DetectorName
+  /** Global pattern of candidates. */
+  readonly pattern: RegExp
+  /** Confirms a candidate (checksums); absent when the pattern is enough. */
+  readonly confirm?: (match: string) => boolean
+  /** What `partial` keeps visible. */
+  readonly partial: (match: string) => string
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48
+    if (i % 2 === 1) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
+function ibanValid(candidate: string): boolean {
+  const compact = candidate.replaceAll(' ', '').toUpperCase()
+  if (compact.length < 15 || compact.length > 34) return false
+  const rearranged = compact.slice(4) + compact.slice(0, 4)
+  let remainder = 0
+  for (const char of rearranged) {
+    const value = char >= 'A' && char <= 'Z' ? String(char.charCodeAt(0) - 55) : char
+    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97
+  }
+  return remainder === 1
+}
+
+const stars = (n: number) => '*'.repeat(Math.max(0, n))
+const lastFour = (text: string) => `${stars(text.length - 4)}${text.slice(-4)}`
+
+export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
+  pan: {
+    name: 'pan',
+    pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
+    confirm: (match) => luhn(match.replace(/[ -]/g, '')),
+    partial: (match) => `**** **** **** ${match.replace(/[ -]/g, '').slice(-4)}`,
+  },
+  ssn: {
+    name: 'ssn',
+    pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g,
+    partial: (match) => `***-**-${match.slice(-4)}`,
+  },
+  iban: {
+    name: 'iban',
+    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
+    confirm: ibanValid,
+    partial: (match) => {
+      const compact = match.replaceAll(' ', '')
+      return `${compact.slice(0, 2)}${stars(compact.length - 6)}${compact.slice(-4)}`
+    },
+  },
+  email: {
+    name: 'email',
+    pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g,
+    partial: (match) => {
+      const at = match.indexOf('@')
+      return `${match[0] ?? ''}***${match.slice(at)}`
+    },
+  },
+  phone: {
+    name: 'phone',
+    // International numbers written with their + prefix, and North American (555) 123-4567.
+    pattern: /(?:\+[1-9]\d{0,2}(?:[ .-]?\d{1,4}){2,5}\d|\(\d{3}\) ?\d{3}-\d{4})\b/g,
+    confirm: (match) => {
+      const digits = match.replace(/\D/g, '').length
+      return digits >= 8 && digits <= 15
+    },
+    partial: (match) => `${stars(match.replace(/\D/g, '').length - 2)}${match.replace(/\D/g, '').slice(-2)}`,
+  },
+  jwt: {
+    name: 'jwt',
+    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g,
+    partial: (match) => `${match.slice(0, 10)}…`,
+  },
+  apiKey: {
+    name: 'apiKey',
+    // Shapes of well-known secrets: Stripe, GitHub, Slack, AWS access keys, Google API keys, ours.
+    pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bAKIA[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}\b|\bpcl_[A-Za-z0-9]+_[A-Za-z0-9_-]{20,}\b/g,
+    partial: (match) => `${match.slice(0, 4)}…`,
+  },
+  privateKey: {
+    name: 'privateKey',
+    pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )?PRIVATE KEY-----/g,
+    partial: () => '[PRIVATE KEY]',
+  },
+}
+
+export const ALL_DETECTORS = Object.keys(DETECTORS) as DetectorName[]
+
+/** Replaces every confirmed match of the detectors in `text`; `replace` says with what. */
+export function maskDetected(text: string, detectors: readonly Detector[], replace: (detector: Detector, match: string) => string): string {
+  let out = text
+  for (const detector of detectors) {
+    detector.pattern.lastIndex = 0
+    out = out.replace(detector.pattern, (match) => (detector.confirm === undefined || detector.confirm(match) ? replace(detector, match) : match))
+  }
+  return out
+}
+
+export { lastFour }
