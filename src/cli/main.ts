@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { registerAuditCommand } from './commands/audit.js'
 import { registerAuthzCommands } from './commands/authz.js'
 import { registerConsumerCommands } from './commands/consumers.js'
+import { registerInitCommand } from './commands/init.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { quickstartCommand } from './commands/quickstart.js'
 import { schemaCommand } from './commands/schema.js'
@@ -51,6 +52,7 @@ registerConsumerCommands(program, setExit)
 registerKeyCommands(program, setExit)
 registerAuditCommand(program, setExit)
 registerAuthzCommands(program, setExit)
+registerInitCommand(program, setExit)
 
 try {
   await program.parseAsync(process.argv)
