@@ -85,7 +85,8 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
 }
 
 function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
-  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true }
+  // Unknown formats (documents invent many) are ignored quietly: ajv would print one line each.
+  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true, logger: false as const }
   const ajv = documents.version === '3.1' ? new Ajv2020(options) : new Ajv2019(options)
   addFormats(ajv)
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 })
