@@ -11,6 +11,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
+import { parseMultipart } from './multipart.js'
 import { UndeclaredStripper } from './strip-undeclared.js'
 import { collectParameters, MalformedQueryError, queryPairs, readCookies, readHeaders, readPath, readQuery, type ParameterLocation, type ParameterSpec } from './parameters.js'
 
@@ -174,16 +175,17 @@ function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, str
     )
   }
   const requestBody = isRecord(operation.value) && operation.value.requestBody !== undefined ? documents.deref({ value: operation.value.requestBody, url: operation.url, pointer: `${operation.pointer}/requestBody` }) : null
-  const media: { pattern: RegExp; kind: 'json' | 'form' | 'other'; validate: ValidateFunction | null }[] = []
+  const media: { pattern: RegExp; kind: 'json' | 'form' | 'multipart' | 'other'; validate: ValidateFunction | null }[] = []
   let bodyRequired = false
   if (requestBody !== null && isRecord(requestBody.value)) {
     bodyRequired = requestBody.value.required === true
     const content = isRecord(requestBody.value.content) ? requestBody.value.content : {}
     for (const [mediaType, entry] of Object.entries(content)) {
-      const kind = isJson(mediaType) ? 'json' : mediaType.toLowerCase() === 'application/x-www-form-urlencoded' ? 'form' : 'other'
+      const lower = mediaType.toLowerCase()
+      const kind = isJson(mediaType) ? 'json' : lower === 'application/x-www-form-urlencoded' ? 'form' : lower === 'multipart/form-data' ? 'multipart' : 'other'
       const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: requestBody.url, pointer: `${requestBody.pointer}/content/${escapePointer(mediaType)}/schema` } : null
       const root = schema === null ? null : options.strictBodies ? { ...refTo(schema), unevaluatedProperties: false } : refTo(schema)
-      const validate = root === null || kind === 'other' ? null : (kind === 'form' ? coercing : plain).compile(root)
+      const validate = root === null || kind === 'other' ? null : (kind === 'json' ? plain : coercing).compile(root)
       media.push({ pattern: mediaPattern(mediaType), kind, validate })
     }
   }
@@ -219,6 +221,12 @@ function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, str
       const entry = media.find((m) => m.pattern.test(type))
       if (entry === undefined) return { kind: 'unsupported-media-type' }
       if (entry.kind === 'other') return { kind: 'ok' }
+      if (entry.kind === 'multipart') {
+        const parsed = parseMultipart(body, contentType ?? '')
+        if ('error' in parsed) return { kind: 'invalid', violations: [{ location: 'body', message: `multipart body ${parsed.error}` }] }
+        if (entry.validate === null || entry.validate(parsed.fields)) return { kind: 'ok' }
+        return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
+      }
       let text: string
       try {
         text = UTF8.decode(body)

@@ -41,6 +41,18 @@ const SHOP = {
       patch: { operationId: 'patchOrder', requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object', properties: { note: { type: 'string' } } } } } }, responses: ok },
     },
     '/colors/{list}': { get: { parameters: [{ name: 'list', in: 'path', required: true, style: 'label', schema: { type: 'array', items: { enum: ['red', 'green', 'blue'] } } }], responses: ok } },
+    '/uploads': {
+      post: {
+        requestBody: {
+          content: {
+            'multipart/form-data': {
+              schema: { type: 'object', required: ['title', 'file'], properties: { title: { type: 'string', maxLength: 10 }, count: { type: 'integer' }, file: { type: 'string', format: 'binary' } } },
+            },
+          },
+        },
+        responses: ok,
+      },
+    },
     '/subscribe': {
       post: {
         requestBody: {
@@ -165,6 +177,24 @@ describe('openapi-validation', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     assert.equal((await call('POST', '/shop/subscribe', { headers: form, body: 'email=a%40example.com&count=3' })).status, 200)
     assert.deepEqual((await call('POST', '/shop/subscribe', { headers: form, body: 'email=nope&count=9' })).errors, ['body.email: must match format "email"', 'body.count: must be <= 5'])
+  })
+
+  test('multipart bodies: fields coerced and checked, malformed bodies refused', async () => {
+    const form = (fields: Record<string, string>, file?: string) => {
+      const data = new FormData()
+      for (const [k, v] of Object.entries(fields)) data.set(k, v)
+      if (file !== undefined) data.set('file', new Blob([file]), 'a.bin')
+      return data
+    }
+    const post = async (body: FormData) => {
+      const res = await fetch(`${gw.url}/shop/uploads`, { method: 'POST', headers: { 'x-tenant': 'acme' }, body })
+      const text = await res.text()
+      return res.status === 200 ? 200 : (JSON.parse(text) as { errors: { location: string; message: string }[] }).errors.map((e) => `${e.location}: ${e.message}`)
+    }
+    assert.equal(await post(form({ title: 'report', count: '3' }, '\u0000\u00ff binary')), 200)
+    assert.deepEqual(await post(form({ title: 'a much too long title', count: 'x' })), ['body.file: is required', 'body.title: must NOT have more than 10 characters', 'body.count: must be integer'])
+    const broken = await call('POST', '/shop/uploads', { headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\nreport' })
+    assert.deepEqual(broken.errors, ['body: multipart body is not closed'])
   })
 
   test('limits schemas lack: duplicate keys, depth, invalid UTF-8, unsafe integers', async () => {
