@@ -89,6 +89,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     policies,
     store,
     authMetrics,
+    policyMetrics: {
+      validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
+      maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),
+    },
     openCounters: (url, timeoutMs) => openCounterStore(url, timeoutMs, options.clock !== undefined),
   }
   let initialRuntime: Runtime

@@ -17,6 +17,8 @@ export interface GatewayMetrics {
   readonly authOutcomes: FastCounter<'api' | 'method' | 'outcome' | 'reason'>
   readonly jwksFetches: Counter<'outcome' | 'reason'>
   readonly authzDecisions: FastCounter<'api' | 'decision' | 'rule'>
+  readonly validationViolations: FastCounter<'api' | 'direction' | 'outcome'>
+  readonly maskingUninspected: FastCounter<'api' | 'reason' | 'outcome'>
   readonly inFlight: Gauge
   readonly circuitOpen: Gauge<'api'>
 }
@@ -58,8 +60,20 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
     }),
     authzDecisions: new FastCounter({
       name: 'portcullis_authz_total',
-      help: 'Authorization decisions by API, decision (allow, deny) and rule (public, requirements, undeclared, admin).',
+      help: 'Authorization decisions by API, decision (allow, deny) and rule (public, requirements, undeclared, admin, cedar, cedar_error, unreadable_body, response_owner).',
       labelNames: ['api', 'decision', 'rule'],
+      registers,
+    }),
+    validationViolations: new FastCounter({
+      name: 'portcullis_openapi_violations_total',
+      help: 'Requests and responses that did not match the API description, by API, direction and outcome (blocked, reported, stripped).',
+      labelNames: ['api', 'direction', 'outcome'],
+      registers,
+    }),
+    maskingUninspected: new FastCounter({
+      name: 'portcullis_masking_uninspected_total',
+      help: 'Response bodies masking could not inspect, by API, reason (too_large, encoded, not_json) and outcome (blocked, passed).',
+      labelNames: ['api', 'reason', 'outcome'],
       registers,
     }),
     jwksFetches: new Counter({

@@ -53,7 +53,18 @@ export interface PolicyDeps {
   readonly plans: PlansConfig
   /** The API's OpenAPI document (absolute path), or null. */
   readonly openapiFile: string | null
+  readonly metrics: PolicyMetrics
 }
+
+/** Counters the data-protection policies keep (labels are fixed words, never request data). */
+export interface PolicyMetrics {
+  /** A request or response that did not match the API description, and what became of it. */
+  validation(api: string, direction: 'request' | 'response', outcome: 'blocked' | 'reported' | 'stripped'): void
+  /** A response body masking could not inspect, and whether it was blocked or passed. */
+  maskingUninspected(api: string, reason: 'too_large' | 'encoded' | 'not_json', outcome: 'blocked' | 'passed'): void
+}
+
+export const NO_POLICY_METRICS: PolicyMetrics = { validation: () => undefined, maskingUninspected: () => undefined }
 
 /** The parts of the gateway's config a policy's check may look at. */
 export interface PolicyCheckContext {

@@ -12,7 +12,7 @@ import { ConfigError, type ConfigProblem } from '../errors.js'
 import { createIpMatcher, type IpMatcher } from '../net/ip-matcher.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.js'
-import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
+import { NO_POLICY_METRICS, type OnFailure, type PolicyDefinition, type PolicyMetrics } from '../pipeline/define-policy.js'
 import { createRouter, type Router, type RouterApi } from '../router/router.js'
 import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
 import { createIdentityServices, NO_AUTH_METRICS, type AuthMetrics, type IdentityServices } from '../identity/identity-services.js'
@@ -63,6 +63,7 @@ export interface RuntimeDeps {
   policies: readonly PolicyDefinition[]
   store: DataStore | null
   authMetrics: AuthMetrics
+  policyMetrics?: PolicyMetrics
   /** Opens the counter store `stores.counters` names; without it every store is in memory (nothing connects). */
   openCounters?: (url: string, timeoutMs: number) => CounterStore
 }
@@ -134,6 +135,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           counters,
           plans: config.plans,
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
+          metrics: deps.policyMetrics ?? NO_POLICY_METRICS,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {

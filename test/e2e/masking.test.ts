@@ -152,6 +152,9 @@ describe('masking', () => {
       lines.map((l) => l.oversize),
       ['block', 'pass'],
     )
+    const metrics = await gw.gateway.metrics.registry.metrics()
+    assert.match(metrics, /portcullis_masking_uninspected_total\{api="masked",reason="too_large",outcome="blocked"\} 1/)
+    assert.match(metrics, /portcullis_masking_uninspected_total\{api="lenient",reason="too_large",outcome="passed"\} 1/)
   })
 
   test('nothing the gateway logged carries the raw secrets', () => {

@@ -226,6 +226,7 @@ describe('openapi-validation', () => {
     assert.equal((await call('GET', '/report/orders?limit=500')).status, 200)
     const line = gw.logLines().find((l) => l.msg === 'request does not match the API description (report only: passed)')
     assert.deepEqual(line?.violations, [{ location: 'query.limit', message: 'must be <= 100' }])
+    assert.match(await gw.gateway.metrics.registry.metrics(), /portcullis_openapi_violations_total\{api="report",direction="request",outcome="reported"\} 1/)
   })
 
   test('OpenAPI 3.0 schemas: nullable and boolean exclusive bounds', async () => {
@@ -317,6 +318,7 @@ describe('openapi-validation of responses: report, block, strip', () => {
     const list = JSON.parse((await get('/strip/users')).text) as Record<string, unknown>[]
     assert.deepEqual(list.map((u) => Object.keys(u).sort()), [['address', 'id', 'name', 'tags'], ['address', 'id', 'name', 'tags']])
     assert.ok(upstream.requests.every((r) => r.headers['accept-encoding'] === 'identity'), 'the upstream is asked for an uncompressed body')
+    assert.match(await gw.gateway.metrics.registry.metrics(), /portcullis_openapi_violations_total\{api="strip",direction="response",outcome="stripped"\} 2/)
   })
 
   test('strip and block refuse undeclared statuses and media types; block refuses schema violations', async () => {

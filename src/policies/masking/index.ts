@@ -61,7 +61,8 @@ export const masking = definePolicy({
       return masker
     }
     const rolesOf = (ctx: RequestContext) => ctx.state.principal?.roles ?? []
-    const unreadable = (ctx: RequestContext, reason: string) => {
+    const unreadable = (ctx: RequestContext, kind: 'too_large' | 'encoded' | 'not_json', reason: string) => {
+      deps.metrics.maskingUninspected(deps.api, kind, config.oversize === 'block' ? 'blocked' : 'passed')
       deps.logger.warn({ requestId: ctx.requestId, reason, oversize: config.oversize }, 'response body not inspected for sensitive data')
       return config.oversize === 'block' ? respond.problem('GW_ERR_UPSTREAM_BAD_RESPONSE') : undefined
     }
@@ -87,8 +88,8 @@ export const masking = definePolicy({
         const json = isJson(type)
         if (!json && !type.startsWith('text/')) return undefined
         const encoding = response.headers['content-encoding']
-        if (encoding !== undefined && encoding !== 'identity') return unreadable(ctx, `encoded (${String(encoding)})`)
-        if (body.length > config.maxBodyBytes) return unreadable(ctx, `larger than ${config.maxBodyBytes} bytes`)
+        if (encoding !== undefined && encoding !== 'identity') return unreadable(ctx, 'encoded', `encoded (${String(encoding)})`)
+        if (body.length > config.maxBodyBytes) return unreadable(ctx, 'too_large', `larger than ${config.maxBodyBytes} bytes`)
         const masker = maskerFor(rolesOf(ctx))
         if (!json) {
           const text = body.toString('utf8')
@@ -100,7 +101,7 @@ export const masking = definePolicy({
         try {
           value = JSON.parse(body.toString('utf8'))
         } catch {
-          return unreadable(ctx, 'not valid JSON')
+          return unreadable(ctx, 'not_json', 'not valid JSON')
         }
         const masked = masker.mask(value)
         if (masker.masked > 0) ctx.responseBody = Buffer.from(JSON.stringify(masked))

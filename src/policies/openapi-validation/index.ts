@@ -33,6 +33,7 @@ export const openapiValidation = definePolicy({
 
     const refuse = (ctx: RequestContext, violations: readonly Violation[], reply: Reply): Reply | undefined => {
       const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
+      deps.metrics.validation(deps.api, 'request', config.mode === 'report' ? 'reported' : 'blocked')
       if (config.mode === 'report') {
         deps.logger.warn({ requestId: ctx.requestId, operation, violations }, 'request does not match the API description (report only: passed)')
         return undefined
@@ -53,11 +54,15 @@ export const openapiValidation = definePolicy({
         return typeof value === 'string' ? value : undefined
       }
       const check = validator.checkResponse({ status: response.status, contentType: header('content-type'), contentEncoding: header('content-encoding') }, body, responseMode === 'strip')
-      if (check.kind !== 'undeclared' && check.body !== null) ctx.responseBody = check.body
+      if (check.kind !== 'undeclared' && check.body !== null) {
+        ctx.responseBody = check.body
+        deps.metrics.validation(deps.api, 'response', 'stripped')
+      }
       if (check.kind === 'ok') return undefined
       const violations = check.kind === 'undeclared' ? [check.violation] : check.violations
       const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
       const refuse = responseMode === 'block' || (responseMode === 'strip' && check.kind === 'undeclared')
+      deps.metrics.validation(deps.api, 'response', refuse ? 'blocked' : 'reported')
       deps.logger.warn({ requestId: ctx.requestId, operation, status: response.status, violations, refused: refuse }, 'response does not match the API description')
       return refuse ? respond.problem('GW_ERR_UPSTREAM_RESPONSE_INVALID') : undefined
     }
