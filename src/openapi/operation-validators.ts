@@ -79,7 +79,12 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
       const operation = pathItem.value[method]
       if (!isRecord(operation)) continue
       const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
-      validators.set(`${method.toUpperCase()} ${template}`, compileOperation(documents, plain, coercing, stripper, pathItem, located, options))
+      const key = `${method.toUpperCase()} ${template}`
+      try {
+        validators.set(key, compileOperation(documents, plain, coercing, stripper, pathItem, located, options))
+      } catch (error) {
+        throw new Error(`${key}: ${(error as Error).message}`, { cause: error })
+      }
     }
   }
   return validators
@@ -87,7 +92,9 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
 
 function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
   // Unknown formats (documents invent many) are ignored quietly: ajv would print one line each.
-  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true, logger: false as const }
+  // Patterns are compiled without the `u` flag: documents are full of escapes (`\-`, `\/`) that
+  // JavaScript accepts only without it, as most validators in other languages do.
+  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true, logger: false as const, unicodeRegExp: false }
   const ajv = documents.version === '3.1' ? new Ajv2020(options) : new Ajv2019(options)
   addFormats(ajv)
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 })
@@ -97,21 +104,26 @@ function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/)
   ajv.addFormat('binary', true)
   ajv.addFormat('password', true)
-  for (const [url, document] of documents.files) ajv.addSchema((documents.version === '3.0' ? toJsonSchema(structuredClone(document)) : document) as object, url)
+  for (const [url, document] of documents.files) ajv.addSchema(toJsonSchema(structuredClone(document), documents.version) as object, url)
   return ajv
 }
 
-/** OpenAPI 3.0's schema dialect into JSON Schema: `nullable`, and boolean `exclusiveMinimum`/`exclusiveMaximum`. */
-function toJsonSchema(value: unknown): unknown {
+/**
+ * OpenAPI's schema dialect into JSON Schema: `nullable` (3.0, and found in many 3.1 documents),
+ * boolean `exclusiveMinimum`/`exclusiveMaximum` (3.0); in 3.0, where `$id` means nothing, it is
+ * dropped so that repeated ids do not clash.
+ */
+function toJsonSchema(value: unknown, version: '3.0' | '3.1'): unknown {
   const stack = [value]
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     if (Array.isArray(next)) stack.push(...(next as unknown[]))
     else if (isRecord(next)) {
-      if (next.nullable === true) {
-        if (typeof next.type === 'string') next.type = [next.type, 'null']
-        if (Array.isArray(next.enum)) next.enum = [...(next.enum as unknown[]), null]
+      if (typeof next.nullable === 'boolean') {
+        if (next.nullable && typeof next.type === 'string') next.type = [next.type, 'null']
+        if (next.nullable && Array.isArray(next.enum)) next.enum = [...(next.enum as unknown[]), null]
         delete next.nullable
       }
+      if (version === '3.0' && typeof next.$id === 'string') delete next.$id
       for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']] as const) {
         if (typeof next[exclusive] === 'boolean') {
           if (next[exclusive] && typeof next[bound] === 'number') {
