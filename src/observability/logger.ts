@@ -41,7 +41,12 @@ export function maskLogRecord(record: Record<string, unknown>): Record<string, u
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return value.length < 8 ? value : maskDetected(value, LOG_DETECTORS, (detector) => `[${detector.name}]`)
     if (typeof value !== 'object' || value === null || depth > MAX_LOG_DEPTH) return value
-    if (value instanceof Error) return value
+    // An error's message and stack can quote what failed (a URL with a token): logged as pino's
+    // error serializer would, with the text masked.
+    if (value instanceof Error) {
+      const code = (value as NodeJS.ErrnoException).code
+      return { type: value.name, message: walk(value.message, depth + 1), stack: walk(value.stack ?? '', depth + 1), ...(code === undefined ? {} : { code }) }
+    }
     if (Array.isArray(value)) return value.map((item: unknown) => walk(item, depth + 1))
     const out: Record<string, unknown> = {}
     for (const [key, child] of Object.entries(value)) out[key] = walk(child, depth + 1)

@@ -161,5 +161,8 @@ describe('masking', () => {
     const log = JSON.stringify(gw.logLines())
     for (const secret of SECRETS) assert.equal(log.includes(secret), false, secret)
     assert.deepEqual(maskLogRecord({ err: { message: `token ${JWT} rejected` }, card: '4111111111111111', ok: 'order 2026' }), { err: { message: 'token [jwt] rejected' }, card: '[pan]', ok: 'order 2026' })
+    const masked = maskLogRecord({ err: new Error(`GET https://api.example/?key=sk_live_4eC39HqLyjWDarjtT1zdp7dc failed`) }).err as { type: string; message: string; stack: string }
+    assert.deepEqual([masked.type, masked.message], ['Error', 'GET https://api.example/?key=[apiKey] failed'])
+    assert.equal(masked.stack.includes('sk_live'), false)
   })
 })
