@@ -22,6 +22,10 @@ interface Shape {
 export class UndeclaredStripper {
   readonly #documents: DocumentSet
   readonly #shapes = new Map<string, Shape>()
+  /** Shapes by the schema lists the walk passes around (the same arrays every time). */
+  readonly #shapesOfLists = new WeakMap<readonly Located[], Shape>()
+  /** One stable list per root schema, so the root's shape is found by identity too. */
+  readonly #roots = new Map<string, readonly Located[]>()
 
   constructor(documents: DocumentSet) {
     this.#documents = documents
@@ -30,14 +34,19 @@ export class UndeclaredStripper {
   /** The value without its undeclared properties, and how many were removed. */
   strip(value: unknown, schema: Located): { value: unknown; removed: number } {
     const counter = { removed: 0 }
-    return { value: this.#project(value, [schema], 0, counter), removed: counter.removed }
+    const id = `${schema.url}#${schema.pointer}`
+    let root = this.#roots.get(id)
+    if (root === undefined) this.#roots.set(id, (root = [schema]))
+    return { value: this.#project(value, root, 0, counter), removed: counter.removed }
   }
 
   #project(value: unknown, schemas: readonly Located[], depth: number, counter: { removed: number }): unknown {
-    if (depth > MAX_DEPTH || schemas.length === 0) return value
-    const shape = this.#shapeOf(schemas)
+    // Strings, numbers and the like have nothing to strip: no shape is looked up for them.
+    if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || schemas.length === 0) return value
+    let shape = this.#shapesOfLists.get(schemas)
+    if (shape === undefined) this.#shapesOfLists.set(schemas, (shape = this.#shapeOf(schemas)))
     if (Array.isArray(value)) return shape.items.length === 0 ? value : value.map((item: unknown) => this.#project(item, shape.items, depth + 1, counter))
-    if (!isRecord(value) || shape.freeForm) return value
+    if (shape.freeForm) return value
     const out: Record<string, unknown> = {}
     for (const [key, child] of Object.entries(value)) {
       const declared = shape.properties.get(key)

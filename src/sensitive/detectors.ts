@@ -9,6 +9,8 @@ export interface Detector {
   readonly name: DetectorName
   /** Global pattern of candidates. */
   readonly pattern: RegExp
+  /** A cheap test that the text could hold a match at all: most strings skip the pattern. */
+  readonly mayContain: (text: string) => boolean
   /** Confirms a candidate (checksums); absent when the pattern is enough. */
   readonly confirm?: (match: string) => boolean
   /** What `partial` keeps visible. */
@@ -40,23 +42,35 @@ function ibanValid(candidate: string): boolean {
   return remainder === 1
 }
 
+function digitCount(text: string, atLeast: number): boolean {
+  let digits = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57 && ++digits >= atLeast) return true
+  }
+  return false
+}
+
 const stars = (n: number) => '*'.repeat(Math.max(0, n))
 const lastFour = (text: string) => `${stars(text.length - 4)}${text.slice(-4)}`
 
 export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   pan: {
     name: 'pan',
+    mayContain: (text) => text.length >= 13 && digitCount(text, 13),
     pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
     confirm: (match) => luhn(match.replace(/[ -]/g, '')),
     partial: (match) => `**** **** **** ${match.replace(/[ -]/g, '').slice(-4)}`,
   },
   ssn: {
     name: 'ssn',
+    mayContain: (text) => text.length >= 11 && text.includes('-') && digitCount(text, 9),
     pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g,
     partial: (match) => `***-**-${match.slice(-4)}`,
   },
   iban: {
     name: 'iban',
+    mayContain: (text) => text.length >= 15 && digitCount(text, 4),
     pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
     confirm: ibanValid,
     partial: (match) => {
@@ -66,6 +80,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   },
   email: {
     name: 'email',
+    mayContain: (text) => text.includes('@'),
     pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g,
     partial: (match) => {
       const at = match.indexOf('@')
@@ -74,6 +89,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   },
   phone: {
     name: 'phone',
+    mayContain: (text) => (text.includes('+') || text.includes('(')) && digitCount(text, 8),
     // International numbers written with their + prefix, and North American (555) 123-4567.
     pattern: /(?:\+[1-9]\d{0,2}(?:[ .-]?\d{1,4}){2,5}\d|\(\d{3}\) ?\d{3}-\d{4})\b/g,
     confirm: (match) => {
@@ -84,17 +100,20 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   },
   jwt: {
     name: 'jwt',
+    mayContain: (text) => text.includes('eyJ'),
     pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g,
     partial: (match) => `${match.slice(0, 10)}…`,
   },
   apiKey: {
     name: 'apiKey',
+    mayContain: (text) => text.length >= 20,
     // Shapes of well-known secrets: Stripe, GitHub, Slack, AWS access keys, Google API keys, ours.
     pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bAKIA[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}\b|\bpcl_[A-Za-z0-9]+_[A-Za-z0-9_-]{20,}\b/g,
     partial: (match) => `${match.slice(0, 4)}…`,
   },
   privateKey: {
     name: 'privateKey',
+    mayContain: (text) => text.includes('PRIVATE KEY'),
     pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )?PRIVATE KEY-----/g,
     partial: () => '[PRIVATE KEY]',
   },
@@ -106,6 +125,7 @@ export const ALL_DETECTORS = Object.keys(DETECTORS) as DetectorName[]
 export function maskDetected(text: string, detectors: readonly Detector[], replace: (detector: Detector, match: string) => string): string {
   let out = text
   for (const detector of detectors) {
+    if (!detector.mayContain(out)) continue
     detector.pattern.lastIndex = 0
     out = out.replace(detector.pattern, (match) => (detector.confirm === undefined || detector.confirm(match) ? replace(detector, match) : match))
   }

@@ -50,10 +50,10 @@ export const masking = definePolicy({
           const strategy = strategyFor(field, roles)
           if (field.path !== undefined) {
             const matches = pathMatcher(field.path)
-            return { matches: (path) => matches(path), strategy }
+            return { matches: (path) => matches(path), strategy, byName: false }
           }
           const matches = nameMatcher(field.name as string)
-          return { matches: (_path, name) => matches(name), strategy }
+          return { matches: (_path, name) => matches(name), strategy, byName: true }
         })
         masker = new JsonMasker(fields, config.detect.map((rule) => detectorRule(rule.detector as DetectorName, strategyFor(rule, roles))), hashKey)
         if (maskers.size < 256) maskers.set(key, masker)

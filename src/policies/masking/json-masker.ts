@@ -9,6 +9,8 @@ import { maskText, REDACTED, type Strategy } from '../../sensitive/strategies.js
 export interface FieldRule {
   readonly matches: (path: string, name: string) => boolean
   readonly strategy: Strategy
+  /** Matches by field name alone (not by path). */
+  readonly byName: boolean
 }
 
 export interface DetectorRule {
@@ -49,6 +51,10 @@ export class JsonMasker {
   readonly #fields: readonly FieldRule[]
   readonly #detectors: readonly DetectorRule[]
   readonly #hashKey: string | null
+  readonly #byDetector: ReadonlyMap<Detector, Strategy>
+  readonly #detectorList: readonly Detector[]
+  /** With name rules only, the rule for each field name met so far (null: none). */
+  readonly #ruleByName: Map<string, FieldRule | null> | null
   /** Values masked in the last call. */
   masked = 0
 
@@ -56,6 +62,9 @@ export class JsonMasker {
     this.#fields = fields
     this.#detectors = detectors
     this.#hashKey = hashKey
+    this.#byDetector = new Map(detectors.map((rule) => [rule.detector, rule.strategy]))
+    this.#detectorList = detectors.map((rule) => rule.detector)
+    this.#ruleByName = fields.every((f) => f.byName) ? new Map() : null
   }
 
   mask(value: unknown): unknown {
@@ -65,15 +74,21 @@ export class JsonMasker {
 
   maskString(text: string): string {
     if (this.#detectors.length === 0) return text
-    const byDetector = new Map(this.#detectors.map((rule) => [rule.detector, rule.strategy]))
-    return maskDetected(
-      text,
-      this.#detectors.map((rule) => rule.detector),
-      (detector, match) => {
-        this.masked++
-        return maskText(match, byDetector.get(detector) ?? 'redact', detector, this.#hashKey)
-      },
-    )
+    return maskDetected(text, this.#detectorList, (detector, match) => {
+      this.masked++
+      return maskText(match, this.#byDetector.get(detector) ?? 'redact', detector, this.#hashKey)
+    })
+  }
+
+  #ruleFor(path: string, name: string): FieldRule | undefined {
+    const cache = this.#ruleByName
+    if (cache === null) return this.#fields.find((f) => f.matches(path, name))
+    let rule = cache.get(name)
+    if (rule === undefined) {
+      rule = this.#fields.find((f) => f.matches(path, name)) ?? null
+      if (cache.size < 10_000) cache.set(name, rule)
+    }
+    return rule ?? undefined
   }
 
   #walk(value: unknown, path: string, depth: number): unknown {
@@ -82,8 +97,9 @@ export class JsonMasker {
     if (Array.isArray(value)) return value.map((item: unknown, i) => this.#walk(item, `${path}[${i}]`, depth + 1))
     const out: Record<string, unknown> = {}
     for (const [name, child] of Object.entries(value)) {
-      const childPath = `${path}.${name}`
-      const rule = this.#fields.find((f) => f.matches(childPath, name))
+      // Paths are built only when a rule needs them; name rules are looked up once per name.
+      const childPath = this.#ruleByName === null ? `${path}.${name}` : ''
+      const rule = this.#ruleFor(childPath, name)
       if (rule === undefined) {
         out[name] = this.#walk(child, childPath, depth + 1)
         continue
