@@ -14,6 +14,7 @@ test('JSON text: duplicate keys, depth, keys, array and string lengths, unsafe i
   assert.deepEqual(checkJsonText('{"s":"toolong"}', limits), [{ location: 'body.s', message: 'string longer than 5 characters' }])
   assert.deepEqual(checkJsonText('{"n":[1,9007199254740993]}', limits), [{ location: 'body.n[1]', message: 'integer outside the safe range (±2^53); send it as a string' }])
   assert.deepEqual(checkJsonText('{"k":"a\\"b","k2":"\\u0041"}', limits), [], 'escapes inside strings')
+  assert.deepEqual(checkJsonText('{"x":1e400,"y":-2.5e-3}', limits), [{ location: 'body.x', message: 'number outside the range of a double' }])
   assert.deepEqual(checkJsonText('["ab","cd",{"a":1}]', limits), [])
   assert.deepEqual(checkJsonText('["ab","cd","ef","gh"]', limits), [{ location: 'body', message: 'array longer than 3 items' }])
 })

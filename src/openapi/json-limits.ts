@@ -85,7 +85,9 @@ export function checkJsonText(text: string, limits: JsonLimits, max = 20): JsonV
       const literal = text.slice(start, i + 1)
       const top = stack.at(-1)
       if (top?.kind === 'array') top.at = `[${top.count++}]`
-      if (/^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal))) report('integer outside the safe range (±2^53); send it as a string')
+      if (/^-?\d+$/.test(literal)) {
+        if (!Number.isSafeInteger(Number(literal))) report('integer outside the safe range (±2^53); send it as a string')
+      } else if (!Number.isFinite(Number(literal))) report('number outside the range of a double')
     } else if (c === 0x74 || c === 0x66 || c === 0x6e /* t f n */) {
       const top = stack.at(-1)
       if (top?.kind === 'array') top.at = `[${top.count++}]`
