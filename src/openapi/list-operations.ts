@@ -1,11 +1,13 @@
 /**
  * Reads an OpenAPI 3.x document's paths into operations — the routes of an API — with what
  * authorization needs: the security requirements in force (the operation's, else the
- * document's; each scheme with its type), tags and `x-` extensions. Validation and `$ref`
- * resolution are the openapi-validation policy's job.
+ * document's; each scheme with its type), tags and `x-` extensions. Path items given by `$ref`
+ * (in this file or another) are followed; validation and the rest of `$ref` resolution are the
+ * openapi-validation policy's job.
  */
 import { readFileSync } from 'node:fs'
 import { load as loadYaml } from 'js-yaml'
+import { DocumentSet, escapePointer, isRecord } from './document-set.js'
 
 /** One scheme of a security requirement, with the type its `securitySchemes` entry declares. */
 export interface SchemeRequirement {
@@ -44,7 +46,14 @@ export function listOperations(file: string): OperationEntry[] {
   const schemes = isRecord(components?.securitySchemes) ? components.securitySchemes : {}
   const documentSecurity = securityOf(security, schemes)
   const operations: OperationEntry[] = []
-  for (const [template, item] of Object.entries(paths)) {
+  // Path items may live in other files (`$ref`); the document set loads them only when one does.
+  let documents: DocumentSet | null = null
+  for (const [template, raw] of Object.entries(paths)) {
+    let item: unknown = raw
+    if (isRecord(raw) && typeof raw.$ref === 'string') {
+      documents ??= new DocumentSet(file)
+      item = documents.deref({ value: raw, url: documents.rootUrl, pointer: `/paths/${escapePointer(template)}` }).value
+    }
     if (typeof item !== 'object' || item === null) continue
     for (const method of METHODS) {
       const operation = (item as Record<string, unknown>)[method]
@@ -62,10 +71,6 @@ export function listOperations(file: string): OperationEntry[] {
     }
   }
   return operations
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** A `security` array as alternatives of scheme lists; null when it is absent or not an array. */

@@ -66,8 +66,11 @@ const LOCATIONS: readonly ParameterLocation[] = ['path', 'query', 'header', 'coo
 /** Validators by `METHOD template`. Throws an Error naming the file and problem. */
 export function compileOperationValidators(file: string, options: ValidatorOptions): Map<string, OperationValidator> {
   const documents = new DocumentSet(file)
-  const plain = createAjv(documents, false)
-  const coercing = createAjv(documents, true)
+  const plain = createAjv(documents, false, false)
+  const coercing = createAjv(documents, true, false)
+  // Request bodies under `strictBodies` are checked against copies of the documents in which
+  // every object position forbids undeclared properties.
+  const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
   const stripper = options.responses ? new UndeclaredStripper(documents) : null
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')
@@ -81,7 +84,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
       const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
       const key = `${method.toUpperCase()} ${template}`
       try {
-        validators.set(key, compileOperation(documents, plain, coercing, stripper, pathItem, located, options))
+        validators.set(key, compileOperation(documents, { plain, coercing, bodies }, stripper, pathItem, located, options))
       } catch (error) {
         throw new Error(`${key}: ${(error as Error).message}`, { cause: error })
       }
@@ -90,7 +93,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   return validators
 }
 
-function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
+function createAjv(documents: DocumentSet, coerce: boolean, closed: boolean): Ajv {
   // Unknown formats (documents invent many) are ignored quietly: ajv would print one line each.
   // Patterns are compiled without the `u` flag: documents are full of escapes (`\-`, `\/`) that
   // JavaScript accepts only without it, as most validators in other languages do.
@@ -104,8 +107,33 @@ function createAjv(documents: DocumentSet, coerce: boolean): Ajv {
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/)
   ajv.addFormat('binary', true)
   ajv.addFormat('password', true)
-  for (const [url, document] of documents.files) ajv.addSchema(toJsonSchema(structuredClone(document), documents.version) as object, url)
+  for (const [url, document] of documents.files) {
+    const schema = toJsonSchema(structuredClone(document), documents.version)
+    ajv.addSchema((closed ? closeObjects(schema) : schema) as object, url)
+  }
   return ajv
+}
+
+/**
+ * Wraps every schema at an object position — a property's, an array's items, additional
+ * properties — as `{ allOf: [schema], unevaluatedProperties: false }`: properties the schema
+ * declares (through its own `allOf`/`$ref`s too) are evaluated, anything else is refused.
+ * `allOf`/`anyOf`/`oneOf` members are not wrapped: each sees only part of the object.
+ */
+function closeObjects(value: unknown): unknown {
+  const close = (schema: unknown) => (isRecord(schema) || typeof schema === 'boolean' ? { allOf: [schema], unevaluatedProperties: false } : schema)
+  const stack = [value]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (Array.isArray(next)) stack.push(...(next as unknown[]))
+    else if (isRecord(next)) {
+      if (isRecord(next.properties)) for (const name of Object.keys(next.properties)) next.properties[name] = close(next.properties[name])
+      if (isRecord(next.items)) next.items = close(next.items)
+      if (isRecord(next.additionalProperties)) next.additionalProperties = close(next.additionalProperties)
+      if (Array.isArray(next.prefixItems)) next.prefixItems = (next.prefixItems as unknown[]).map(close)
+      for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+  return value
 }
 
 /**
@@ -170,7 +198,14 @@ function compileResponses(documents: DocumentSet, plain: Ajv, operation: Located
   return out
 }
 
-function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, stripper: UndeclaredStripper | null, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
+interface Compilers {
+  readonly plain: Ajv
+  readonly coercing: Ajv
+  /** For request bodies: the same, or closed copies under `strictBodies`. */
+  readonly bodies: { readonly json: Ajv; readonly coerced: Ajv }
+}
+
+function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: Compilers, stripper: UndeclaredStripper | null, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
   const responses = stripper === null ? null : compileResponses(documents, plain, operation)
   const parameters = collectParameters(documents, pathItem, operation)
   const byLocation = new Map<ParameterLocation, ValidateFunction>()
@@ -197,7 +232,7 @@ function compileOperation(documents: DocumentSet, plain: Ajv, coercing: Ajv, str
       const kind = isJson(mediaType) ? 'json' : lower === 'application/x-www-form-urlencoded' ? 'form' : lower === 'multipart/form-data' ? 'multipart' : 'other'
       const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: requestBody.url, pointer: `${requestBody.pointer}/content/${escapePointer(mediaType)}/schema` } : null
       const root = schema === null ? null : options.strictBodies ? { ...refTo(schema), unevaluatedProperties: false } : refTo(schema)
-      const validate = root === null || kind === 'other' ? null : (kind === 'json' ? plain : coercing).compile(root)
+      const validate = root === null || kind === 'other' ? null : (kind === 'json' ? bodies.json : bodies.coerced).compile(root)
       media.push({ pattern: mediaPattern(mediaType), kind, validate })
     }
   }

@@ -41,6 +41,29 @@ const SHOP = {
       patch: { operationId: 'patchOrder', requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object', properties: { note: { type: 'string' } } } } } }, responses: ok },
     },
     '/colors/{list}': { get: { parameters: [{ name: 'list', in: 'path', required: true, style: 'label', schema: { type: 'array', items: { enum: ['red', 'green', 'blue'] } } }], responses: ok } },
+    '/catalog/{sku}': { $ref: 'paths/catalog.yaml#/item' },
+    '/points/{point}': { get: { parameters: [{ name: 'point', in: 'path', required: true, style: 'matrix', schema: { type: 'array', items: { type: 'integer' } } }], responses: ok } },
+    '/search': {
+      get: {
+        parameters: [
+          { name: 'words', in: 'query', style: 'spaceDelimited', explode: false, schema: { type: 'array', items: { type: 'string', maxLength: 5 } } },
+          { name: 'ids', in: 'query', style: 'pipeDelimited', explode: false, schema: { type: 'array', items: { type: 'integer' } } },
+        ],
+        responses: ok,
+      },
+    },
+    '/profiles': {
+      post: {
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: { allOf: [{ type: 'object', properties: { name: { type: 'string' } } }, { type: 'object', properties: { links: { type: 'array', items: { allOf: [{ properties: { href: { type: 'string' } } }, { properties: { rel: { type: 'string' } } }] } } } }] },
+            },
+          },
+        },
+        responses: ok,
+      },
+    },
     '/uploads': {
       post: {
         requestBody: {
@@ -65,6 +88,12 @@ const SHOP = {
         responses: ok,
       },
     },
+  },
+}
+const CATALOG = {
+  item: {
+    parameters: [{ name: 'sku', in: 'path', required: true, schema: { type: 'string', pattern: '^SKU-[0-9]+$' } }],
+    get: { operationId: 'getCatalogItem', responses: { '200': { description: 'ok' } } },
   },
 }
 const PARAMETERS = { limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } } }
@@ -114,7 +143,7 @@ describe('openapi-validation', () => {
       api('legacy', '/legacy', 'legacy.yaml', {}),
     ]
     gw = await startTestGateway(config, {
-      files: { 'shop.yaml': stringify(SHOP), 'parameters.yaml': stringify(PARAMETERS), 'schemas/order.yaml': stringify(ORDER), 'legacy.yaml': stringify(LEGACY) },
+      files: { 'shop.yaml': stringify(SHOP), 'parameters.yaml': stringify(PARAMETERS), 'schemas/order.yaml': stringify(ORDER), 'paths/catalog.yaml': stringify(CATALOG), 'legacy.yaml': stringify(LEGACY) },
     })
   })
   after(async () => {
@@ -142,6 +171,18 @@ describe('openapi-validation', () => {
       'query.filter.max: must be integer',
     ])
     assert.deepEqual((await call('GET', '/shop/orders?limit=%E0%A4%A')).errors, ['query: malformed percent-encoding'])
+  })
+
+  test('a path item in another file: its route exists and its parameters are checked', async () => {
+    assert.equal((await call('GET', '/shop/catalog/SKU-12')).status, 200)
+    assert.deepEqual((await call('GET', '/shop/catalog/12')).errors, ['path.sku: must match pattern "^SKU-[0-9]+$"'])
+  })
+
+  test('matrix path parameters, space- and pipe-delimited query parameters', async () => {
+    assert.equal((await call('GET', '/shop/points/;point=3,4')).status, 200)
+    assert.deepEqual((await call('GET', '/shop/points/;point=3,x')).errors, ['path.point[1]: must be integer'])
+    assert.equal((await call('GET', '/shop/search?words=red%20blue&ids=1|2|3')).status, 200)
+    assert.deepEqual((await call('GET', '/shop/search?words=red%20crimson&ids=1|two')).errors, ['query.words[1]: must NOT have more than 5 characters', 'query.ids[1]: must be integer'])
   })
 
   test('path, header and cookie parameters', async () => {
@@ -212,6 +253,12 @@ describe('openapi-validation', () => {
     const extra = { customer: 'c', items: [], isAdmin: true }
     assert.equal((await call('POST', '/shop/orders', { headers: json, body: JSON.stringify(extra) })).status, 200)
     assert.deepEqual((await call('POST', '/strict/orders', { headers: json, body: JSON.stringify(extra) })).errors, ['body.isAdmin: is not declared'])
+    const nested = { customer: 'c', items: [{ sku: 'a', qty: 1, discount: 90 }], gift: { customer: 'd', items: [], role: 'admin' } }
+    assert.deepEqual((await call('POST', '/strict/orders', { headers: json, body: JSON.stringify(nested) })).errors, ['body.items[0].discount: is not declared', 'body.gift.role: is not declared'], 'at every depth, through $refs and recursion')
+    assert.equal((await call('POST', '/strict/orders', { headers: json, body: JSON.stringify({ customer: 'c', items: [{ sku: 'a', qty: 1 }], gift: { customer: 'd', items: [] } }) })).status, 200)
+    const profile = { name: 'n', links: [{ href: '/a', rel: 'self' }] }
+    assert.equal((await call('POST', '/strict/profiles', { headers: json, body: JSON.stringify(profile) })).status, 200, 'properties declared across allOf members count')
+    assert.deepEqual((await call('POST', '/strict/profiles', { headers: json, body: JSON.stringify({ ...profile, links: [{ href: '/a', rel: 'self', title: 't' }], admin: true }) })).errors, ['body.links[0].title: is not declared', 'body.admin: is not declared'])
   })
 
   test('violations never echo the value sent', async () => {

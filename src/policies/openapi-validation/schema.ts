@@ -13,7 +13,7 @@ export const OpenApiValidationConfig = Type.Object({
   rejectUndeclaredQuery: Type.Boolean({ default: false, description: 'Query parameters the operation does not declare are violations.' }),
   strictBodies: Type.Boolean({
     default: false,
-    description: 'Request bodies may not carry properties their schema does not declare (`additionalProperties: false` for documents that leave it open), at the body’s top level.',
+    description: 'Request bodies may not carry properties their schemas do not declare (`additionalProperties: false` for documents that leave it open), at every depth; properties declared across `allOf` members count.',
   }),
   limits: Type.Object(
     {
