@@ -81,7 +81,9 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   email: {
     name: 'email',
     mayContain: (text) => text.includes('@'),
-    pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g,
+    // Starts only where a local part can start, with bounded parts: a long run of such
+    // characters is scanned once, not once per position.
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
     partial: (match) => {
       const at = match.indexOf('@')
       return `${match[0] ?? ''}***${match.slice(at)}`
@@ -101,7 +103,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   jwt: {
     name: 'jwt',
     mayContain: (text) => text.includes('eyJ'),
-    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g,
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,8192}\.eyJ[A-Za-z0-9_-]{5,65536}\.[A-Za-z0-9_-]{10,8192}/g,
     partial: (match) => `${match.slice(0, 10)}…`,
   },
   apiKey: {
@@ -114,7 +116,9 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   privateKey: {
     name: 'privateKey',
     mayContain: (text) => text.includes('PRIVATE KEY'),
-    pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z]+ )?PRIVATE KEY-----/g,
+    // The body is base64 and (legacy encrypted keys) a few headers; it cannot run past the next
+    // `-----`, so a text of many BEGIN lines without an END is scanned once.
+    pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,.]|-(?!----)){0,16384}-----END (?:[A-Z]+ )?PRIVATE KEY-----/g,
     partial: () => '[PRIVATE KEY]',
   },
 }
