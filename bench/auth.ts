@@ -9,21 +9,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
 import { Management } from '../src/admin/management.js'
 import { openDataStore } from '../src/stores/open-data-store.js'
-import { formatSummaries, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
+import { formatSummaries, parseBenchArgs, selectContenders, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '6' },
-    connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: '' },
-  },
-})
+const args = parseBenchArgs()
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const PATH = '/api/items/42'
@@ -112,8 +103,8 @@ const contenders: Contender[] = [
   },
   gatewayContender('API key + authz + 50 Cedar policies, no decision cache', { methods: ['apiKey'] }, apiKeys(5), { 'x-api-key': apiKey }, { cedar: { policies: join(dir, 'policies.cedar'), decisionCacheSize: 0 } }),
 ]
-const selected = values.only === '' ? contenders : contenders.filter((c) => c.name === 'no auth' || values.only.split(',').some((o) => c.name.includes(o)))
-const options = { rounds: Number(values.rounds), seconds: Number(values.seconds), warmup: Number(values.warmup), connections: Number(values.connections), path: PATH, loadCore: LOAD_CORE }
+const selected = selectContenders(contenders, args.only, (c) => c.name === 'no auth')
+const options = { ...args, path: PATH, loadCore: LOAD_CORE }
 
 process.stderr.write(`bench auth: ${options.rounds} rounds × ${selected.length} configs × ${options.seconds}s, ${options.connections} connections, gateway on core ${PROXY_CORE}\n`)
 try {

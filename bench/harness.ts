@@ -8,6 +8,7 @@ import { stringify } from 'yaml'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
 
 export const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100')
 
@@ -237,4 +238,39 @@ export function formatSummaries(summaries: readonly Summary[], references: reado
     String(s.errors),
   ])
   return [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')
+}
+
+/** The options every interleaved bench takes: `--rounds 3 --seconds 8 --warmup 6 --connections 50 --only a,b`. */
+export interface BenchArgs {
+  readonly rounds: number
+  readonly seconds: number
+  readonly warmup: number
+  readonly connections: number
+  /** Substrings of contender names to run (case-insensitive); empty: all. */
+  readonly only: readonly string[]
+}
+
+export function parseBenchArgs(): BenchArgs {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '8' },
+      warmup: { type: 'string', default: '6' },
+      connections: { type: 'string', default: '50' },
+      only: { type: 'string', default: '' },
+    },
+  })
+  return {
+    rounds: Number(values.rounds),
+    seconds: Number(values.seconds),
+    warmup: Number(values.warmup),
+    connections: Number(values.connections),
+    only: values.only.split(',').map((o) => o.trim().toLowerCase()).filter((o) => o !== ''),
+  }
+}
+
+/** The contenders `--only` names, plus the reference rows `keep` always keeps. */
+export function selectContenders(contenders: readonly Contender[], only: readonly string[], keep: (contender: Contender) => boolean = () => false): Contender[] {
+  if (only.length === 0) return [...contenders]
+  return contenders.filter((c) => keep(c) || only.some((o) => c.name.toLowerCase().includes(o)))
 }

@@ -10,18 +10,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { formatSummaries, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
+import { formatSummaries, parseBenchArgs, selectContenders, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '6' },
-    connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: '' },
-  },
-})
+const args = parseBenchArgs()
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const PATH = '/api/items/42'
@@ -60,8 +51,8 @@ const contenders: Contender[] = [
   contender('Redis store, one key', redisUrl, 'api'),
   contender('Redis store, 100k keys', redisUrl, 'header:x-client', distinct),
 ]
-const selected = values.only === '' ? contenders : contenders.filter((c) => c.name === 'no limit' || values.only.split(',').some((o) => c.name.toLowerCase().includes(o.toLowerCase())))
-const options = { rounds: Number(values.rounds), seconds: Number(values.seconds), warmup: Number(values.warmup), connections: Number(values.connections), path: PATH, loadCore: LOAD_CORE }
+const selected = selectContenders(contenders, args.only, (c) => c.name === 'no limit')
+const options = { ...args, path: PATH, loadCore: LOAD_CORE }
 
 process.stderr.write(`bench rate-limit: ${options.rounds} rounds × ${selected.length} configs × ${options.seconds}s, ${options.connections} connections, gateway on core ${PROXY_CORE}\n`)
 try {

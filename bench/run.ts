@@ -7,22 +7,10 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { formatSummaries, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender, type Summary } from './harness.js'
+import { formatSummaries, parseBenchArgs, selectContenders, freePort, measureInterleaved, nginxConfig, startPinned, waitForHttp, writeGatewayConfig, type Contender, type Summary } from './harness.js'
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '6' },
-    connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: '' },
-  },
-})
-const rounds = Number(values.rounds)
-const seconds = Number(values.seconds)
-const connections = Number(values.connections)
-const warmup = Number(values.warmup)
+const args = parseBenchArgs()
+const { rounds, seconds, connections, warmup } = args
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const PATH = '/api/items/42'
@@ -65,7 +53,7 @@ const contenders: Contender[] = [
   { name: 'nginx (proxy)', start: (port) => startPinned('nginx-proxy', PROXY_CORE, 'nginx', ['-c', nginxConfig(dir, `proxy-${port}`, port, upstreamPort)]) },
 ]
 
-const selected = values.only === '' ? contenders : contenders.filter((c) => values.only.split(',').some((o) => c.name.includes(o)))
+const selected = selectContenders(contenders, args.only)
 
 process.stderr.write(`bench: ${rounds} rounds × ${selected.length} proxies × ${seconds}s, ${connections} connections, proxy on core ${PROXY_CORE}\n`)
 let summary: Summary[]

@@ -8,18 +8,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { formatSummaries, freePort, measureInterleaved, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
+import { formatSummaries, parseBenchArgs, selectContenders, freePort, measureInterleaved, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '6' },
-    connections: { type: 'string', default: '50' },
-    only: { type: 'string', default: '' },
-  },
-})
+const args = parseBenchArgs()
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-validation-'))
@@ -98,8 +89,8 @@ const contenders: Contender[] = [
   contender('GET 10 KB, response: strip', { 'openapi-validation': { response: 'strip' } }, false),
   contender('GET 10 KB, masking', { masking }, false),
 ]
-const selected = values.only === '' ? contenders : contenders.filter((c) => c.name.includes('no policies') || values.only.split(',').some((o) => c.name.includes(o)))
-const options = { rounds: Number(values.rounds), seconds: Number(values.seconds), warmup: Number(values.warmup), connections: Number(values.connections), path: '/api/users', loadCore: LOAD_CORE }
+const selected = selectContenders(contenders, args.only, (c) => c.name.includes('no policies'))
+const options = { ...args, path: '/api/users', loadCore: LOAD_CORE }
 process.stderr.write(`bench validation: ${options.rounds} rounds × ${selected.length} configs × ${options.seconds}s, gateway on core ${PROXY_CORE}\n`)
 try {
   const summary = await measureInterleaved(selected, options)

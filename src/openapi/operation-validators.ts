@@ -11,6 +11,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
+import { isJsonMediaType, mediaTypeOf } from '../net/media-type.js'
 import { parseMultipart } from './multipart.js'
 import { UndeclaredStripper } from './strip-undeclared.js'
 import { collectParameters, MalformedQueryError, queryPairs, readCookies, readHeaders, readPath, readQuery, type ParameterLocation, type ParameterSpec } from './parameters.js'
@@ -190,7 +191,7 @@ function compileResponses(documents: DocumentSet, plain: Ajv, operation: Located
       status.toUpperCase(),
       Object.entries(content).map(([mediaType, entry]) => {
         const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: response.url, pointer: `${response.pointer}/content/${escapePointer(mediaType)}/schema` } : null
-        const json = isJson(mediaType)
+        const json = isJsonMediaType(mediaType)
         return { pattern: mediaPattern(mediaType), json, schema, validate: schema !== null && json ? plain.compile(refTo(schema)) : null }
       }),
     )
@@ -229,7 +230,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
     const content = isRecord(requestBody.value.content) ? requestBody.value.content : {}
     for (const [mediaType, entry] of Object.entries(content)) {
       const lower = mediaType.toLowerCase()
-      const kind = isJson(mediaType) ? 'json' : lower === 'application/x-www-form-urlencoded' ? 'form' : lower === 'multipart/form-data' ? 'multipart' : 'other'
+      const kind = isJsonMediaType(mediaType) ? 'json' : lower === 'application/x-www-form-urlencoded' ? 'form' : lower === 'multipart/form-data' ? 'multipart' : 'other'
       const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: requestBody.url, pointer: `${requestBody.pointer}/content/${escapePointer(mediaType)}/schema` } : null
       const root = schema === null ? null : options.strictBodies ? { ...refTo(schema), unevaluatedProperties: false } : refTo(schema)
       const validate = root === null || kind === 'other' ? null : (kind === 'json' ? bodies.json : bodies.coerced).compile(root)
@@ -264,7 +265,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
     checkBody(contentType, body) {
       if (body.length === 0) return bodyRequired ? { kind: 'invalid', violations: [{ location: 'body', message: 'is required' }] } : { kind: 'ok' }
       if (media.length === 0) return { kind: 'unsupported-media-type' }
-      const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+      const type = mediaTypeOf(contentType)
       const entry = media.find((m) => m.pattern.test(type))
       if (entry === undefined) return { kind: 'unsupported-media-type' }
       if (entry.kind === 'other') return { kind: 'ok' }
@@ -307,7 +308,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
       if (declared === undefined) return { kind: 'undeclared', violation: { location: 'response.status', message: `${status} is not a declared response` } }
       if (body.length === 0) return { kind: 'ok', body: null }
       if (declared === null) return { kind: 'undeclared', violation: { location: 'response.body', message: `the ${status} response declares no body` } }
-      const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+      const type = mediaTypeOf(contentType)
       const entry = declared.find((m) => m.pattern.test(type))
       if (entry === undefined) return { kind: 'undeclared', violation: { location: 'response.header.content-type', message: `is not a media type the ${status} response declares` } }
       if (!entry.json || entry.schema === null) return { kind: 'ok', body: null }
@@ -334,11 +335,6 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join('; ') : value
-}
-
-function isJson(mediaType: string): boolean {
-  const type = mediaType.toLowerCase()
-  return type === 'application/json' || /^application\/[^;]*\+json$/.test(type) || type === 'application/*+json'
 }
 
 /** `application/json`, `application/*`, `*\/*`, `application/*+json` as a matcher of a request's type. */

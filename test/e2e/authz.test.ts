@@ -18,6 +18,7 @@ import { openDataStore } from '../../src/stores/open-data-store.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startIdentityProvider, type TestIdentityProvider } from '../helpers/identity-provider.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+import { outcomeOf } from '../helpers/outcome.js'
 
 const ok = { '200': { description: 'ok' } }
 const DOCUMENT = {
@@ -86,11 +87,7 @@ describe('authz: security requirements from the OpenAPI document', () => {
     await idp?.close()
   })
 
-  const call = async (method: string, path: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${gw.url}${path}`, { method, headers })
-    const text = await res.text()
-    return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
-  }
+  const call = async (method: string, path: string, headers: Record<string, string> = {}) => outcomeOf(await fetch(`${gw.url}${path}`, { method, headers }))
   const bearer = async (scope: string) => ({ authorization: `Bearer ${await idp.token({ scope })}` })
 
   test('undeclared operations are named in a warning at load', () => {
@@ -366,11 +363,7 @@ describe('authz: a Cedar evaluation error is a deny', () => {
   })
 
   test('a forbid that fails to evaluate does not let the permit through; the error is logged', async () => {
-    const get = async (headers: Record<string, string>) => {
-      const res = await fetch(`${gw.url}/things`, { headers })
-      const text = await res.text()
-      return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
-    }
+    const get = async (headers: Record<string, string>) => outcomeOf(await fetch(`${gw.url}/things`, { headers }))
     assert.equal(await get({ 'x-team': 'blue' }), 200)
     assert.equal(await get({ 'x-team': 'red' }), '403 GW_ERR_AUTHZ_DENIED')
     assert.equal(await get({}), '403 GW_ERR_AUTHZ_EVALUATION_FAILED', 'Cedar alone would skip the failing forbid and allow')

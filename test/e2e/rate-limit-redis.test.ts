@@ -17,6 +17,7 @@ import { baseConfig, eventually, startTestGateway, type TestGateway } from '../h
 import { startTestRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js'
 import { requireRedis, startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 import { startUpstream, unusedPort, type TestUpstream } from '../helpers/upstream.js'
+import { outcomeOf } from '../helpers/outcome.js'
 
 const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
 const SHARED_REDIS = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
@@ -48,11 +49,7 @@ describe('rate-limit when Redis fails and comes back', () => {
     await redis?.kill()
   })
 
-  const get = async (path: string, client: string) => {
-    const res = await fetch(`${gw.url}${path}`, { headers: { 'x-client': client } })
-    const text = await res.text()
-    return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
-  }
+  const get = async (path: string, client: string) => outcomeOf(await fetch(`${gw.url}${path}`, { headers: { 'x-client': client } }))
 
   test('open limits per node while Redis is down, closed refuses; both recover when it returns', async () => {
     assert.equal(await get('/closed', 'before'), 200, 'Redis answers')
@@ -107,8 +104,7 @@ describe('rate-limit bans across two nodes, and the admin API', () => {
 
   const get = async (node: TestGateway, client: string) => {
     const res = await fetch(`${node.url}/things`, { headers: { 'x-client': client } })
-    const text = await res.text()
-    return { outcome: res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`, retryAfter: res.headers.get('retry-after') }
+    return { outcome: await outcomeOf(res), retryAfter: res.headers.get('retry-after') }
   }
   const admin = async (method: string, path: string) => {
     const res = await fetch(`http://127.0.0.1:${nodeA.gateway.addresses.admin?.port ?? 0}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } })

@@ -17,6 +17,7 @@ import type { DataStore } from '../../src/stores/data-store.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+import { outcomeOf } from '../helpers/outcome.js'
 
 describe('rate-limit with the memory store', () => {
   let upstream: TestUpstream
@@ -207,10 +208,7 @@ describe('rate-limit concurrency: in-flight requests per key', () => {
   })
 
   const send = (client: string, signal?: AbortSignal, id = '') =>
-    fetch(`${gw.url}/slow`, { headers: { 'x-client': client, 'x-id': id }, ...(signal === undefined ? {} : { signal }) }).then(async (res) => {
-      const text = await res.text()
-      return res.status === 200 ? 200 : `${res.status} ${(JSON.parse(text) as { code: string }).code}`
-    })
+    fetch(`${gw.url}/slow`, { headers: { 'x-client': client, 'x-id': id }, ...(signal === undefined ? {} : { signal }) }).then(outcomeOf)
   const heldFor = (client: string) => held.filter((h) => h.client === client).length
   const releaseOne = (client: string) => {
     const index = held.findIndex((h) => h.client === client)

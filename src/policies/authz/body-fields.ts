@@ -5,13 +5,14 @@
  * than evaluated as if the fields were absent: otherwise a body the upstream parses differently
  * (or leniently) would slip past an ownership rule.
  */
+import { mediaTypeOf } from '../../net/media-type.js'
 import { cedarValue, type CedarValue } from './cedar-policies.js'
 
 export function selectBodyFields(body: Buffer, contentType: string | undefined, paths: readonly (readonly string[])[]): Record<string, CedarValue> | null {
   const selected: Record<string, CedarValue> = {}
   if (body.length === 0) return selected
   let parsed: unknown
-  if (contentType !== undefined && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+  if (mediaTypeOf(contentType) === 'application/x-www-form-urlencoded') {
     parsed = Object.fromEntries(new URLSearchParams(body.toString('utf8')))
   } else {
     try {

@@ -6,6 +6,7 @@
  * and logged. JSON stays JSON: the value is rebuilt, not patched.
  */
 import type { RequestContext } from '../../pipeline/context.js'
+import { isJsonMediaType, mediaTypeOf } from '../../net/media-type.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond } from '../../pipeline/reply.js'
 import type { DetectorName } from '../../sensitive/detectors.js'
@@ -21,8 +22,6 @@ function strategyFor(rule: { strategy: string; roles: Record<string, string> }, 
   }
   return rule.strategy as Strategy
 }
-
-const isJson = (type: string) => type === 'application/json' || /^application\/[^;]*\+json$/.test(type)
 
 export const masking = definePolicy({
   name: 'masking',
@@ -84,8 +83,9 @@ export const masking = definePolicy({
       onResponseBody(ctx, body) {
         const response = ctx.response
         if (response === null || body.length === 0) return undefined
-        const type = String(response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-        const json = isJson(type)
+        const contentType = response.headers['content-type']
+        const type = mediaTypeOf(typeof contentType === 'string' ? contentType : undefined)
+        const json = isJsonMediaType(type)
         if (!json && !type.startsWith('text/')) return undefined
         const encoding = response.headers['content-encoding']
         if (encoding !== undefined && encoding !== 'identity') return unreadable(ctx, 'encoded', `encoded (${String(encoding)})`)

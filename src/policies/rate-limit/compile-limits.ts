@@ -10,11 +10,12 @@ import type { Algorithm } from '../../stores/counter-store.js'
 import { calendarWindow, zoneFormatter, type CalendarWindow } from './calendar.js'
 import type { LimitConfig } from './schema.js'
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
-/** `90s`, `15m`, `1h`, `1d` (validated by the schema) in ms. */
+/** `250ms`, `90s`, `15m`, `1h`, `1d` (validated by the schema) in ms. */
 export function durationMs(text: string): number {
-  return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS]
+  const unit = text.endsWith('ms') ? 'ms' : (text.slice(-1) as keyof typeof UNIT_MS)
+  return Number(text.slice(0, -unit.length)) * UNIT_MS[unit]
 }
 
 export interface CompiledLimit {

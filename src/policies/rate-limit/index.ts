@@ -13,7 +13,7 @@ import type { BanRule, ConsumeResult, LimitCheck, LimitOutcome } from '../../sto
 import { durationMs, limitProblems, type CompiledLimit } from './compile-limits.js'
 import { LimitSet } from './limit-set.js'
 import { ConcurrencyLimiter, type Ticket } from './concurrency.js'
-import { keyPart, requestKeyInputs } from './request-key.js'
+import { keyOf, requestKeyInputs } from './request-key.js'
 import { RateLimitConfig } from './schema.js'
 
 /** How often a node says again that it limits on its own while the shared store fails. */
@@ -138,16 +138,13 @@ declare module '../../pipeline/context.js' {
 
 /** Entering takes (or waits for) a slot; leaving, once the response is done, gives it back. */
 function createConcurrency(options: NonNullable<Static<typeof RateLimitConfig>['concurrency']>, ipv6Prefix: number) {
-  const timeout = options.queueTimeout
-  const timeoutMs = timeout.endsWith('ms') ? Number(timeout.slice(0, -2)) : durationMs(timeout)
-  const limiter = new ConcurrencyLimiter({ max: options.max, queue: options.queue, timeoutMs })
+  const limiter = new ConcurrencyLimiter({ max: options.max, queue: options.queue, timeoutMs: durationMs(options.queueTimeout) })
   const per = options.per ?? 'consumer'
   const parts = typeof per === 'string' ? [per] : per
   const busy = () => respond.problem('GW_ERR_CONCURRENCY_LIMITED', { headers: { 'retry-after': '1' } })
   return {
     enter(ctx: RequestContext): Reply | undefined | Promise<Reply | undefined> {
-      const inputs = requestKeyInputs(ctx)
-      const key = parts.map((part) => keyPart(part, inputs, ipv6Prefix)).join('|')
+      const key = keyOf(parts, requestKeyInputs(ctx), ipv6Prefix)
       const slot: { ticket: Ticket | null; finished: boolean } = { ticket: null, finished: false }
       ctx.state.concurrencySlot = slot
       const ticket = limiter.acquire(key)

@@ -6,7 +6,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { LimitCheck } from '../../stores/counter-store.js'
 import { compileLimit, type CompiledLimit } from './compile-limits.js'
-import { keyPart, type KeyInputs } from './request-key.js'
+import { keyOf, type KeyInputs } from './request-key.js'
 import type { PlansConfig, RateLimitConfig } from './schema.js'
 
 export class LimitSet {
@@ -41,7 +41,7 @@ export class LimitSet {
 
   checks(limits: readonly CompiledLimit[], inputs: KeyInputs, nowMs: number): LimitCheck[] {
     return limits.map((limit) => {
-      const parts = limit.parts.map((part) => keyPart(part, inputs, this.#ipv6Prefix)).join('|')
+      const parts = keyOf(limit.parts, inputs, this.#ipv6Prefix)
       return { key: `${limit.scope}:${parts}`, algorithm: limit.algorithm(nowMs), subject: `${this.#subjectPrefix}${parts}` }
     })
   }

@@ -28,7 +28,7 @@ export interface KeyInputs {
   header(name: string): string | undefined
 }
 
-export function keyPart(part: string, inputs: KeyInputs, ipv6Prefix: number): string {
+function keyPart(part: string, inputs: KeyInputs, ipv6Prefix: number): string {
   switch (part) {
     case 'consumer':
       return inputs.consumer === null ? `ip=${groupedAddress(inputs.address, ipv6Prefix)}` : `c=${inputs.consumer}`
@@ -44,6 +44,11 @@ export function keyPart(part: string, inputs: KeyInputs, ipv6Prefix: number): st
     default:
       return `h=${createHash('sha256').update(inputs.header(part.slice('header:'.length).toLowerCase()) ?? '').digest('base64url').slice(0, 22)}`
   }
+}
+
+/** The key parts of `parts` for these inputs, joined: what a counter or an in-flight slot is kept under. */
+export function keyOf(parts: readonly string[], inputs: KeyInputs, ipv6Prefix: number): string {
+  return parts.map((part) => keyPart(part, inputs, ipv6Prefix)).join('|')
 }
 
 /** A request's key inputs. */
