@@ -2,7 +2,7 @@
  * Load → resolve references → expand shorthands → validate (schema, then cross-field checks)
  * → fill defaults → freeze. Every problem is collected and reported together, with its path.
  */
-import { hash } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -27,6 +27,8 @@ export interface LoadedConfig {
   readonly files: readonly string[]
   /** Per API: a digest of its config and routes; a reload reuses what it compiled for an unchanged API. */
   readonly apiDigests: readonly string[]
+  /** Per API: the remote documents its OpenAPI document reaches, by URL (see `openapiRemoteRefs`). */
+  readonly remoteDocuments: readonly Readonly<Record<string, string>>[]
 }
 
 export interface ConfigLoader {
@@ -52,6 +54,7 @@ export interface ParsedConfig {
   routes: (ResolvedRoute[] | null)[]
   files: string[]
   apiDigests: string[]
+  remoteDocuments: Record<string, string>[]
   /** Route problems found while parsing, reported with the policies' check problems. */
   problems: ConfigProblem[]
 }
@@ -87,19 +90,22 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
       const config = resolvePaths(expanded as GatewayConfig, baseDir)
       fillOverrideDefaults(config)
       const problems: ConfigProblem[] = []
+      const remoteDocuments: Record<string, string>[] = []
       const routes = config.apis.map((api, index) => {
-        const resolved = resolveRoutes(index, api.openapi, api.routes)
+        const resolved = resolveRoutes(index, api.openapi, api.openapiRemoteRefs, api.routes)
         problems.push(...resolved.problems)
+        remoteDocuments.push(resolved.remoteDocuments)
         return resolved.routes
       })
       // On the parser thread, so a reload finds unchanged APIs without walking them again. The
       // digest covers what an API is compiled from (its config and routes); a policy that reads
       // other files when it is created must add their contents here.
       const policyFiles = config.apis.map((api) => policyFilesOf(api, baseDir))
+      // An API whose document may reach remote refs is never reused: its remote parts may have changed.
       const apiDigests = config.apis.map((api, index) =>
-        hash('sha256', JSON.stringify([api, routes[index], (policyFiles[index] ?? []).map(fileDigest)]), 'base64url'),
+        api.openapiRemoteRefs.length > 0 ? `remote:${randomUUID()}` : hash('sha256', JSON.stringify([api, routes[index], (policyFiles[index] ?? []).map(fileDigest)]), 'base64url'),
       )
-      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config), ...policyFiles.flat()], apiDigests, problems }
+      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config), ...policyFiles.flat()], apiDigests, remoteDocuments, problems }
     },
   }
 }
@@ -121,8 +127,8 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
     const problems = [...checkConfig(parsed.config, policies), ...parsed.problems]
     if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
     if (previous !== undefined) reuseUnchangedApis(parsed, previous)
-    const { file, baseDir, config, routes, files, apiDigests } = parsed
-    return deepFreeze({ file, baseDir, config, routes, files, apiDigests })
+    const { file, baseDir, config, routes, files, apiDigests, remoteDocuments } = parsed
+    return deepFreeze({ file, baseDir, config, routes, files, apiDigests, remoteDocuments })
   }
 
   return {

@@ -4,6 +4,8 @@
  * an extra route).
  */
 import { listOperations, type SchemeRequirement } from '../openapi/list-operations.js'
+import { DocumentSet } from '../openapi/document-set.js'
+import { RemoteDocuments } from '../openapi/remote-documents.js'
 import { parseTemplate } from '../router/path-template.js'
 import type { ConfigProblem } from '../errors.js'
 import { formatPath } from './format-path.js'
@@ -25,6 +27,8 @@ export interface ResolvedRoutes {
   /** Null for a catch-all API (no document, no routes). */
   routes: ResolvedRoute[] | null
   problems: ConfigProblem[]
+  /** Remote documents the API's OpenAPI document reaches, by URL, fetched now for its policies. */
+  remoteDocuments: Record<string, string>
 }
 
 const METHOD_AND_PATH = /^([A-Z]+) (\/.*)$/
@@ -32,19 +36,28 @@ const METHOD_AND_PATH = /^([A-Z]+) (\/.*)$/
 export function resolveRoutes(
   apiIndex: number,
   openapiFile: string | undefined,
+  remoteRefPrefixes: readonly string[],
   routeMap: Readonly<Record<string, PolicyOverrides>>,
 ): ResolvedRoutes {
   const problems: ConfigProblem[] = []
   const routes: ResolvedRoute[] = []
-  if (openapiFile !== undefined) {
+  let remote: RemoteDocuments | null = null
+  try {
+    remote = new RemoteDocuments(remoteRefPrefixes)
+  } catch (error) {
+    problems.push({ path: formatPath(['apis', apiIndex, 'openapiRemoteRefs']), message: (error as Error).message })
+  }
+  if (openapiFile !== undefined && remote !== null) {
     try {
-      for (const op of listOperations(openapiFile)) routes.push({ ...op, overrides: {} })
+      // Loading the whole document set fetches every remote document it reaches, once, here.
+      if (!remote.empty) new DocumentSet(openapiFile, { remote })
+      for (const op of listOperations(openapiFile, { remote })) routes.push({ ...op, overrides: {} })
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
       problems.push({ path: formatPath(['apis', apiIndex, 'openapi']), message: `cannot use ${openapiFile}: ${reason}` })
     }
   }
-  if (openapiFile === undefined && Object.keys(routeMap).length === 0) return { routes: null, problems }
+  if (openapiFile === undefined && Object.keys(routeMap).length === 0) return { routes: null, problems, remoteDocuments: {} }
 
   for (const [key, overrides] of Object.entries(routeMap)) {
     const path = formatPath(['apis', apiIndex, 'routes', key])
@@ -72,5 +85,5 @@ export function resolveRoutes(
     }
     operation.overrides = overrides
   }
-  return { routes, problems }
+  return { routes, problems, remoteDocuments: remote?.texts() ?? {} }
 }

@@ -151,6 +151,11 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
       basePath: Type.String({ pattern: '^/', default: '/', description: 'Path prefix of the API.' }),
       stripBasePath: Type.Boolean({ default: true, description: 'Remove the base path before forwarding.' }),
       openapi: Type.Optional(Type.String({ minLength: 1, description: 'OpenAPI document whose paths become the routes.' })),
+      openapiRemoteRefs: Type.Array(Type.String({ pattern: '^https?://' }), {
+        default: [],
+        description:
+          'URL prefixes (e.g. `https://schemas.example.com/v1/`) under which the OpenAPI document’s remote `$ref`s may be fetched, when the config loads; any other remote ref refuses the config.',
+      }),
       upstream: Upstream,
       policies: Policies,
       routes: Type.Record(

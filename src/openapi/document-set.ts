@@ -1,11 +1,13 @@
 /**
- * An OpenAPI document and the local files its `$ref`s reach, loaded once at config load. Refs are
- * URIs relative to the file they appear in, with a JSON-pointer fragment; remote (http, https)
- * refs are refused: the gateway does not fetch parts of its security model from the network.
+ * An OpenAPI document and the files its `$ref`s reach, loaded once at config load. Refs are URIs
+ * relative to the file they appear in, with a JSON-pointer fragment. Remote (http, https) refs are
+ * refused unless the API allows their URL prefix: by default the gateway does not fetch parts of
+ * its security model from the network. A remote document may never reach a local file.
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { load as loadYaml } from 'js-yaml'
+import { RemoteDocuments } from './remote-documents.js'
 
 export type OpenApiVersion = '3.0' | '3.1'
 
@@ -33,10 +35,21 @@ function unescapePointer(segment: string): string {
   return decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~')
 }
 
-function parseDocument(file: string): unknown {
-  const text = readFileSync(file, 'utf8')
+function parseDocument(text: string): unknown {
   return /^\s*\{/.test(text) ? JSON.parse(text) : loadYaml(text)
 }
+
+/** A file URL as its path, anything else as itself: for messages. */
+function describe(url: string): string {
+  return url.startsWith('file:') ? fileURLToPath(url) : url
+}
+
+export interface DocumentSetOptions {
+  /** Remote documents that may be fetched; none when absent. */
+  readonly remote?: RemoteDocuments
+}
+
+const NO_REMOTE_DOCUMENTS = new RemoteDocuments([])
 
 export class DocumentSet {
   readonly rootUrl: string
@@ -44,8 +57,11 @@ export class DocumentSet {
   /** Loaded files by URL. */
   readonly files = new Map<string, unknown>()
 
+  readonly #remote: RemoteDocuments
+
   /** Throws an Error naming the file and the problem. */
-  constructor(rootFile: string) {
+  constructor(rootFile: string, options: DocumentSetOptions = {}) {
+    this.#remote = options.remote ?? NO_REMOTE_DOCUMENTS
     this.rootUrl = pathToFileURL(rootFile).href
     const root = this.#load(this.rootUrl)
     const version = isRecord(root) && typeof root.openapi === 'string' ? /^3\.([01])\./.exec(root.openapi)?.[1] : undefined
@@ -83,10 +99,10 @@ export class DocumentSet {
       const hash = ref.indexOf('#')
       const pointer = hash === -1 ? '' : ref.slice(hash + 1)
       const value = this.at(url, pointer)
-      if (value === undefined) throw new Error(`$ref ${ref} in ${fileURLToPath(current.url)} points at nothing`)
+      if (value === undefined) throw new Error(`$ref ${ref} in ${describe(current.url)} points at nothing`)
       current = { value, url, pointer }
     }
-    throw new Error(`$ref chain longer than ${MAX_REF_HOPS} from ${fileURLToPath(start.url)}#${start.pointer}`)
+    throw new Error(`$ref chain longer than ${MAX_REF_HOPS} from ${describe(start.url)}#${start.pointer}`)
   }
 
   #fileOf(ref: string, baseUrl: string): string {
@@ -94,18 +110,23 @@ export class DocumentSet {
     const target = hash === -1 ? ref : ref.slice(0, hash)
     if (target === '') return baseUrl
     const url = new URL(target, baseUrl)
-    if (url.protocol !== 'file:') throw new Error(`remote $ref ${ref} in ${fileURLToPath(baseUrl)}: remote references are not followed`)
     url.hash = ''
+    if (url.protocol === 'file:') {
+      if (!baseUrl.startsWith('file:')) throw new Error(`$ref ${ref} in ${baseUrl}: a remote document may not refer to a local file`)
+      return url.href
+    }
+    if (this.#remote.empty) throw new Error(`remote $ref ${ref} in ${describe(baseUrl)}: remote references are not followed (allow their URL prefix in the API's openapiRemoteRefs)`)
+    if (!this.#remote.allows(url)) throw new Error(`remote $ref ${ref} in ${describe(baseUrl)}: ${url.href} is not under a prefix in the API's openapiRemoteRefs`)
     return url.href
   }
 
   #load(url: string): unknown {
-    if (this.files.size >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files referenced from ${fileURLToPath(this.rootUrl)}`)
+    if (this.files.size >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files referenced from ${describe(this.rootUrl)}`)
     let document: unknown
     try {
-      document = parseDocument(fileURLToPath(url))
+      document = parseDocument(url.startsWith('file:') ? readFileSync(fileURLToPath(url), 'utf8') : this.#remote.text(url))
     } catch (error) {
-      throw new Error(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`, { cause: error })
+      throw new Error(`cannot load ${describe(url)}: ${(error as Error).message}`, { cause: error })
     }
     this.files.set(url, document)
     return document

@@ -9,6 +9,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import type { RemoteDocuments } from './remote-documents.js'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
 import { isJsonMediaType, mediaTypeOf } from '../net/media-type.js'
@@ -33,6 +34,8 @@ export interface ValidatorOptions {
   readonly maxViolations: number
   /** Compile response validators (and the stripper) too. */
   readonly responses: boolean
+  /** Remote documents `$ref`s may reach; none when absent. */
+  readonly remote?: RemoteDocuments
 }
 
 export interface RequestParts {
@@ -66,7 +69,7 @@ const LOCATIONS: readonly ParameterLocation[] = ['path', 'query', 'header', 'coo
 
 /** Validators by `METHOD template`. Throws an Error naming the file and problem. */
 export function compileOperationValidators(file: string, options: ValidatorOptions): Map<string, OperationValidator> {
-  const documents = new DocumentSet(file)
+  const documents = new DocumentSet(file, { remote: options.remote })
   const plain = createAjv(documents, false, false)
   const coercing = createAjv(documents, true, false)
   // Request bodies under `strictBodies` are checked against copies of the documents in which

@@ -2,6 +2,7 @@
  * `definePolicy`: a policy is a name, a priority, a config schema and a factory of phase hooks.
  * The factory runs once per config load (per API and per route override), never per request.
  */
+import type { RemoteDocuments } from '../openapi/remote-documents.js'
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
 import type { Logger } from 'pino'
 import type { IdentityConfig } from '../config/identity-schema.js'
@@ -53,6 +54,8 @@ export interface PolicyDeps {
   readonly plans: PlansConfig
   /** The API's OpenAPI document (absolute path), or null. */
   readonly openapiFile: string | null
+  /** The remote documents the API's document may reach (`openapiRemoteRefs`), as fetched when the config was parsed. */
+  readonly openapiRemote: RemoteDocuments
   readonly metrics: PolicyMetrics
 }
 

@@ -3,6 +3,7 @@
  * the upstreams. Reload builds a new one off the request path and swaps it in; requests keep
  * the runtime they started with, and the old one is retired once they have finished.
  */
+import { RemoteDocuments } from '../openapi/remote-documents.js'
 import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { LoadedConfig } from '../config/load-config.js'
@@ -135,6 +136,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           counters,
           plans: config.plans,
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
+          openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
           metrics: deps.policyMetrics ?? NO_POLICY_METRICS,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }

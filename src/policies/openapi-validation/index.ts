@@ -27,6 +27,7 @@ export const openapiValidation = definePolicy({
       limits: config.limits,
       maxViolations: MAX_VIOLATIONS,
       responses: config.response !== 'off',
+      remote: deps.openapiRemote,
     })
     const validatorOf = (ctx: RequestContext): OperationValidator | undefined =>
       validators.get(`${ctx.method} ${ctx.route.template}`) ?? (ctx.method === 'HEAD' ? validators.get(`GET ${ctx.route.template}`) : undefined)
