@@ -13,7 +13,7 @@ import type { RemoteDocuments } from './remote-documents.js'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
 import { isJsonMediaType, mediaTypeOf } from '../net/media-type.js'
-import { parseMultipart } from './multipart.js'
+import { multipartFields, parseMultipart, type PartEncoding } from './multipart.js'
 import { UndeclaredStripper } from './strip-undeclared.js'
 import { collectParameters, MalformedQueryError, queryPairs, readCookies, readHeaders, readPath, readQuery, type ParameterLocation, type ParameterSpec } from './parameters.js'
 
@@ -226,7 +226,14 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
     )
   }
   const requestBody = isRecord(operation.value) && operation.value.requestBody !== undefined ? documents.deref({ value: operation.value.requestBody, url: operation.url, pointer: `${operation.pointer}/requestBody` }) : null
-  const media: { pattern: RegExp; kind: 'json' | 'form' | 'multipart' | 'other'; validate: ValidateFunction | null }[] = []
+  const media: {
+    pattern: RegExp
+    kind: 'json' | 'form' | 'multipart' | 'other'
+    validate: ValidateFunction | null
+    parts: ReadonlyMap<string, PartEncoding>
+    /** Multipart JSON parts, checked without type coercion before the body is (which coerces text parts). */
+    jsonParts: ReadonlyMap<string, ValidateFunction>
+  }[] = []
   let bodyRequired = false
   if (requestBody !== null && isRecord(requestBody.value)) {
     bodyRequired = requestBody.value.required === true
@@ -237,7 +244,9 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
       const schema = isRecord(entry) && isRecord(entry.schema) ? { value: entry.schema, url: requestBody.url, pointer: `${requestBody.pointer}/content/${escapePointer(mediaType)}/schema` } : null
       const root = schema === null ? null : options.strictBodies ? { ...refTo(schema), unevaluatedProperties: false } : refTo(schema)
       const validate = root === null || kind === 'other' ? null : (kind === 'json' ? bodies.json : bodies.coerced).compile(root)
-      media.push({ pattern: mediaPattern(mediaType), kind, validate })
+      const parts = kind === 'multipart' && schema !== null ? partEncodings(documents, schema, isRecord(entry) ? entry.encoding : undefined) : new Map<string, PartEncoding & { schema: Located | null }>()
+      const jsonParts = new Map([...parts].flatMap(([name, part]) => (part.structured && part.schema !== null ? [[name, bodies.json.compile(options.strictBodies ? { ...refTo(part.schema), unevaluatedProperties: false } : refTo(part.schema))] as const] : [])))
+      media.push({ pattern: mediaPattern(mediaType), kind, validate, parts, jsonParts })
     }
   }
   const max = options.maxViolations
@@ -275,7 +284,12 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
       if (entry.kind === 'multipart') {
         const parsed = parseMultipart(body, contentType ?? '')
         if ('error' in parsed) return { kind: 'invalid', violations: [{ location: 'body', message: `multipart body ${parsed.error}` }] }
-        if (entry.validate === null || entry.validate(parsed.fields)) return { kind: 'ok' }
+        const { fields, violations } = multipartFields(parsed.parts, entry.parts, options.limits)
+        for (const [name, validate] of entry.jsonParts) {
+          if (fields[name] !== undefined && !validate(fields[name])) violations.push(...violationsOf(`body.${name}`, validate.errors ?? [], max))
+        }
+        if (violations.length > 0) return { kind: 'invalid', violations: violations.slice(0, max) }
+        if (entry.validate === null || entry.validate(fields)) return { kind: 'ok' }
         return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
       }
       let text: string
@@ -341,6 +355,41 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 /** `application/json`, `application/*`, `*\/*`, `application/*+json` as a matcher of a request's type. */
+/**
+ * Per property of a multipart body's schema: the media types the `encoding` object allows for its
+ * parts (`contentType`, a comma-separated list), and whether its schema is an object (or an array
+ * of objects), whose parts are JSON unless they say otherwise.
+ */
+function partEncodings(documents: DocumentSet, schema: Located, encoding: unknown): Map<string, PartEncoding & { schema: Located | null }> {
+  const out = new Map<string, PartEncoding & { schema: Located | null }>()
+  // 3.1 types may be lists (`[object, 'null']`).
+  const isObjectType = (type: unknown) => type === 'object' || (Array.isArray(type) && type.includes('object'))
+  const isObjectSchema = (located: Located): boolean => {
+    const value = documents.deref(located).value
+    return isRecord(value) && isObjectType(value.type)
+  }
+  const root = documents.deref(schema)
+  const properties = isRecord(root.value) && isRecord(root.value.properties) ? root.value.properties : {}
+  const names = new Set([...Object.keys(properties), ...(isRecord(encoding) ? Object.keys(encoding) : [])])
+  for (const name of names) {
+    const property = properties[name]
+    let structured = false
+    let array = false
+    let located: Located | null = null
+    if (property !== undefined) {
+      located = documents.deref({ value: property, url: root.url, pointer: `${root.pointer}/properties/${escapePointer(name)}` })
+      const type = isRecord(located.value) ? located.value.type : undefined
+      const items = isRecord(located.value) ? located.value.items : undefined
+      array = type === 'array'
+      structured = isObjectType(type) || (array && items !== undefined && isObjectSchema({ value: items, url: located.url, pointer: `${located.pointer}/items` }))
+    }
+    const declared = isRecord(encoding) && isRecord(encoding[name]) ? encoding[name].contentType : undefined
+    const allowed = typeof declared === 'string' ? declared.split(',').map((type) => mediaPattern(type.trim())) : null
+    out.set(name, { allowed, structured, array, schema: located })
+  }
+  return out
+}
+
 function mediaPattern(mediaType: string): RegExp {
   const escaped = mediaType.toLowerCase().split(';')[0]?.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*') ?? ''
   return new RegExp(`^${escaped}$`)

@@ -76,6 +76,27 @@ const SHOP = {
         responses: ok,
       },
     },
+    '/documents': {
+      post: {
+        requestBody: {
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['meta', 'scan'],
+                properties: {
+                  meta: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },
+                  scan: { type: 'string', format: 'binary' },
+                  notes: { type: 'array', items: { type: 'object', properties: { text: { type: 'string' } } } },
+                },
+              },
+              encoding: { scan: { contentType: 'image/png, image/jpeg' } },
+            },
+          },
+        },
+        responses: ok,
+      },
+    },
     '/subscribe': {
       post: {
         requestBody: {
@@ -236,6 +257,28 @@ describe('openapi-validation', () => {
     assert.deepEqual(await post(form({ title: 'a much too long title', count: 'x' })), ['body.file: is required', 'body.title: must NOT have more than 10 characters', 'body.count: must be integer'])
     const broken = await call('POST', '/shop/uploads', { headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\nreport' })
     assert.deepEqual(broken.errors, ['body: multipart body is not closed'])
+  })
+
+  test('multipart parts by their encoding: JSON parts parsed and checked, part media types held to the declared list', async () => {
+    const post = async (parts: [string, string | Blob, string?][]) => {
+      const data = new FormData()
+      for (const [name, value, filename] of parts) {
+        if (typeof value === 'string') data.append(name, value)
+        else data.append(name, value, filename)
+      }
+      const res = await fetch(`${gw.url}/shop/documents`, { method: 'POST', headers: { 'x-tenant': 'acme' }, body: data })
+      const text = await res.text()
+      return res.status === 200 ? 200 : (JSON.parse(text) as { errors: { location: string; message: string }[] }).errors.map((e) => `${e.location}: ${e.message}`)
+    }
+    const png = new Blob(['\u0089PNG'], { type: 'image/png' })
+    const meta = (text: string) => new Blob([text], { type: 'application/json' })
+    assert.equal(await post([['meta', meta('{"title":"t"}')], ['scan', png, 'scan.png']]), 200)
+    // An object property's part without a Content-Type is JSON by default (OpenAPI's Encoding Object).
+    assert.equal(await post([['meta', '{"title":"t"}'], ['scan', png, 'scan.png'], ['notes', meta('{"text":"a"}')], ['notes', meta('{"text":"b"}')]]), 200)
+    assert.deepEqual(await post([['meta', meta('{"title":5}')], ['scan', png, 'scan.png'], ['notes', meta('{"text":1}')]]), ['body.meta.title: must be string', 'body.notes[0].text: must be string'])
+    assert.deepEqual(await post([['meta', meta('{"title":')], ['scan', png, 'scan.png']]), ['body.meta: is not valid JSON'])
+    assert.deepEqual(await post([['meta', meta('{"title":"a","title":"b"}')], ['scan', png, 'scan.png']]), ['body.meta.title: duplicate key'])
+    assert.deepEqual(await post([['meta', meta('{"title":"t"}')], ['scan', new Blob(['GIF89a'], { type: 'image/gif' }), 'scan.gif']]), ['body.scan: part has media type image/gif, not one the operation accepts'])
   })
 
   test('limits schemas lack: duplicate keys, depth, invalid UTF-8, unsafe integers', async () => {
