@@ -3,7 +3,7 @@
  * The factory runs once per config load (per API and per route override), never per request.
  */
 import type { RemoteDocuments } from '../openapi/remote-documents.js'
-import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { Logger } from 'pino'
 import type { IdentityConfig } from '../config/identity-schema.js'
 import type { ConfigProblem } from '../errors.js'
@@ -107,10 +107,11 @@ export function definePolicy<S extends TObject>(definition: {
   create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps) => PolicyHooks
 }): PolicyDefinition<S> {
   const properties: TProperties = { onFailure: Type.Optional(OnFailure) }
-  // Fields with defaults are optional so a route override (a union, where ajv fills no
-  // defaults) validates before the loader fills them.
+  // Fields with defaults are optional, at every depth, so a route override (a union, where ajv
+  // fills no defaults) validates before the loader fills them.
   for (const [key, schema] of Object.entries(definition.configSchema.properties)) {
-    properties[key] = 'default' in schema ? Type.Optional(schema) : schema
+    const relaxed = withDefaultsOptional(schema)
+    properties[key] = 'default' in schema ? Type.Optional(relaxed) : relaxed
   }
   return {
     name: definition.name,
@@ -123,6 +124,25 @@ export function definePolicy<S extends TObject>(definition: {
     check: definition.check ?? (() => []),
     create: definition.create,
   }
+}
+
+/** A copy of `schema` whose object schemas, nested ones included, do not require fields that have defaults. */
+function withDefaultsOptional(schema: TSchema): TSchema {
+  const copy: Record<string | symbol, unknown> = { ...schema }
+  const properties = schema.properties as Record<string, TSchema> | undefined
+  if (properties !== undefined && typeof properties === 'object') {
+    copy.properties = Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, withDefaultsOptional(child)]))
+    if (Array.isArray(schema.required)) {
+      const required = (schema.required as string[]).filter((key) => !(properties[key] !== undefined && 'default' in properties[key]))
+      if (required.length > 0) copy.required = required
+      else delete copy.required
+    }
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
+    if (Array.isArray(schema[key])) copy[key] = (schema[key] as TSchema[]).map(withDefaultsOptional)
+  }
+  if (schema.items !== undefined && typeof schema.items === 'object' && !Array.isArray(schema.items)) copy.items = withDefaultsOptional(schema.items as TSchema)
+  return copy as unknown as TSchema
 }
 
 /** One access-log line, as handed to `onLog` hooks and written by the logger. */

@@ -158,7 +158,8 @@ describe('openapi-validation', () => {
     const api = (name: string, basePath: string, openapi: string, policy: Record<string, unknown>) => ({ name, basePath, openapi, upstream: { url: upstream.url }, policies: { 'openapi-validation': policy } })
     const config = baseConfig(upstream.url)
     config.apis = [
-      api('shop', '/shop', 'shop.yaml', { limits: { depth: 8 } }),
+      // One operation with its own body limit: a route override of the policy.
+      { ...api('shop', '/shop', 'shop.yaml', { limits: { depth: 8 } }), routes: { 'POST /subscribe': { 'openapi-validation': { limits: { maxBodyBytes: 64 } } } } },
       api('strict', '/strict', 'shop.yaml', { rejectUndeclaredQuery: true, strictBodies: true }),
       api('report', '/report', 'shop.yaml', { mode: 'report' }),
       api('legacy', '/legacy', 'legacy.yaml', {}),
@@ -239,6 +240,15 @@ describe('openapi-validation', () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     assert.equal((await call('POST', '/shop/subscribe', { headers: form, body: 'email=a%40example.com&count=3' })).status, 200)
     assert.deepEqual((await call('POST', '/shop/subscribe', { headers: form, body: 'email=nope&count=9' })).errors, ['body.email: must match format "email"', 'body.count: must be <= 5'])
+  })
+
+  test('a body limit per operation: 413 past the route override, the API-wide limit elsewhere', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const big = `email=${'a'.repeat(80)}%40example.com`
+    const refused = await call('POST', '/shop/subscribe', { headers: form, body: big })
+    assert.deepEqual([refused.status, refused.code], [413, 'GW_ERR_REQUEST_BODY_TOO_LARGE'])
+    assert.equal((await call('POST', '/report/subscribe', { headers: form, body: big })).status, 200)
+    assert.equal((await call('POST', '/shop/orders', { headers: json, body: JSON.stringify({ customer: 'c'.repeat(100), items: [] }) })).status, 200)
   })
 
   test('multipart bodies: fields coerced and checked, malformed bodies refused', async () => {
