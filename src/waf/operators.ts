@@ -1,0 +1,163 @@
+/**
+ * SecLang operators, compiled once per rule. `@rx` runs on RE2 (linear time: no input can make a
+ * rule hang); `@pm`/`@pmFromFile` on one Aho–Corasick automaton per rule; `@detectSQLi` and
+ * `@detectXSS` on the native detectors. An argument holding a macro (`%{tx.allowed_methods}`) is
+ * expanded per transaction. A match returns its captures (`[0]` is the matched text).
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import RE2 from 're2'
+import { AhoCorasick } from './aho-corasick.js'
+import { detectSqlInjection } from './detectors/sqli.js'
+import { detectXss } from './detectors/xss.js'
+import { createIpMatcher } from '../net/ip-matcher.js'
+import type { OperatorRef } from './seclang/rule-parts.js'
+
+export type Expand = (text: string) => string
+
+export interface Operator {
+  readonly name: string
+  /** Captures when `value` matches (`[0]` the matched part), else null. */
+  match(value: string, expand: Expand): string[] | null
+}
+
+const MAX_CAPTURES = 10
+
+/** Throws an Error for an unknown operator or a bad argument. `ruleDir` resolves `@pmFromFile` paths. */
+export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
+  const { name, argument } = ref
+  const dynamic = argument.includes('%{')
+  const text = (expand: Expand) => (dynamic ? expand(argument) : argument)
+  const simple = (test: (value: string, arg: string) => boolean): Operator => ({
+    name,
+    match: (value, expand) => (test(value, text(expand)) ? [value] : null),
+  })
+  switch (name.toLowerCase()) {
+    case 'rx':
+      return regexOperator(name, argument)
+    case 'pm':
+      return phraseOperator(name, argument.split(/\s+/))
+    case 'pmfromfile':
+    case 'pmf':
+      return phraseOperator(name, argument.split(/\s+/).flatMap((file) => phrasesFromFile(resolve(ruleDir, file))))
+    case 'streq':
+      return simple((value, arg) => value === arg)
+    case 'beginswith':
+      return simple((value, arg) => value.startsWith(arg))
+    case 'endswith':
+      return simple((value, arg) => value.endsWith(arg))
+    case 'contains':
+      return simple((value, arg) => value.includes(arg))
+    case 'containsword':
+      return simple((value, arg) => arg !== '' && new RegExp(`(?:^|\\W)${arg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\W|$)`).test(value))
+    case 'within':
+      // The variable's value is looked up in the argument (an allow-list), not the other way.
+      return simple((value, arg) => value !== '' && arg.includes(value))
+    case 'eq':
+      return simple((value, arg) => toInteger(value) === toInteger(arg))
+    case 'ge':
+      return simple((value, arg) => toInteger(value) >= toInteger(arg))
+    case 'gt':
+      return simple((value, arg) => toInteger(value) > toInteger(arg))
+    case 'le':
+      return simple((value, arg) => toInteger(value) <= toInteger(arg))
+    case 'lt':
+      return simple((value, arg) => toInteger(value) < toInteger(arg))
+    case 'ipmatch': {
+      const matches = createIpMatcher(argument.split(/[\s,]+/).filter((a) => a !== ''))
+      return simple((value) => matches(value))
+    }
+    case 'validatebyterange':
+      return byteRangeOperator(name, argument)
+    case 'validateurlencoding':
+      return { name, match: (value) => (invalidUrlEncoding(value) ? [value] : null) }
+    case 'validateutf8encoding':
+      return { name, match: (value) => (invalidUtf8(value) ? [value] : null) }
+    case 'unconditionalmatch':
+      return { name, match: (value) => [value] }
+    case 'nomatch':
+      return { name, match: () => null }
+    case 'detectsqli':
+      return { name, match: (value) => detectSqlInjection(value) }
+    case 'detectxss':
+      return { name, match: (value) => (detectXss(value) ? [value] : null) }
+    default:
+      throw new Error(`unsupported operator @${name}`)
+  }
+}
+
+function regexOperator(name: string, pattern: string): Operator {
+  let regex: RE2
+  try {
+    regex = new RE2(pattern, 's')
+  } catch (error) {
+    throw new Error(`@rx pattern does not compile in RE2: ${(error as Error).message}`, { cause: error })
+  }
+  return {
+    name,
+    match(value) {
+      const found = regex.exec(value)
+      if (found === null) return null
+      return Array.from({ length: Math.min(found.length, MAX_CAPTURES) }, (_, i) => found[i] ?? '')
+    },
+  }
+}
+
+function phraseOperator(name: string, phrases: readonly string[]): Operator {
+  const automaton = new AhoCorasick(phrases)
+  return {
+    name,
+    match(value) {
+      const found = automaton.find(value)
+      return found === null ? null : [found]
+    },
+  }
+}
+
+function phrasesFromFile(file: string): string[] {
+  return readFileSync(file, 'latin1')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+}
+
+/** SecLang numbers: a leading integer, anything else 0 (as the reference engines' atoi). */
+function toInteger(text: string): number {
+  const parsed = parseInt(text, 10)
+  return Number.isNaN(parsed) ? 0 : parsed
+}
+
+function byteRangeOperator(name: string, argument: string): Operator {
+  const allowed = new Uint8Array(256)
+  for (const part of argument.split(/[\s,]+/).filter((p) => p !== '')) {
+    const [from, to] = part.split('-').map(Number)
+    if (from === undefined || Number.isNaN(from) || (to !== undefined && Number.isNaN(to))) throw new Error(`@validateByteRange: bad range ${part}`)
+    for (let b = from; b <= (to ?? from) && b < 256; b++) allowed[b] = 1
+  }
+  return {
+    name,
+    match(value) {
+      for (let i = 0; i < value.length; i++) if (allowed[value.charCodeAt(i) & 0xff] === 0) return [value]
+      return null
+    },
+  }
+}
+
+function invalidUrlEncoding(value: string): boolean {
+  for (let i = value.indexOf('%'); i !== -1; i = value.indexOf('%', i + 1)) {
+    if (!/^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) return true
+  }
+  return false
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+function invalidUtf8(value: string): boolean {
+  if (!/[\x80-\xff]/.test(value)) return false
+  try {
+    UTF8.decode(Buffer.from(value, 'latin1'))
+    return false
+  } catch {
+    return true
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Request body processors: URL-encoded forms and JSON into ARGS_POST (JSON flattened like the
+ * reference engines: `json.order.items.0.sku`), multipart into ARGS_POST, FILES and part headers,
+ * XML into the `XML` variable (`/*` the text content, `//@*` attribute values). A body a
+ * processor cannot read sets REQBODY_ERROR, which CRS turns into a block (rule 200002 in the
+ * reference setup) — a body the WAF cannot read must not pass unseen.
+ */
+import { Collection } from './collections.js'
+import { parseArguments, type Variables } from './request-variables.js'
+
+export type BodyProcessor = 'URLENCODED' | 'JSON' | 'MULTIPART' | 'XML'
+
+const MAX_JSON_DEPTH = 256
+const MAX_ARGS = 10_000
+
+/** The processor a Content-Type selects, or null (the body is then only REQUEST_BODY). */
+export function processorFor(contentType: string | undefined): BodyProcessor | null {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type === 'application/x-www-form-urlencoded') return 'URLENCODED'
+  if (type === 'multipart/form-data') return 'MULTIPART'
+  if (type === 'application/json' || /^application\/[^;]*\+json$/.test(type)) return 'JSON'
+  if (type === 'text/xml' || type === 'application/xml' || /^application\/[^;]*\+xml$/.test(type)) return 'XML'
+  return null
+}
+
+/** Fills the body variables. `body` is latin1 (one character per byte). */
+export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean): void {
+  const get = (name: string) => variables.get(name) ?? new Collection(false)
+  const setSingle = (name: string, value: string) => {
+    const c = new Collection(true)
+    c.add(name, value)
+    variables.set(name, c)
+  }
+  setSingle('REQUEST_BODY_LENGTH', String(body.length))
+  setSingle('REQBODY_PROCESSOR', processor ?? '')
+  if (processor === null || processor === 'URLENCODED' || forceBodyVariable) get('REQUEST_BODY').set('REQUEST_BODY', body)
+  if (body === '' || processor === null) return
+  let error: string | null = null
+  try {
+    if (processor === 'URLENCODED') parseArguments(body, get('ARGS_POST'), get('ARGS_POST_NAMES'))
+    else if (processor === 'JSON') flattenJson(JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) as unknown, get('ARGS_POST'), get('ARGS_POST_NAMES'))
+    else if (processor === 'MULTIPART') error = readMultipart(body, contentType, variables)
+    else error = readXml(body, get('XML'))
+  } catch (e) {
+    error = `${processor} parsing error: ${(e as Error).message}`
+  }
+  if (error !== null) {
+    setSingle('REQBODY_ERROR', '1')
+    setSingle('REQBODY_ERROR_MSG', error)
+  }
+}
+
+/** JSON values as byte strings again: they were decoded from UTF-8 and rules match bytes. */
+const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
+
+function flattenJson(value: unknown, args: Collection, names: Collection): void {
+  const stack: [string, unknown, number][] = [['json', value, 0]]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [prefix, item, depth] = next
+    if (depth > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH}`)
+    if (args.size > MAX_ARGS) throw new Error(`more than ${MAX_ARGS} values`)
+    if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push([`${prefix}.${i}`, item[i], depth + 1])
+    } else if (typeof item === 'object' && item !== null) {
+      const entries = Object.entries(item)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] ?? ['', null]
+        stack.push([`${prefix}.${bytes(key)}`, child, depth + 1])
+      }
+    } else {
+      const text = item === null ? '' : typeof item === 'string' ? bytes(item) : String(item as number | boolean)
+      args.add(prefix, text)
+      names.add(prefix, prefix)
+    }
+  }
+}
+
+function readMultipart(body: string, contentType: string, variables: Variables): string | null {
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
+  const marker = boundary?.[1] ?? boundary?.[2]
+  if (marker === undefined) return 'multipart: no boundary'
+  const get = (name: string) => variables.get(name) ?? new Collection(false)
+  const delimiter = `--${marker}`
+  let at = body.indexOf(delimiter)
+  if (at === -1) return 'multipart: no parts'
+  let combined = 0
+  for (let count = 0; count < MAX_ARGS; count++) {
+    at += delimiter.length
+    if (body.startsWith('--', at)) {
+      variables.set('FILES_COMBINED_SIZE', single('FILES_COMBINED_SIZE', String(combined)))
+      return null
+    }
+    const headersEnd = body.indexOf('\r\n\r\n', at)
+    const next = body.indexOf(`\r\n${delimiter}`, headersEnd === -1 ? at : headersEnd)
+    if (headersEnd === -1 || next === -1) return 'multipart: a part is not closed'
+    const headers = body.slice(at, headersEnd).replace(/^\r\n/, '').split('\r\n')
+    const disposition = headers.find((h) => /^content-disposition:/i.test(h)) ?? ''
+    const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1] ?? /;\s*name=([^;\s]*)/i.exec(disposition)?.[1]
+    if (name === undefined) return 'multipart: a part has no name'
+    for (const header of headers) get('MULTIPART_PART_HEADERS').add(name, header)
+    const filename = /;\s*filename="([^"]*)"/i.exec(disposition)?.[1] ?? /;\s*filename=([^;\s]*)/i.exec(disposition)?.[1]
+    const content = body.slice(headersEnd + 4, next)
+    if (filename !== undefined) {
+      get('FILES').add(name, filename)
+      get('FILES_NAMES').add(name, name)
+      get('FILES_SIZES').add(name, String(content.length))
+      combined += content.length
+    } else {
+      get('ARGS_POST').add(name, content)
+      get('ARGS_POST_NAMES').add(name, name)
+    }
+    at = next + 2
+  }
+  return `multipart: more than ${MAX_ARGS} parts`
+}
+
+function single(name: string, value: string): Collection {
+  const c = new Collection(true)
+  c.add(name, value)
+  return c
+}
+
+/**
+ * XML read for matching, not for meaning: text content (entities decoded) joined as `/*`, and
+ * attribute values as `//@*`. A document whose tags do not balance is an error.
+ */
+function readXml(body: string, xml: Collection): string | null {
+  const texts: string[] = []
+  const stack: string[] = []
+  const decode = (s: string) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] ?? '')
+  const tokens = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/\s*([^\s>]+)\s*>|<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/gy
+  let matched = 0
+  for (const m of body.matchAll(tokens)) {
+    matched += m[0].length
+    if (m[1] !== undefined) texts.push(m[1])
+    else if (m[2] !== undefined) {
+      if (stack.pop() !== m[2]) return 'XML: mismatched closing tag'
+    } else if (m[3] !== undefined) {
+      for (const attribute of (m[4] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) xml.add('//@*', decode(attribute[2] ?? attribute[3] ?? ''))
+      if (m[5] !== '/') stack.push(m[3])
+    } else if (m[6] !== undefined && stack.length > 0) texts.push(decode(m[6]))
+  }
+  if (matched !== body.length || stack.length > 0) return 'XML: not well-formed'
+  xml.add('/*', texts.join(''))
+  return null
+}

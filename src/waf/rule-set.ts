@@ -1,0 +1,180 @@
+/**
+ * A SecLang rule set loaded from files (and `Include`s, globs allowed) into rules and markers per
+ * phase, in file order. Directives that configure a web server's own engine (audit logs, body
+ * limits, temp dirs) are accepted and ignored: the gateway has its own settings for those.
+ * Anything else unknown refuses the rule set with its file and line.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
+import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
+import { compileRule, compileTargets, type Rule } from './rules.js'
+
+export type Step = { readonly kind: 'rule'; readonly rule: Rule } | { readonly kind: 'marker'; readonly name: string }
+
+export type EngineMode = 'On' | 'Off' | 'DetectionOnly'
+
+export interface RuleSet {
+  /** Steps per phase (1–5), in load order. */
+  readonly phases: ReadonlyMap<number, readonly Step[]>
+  readonly mode: EngineMode
+  readonly rules: ReadonlyMap<number, Rule>
+}
+
+export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }
+
+const IGNORED_DIRECTIVES = new Set(
+  [
+    'SecComponentSignature', 'SecRequestBodyAccess', 'SecResponseBodyAccess', 'SecRequestBodyLimit', 'SecRequestBodyNoFilesLimit',
+    'SecRequestBodyLimitAction', 'SecRequestBodyInMemoryLimit', 'SecResponseBodyMimeType', 'SecResponseBodyLimit', 'SecResponseBodyLimitAction',
+    'SecAuditEngine', 'SecAuditLog', 'SecAuditLogParts', 'SecAuditLogType', 'SecAuditLogFormat', 'SecAuditLogRelevantStatus', 'SecAuditLogStorageDir',
+    'SecDebugLog', 'SecDebugLogLevel', 'SecTmpDir', 'SecDataDir', 'SecArgumentSeparator', 'SecCookieFormat', 'SecUnicodeMapFile', 'SecStatusEngine',
+    'SecCollectionTimeout', 'SecPcreMatchLimit', 'SecPcreMatchLimitRecursion', 'SecUploadDir', 'SecUploadKeepFiles', 'SecUploadFileMode',
+    'SecTmpSaveUploadedFiles', 'SecArgumentsLimit', 'SecRequestBodyJsonDepthLimit', 'SecXmlExternalEntity',
+  ].map((d) => d.toLowerCase()),
+)
+const MAX_INCLUDE_DEPTH = 10
+
+/** Throws a SecLangSyntaxError naming the file and line of the first problem. */
+export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
+  const phases = new Map<number, Step[]>([1, 2, 3, 4, 5].map((p) => [p, []]))
+  const rules = new Map<number, Rule>()
+  const defaults = new Map<number, ActionRef[]>()
+  let mode: EngineMode = 'On'
+  let pendingChain: Rule | null = null
+
+  const apply = (directive: Directive, depth: number): void => {
+    const { name, args, file, line } = directive
+    const fail = (message: string): never => {
+      throw new SecLangSyntaxError(message, file, line)
+    }
+    const source = { file, line, dir: dirname(file) }
+    switch (name.toLowerCase()) {
+      case 'secrule':
+      case 'secaction': {
+        const isAction = name.toLowerCase() === 'secaction'
+        const [variables, operator, actions] = isAction ? [null, null, args[0]] : args
+        if (!isAction && (variables === undefined || operator === undefined)) fail(`${name} needs variables and an operator`)
+        let compiled: ReturnType<typeof compileRule>
+        try {
+          const actionRefs = parseActions(actions ?? '')
+          const phaseOf = Number(actionRefs.find((a) => a.name.toLowerCase() === 'phase')?.value ?? 2)
+          compiled = compileRule(
+            source,
+            variables === null || variables === undefined ? null : parseVariables(variables),
+            operator === null || operator === undefined ? null : parseOperator(operator),
+            actionRefs,
+            defaults.get(Number.isNaN(phaseOf) ? 2 : phaseOf) ?? [],
+            pendingChain !== null,
+          )
+        } catch (error) {
+          if (error instanceof SecLangSyntaxError) throw error
+          return fail((error as Error).message)
+        }
+        if (pendingChain !== null) {
+          pendingChain.chained = compiled.rule
+        } else {
+          if (rules.has(compiled.rule.id)) fail(`duplicate rule id ${compiled.rule.id}`)
+          rules.set(compiled.rule.id, compiled.rule)
+          phases.get(compiled.rule.phase)?.push({ kind: 'rule', rule: compiled.rule })
+        }
+        pendingChain = compiled.chain ? compiled.rule : null
+        return
+      }
+      case 'secmarker':
+        for (const steps of phases.values()) steps.push({ kind: 'marker', name: args[0] ?? '' })
+        return
+      case 'secdefaultaction': {
+        const actions = parseActions(args[0] ?? '')
+        const phase = Number(actions.find((a) => a.name.toLowerCase() === 'phase')?.value)
+        if (!Number.isInteger(phase)) fail('SecDefaultAction needs a phase')
+        defaults.set(phase, actions.filter((a) => a.name.toLowerCase() !== 'phase'))
+        return
+      }
+      case 'secruleengine':
+        if (args[0] !== 'On' && args[0] !== 'Off' && args[0] !== 'DetectionOnly') fail('SecRuleEngine takes On, Off or DetectionOnly')
+        mode = args[0] as EngineMode
+        return
+      case 'secruleremovebyid':
+        for (const id of expandIds(args, fail)) removeRule(phases, rules, id)
+        return
+      case 'secruleremovebytag':
+      case 'secruleremovebymsg': {
+        const pattern = new RegExp(args[0] ?? '', 'i')
+        const byTag = name.toLowerCase() === 'secruleremovebytag'
+        for (const rule of [...rules.values()]) if (byTag ? rule.tags.some((t) => pattern.test(t)) : pattern.test(rule.msg ?? '')) removeRule(phases, rules, rule.id)
+        return
+      }
+      case 'secruleupdatetargetbyid': {
+        const [ids, targets] = args
+        if (ids === undefined || targets === undefined) fail(`${name} needs a rule id and targets`)
+        for (const id of expandIds([ids ?? ''], fail)) {
+          const rule = rules.get(id)
+          if (rule === undefined) continue
+          rule.targets = [...rule.targets, ...compileTargets(parseVariables(targets ?? ''))]
+        }
+        return
+      }
+      case 'include':
+        if (depth >= MAX_INCLUDE_DEPTH) fail(`Include nested deeper than ${MAX_INCLUDE_DEPTH}`)
+        for (const included of expandInclude(resolve(dirname(file), args[0] ?? ''))) {
+          for (const d of readDirectives(readFileSync(included, 'utf8'), included)) apply(d, depth + 1)
+        }
+        return
+      default:
+        if (!IGNORED_DIRECTIVES.has(name.toLowerCase())) fail(`unsupported directive ${name}`)
+    }
+  }
+
+  for (const source of sources) {
+    const directives = 'file' in source ? readDirectives(readFileSync(source.file, 'utf8'), source.file) : readDirectives(source.text, source.name)
+    for (const directive of directives) apply(directive, 0)
+  }
+  // Assigned inside `apply`, which the compiler does not follow.
+  const unfinished = pendingChain as Rule | null
+  if (unfinished !== null) throw new SecLangSyntaxError('the last rule asks for a chained rule that never comes', unfinished.file, unfinished.line)
+  return { phases, mode, rules }
+}
+
+/** The `.conf` files of a CRS-like directory, in name order (the order CRS numbers its files for). */
+export function ruleFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.conf'))
+    .sort()
+    .map((name) => join(dir, name))
+}
+
+function expandInclude(path: string): string[] {
+  if (!path.includes('*')) {
+    statSync(path)
+    return [path]
+  }
+  const pattern = new RegExp(`^${basename(path).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)
+  return readdirSync(dirname(path))
+    .filter((name) => pattern.test(name))
+    .sort()
+    .map((name) => join(dirname(path), name))
+}
+
+function expandIds(args: readonly string[], fail: (message: string) => never): number[] {
+  const ids: number[] = []
+  for (const part of args.flatMap((a) => a.split(/[\s,]+/)).filter((p) => p !== '')) {
+    const range = /^(\d+)-(\d+)$/.exec(part)
+    if (range !== null) {
+      const [from, to] = [Number(range[1]), Number(range[2])]
+      if (to - from > 1_000_000) fail(`id range ${part} is too wide`)
+      for (let id = from; id <= to; id++) ids.push(id)
+    } else if (/^\d+$/.test(part)) ids.push(Number(part))
+    else fail(`${part} is not a rule id or range`)
+  }
+  return ids
+}
+
+function removeRule(phases: Map<number, Step[]>, rules: Map<number, Rule>, id: number): void {
+  const rule = rules.get(id)
+  if (rule === undefined) return
+  rules.delete(id)
+  const steps = phases.get(rule.phase) ?? []
+  const index = steps.findIndex((s) => s.kind === 'rule' && s.rule === rule)
+  if (index !== -1) steps.splice(index, 1)
+}

@@ -1,0 +1,238 @@
+/**
+ * A rule as the engine runs it: targets, compiled operator and transformations, and its actions
+ * sorted by kind. Built from the parts of a `SecRule`/`SecAction` plus the phase's
+ * `SecDefaultAction`; every unknown action, operator or transformation is an error at load,
+ * never a rule that silently does nothing.
+ */
+import RE2 from 're2'
+import { compileOperator, type Operator } from './operators.js'
+import { TRANSFORMATIONS, type Transformation } from './transformations.js'
+import type { ActionRef, VariableRef } from './seclang/rule-parts.js'
+
+export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
+
+export interface Target {
+  readonly collection: string
+  readonly selector: { readonly kind: 'key'; readonly key: string } | { readonly kind: 'regex'; readonly regex: RE2; readonly source: string } | null
+  readonly exclude: boolean
+  readonly count: boolean
+}
+
+export interface SetVar {
+  /** `tx.name` (macros allowed); the collection is always TX. */
+  readonly name: string
+  readonly operation: 'set' | 'add' | 'subtract' | 'delete'
+  readonly value: string
+}
+
+export interface Ctl {
+  readonly name: string
+  readonly value: string
+}
+
+export interface Rule {
+  /** 0 for a chained rule (its chain starter carries the id). */
+  readonly id: number
+  readonly phase: number
+  readonly file: string
+  readonly line: number
+  /** False for `SecAction`: no targets, always matches. */
+  readonly conditional: boolean
+  targets: Target[]
+  readonly operator: Operator | null
+  readonly negated: boolean
+  readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
+  readonly disruptive: Disruptive
+  readonly status: number | null
+  readonly msg: string | null
+  readonly logdata: string | null
+  readonly tags: readonly string[]
+  readonly severity: string | null
+  readonly setvars: readonly SetVar[]
+  readonly ctls: readonly Ctl[]
+  readonly capture: boolean
+  readonly multiMatch: boolean
+  readonly log: boolean
+  readonly skipAfter: string | null
+  readonly skip: number
+  chained: Rule | null
+}
+
+export interface RuleSource {
+  readonly file: string
+  readonly line: number
+  readonly dir: string
+}
+
+const SEVERITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG']
+/** Actions read for information or meant for features the gateway has elsewhere (audit log). */
+const IGNORED_ACTIONS = new Set(['ver', 'rev', 'maturity', 'accuracy', 'auditlog', 'noauditlog', 'sanitisematched', 'sanitizematched', 'expirevar', 'initcol', 'setuid', 'setsid', 'exec', 'append', 'prepend', 'xmlns'])
+
+export function compileTargets(variables: readonly VariableRef[]): Target[] {
+  return variables.map((v) => ({
+    collection: v.collection,
+    exclude: v.exclude,
+    count: v.count,
+    selector:
+      v.selector === null
+        ? null
+        : v.selector.kind === 'key'
+          ? { kind: 'key', key: v.selector.key }
+          : { kind: 'regex', regex: new RE2(v.selector.pattern, 'i'), source: v.selector.pattern },
+  }))
+}
+
+/** Throws an Error naming the unknown or malformed part. `chain` says the next rule is chained to this one. */
+export function compileRule(
+  source: RuleSource,
+  variables: readonly VariableRef[] | null,
+  operator: { name: string; negated: boolean; argument: string } | null,
+  actions: readonly ActionRef[],
+  defaults: readonly ActionRef[],
+  chainedChild: boolean,
+): { rule: Rule; chain: boolean } {
+  let id = 0
+  let phase = 2
+  let disruptive: Disruptive | null = null
+  let status: number | null = null
+  let msg: string | null = null
+  let logdata: string | null = null
+  let severity: string | null = null
+  let capture = false
+  let multiMatch = false
+  let log = true
+  let skipAfter: string | null = null
+  let skip = 0
+  let chain = false
+  const tags: string[] = []
+  const setvars: SetVar[] = []
+  const ctls: Ctl[] = []
+  let transformations: { name: string; fn: Transformation }[] = []
+
+  // Chained rules take no defaults: the chain starter's phase and disruptive action rule the chain.
+  const all = chainedChild ? actions : [...defaults, ...actions]
+  for (const { name, value } of all) {
+    const action = name.toLowerCase()
+    const text = value ?? ''
+    switch (action) {
+      case 'id':
+        id = Number(text)
+        if (!Number.isInteger(id) || id <= 0) throw new Error(`id:${text} is not a positive integer`)
+        break
+      case 'phase':
+        phase = text === 'request' ? 2 : text === 'response' ? 4 : text === 'logging' ? 5 : Number(text)
+        if (!Number.isInteger(phase) || phase < 1 || phase > 5) throw new Error(`phase:${text} is not 1-5`)
+        break
+      case 'pass':
+      case 'block':
+      case 'deny':
+      case 'drop':
+      case 'allow':
+        disruptive = action
+        break
+      case 'redirect':
+        disruptive = 'redirect'
+        break
+      case 'status':
+        status = Number(text)
+        break
+      case 'msg':
+        msg = text
+        break
+      case 'logdata':
+        logdata = text
+        break
+      case 'tag':
+        tags.push(text)
+        break
+      case 'severity':
+        severity = /^\d$/.test(text) ? (SEVERITIES[Number(text)] ?? text) : text.toUpperCase()
+        break
+      case 't':
+        if (text.toLowerCase() === 'none') transformations = []
+        else {
+          const fn = TRANSFORMATIONS.get(text.toLowerCase())
+          if (fn === undefined) throw new Error(`unsupported transformation t:${text}`)
+          transformations.push({ name: text.toLowerCase(), fn })
+        }
+        break
+      case 'setvar':
+        setvars.push(parseSetVar(text))
+        break
+      case 'ctl': {
+        const eq = text.indexOf('=')
+        if (eq === -1) throw new Error(`ctl:${text} has no value`)
+        ctls.push({ name: text.slice(0, eq).trim().toLowerCase(), value: text.slice(eq + 1).trim() })
+        break
+      }
+      case 'capture':
+        capture = true
+        break
+      case 'multimatch':
+        multiMatch = true
+        break
+      case 'log':
+        log = true
+        break
+      case 'nolog':
+        log = false
+        break
+      case 'skipafter':
+        skipAfter = text
+        break
+      case 'skip':
+        skip = Number(text)
+        break
+      case 'chain':
+        chain = true
+        break
+      default:
+        if (!IGNORED_ACTIONS.has(action)) throw new Error(`unsupported action ${name}`)
+    }
+  }
+  if (!chainedChild && id === 0) throw new Error('rule has no id')
+  const rule: Rule = {
+    id: chainedChild ? 0 : id,
+    phase,
+    file: source.file,
+    line: source.line,
+    conditional: variables !== null,
+    targets: variables === null ? [] : compileTargets(variables),
+    operator: operator === null ? null : compileOperator(operator, source.dir),
+    negated: operator?.negated ?? false,
+    transformations,
+    disruptive: disruptive ?? 'pass',
+    status,
+    msg,
+    logdata,
+    tags,
+    severity,
+    setvars,
+    ctls,
+    capture,
+    multiMatch,
+    log,
+    skipAfter,
+    skip,
+    chained: null,
+  }
+  return { rule, chain }
+}
+
+function parseSetVar(text: string): SetVar {
+  if (text.startsWith('!')) return { name: collectionKey(text.slice(1)), operation: 'delete', value: '' }
+  const eq = text.indexOf('=')
+  if (eq === -1) return { name: collectionKey(text), operation: 'set', value: '1' }
+  const name = collectionKey(text.slice(0, eq))
+  const value = text.slice(eq + 1)
+  if (value.startsWith('+')) return { name, operation: 'add', value: value.slice(1) }
+  if (value.startsWith('-')) return { name, operation: 'subtract', value: value.slice(1) }
+  return { name, operation: 'set', value }
+}
+
+/** `tx.name` → `name`: only the transaction collection is writable. */
+function collectionKey(target: string): string {
+  const dot = target.indexOf('.')
+  if (dot === -1 || target.slice(0, dot).toLowerCase() !== 'tx') throw new Error(`setvar:${target}: only tx variables can be set`)
+  return target.slice(dot + 1)
+}
