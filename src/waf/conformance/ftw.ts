@@ -87,8 +87,10 @@ function buildRequest(input: FtwInput): { request: WafRequest; body: Buffer | nu
   const headers: [string, string][] = Object.entries(input.headers ?? {}).map(([name, value]) => [name, String(value)])
   const body = input.data === undefined ? null : Buffer.from(input.data, 'utf8')
   // go-ftw completes the headers a client would send unless told not to.
-  if (input.autocomplete_headers !== false && body !== null && !headers.some(([name]) => name.toLowerCase() === 'content-length')) {
-    headers.push(['Content-Length', String(body.length)])
+  const has = (header: string) => headers.some(([name]) => name.toLowerCase() === header)
+  if (input.autocomplete_headers !== false && body !== null) {
+    if (!has('content-length')) headers.push(['Content-Length', String(body.length)])
+    if (!has('content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded'])
   }
   const version = input.version === undefined ? 'HTTP/1.1' : input.version
   return {
