@@ -75,31 +75,33 @@ function flattenJson(value: unknown, args: Collection, names: Collection): void 
   }
 }
 
+/**
+ * Multipart read leniently about line endings (bare LF as well as CRLF, as the reference engines
+ * accept) but not about structure: a part without a name, or no closing delimiter, is an error.
+ */
 function readMultipart(body: string, contentType: string, variables: Variables): string | null {
   const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
   const marker = boundary?.[1] ?? boundary?.[2]
   if (marker === undefined) return 'multipart: no boundary'
   const get = (name: string) => variables.get(name) ?? new Collection(false)
-  const delimiter = `--${marker}`
-  let at = body.indexOf(delimiter)
-  if (at === -1) return 'multipart: no parts'
+  const segments = body.split(`--${marker}`)
+  if (segments.length < 2) return 'multipart: no parts'
   let combined = 0
-  for (let count = 0; count < MAX_ARGS; count++) {
-    at += delimiter.length
-    if (body.startsWith('--', at)) {
-      variables.set('FILES_COMBINED_SIZE', single('FILES_COMBINED_SIZE', String(combined)))
-      return null
+  let closed = false
+  for (const segment of segments.slice(1, MAX_ARGS)) {
+    if (segment.startsWith('--')) {
+      closed = true
+      break
     }
-    const headersEnd = body.indexOf('\r\n\r\n', at)
-    const next = body.indexOf(`\r\n${delimiter}`, headersEnd === -1 ? at : headersEnd)
-    if (headersEnd === -1 || next === -1) return 'multipart: a part is not closed'
-    const headers = body.slice(at, headersEnd).replace(/^\r\n/, '').split('\r\n')
+    const part = segment.replace(/^\r?\n/, '').replace(/\r?\n$/, '')
+    const headersEnd = /\r?\n\r?\n/.exec(part)
+    const headers = (headersEnd === null ? part : part.slice(0, headersEnd.index)).split(/\r?\n/)
+    const content = headersEnd === null ? '' : part.slice(headersEnd.index + headersEnd[0].length)
     const disposition = headers.find((h) => /^content-disposition:/i.test(h)) ?? ''
     const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1] ?? /;\s*name=([^;\s]*)/i.exec(disposition)?.[1]
     if (name === undefined) return 'multipart: a part has no name'
     for (const header of headers) get('MULTIPART_PART_HEADERS').add(name, header)
     const filename = /;\s*filename="([^"]*)"/i.exec(disposition)?.[1] ?? /;\s*filename=([^;\s]*)/i.exec(disposition)?.[1]
-    const content = body.slice(headersEnd + 4, next)
     if (filename !== undefined) {
       get('FILES').add(name, filename)
       get('FILES_NAMES').add(name, name)
@@ -109,9 +111,9 @@ function readMultipart(body: string, contentType: string, variables: Variables):
       get('ARGS_POST').add(name, content)
       get('ARGS_POST_NAMES').add(name, name)
     }
-    at = next + 2
   }
-  return `multipart: more than ${MAX_ARGS} parts`
+  variables.set('FILES_COMBINED_SIZE', single('FILES_COMBINED_SIZE', String(combined)))
+  return closed ? null : 'multipart: no closing delimiter'
 }
 
 function single(name: string, value: string): Collection {
