@@ -53,7 +53,6 @@ export class WafTransaction {
   readonly #removedTargets = new Map<number, Target[]>()
   readonly #transformCache = new Map<string, string>()
   #bodyProcessor: BodyProcessor | null = null
-  #bodyProcessorForced = false
   #forceBodyVariable = false
   #allowed = false
 
@@ -61,6 +60,15 @@ export class WafTransaction {
     this.#ruleSet = ruleSet
     this.mode = ruleSet.mode
     this.variables = requestVariables(request, uniqueId)
+    // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
+    this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
+    this.#setSingle('REQBODY_PROCESSOR', this.#bodyProcessor ?? '')
+  }
+
+  #setSingle(name: string, value: string): void {
+    const collection = new Collection(true)
+    collection.add(name, value)
+    this.variables.set(name, collection)
   }
 
   /** Phase 1: request line and headers. */
@@ -71,8 +79,7 @@ export class WafTransaction {
   /** Body processing then phase 2. `body` is the raw body, null when there is none. */
   processRequestBody(body: Buffer | null): void {
     const contentType = this.#first('REQUEST_HEADERS', 'content-type') ?? ''
-    const processor = this.#bodyProcessorForced ? this.#bodyProcessor : processorFor(contentType)
-    if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), processor, contentType, this.#forceBodyVariable)
+    if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), this.#bodyProcessor, contentType, this.#forceBodyVariable)
     this.#runPhase(2)
   }
 
@@ -113,6 +120,9 @@ export class WafTransaction {
       }
       const rule = step.rule
       if (this.#removedIds.has(rule.id)) continue
+      // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
+      this.variables.set('MATCHED_VARS', new Collection(false))
+      this.variables.set('MATCHED_VARS_NAMES', new Collection(false))
       if (!this.#evaluate(rule, rule)) continue
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
@@ -216,13 +226,8 @@ export class WafTransaction {
   }
 
   #setMatched(target: Value, value: string): void {
-    const set = (name: string, v: string) => {
-      const c = new Collection(true)
-      c.add(name, v)
-      this.variables.set(name, c)
-    }
-    set('MATCHED_VAR', value)
-    set('MATCHED_VAR_NAME', target.name)
+    this.#setSingle('MATCHED_VAR', value)
+    this.#setSingle('MATCHED_VAR_NAME', target.name)
     this.#collection('MATCHED_VARS').add(target.name, value)
     this.#collection('MATCHED_VARS_NAMES').add(target.name, target.name)
   }
@@ -278,7 +283,7 @@ export class WafTransaction {
       case 'requestbodyprocessor':
         if (value === 'URLENCODED' || value === 'JSON' || value === 'MULTIPART' || value === 'XML') {
           this.#bodyProcessor = value
-          this.#bodyProcessorForced = true
+          this.#setSingle('REQBODY_PROCESSOR', value)
         }
         break
       case 'forcerequestbodyvariable':
