@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body’s media type is not accepted here' },
   GW_ERR_REQUEST_BODY_INCOMPLETE: { status: 400, title: 'The request body ended early or is malformed' },
   GW_ERR_IP_DENIED: { status: 403, title: 'Requests from this address are not allowed' },
+  GW_ERR_WAF_BLOCKED: { status: 403, title: 'The request was blocked by the web application firewall' },
   GW_ERR_CORS_ORIGIN_DENIED: { status: 403, title: 'This origin is not allowed' },
   GW_ERR_CORS_PREFLIGHT_DENIED: { status: 403, title: 'The CORS preflight request is not allowed' },
   GW_ERR_AUTH_REQUIRED: { status: 401, title: 'Authentication is required' },

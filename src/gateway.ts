@@ -92,6 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     policyMetrics: {
       validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
       maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),
+      waf: (api, rule, outcome) => metrics.wafMatches.inc(api, rule, outcome),
     },
     openCounters: (url, timeoutMs) => openCounterStore(url, timeoutMs, options.clock !== undefined),
   }

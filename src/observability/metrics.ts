@@ -19,6 +19,7 @@ export interface GatewayMetrics {
   readonly authzDecisions: FastCounter<'api' | 'decision' | 'rule'>
   readonly validationViolations: FastCounter<'api' | 'direction' | 'outcome'>
   readonly maskingUninspected: FastCounter<'api' | 'reason' | 'outcome'>
+  readonly wafMatches: FastCounter<'api' | 'rule' | 'outcome'>
   readonly inFlight: Gauge
   readonly circuitOpen: Gauge<'api'>
 }
@@ -74,6 +75,12 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       name: 'portcullis_masking_uninspected_total',
       help: 'Response bodies masking could not inspect, by API, reason (too_large, encoded, not_json) and outcome (blocked, passed).',
       labelNames: ['api', 'reason', 'outcome'],
+      registers,
+    }),
+    wafMatches: new FastCounter({
+      name: 'portcullis_waf_matches_total',
+      help: 'WAF rules that matched blocked or reported requests, by API, rule id and outcome (blocked, reported).',
+      labelNames: ['api', 'rule', 'outcome'],
       registers,
     }),
     jwksFetches: new Counter({

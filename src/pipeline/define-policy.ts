@@ -65,9 +65,11 @@ export interface PolicyMetrics {
   validation(api: string, direction: 'request' | 'response', outcome: 'blocked' | 'reported' | 'stripped'): void
   /** A response body masking could not inspect, and whether it was blocked or passed. */
   maskingUninspected(api: string, reason: 'too_large' | 'encoded' | 'not_json', outcome: 'blocked' | 'passed'): void
+  /** A WAF rule that matched a blocked or reported request (the rule id is from the loaded rule set, never request data). */
+  waf(api: string, rule: string, outcome: 'blocked' | 'reported'): void
 }
 
-export const NO_POLICY_METRICS: PolicyMetrics = { validation: () => undefined, maskingUninspected: () => undefined }
+export const NO_POLICY_METRICS: PolicyMetrics = { validation: () => undefined, maskingUninspected: () => undefined, waf: () => undefined }
 
 /** The parts of the gateway's config a policy's check may look at. */
 export interface PolicyCheckContext {

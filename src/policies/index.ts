@@ -9,5 +9,6 @@ import { openapiValidation } from './openapi-validation/index.js'
 import { rateLimit } from './rate-limit/index.js'
 import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
+import { waf } from './waf/index.js'
 
-export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, masking, securityHeaders]
+export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, waf, masking, securityHeaders]

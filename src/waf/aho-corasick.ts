@@ -5,7 +5,7 @@
  */
 export class AhoCorasick {
   /** Per state: transitions by character code. */
-  readonly #next: Map<number, number>[] = [new Map()]
+  readonly #next: Map<number, number>[] = [new Map<number, number>()]
   readonly #fail: number[] = [0]
   /** Per state: the longest phrase ending here, directly or through failure links; -1 for none. */
   readonly #output: number[] = [-1]
@@ -20,7 +20,7 @@ export class AhoCorasick {
         let target = this.#next[state]?.get(c)
         if (target === undefined) {
           target = this.#next.length
-          this.#next.push(new Map())
+          this.#next.push(new Map<number, number>())
           this.#fail.push(0)
           this.#output.push(-1)
           this.#next[state]?.set(c, target)

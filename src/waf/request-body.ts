@@ -62,13 +62,13 @@ function flattenJson(value: unknown, args: Collection, names: Collection): void 
     if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) stack.push([`${prefix}.${i}`, item[i], depth + 1])
     } else if (typeof item === 'object' && item !== null) {
-      const entries = Object.entries(item)
+      const entries: [string, unknown][] = Object.entries(item)
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] ?? ['', null]
         stack.push([`${prefix}.${bytes(key)}`, child, depth + 1])
       }
     } else {
-      const text = item === null ? '' : typeof item === 'string' ? bytes(item) : String(item as number | boolean)
+      const text = typeof item === 'string' ? bytes(item) : typeof item === 'number' || typeof item === 'boolean' ? String(item) : ''
       args.add(prefix, text)
       names.add(prefix, prefix)
     }

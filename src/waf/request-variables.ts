@@ -30,7 +30,7 @@ export function decodeArgument(text: string): string {
   if (!text.includes('%') && !text.includes('+')) return text
   let out = ''
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]
+    const c = text.charAt(i)
     if (c === '+') out += ' '
     else if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
       out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16))

@@ -31,7 +31,7 @@ function urlDecode(input: string, unicode: boolean): string {
         out += String.fromCharCode(hexValue(input.charCodeAt(i + 1)) * 16 + hexValue(input.charCodeAt(i + 2)))
         i += 2
       } else out += '%'
-    } else out += input[i]
+    } else out += input.charAt(i)
   }
   return out
 }
@@ -43,7 +43,7 @@ function htmlEntityDecode(input: string): string {
   let out = ''
   for (let i = 0; i < input.length; i++) {
     if (input[i] !== '&') {
-      out += input[i]
+      out += input.charAt(i)
       continue
     }
     const numeric = /^&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?/.exec(input.slice(i, i + 14))
@@ -70,7 +70,7 @@ function jsDecode(input: string): string {
   let out = ''
   for (let i = 0; i < input.length; i++) {
     if (input[i] !== '\\' || i + 1 >= input.length) {
-      out += input[i]
+      out += input.charAt(i)
       continue
     }
     const next = input[i + 1] ?? ''
@@ -98,7 +98,7 @@ function escapeSeqDecode(input: string): string {
   for (let i = 0; i < input.length; i++) {
     const next = input[i + 1]
     if (input[i] !== '\\' || next === undefined) {
-      out += input[i]
+      out += input.charAt(i)
       continue
     }
     if ((next === 'x' || next === 'X') && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3))) {
@@ -111,7 +111,7 @@ function escapeSeqDecode(input: string): string {
     } else if (C_ESCAPES[next] !== undefined) {
       out += C_ESCAPES[next]
       i++
-    } else out += input[i]
+    } else out += input.charAt(i)
   }
   return out
 }
@@ -121,7 +121,7 @@ function cssDecode(input: string): string {
   let out = ''
   for (let i = 0; i < input.length; i++) {
     if (input[i] !== '\\') {
-      out += input[i]
+      out += input.charAt(i)
       continue
     }
     if (i + 1 >= input.length) break
@@ -135,7 +135,7 @@ function cssDecode(input: string): string {
       i = j - 1
     } else if (input[i + 1] === '\n') i++
     else {
-      out += input[i + 1]
+      out += input.charAt(i + 1)
       i++
     }
   }
@@ -218,7 +218,7 @@ function utf8ToUnicode(input: string): string {
     else if (c >= 0xf0 && c <= 0xf4) length = 4
     const continuation = length > 0 && [...Array(length - 1).keys()].every((k) => (input.charCodeAt(i + 1 + k) & 0xc0) === 0x80)
     if (!continuation) {
-      out += input[i]
+      out += input.charAt(i)
       continue
     }
     const bytes = Buffer.from(input.slice(i, i + length), 'latin1')

@@ -31,7 +31,7 @@ export function sqlTokens(input: string): SqlToken[] {
   while (i < input.length && tokens.length < MAX_TOKENS) {
     const c = input[i] ?? ''
     const next = input[i + 1] ?? ''
-    if (/[\s\u000b\u00a0]/.test(c)) {
+    if (/[\s\u00a0]/.test(c)) {
       i++
     } else if (c === "'" || c === '"') {
       let j = i + 1

@@ -52,7 +52,7 @@ function splitArguments(text: string, file: string, line: number): string[] {
       let word = ''
       let closed = false
       for (at++; at < text.length; at++) {
-        const c = text[at]
+        const c = text.charAt(at)
         if (c === '\\' && text[at + 1] === '"') {
           word += '"'
           at++

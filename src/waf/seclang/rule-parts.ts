@@ -105,7 +105,7 @@ export function parseActions(text: string): ActionRef[] {
     if (text[at] === "'") {
       let closed = false
       for (at++; at < text.length; at++) {
-        const c = text[at]
+        const c = text.charAt(at)
         if (c === '\\' && text[at + 1] === "'") {
           value += "'"
           at++

