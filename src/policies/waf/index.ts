@@ -62,7 +62,8 @@ function buildRuleSet(config: Config, baseDir: string): RuleSet {
 }
 
 function excerpt(value: string): string {
-  const masked = maskDetected(value, DETECTORS_IN_EXCERPTS, () => REDACTED)
+  // Masked before it is cut, so a secret is never half shown; only the start is scanned, as only it is kept.
+  const masked = maskDetected(value.slice(0, 1024), DETECTORS_IN_EXCERPTS, () => REDACTED)
   return masked.length > EXCERPT_LENGTH ? `${masked.slice(0, EXCERPT_LENGTH)}…` : masked
 }
 
