@@ -26,6 +26,11 @@ const SINGLE = (name: string, value: string): [string, Collection] => {
   return [name, collection]
 }
 
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text
+  return text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
 export function decodeArgument(text: string): string {
   if (!text.includes('%') && !text.includes('+')) return text
   let out = ''
@@ -67,7 +72,8 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   const hash = originForm.indexOf('#')
   const withoutFragment = hash === -1 ? originForm : originForm.slice(0, hash)
   const question = withoutFragment.indexOf('?')
-  const path = question === -1 ? withoutFragment : withoutFragment.slice(0, question)
+  // REQUEST_FILENAME is percent-decoded (not `+`), as the reference engines present it; the raw path is in REQUEST_URI.
+  const path = percentDecode(question === -1 ? withoutFragment : withoutFragment.slice(0, question))
   const query = question === -1 ? '' : withoutFragment.slice(question + 1)
 
   for (const [name, value] of [

@@ -7,7 +7,7 @@
  * stacked statements; calls to the functions attacks use to probe or delay. Returns the
  * fingerprint that matched (CRS logs it as TX.0), or null.
  */
-import { sqlTokens } from './sql-tokens.js'
+import { sqlTokens, type SqlToken } from './sql-tokens.js'
 
 /** Functions whose call in a value is an attack signature on its own (timing, file access, error-based extraction). */
 const ATTACK_FUNCTIONS = new Set([
@@ -32,6 +32,11 @@ const QUOTED: readonly RegExp[] = [
   /^s\)*k(?:[1nv]|k)/, // `' ORDER BY 1`, `' GROUP BY x`
 ]
 
+/** A probing or delaying function called right after a value, an operator or a closed string (`'+sleep(20)+'`). */
+function callsAttackFunction(tokens: readonly SqlToken[]): boolean {
+  return tokens.some((t, i) => t.type === 'f' && ATTACK_FUNCTIONS.has(t.text.toLowerCase()) && i > 0 && '&o1s'.includes(tokens[i - 1]?.type ?? ''))
+}
+
 export function detectSqlInjection(value: string): string[] | null {
   if (value.length < 2) return null
   const asIs = sqlTokens(value)
@@ -47,12 +52,12 @@ export function detectSqlInjection(value: string): string[] | null {
       if (call !== undefined && ATTACK_FUNCTIONS.has(call.text.toLowerCase())) return [fingerprint]
     } else return [fingerprint]
   }
-  if (asIs.some((t, i) => t.type === 'f' && ATTACK_FUNCTIONS.has(t.text.toLowerCase()) && i > 0 && '&o1s'.includes(asIs[i - 1]?.type ?? ''))) return [fingerprint]
+  if (callsAttackFunction(asIs)) return [fingerprint]
   for (const quote of ["'", '"']) {
     if (!value.includes(quote)) continue
     const quoted = sqlTokens(quote + value)
     const print = quoted.map((t) => t.type).join('')
-    if (QUOTED.some((shape) => shape.test(print))) return [print]
+    if (QUOTED.some((shape) => shape.test(print)) || callsAttackFunction(quoted)) return [print]
   }
   return null
 }

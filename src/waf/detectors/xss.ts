@@ -29,7 +29,8 @@ export function detectXss(value: string): boolean {
   }
   TAG.lastIndex = 0
   for (let match = TAG.exec(input), count = 0; match !== null && count < 1000; match = TAG.exec(input), count++) {
-    const name = (match[1] ?? '').toLowerCase()
+    // `<x:script xmlns:x=…>` is a script element in XHTML: judge the local name.
+    const name = (match[1] ?? '').toLowerCase().replace(/^[^:]*:/, '')
     const attributes = match[2] ?? ''
     if (CODE_TAGS.has(name) && !match[0].startsWith('</') && !/^<\s*\//.test(match[0])) return true
     if (EVENT_HANDLER.test(attributes) || SCRIPT_URL.test(attributes) || (/style\s*=/i.test(attributes) && CSS_EXPRESSION.test(attributes))) return true
