@@ -129,7 +129,13 @@ function single(name: string, value: string): Collection {
 function readXml(body: string, xml: Collection): string | null {
   const texts: string[] = []
   const stack: string[] = []
-  const decode = (s: string) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] ?? '')
+  const decode = (s: string) =>
+    s.replace(/&(?:(lt|gt|amp|quot|apos)|#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7}));/g, (_, name: string | undefined, hex: string | undefined, decimal: string | undefined) => {
+      if (name !== undefined) return ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" } as Record<string, string>)[name] ?? ''
+      const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal)
+      // As UTF-8 bytes: the engine matches bytes.
+      return code <= 0x10ffff ? Buffer.from(String.fromCodePoint(code), 'utf8').toString('latin1') : ''
+    })
   const tokens = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/\s*([^\s>]+)\s*>|<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/gy
   let matched = 0
   for (const m of body.matchAll(tokens)) {

@@ -36,6 +36,8 @@ function urlDecode(input: string, unicode: boolean): string {
   return out
 }
 
+/** `&#x3c;`, `&#60;`, any number of leading zeros (an evasion), the `;` optional. Sticky: tried at one position. */
+const NUMERIC_ENTITY = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/y
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>', nbsp: '\u00a0', apos: "'" }
 
 function htmlEntityDecode(input: string): string {
@@ -46,7 +48,8 @@ function htmlEntityDecode(input: string): string {
       out += input.charAt(i)
       continue
     }
-    const numeric = /^&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?/.exec(input.slice(i, i + 14))
+    NUMERIC_ENTITY.lastIndex = i
+    const numeric = NUMERIC_ENTITY.exec(input)
     if (numeric !== null) {
       const code = numeric[1] !== undefined ? parseInt(numeric[1], 16) : Number(numeric[2])
       out += String.fromCharCode(code & 0xff)

@@ -93,9 +93,12 @@ function buildRequest(input: FtwInput): { request: WafRequest; body: Buffer | nu
     if (!has('content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded'])
   }
   const version = input.version === undefined ? 'HTTP/1.1' : input.version
+  const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
+  // A server reads a body only when a Content-Length or Transfer-Encoding announces one.
+  const announced = has('content-length') || has('transfer-encoding')
   return {
-    request: { method: input.method ?? 'GET', uri: input.uri ?? '/', protocol: version, headers: headers.map(([n, v]) => [n, Buffer.from(v, 'utf8').toString('latin1')]), remoteAddress: '127.0.0.1' },
-    body,
+    request: { method: input.method ?? 'GET', uri: bytes(input.uri ?? '/'), protocol: version, headers: headers.map(([n, v]) => [n, bytes(v)]), remoteAddress: '127.0.0.1' },
+    body: announced ? body : null,
   }
 }
 

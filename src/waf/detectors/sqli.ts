@@ -17,7 +17,7 @@ const ATTACK_FUNCTIONS = new Set([
 
 /** Fingerprint shapes of injections; `^` is where the value starts (after the quote in quote contexts). */
 const AS_IS: readonly RegExp[] = [
-  /U(?:E|\(|k|[1sn],)/, // UNION SELECT, UNION ALL SELECT, UNION(SELECT…)
+  /^[1snv)]*U(?:E|\(|k(?:E|\()|[1sn],)/, // `1 UNION SELECT`, `1 UNION ALL SELECT`, UNION(SELECT…), near the start as an injection is
   /^[1sn)]*;(?:E|k)/, // stacked statement: `1; DROP …`
   /^1\)*&\(*(?:[1snv]o|[1sv]\)|f\(|[1v]$|[1snv]&)/, // `1 OR 1=1`, `1) AND (1=1`, `1 and true`
   /^1\)*o(?:[1sv]&|f\()/, // `1=1 or …`, `1+sleep(5)`
@@ -40,11 +40,11 @@ function callsAttackFunction(tokens: readonly SqlToken[]): boolean {
 export function detectSqlInjection(value: string): string[] | null {
   if (value.length < 2) return null
   const asIs = sqlTokens(value)
+  const raw = asIs.map((t) => t.type).join('')
+  // A comment right before a value and UNION is obfuscation (`/*/*/2 union`), wherever it starts.
+  if (/c[1snv)]*U/.test(raw)) return [raw]
   // Folded as attacks fold them away: comments between tokens (`union/**/select`), a sign before a number.
-  const fingerprint = asIs
-    .map((t) => t.type)
-    .join('')
-    .replace(/c(?=.)/g, '')
+  const fingerprint = raw.replace(/c(?=.)/g, '')
     .replace(/^o1/, '1')
   if (AS_IS.some((shape) => shape.test(fingerprint))) {
     if (fingerprint.startsWith('f(') || fingerprint.startsWith('&f(') || fingerprint.startsWith('of(')) {
