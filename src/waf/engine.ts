@@ -83,6 +83,40 @@ export class WafTransaction {
     this.#runPhase(2)
   }
 
+  /** Phase 3: the response's status and headers (values as latin1 strings). */
+  processResponseHeaders(response: { status: number; protocol: string; headers: readonly (readonly [string, string])[] }): void {
+    const headers = new Collection(true)
+    const names = new Collection(true)
+    for (const [name, value] of response.headers) {
+      headers.add(name, value)
+      names.add(name, name)
+    }
+    this.variables.set('RESPONSE_HEADERS', headers)
+    this.variables.set('RESPONSE_HEADERS_NAMES', names)
+    this.#setSingle('RESPONSE_STATUS', String(response.status))
+    this.#setSingle('RESPONSE_PROTOCOL', response.protocol)
+    this.#setSingle('RESPONSE_CONTENT_TYPE', headers.first('content-type') ?? '')
+    this.#setSingle('RESPONSE_CONTENT_LENGTH', headers.first('content-length') ?? '')
+    this.#runPhase(3)
+  }
+
+  /** Phase 4: the response body, when it is inspected. */
+  processResponseBody(body: Buffer | null): void {
+    const collection = new Collection(true)
+    if (body !== null && body.length > 0) collection.add('RESPONSE_BODY', body.toString('latin1'))
+    this.variables.set('RESPONSE_BODY', collection)
+    this.#runPhase(4)
+  }
+
+  /** Phase 5: logging rules (CRS's correlation), after the exchange; never interrupts. */
+  processLogging(): void {
+    const interruption = this.interruption
+    this.interruption = null
+    this.#allowed = false
+    this.#runPhase(5)
+    this.interruption = interruption
+  }
+
   /** Rules that matched and count (logged or not): ids in order. */
   matchedIds(): number[] {
     return this.matched.map((m) => m.id)

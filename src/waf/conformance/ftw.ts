@@ -73,6 +73,10 @@ export function runFtwTest(ruleSet: RuleSet, test: FtwTest): FtwOutcome {
     const transaction = new WafTransaction(ruleSet, request)
     transaction.processRequestHeaders()
     transaction.processRequestBody(body)
+    const response = backendResponse(request, body)
+    transaction.processResponseHeaders({ status: response.status, protocol: 'HTTP/1.1', headers: response.headers })
+    transaction.processResponseBody(response.body)
+    transaction.processLogging()
     const matched = new Set(transaction.matchedIds())
     const missing = (log.expect_ids ?? []).filter((id) => !matched.has(id))
     const unexpected = (log.no_expect_ids ?? []).filter((id) => matched.has(id))
@@ -81,6 +85,24 @@ export function runFtwTest(ruleSet: RuleSet, test: FtwTest): FtwOutcome {
     }
   }
   return { name: test.name, passed: true, detail: '' }
+}
+
+/**
+ * What the suite's backend answers (albedo, which go-ftw's CRS setup runs): `/reflect` answers
+ * with the status, headers and body its JSON request describes; anything else a plain 200.
+ */
+function backendResponse(request: WafRequest, body: Buffer | null): { status: number; headers: [string, string][]; body: Buffer | null } {
+  const plain = { status: 200, headers: [['Content-Type', 'text/plain']] as [string, string][], body: null }
+  if (!request.uri.startsWith('/reflect') || body === null) return plain
+  let spec: { status?: number; headers?: Record<string, string>; body?: string; encodedBody?: string }
+  try {
+    spec = JSON.parse(body.toString('utf8')) as typeof spec
+  } catch {
+    return plain
+  }
+  const headers: [string, string][] = Object.entries(spec.headers ?? { 'Content-Type': 'text/html' }).map(([n, v]) => [n, String(v)])
+  const content = spec.encodedBody !== undefined ? Buffer.from(spec.encodedBody, 'base64') : Buffer.from(spec.body ?? '', 'utf8')
+  return { status: spec.status ?? 200, headers, body: content }
 }
 
 function buildRequest(input: FtwInput): { request: WafRequest; body: Buffer | null } {
