@@ -3,8 +3,8 @@
  * → fill defaults → freeze. Every problem is collected and reported together, with its path.
  */
 import { hash, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, type ConfigProblem } from '../errors.js'
@@ -201,10 +201,26 @@ function policyFilesOf(api: GatewayConfig['apis'][number], baseDir: string): str
   const files: string[] = []
   for (const policies of [api.policies, ...Object.values(api.routes)]) {
     const authz = policies.authz as { cedar?: { policies?: unknown; schema?: unknown } } | false | undefined
-    if (authz === undefined || authz === false || authz.cedar === undefined) continue
-    for (const file of [authz.cedar.policies, authz.cedar.schema]) if (typeof file === 'string') files.push(resolve(baseDir, file))
+    if (authz !== undefined && authz !== false && authz.cedar !== undefined) {
+      for (const file of [authz.cedar.policies, authz.cedar.schema]) if (typeof file === 'string') files.push(resolve(baseDir, file))
+    }
+    const waf = policies.waf as { ruleSet?: unknown } | false | undefined
+    if (waf !== undefined && waf !== false && typeof waf.ruleSet === 'string') files.push(...ruleSetFiles(resolve(baseDir, waf.ruleSet)))
   }
-  return files
+  return [...new Set(files)]
+}
+
+/** A WAF rule-set directory's setup, rule and data files (unreadable: none; the policy reports that). */
+function ruleSetFiles(dir: string): string[] {
+  const setups = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name))
+  try {
+    const rules = readdirSync(join(dir, 'rules'))
+      .filter((name) => name.endsWith('.conf') || name.endsWith('.data'))
+      .map((name) => join(dir, 'rules', name))
+    return [...setups.filter((file) => existsSync(file)), ...rules]
+  } catch {
+    return []
+  }
 }
 
 /** A file's content hash, or its read error: a changed or vanished file changes the digest. */

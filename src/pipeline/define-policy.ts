@@ -57,6 +57,11 @@ export interface PolicyDeps {
   /** The remote documents the API's document may reach (`openapiRemoteRefs`), as fetched when the config was parsed. */
   readonly openapiRemote: RemoteDocuments
   readonly metrics: PolicyMetrics
+  /**
+   * The value built once per config load under `key`, shared by every API and route (e.g. a
+   * loaded WAF rule set); `build` runs on the first call.
+   */
+  memo<T>(key: string, build: () => T): T
 }
 
 /** Counters the data-protection policies keep (labels are fixed words, never request data). */

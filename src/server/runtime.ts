@@ -96,6 +96,11 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
         }
 
   const compiledApis = new Map<string, RouterApi<RouteRuntime>>()
+  const memoized = new Map<string, unknown>()
+  const memo = <T>(key: string, build: () => T): T => {
+    if (!memoized.has(key)) memoized.set(key, build())
+    return memoized.get(key) as T
+  }
   // Compiled routes hold policy instances created with these; any change compiles every API anew.
   const reusable =
     previous !== null &&
@@ -137,6 +142,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           plans: config.plans,
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
+          memo,
           metrics: deps.policyMetrics ?? NO_POLICY_METRICS,
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }

@@ -39,6 +39,31 @@ interface Value {
   readonly value: string
 }
 
+/**
+ * Exclusions decided before the transaction (a route's tuning), as if by `ctl:ruleRemoveById` and
+ * `ctl:ruleRemoveTargetById` at its start: one loaded rule set serves routes tuned differently.
+ */
+export interface Exclusions {
+  readonly ids: ReadonlySet<number>
+  readonly targets: ReadonlyMap<number, readonly Target[]>
+}
+
+export interface TransactionOptions {
+  readonly uniqueId?: string
+  /** Overrides the rule set's `SecRuleEngine`. */
+  readonly mode?: EngineMode
+  readonly exclusions?: Exclusions
+}
+
+/** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
+export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]; tags: readonly string[]; targets: readonly { rule: number; target: string }[] }): Exclusions {
+  const ids = new Set(spec.ids)
+  for (const rule of ruleSet.rules.values()) if (rule.tags.some((tag) => spec.tags.includes(tag))) ids.add(rule.id)
+  const targets = new Map<number, Target[]>()
+  for (const { rule, target } of spec.targets) targets.set(rule, [...(targets.get(rule) ?? []), ...parseTargetExclusion(target)])
+  return { ids, targets }
+}
+
 const MAX_STEPS_PER_PHASE = 100_000
 /** Collections composed of others. */
 const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
@@ -56,10 +81,12 @@ export class WafTransaction {
   #forceBodyVariable = false
   #allowed = false
 
-  constructor(ruleSet: RuleSet, request: WafRequest, uniqueId: string = randomUUID()) {
+  constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
-    this.mode = ruleSet.mode
-    this.variables = requestVariables(request, uniqueId)
+    this.mode = options.mode ?? ruleSet.mode
+    this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
+    for (const id of options.exclusions?.ids ?? []) this.#removedIds.add(id)
+    for (const [id, targets] of options.exclusions?.targets ?? []) this.#removedTargets.set(id, [...targets])
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
     this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
     this.#setSingle('REQBODY_PROCESSOR', this.#bodyProcessor ?? '')

@@ -140,3 +140,31 @@ describe('waf with the OWASP CRS v4.28.0 at paranoia 1', () => {
     assert.equal((await call(gw, 'POST', '/snippets/', { headers: json, body: JSON.stringify({ code: 'x', title: '<script>alert(1)</script>' }) })).status, 403, 'other fields are still inspected')
   })
 })
+
+describe('waf over responses (inspectResponses) with the OWASP CRS', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    assert.ok(existsSync(CRS), `the OWASP CRS is expected at ${CRS}`)
+    upstream = await startUpstream((req, res) => {
+      const leaky = req.url === '/orders/leak'
+      const body = leaky ? 'Warning: mysql_fetch_array() expects parameter 1 to be resource, boolean given in /var/www/orders.php on line 12' : '{"id":1,"status":"open"}'
+      res.writeHead(leaky ? 500 : 200, { 'content-type': leaky ? 'text/html' : 'application/json' }).end(body)
+    })
+    const config = baseConfig(upstream.url)
+    config.apis = [{ name: 'shop', basePath: '/', upstream: { url: upstream.url }, policies: { waf: { ruleSet: CRS, inspectResponses: true } } }]
+    gw = await startTestGateway(config)
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('a response leaking a database error is replaced by a problem; a clean one passes', async () => {
+    assert.deepEqual(await call(gw, 'GET', '/orders/leak'), { status: 403, code: 'GW_ERR_WAF_BLOCKED' })
+    const line = gw.logLines().find((l) => l.msg === 'response blocked by the WAF')
+    assert.ok((line?.rules as { id: number }[] | undefined)?.some((r) => r.id >= 951000 && r.id < 954000), JSON.stringify(line))
+    assert.equal((await call(gw, 'GET', '/orders/1')).status, 200)
+  })
+})

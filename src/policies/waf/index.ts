@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
-import { respond } from '../../pipeline/reply.js'
+import { respond, type Reply } from '../../pipeline/reply.js'
 import { ALL_DETECTORS, DETECTORS, maskDetected } from '../../sensitive/detectors.js'
 import { REDACTED } from '../../sensitive/strategies.js'
-import { WafTransaction, type MatchedRule } from '../../waf/engine.js'
+import { buildExclusions, WafTransaction, type MatchedRule } from '../../waf/engine.js'
 import { loadRuleSet, ruleFilesIn, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
 import { DEFAULT_PROFILE } from './default-profile.js'
 import { WafConfig } from './schema.js'
@@ -23,41 +23,33 @@ type Config = Static<typeof WafConfig>
 
 const EXCERPT_LENGTH = 32
 const DETECTORS_IN_EXCERPTS = ALL_DETECTORS.map((name) => DETECTORS[name])
+/** CRS's blocking evaluations: inbound (949110/949111) and outbound (959100/959101). */
+const EVALUATION_RULES = new Set([949110, 949111, 959100, 959101])
 /** CRS rules that only evaluate scores or set up; not worth a log entry of their own. */
 const BOOKKEEPING = /^9(?:01|49|59|80)\d{3}$|^900\d{3}$/
 
 /** The SecLang that carries the gateway's settings into a CRS-style rule set. */
 function crsSettings(config: Config): string {
   const types = config.allowedContentTypes.map((t) => `|${t}|`).join(' ')
-  return [
-    `SecRuleEngine ${config.mode === 'block' ? 'On' : 'DetectionOnly'}`,
+  return (
     `SecAction "id:9000900,phase:1,pass,nolog,` +
-      `setvar:tx.blocking_paranoia_level=${config.paranoia},setvar:tx.detection_paranoia_level=${config.paranoia},` +
-      `setvar:tx.inbound_anomaly_score_threshold=${config.anomalyThreshold},` +
-      `setvar:'tx.allowed_methods=${config.allowedMethods.join(' ')}',setvar:'tx.allowed_request_content_type=${types}'"`,
-  ].join('\n')
-}
-
-function exclusions(config: Config): string {
-  const lines: string[] = []
-  if (config.excludeRules.length > 0) lines.push(`SecRuleRemoveById ${config.excludeRules.join(' ')}`)
-  for (const tag of config.excludeTags) lines.push(`SecRuleRemoveByTag "${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`)
-  for (const { rule, target } of config.excludeTargets) lines.push(`SecRuleUpdateTargetById ${rule} "!${target}"`)
-  return lines.join('\n')
+    `setvar:tx.blocking_paranoia_level=${config.paranoia},setvar:tx.detection_paranoia_level=${config.paranoia},` +
+    `setvar:tx.inbound_anomaly_score_threshold=${config.anomalyThreshold},` +
+    `setvar:'tx.allowed_methods=${config.allowedMethods.join(' ')}',setvar:'tx.allowed_request_content_type=${types}'"`
+  )
 }
 
 /** Throws an Error naming the file and line of a rule the engine cannot run. */
 function buildRuleSet(config: Config, baseDir: string): RuleSet {
   const sources: RuleSource[] = []
   if (config.ruleSet === undefined) {
-    sources.push({ text: `SecRuleEngine ${config.mode === 'block' ? 'On' : 'DetectionOnly'}`, name: 'gateway-settings.conf' }, { text: DEFAULT_PROFILE, name: 'builtin-profile.conf' })
+    sources.push({ text: DEFAULT_PROFILE, name: 'builtin-profile.conf' })
   } else {
     const dir = resolve(baseDir, config.ruleSet)
     const setup = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name)).find((file) => existsSync(file))
     if (setup === undefined) throw new Error(`${dir} has no crs-setup.conf or crs-setup.conf.example`)
     sources.push({ file: setup }, { text: crsSettings(config), name: 'gateway-settings.conf' }, ...ruleFilesIn(join(dir, 'rules')).map((file) => ({ file })))
   }
-  sources.push({ text: exclusions(config), name: 'gateway-exclusions.conf' })
   return loadRuleSet(sources)
 }
 
@@ -78,14 +70,70 @@ function headerPairs(ctx: RequestContext): [string, string][] {
   return pairs
 }
 
+declare module '../../pipeline/context.js' {
+  interface RequestState {
+    /** The request's WAF transaction, kept for the response phases when responses are inspected. */
+    waf?: WafTransaction
+    /** How many of its matches were already logged (the request's, when the response is judged). */
+    wafLogged?: number
+  }
+}
+
 export const waf = definePolicy({
   name: 'waf',
   priority: 1400,
-  description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native SQLi/XSS detectors and attack rules) over request line, headers and body.',
+  description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native SQLi/XSS detectors and attack rules) over request line, headers and body (and responses with inspectResponses).',
   configSchema: WafConfig,
   create(config, deps) {
-    const ruleSet = buildRuleSet(config, deps.baseDir)
+    // Loaded once per config load for every API and route with the same rule-set settings (CRS
+    // takes ~180 ms); mode and exclusions apply per transaction, so route tuning shares it.
+    const { mode, excludeRules, excludeTags, excludeTargets, inspectResponses: _inspect, maxBodyBytes: _max, ...ruleSetSettings } = config
+    const ruleSet = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => buildRuleSet(config, deps.baseDir))
+    const options = {
+      mode: mode === 'block' ? ('On' as const) : ('DetectionOnly' as const),
+      exclusions: buildExclusions(ruleSet, { ids: excludeRules, tags: excludeTags, targets: excludeTargets }),
+    }
+
+    /** Logs and counts what matched; the reply when the transaction was interrupted. */
+    const decide = (ctx: RequestContext, transaction: WafTransaction, direction: 'request' | 'response'): Reply | undefined => {
+      const interruption = transaction.interruption
+      const fresh = transaction.matched.slice(ctx.state.wafLogged ?? 0)
+      ctx.state.wafLogged = transaction.matched.length
+      const reportable = logged(fresh)
+      // In report mode a CRS request that would have been blocked shows as its evaluation rule matching.
+      const wouldBlock = interruption !== null || fresh.some((m) => EVALUATION_RULES.has(m.id))
+      if (!wouldBlock && (config.mode === 'block' || reportable.length === 0)) return undefined
+      const outcome = interruption !== null ? 'blocked' : 'reported'
+      for (const rule of reportable) deps.metrics.waf(deps.api, String(rule.id), outcome)
+      ctx.setLogField('waf', { outcome, direction, rules: reportable.map((r) => r.id) })
+      const message = interruption !== null ? `${direction} blocked by the WAF` : `${direction} matched WAF rules (report only: passed)`
+      deps.logger.warn({ requestId: ctx.requestId, outcome, rules: reportable }, message)
+      return interruption === null ? undefined : respond.problem('GW_ERR_WAF_BLOCKED')
+    }
+
+    const responseHooks = {
+      onResponse(ctx: RequestContext) {
+        const transaction = ctx.state.waf
+        const response = ctx.response
+        if (transaction === undefined || response === null || transaction.interruption !== null) return undefined
+        const headers: [string, string][] = []
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value === undefined) continue
+          for (const v of Array.isArray(value) ? value : [value]) headers.push([name, String(v)])
+        }
+        transaction.processResponseHeaders({ status: response.status, protocol: 'HTTP/1.1', headers })
+        return decide(ctx, transaction, 'response')
+      },
+      onResponseBody(ctx: RequestContext, body: Buffer) {
+        const transaction = ctx.state.waf
+        if (transaction === undefined || transaction.interruption !== null) return undefined
+        transaction.processResponseBody(body)
+        return decide(ctx, transaction, 'response')
+      },
+    }
+
     return {
+      ...(config.inspectResponses ? responseHooks : {}),
       requestBodyLimit: config.maxBodyBytes,
       onRequestBody(ctx, body) {
         if (ctx.isPreflight) return undefined
@@ -95,19 +143,11 @@ export const waf = definePolicy({
           protocol: ctx.client.tls?.alpnProtocol === 'h2' ? 'HTTP/2.0' : 'HTTP/1.1',
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
-        }, ctx.requestId)
+        }, { ...options, uniqueId: ctx.requestId })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body)
-        const interruption = transaction.interruption
-        const reportable = logged(transaction.matched)
-        // In report mode a CRS request that would have been blocked shows as its evaluation rule matching.
-        const wouldBlock = interruption !== null || transaction.matched.some((m) => m.id === 949110 || m.id === 949111)
-        if (!wouldBlock && (config.mode === 'block' || reportable.length === 0)) return undefined
-        const outcome = interruption !== null ? 'blocked' : 'reported'
-        for (const rule of reportable) deps.metrics.waf(deps.api, String(rule.id), outcome)
-        ctx.setLogField('waf', { outcome, rules: reportable.map((r) => r.id) })
-        deps.logger.warn({ requestId: ctx.requestId, outcome, rules: reportable }, interruption !== null ? 'request blocked by the WAF' : 'request matched WAF rules (report only: passed)')
-        return interruption === null ? undefined : respond.problem('GW_ERR_WAF_BLOCKED')
+        if (config.inspectResponses) ctx.state.waf = transaction
+        return decide(ctx, transaction, 'request')
       },
     }
   },

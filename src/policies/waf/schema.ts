@@ -34,4 +34,8 @@ export const WafConfig = Type.Object({
   excludeTags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Rules switched off by tag, e.g. `attack-rce` or `paranoia-level/2`.' }),
   excludeTargets: Type.Array(RuleTarget, { default: [], description: 'Variables a rule must not inspect (SecLang `ruleRemoveTargetById`), the usual cure for a false positive on one field.' }),
   maxBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest request body inspected and let through (413 past it).' }),
+  inspectResponses: Type.Boolean({
+    default: false,
+    description: 'Run the response phases too (CRS 950–959: SQL errors, stack traces, web shells leaking out); buffers the API’s responses and asks upstreams for uncompressed bodies.',
+  }),
 })
