@@ -100,7 +100,7 @@ function backendResponse(request: WafRequest, body: Buffer | null): { status: nu
   } catch {
     return plain
   }
-  const headers: [string, string][] = Object.entries(spec.headers ?? { 'Content-Type': 'text/html' }).map(([n, v]) => [n, String(v)])
+  const headers: [string, string][] = Object.entries(spec.headers ?? { 'Content-Type': 'text/html' }).map(([n, v]) => [n, v])
   const content = spec.encodedBody !== undefined ? Buffer.from(spec.encodedBody, 'base64') : Buffer.from(spec.body ?? '', 'utf8')
   return { status: spec.status ?? 200, headers, body: content }
 }
