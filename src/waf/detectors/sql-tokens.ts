@@ -12,10 +12,10 @@ export interface SqlToken {
 
 const STATEMENTS = new Set(['select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute', 'declare', 'shutdown', 'replace', 'merge', 'grant', 'revoke', 'call', 'handler', 'load', 'rename'])
 const KEYWORDS = new Set([
-  'from', 'where', 'having', 'group', 'order', 'by', 'limit', 'offset', 'into', 'values', 'set', 'table', 'database', 'procedure', 'case', 'when', 'then', 'else', 'end', 'join', 'inner', 'outer', 'left', 'right', 'cross', 'natural', 'distinct', 'all', 'top', 'waitfor', 'delay', 'null', 'true', 'false', 'outfile', 'dumpfile', 'information_schema', 'sysobjects', 'syscolumns', 'if', 'elseif', 'begin', 'cast', 'convert', 'collate', 'asc', 'desc', 'between', 'exists', 'procedure', 'analyse', 'sounds', 'regexp', 'rlike',
+  'from', 'where', 'having', 'group', 'order', 'by', 'limit', 'offset', 'into', 'values', 'set', 'table', 'database', 'procedure', 'case', 'when', 'then', 'else', 'end', 'join', 'inner', 'outer', 'left', 'right', 'cross', 'natural', 'distinct', 'all', 'top', 'waitfor', 'delay', 'null', 'true', 'false', 'outfile', 'dumpfile', 'information_schema', 'sysobjects', 'syscolumns', 'if', 'elseif', 'begin', 'cast', 'convert', 'collate', 'asc', 'desc', 'exists', 'analyse',
 ])
 const LOGIC = new Set(['and', 'or', 'xor', 'not', '&&', '||'])
-const WORD_OPERATORS = new Set(['like', 'in', 'is', 'div', 'mod'])
+const WORD_OPERATORS = new Set(['like', 'in', 'is', 'div', 'mod', 'between', 'regexp', 'rlike', 'sounds', 'glob', 'match', 'against'])
 
 const MAX_TOKENS = 16
 

@@ -24,6 +24,7 @@ const AS_IS: readonly RegExp[] = [
   /^1\)*(?:U|&E|&f\()/, // `1 union`, `1 and select`, `1 and sleep(`
   /^E(?:[on1v*,]|f\()+k(?:[nv(1])/, // SELECT x FROM y, SELECT * FROM t
   /^[&o]?f\(/, // attack function calls are checked by name below
+  /^\(+E/, // a value that is a parenthesised statement: `(SELECT (CASE WHEN …))`
 ]
 
 const QUOTED: readonly RegExp[] = [
