@@ -30,6 +30,11 @@ export const WafConfig = Type.Object({
     default: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml', 'application/xml', 'application/soap+xml', 'application/merge-patch+json', 'application/problem+json', 'text/plain'],
     description: 'Request media types CRS lets through.',
   }),
+  apiExclusions: Type.Boolean({
+    default: true,
+    description:
+      'CRS exclusions for API traffic (see docs/waf.md): OData query options (`$filter`, `$top`…) are not MongoDB operators (942290), API clients send no Referer (943110, 943120), and JSON property names are the API’s schema, not file names (930120).',
+  }),
   excludeRules: Type.Array(Type.Integer({ minimum: 1 }), { default: [], description: 'Rule ids switched off (for this API, or this route in a route override).' }),
   excludeTags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Rules switched off by tag, e.g. `attack-rce` or `paranoia-level/2`.' }),
   excludeTargets: Type.Array(RuleTarget, { default: [], description: 'Variables a rule must not inspect (SecLang `ruleRemoveTargetById`), the usual cure for a false positive on one field.' }),
