@@ -6,7 +6,7 @@
  * interrupts the transaction unless the engine only detects.
  */
 import { randomUUID } from 'node:crypto'
-import { Collection } from './collections.js'
+import { Collection, type Entry } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet } from './rule-set.js'
@@ -34,9 +34,11 @@ export interface Interruption {
 }
 
 interface Value {
-  /** `ARGS:q`, `REQUEST_HEADERS:user-agent`, `TX:anomaly_score`. */
-  readonly name: string
+  /** `ARGS`, `REQUEST_HEADERS`, `&TX`: with the entry's key, the variable's name (`ARGS:q`), built only for a match. */
+  readonly collection: string
   readonly value: string
+  /** The collection entry it came from (its transformations are cached there); null for counts. */
+  readonly entry: Entry | null
 }
 
 /**
@@ -58,13 +60,14 @@ export interface TransactionOptions {
 /** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
 export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]; tags: readonly string[]; targets: readonly { rule: number; target: string }[] }): Exclusions {
   const ids = new Set(spec.ids)
-  for (const rule of ruleSet.rules.values()) if (rule.tags.some((tag) => spec.tags.includes(tag))) ids.add(rule.id)
+  for (const tag of spec.tags) for (const id of ruleSet.tagged(`^${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)) ids.add(id)
   const targets = new Map<number, Target[]>()
   for (const { rule, target } of spec.targets) targets.set(rule, [...(targets.get(rule) ?? []), ...parseTargetExclusion(target)])
   return { ids, targets }
 }
 
 const MAX_STEPS_PER_PHASE = 100_000
+const MAX_CACHED_BYTES = 10_000
 /** Collections composed of others. */
 const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
 
@@ -76,7 +79,9 @@ export class WafTransaction {
   readonly #ruleSet: RuleSet
   readonly #removedIds = new Set<number>()
   readonly #removedTargets = new Map<number, Target[]>()
-  readonly #transformCache = new Map<string, string>()
+  readonly #bytes = new Map<string, Buffer>()
+  readonly #selected = new Map<Target, { collection: Collection; version: number; entries: readonly Entry[] }>()
+  #matchedVarsDirty = false
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
@@ -93,7 +98,7 @@ export class WafTransaction {
   }
 
   #setSingle(name: string, value: string): void {
-    const collection = new Collection(true)
+    const collection = new Collection()
     collection.add(name, value)
     this.variables.set(name, collection)
   }
@@ -112,8 +117,8 @@ export class WafTransaction {
 
   /** Phase 3: the response's status and headers (values as latin1 strings). */
   processResponseHeaders(response: { status: number; protocol: string; headers: readonly (readonly [string, string])[] }): void {
-    const headers = new Collection(true)
-    const names = new Collection(true)
+    const headers = new Collection()
+    const names = new Collection()
     for (const [name, value] of response.headers) {
       headers.add(name, value)
       names.add(name, name)
@@ -129,7 +134,7 @@ export class WafTransaction {
 
   /** Phase 4: the response body, when it is inspected. */
   processResponseBody(body: Buffer | null): void {
-    const collection = new Collection(true)
+    const collection = new Collection()
     if (body !== null && body.length > 0) collection.add('RESPONSE_BODY', body.toString('latin1'))
     this.variables.set('RESPONSE_BODY', collection)
     this.#runPhase(4)
@@ -156,7 +161,7 @@ export class WafTransaction {
   #collection(name: string): Collection {
     let collection = this.variables.get(name)
     if (collection === undefined) {
-      collection = new Collection(false)
+      collection = new Collection()
       this.variables.set(name, collection)
     }
     return collection
@@ -182,8 +187,11 @@ export class WafTransaction {
       const rule = step.rule
       if (this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
-      this.variables.set('MATCHED_VARS', new Collection(false))
-      this.variables.set('MATCHED_VARS_NAMES', new Collection(false))
+      if (this.#matchedVarsDirty) {
+        this.variables.set('MATCHED_VARS', new Collection())
+        this.variables.set('MATCHED_VARS_NAMES', new Collection())
+        this.#matchedVarsDirty = false
+      }
       if (!this.#evaluate(rule, rule)) continue
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
@@ -229,48 +237,102 @@ export class WafTransaction {
       this.#runActions(rule)
       matched = true
     } else {
-      for (const target of this.#resolve(rule, starter)) {
-        const found = this.#test(rule, target)
-        if (found === null) continue
-        matched = true
-        this.#setMatched(target, found.value)
-        if (rule.capture && found.captures !== null) {
-          const tx = this.#collection('TX')
-          found.captures.forEach((capture, i) => tx.set(String(i), capture))
+      const removed = rule === starter ? this.#removedTargets.get(rule.id) : undefined
+      let ownExclusions = false
+      for (const target of rule.targets) if (target.exclude) ownExclusions = true
+      for (const target of rule.targets) {
+        if (target.exclude) continue
+        if (target.collection === 'ARGS_COMBINED_SIZE') {
+          for (const entry of this.#entries(target)) if (this.#check(rule, { collection: target.collection, value: entry.value, entry: null })) matched = true
+          continue
         }
-        this.#runActions(rule)
+        if (target.count) {
+          let count = 0
+          for (const entry of this.#entries(target)) if (!(ownExclusions && excluded(rule.targets, target, entry.key)) && !(removed !== undefined && excluded(removed, target, entry.key))) count++
+          if (this.#check(rule, { collection: `&${target.collection}`, value: String(count), entry: null })) matched = true
+          continue
+        }
+        for (const source of COMPOSED[target.collection] ?? [target.collection]) {
+          const collection = this.variables.get(source)
+          if (collection === undefined) continue
+          let entries = this.#select(target, collection)
+          // Actions may write these while the rule reads them: read what was there when it started.
+          if (WRITABLE.has(source)) entries = entries.slice()
+          for (const entry of entries) {
+            if (ownExclusions && excluded(rule.targets, target, entry.key)) continue
+            if (removed !== undefined && excluded(removed, target, entry.key)) continue
+            if (this.#check(rule, { collection: target.collection, value: entry.value, entry })) matched = true
+          }
+        }
       }
     }
     if (!matched) return false
     return rule.chained === null || this.#evaluate(rule.chained, starter)
   }
 
+  /** Tests one value; on a match records it, captures, and runs the rule's per-match actions. */
+  #check(rule: Rule, target: Value): boolean {
+    const found = this.#test(rule, target)
+    if (found === null) return false
+    this.#setMatched(target, found.value)
+    if (rule.capture && found.captures !== null) {
+      const tx = this.#collection('TX')
+      found.captures.forEach((capture, i) => tx.set(String(i), capture))
+    }
+    this.#runActions(rule)
+    return true
+  }
+
+  /** The entries of one collection a target selects. */
+  #select(target: Target, collection: Collection): readonly Entry[] {
+    const selector = target.selector
+    if (selector === null) return collection.all()
+    if (selector.kind === 'key') return collection.getLower(selector.lowerKey)
+    // Regex selectors scan the collection: remembered until it changes (TX is read far more than written).
+    const memo = this.#selected.get(target)
+    if (memo !== undefined && memo.collection === collection && memo.version === collection.version) return memo.entries
+    const entries = collection.all().filter((e) => selector.test(e.key))
+    this.#selected.set(target, { collection, version: collection.version, entries })
+    return entries
+  }
+
   #test(rule: Rule, target: Value): { value: string; captures: string[] | null } | null {
     const operator = rule.operator
     if (operator === null) return { value: target.value, captures: null }
-    const expand = (text: string) => this.expand(text)
-    // multiMatch: the operator sees the value before and after each transformation.
-    const candidates = rule.multiMatch ? this.#transformedSteps(rule, target) : [this.#transformed(rule, target)]
-    for (const value of candidates) {
-      const captures = operator.match(value, expand)
-      if (rule.negated ? captures === null : captures !== null) return { value, captures: rule.negated ? null : captures }
+    if (rule.multiMatch) {
+      // The operator sees the value before and after each transformation.
+      for (const value of this.#transformedSteps(rule, target)) {
+        const captures = operator.match(value, this)
+        if (rule.negated ? captures === null : captures !== null) return { value, captures: rule.negated ? null : captures }
+      }
+      return null
     }
-    return null
+    const value = this.#transformed(rule, target)
+    const captures = operator.match(value, this)
+    return (rule.negated ? captures === null : captures !== null) ? { value, captures: rule.negated ? null : captures } : null
   }
 
+  /** The value after the rule's transformations, from the longest chain another rule already applied to it. */
   #transformed(rule: Rule, target: Value): string {
+    const steps = rule.transformations
+    if (steps.length === 0) return target.value
+    const entry = target.entry
+    const keys = rule.transformKeys
     let value = target.value
-    let key = target.name
-    for (const { name, fn } of rule.transformations) {
-      key += `\u0000${name}`
-      const cached = this.#transformCache.get(key)
-      if (cached !== undefined && this.#transformCache.get(`${key}\u0001`) === target.value) {
-        value = cached
-        continue
+    let start = 0
+    if (entry !== null && entry.transforms !== undefined) {
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const hit = entry.transforms.get(keys[i] as string)
+        if (hit !== undefined) {
+          value = hit
+          start = i + 1
+          break
+        }
       }
-      value = fn(value)
-      this.#transformCache.set(key, value)
-      this.#transformCache.set(`${key}\u0001`, target.value)
+    }
+    for (let i = start; i < steps.length; i++) {
+      value = (steps[i] as Rule['transformations'][number]).fn(value)
+      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i] as string, value)
     }
     return value
   }
@@ -286,11 +348,23 @@ export class WafTransaction {
     return values
   }
 
+  /** For operators (MatchContext): the UTF-8 bytes RE2 reads, once per value. */
+  bytes(value: string): Buffer {
+    let bytes = this.#bytes.get(value)
+    if (bytes === undefined) {
+      bytes = Buffer.from(value, 'utf8')
+      if (this.#bytes.size < MAX_CACHED_BYTES) this.#bytes.set(value, bytes)
+    }
+    return bytes
+  }
+
   #setMatched(target: Value, value: string): void {
     this.#setSingle('MATCHED_VAR', value)
-    this.#setSingle('MATCHED_VAR_NAME', target.name)
-    this.#collection('MATCHED_VARS').add(target.name, value)
-    this.#collection('MATCHED_VARS_NAMES').add(target.name, target.name)
+    const name = target.entry === null ? target.collection : `${target.collection}:${target.entry.key}`
+    this.#setSingle('MATCHED_VAR_NAME', name)
+    this.#collection('MATCHED_VARS').add(name, value)
+    this.#collection('MATCHED_VARS_NAMES').add(name, name)
+    this.#matchedVarsDirty = true
   }
 
   #runActions(rule: Rule): void {
@@ -325,19 +399,16 @@ export class WafTransaction {
           } else if (/^\d+$/.test(part)) this.#removedIds.add(Number(part))
         }
         break
-      case 'ruleremovebytag': {
-        const pattern = new RegExp(value, 'i')
-        for (const rule of this.#ruleSet.rules.values()) if (rule.tags.some((t) => pattern.test(t))) this.#removedIds.add(rule.id)
+      case 'ruleremovebytag':
+        for (const id of this.#ruleSet.tagged(value)) this.#removedIds.add(id)
         break
-      }
       case 'ruleremovetargetbyid':
       case 'ruleremovetargetbytag': {
         const semicolon = value.indexOf(';')
         if (semicolon === -1) break
         const selector = value.slice(0, semicolon)
         const targets = parseTargetExclusion(value.slice(semicolon + 1))
-        const ids =
-          name === 'ruleremovetargetbyid' ? [Number(selector)] : [...this.#ruleSet.rules.values()].filter((r) => r.tags.some((t) => new RegExp(selector, 'i').test(t))).map((r) => r.id)
+        const ids = name === 'ruleremovetargetbyid' ? [Number(selector)] : this.#ruleSet.tagged(selector)
         for (const id of ids) this.#removedTargets.set(id, [...(this.#removedTargets.get(id) ?? []), ...targets])
         break
       }
@@ -356,29 +427,18 @@ export class WafTransaction {
     }
   }
 
-  /** The values a rule's targets select, exclusions applied, counts as values. */
-  #resolve(rule: Rule, starter: Rule): Value[] {
-    const exclusions = [...rule.targets.filter((t) => t.exclude), ...(rule === starter ? (this.#removedTargets.get(rule.id) ?? []) : [])]
-    const out: Value[] = []
-    for (const target of rule.targets) {
-      if (target.exclude) continue
-      const entries = this.#entries(target)
-      const kept = entries.filter((e) => !exclusions.some((x) => sameCollection(x.collection, target.collection) && selects(x, e.key)))
-      if (target.count) out.push({ name: `&${target.collection}`, value: String(kept.length) })
-      else for (const e of kept) out.push({ name: `${target.collection}:${e.key}`, value: e.value })
+  #entries(target: Target): readonly Entry[] {
+    if (target.collection === 'ARGS_COMBINED_SIZE') {
+      let size = 0
+      for (const name of ARGS_SOURCES) for (const e of this.variables.get(name)?.all() ?? []) size += e.key.length + e.value.length
+      return [{ key: 'ARGS_COMBINED_SIZE', value: String(size) }]
+    }
+    const out: Entry[] = []
+    for (const source of COMPOSED[target.collection] ?? [target.collection]) {
+      const collection = this.variables.get(source)
+      if (collection !== undefined) out.push(...this.#select(target, collection))
     }
     return out
-  }
-
-  #entries(target: Target): { key: string; value: string }[] {
-    const sources = COMPOSED[target.collection] ?? [target.collection]
-    const entries = sources.flatMap((name) => [...(this.variables.get(name)?.all() ?? [])])
-    if (target.collection === 'ARGS_COMBINED_SIZE') {
-      const args = COMPOSED.ARGS?.flatMap((name) => [...(this.variables.get(name)?.all() ?? [])]) ?? []
-      return [{ key: 'ARGS_COMBINED_SIZE', value: String(args.reduce((sum, e) => sum + e.key.length + e.value.length, 0)) }]
-    }
-    if (target.selector === null) return entries
-    return entries.filter((e) => selects(target, e.key))
   }
 
   /** `%{tx.name}`, `%{MATCHED_VAR}`, `%{request_headers.host}`: the first value, or empty. */
@@ -399,14 +459,24 @@ export class WafTransaction {
   }
 }
 
+const ARGS_SOURCES = COMPOSED.ARGS ?? []
+/** Collections the engine writes during a phase. */
+const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
+
+/** Whether an exclusion among `targets` (`!ARGS:foo`) removes this entry of `target`'s collection. */
+function excluded(targets: readonly Target[], target: Target, key: string): boolean {
+  for (const x of targets) if (x.exclude && sameCollection(x.collection, target.collection) && selects(x, key)) return true
+  return false
+}
+
 function sameCollection(a: string, b: string): boolean {
   return a === b || (COMPOSED[b]?.includes(a) ?? false) || (COMPOSED[a]?.includes(b) ?? false)
 }
 
 function selects(target: Target, key: string): boolean {
   if (target.selector === null) return true
-  if (target.selector.kind === 'key') return target.selector.key.toLowerCase() === key.toLowerCase()
-  return target.selector.regex.test(key)
+  if (target.selector.kind === 'key') return target.selector.key.length === key.length && target.selector.lowerKey === key.toLowerCase()
+  return target.selector.test(key)
 }
 
 /** `ARGS:foo|REQUEST_COOKIES:/^_ga/` of a `ctl:ruleRemoveTarget…` as exclusions. */

@@ -13,12 +13,18 @@ import { detectXss } from './detectors/xss.js'
 import { createIpMatcher } from '../net/ip-matcher.js'
 import type { OperatorRef } from './seclang/rule-parts.js'
 
-export type Expand = (text: string) => string
+/** What an operator may ask of the transaction it runs in. */
+export interface MatchContext {
+  /** Macro expansion (`%{tx.allowed_methods}`). */
+  expand(text: string): string
+  /** `value` as RE2 reads it (UTF-8 of its characters), converted once per transaction and value. */
+  bytes(value: string): Buffer
+}
 
 export interface Operator {
   readonly name: string
   /** Captures when `value` matches (`[0]` the matched part), else null. */
-  match(value: string, expand: Expand): string[] | null
+  match(value: string, context: MatchContext): string[] | null
 }
 
 const MAX_CAPTURES = 10
@@ -27,10 +33,9 @@ const MAX_CAPTURES = 10
 export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
   const { name, argument } = ref
   const dynamic = argument.includes('%{')
-  const text = (expand: Expand) => (dynamic ? expand(argument) : argument)
   const simple = (test: (value: string, arg: string) => boolean): Operator => ({
     name,
-    match: (value, expand) => (test(value, text(expand)) ? [value] : null),
+    match: (value, context) => (test(value, dynamic ? context.expand(argument) : argument) ? [value] : null),
   })
   switch (name.toLowerCase()) {
     case 'rx':
@@ -95,10 +100,16 @@ function regexOperator(name: string, pattern: string): Operator {
   }
   return {
     name,
-    match(value) {
-      const found = regex.exec(value)
+    match(value, context) {
+      // The Buffer converted once per transaction and value: RE2 would convert a string again on
+      // every call (measured: three times slower over CRS than passing the Buffer).
+      const bytes = context.bytes(value)
+      if (!regex.test(bytes)) return null
+      const found = regex.exec(bytes) as unknown as (Buffer | undefined)[] | null
       if (found === null) return null
-      return Array.from({ length: Math.min(found.length, MAX_CAPTURES) }, (_, i) => found[i] ?? '')
+      const captures: string[] = []
+      for (let i = 0; i < found.length && i < MAX_CAPTURES; i++) captures.push(found[i]?.toString('utf8') ?? '')
+      return captures
     },
   }
 }

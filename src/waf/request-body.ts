@@ -25,9 +25,9 @@ export function processorFor(contentType: string | undefined): BodyProcessor | n
 
 /** Fills the body variables. `body` is latin1 (one character per byte). */
 export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean): void {
-  const get = (name: string) => variables.get(name) ?? new Collection(false)
+  const get = (name: string) => variables.get(name) ?? new Collection()
   const setSingle = (name: string, value: string) => {
-    const c = new Collection(true)
+    const c = new Collection()
     c.add(name, value)
     variables.set(name, c)
   }
@@ -83,7 +83,7 @@ function readMultipart(body: string, contentType: string, variables: Variables):
   const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
   const marker = boundary?.[1] ?? boundary?.[2]
   if (marker === undefined) return 'multipart: no boundary'
-  const get = (name: string) => variables.get(name) ?? new Collection(false)
+  const get = (name: string) => variables.get(name) ?? new Collection()
   const segments = body.split(`--${marker}`)
   if (segments.length < 2) return 'multipart: no parts'
   let combined = 0
@@ -117,7 +117,7 @@ function readMultipart(body: string, contentType: string, variables: Variables):
 }
 
 function single(name: string, value: string): Collection {
-  const c = new Collection(true)
+  const c = new Collection()
   c.add(name, value)
   return c
 }

@@ -21,7 +21,7 @@ export interface WafRequest {
 export type Variables = Map<string, Collection>
 
 const SINGLE = (name: string, value: string): [string, Collection] => {
-  const collection = new Collection(true)
+  const collection = new Collection()
   collection.add(name, value)
   return [name, collection]
 }
@@ -60,8 +60,8 @@ export function parseArguments(text: string, into: Collection, names?: Collectio
 
 export function requestVariables(request: WafRequest, uniqueId: string): Variables {
   const variables: Variables = new Map()
-  const collection = (name: string, caseInsensitive = false) => {
-    const c = new Collection(caseInsensitive)
+  const collection = (name: string) => {
+    const c = new Collection()
     variables.set(name, c)
     return c
   }
@@ -95,8 +95,8 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
     variables.set(key, single)
   }
 
-  const headers = collection('REQUEST_HEADERS', true)
-  const headerNames = collection('REQUEST_HEADERS_NAMES', true)
+  const headers = collection('REQUEST_HEADERS')
+  const headerNames = collection('REQUEST_HEADERS_NAMES')
   for (const [name, value] of request.headers) {
     headers.add(name, value)
     headerNames.add(name, name)
@@ -119,7 +119,7 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   const argsGetNames = collection('ARGS_GET_NAMES')
   parseArguments(query, argsGet, argsGetNames)
   for (const name of ['ARGS_POST', 'ARGS_POST_NAMES', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML', 'REQUEST_BODY', 'TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES']) {
-    collection(name, name === 'TX' || name === 'MULTIPART_PART_HEADERS')
+    collection(name)
   }
   return variables
 }

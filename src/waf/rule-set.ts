@@ -19,6 +19,11 @@ export interface RuleSet {
   readonly phases: ReadonlyMap<number, readonly Step[]>
   readonly mode: EngineMode
   readonly rules: ReadonlyMap<number, Rule>
+  /**
+   * Ids of the rules with a tag matching `pattern` (a regular expression, as SecLang's
+   * `ruleRemoveByTag`), remembered per pattern: CRS removes by tag on most requests.
+   */
+  tagged(pattern: string): readonly number[]
 }
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }
@@ -133,7 +138,17 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
   // Assigned inside `apply`, which the compiler does not follow.
   const unfinished = pendingChain as Rule | null
   if (unfinished !== null) throw new SecLangSyntaxError('the last rule asks for a chained rule that never comes', unfinished.file, unfinished.line)
-  return { phases, mode, rules }
+  const byPattern = new Map<string, readonly number[]>()
+  const tagged = (pattern: string): readonly number[] => {
+    let ids = byPattern.get(pattern)
+    if (ids === undefined) {
+      const regex = new RegExp(pattern, 'i')
+      ids = [...rules.values()].filter((rule) => rule.tags.some((tag) => regex.test(tag))).map((rule) => rule.id)
+      if (byPattern.size < 1000) byPattern.set(pattern, ids)
+    }
+    return ids
+  }
+  return { phases, mode, rules, tagged }
 }
 
 /** The `.conf` files of a CRS-like directory, in name order (the order CRS numbers its files for). */

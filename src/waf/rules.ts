@@ -13,9 +13,31 @@ export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirec
 
 export interface Target {
   readonly collection: string
-  readonly selector: { readonly kind: 'key'; readonly key: string } | { readonly kind: 'regex'; readonly regex: RE2; readonly source: string } | null
+  readonly selector: { readonly kind: 'key'; readonly key: string; readonly lowerKey: string } | RegexSelector | null
   readonly exclude: boolean
   readonly count: boolean
+}
+
+const MAX_REMEMBERED_KEYS = 10_000
+
+/** A `/regex/` selector; results are remembered per key (bounded), since CRS tests the same TX names over and over. */
+export class RegexSelector {
+  readonly kind = 'regex'
+  readonly #regex: RE2
+  readonly #results = new Map<string, boolean>()
+
+  constructor(readonly source: string) {
+    this.#regex = new RE2(source, 'i')
+  }
+
+  test(key: string): boolean {
+    let result = this.#results.get(key)
+    if (result === undefined) {
+      result = this.#regex.test(key)
+      if (this.#results.size < MAX_REMEMBERED_KEYS) this.#results.set(key, result)
+    }
+    return result
+  }
 }
 
 export interface SetVar {
@@ -42,6 +64,8 @@ export interface Rule {
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
+  /** Per transformation, the chain up to it (`urldecodeuni`, `urldecodeuni,lowercase`): cache keys shared by rules. */
+  readonly transformKeys: readonly string[]
   readonly disruptive: Disruptive
   readonly status: number | null
   readonly msg: string | null
@@ -77,8 +101,8 @@ export function compileTargets(variables: readonly VariableRef[]): Target[] {
       v.selector === null
         ? null
         : v.selector.kind === 'key'
-          ? { kind: 'key', key: v.selector.key }
-          : { kind: 'regex', regex: new RE2(v.selector.pattern, 'i'), source: v.selector.pattern },
+          ? { kind: 'key', key: v.selector.key, lowerKey: v.selector.key.toLowerCase() }
+          : new RegexSelector(v.selector.pattern),
   }))
 }
 
@@ -201,6 +225,7 @@ export function compileRule(
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,
+    transformKeys: transformations.map((_, i) => transformations.slice(0, i + 1).map((t) => t.name).join(',')),
     disruptive: disruptive ?? 'pass',
     status,
     msg,

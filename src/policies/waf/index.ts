@@ -41,7 +41,7 @@ const API_EXCLUSIONS = {
 }
 
 /** The SecLang that carries the gateway's settings into a CRS-style rule set. */
-function crsSettings(config: Config): string {
+export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>): string {
   const types = config.allowedContentTypes.map((t) => `|${t}|`).join(' ')
   return (
     `SecAction "id:9000900,phase:1,pass,nolog,` +

@@ -1,0 +1,151 @@
+/**
+ * The WAF's cost, side by side in one run on the same rules and paranoia level: this gateway
+ * without the WAF, with the OWASP CRS at paranoia 1, and Apache 2.4 with ModSecurity v2 (Debian
+ * `apache2`, `libapache2-mod-security2`) loading the same CRS directory with the same settings,
+ * all in front of the same nginx upstream; GET and a 1 KB JSON POST, interleaved rounds. Each
+ * proxy runs alone on core 0 (Apache as one process, `-X`), nginx and wrk on core 1. Then a set of
+ * adversarial inputs known to make backtracking engines slow, timed through our engine in process.
+ * Usage: node --import tsx bench/waf.ts [--rounds 3] [--seconds 8] [--warmup 6] [--connections 50] [--only apache] [--crs DIR]
+ */
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { crsSettings } from '../src/policies/waf/index.js'
+import { WafTransaction } from '../src/waf/engine.js'
+import { loadRuleSet, ruleFilesIn } from '../src/waf/rule-set.js'
+import { formatSummaries, freePort, measureInterleaved, parseBenchArgs, selectContenders, startPinned, waitForHttp, writeGatewayConfig, type Contender, type Summary } from './harness.js'
+
+const args = parseBenchArgs()
+const CRS = resolve(process.env.CRS_DIR ?? join(import.meta.dirname, '../../shared/crs/v4.28.0'))
+const PROXY_CORE = 0
+const LOAD_CORE = 1
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-waf-'))
+// Apache drops to its unprivileged user; it must read its config and write its pid here.
+chmodSync(dir, 0o777)
+const gateway = join(import.meta.dirname, '..', 'bin/portcullis.js')
+const settings = { paranoia: 1, anomalyThreshold: 5, allowedMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], allowedContentTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml', 'application/xml'] }
+
+const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 19.99, note: 'gift wrap please' })), shipping: { street: '1 Main Street', city: 'Lyon', postcode: '69001', country: 'FR' }, notes: 'leave at the door' }
+writeFileSync(join(dir, 'post-order.lua'), `wrk.method = "POST"\nwrk.path = "/api/orders"\nwrk.body = ${JSON.stringify(JSON.stringify(order))}\nwrk.headers["Content-Type"] = "application/json"\n`)
+writeFileSync(join(dir, 'item.json'), JSON.stringify({ id: 42, name: 'Widget', price: 19.99, tags: ['a', 'b'] }))
+
+const upstreamPort = await freePort()
+writeFileSync(
+  join(dir, 'upstream.conf'),
+  `daemon off; master_process off; worker_processes 1; pid ${dir}/upstream.pid; error_log ${dir}/upstream.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:${upstreamPort};
+    location = /api/items/42 { default_type application/json; alias ${dir}/item.json; }
+    location = /api/orders { default_type application/json; return 200 '{"id":1}'; }
+  }
+}
+`,
+)
+const upstream = startPinned('upstream-nginx', LOAD_CORE, 'nginx', ['-c', join(dir, 'upstream.conf')])
+await waitForHttp(`http://127.0.0.1:${upstreamPort}/api/items/42`)
+
+function portcullis(name: string, waf: Record<string, unknown> | null, post: boolean): Contender {
+  const slug = name.replace(/[^a-z0-9]+/gi, '-')
+  return {
+    name,
+    ...(post ? { script: join(dir, 'post-order.lua') } : {}),
+    start: (port) => {
+      const api = { name: 'bench', basePath: '/', upstream: { url: `http://127.0.0.1:${upstreamPort}` }, policies: waf === null ? {} : { waf } }
+      return startPinned(slug, PROXY_CORE, gateway, ['start', '-c', writeGatewayConfig(dir, slug, port, api, false)])
+    },
+  }
+}
+
+function apache(name: string, post: boolean): Contender {
+  const slug = name.replace(/[^a-z0-9]+/gi, '-')
+  return {
+    name,
+    ...(post ? { script: join(dir, 'post-order.lua') } : {}),
+    start: (port) => {
+      const modules = ['mpm_event', 'authz_core', 'proxy', 'proxy_http', 'unique_id', 'security2']
+      const config = `${modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
+ServerName localhost
+ServerRoot ${dir}
+Listen 127.0.0.1:${port}
+PidFile ${dir}/${slug}.pid
+ErrorLog ${dir}/${slug}.error.log
+LogLevel warn
+User www-data
+Group www-data
+KeepAlive On
+MaxKeepAliveRequests 0
+ThreadsPerChild 64
+ThreadLimit 64
+SecRuleEngine On
+SecRequestBodyAccess On
+SecRequestBodyLimit 13107200
+SecRequestBodyNoFilesLimit 1048576
+SecResponseBodyAccess Off
+SecAuditEngine Off
+SecTmpDir ${dir}
+SecDataDir ${dir}
+SecRule REQUEST_HEADERS:Content-Type "^application/json" "id:200001,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=JSON"
+Include ${CRS}/crs-setup.conf.example
+${crsSettings(settings)}
+Include ${CRS}/rules/*.conf
+ProxyPass / http://127.0.0.1:${upstreamPort}/
+`
+      writeFileSync(join(dir, `${slug}.conf`), config)
+      return startPinned(slug, PROXY_CORE, 'apache2', ['-X', '-f', join(dir, `${slug}.conf`)])
+    },
+  }
+}
+
+const crs = { ruleSet: CRS, ...settings, apiExclusions: false }
+const contenders: Contender[] = [
+  portcullis('GET, portcullis, no WAF', null, false),
+  portcullis('GET, portcullis, CRS PL1', crs, false),
+  apache('GET, apache+modsecurity, CRS PL1', false),
+  portcullis('POST 1 KB, portcullis, no WAF', null, true),
+  portcullis('POST 1 KB, portcullis, CRS PL1', crs, true),
+  apache('POST 1 KB, apache+modsecurity, CRS PL1', true),
+]
+const selected = selectContenders(contenders, args.only, (c) => c.name.includes('no WAF'))
+const options = { ...args, path: '/api/items/42', loadCore: LOAD_CORE }
+process.stderr.write(`bench waf: ${options.rounds} rounds × ${selected.length} configs × ${options.seconds}s, proxies on core ${PROXY_CORE}\n`)
+try {
+  const summary = await measureInterleaved(selected, options)
+  const rps = (name: string) => summary.find((s: Summary) => s.name === name)?.rps ?? Number.NaN
+  const getPlain = summary.find((s) => s.name === 'GET, portcullis, no WAF')?.cpuUsPerRequest ?? Number.NaN
+  process.stdout.write(`\nmedians of ${options.rounds} interleaved rounds, ${options.seconds}s each\n\n${formatSummaries(summary, [{ label: 'GET plain', cpuUsPerRequest: getPlain }])}\n\n`)
+  for (const method of ['GET', 'POST 1 KB']) {
+    const ours = rps(`${method}, portcullis, CRS PL1`)
+    process.stdout.write(`${method}: portcullis+CRS / apache+modsecurity+CRS throughput ${(ours / rps(`${method}, apache+modsecurity, CRS PL1`)).toFixed(2)}×; portcullis with / without the WAF ${(ours / rps(`${method}, portcullis, no WAF`)).toFixed(2)}\n`)
+  }
+} finally {
+  await upstream.stop()
+}
+
+// Adversarial inputs through the engine in process: each must take milliseconds, not seconds.
+const ruleSet = loadRuleSet([{ file: join(CRS, 'crs-setup.conf.example') }, { text: crsSettings({ ...settings, paranoia: 4 }), name: 'settings' }, ...ruleFilesIn(join(CRS, 'rules')).map((file) => ({ file }))])
+const adversarial: [string, string, string][] = [
+  ['10,000 `<`', 'application/x-www-form-urlencoded', `q=${'%3C'.repeat(10_000)}`],
+  ['10,000 quotes', 'application/x-www-form-urlencoded', `q=${"'".repeat(10_000)}`],
+  ['JSON nested 200 deep', 'application/json', `${'{"a":'.repeat(200)}1${'}'.repeat(200)}`],
+  ['JSON array of 10,000 strings', 'application/json', JSON.stringify(Array.from({ length: 10_000 }, () => 'x'))],
+  ['100 KB of `a` then `!`', 'application/x-www-form-urlencoded', `q=${'a'.repeat(100_000)}!`],
+  ['5,000 `/*`', 'application/x-www-form-urlencoded', `q=${encodeURIComponent('/*'.repeat(5_000))}`],
+  ['10,000 `${`', 'application/x-www-form-urlencoded', `q=${encodeURIComponent('${'.repeat(10_000))}`],
+  ['10,000 `&#`', 'application/x-www-form-urlencoded', `q=${encodeURIComponent('&#'.repeat(10_000))}`],
+]
+process.stdout.write('\nadversarial inputs, CRS at paranoia 4, in process (ms for phases 1–2):\n')
+for (const [name, type, body] of adversarial) {
+  const run = () => {
+    const t = new WafTransaction(ruleSet, { method: 'POST', uri: '/api/x', protocol: 'HTTP/1.1', headers: [['Host', 'api.example.com'], ['Content-Type', type]], remoteAddress: '127.0.0.1' }, { mode: 'DetectionOnly' })
+    const t0 = performance.now()
+    t.processRequestHeaders()
+    t.processRequestBody(Buffer.from(body))
+    return performance.now() - t0
+  }
+  run()
+  process.stdout.write(`  ${name.padEnd(30)} ${run().toFixed(1)} ms\n`)
+}
