@@ -30,10 +30,29 @@ export class Collection {
     else list.push(entry)
   }
 
-  /** Replaces every value under `key` by one. */
+  /** Replaces every value under `key` by one (in place when there was one: TX is set constantly). */
   set(key: string, value: string): void {
+    const normal = key.toLowerCase()
+    const list = this.#index.get(normal)
+    if (list?.length === 1) {
+      const old = list[0] as Entry
+      const entry: Entry = { key, value }
+      this.version++
+      // In place: the engine reads writable collections (TX) from a copy while a rule runs.
+      this.#entries[this.#entries.indexOf(old)] = entry
+      list[0] = entry
+      return
+    }
     this.remove(key)
     this.add(key, value)
+  }
+
+  /** Empties the collection (MATCHED_VARS before each rule). */
+  clear(): void {
+    if (this.#entries.length === 0) return
+    this.version++
+    this.#entries = []
+    this.#index.clear()
   }
 
   remove(key: string): void {

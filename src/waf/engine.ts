@@ -81,7 +81,11 @@ export class WafTransaction {
   readonly #removedTargets = new Map<number, Target[]>()
   readonly #bytes = new Map<string, Buffer>()
   readonly #selected = new Map<Target, { collection: Collection; version: number; entries: readonly Entry[] }>()
-  #matchedVarsDirty = false
+  // Kept for the whole transaction and emptied per rule: rules run hundreds of times per request.
+  readonly #matchedVar = new Collection()
+  readonly #matchedVarName = new Collection()
+  readonly #matchedVars = new Collection()
+  readonly #matchedVarNames = new Collection()
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
@@ -90,6 +94,10 @@ export class WafTransaction {
     this.#ruleSet = ruleSet
     this.mode = options.mode ?? ruleSet.mode
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
+    this.variables.set('MATCHED_VAR', this.#matchedVar)
+    this.variables.set('MATCHED_VAR_NAME', this.#matchedVarName)
+    this.variables.set('MATCHED_VARS', this.#matchedVars)
+    this.variables.set('MATCHED_VARS_NAMES', this.#matchedVarNames)
     for (const id of options.exclusions?.ids ?? []) this.#removedIds.add(id)
     for (const [id, targets] of options.exclusions?.targets ?? []) this.#removedTargets.set(id, [...targets])
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
@@ -187,11 +195,8 @@ export class WafTransaction {
       const rule = step.rule
       if (this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
-      if (this.#matchedVarsDirty) {
-        this.variables.set('MATCHED_VARS', new Collection())
-        this.variables.set('MATCHED_VARS_NAMES', new Collection())
-        this.#matchedVarsDirty = false
-      }
+      this.#matchedVars.clear()
+      this.#matchedVarNames.clear()
       if (!this.#evaluate(rule, rule)) continue
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
@@ -238,8 +243,7 @@ export class WafTransaction {
       matched = true
     } else {
       const removed = rule === starter ? this.#removedTargets.get(rule.id) : undefined
-      let ownExclusions = false
-      for (const target of rule.targets) if (target.exclude) ownExclusions = true
+      const ownExclusions = rule.hasExclusions
       for (const target of rule.targets) {
         if (target.exclude) continue
         if (target.collection === 'ARGS_COMBINED_SIZE') {
@@ -252,12 +256,12 @@ export class WafTransaction {
           if (this.#check(rule, { collection: `&${target.collection}`, value: String(count), entry: null })) matched = true
           continue
         }
-        for (const source of COMPOSED[target.collection] ?? [target.collection]) {
+        for (const source of target.sources) {
           const collection = this.variables.get(source)
           if (collection === undefined) continue
           let entries = this.#select(target, collection)
           // Actions may write these while the rule reads them: read what was there when it started.
-          if (WRITABLE.has(source)) entries = entries.slice()
+          if (target.writable) entries = entries.slice()
           for (const entry of entries) {
             if (ownExclusions && excluded(rule.targets, target, entry.key)) continue
             if (removed !== undefined && excluded(removed, target, entry.key)) continue
@@ -359,12 +363,13 @@ export class WafTransaction {
   }
 
   #setMatched(target: Value, value: string): void {
-    this.#setSingle('MATCHED_VAR', value)
     const name = target.entry === null ? target.collection : `${target.collection}:${target.entry.key}`
-    this.#setSingle('MATCHED_VAR_NAME', name)
-    this.#collection('MATCHED_VARS').add(name, value)
-    this.#collection('MATCHED_VARS_NAMES').add(name, name)
-    this.#matchedVarsDirty = true
+    this.#matchedVar.clear()
+    this.#matchedVar.add('MATCHED_VAR', value)
+    this.#matchedVarName.clear()
+    this.#matchedVarName.add('MATCHED_VAR_NAME', name)
+    this.#matchedVars.add(name, value)
+    this.#matchedVarNames.add(name, name)
   }
 
   #runActions(rule: Rule): void {
@@ -434,7 +439,7 @@ export class WafTransaction {
       return [{ key: 'ARGS_COMBINED_SIZE', value: String(size) }]
     }
     const out: Entry[] = []
-    for (const source of COMPOSED[target.collection] ?? [target.collection]) {
+    for (const source of target.sources) {
       const collection = this.variables.get(source)
       if (collection !== undefined) out.push(...this.#select(target, collection))
     }
@@ -460,8 +465,7 @@ export class WafTransaction {
 }
 
 const ARGS_SOURCES = COMPOSED.ARGS ?? []
-/** Collections the engine writes during a phase. */
-const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
+
 
 /** Whether an exclusion among `targets` (`!ARGS:foo`) removes this entry of `target`'s collection. */
 function excluded(targets: readonly Target[], target: Target, key: string): boolean {

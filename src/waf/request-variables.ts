@@ -118,7 +118,7 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   const argsGet = collection('ARGS_GET')
   const argsGetNames = collection('ARGS_GET_NAMES')
   parseArguments(query, argsGet, argsGetNames)
-  for (const name of ['ARGS_POST', 'ARGS_POST_NAMES', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML', 'REQUEST_BODY', 'TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES']) {
+  for (const name of ['ARGS_POST', 'ARGS_POST_NAMES', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML', 'REQUEST_BODY', 'TX']) {
     collection(name)
   }
   return variables

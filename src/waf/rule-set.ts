@@ -117,6 +117,7 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
           const rule = rules.get(id)
           if (rule === undefined) continue
           rule.targets = [...rule.targets, ...compileTargets(parseVariables(targets ?? ''))]
+          rule.hasExclusions = rule.targets.some((t) => t.exclude)
         }
         return
       }

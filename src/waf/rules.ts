@@ -11,8 +11,17 @@ import type { ActionRef, VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
 
+/** Collections composed of others. */
+const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
+/** Collections the engine writes while a phase runs. */
+const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
+
 export interface Target {
   readonly collection: string
+  /** The collections holding its entries (ARGS is ARGS_GET then ARGS_POST). */
+  readonly sources: readonly string[]
+  /** Its entries may change while a rule reads them (read from a copy). */
+  readonly writable: boolean
   readonly selector: { readonly kind: 'key'; readonly key: string; readonly lowerKey: string } | RegexSelector | null
   readonly exclude: boolean
   readonly count: boolean
@@ -61,6 +70,8 @@ export interface Rule {
   /** False for `SecAction`: no targets, always matches. */
   readonly conditional: boolean
   targets: Target[]
+  /** Some of `targets` are exclusions (`!ARGS:foo`); kept in step with `targets`. */
+  hasExclusions: boolean
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
@@ -95,6 +106,8 @@ const IGNORED_ACTIONS = new Set(['ver', 'rev', 'maturity', 'accuracy', 'auditlog
 export function compileTargets(variables: readonly VariableRef[]): Target[] {
   return variables.map((v) => ({
     collection: v.collection,
+    sources: COMPOSED[v.collection] ?? [v.collection],
+    writable: WRITABLE.has(v.collection),
     exclude: v.exclude,
     count: v.count,
     selector:
@@ -222,6 +235,7 @@ export function compileRule(
     line: source.line,
     conditional: variables !== null,
     targets: variables === null ? [] : compileTargets(variables),
+    hasExclusions: variables?.some((v) => v.exclude) ?? false,
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,
