@@ -225,8 +225,9 @@ export class WafTransaction {
     this.matched.push({
       id: rule.id,
       phase,
-      msg: rule.msg === null ? null : this.expand(rule.msg),
-      data: rule.logdata === null ? null : this.expand(rule.logdata),
+      // Messages are expanded for rules that log; `nolog` rules (CRS's bookkeeping) match on most requests.
+      msg: rule.msg === null || !rule.log ? null : this.expand(rule.msg),
+      data: rule.logdata === null || !rule.log ? null : this.expand(rule.logdata),
       severity: rule.severity,
       tags: rule.tags,
       variable,

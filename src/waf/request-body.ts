@@ -11,7 +11,8 @@ import { parseArguments, type Variables } from './request-variables.js'
 export type BodyProcessor = 'URLENCODED' | 'JSON' | 'MULTIPART' | 'XML'
 
 const MAX_JSON_DEPTH = 256
-const MAX_ARGS = 10_000
+/** As ModSecurity's SecArgumentsLimit default: a body with more arguments is an error, not 10,000 values for every rule. */
+const MAX_ARGS = 1000
 
 /** The processor a Content-Type selects, or null (the body is then only REQUEST_BODY). */
 export function processorFor(contentType: string | undefined): BodyProcessor | null {
@@ -37,7 +38,10 @@ export function processRequestBody(variables: Variables, body: string, processor
   if (body === '' || processor === null) return
   let error: string | null = null
   try {
-    if (processor === 'URLENCODED') parseArguments(body, get('ARGS_POST'), get('ARGS_POST_NAMES'))
+    if (processor === 'URLENCODED') {
+      parseArguments(body, get('ARGS_POST'), get('ARGS_POST_NAMES'))
+      if (get('ARGS_POST').size > MAX_ARGS) error = `URLENCODED: more than ${MAX_ARGS} arguments`
+    }
     else if (processor === 'JSON') flattenJson(JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) as unknown, get('ARGS_POST'), get('ARGS_POST_NAMES'))
     else if (processor === 'MULTIPART') error = readMultipart(body, contentType, variables)
     else error = readXml(body, get('XML'))
@@ -58,7 +62,7 @@ function flattenJson(value: unknown, args: Collection, names: Collection): void 
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [prefix, item, depth] = next
     if (depth > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH}`)
-    if (args.size > MAX_ARGS) throw new Error(`more than ${MAX_ARGS} values`)
+    if (args.size >= MAX_ARGS) throw new Error(`more than ${MAX_ARGS} arguments`)
     if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) stack.push([`${prefix}.${i}`, item[i], depth + 1])
     } else if (typeof item === 'object' && item !== null) {

@@ -43,12 +43,15 @@ const API_EXCLUSIONS = {
 /** The SecLang that carries the gateway's settings into a CRS-style rule set. */
 export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>): string {
   const types = config.allowedContentTypes.map((t) => `|${t}|`).join(' ')
-  return (
+  return [
     `SecAction "id:9000900,phase:1,pass,nolog,` +
-    `setvar:tx.blocking_paranoia_level=${config.paranoia},setvar:tx.detection_paranoia_level=${config.paranoia},` +
-    `setvar:tx.inbound_anomaly_score_threshold=${config.anomalyThreshold},` +
-    `setvar:'tx.allowed_methods=${config.allowedMethods.join(' ')}',setvar:'tx.allowed_request_content_type=${types}'"`
-  )
+      `setvar:tx.blocking_paranoia_level=${config.paranoia},setvar:tx.detection_paranoia_level=${config.paranoia},` +
+      `setvar:tx.inbound_anomaly_score_threshold=${config.anomalyThreshold},` +
+      `setvar:'tx.allowed_methods=${config.allowedMethods.join(' ')}',setvar:'tx.allowed_request_content_type=${types}'"`,
+    // What ModSecurity's recommended setup does (its rule 200002) and CRS leaves to it: a body the
+    // firewall cannot parse is refused, not passed unseen.
+    `SecRule REQBODY_ERROR "!@eq 0" "id:9000901,phase:2,t:none,log,deny,status:400,msg:'Request body the firewall cannot read: %{REQBODY_ERROR_MSG}',tag:'protocol'"`,
+  ].join('\n')
 }
 
 /** Throws an Error naming the file and line of a rule the engine cannot run. */
