@@ -337,7 +337,7 @@ export class WafTransaction {
     }
     for (let i = start; i < steps.length; i++) {
       value = (steps[i] as Rule['transformations'][number]).fn(value)
-      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i] as string, value)
+      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i] ?? '', value)
     }
     return value
   }

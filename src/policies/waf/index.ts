@@ -1,10 +1,12 @@
 /**
  * `waf`: the injection firewall. Runs a SecLang rule set — an OWASP CRS release the user points
  * at, or the built-in profile around the native SQLi/XSS detectors — over each request's line,
- * headers and body (phases 1 and 2, after OpenAPI validation). The gateway's settings (paranoia,
- * threshold, allowed methods and media types, exclusions) become a setup rule and removals
- * loaded with the rule set, so the rules read them the way CRS expects. A block is a 403 problem;
- * every block or report is logged with the rules that matched and masked excerpts, and counted.
+ * headers and body (phases 1 and 2, after OpenAPI validation; 3 and 4 with `inspectResponses`).
+ * The gateway's settings (paranoia, threshold, allowed methods and media types) become a setup
+ * rule loaded with the rule set, so the rules read them the way CRS expects; the mode and the
+ * exclusions apply per transaction, so one loaded rule set serves every route. A block is a 403
+ * problem; every block or report is logged with the rules that matched and masked excerpts, and
+ * counted.
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
