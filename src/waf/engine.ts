@@ -288,6 +288,11 @@ export class WafTransaction {
     return true
   }
 
+  #removeTargets(name: string, selector: string, targets: readonly Target[]): void {
+    const ids = name === 'ruleremovetargetbyid' ? [Number(selector)] : this.#ruleSet.tagged(selector)
+    for (const id of ids) this.#removedTargets.set(id, [...(this.#removedTargets.get(id) ?? []), ...targets])
+  }
+
   /** The entries of one collection a target selects. */
   #select(target: Target, collection: Collection): readonly Entry[] {
     const selector = target.selector
@@ -307,13 +312,13 @@ export class WafTransaction {
     if (rule.multiMatch) {
       // The operator sees the value before and after each transformation.
       for (const value of this.#transformedSteps(rule, target)) {
-        const captures = operator.match(value, this)
+        const captures = operator.match(value, this, rule.capture && !rule.negated)
         if (rule.negated ? captures === null : captures !== null) return { value, captures: rule.negated ? null : captures }
       }
       return null
     }
     const value = this.#transformed(rule, target)
-    const captures = operator.match(value, this)
+    const captures = operator.match(value, this, rule.capture && !rule.negated)
     return (rule.negated ? captures === null : captures !== null) ? { value, captures: rule.negated ? null : captures } : null
   }
 
@@ -389,7 +394,10 @@ export class WafTransaction {
         tx.set(name, String(setvar.operation === 'add' ? current + delta : current - delta))
       }
     }
-    for (const ctl of rule.ctls) this.#control(ctl.name, this.expand(ctl.value))
+    for (const ctl of rule.ctls) {
+      if (ctl.removeTargets !== undefined) this.#removeTargets(ctl.name, ctl.removeTargets.selector, ctl.removeTargets.targets)
+      else this.#control(ctl.name, this.expand(ctl.value))
+    }
   }
 
   #control(name: string, value: string): void {
@@ -412,10 +420,7 @@ export class WafTransaction {
       case 'ruleremovetargetbytag': {
         const semicolon = value.indexOf(';')
         if (semicolon === -1) break
-        const selector = value.slice(0, semicolon)
-        const targets = parseTargetExclusion(value.slice(semicolon + 1))
-        const ids = name === 'ruleremovetargetbyid' ? [Number(selector)] : this.#ruleSet.tagged(selector)
-        for (const id of ids) this.#removedTargets.set(id, [...(this.#removedTargets.get(id) ?? []), ...targets])
+        this.#removeTargets(name, value.slice(0, semicolon), parseTargetExclusion(value.slice(semicolon + 1)))
         break
       }
       case 'requestbodyprocessor':
@@ -450,18 +455,21 @@ export class WafTransaction {
   /** `%{tx.name}`, `%{MATCHED_VAR}`, `%{request_headers.host}`: the first value, or empty. */
   expand(text: string): string {
     if (!text.includes('%{')) return text
-    return text.replace(/%\{([^}]+)\}/g, (_, reference: string) => {
-      const dot = reference.indexOf('.')
-      const collection = (dot === -1 ? reference : reference.slice(0, dot)).toUpperCase()
-      const key = dot === -1 ? collection : reference.slice(dot + 1)
-      if (collection === 'RULE') return ''
-      const sources = COMPOSED[collection] ?? [collection]
-      for (const name of sources) {
-        const value = this.variables.get(name)?.first(key)
-        if (value !== undefined) return value
+    let out = ''
+    for (const part of this.#ruleSet.macro(text)) {
+      if (typeof part === 'string') {
+        out += part
+        continue
       }
-      return ''
-    })
+      for (const name of part.sources) {
+        const value = this.variables.get(name)?.getLower(part.lowerKey)[0]?.value
+        if (value !== undefined) {
+          out += value
+          break
+        }
+      }
+    }
+    return out
   }
 }
 

@@ -24,6 +24,29 @@ export interface RuleSet {
    * `ruleRemoveByTag`), remembered per pattern: CRS removes by tag on most requests.
    */
   tagged(pattern: string): readonly number[]
+  /** `%{tx.name}` text split into literal parts and references, parsed once per text. */
+  macro(text: string): readonly MacroPart[]
+}
+
+/** A literal, or a reference to the first value under a key of a collection (ARGS is ARGS_GET then ARGS_POST). */
+export type MacroPart = string | { readonly sources: readonly string[]; readonly lowerKey: string }
+
+const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
+
+function parseMacro(text: string): MacroPart[] {
+  const parts: MacroPart[] = []
+  let at = 0
+  for (const match of text.matchAll(/%\{([^}]+)\}/g)) {
+    if (match.index > at) parts.push(text.slice(at, match.index))
+    const reference = match[1] ?? ''
+    const dot = reference.indexOf('.')
+    const collection = (dot === -1 ? reference : reference.slice(0, dot)).toUpperCase()
+    // `%{rule.id}` and friends are metadata the engine does not expose to values: empty.
+    if (collection !== 'RULE') parts.push({ sources: COMPOSED[collection] ?? [collection], lowerKey: (dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase() })
+    at = match.index + match[0].length
+  }
+  if (at < text.length) parts.push(text.slice(at))
+  return parts
 }
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }
@@ -149,7 +172,17 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
     }
     return ids
   }
-  return { phases, mode, rules, tagged }
+  const macros = new Map<string, readonly MacroPart[]>()
+  const macro = (text: string): readonly MacroPart[] => {
+    let parts = macros.get(text)
+    if (parts === undefined) {
+      parts = parseMacro(text)
+      // Texts come from the rules (and ctl values they build); bounded all the same.
+      if (macros.size < 10_000) macros.set(text, parts)
+    }
+    return parts
+  }
+  return { phases, mode, rules, tagged, macro }
 }
 
 /** The `.conf` files of a CRS-like directory, in name order (the order CRS numbers its files for). */

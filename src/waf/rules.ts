@@ -7,7 +7,7 @@
 import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
-import type { ActionRef, VariableRef } from './seclang/rule-parts.js'
+import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
 
@@ -59,6 +59,8 @@ export interface SetVar {
 export interface Ctl {
   readonly name: string
   readonly value: string
+  /** For `ruleRemoveTarget…` without macros: the rule selector and the exclusions, parsed at load (CRS runs one on most requests). */
+  readonly removeTargets?: { readonly selector: string; readonly targets: readonly Target[] }
 }
 
 export interface Rule {
@@ -199,7 +201,12 @@ export function compileRule(
       case 'ctl': {
         const eq = text.indexOf('=')
         if (eq === -1) throw new Error(`ctl:${text} has no value`)
-        ctls.push({ name: text.slice(0, eq).trim().toLowerCase(), value: text.slice(eq + 1).trim() })
+        const ctl = { name: text.slice(0, eq).trim().toLowerCase(), value: text.slice(eq + 1).trim() }
+        const semicolon = ctl.value.indexOf(';')
+        if (ctl.name.startsWith('ruleremovetarget') && semicolon !== -1 && !ctl.value.includes('%{')) {
+          const targets = compileTargets(parseVariables(ctl.value.slice(semicolon + 1))).map((target) => ({ ...target, exclude: true }))
+          ctls.push({ ...ctl, removeTargets: { selector: ctl.value.slice(0, semicolon), targets } })
+        } else ctls.push(ctl)
         break
       }
       case 'capture':

@@ -1,0 +1,39 @@
+/**
+ * The WAF engine alone, in process: time per transaction (phases 1–2) of the OWASP CRS at a
+ * paranoia level on a typical GET and a 1 KB JSON POST — the number to watch when changing the
+ * engine (the gateway bench adds the proxy around it).
+ * Usage: node --import tsx bench/waf-engine.ts [--paranoia 1] [--count 5000] [--crs DIR]
+ */
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { crsSettings } from '../src/policies/waf/index.js'
+import { WafTransaction } from '../src/waf/engine.js'
+import { loadRuleSet, ruleFilesIn } from '../src/waf/rule-set.js'
+
+const { values } = parseArgs({
+  options: { paranoia: { type: 'string', default: '1' }, count: { type: 'string', default: '5000' }, crs: { type: 'string', default: resolve(import.meta.dirname, '../../shared/crs/v4.28.0') } },
+})
+const settings = { paranoia: Number(values.paranoia), anomalyThreshold: 5, allowedMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], allowedContentTypes: ['application/json', 'application/x-www-form-urlencoded'] }
+const ruleSet = loadRuleSet([{ file: join(values.crs, 'crs-setup.conf.example') }, { text: crsSettings(settings), name: 'settings' }, ...ruleFilesIn(join(values.crs, 'rules')).map((file) => ({ file }))])
+const headers: [string, string][] = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36'], ['Accept', 'application/json'], ['Connection', 'keep-alive']]
+const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 19.99, note: 'gift wrap please' })), shipping: { street: '1 Main Street', city: 'Lyon', postcode: '69001', country: 'FR' }, notes: 'leave at the door' }
+const body = Buffer.from(JSON.stringify(order))
+const cases: [string, () => void][] = [
+  ['GET /api/items/42?expand=owner', () => run('GET', '/api/items/42?expand=owner', headers, null)],
+  ['POST 1 KB JSON', () => run('POST', '/api/orders', [...headers, ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body)],
+]
+
+function run(method: string, uri: string, requestHeaders: [string, string][], requestBody: Buffer | null): void {
+  const transaction = new WafTransaction(ruleSet, { method, uri, protocol: 'HTTP/1.1', headers: requestHeaders, remoteAddress: '127.0.0.1' })
+  transaction.processRequestHeaders()
+  transaction.processRequestBody(requestBody)
+  if (transaction.interruption !== null) throw new Error(`${method} ${uri} was blocked by ${transaction.interruption.ruleId}: the bench must measure passing traffic`)
+}
+
+const count = Number(values.count)
+for (const [name, fn] of cases) {
+  for (let i = 0; i < Math.min(count, 2000); i++) fn()
+  const started = performance.now()
+  for (let i = 0; i < count; i++) fn()
+  process.stdout.write(`${name.padEnd(32)} ${(((performance.now() - started) * 1000) / count).toFixed(1)} µs per transaction (CRS paranoia ${values.paranoia})\n`)
+}
