@@ -9,6 +9,7 @@ import { quickstartCommand } from './commands/quickstart.js'
 import { schemaCommand } from './commands/schema.js'
 import { startCommand } from './commands/start.js'
 import { validateCommand } from './commands/validate.js'
+import { registerWafCommands } from './commands/waf.js'
 
 const program = new Command()
 program.name('portcullis').description('API security gateway and toolkit').version('0.1.0')
@@ -53,6 +54,7 @@ registerKeyCommands(program, setExit)
 registerAuditCommand(program, setExit)
 registerAuthzCommands(program, setExit)
 registerInitCommand(program, setExit)
+registerWafCommands(program, setExit)
 
 try {
   await program.parseAsync(process.argv)

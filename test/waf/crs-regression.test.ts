@@ -1,28 +1,30 @@
 /**
  * The CRS v4.28.0 regression suite (go-ftw YAML in ../shared/crs/v4.28.0/regression-tests)
- * replayed through the engine in process, request and response phases: every test passes,
- * except those in test/fixtures/waf/crs-overrides.yaml, each with its reason (they check only
- * the reference web server's own status for a malformed request). An overridden test that starts
- * passing must leave the file.
+ * replayed through the engine by `portcullis waf regression`, request and response phases:
+ * every test passes, except those in test/fixtures/waf/crs-overrides.yaml, each with its reason
+ * (they check only the reference web server's own status for a malformed request); an
+ * overridden test that starts passing must leave the file (exit 1 says so).
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
-import { loadCrsForRegression } from '../../src/waf/conformance/crs-suite.js'
-import { readFtwOverrides, readFtwTests, runFtwTest } from '../../src/waf/conformance/ftw.js'
 
-const CRS = resolve(import.meta.dirname, '../../../shared/crs/v4.28.0')
-const OVERRIDES = resolve(import.meta.dirname, '../fixtures/waf/crs-overrides.yaml')
+const ROOT = resolve(import.meta.dirname, '../..')
+const CRS = resolve(ROOT, '../shared/crs/v4.28.0')
 
-test('the CRS regression suite: every test passes or is overridden with a reason', () => {
+test('portcullis waf regression: every CRS test passes or is overridden with a reason', () => {
   assert.ok(existsSync(join(CRS, 'regression-tests')), `the OWASP CRS regression tests are expected at ${CRS}/regression-tests (../shared beside the repository)`)
-  const ruleSet = loadCrsForRegression(CRS)
-  const overrides = new Set(readFtwOverrides(OVERRIDES).map((o) => o.name))
-  const outcomes = readFtwTests(join(CRS, 'regression-tests')).map((t) => runFtwTest(ruleSet, t))
-  assert.ok(outcomes.length > 2000, `only ${outcomes.length} tests found`)
-  const failing = outcomes.filter((o) => !o.passed && !overrides.has(o.name)).map((o) => `${o.name} (${o.detail})`)
-  assert.deepEqual(failing, [], 'tests that fail without an override')
-  const passingButOverridden = outcomes.filter((o) => o.passed && overrides.has(o.name)).map((o) => o.name)
-  assert.deepEqual(passingButOverridden, [], 'overridden tests that now pass: remove them from the overrides file')
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/portcullis.js'), 'waf', 'regression', '--crs', CRS, '--overrides', join(ROOT, 'test/fixtures/waf/crs-overrides.yaml')], { encoding: 'utf8', timeout: 300_000 })
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`)
+  const [, passed, failed] = /without overrides: (\d+) passed, (\d+) failed/.exec(run.stdout) ?? []
+  assert.ok(Number(passed) > 2400 && Number(passed) + Number(failed) > 2400, run.stdout)
+  assert.match(run.stdout, /with overrides \(\d+ overridden\): \d+ passed, 0 failed/)
+})
+
+test('portcullis waf regression: a directory without a suite is an error that says what is missing (exit 2)', () => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/portcullis.js'), 'waf', 'regression', '--crs', ROOT], { encoding: 'utf8', timeout: 60_000 })
+  assert.equal(run.status, 2)
+  assert.match(run.stderr, /no regression tests at .*regression-tests: give a CRS release directory/)
 })
