@@ -144,6 +144,31 @@ export async function freePort(): Promise<number> {
   return port
 }
 
+/**
+ * nginx serving fixed answers (`locations`: nginx `location` blocks) on 127.0.0.1, one process
+ * pinned to `core`, answering `probePath` before this returns.
+ */
+export async function startStaticUpstream(dir: string, core: number, locations: string, probePath: string): Promise<{ port: number; process: Started }> {
+  const port = await freePort()
+  writeFileSync(
+    join(dir, 'upstream.conf'),
+    `daemon off; master_process off; worker_processes 1; pid ${dir}/upstream.pid; error_log ${dir}/upstream.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:${port};
+    ${locations}
+  }
+}
+`,
+  )
+  const process = startPinned('upstream-nginx', core, 'nginx', ['-c', join(dir, 'upstream.conf')])
+  await waitForHttp(`http://127.0.0.1:${port}${probePath}`)
+  return { port, process }
+}
+
 /** Writes a gateway config with one API on 127.0.0.1:`port`, logging to a file beside it; `extra` adds top-level sections. */
 export function writeGatewayConfig(dir: string, name: string, port: number, api: Record<string, unknown>, access = true, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}.yaml`)

@@ -8,7 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { formatSummaries, parseBenchArgs, selectContenders, freePort, measureInterleaved, startPinned, waitForHttp, writeGatewayConfig, type Contender } from './harness.js'
+import { formatSummaries, parseBenchArgs, selectContenders, measureInterleaved, startPinned, writeGatewayConfig, startStaticUpstream, type Contender } from './harness.js'
 
 const args = parseBenchArgs()
 const PROXY_CORE = 0
@@ -50,24 +50,13 @@ writeFileSync(
     },
   }),
 )
-const upstreamPort = await freePort()
-writeFileSync(
-  join(dir, 'upstream.conf'),
-  `daemon off; master_process off; worker_processes 1; pid ${dir}/upstream.pid; error_log ${dir}/upstream.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:${upstreamPort};
-    location = /users { default_type application/json; alias ${dir}/users.json; }
-    location = /orders { default_type application/json; return 200 ''; }
-  }
-}
-`,
+const { port: upstreamPort, process: upstream } = await startStaticUpstream(
+  dir,
+  LOAD_CORE,
+  `location = /users { default_type application/json; alias ${dir}/users.json; }
+    location = /orders { default_type application/json; return 200 ''; }`,
+  '/users',
 )
-const upstream = startPinned('upstream-nginx', LOAD_CORE, 'nginx', ['-c', join(dir, 'upstream.conf')])
-await waitForHttp(`http://127.0.0.1:${upstreamPort}/users`)
 
 function contender(name: string, policies: Record<string, unknown>, post: boolean): Contender {
   const slug = name.replace(/[^a-z0-9]+/gi, '-')

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path'
 import { crsSettings } from '../src/policies/waf/index.js'
 import { WafTransaction } from '../src/waf/engine.js'
 import { loadRuleSet, ruleFilesIn } from '../src/waf/rule-set.js'
-import { formatSummaries, freePort, measureInterleaved, parseBenchArgs, selectContenders, startPinned, waitForHttp, writeGatewayConfig, type Contender, type Summary } from './harness.js'
+import { formatSummaries, measureInterleaved, parseBenchArgs, selectContenders, startPinned, writeGatewayConfig, startStaticUpstream, type Contender, type Summary } from './harness.js'
 
 const args = parseBenchArgs()
 const CRS = resolve(process.env.CRS_DIR ?? join(import.meta.dirname, '../../shared/crs/v4.28.0'))
@@ -29,24 +29,13 @@ const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({
 writeFileSync(join(dir, 'post-order.lua'), `wrk.method = "POST"\nwrk.path = "/api/orders"\nwrk.body = ${JSON.stringify(JSON.stringify(order))}\nwrk.headers["Content-Type"] = "application/json"\n`)
 writeFileSync(join(dir, 'item.json'), JSON.stringify({ id: 42, name: 'Widget', price: 19.99, tags: ['a', 'b'] }))
 
-const upstreamPort = await freePort()
-writeFileSync(
-  join(dir, 'upstream.conf'),
-  `daemon off; master_process off; worker_processes 1; pid ${dir}/upstream.pid; error_log ${dir}/upstream.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:${upstreamPort};
-    location = /api/items/42 { default_type application/json; alias ${dir}/item.json; }
-    location = /api/orders { default_type application/json; return 200 '{"id":1}'; }
-  }
-}
-`,
+const { port: upstreamPort, process: upstream } = await startStaticUpstream(
+  dir,
+  LOAD_CORE,
+  `location = /api/items/42 { default_type application/json; alias ${dir}/item.json; }
+    location = /api/orders { default_type application/json; return 200 '{"id":1}'; }`,
+  '/api/items/42',
 )
-const upstream = startPinned('upstream-nginx', LOAD_CORE, 'nginx', ['-c', join(dir, 'upstream.conf')])
-await waitForHttp(`http://127.0.0.1:${upstreamPort}/api/items/42`)
 
 function portcullis(name: string, waf: Record<string, unknown> | null, post: boolean): Contender {
   const slug = name.replace(/[^a-z0-9]+/gi, '-')
