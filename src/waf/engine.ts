@@ -214,8 +214,8 @@ export class WafTransaction {
 
   #interrupts(rule: Rule): boolean {
     if (this.mode !== 'On') return false
-    // `block` takes the phase's default action, which in CRS's anomaly mode is `pass`: the
-    // blocking evaluation rules (949110) carry `deny` themselves.
+    // `block` was resolved at load to the phase's default action (`pass` in CRS's anomaly mode,
+    // where the evaluation rules such as 949110 carry `deny` themselves).
     return rule.disruptive === 'deny' || rule.disruptive === 'drop' || rule.disruptive === 'redirect'
   }
 

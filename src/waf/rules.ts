@@ -150,6 +150,9 @@ export function compileRule(
 
   // Chained rules take no defaults: the chain starter's phase and disruptive action rule the chain.
   const all = chainedChild ? actions : [...defaults, ...actions]
+  // `block` means the phase's default disruptive action (`pass` in CRS's anomaly mode, `deny` in
+  // traditional setups); anything else but another `block` names one itself.
+  const defaultAction = defaults.map((a) => a.name.toLowerCase()).filter((a) => ['pass', 'deny', 'drop', 'allow', 'redirect'].includes(a)).at(-1) ?? 'pass'
   for (const { name, value } of all) {
     const action = name.toLowerCase()
     const text = value ?? ''
@@ -162,8 +165,10 @@ export function compileRule(
         phase = text === 'request' ? 2 : text === 'response' ? 4 : text === 'logging' ? 5 : Number(text)
         if (!Number.isInteger(phase) || phase < 1 || phase > 5) throw new Error(`phase:${text} is not 1-5`)
         break
-      case 'pass':
       case 'block':
+        disruptive = defaultAction as Disruptive
+        break
+      case 'pass':
       case 'deny':
       case 'drop':
       case 'allow':

@@ -83,6 +83,18 @@ test('SecLang readers: continuations, quotes, selectors, actions', () => {
   assert.throws(() => loadRuleSet([{ text: 'SecFrobnicate On', name: 'bad.conf' }]), /bad\.conf:1: unsupported directive SecFrobnicate/)
 })
 
+test('`block` takes the phase default: pass in anomaly mode, deny in a traditional setup', () => {
+  const request = { method: 'GET', uri: '/?q=attack', protocol: 'HTTP/1.1', headers: [['Host', 'x']] as [string, string][], remoteAddress: '127.0.0.1' }
+  for (const [defaults, interrupted] of [['SecDefaultAction "phase:2,log,pass"', false], ['SecDefaultAction "phase:2,log,deny,status:403"', true]] as const) {
+    const ruleSet = loadRuleSet([{ text: `${defaults}\nSecRule ARGS "@contains attack" "id:1,phase:2,block,t:none"`, name: 'rules.conf' }])
+    const transaction = new WafTransaction(ruleSet, request)
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    assert.deepEqual(transaction.matchedIds(), [1])
+    assert.equal(transaction.interruption !== null, interrupted, defaults)
+  }
+})
+
 test('inputs that make backtracking engines slow are evaluated in milliseconds by the built-in profile', () => {
   const ruleSet = loadRuleSet([{ text: 'SecRuleEngine DetectionOnly', name: 'mode' }, { text: DEFAULT_PROFILE, name: 'profile' }])
   const inputs = ['<'.repeat(10_000), `${'['.repeat(5_000)}${']'.repeat(5_000)}`, "'".repeat(10_000), '${'.repeat(5_000), 'a'.repeat(100_000) + '!', '/*'.repeat(10_000)]
