@@ -72,6 +72,7 @@ const MAX_CACHED_BYTES = 10_000
 const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
 
 export class WafTransaction {
+  /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
   readonly variables: Variables
   readonly matched: MatchedRule[] = []
   interruption: Interruption | null = null
@@ -86,6 +87,9 @@ export class WafTransaction {
   readonly #matchedVarName = new Collection()
   readonly #matchedVars = new Collection()
   readonly #matchedVarNames = new Collection()
+  #lastMatch: { readonly name: string; readonly value: string } | null = null
+  #ruleMatches: { readonly name: string; readonly value: string }[] = []
+  #matchedStale = false
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
@@ -195,8 +199,10 @@ export class WafTransaction {
       const rule = step.rule
       if (this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
-      this.#matchedVars.clear()
-      this.#matchedVarNames.clear()
+      if (this.#ruleMatches.length > 0) {
+        this.#ruleMatches = []
+        this.#matchedStale = true
+      }
       if (!this.#evaluate(rule, rule)) continue
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
@@ -220,8 +226,8 @@ export class WafTransaction {
   }
 
   #record(rule: Rule, phase: number): void {
-    const variable = this.#first('MATCHED_VAR_NAME', 'MATCHED_VAR_NAME') ?? ''
-    const value = this.#first('MATCHED_VAR', 'MATCHED_VAR') ?? ''
+    const variable = this.#lastMatch?.name ?? ''
+    const value = this.#lastMatch?.value ?? ''
     this.matched.push({
       id: rule.id,
       phase,
@@ -293,8 +299,27 @@ export class WafTransaction {
     for (const id of ids) this.#removedTargets.set(id, [...(this.#removedTargets.get(id) ?? []), ...targets])
   }
 
+  /** Brings the MATCHED_* collections up to date before something reads them. */
+  #syncMatched(): void {
+    if (!this.#matchedStale) return
+    this.#matchedStale = false
+    this.#matchedVar.clear()
+    this.#matchedVarName.clear()
+    this.#matchedVars.clear()
+    this.#matchedVarNames.clear()
+    if (this.#lastMatch !== null) {
+      this.#matchedVar.add('MATCHED_VAR', this.#lastMatch.value)
+      this.#matchedVarName.add('MATCHED_VAR_NAME', this.#lastMatch.name)
+    }
+    for (const { name, value } of this.#ruleMatches) {
+      this.#matchedVars.add(name, value)
+      this.#matchedVarNames.add(name, name)
+    }
+  }
+
   /** The entries of one collection a target selects. */
   #select(target: Target, collection: Collection): readonly Entry[] {
+    if (target.matched) this.#syncMatched()
     const selector = target.selector
     if (selector === null) return collection.all()
     if (selector.kind === 'key') return collection.getLower(selector.lowerKey)
@@ -370,12 +395,11 @@ export class WafTransaction {
 
   #setMatched(target: Value, value: string): void {
     const name = target.entry === null ? target.collection : `${target.collection}:${target.entry.key}`
-    this.#matchedVar.clear()
-    this.#matchedVar.add('MATCHED_VAR', value)
-    this.#matchedVarName.clear()
-    this.#matchedVarName.add('MATCHED_VAR_NAME', name)
-    this.#matchedVars.add(name, value)
-    this.#matchedVarNames.add(name, name)
+    // Recorded here, written to the MATCHED_* collections only when a rule or macro reads them:
+    // CRS matches dozens of bookkeeping rules per request and reads these in a few.
+    this.#lastMatch = { name, value }
+    this.#ruleMatches.push(this.#lastMatch)
+    this.#matchedStale = true
   }
 
   #runActions(rule: Rule): void {
@@ -461,6 +485,7 @@ export class WafTransaction {
         out += part
         continue
       }
+      if (part.matched) this.#syncMatched()
       for (const name of part.sources) {
         const value = this.variables.get(name)?.getLower(part.lowerKey)[0]?.value
         if (value !== undefined) {

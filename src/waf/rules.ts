@@ -22,6 +22,8 @@ export interface Target {
   readonly sources: readonly string[]
   /** Its entries may change while a rule reads them (read from a copy). */
   readonly writable: boolean
+  /** It reads MATCHED_VAR(S)(_NAME(S)), which the engine writes lazily. */
+  readonly matched: boolean
   readonly selector: { readonly kind: 'key'; readonly key: string; readonly lowerKey: string } | RegexSelector | null
   readonly exclude: boolean
   readonly count: boolean
@@ -110,6 +112,7 @@ export function compileTargets(variables: readonly VariableRef[]): Target[] {
     collection: v.collection,
     sources: COMPOSED[v.collection] ?? [v.collection],
     writable: WRITABLE.has(v.collection),
+    matched: v.collection.startsWith('MATCHED_'),
     exclude: v.exclude,
     count: v.count,
     selector:
