@@ -14,6 +14,13 @@ export interface Entry {
 
 const NONE: readonly Entry[] = []
 
+const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
+
+/** The collections holding a collection's entries: ARGS is ARGS_GET then ARGS_POST; others themselves. */
+export function sourcesOf(name: string): readonly string[] {
+  return COMPOSED[name] ?? [name]
+}
+
 export class Collection {
   #entries: Entry[] = []
   readonly #index = new Map<string, Entry[]>()

@@ -6,7 +6,7 @@
  * interrupts the transaction unless the engine only detects.
  */
 import { randomUUID } from 'node:crypto'
-import { Collection, type Entry } from './collections.js'
+import { Collection, sourcesOf, type Entry } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet } from './rule-set.js'
@@ -68,8 +68,6 @@ export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]
 
 const MAX_STEPS_PER_PHASE = 100_000
 const MAX_CACHED_BYTES = 10_000
-/** Collections composed of others. */
-const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
 
 export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
@@ -498,7 +496,7 @@ export class WafTransaction {
   }
 }
 
-const ARGS_SOURCES = COMPOSED.ARGS ?? []
+const ARGS_SOURCES = sourcesOf('ARGS')
 
 
 /** Whether an exclusion among `targets` (`!ARGS:foo`) removes this entry of `target`'s collection. */
@@ -508,7 +506,7 @@ function excluded(targets: readonly Target[], target: Target, key: string): bool
 }
 
 function sameCollection(a: string, b: string): boolean {
-  return a === b || (COMPOSED[b]?.includes(a) ?? false) || (COMPOSED[a]?.includes(b) ?? false)
+  return a === b || sourcesOf(b).includes(a) || sourcesOf(a).includes(b)
 }
 
 function selects(target: Target, key: string): boolean {

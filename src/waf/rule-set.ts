@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
+import { sourcesOf } from './collections.js'
 import { compileRule, compileTargets, type Rule } from './rules.js'
 
 export type Step = { readonly kind: 'rule'; readonly rule: Rule } | { readonly kind: 'marker'; readonly name: string }
@@ -31,8 +32,6 @@ export interface RuleSet {
 /** A literal, or a reference to the first value under a key of a collection (ARGS is ARGS_GET then ARGS_POST). */
 export type MacroPart = string | { readonly sources: readonly string[]; readonly lowerKey: string; readonly matched: boolean }
 
-const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
-
 function parseMacro(text: string): MacroPart[] {
   const parts: MacroPart[] = []
   let at = 0
@@ -42,7 +41,7 @@ function parseMacro(text: string): MacroPart[] {
     const dot = reference.indexOf('.')
     const collection = (dot === -1 ? reference : reference.slice(0, dot)).toUpperCase()
     // `%{rule.id}` and friends are metadata the engine does not expose to values: empty.
-    if (collection !== 'RULE') parts.push({ sources: COMPOSED[collection] ?? [collection], lowerKey: (dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase(), matched: collection.startsWith('MATCHED_') })
+    if (collection !== 'RULE') parts.push({ sources: sourcesOf(collection), lowerKey: (dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase(), matched: collection.startsWith('MATCHED_') })
     at = match.index + match[0].length
   }
   if (at < text.length) parts.push(text.slice(at))

@@ -7,12 +7,11 @@
 import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
+import { sourcesOf } from './collections.js'
 import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
 
-/** Collections composed of others. */
-const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
 /** Collections the engine writes while a phase runs. */
 const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
 
@@ -110,7 +109,7 @@ const IGNORED_ACTIONS = new Set(['ver', 'rev', 'maturity', 'accuracy', 'auditlog
 export function compileTargets(variables: readonly VariableRef[]): Target[] {
   return variables.map((v) => ({
     collection: v.collection,
-    sources: COMPOSED[v.collection] ?? [v.collection],
+    sources: sourcesOf(v.collection),
     writable: WRITABLE.has(v.collection),
     matched: v.collection.startsWith('MATCHED_'),
     exclude: v.exclude,

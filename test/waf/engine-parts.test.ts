@@ -101,8 +101,8 @@ test('inputs that make backtracking engines slow are evaluated in milliseconds b
   for (const input of inputs) {
     const transaction = new WafTransaction(ruleSet, { method: 'POST', uri: '/x', protocol: 'HTTP/1.1', headers: [['content-type', 'application/x-www-form-urlencoded']], remoteAddress: '127.0.0.1' })
     transaction.processRequestHeaders()
-    // Completing at all is the assertion here; times are reported by the bench, not asserted.
+    // Times are reported by the bench, not asserted; here: it completes, with the whole input read.
     transaction.processRequestBody(Buffer.from(`q=${encodeURIComponent(input)}`))
-    assert.ok(transaction.matched.length >= 0)
+    assert.equal(transaction.variables.get('ARGS_POST')?.first('q'), input)
   }
 })

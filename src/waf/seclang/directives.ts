@@ -5,6 +5,8 @@
  * backslash is kept for the operator or action parser that reads the argument next (regular
  * expressions need theirs).
  */
+import { readQuoted } from './quoted.js'
+
 export interface Directive {
   readonly name: string
   readonly args: readonly string[]
@@ -49,21 +51,10 @@ function splitArguments(text: string, file: string, line: number): string[] {
     while (at < text.length && /\s/.test(text[at] ?? '')) at++
     if (at >= text.length) break
     if (text[at] === '"') {
-      let word = ''
-      let closed = false
-      for (at++; at < text.length; at++) {
-        const c = text.charAt(at)
-        if (c === '\\' && text[at + 1] === '"') {
-          word += '"'
-          at++
-        } else if (c === '"') {
-          closed = true
-          at++
-          break
-        } else word += c
-      }
-      if (!closed) throw new SecLangSyntaxError('unterminated quoted argument', file, line)
-      words.push(word)
+      const quoted = readQuoted(text, at, '"')
+      if (quoted === null) throw new SecLangSyntaxError('unterminated quoted argument', file, line)
+      words.push(quoted.value)
+      at = quoted.end
     } else {
       const begin = at
       while (at < text.length && !/\s/.test(text[at] ?? '')) at++

@@ -3,6 +3,8 @@
  * REQUEST_COOKIES:/^_ga/`), its operator (`!@rx pattern`; no `@` means `@rx`) and its actions
  * (`id:1,phase:2,msg:'a, b',t:none`). Values stay text; the rule compiler gives them meaning.
  */
+import { readQuoted } from './quoted.js'
+
 export interface VariableRef {
   /** Collection or variable name, upper case: `ARGS`, `TX`, `REQUEST_HEADERS`. */
   readonly collection: string
@@ -101,21 +103,12 @@ export function parseActions(text: string): ActionRef[] {
     }
     at++
     while (text[at] === ' ') at++
-    let value = ''
+    let value: string
     if (text[at] === "'") {
-      let closed = false
-      for (at++; at < text.length; at++) {
-        const c = text.charAt(at)
-        if (c === '\\' && text[at + 1] === "'") {
-          value += "'"
-          at++
-        } else if (c === "'") {
-          closed = true
-          at++
-          break
-        } else value += c
-      }
-      if (!closed) throw new Error(`unterminated quoted value of action ${name}`)
+      const quoted = readQuoted(text, at, "'")
+      if (quoted === null) throw new Error(`unterminated quoted value of action ${name}`)
+      value = quoted.value
+      at = quoted.end
     } else {
       const end = text.indexOf(',', at)
       value = text.slice(at, end === -1 ? text.length : end).trim()
