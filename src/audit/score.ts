@@ -4,7 +4,7 @@
  * capped at three times the weight; the score decays exponentially with the total, so it never
  * flattens at 0 and improvements always show.
  *
- *   cost(rule) = weight × min(1 + log2(n), 3)      score = round(100 × e^(−Σ cost / 100))
+ *   cost(rule) = weight × min(1 + log2(n) / 2, 3)      score = round(100 × e^(−Σ cost / 100))
  */
 import type { Finding } from './findings.js'
 import type { Severity } from './rule.js'
@@ -19,6 +19,6 @@ export function scoreOf(findings: readonly Finding[]): number {
     else byRule.set(finding.ruleId, { severity: finding.severity, count: 1 })
   }
   let cost = 0
-  for (const { severity, count } of byRule.values()) cost += SEVERITY_WEIGHTS[severity] * Math.min(1 + Math.log2(count), 3)
+  for (const { severity, count } of byRule.values()) cost += SEVERITY_WEIGHTS[severity] * Math.min(1 + Math.log2(count) / 2, 3)
   return Math.round(100 * Math.exp(-cost / 100))
 }

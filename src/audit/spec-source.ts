@@ -20,15 +20,15 @@ export interface SpecSource {
 /** The text is not a document the auditor can read; `line`/`column` say where when known. */
 export class SpecInputError extends Error {
   readonly file: string
-  readonly line: number | undefined
-  readonly column: number | undefined
+  /** What is wrong and, when known, where: `line:column: message`. */
+  readonly detail: string
 
   constructor(file: string, message: string, position?: { line: number; column: number }) {
-    super(position ? `${file}:${String(position.line)}:${String(position.column)}: ${message}` : `${file}: ${message}`)
+    const detail = position ? `${String(position.line)}:${String(position.column)}: ${message}` : message
+    super(position ? `${file}:${detail}` : `${file}: ${detail}`)
     this.name = 'SpecInputError'
     this.file = file
-    this.line = position?.line
-    this.column = position?.column
+    this.detail = detail
   }
 }
 
@@ -71,8 +71,8 @@ export function readSpecSource(file: string, text: string): SpecSource {
   const parsed = parseDocument(text, { lineCounter: lines, uniqueKeys: true })
   const first = parsed.errors[0]
   if (first) {
-    const { line, col } = lines.linePos(first.pos[0])
-    throw new SpecInputError(file, `invalid YAML: ${first.message.split('\n')[0] ?? ''}`, { line, column: col })
+    const { line, col } = first.linePos?.[0] ?? lines.linePos(first.pos[0])
+    throw new SpecInputError(file, `invalid YAML: ${(first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`, { line, column: col })
   }
   const document: unknown = parsed.toJS({ maxAliasCount: 100 })
   if (!isRecord(document)) throw new SpecInputError(file, 'the document is not an object')

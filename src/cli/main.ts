@@ -1,6 +1,7 @@
 /** The `portcullis` command line. Exit codes: 0 ok, 1 findings, 2 errors (as Spectral). */
 import { Command } from 'commander'
-import { registerAuditCommand } from './commands/audit.js'
+import { registerSpecAuditCommand } from './commands/audit.js'
+import { registerAuditLogCommand } from './commands/audit-log.js'
 import { registerAuthzCommands } from './commands/authz.js'
 import { registerConsumerCommands } from './commands/consumers.js'
 import { registerInitCommand } from './commands/init.js'
@@ -10,9 +11,10 @@ import { schemaCommand } from './commands/schema.js'
 import { startCommand } from './commands/start.js'
 import { validateCommand } from './commands/validate.js'
 import { registerWafCommands } from './commands/waf.js'
+import { PORTCULLIS_VERSION } from './version.js'
 
 const program = new Command()
-program.name('portcullis').description('API security gateway and toolkit').version('0.1.0')
+program.name('portcullis').description('API security gateway and toolkit').version(PORTCULLIS_VERSION)
 program.exitOverride()
 
 program
@@ -51,7 +53,8 @@ const setExit = (code: number) => {
 }
 registerConsumerCommands(program, setExit)
 registerKeyCommands(program, setExit)
-registerAuditCommand(program, setExit)
+registerAuditLogCommand(program, setExit)
+registerSpecAuditCommand(program, setExit)
 registerAuthzCommands(program, setExit)
 registerInitCommand(program, setExit)
 registerWafCommands(program, setExit)

@@ -308,7 +308,7 @@ describe('portcullis consumers, keys and audit', () => {
       assert.deepEqual(cli('keys', 'rotate', issuedId, '--overlap', 'soon'), { code: 2, stdout: '', stderr: 'error: --overlap: must be a duration such as 3600, 90s, 15m, 24h or 30d\n' })
 
       const actor = [`cli:${username}`, `cli@${hostname()}`]
-      assert.deepEqual(cli('audit', '--limit', '3'), {
+      assert.deepEqual(cli('audit-log', '--limit', '3'), {
         code: 0,
         stdout: formatTable(
           ['ID', 'AT', 'ACTOR', 'SOURCE', 'ACTION', 'TARGET', 'DETAILS'],

@@ -34,7 +34,8 @@ export const corsOriginHeaderMissing = defineRule({
   remediation: 'Declare `Access-Control-Allow-Origin` with the allowed origins (never `*` with credentials); the gateway\'s `cors` policy can enforce it.',
   check(spec, report) {
     for (const node of spec.nodes) {
-      if (node.path.at(-1) !== 'headers' || node.path.at(-2) === 'properties') continue
+      // `components.headers` is a library of definitions, not a response's headers.
+      if (node.path.at(-1) !== 'headers' || node.path.at(-2) === 'properties' || (node.path.length === 2 && node.path[0] === 'components')) continue
       const declared = Object.keys(node.value).some((name) => name.toLowerCase() === 'access-control-allow-origin')
       if (!declared) report([...node.path, 'Access-Control-Allow-Origin'], 'Headers do not declare Access-Control-Allow-Origin.')
     }

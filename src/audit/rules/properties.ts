@@ -5,7 +5,8 @@ import { defineRule } from '../rule.js'
 import { isObject, type JsonObject, type Path, type SpecModel } from '../spec-model.js'
 
 const SENSITIVE_NAME = /^(password|passwd|pwd|password_?hash|passcode|secret|client_?secret|private_?key|ssn|social_?security(_?number)?|card_?number|credit_?card(_?number)?|pan|cvv|cvc|cvv2|security_?code|pin|pin_?code|salt|otp_?secret|mfa_?secret|totp_?secret)$/i
-const RESPONSE_DETECTORS: readonly Detector[] = (['pan', 'ssn', 'iban', 'jwt', 'apiKey', 'privateKey'] as const satisfies readonly DetectorName[]).map((name) => DETECTORS[name])
+// Credentials in examples are `secret-in-example`'s: one finding per problem.
+const RESPONSE_DETECTORS: readonly Detector[] = (['pan', 'ssn', 'iban'] as const satisfies readonly DetectorName[]).map((name) => DETECTORS[name])
 const SECRET_DETECTORS: readonly Detector[] = (['jwt', 'apiKey', 'privateKey'] as const satisfies readonly DetectorName[]).map((name) => DETECTORS[name])
 
 function isObjectSchema(value: JsonObject): boolean {
@@ -80,10 +81,12 @@ export const requestBodyOpenObject = defineRule({
   remediation: 'Close request objects: `additionalProperties: false` (3.0), `unevaluatedProperties: false` on composed schemas (3.1); or run the gateway with `openapi-validation` stripping undeclared properties.',
   check(spec, report) {
     const keyword = openKeyword(spec)
+    // Shared by all operations: a schema used by many is examined (and reported) once.
+    const seen = new Set<unknown>()
     for (const operation of operationsOf(spec)) {
       for (const body of operation.requestBodies) {
         if (!/json|xml|form/i.test(body.mediaType)) continue
-        for (const { schema, path } of schemaTree(spec, body.schema, body.path)) {
+        for (const { schema, path } of schemaTree(spec, body.schema, body.path, seen)) {
           if (path.at(-2) === 'allOf' || !(isObjectSchema(schema) || isObject(schema.properties))) continue
           const closed = schema.additionalProperties === false || schema[keyword] === false || isObject(schema.additionalProperties) || isObject(schema[keyword])
           if (!closed) report([...path, 'additionalProperties'], `Request body object of ${operation.method.toUpperCase()} ${operation.pathTemplate} accepts undeclared properties.`)
@@ -98,13 +101,14 @@ export const sensitiveFieldInResponse = defineRule({
   severity: 'high',
   owasp: 'API3:2023',
   title: 'Response exposes sensitive data',
-  description: 'A response schema declares a property named like a password, secret, card number or national identifier, or its examples hold data the masking detectors recognise (card numbers, SSNs, IBANs, JWTs, API keys, private keys).',
+  description: 'A response schema declares a property named like a password, secret, card number or national identifier, or its examples hold personal data the masking detectors recognise (card numbers that pass Luhn, SSNs, IBANs).',
   remediation: 'Remove the property from the response (or mark it `writeOnly`), return a masked form, or mask it at the gateway (`response-masking`).',
   check(spec, report) {
+    const seen = new Set<unknown>()
     for (const operation of operationsOf(spec)) {
       for (const response of operation.responses) {
         for (const content of response.contents) {
-          for (const { schema, path } of schemaTree(spec, content.schema, content.path)) {
+          for (const { schema, path } of schemaTree(spec, content.schema, content.path, seen)) {
             if (isObject(schema.properties)) {
               for (const [name, property] of Object.entries(schema.properties)) {
                 if (SENSITIVE_NAME.test(name) && !(isObject(property) && property.writeOnly === true)) report([...path, 'properties', name], `Response property "${name}" looks sensitive.`)

@@ -1,5 +1,5 @@
 /** API4:2023 Unrestricted Resource Consumption: bounds on values and lists, and rate limits in the contract. */
-import { operationsOf, schemaTree } from '../operations.js'
+import { operationsOf } from '../operations.js'
 import { defineRule } from '../rule.js'
 import { isObject, type JsonObject, type ObjectNode, type SpecModel } from '../spec-model.js'
 
@@ -121,6 +121,24 @@ export const retryAfterMissing = defineRule({
   },
 })
 
+const isArraySchema = (schema: unknown): schema is JsonObject => isObject(schema) && (schema.type === 'array' || (Array.isArray(schema.type) && schema.type.includes('array')))
+
+/** Where an unbounded list is in a response body: the body itself, or a property of a wrapper object (`{ data: [...] }`). */
+function listIn(spec: SpecModel, schema: unknown, path: readonly string[]): readonly string[] | undefined {
+  const body = spec.resolve(schema, path)
+  if (isArraySchema(body.value)) return body.value.maxItems === undefined ? body.path : undefined
+  if (!isObject(body.value)) return undefined
+  const parts = [body, ...(Array.isArray(body.value.allOf) ? body.value.allOf.map((part: unknown, index) => spec.resolve(part, [...body.path, 'allOf', String(index)])) : [])]
+  for (const part of parts) {
+    if (!isObject(part.value) || !isObject(part.value.properties)) continue
+    for (const [name, property] of Object.entries(part.value.properties)) {
+      const resolved = spec.resolve(property, [...part.path, 'properties', name])
+      if (isArraySchema(resolved.value) && resolved.value.maxItems === undefined) return resolved.path
+    }
+  }
+  return undefined
+}
+
 export const unboundedListResponse = defineRule({
   id: 'unbounded-list-response',
   severity: 'medium',
@@ -135,13 +153,8 @@ export const unboundedListResponse = defineRule({
       for (const response of operation.responses) {
         if (!response.status.startsWith('2')) continue
         for (const content of response.contents) {
-          for (const { schema, path } of schemaTree(spec, content.schema, content.path)) {
-            const isArray = schema.type === 'array' || (Array.isArray(schema.type) && schema.type.includes('array'))
-            if (isArray && schema.maxItems === undefined && path.at(-1) !== 'items') {
-              report(path, `GET ${operation.pathTemplate} returns a list with no maxItems and no pagination parameter.`)
-              break
-            }
-          }
+          const list = listIn(spec, content.schema, content.path)
+          if (list) report(list, `GET ${operation.pathTemplate} returns a list with no maxItems and no pagination parameter.`)
         }
       }
     }

@@ -1,0 +1,23 @@
+/** docs/audit.md lists every audit rule with its category, severity and Spectral equivalent: kept in sync by this test. */
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { INVALID_IGNORE } from '../../src/audit/auditor.js'
+import { AUDIT_RULES } from '../../src/audit/rules/index.js'
+import { SPECTRAL_EQUIVALENTS } from '../../src/audit/spectral-equivalents.js'
+
+test('docs/audit.md has one row per rule, with its category, severity and Spectral equivalents', () => {
+  const docs = readFileSync(join(import.meta.dirname, '../../docs/audit.md'), 'utf8')
+  const rows = new Map([...docs.matchAll(/^\| `([a-z0-9-]+)` \| (API\d+:2023) \| (\w+) \| .* \| (.*) \|$/gm)].map((match) => [match[1], { owasp: match[2], severity: match[3], spectral: match[4] }]))
+  const rules = [...AUDIT_RULES, INVALID_IGNORE]
+  assert.deepEqual([...rows.keys()].sort(), rules.map((rule) => rule.id).sort())
+  for (const rule of rules) {
+    const row = rows.get(rule.id)
+    assert.equal(row?.owasp, rule.owasp, rule.id)
+    assert.equal(row.severity, rule.severity, rule.id)
+    const equivalents = Object.entries(SPECTRAL_EQUIVALENTS).filter(([, ours]) => ours === rule.id).map(([spectral]) => spectral.replace('owasp:', ''))
+    assert.equal(row.spectral, equivalents.length === 0 ? '—' : equivalents.join(', '), rule.id)
+  }
+  assert.equal(new Set(rules.map((rule) => rule.id)).size, rules.length, 'rule ids are unique')
+})
