@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Finds every *.test.ts under src/ and test/ and runs them with node's test runner (Node 20's
-// --test takes no globs). Extra arguments are passed through, e.g. a file filter.
+// --test takes no globs). Extra arguments are passed through, e.g. a file filter. The timeout
+// applies to each file too: the CLI files spawn ~40 processes of ~2 s start-up each.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,7 +24,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 )
 process.exit(result.status ?? 1)

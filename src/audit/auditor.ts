@@ -4,8 +4,8 @@
  * honoured, settings from the config applied, and the score computed.
  */
 import type { AuditConfig } from './audit-config.js'
-import { toPointer, type Finding, type RuleSummary, type TargetReport } from './findings.js'
-import type { AuditRule } from './rule.js'
+import { FindingCollector, type Finding, type RuleSummary, type TargetReport } from './findings.js'
+import type { AuditRule, RuleMetadata } from './rule.js'
 import { AUDIT_RULES } from './rules/index.js'
 import { scoreOf } from './score.js'
 import { isObject, SpecModel, type Path } from './spec-model.js'
@@ -31,7 +31,7 @@ interface Ignore {
   readonly rules: ReadonlySet<string>
 }
 
-export function ruleSummaries(rules: readonly AuditRule[] = [...AUDIT_RULES, INVALID_IGNORE]): RuleSummary[] {
+export function ruleSummaries(rules: readonly RuleMetadata[] = [...AUDIT_RULES, INVALID_IGNORE]): RuleSummary[] {
   return rules.map(({ id, severity, owasp, title, description, remediation }) => ({ id, severity, owasp, title, description, remediation }))
 }
 
@@ -48,28 +48,19 @@ export interface AuditOptions {
 /** Audits one parsed document. */
 export function auditSpec(source: SpecSource, options: AuditOptions = {}): TargetReport {
   const spec = new SpecModel(source)
-  const findings: Finding[] = []
-  const seen = new Set<string>()
-  const add = (rule: AuditRule, rawPath: Path, message: string) => {
-    const path = spec.existingPrefix(rawPath)
-    const pointer = toPointer(path)
-    const key = `${rule.id}\u0000${pointer}\u0000${message}`
-    if (seen.has(key)) return
-    seen.add(key)
-    const setting = options.config?.rules.get(rule.id)
-    const { line, column } = source.positions.locate(path)
-    findings.push({ ruleId: rule.id, severity: setting === undefined || setting === 'off' ? rule.severity : setting, owasp: rule.owasp, message, location: { target: source.file, pointer, line, column } })
-  }
+  const collector = new FindingCollector(source.file, source.positions, options.config?.rules)
+  // A finding about a missing member is shown at its deepest existing parent, as Spectral does.
+  const add = (rule: AuditRule, path: Path, message: string) => { collector.add(rule, spec.existingPrefix(path), message) }
   const ignores = readIgnores(spec, options.only, (path, message) => { add(INVALID_IGNORE, path, message) })
   for (const rule of AUDIT_RULES) {
     if (options.only && !options.only.has(rule.id)) continue
-    if (options.config?.rules.get(rule.id) === 'off') continue
+    if (collector.isOff(rule.id)) continue
     if (rule.formats && !rule.formats.includes(spec.format)) continue
     rule.check(spec, (path, message) => { add(rule, path, message) })
   }
   const kept: Finding[] = []
   let ignored = 0
-  for (const finding of findings) {
+  for (const finding of collector.findings) {
     const path = pointerSegments(finding.location.pointer)
     if (ignores.some((ignore) => ignore.rules.has(finding.ruleId) && isPrefix(ignore.path, path))) ignored++
     else kept.push(finding)

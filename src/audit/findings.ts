@@ -3,7 +3,9 @@
  * their findings, a score, and the rules that were run. Formatters turn it into text, JSON,
  * SARIF, JUnit or HTML.
  */
-import type { OwaspCategory, Severity } from './rule.js'
+import type { RuleSetting } from './audit-config.js'
+import type { OwaspCategory, RuleMetadata, Severity } from './rule.js'
+import type { PositionLocator } from './source-positions.js'
 
 export interface FindingLocation {
   /** A file path or a URL. */
@@ -22,14 +24,7 @@ export interface Finding {
   readonly location: FindingLocation
 }
 
-export interface RuleSummary {
-  readonly id: string
-  readonly severity: Severity
-  readonly owasp: OwaspCategory
-  readonly title: string
-  readonly description: string
-  readonly remediation: string
-}
+export type RuleSummary = RuleMetadata
 
 export interface TargetReport {
   readonly target: string
@@ -52,4 +47,34 @@ export interface SecurityReport {
 /** A JSON pointer (RFC 6901) from path segments. */
 export function toPointer(path: readonly string[]): string {
   return path.map((segment) => `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
+}
+
+/** Collects a tool's findings for one target: located, each place reported once per rule and message, severities from the settings. */
+export class FindingCollector {
+  readonly findings: Finding[] = []
+  readonly #seen = new Set<string>()
+  readonly #target: string
+  readonly #positions: PositionLocator
+  readonly #settings: ReadonlyMap<string, RuleSetting> | undefined
+
+  constructor(target: string, positions: PositionLocator, settings?: ReadonlyMap<string, RuleSetting>) {
+    this.#target = target
+    this.#positions = positions
+    this.#settings = settings
+  }
+
+  /** Whether the settings switch the rule off. */
+  isOff(ruleId: string): boolean {
+    return this.#settings?.get(ruleId) === 'off'
+  }
+
+  add(rule: RuleMetadata, path: readonly string[], message: string): void {
+    const pointer = toPointer(path)
+    const key = `${rule.id}\u0000${pointer}\u0000${message}`
+    if (this.#seen.has(key)) return
+    this.#seen.add(key)
+    const setting = this.#settings?.get(rule.id)
+    const { line, column } = this.#positions.locate(path)
+    this.findings.push({ ruleId: rule.id, severity: setting === undefined || setting === 'off' ? rule.severity : setting, owasp: rule.owasp, message, location: { target: this.#target, pointer, line, column } })
+  }
 }

@@ -23,7 +23,8 @@ export type OwaspCategory = keyof typeof OWASP_CATEGORIES
 /** Called by a rule for each problem: `path` may go past the document (a missing member); the message is specific to this place. */
 export type Report = (path: Path, message: string) => void
 
-export interface AuditRule {
+/** What a report says about a rule, whichever tool runs it. */
+export interface RuleMetadata {
   /** Stable, kebab-case: used in configs, ignores and reports. */
   readonly id: string
   readonly severity: Severity
@@ -31,6 +32,9 @@ export interface AuditRule {
   readonly title: string
   readonly description: string
   readonly remediation: string
+}
+
+export interface AuditRule extends RuleMetadata {
   /** Only these formats; all when absent. */
   readonly formats?: readonly SpecFormat[]
   check(spec: SpecModel, report: Report): void

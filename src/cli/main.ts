@@ -6,6 +6,7 @@ import { registerAuthzCommands } from './commands/authz.js'
 import { registerConsumerCommands } from './commands/consumers.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerKeyCommands } from './commands/keys.js'
+import { registerPostureCommand } from './commands/posture.js'
 import { quickstartCommand } from './commands/quickstart.js'
 import { schemaCommand } from './commands/schema.js'
 import { startCommand } from './commands/start.js'
@@ -55,6 +56,7 @@ registerConsumerCommands(program, setExit)
 registerKeyCommands(program, setExit)
 registerAuditLogCommand(program, setExit)
 registerSpecAuditCommand(program, setExit)
+registerPostureCommand(program, setExit)
 registerAuthzCommands(program, setExit)
 registerInitCommand(program, setExit)
 registerWafCommands(program, setExit)

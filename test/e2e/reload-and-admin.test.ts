@@ -26,10 +26,11 @@ describe('hot reload', () => {
       assert.equal(await status(`${gw.url}/one`), 200)
       assert.equal(await status(`${gw.url}/two`), 404)
       gw.writeConfig(config({ 'GET /one': {}, 'GET /two': {} }))
-      await eventually(async () => (await status(`${gw.url}/two`)) === 200, 5000, 'the new route')
+      // A reload parses on a worker thread started on demand: seconds on a busy 2-core machine.
+      await eventually(async () => (await status(`${gw.url}/two`)) === 200, 15_000, 'the new route')
 
       gw.writeConfig({ ...config({ 'GET /three': {} }), apis: [{ name: 'a', upstream: { url: 'not a url' } }] })
-      await eventually(() => gw.logLines().some((l) => l.msg === 'config reload refused; the previous config keeps serving'), 5000, 'the refusal')
+      await eventually(() => gw.logLines().some((l) => l.msg === 'config reload refused; the previous config keeps serving'), 15_000, 'the refusal')
       assert.equal(await status(`${gw.url}/two`), 200)
       const refused = gw.logLines().find((l) => l.msg?.toString().startsWith('config reload refused')) as { problems: { path: string }[] }
       assert.equal(refused.problems[0]?.path, 'apis[0].upstream.url')
