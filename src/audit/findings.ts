@@ -16,12 +16,20 @@ export interface FindingLocation {
   readonly column?: number
 }
 
+/** What a dynamic scan saw: the exchange, shortened and with secrets masked, and a command that replays it. */
+export interface Evidence {
+  readonly request: string
+  readonly response: string
+  readonly curl: string
+}
+
 export interface Finding {
   readonly ruleId: string
   readonly severity: Severity
   readonly owasp: OwaspCategory
   readonly message: string
   readonly location: FindingLocation
+  readonly evidence?: Evidence
 }
 
 export type RuleSummary = RuleMetadata

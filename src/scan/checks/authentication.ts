@@ -1,0 +1,237 @@
+/** Check 1, authentication: secured operations without credentials, with broken tokens, and JWT forgeries. */
+import { createHmac, createPublicKey } from 'node:crypto'
+import type { OperationView } from '../../audit/operations.js'
+import { isObject } from '../../audit/spec-model.js'
+import type { Identity } from '../identities.js'
+import type { ScanCheck, ScanContext } from '../scan-check.js'
+import { WEAK_JWT_SECRETS } from '../weak-secrets.js'
+import { identityA, isSuccess, parseJson, requestAs, securedOperations } from './shared.js'
+
+const b64url = (text: string) => Buffer.from(text).toString('base64url')
+const hmac = (algorithm: string, key: string | Buffer, input: string) => createHmac(algorithm, key).update(input).digest('base64url')
+const HMAC_ALGORITHMS: Readonly<Record<string, string>> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
+
+interface Jwt {
+  readonly header: Record<string, unknown>
+  readonly payload: Record<string, unknown>
+  readonly parts: readonly [string, string, string]
+}
+
+function decodeJwt(token: string | undefined): Jwt | undefined {
+  const parts = token?.split('.')
+  if (parts?.length !== 3) return undefined
+  const header = parseJson(Buffer.from(parts[0] ?? '', 'base64url').toString())
+  const payload = parseJson(Buffer.from(parts[1] ?? '', 'base64url').toString())
+  return isObject(header) && isObject(payload) ? { header, payload, parts: [parts[0] ?? '', parts[1] ?? '', parts[2] ?? ''] } : undefined
+}
+
+function signHs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: string | Buffer): string {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`
+  return `${input}.${hmac('sha256', key, input)}`
+}
+
+/** A secured GET operation without path parameters that identity A can call: where forged tokens are tried. */
+async function probeFor(context: ScanContext, identity: Identity): Promise<OperationView | undefined> {
+  for (const operation of securedOperations(context)) {
+    if (operation.method !== 'get' || operation.pathTemplate.includes('{')) continue
+    if (isSuccess((await context.client.send(requestAs(context, operation, identity))).status)) return operation
+  }
+  return undefined
+}
+
+export const unauthenticatedAccess: ScanCheck = {
+  id: 'unauthenticated-access',
+  severity: 'high',
+  owasp: 'API2:2023',
+  title: 'Secured operation answers without credentials',
+  description: 'The document requires credentials for the operation, yet a request without any succeeds.',
+  remediation: 'Authenticate every secured operation, at the gateway (`auth`) or in the service, and refuse with 401.',
+  async run(context) {
+    for (const operation of securedOperations(context)) {
+      if (operation.method !== 'get') continue
+      const exchange = await context.client.send(requestAs(context, operation, undefined))
+      if (isSuccess(exchange.status)) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} answered ${String(exchange.status)} without credentials.`, exchange)
+    }
+  },
+}
+
+export const malformedToken: ScanCheck = {
+  id: 'malformed-token',
+  severity: 'medium',
+  owasp: 'API2:2023',
+  title: 'A malformed token is not refused with 401',
+  description: 'A bearer token that is not a token at all is accepted or makes the server fail: the token parsing is fragile.',
+  remediation: 'Parse tokens defensively and answer 401 to anything that is not a valid token.',
+  async run(context) {
+    const identity = identityA(context)
+    const probe = identity === undefined ? undefined : await probeFor(context, identity)
+    if (probe === undefined) return
+    for (const token of ['eyJhbGciOi.not-json.x', 'not-a-token']) {
+      const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${token}` } }))
+      if (isSuccess(exchange.status) || exchange.status >= 500) {
+        context.report(probe, `A malformed bearer token got ${String(exchange.status)} instead of 401.`, exchange)
+        return
+      }
+    }
+  },
+}
+
+/** Sends a forged token to the probe; reports when it is accepted. */
+async function tryForgery(context: ScanContext, check: ScanCheck, probe: OperationView, token: string, message: string): Promise<boolean> {
+  const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${token}` } }))
+  if (!isSuccess(exchange.status)) return false
+  context.report(probe, message, exchange)
+  return true
+}
+
+interface Forgery {
+  readonly token: string
+  readonly message: string
+}
+
+function jwtCheck(metadata: Omit<ScanCheck, 'run'>, forge: (jwt: Jwt, context: ScanContext) => readonly Forgery[] | Promise<readonly Forgery[]>): ScanCheck {
+  const check: ScanCheck = {
+    ...metadata,
+    async run(context) {
+      const identity = identityA(context)
+      const jwt = decodeJwt(identity?.token)
+      if (identity === undefined || jwt === undefined) return
+      const forgeries = await forge(jwt, context)
+      if (forgeries.length === 0) return
+      const probe = await probeFor(context, identity)
+      if (probe === undefined) return
+      for (const forgery of forgeries) if (await tryForgery(context, check, probe, forgery.token, forgery.message)) return
+    },
+  }
+  return check
+}
+
+export const jwtAlgNone = jwtCheck(
+  {
+    id: 'jwt-alg-none',
+    severity: 'critical',
+    owasp: 'API2:2023',
+    title: 'Unsigned JWT (`alg: none`) accepted',
+    description: 'A token with `alg: none` and no signature is accepted: anyone can be anyone.',
+    remediation: 'Verify tokens with an explicit allow-list of algorithms that never includes `none` (RFC 8725 §3.1).',
+  },
+  (jwt) =>
+    ['none', 'None', 'NONE'].map((alg) => ({ token: `${b64url(JSON.stringify({ ...jwt.header, alg }))}.${jwt.parts[1]}.`, message: `A token with alg "${alg}" and no signature was accepted.` })),
+)
+
+export const jwtEmptySignature = jwtCheck(
+  {
+    id: 'jwt-empty-signature',
+    severity: 'critical',
+    owasp: 'API2:2023',
+    title: 'JWT without its signature accepted',
+    description: 'The identity\'s own token with the signature removed is still accepted: signatures are not checked.',
+    remediation: 'Reject tokens whose signature is missing or does not verify.',
+  },
+  (jwt) => [{ token: `${jwt.parts[0]}.${jwt.parts[1]}.`, message: 'The token with its signature removed was accepted.' }],
+)
+
+export const jwtKidTampering = jwtCheck(
+  {
+    id: 'jwt-kid-tampering',
+    severity: 'critical',
+    owasp: 'API2:2023',
+    title: 'JWT `kid` header controls the verification key',
+    description: 'A token whose `kid` names a file that yields an empty key (`/dev/null`), signed with that empty key, is accepted: the key lookup trusts the token.',
+    remediation: 'Look `kid` up in a fixed key set only; refuse unknown key ids.',
+  },
+  (jwt) => [{ token: signHs256({ ...jwt.header, alg: 'HS256', kid: '../../../../../../../dev/null' }, jwt.payload, ''), message: 'A token with kid "../../../../../../../dev/null" signed with an empty key was accepted.' }],
+)
+
+/** Public keys the target publishes: its JWKS at the usual place, or the one its OpenID Connect discovery names. */
+async function publishedKeys(context: ScanContext): Promise<string[]> {
+  const locations = [`${context.client.target.origin}/.well-known/jwks.json`]
+  for (const scheme of context.spec.securitySchemes) {
+    if (typeof scheme.scheme.openIdConnectUrl === 'string') {
+      const discovery = parseJson((await context.client.send({ method: 'GET', path: scheme.scheme.openIdConnectUrl })).body)
+      if (isObject(discovery) && typeof discovery.jwks_uri === 'string') locations.push(discovery.jwks_uri)
+    }
+  }
+  const pems: string[] = []
+  for (const location of locations) {
+    const jwks = parseJson((await context.client.send({ method: 'GET', path: location })).body)
+    if (!isObject(jwks) || !Array.isArray(jwks.keys)) continue
+    for (const key of jwks.keys) {
+      try {
+        pems.push(createPublicKey({ key: key as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())
+      } catch {
+        // Not a public key node can read: skip it.
+      }
+    }
+  }
+  return pems
+}
+
+export const jwtKeyConfusion = jwtCheck(
+  {
+    id: 'jwt-key-confusion',
+    severity: 'critical',
+    owasp: 'API2:2023',
+    title: 'JWT algorithm confusion: HS256 signed with the public key accepted',
+    description: 'A token signed with HMAC using the server\'s published public key as the secret is accepted: the verifier lets the token choose the algorithm, and the public key is public.',
+    remediation: 'Bind each key to one algorithm and never verify an HMAC with a public key (RFC 8725 §3.1).',
+  },
+  async (jwt, context) =>
+    (await publishedKeys(context)).flatMap((pem) =>
+      [pem, pem.trimEnd()].map((secret) => ({ token: signHs256({ ...jwt.header, alg: 'HS256' }, jwt.payload, secret), message: "A token signed with HS256 using the server's published public key was accepted." })),
+    ),
+)
+
+/** The secret of an HMAC-signed token, when it is in the word list. */
+function crackSecret(jwt: Jwt): string | undefined {
+  const algorithm = typeof jwt.header.alg === 'string' ? HMAC_ALGORITHMS[jwt.header.alg] : undefined
+  if (algorithm === undefined) return undefined
+  const input = `${jwt.parts[0]}.${jwt.parts[1]}`
+  return WEAK_JWT_SECRETS.find((secret) => hmac(algorithm, secret, input) === jwt.parts[2])
+}
+
+const masked = (secret: string) => `${secret.slice(0, 1)}${'*'.repeat(Math.max(0, secret.length - 2))}${secret.length > 1 ? secret.slice(-1) : ''}`
+
+export const jwtWeakSecret: ScanCheck = {
+  id: 'jwt-weak-secret',
+  severity: 'critical',
+  owasp: 'API2:2023',
+  title: 'JWT signed with a guessable secret',
+  description: 'The identity\'s HMAC-signed token verifies with a secret from a list of common ones: anyone can sign tokens for any user.',
+  remediation: 'Use a random secret of at least 256 bits from a secret store, or asymmetric keys; rotate the current one.',
+  async run(context) {
+    const identity = identityA(context)
+    const jwt = decodeJwt(identity?.token)
+    if (identity === undefined || jwt === undefined) return
+    const secret = crackSecret(jwt)
+    if (secret === undefined) return
+    const probe = await probeFor(context, identity)
+    if (probe === undefined) return
+    // Proof that the secret is the server's: a token it signs is accepted.
+    const forged = signHs256({ alg: 'HS256', typ: 'JWT' }, { ...jwt.payload, iat: Math.floor(Date.now() / 1000) }, secret)
+    const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${forged}` } }))
+    if (isSuccess(exchange.status)) context.report(probe, `The token's HMAC secret is in the word list (${masked(secret)}); a token signed with it was accepted.`, exchange)
+  },
+}
+
+export const jwtExpiredAccepted: ScanCheck = {
+  id: 'jwt-expired-accepted',
+  severity: 'high',
+  owasp: 'API2:2023',
+  title: 'Expired JWT accepted',
+  description: 'A token whose `exp` is an hour past is accepted: stolen tokens never stop working. (Tried when the scan can sign tokens: the identity\'s secret was guessed.)',
+  remediation: 'Check `exp` (and `nbf`) on every token, with at most a minute of clock tolerance.',
+  async run(context) {
+    const identity = identityA(context)
+    const jwt = decodeJwt(identity?.token)
+    const secret = jwt === undefined ? undefined : crackSecret(jwt)
+    if (identity === undefined || jwt === undefined || secret === undefined) return
+    const probe = await probeFor(context, identity)
+    if (probe === undefined) return
+    const now = Math.floor(Date.now() / 1000)
+    const expired = signHs256({ alg: 'HS256', typ: 'JWT' }, { ...jwt.payload, iat: now - 7200, exp: now - 3600 }, secret)
+    await tryForgery(context, this, probe, expired, 'A token that expired an hour ago was accepted.')
+  },
+}
+
+export const AUTHENTICATION_CHECKS: readonly ScanCheck[] = [unauthenticatedAccess, malformedToken, jwtAlgNone, jwtEmptySignature, jwtKidTampering, jwtKeyConfusion, jwtWeakSecret, jwtExpiredAccepted]

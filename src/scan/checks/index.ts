@@ -1,0 +1,23 @@
+/**
+ * Every scan check, in the order they run: authentication first (later checks rely on the
+ * identities working); reads and probes next; then the injections, the authorization checks
+ * that create and change objects, and mass assignment last, since it may change identity A.
+ */
+import type { ScanCheck } from '../scan-check.js'
+import { AUTHENTICATION_CHECKS } from './authentication.js'
+import { AUTHORIZATION_CHECKS } from './authorization.js'
+import { DEPLOYMENT_CHECKS } from './deployment.js'
+import { INJECTION_CHECKS } from './injection.js'
+import { excessiveDataExposure, massAssignment, sensitiveDataInResponse } from './properties.js'
+import { SSRF_AND_CONFORMANCE_CHECKS } from './ssrf-and-conformance.js'
+
+export const SCAN_CHECKS: readonly ScanCheck[] = [
+  ...AUTHENTICATION_CHECKS,
+  excessiveDataExposure,
+  sensitiveDataInResponse,
+  ...SSRF_AND_CONFORMANCE_CHECKS,
+  ...DEPLOYMENT_CHECKS,
+  ...INJECTION_CHECKS,
+  ...AUTHORIZATION_CHECKS,
+  massAssignment,
+]

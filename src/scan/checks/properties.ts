@@ -1,0 +1,108 @@
+/** Checks 4 and 5: mass assignment, and responses that say more than the document declares. */
+import type { OperationView } from '../../audit/operations.js'
+import { isObject, type SpecModel } from '../../audit/spec-model.js'
+import { ALL_DETECTORS, DETECTORS } from '../../sensitive/detectors.js'
+import { detect } from '../../audit/rules/properties.js'
+import type { ScanCheck } from '../scan-check.js'
+import { sampleValue } from '../sample-values.js'
+import { identityA, isSuccess, parseJson, reachableReads, requestAs } from './shared.js'
+
+/** Properties a client should never set, with values the scan can recognise when they come back. */
+const PRIVILEGED: Readonly<Record<string, unknown>> = { role: 'admin', isAdmin: true, is_admin: true, admin: true, balance: 9999999, permissions: ['admin'], verified: true }
+const RESPONSE_DETECTORS = ALL_DETECTORS.filter((name) => name !== 'email' && name !== 'phone').map((name) => DETECTORS[name])
+
+/** The declared properties of an object schema (allOf merged, refs followed); undefined when it declares none or allows any. */
+function declaredProperties(spec: SpecModel, schema: unknown, depth = 0): Set<string> | undefined {
+  const resolved = spec.resolve(schema, []).value
+  if (!isObject(resolved) || depth > 8) return undefined
+  const names = new Set<string>()
+  let any = false
+  if (isObject(resolved.properties)) for (const name of Object.keys(resolved.properties)) names.add(name)
+  for (const key of ['allOf', 'oneOf', 'anyOf'] as const) {
+    const parts = resolved[key]
+    if (!Array.isArray(parts)) continue
+    for (const part of parts) {
+      const inner = declaredProperties(spec, part, depth + 1)
+      if (inner === undefined) any = true
+      else for (const name of inner) names.add(name)
+    }
+  }
+  if (resolved.additionalProperties !== undefined && resolved.additionalProperties !== false) any = true
+  return names.size === 0 || any ? undefined : names
+}
+
+/** The schema of an operation's 2XX JSON response. */
+function responseSchema(operation: OperationView, status: number): unknown {
+  const response = operation.responses.find((candidate) => candidate.status === String(status)) ?? operation.responses.find((candidate) => /^2/.test(candidate.status))
+  return response?.contents.find((content) => /json/i.test(content.mediaType))?.schema
+}
+
+export const massAssignment: ScanCheck = {
+  id: 'mass-assignment',
+  severity: 'high',
+  owasp: 'API3:2023',
+  title: 'Mass assignment: a privileged or read-only property was written',
+  description: 'A write carrying properties the client must not set (`role`, `isAdmin`, `balance`…, or ones the document marks readOnly) was stored: they came back on the next read.',
+  remediation: 'Bind request bodies to an explicit allow-list of writable properties; have the gateway strip undeclared properties (`openapi-validation`).',
+  async run(context) {
+    const a = identityA(context)
+    if (a === undefined) return
+    for (const operation of context.operations) {
+      if (!['post', 'put', 'patch'].includes(operation.method) || operation.pathTemplate.includes('{')) continue
+      const body = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
+      if (body === undefined) continue
+      const base = sampleValue(context.spec, body.schema)
+      if (!isObject(base)) continue
+      const write = await context.client.send(requestAs(context, operation, a, { body: { ...base, ...PRIVILEGED } }))
+      if (!isSuccess(write.status)) continue
+      // Read back: the same path's GET, else the write's own response.
+      const read = context.operations.find((candidate) => candidate.pathTemplate === operation.pathTemplate && candidate.method === 'get')
+      const exchange = read === undefined ? write : await context.client.send(requestAs(context, read, a))
+      const stored = parseJson(exchange.body)
+      if (!isObject(stored)) continue
+      const taken = Object.entries(PRIVILEGED).filter(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value)).map(([name]) => name)
+      if (taken.length > 0) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} stored ${taken.join(', ')} sent by the client.`, exchange)
+    }
+  },
+}
+
+export const excessiveDataExposure: ScanCheck = {
+  id: 'excessive-data-exposure',
+  severity: 'medium',
+  owasp: 'API3:2023',
+  title: 'Response carries properties the document does not declare',
+  description: 'The response holds properties its schema does not declare: data the contract never meant to expose (internal fields, hashes, other users\' data).',
+  remediation: 'Serialise responses from an explicit view; or have the gateway strip undeclared properties (`openapi-validation: { response: strip }`).',
+  async run(context) {
+    for (const { operation, status, body, exchange } of await reachableReads(context)) {
+      const value = parseJson(body)
+      const first: unknown = Array.isArray(value) ? value[0] : value
+      if (!isObject(first)) continue
+      let schema = responseSchema(operation, status)
+      if (Array.isArray(value)) {
+        const resolved = context.spec.resolve(schema, []).value
+        schema = isObject(resolved) ? resolved.items : undefined
+      }
+      const declared = declaredProperties(context.spec, schema)
+      if (declared === undefined) continue
+      const extra = Object.keys(first).filter((name) => !declared.has(name))
+      if (extra.length > 0) context.report(operation, `GET ${operation.pathTemplate} returns undeclared properties: ${extra.join(', ')}.`, exchange)
+    }
+  },
+}
+
+export const sensitiveDataInResponse: ScanCheck = {
+  id: 'sensitive-data-in-response',
+  severity: 'high',
+  owasp: 'API3:2023',
+  title: 'Sensitive data in a response',
+  description: 'A response holds data the detectors recognise as sensitive: card numbers (Luhn-checked), SSNs, IBANs, tokens, API keys, private keys.',
+  remediation: 'Do not return such data; if it must be returned, mask it (the gateway\'s `masking` policy).',
+  async run(context) {
+    for (const { operation, body, exchange } of await reachableReads(context)) {
+      const detector = detect(body, RESPONSE_DETECTORS)
+      if (detector !== undefined) context.report(operation, `GET ${operation.pathTemplate} returns data that looks like ${detector.name}.`, exchange)
+    }
+  },
+}
+
