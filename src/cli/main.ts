@@ -7,6 +7,7 @@ import { registerConsumerCommands } from './commands/consumers.js'
 import { registerInitCommand } from './commands/init.js'
 import { registerKeyCommands } from './commands/keys.js'
 import { registerPostureCommand } from './commands/posture.js'
+import { registerScanCommand } from './commands/scan.js'
 import { quickstartCommand } from './commands/quickstart.js'
 import { schemaCommand } from './commands/schema.js'
 import { startCommand } from './commands/start.js'
@@ -57,6 +58,7 @@ registerKeyCommands(program, setExit)
 registerAuditLogCommand(program, setExit)
 registerSpecAuditCommand(program, setExit)
 registerPostureCommand(program, setExit)
+registerScanCommand(program, setExit)
 registerAuthzCommands(program, setExit)
 registerInitCommand(program, setExit)
 registerWafCommands(program, setExit)

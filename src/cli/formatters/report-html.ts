@@ -27,7 +27,7 @@ function findingRows(findings: readonly Finding[], titles: ReadonlyMap<string, {
   return sortedFindings(findings)
     .map((finding) => {
       const rule = titles.get(finding.ruleId)
-      return `<tr><td><span class="sev" style="background:${SEVERITY_COLOURS[finding.severity]}">${finding.severity}</span></td><td>${String(finding.location.line ?? '-')}:${String(finding.location.column ?? '-')}</td><td><code>${esc(finding.ruleId)}</code><br><small>${esc(finding.owasp)}</small></td><td>${esc(finding.message)}<br><code class="ptr">${esc(finding.location.pointer || '/')}</code>${rule ? `<details><summary>Fix</summary>${esc(rule.remediation)}</details>` : ''}</td></tr>`
+      return `<tr><td><span class="sev" style="background:${SEVERITY_COLOURS[finding.severity]}">${finding.severity}</span></td><td>${String(finding.location.line ?? '-')}:${String(finding.location.column ?? '-')}</td><td><code>${esc(finding.ruleId)}</code><br><small>${esc(finding.owasp)}</small></td><td>${esc(finding.message)}<br><code class="ptr">${esc(finding.location.pointer || '/')}</code>${rule ? `<details><summary>Fix</summary>${esc(rule.remediation)}</details>` : ''}${finding.evidence === undefined ? '' : `<details><summary>Evidence</summary><pre>${esc(finding.evidence.request)}</pre><pre>${esc(finding.evidence.response)}</pre><pre>${esc(finding.evidence.curl)}</pre></details>`}</td></tr>`
     })
     .join('\n')
 }
@@ -53,7 +53,7 @@ export function formatReportHtml(report: SecurityReport): string {
 body{font-family:system-ui,sans-serif;margin:2rem;color:#212121}h1{margin-bottom:.2rem}table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #e0e0e0;padding:.4rem;text-align:left;vertical-align:top}.sev{color:#fff;border-radius:3px;padding:0 .4rem;font-size:.85rem}
 .score{font-weight:normal;font-size:1rem;color:#555}.ptr{color:#555;font-size:.8rem;word-break:break-all}figure{display:inline-block;margin:0 2rem 1rem 0}
-figcaption{font-weight:bold;margin-bottom:.3rem}.error{color:#c62828}
+figcaption{font-weight:bold;margin-bottom:.3rem}.error{color:#c62828}pre{white-space:pre-wrap;word-break:break-all;background:#f5f5f5;padding:.4rem;font-size:.8rem}
 </style></head><body>
 <h1>Portcullis ${esc(report.tool)} report</h1>
 <p>${String(report.targets.length)} target(s), ${String(findings.length)} finding(s). Portcullis ${esc(report.version)}.</p>

@@ -28,7 +28,7 @@ export function formatReportJunit(report: SecurityReport): string {
         continue
       }
       suiteFailures++
-      const body = findings.map((finding) => `${String(finding.location.line ?? '-')}:${String(finding.location.column ?? '-')} ${finding.location.pointer} ${finding.message}`).join('\n')
+      const body = findings.map((finding) => `${String(finding.location.line ?? '-')}:${String(finding.location.column ?? '-')} ${finding.location.pointer} ${finding.message}${finding.evidence === undefined ? '' : `\n  ${finding.evidence.curl}`}`).join('\n')
       cases.push(
         `    <testcase classname="${name}" name="${escapeXml(rule.id)}">\n      <failure type="${finding0Severity(findings)}" message="${escapeXml(`${String(findings.length)} finding(s): ${rule.title} [${rule.owasp}]`)}">${escapeXml(body)}</failure>\n    </testcase>`,
       )

@@ -57,7 +57,7 @@ export function formatReportSarif(report: SecurityReport): string {
               },
             ],
             partialFingerprints: { 'portcullis/v1': `${finding.ruleId}:${finding.location.pointer}` },
-            properties: { severity: finding.severity, owasp: finding.owasp },
+            properties: { severity: finding.severity, owasp: finding.owasp, ...(finding.evidence === undefined ? {} : { evidence: finding.evidence }) },
           })),
         ),
       },

@@ -24,6 +24,7 @@ export function formatReportText(report: SecurityReport, options: { colour: bool
     findings.forEach((finding, index) => {
       const severity = paint(COLOURS[finding.severity], finding.severity.padEnd(8))
       out.push(`  ${(where[index] ?? '').padEnd(whereWidth)}  ${severity}  ${finding.ruleId.padEnd(ruleWidth)}  ${finding.message}  ${paint(DIM, `${finding.owasp} ${finding.location.pointer || '/'}`)}`)
+      if (finding.evidence !== undefined) out.push(`  ${' '.repeat(whereWidth)}  ${paint(DIM, finding.evidence.curl)}`)
     })
     out.push(`  ${severitySummary(target.findings)}${target.ignored > 0 ? ` (${String(target.ignored)} ignored in the document)` : ''}`, '')
   }

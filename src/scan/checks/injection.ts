@@ -69,11 +69,17 @@ export const sqlInjection: ScanCheck = {
         }
       }
       if (found) continue
-      const [t1, t2, f1, f2] = await Promise.all([`' OR 1=1 -- `, `' OR 2=2 -- `, `' AND 1=2 -- `, `' AND 2=3 -- `].map((suffix) => sendAt(context, point, `${point.value}${suffix}`)))
-      if (t1 && t2 && f1 && f2 && isSuccess(t1.status) && isSuccess(f1.status) && t1.body === t2.body && f1.body === f2.body && t1.body !== f1.body) {
-        context.report(point.operation, `Boolean SQL conditions in the ${where(point)} change the result (true: ${String(t1.body.length)} bytes, false: ${String(f1.body.length)} bytes).`, t1)
-        continue
+      // In a string literal, then as a number: two true and two false conditions; only a stable, different answer counts.
+      let differential = false
+      for (const quote of ["'", '']) {
+        const [t1, t2, f1, f2] = await Promise.all([` OR 1=1 -- `, ` OR 2=2 -- `, ` AND 1=2 -- `, ` AND 2=3 -- `].map((suffix) => sendAt(context, point, `${point.value}${quote}${suffix}`)))
+        if (t1 && t2 && f1 && f2 && isSuccess(t1.status) && isSuccess(f1.status) && t1.body === t2.body && f1.body === f2.body && t1.body !== f1.body) {
+          context.report(point.operation, `Boolean SQL conditions in the ${where(point)} change the result (true: ${String(t1.body.length)} bytes, false: ${String(f1.body.length)} bytes).`, t1)
+          differential = true
+          break
+        }
       }
+      if (differential) continue
       for (const suffix of [`' AND SLEEP(3)-- `, `'; SELECT pg_sleep(3)-- `, `'; WAITFOR DELAY '0:0:3'-- `]) {
         const slow = await sendAt(context, point, `${point.value}${suffix}`)
         if (slow.ms < baseline.ms + DELAY_THRESHOLD_MS) continue
