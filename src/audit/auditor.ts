@@ -51,7 +51,9 @@ export function auditSpec(source: SpecSource, options: AuditOptions = {}): Targe
   const collector = new FindingCollector(source.file, source.positions, options.config?.rules)
   // A finding about a missing member is shown at its deepest existing parent, as Spectral does.
   const add = (rule: AuditRule, path: Path, message: string) => { collector.add(rule, spec.existingPrefix(path), message) }
-  const ignores = readIgnores(spec, options.only, (path, message) => { add(INVALID_IGNORE, path, message) })
+  const ignores = readIgnores(spec, options.only, (path, message) => {
+    if (!collector.isOff(INVALID_IGNORE.id)) add(INVALID_IGNORE, path, message)
+  })
   for (const rule of AUDIT_RULES) {
     if (options.only && !options.only.has(rule.id)) continue
     if (collector.isOff(rule.id)) continue

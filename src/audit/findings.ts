@@ -76,13 +76,14 @@ export class FindingCollector {
     return this.#settings?.get(ruleId) === 'off'
   }
 
-  add(rule: RuleMetadata, path: readonly string[], message: string): void {
-    const pointer = toPointer(path)
+  /** `path` null: a finding about no place in the target (a scan's finding about the deployment). */
+  add(rule: RuleMetadata, path: readonly string[] | null, message: string): void {
+    const pointer = path === null ? '' : toPointer(path)
     const key = `${rule.id}\u0000${pointer}\u0000${message}`
     if (this.#seen.has(key)) return
     this.#seen.add(key)
     const setting = this.#settings?.get(rule.id)
-    const { line, column } = this.#positions.locate(path)
-    this.findings.push({ ruleId: rule.id, severity: setting === undefined || setting === 'off' ? rule.severity : setting, owasp: rule.owasp, message, location: { target: this.#target, pointer, line, column } })
+    const location = path === null ? { target: this.#target, pointer } : { target: this.#target, pointer, ...this.#positions.locate(path) }
+    this.findings.push({ ruleId: rule.id, severity: setting === undefined || setting === 'off' ? rule.severity : setting, owasp: rule.owasp, message, location })
   }
 }

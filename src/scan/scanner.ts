@@ -60,7 +60,7 @@ export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
         canary,
         report(operation, message, exchange) {
           const before = collector.findings.length
-          collector.add(check, operation?.path ?? [], message)
+          collector.add(check, operation?.path ?? null, message)
           if (exchange !== undefined && collector.findings.length > before) evidence.set(before, evidenceOf(exchange, options.identities))
         },
       }
