@@ -3,7 +3,7 @@
  * user set; responses are read up to a bound; each exchange is kept short for evidence.
  * Identities' credentials are known so that evidence and reproduction commands can mask them.
  */
-import { request } from 'undici'
+import { Agent, request, type Dispatcher } from 'undici'
 
 export interface ScanRequest {
   readonly method: string
@@ -33,6 +33,8 @@ export interface ScanClientOptions {
   /** Requests per second; 0 for as fast as the target answers. */
   readonly rate: number
   readonly timeoutMs: number
+  /** Certificate authorities to trust for an https:// target (PEM), besides the system's. */
+  readonly ca?: string
 }
 
 export class ScanClient {
@@ -40,10 +42,16 @@ export class ScanClient {
   #sent = 0
   #nextAt = 0
   readonly #options: ScanClientOptions
+  readonly #dispatcher: Dispatcher | undefined
 
   constructor(options: ScanClientOptions) {
     this.target = options.target
     this.#options = options
+    this.#dispatcher = options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } })
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher?.close()
   }
 
   get sent(): number {
@@ -72,6 +80,7 @@ export class ScanClient {
         body: scanRequest.body,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,
+        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
       })
       const body = await readBounded(response.body)
       const headers: Record<string, string> = {}

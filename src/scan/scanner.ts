@@ -23,6 +23,8 @@ export interface ScanOptions {
   readonly budget: number
   readonly rate: number
   readonly timeoutMs: number
+  /** PEM certificate authorities to trust for an https:// target. */
+  readonly ca?: string
   readonly allowDestructive: boolean
   readonly settings?: AuditConfig
   /** Only these checks (tests). */
@@ -40,7 +42,7 @@ export interface ScanResult {
 
 export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
   const spec = new SpecModel(options.source)
-  const client = new ScanClient({ target: options.target, budget: options.budget, rate: options.rate, timeoutMs: options.timeoutMs })
+  const client = new ScanClient({ target: options.target, budget: options.budget, rate: options.rate, timeoutMs: options.timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) })
   const collector = new FindingCollector(options.target.href, options.source.positions, options.settings?.rules)
   const evidence = new Map<number, Finding['evidence']>()
   const canary = await startCanary()
@@ -74,6 +76,7 @@ export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
     }
   } finally {
     await canary.close()
+    await client.close()
   }
   const findings = collector.findings.map((finding, index) => {
     const found = evidence.get(index)

@@ -4,12 +4,13 @@
  * masked; against the fixed API, nothing at all (a false positive fails the test).
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { readSpecSource } from '../../src/audit/spec-source.js'
 import { parseIdentity } from '../../src/scan/identities.js'
 import { scanTarget } from '../../src/scan/scanner.js'
+import { createPki } from '../helpers/certificates.js'
 import { startNotesApi, type NotesApi } from '../fixtures/scan/notes-api.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/scan')
@@ -20,8 +21,9 @@ function listedVulnerabilities(): string[] {
   return [...table.matchAll(/^\| `([a-z-]+)` \| `?([^`|]+?)`? \|/gm)].map((match) => `${match[1] ?? ''} ${match[2] ?? ''}`).sort()
 }
 
-async function scan(api: NotesApi) {
+async function scan(api: NotesApi, ca?: string) {
   return scanTarget({
+    ...(ca === undefined ? {} : { ca }),
     source: readSpecSource(SPEC, readFileSync(SPEC, 'utf8')),
     target: new URL(`${api.url}/api/v1`),
     identities: [parseIdentity(`alice=${api.tokens.alice}`), parseIdentity(`bob=Authorization: Bearer ${api.tokens.bob}`)],
@@ -49,6 +51,8 @@ test('the vulnerable notes API: every listed vulnerability is reported, with mas
     }
     const bola = result.report.findings.find((finding) => finding.ruleId === 'bola')
     assert.match(bola?.evidence?.curl ?? '', /^curl -i -X GET 'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/notes\/[0-9a-f-]{36}' -H "Authorization: Bearer \$PORTCULLIS_IDENTITY_BOB"/)
+    // The document marks User.role readOnly: it is sent as such and found stored.
+    assert.match(result.report.findings.find((finding) => finding.ruleId === 'mass-assignment')?.message ?? '', /role \(read-only\).*isAdmin/)
     const traversal = result.report.findings.find((finding) => finding.ruleId === 'path-traversal')
     assert.match(traversal?.evidence?.response ?? '', /root:[^:]*:0:0:/)
     for (const finding of result.report.findings) {
@@ -60,15 +64,18 @@ test('the vulnerable notes API: every listed vulnerability is reported, with mas
   }
 })
 
-test('the fixed notes API: no finding at all', async () => {
-  const api = await startNotesApi({ fixed: true })
+test('the fixed notes API, over HTTPS: no finding at all', async () => {
+  const pki = createPki()
+  const api = await startNotesApi({ fixed: true, tls: pki.issue('notes', { cn: '127.0.0.1', san: ['IP:127.0.0.1'] }) })
   try {
-    const result = await scan(api)
+    assert.match(api.url, /^https:/)
+    const result = await scan(api, pki.read(pki.caCert).toString())
     assert.equal(result.stoppedBy, undefined)
     assert.deepEqual(result.report.findings.map((finding) => `${finding.ruleId} ${finding.location.pointer}: ${finding.message}`), [])
     assert.ok(result.requests > 200, `the scan sent ${String(result.requests)} requests`)
   } finally {
     await api.close()
+    rmSync(pki.dir, { recursive: true, force: true })
   }
 })
 

@@ -26,6 +26,7 @@ interface ScanFlags extends ReportFlags {
   timeoutMs: string
   destructive?: boolean
   rules?: string
+  ca?: string
 }
 
 function positiveInteger(flag: string, text: string, allowZero = false): number {
@@ -90,6 +91,14 @@ async function runScan(flags: ScanFlags): Promise<number> {
     const detail = error instanceof SpecInputError ? error.detail : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
     throw new UsageError(`--spec ${flags.spec}: ${detail}`)
   }
+  let ca: string | undefined
+  if (flags.ca !== undefined) {
+    try {
+      ca = readFileSync(flags.ca, 'utf8')
+    } catch (error) {
+      throw new UsageError(`--ca ${flags.ca}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+    }
+  }
   const progress = progressPrinter(budget)
   const result = await scanTarget({
     source,
@@ -99,6 +108,7 @@ async function runScan(flags: ScanFlags): Promise<number> {
     rate,
     timeoutMs,
     allowDestructive: flags.destructive === true,
+    ...(ca === undefined ? {} : { ca }),
     ...(settings === undefined ? {} : { settings }),
     onProgress: ({ check, sent }) => {
       progress({ check, sent })
@@ -121,6 +131,7 @@ export function registerScanCommand(program: Command, setExit: (code: number) =>
     .option('--timeout-ms <n>', 'per request', '10000')
     .option('--destructive', 'also send DELETE and undeclared write methods (objects of identity A and the scan’s own)')
     .option('--rules <file>', 'check settings: checks switched off or given another severity, failSeverity')
+    .option('--ca <file>', 'PEM certificate authorities to trust for an https:// target (a staging CA)')
     .action(async (flags: ScanFlags) => {
       try {
         setExit(await runScan(flags))

@@ -123,11 +123,10 @@ export const plainHttp: ScanCheck = {
   severity: 'high',
   owasp: 'API8:2023',
   title: 'API served over plain HTTP',
-  description: 'The target is reached over http:// on a non-loopback address: tokens and data cross the network in clear.',
+  description: 'The API answers over plain http://: tokens and data cross the network in clear. (A local target is reported too: switch the check off in the settings for development scans.)',
   remediation: 'Serve only HTTPS (TLS 1.2+), redirect or refuse HTTP, and send HSTS.',
   async run(context) {
-    const { protocol, hostname } = context.client.target
-    if (protocol !== 'http:' || /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(hostname)) return
+    if (context.client.target.protocol !== 'http:') return
     const exchange = await context.client.send({ method: 'GET', path: `${context.basePath}/` })
     if (exchange.status !== 0) context.report(null, `${context.client.target.origin} answers over plain HTTP.`, exchange)
   },

@@ -37,6 +37,20 @@ function responseSchema(operation: OperationView, status: number): unknown {
   return response?.contents.find((content) => /json/i.test(content.mediaType))?.schema
 }
 
+/** Properties the document marks readOnly in `schema`, with values the scan can recognise when they come back. */
+function readOnlyProbes(spec: SpecModel, schema: unknown): Record<string, unknown> {
+  const resolved = spec.resolve(schema, []).value
+  const probes: Record<string, unknown> = {}
+  if (!isObject(resolved) || !isObject(resolved.properties)) return probes
+  for (const [name, property] of Object.entries(resolved.properties)) {
+    const value = spec.resolve(property, []).value
+    if (!isObject(value) || value.readOnly !== true) continue
+    if (value.type === 'string') probes[name] = `portcullis-scan-${name}`
+    else if (value.type === 'integer' || value.type === 'number') probes[name] = 987654321
+  }
+  return probes
+}
+
 export const massAssignment: ScanCheck = {
   id: 'mass-assignment',
   severity: 'high',
@@ -53,14 +67,18 @@ export const massAssignment: ScanCheck = {
       if (body === undefined) continue
       const base = sampleValue(context.spec, body.schema)
       if (!isObject(base)) continue
-      const write = await context.client.send(requestAs(context, operation, a, { body: { ...base, ...PRIVILEGED } }))
-      if (!isSuccess(write.status)) continue
       // Read back: the same path's GET, else the write's own response.
       const read = context.operations.find((candidate) => candidate.pathTemplate === operation.pathTemplate && candidate.method === 'get')
+      const readOnly = { ...readOnlyProbes(context.spec, body.schema), ...readOnlyProbes(context.spec, responseSchema(operation, 200)), ...(read === undefined ? {} : readOnlyProbes(context.spec, responseSchema(read, 200))) }
+      const sent = { ...PRIVILEGED, ...readOnly }
+      const write = await context.client.send(requestAs(context, operation, a, { body: { ...base, ...sent } }))
+      if (!isSuccess(write.status)) continue
       const exchange = read === undefined ? write : await context.client.send(requestAs(context, read, a))
       const stored = parseJson(exchange.body)
       if (!isObject(stored)) continue
-      const taken = Object.entries(PRIVILEGED).filter(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value)).map(([name]) => name)
+      const taken = Object.entries(sent)
+        .filter(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value))
+        .map(([name]) => (name in readOnly ? `${name} (read-only)` : name))
       if (taken.length > 0) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} stored ${taken.join(', ')} sent by the client.`, exchange)
     }
   },
