@@ -45,6 +45,14 @@ function sendAt(context: ScanContext, point: InjectionPoint, value: unknown): Pr
 
 const where = (point: InjectionPoint) => `${point.kind === 'query' ? 'query parameter' : 'body property'} "${point.name}" of ${point.operation.method.toUpperCase()} ${point.operation.pathTemplate}`
 
+/** The second of two answers to `value` that both came at least the threshold later than the baseline, or undefined. */
+async function delayedTwice(context: ScanContext, point: InjectionPoint, value: string, baseline: Exchange): Promise<Exchange | undefined> {
+  const slow = await sendAt(context, point, value)
+  if (slow.ms < baseline.ms + DELAY_THRESHOLD_MS) return undefined
+  const again = await sendAt(context, point, value)
+  return again.ms >= baseline.ms + DELAY_THRESHOLD_MS ? again : undefined
+}
+
 /** A response body without the echoed payload, so a reflected payload does not look like its effect. */
 const withoutEcho = (body: string, payload: string) => body.replaceAll(payload, '').replaceAll(encodeURIComponent(payload), '')
 
@@ -81,11 +89,9 @@ export const sqlInjection: ScanCheck = {
       }
       if (differential) continue
       for (const suffix of [`' AND SLEEP(3)-- `, `'; SELECT pg_sleep(3)-- `, `'; WAITFOR DELAY '0:0:3'-- `]) {
-        const slow = await sendAt(context, point, `${point.value}${suffix}`)
-        if (slow.ms < baseline.ms + DELAY_THRESHOLD_MS) continue
-        const again = await sendAt(context, point, `${point.value}${suffix}`)
-        if (again.ms >= baseline.ms + DELAY_THRESHOLD_MS) {
-          context.report(point.operation, `A SQL sleep in the ${where(point)} delayed the answer by ${String(Math.round(again.ms - baseline.ms))} ms, twice.`, again)
+        const delayed = await delayedTwice(context, point, `${point.value}${suffix}`, baseline)
+        if (delayed !== undefined) {
+          context.report(point.operation, `A SQL sleep in the ${where(point)} delayed the answer by ${String(Math.round(delayed.ms - baseline.ms))} ms, twice.`, delayed)
           break
         }
       }
@@ -127,11 +133,9 @@ export const commandInjection: ScanCheck = {
     for (const point of injectionPoints(context)) {
       const baseline = await sendAt(context, point, point.value)
       for (const suffix of [';sleep 3', '|sleep 3', '$(sleep 3)', '`sleep 3`', '&& sleep 3']) {
-        const slow = await sendAt(context, point, `${point.value}${suffix}`)
-        if (slow.ms < baseline.ms + DELAY_THRESHOLD_MS) continue
-        const again = await sendAt(context, point, `${point.value}${suffix}`)
-        if (again.ms >= baseline.ms + DELAY_THRESHOLD_MS) {
-          context.report(point.operation, `"${suffix}" in the ${where(point)} delayed the answer by ${String(Math.round(again.ms - baseline.ms))} ms, twice.`, again)
+        const delayed = await delayedTwice(context, point, `${point.value}${suffix}`, baseline)
+        if (delayed !== undefined) {
+          context.report(point.operation, `"${suffix}" in the ${where(point)} delayed the answer by ${String(Math.round(delayed.ms - baseline.ms))} ms, twice.`, delayed)
           break
         }
       }
