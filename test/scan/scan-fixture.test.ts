@@ -53,6 +53,11 @@ test('the vulnerable notes API: every listed vulnerability is reported, with mas
     assert.match(bola?.evidence?.curl ?? '', /^curl -i -X GET 'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/notes\/[0-9a-f-]{36}' -H "Authorization: Bearer \$PORTCULLIS_IDENTITY_BOB"/)
     // The document marks User.role readOnly: it is sent as such and found stored.
     assert.match(result.report.findings.find((finding) => finding.ruleId === 'mass-assignment')?.message ?? '', /role \(read-only\).*isAdmin/)
+    // The three SQL injections, each proven its own way.
+    const sql = (pointer: string) => result.report.findings.find((finding) => finding.ruleId === 'sql-injection' && finding.location.pointer === pointer)?.message ?? ''
+    assert.match(sql('/paths/~1notes~1search/get'), /^SQL error after a quote/)
+    assert.match(sql('/paths/~1notes~1count/get'), /^Boolean SQL conditions/)
+    assert.match(sql('/paths/~1events/get'), /^A SQL sleep .* delayed the answer by \d+ ms, twice/)
     const traversal = result.report.findings.find((finding) => finding.ruleId === 'path-traversal')
     assert.match(traversal?.evidence?.response ?? '', /root:[^:]*:0:0:/)
     for (const finding of result.report.findings) {
