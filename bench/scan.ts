@@ -2,8 +2,8 @@
  * `portcullis scan` throughput: the whole scan (every check, rate unlimited, --destructive)
  * against the notes API of the tests (test/fixtures/scan), the target alone on core 1 and the
  * scanner on core 0. Prints requests, seconds and requests per second per run, against the fixed
- * API (fast answers, no deliberate delays) and the vulnerable one (whose simulated shell sleeps
- * 3 s twice for the command-injection proof; the time is reported without those 6 s too).
+ * API (fast answers, no deliberate delays) and the vulnerable one (whose simulated shell and SQL
+ * `SLEEP()` each sleep 3 s twice for the time-based proofs; the rate is reported without those 12 s).
  * Usage: node --import tsx bench/scan.ts [--runs 3]
  */
 import { spawn } from 'node:child_process'
@@ -43,7 +43,7 @@ if (values.serve !== undefined) {
         allowDestructive: true,
       })
       child.stdin.end()
-      const sleeping = mode === 'vulnerable' ? 6 : 0
+      const sleeping = mode === 'vulnerable' ? 12 : 0
       const perSecond = result.requests / (result.seconds - sleeping)
       rates.push(perSecond)
       process.stdout.write(`${mode} run ${String(run + 1)}: ${String(result.requests)} requests in ${result.seconds.toFixed(2)} s${sleeping > 0 ? ` (${String(sleeping)} s of them the target's deliberate sleeps)` : ''}: ${perSecond.toFixed(0)} requests/s, ${String(result.report.findings.length)} findings\n`)
