@@ -1,18 +1,9 @@
-/** The `portcullis` command line. Exit codes: 0 ok, 1 findings, 2 errors (as Spectral). */
+/**
+ * The `portcullis` command line. Exit codes: 0 ok, 1 findings, 2 errors (as Spectral).
+ * Command modules are imported only for the command being run (all of them for help): loading
+ * the gateway's policies alone takes over a second, which `audit` and `scan` do not need.
+ */
 import { Command } from 'commander'
-import { registerSpecAuditCommand } from './commands/audit.js'
-import { registerAuditLogCommand } from './commands/audit-log.js'
-import { registerAuthzCommands } from './commands/authz.js'
-import { registerConsumerCommands } from './commands/consumers.js'
-import { registerInitCommand } from './commands/init.js'
-import { registerKeyCommands } from './commands/keys.js'
-import { registerPostureCommand } from './commands/posture.js'
-import { registerScanCommand } from './commands/scan.js'
-import { quickstartCommand } from './commands/quickstart.js'
-import { schemaCommand } from './commands/schema.js'
-import { startCommand } from './commands/start.js'
-import { validateCommand } from './commands/validate.js'
-import { registerWafCommands } from './commands/waf.js'
 import { PORTCULLIS_VERSION } from './version.js'
 
 const program = new Command()
@@ -24,6 +15,7 @@ program
   .description('start the gateway')
   .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
   .action(async (options: { config: string }) => {
+    const { startCommand } = await import('./commands/start.js')
     process.exitCode = await startCommand(options.config)
   })
 
@@ -31,14 +23,16 @@ program
   .command('validate')
   .description('check a config file and print every problem with its path')
   .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
-  .action((options: { config: string }) => {
+  .action(async (options: { config: string }) => {
+    const { validateCommand } = await import('./commands/validate.js')
     process.exitCode = validateCommand(options.config)
   })
 
 program
   .command('schema')
   .description("print the config's JSON Schema")
-  .action(() => {
+  .action(async () => {
+    const { schemaCommand } = await import('./commands/schema.js')
     process.exitCode = schemaCommand()
   })
 
@@ -47,21 +41,28 @@ program
   .description('start the demo orders API and the gateway on examples/quickstart.yaml')
   .option('--upstream-port <port>', 'port of the demo orders API', '3000')
   .action(async (options: { upstreamPort: string }) => {
+    const { quickstartCommand } = await import('./commands/quickstart.js')
     process.exitCode = await quickstartCommand({ upstreamPort: Number(options.upstreamPort) })
   })
 
 const setExit = (code: number) => {
   process.exitCode = code
 }
-registerConsumerCommands(program, setExit)
-registerKeyCommands(program, setExit)
-registerAuditLogCommand(program, setExit)
-registerSpecAuditCommand(program, setExit)
-registerPostureCommand(program, setExit)
-registerScanCommand(program, setExit)
-registerAuthzCommands(program, setExit)
-registerInitCommand(program, setExit)
-registerWafCommands(program, setExit)
+/** Commands defined in their own modules, by name, each with the import that registers it. */
+const COMMAND_MODULES: Readonly<Record<string, () => Promise<void>>> = {
+  consumers: async () => (await import('./commands/consumers.js')).registerConsumerCommands(program, setExit),
+  keys: async () => (await import('./commands/keys.js')).registerKeyCommands(program, setExit),
+  'audit-log': async () => (await import('./commands/audit-log.js')).registerAuditLogCommand(program, setExit),
+  audit: async () => (await import('./commands/audit.js')).registerSpecAuditCommand(program, setExit),
+  posture: async () => (await import('./commands/posture.js')).registerPostureCommand(program, setExit),
+  scan: async () => (await import('./commands/scan.js')).registerScanCommand(program, setExit),
+  authz: async () => (await import('./commands/authz.js')).registerAuthzCommands(program, setExit),
+  init: async () => (await import('./commands/init.js')).registerInitCommand(program, setExit),
+  waf: async () => (await import('./commands/waf.js')).registerWafCommands(program, setExit),
+}
+const requested = process.argv[2]
+const load = requested !== undefined && Object.hasOwn(COMMAND_MODULES, requested) ? [COMMAND_MODULES[requested]] : Object.values(COMMAND_MODULES)
+for (const register of load) await register?.()
 
 try {
   await program.parseAsync(process.argv)
