@@ -60,8 +60,9 @@ const COMMAND_MODULES: Readonly<Record<string, () => Promise<void>>> = {
   init: async () => (await import('./commands/init.js')).registerInitCommand(program, setExit),
   waf: async () => (await import('./commands/waf.js')).registerWafCommands(program, setExit),
 }
-const requested = process.argv[2]
-const load = requested !== undefined && Object.hasOwn(COMMAND_MODULES, requested) ? [COMMAND_MODULES[requested]] : Object.values(COMMAND_MODULES)
+const DEFINED_HERE = new Set(['start', 'validate', 'schema', 'quickstart'])
+const requested = process.argv[2] ?? ''
+const load = DEFINED_HERE.has(requested) ? [] : Object.hasOwn(COMMAND_MODULES, requested) ? [COMMAND_MODULES[requested]] : Object.values(COMMAND_MODULES)
 for (const register of load) await register?.()
 
 try {
