@@ -78,6 +78,12 @@ export class SpecModel {
     return nodes
   }
 
+  /** Whether a schema has `type` (in 3.1 also a type list that includes it). */
+  hasType(schema: unknown, type: string): boolean {
+    if (!isObject(schema)) return false
+    return schema.type === type || (this.format === 'oas3.1' && Array.isArray(schema.type) && schema.type.includes(type))
+  }
+
   /** The value at `path` in the document as written, or undefined. */
   at(path: Path): unknown {
     let value: unknown = this.document

@@ -1,9 +1,9 @@
 /** What `portcullis posture` checks in a gateway config, by OWASP API Security Top 10 (2023) category. */
 import { auditSpec } from '../audit/auditor.js'
+import { isLoginLike } from '../audit/operation-kinds.js'
 import type { PostureRule } from './posture-rule.js'
 import type { ApiView, RouteView } from './gateway-view.js'
 
-const LOGIN_LIKE = /(^|[\s/_.-])(login|log-in|signin|sign-in|logon|token|oauth|auth|authenticate|session|sessions|password|passwords|reset|forgot|otp|mfa|2fa|verify|register|signup|sign-up)($|[\s/_.{-])/i
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/
 const WEAK_CIPHER = /^(.*[-+:])?(RC4|DES|3DES|DES-CBC3|IDEA|SEED|NULL|eNULL|aNULL|EXPORT|EXP|MD5|ADH|AECDH|PSK|SRP|LOW|MEDIUM)([-+:].*)?$/i
 
@@ -87,8 +87,7 @@ const loginWithoutRateLimit: PostureRule = {
   check(gateway, report) {
     for (const api of gateway.apis) {
       for (const route of api.routes) {
-        const name = `${route.template} ${route.operationId ?? ''}`
-        if (route.method !== 'GET' && LOGIN_LIKE.test(name) && !has(route, 'rate-limit')) report(route.path, `${api.name}: ${route.label} looks like a login or credential operation and has no rate limit.`)
+        if (route.method !== 'GET' && isLoginLike(route.template, route.operationId) && !has(route, 'rate-limit')) report(route.path, `${api.name}: ${route.label} looks like a login or credential operation and has no rate limit.`)
       }
     }
   },

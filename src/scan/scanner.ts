@@ -13,7 +13,7 @@ import { startCanary } from './canary.js'
 import { evidenceOf } from './evidence.js'
 import type { Identity } from './identities.js'
 import { BudgetExhaustedError, ScanClient } from './scan-client.js'
-import type { ScanCheck, ScanContext } from './scan-check.js'
+import type { ScanContext } from './scan-check.js'
 import { SCAN_CHECKS } from './checks/index.js'
 
 export interface ScanOptions {
@@ -86,4 +86,3 @@ export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
   return { report, requests: client.sent, seconds: (performance.now() - started) / 1000, ...(stoppedBy === undefined ? {} : { stoppedBy }) }
 }
 
-export type { ScanCheck }

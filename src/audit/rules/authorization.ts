@@ -1,15 +1,10 @@
 /** API1:2023 object-level and API5:2023 function-level authorization, as far as a document shows them. */
-import { allowsAnonymous, operationsOf, type OperationView } from '../operations.js'
+import { allowsAnonymous, operationsOf } from '../operations.js'
+import { isAdminPath } from '../operation-kinds.js'
 import { defineRule } from '../rule.js'
-import { isObject, type JsonObject } from '../spec-model.js'
+import { isObject } from '../spec-model.js'
 
 const ID_NAME = /^id$|(_id|Id|-id)$/
-const ADMIN_SEGMENT = /^(admin|admins|administration|internal|manage|management|superuser|sudo|root|ops|backoffice)$/i
-
-function isIntegerSchema(schema: JsonObject | undefined): boolean {
-  if (schema === undefined) return false
-  return schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer'))
-}
 
 export const numericIdParameter = defineRule({
   id: 'numeric-id-parameter',
@@ -21,16 +16,12 @@ export const numericIdParameter = defineRule({
   check(spec, report) {
     for (const operation of operationsOf(spec)) {
       for (const { parameter, path, schema } of operation.parameters) {
-        if (typeof parameter.name !== 'string' || !ID_NAME.test(parameter.name) || !isIntegerSchema(schema)) continue
+        if (typeof parameter.name !== 'string' || !ID_NAME.test(parameter.name) || !spec.hasType(schema, 'integer')) continue
         report(spec.isOas3 ? [...path, 'schema'] : [...path, 'type'], `Parameter "${parameter.name}" is an integer identifier.`)
       }
     }
   },
 })
-
-function adminLike(operation: OperationView): boolean {
-  return operation.pathTemplate.split('/').some((segment) => ADMIN_SEGMENT.test(segment))
-}
 
 export const adminSharesSecurity = defineRule({
   id: 'admin-shares-security',
@@ -66,7 +57,7 @@ export const adminOperationWithoutScopes = defineRule({
   check(spec, report) {
     const scoped = new Set(spec.securitySchemes.filter((scheme) => scheme.scheme.type === 'oauth2' || scheme.scheme.type === 'openIdConnect').map((scheme) => scheme.name))
     for (const operation of operationsOf(spec)) {
-      if (!adminLike(operation) || allowsAnonymous(operation)) continue
+      if (!isAdminPath(operation.pathTemplate) || allowsAnonymous(operation)) continue
       const requirements = operation.security ?? []
       const anyScope = requirements.some((requirement) => Object.entries(requirement).some(([name, scopes]) => scoped.has(name) && scopes.length > 0))
       if (!anyScope) report([...operation.path, 'security'], `${operation.method.toUpperCase()} ${operation.pathTemplate} looks administrative but requires no scope.`)

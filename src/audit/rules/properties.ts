@@ -2,16 +2,12 @@
 import { DETECTORS, type Detector, type DetectorName } from '../../sensitive/detectors.js'
 import { operationsOf, schemaTree } from '../operations.js'
 import { defineRule } from '../rule.js'
-import { isObject, type JsonObject, type Path, type SpecModel } from '../spec-model.js'
+import { isObject, type Path, type SpecModel } from '../spec-model.js'
 
 const SENSITIVE_NAME = /^(password|passwd|pwd|password_?hash|passcode|secret|client_?secret|private_?key|ssn|social_?security(_?number)?|card_?number|credit_?card(_?number)?|pan|cvv|cvc|cvv2|security_?code|pin|pin_?code|salt|otp_?secret|mfa_?secret|totp_?secret)$/i
 // Credentials in examples are `secret-in-example`'s: one finding per problem.
 const RESPONSE_DETECTORS: readonly Detector[] = (['pan', 'ssn', 'iban'] as const satisfies readonly DetectorName[]).map((name) => DETECTORS[name])
 const SECRET_DETECTORS: readonly Detector[] = (['jwt', 'apiKey', 'privateKey'] as const satisfies readonly DetectorName[]).map((name) => DETECTORS[name])
-
-function isObjectSchema(value: JsonObject): boolean {
-  return value.type === 'object' || (Array.isArray(value.type) && value.type.includes('object'))
-}
 
 const isTruthy = (value: unknown) => value !== undefined && value !== null && value !== false && value !== 0 && value !== ''
 
@@ -48,7 +44,7 @@ function openPropertiesRule(keyword: 'additionalProperties' | 'unevaluatedProper
     formats,
     check(spec, report) {
       for (const node of spec.nodes) {
-        if (isObjectSchema(node.value) && isTruthy(node.value[keyword])) report([...node.path, keyword], `Object schema sets ${keyword} to ${JSON.stringify(node.value[keyword])}.`)
+        if (spec.hasType(node.value, 'object') && isTruthy(node.value[keyword])) report([...node.path, keyword], `Object schema sets ${keyword} to ${JSON.stringify(node.value[keyword])}.`)
       }
     },
   })
@@ -66,7 +62,7 @@ function unboundedMapRule(keyword: 'additionalProperties' | 'unevaluatedProperti
     check(spec, report) {
       for (const node of spec.nodes) {
         const open = node.value[keyword]
-        if (isObjectSchema(node.value) && isTruthy(open) && open !== true && node.value.maxProperties === undefined) report([...node.path, 'maxProperties'], `Map-like object has no maxProperties.`)
+        if (spec.hasType(node.value, 'object') && isTruthy(open) && open !== true && node.value.maxProperties === undefined) report([...node.path, 'maxProperties'], `Map-like object has no maxProperties.`)
       }
     },
   })
@@ -87,7 +83,7 @@ export const requestBodyOpenObject = defineRule({
       for (const body of operation.requestBodies) {
         if (!/json|xml|form/i.test(body.mediaType)) continue
         for (const { schema, path } of schemaTree(spec, body.schema, body.path, seen)) {
-          if (path.at(-2) === 'allOf' || !(isObjectSchema(schema) || isObject(schema.properties))) continue
+          if (path.at(-2) === 'allOf' || !(spec.hasType(schema, 'object') || isObject(schema.properties))) continue
           const closed = schema.additionalProperties === false || schema[keyword] === false || isObject(schema.additionalProperties) || isObject(schema[keyword])
           if (!closed) report([...path, 'additionalProperties'], `Request body object of ${operation.method.toUpperCase()} ${operation.pathTemplate} accepts undeclared properties.`)
         }

@@ -8,7 +8,7 @@ const RATE_LIMIT_HEADER_SETS: readonly (readonly string[])[] = [['RateLimit'], [
 
 /** Nodes typed `type` — in 3.1 also those whose type list includes it. */
 function typed(spec: SpecModel, type: string): ObjectNode[] {
-  return spec.nodes.filter(({ value }) => value.type === type || (spec.format === 'oas3.1' && Array.isArray(value.type) && value.type.includes(type)))
+  return spec.nodes.filter(({ value }) => spec.hasType(value, type))
 }
 
 const has = (schema: JsonObject, ...keys: string[]) => keys.some((key) => schema[key] !== undefined)
@@ -121,19 +121,17 @@ export const retryAfterMissing = defineRule({
   },
 })
 
-const isArraySchema = (schema: unknown): schema is JsonObject => isObject(schema) && (schema.type === 'array' || (Array.isArray(schema.type) && schema.type.includes('array')))
-
 /** Where an unbounded list is in a response body: the body itself, or a property of a wrapper object (`{ data: [...] }`). */
 function listIn(spec: SpecModel, schema: unknown, path: readonly string[]): readonly string[] | undefined {
   const body = spec.resolve(schema, path)
-  if (isArraySchema(body.value)) return body.value.maxItems === undefined ? body.path : undefined
+  if (spec.hasType(body.value, 'array')) return (body.value as JsonObject).maxItems === undefined ? body.path : undefined
   if (!isObject(body.value)) return undefined
   const parts = [body, ...(Array.isArray(body.value.allOf) ? body.value.allOf.map((part: unknown, index) => spec.resolve(part, [...body.path, 'allOf', String(index)])) : [])]
   for (const part of parts) {
     if (!isObject(part.value) || !isObject(part.value.properties)) continue
     for (const [name, property] of Object.entries(part.value.properties)) {
       const resolved = spec.resolve(property, [...part.path, 'properties', name])
-      if (isArraySchema(resolved.value) && resolved.value.maxItems === undefined) return resolved.path
+      if (spec.hasType(resolved.value, 'array') && (resolved.value as JsonObject).maxItems === undefined) return resolved.path
     }
   }
   return undefined

@@ -1,10 +1,10 @@
 /** Checks 2 and 3, authorization: identity B on identity A's objects (BOLA), B on administrative operations (BFLA), undeclared methods. */
+import { isAdminPath } from '../../audit/operation-kinds.js'
 import type { OperationView } from '../../audit/operations.js'
 import { isObject } from '../../audit/spec-model.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
 import { identityA, identityB, isSuccess, parseJson, requestAs } from './shared.js'
 
-const ADMIN_SEGMENT = /^(admin|admins|administration|internal|manage|management|superuser|sudo|root|ops|backoffice)$/i
 
 interface ItemPath {
   /** The item's path parameter, e.g. `noteId` of `/notes/{noteId}`. */
@@ -96,7 +96,7 @@ export const bfla: ScanCheck = {
     const b = identityB(context)
     if (b === undefined) return
     for (const operation of context.operations) {
-      if (!operation.pathTemplate.split('/').some((segment) => ADMIN_SEGMENT.test(segment))) continue
+      if (!isAdminPath(operation.pathTemplate)) continue
       if (operation.method !== 'get' && !context.allowDestructive) continue
       const exchange = await context.client.send(requestAs(context, operation, b))
       if (isSuccess(exchange.status)) context.report(operation, `${b.name} called ${operation.method.toUpperCase()} ${operation.pathTemplate} (${String(exchange.status)}).`, exchange)

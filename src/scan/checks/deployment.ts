@@ -1,8 +1,8 @@
 /** Checks 7, 8 and 11 — resource limits, misconfiguration, inventory: how the API is deployed rather than what it computes. */
+import { isLoginLike } from '../../audit/operation-kinds.js'
 import type { ScanCheck } from '../scan-check.js'
 import { identityA, isSuccess, reachableReads, requestAs } from './shared.js'
 
-const LOGIN_LIKE = /(^|[\s/_.-])(login|signin|sign-in|token|oauth|auth|session|sessions|password|otp|mfa|verify|register|signup)($|[\s/_.{-])/i
 const PAGE_SIZE = /^(limit|per_?page|page_?size|pagesize|size|count|max|max_?results|top|\$top|first)$/i
 const STACK_TRACE = /\bat [\w.$<>[\]]+ \(?(?:file:\/\/)?\/?[\w./-]+:\d+:\d+\)?|Traceback \(most recent call last\)|\bat [\w.$]+\([\w]+\.java:\d+\)|Exception in thread|SqliteError|node:internal\/|\bstack\b.*\bat /
 const BURST = 30
@@ -17,7 +17,7 @@ export const noRateLimit: ScanCheck = {
   remediation: 'Rate-limit every API per consumer and per IP, and login-like operations much more tightly (the gateway\'s `rate-limit` policy).',
   async run(context) {
     // The login-like operations first (with a wrong password), then one ordinary read.
-    const login = context.operations.filter((operation) => operation.method === 'post' && LOGIN_LIKE.test(`${operation.pathTemplate} ${typeof operation.operation.operationId === 'string' ? operation.operation.operationId : ''}`))
+    const login = context.operations.filter((operation) => operation.method === 'post' && isLoginLike(operation.pathTemplate, operation.operation.operationId))
     const read = (await reachableReads(context))[0]?.operation
     for (const operation of [...login, ...(read === undefined ? [] : [read])]) {
       let last

@@ -1,7 +1,7 @@
 /** Helpers the scan checks share: requests as an identity, JSON bodies, operations by kind. */
 import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
 import type { Identity } from '../identities.js'
-import type { Exchange, ScanRequest } from '../scan-client.js'
+import type { Exchange, ScanClient, ScanRequest } from '../scan-client.js'
 import { buildRequest, type RequestParts } from '../sample-values.js'
 import type { ScanContext } from '../scan-check.js'
 
@@ -29,21 +29,33 @@ export function securedOperations(context: ScanContext): OperationView[] {
   return context.operations.filter((operation) => !allowsAnonymous(operation))
 }
 
-/** Operations safe to call repeatedly: GET, as far as the document goes. */
-export function readOperations(context: ScanContext): OperationView[] {
-  return context.operations.filter((operation) => operation.method === 'get')
-}
-
 export const identityA = (context: ScanContext): Identity | undefined => context.identities[0]
 export const identityB = (context: ScanContext): Identity | undefined => context.identities[1]
 
-/** GET operations without path parameters that identity A can call successfully with sample values, with the exchange. */
-export async function reachableReads(context: ScanContext): Promise<{ operation: OperationView; status: number; body: string; exchange: Exchange }[]> {
-  const out: { operation: OperationView; status: number; body: string; exchange: Exchange }[] = []
-  for (const operation of readOperations(context)) {
-    if (operation.pathTemplate.includes('{')) continue
-    const exchange = await context.client.send(requestAs(context, operation, identityA(context)))
-    if (isSuccess(exchange.status)) out.push({ operation, status: exchange.status, body: exchange.body, exchange })
+export interface ReachableRead {
+  readonly operation: OperationView
+  readonly status: number
+  readonly body: string
+  readonly exchange: Exchange
+}
+
+/** Per scan (one client each): several checks start from the same reads. */
+const readsOfScan = new WeakMap<ScanClient, Promise<ReachableRead[]>>()
+
+/** GET operations without path parameters that identity A can call successfully with sample values, with the exchange; sent once per scan. */
+export function reachableReads(context: ScanContext): Promise<ReachableRead[]> {
+  let reads = readsOfScan.get(context.client)
+  if (reads === undefined) {
+    reads = (async () => {
+      const out: ReachableRead[] = []
+      for (const operation of context.operations) {
+        if (operation.method !== 'get' || operation.pathTemplate.includes('{')) continue
+        const exchange = await context.client.send(requestAs(context, operation, identityA(context)))
+        if (isSuccess(exchange.status)) out.push({ operation, status: exchange.status, body: exchange.body, exchange })
+      }
+      return out
+    })()
+    readsOfScan.set(context.client, reads)
   }
-  return out
+  return reads
 }
