@@ -18,8 +18,15 @@ const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET
 
 /** The collections holding a collection's entries: ARGS is ARGS_GET then ARGS_POST; others themselves. */
 export function sourcesOf(name: string): readonly string[] {
-  return COMPOSED[name] ?? [name]
+  let sources = SOURCES.get(name)
+  if (sources === undefined) {
+    sources = COMPOSED[name] ?? [name]
+    SOURCES.set(name, sources)
+  }
+  return sources
 }
+
+const SOURCES = new Map<string, readonly string[]>()
 
 export class Collection {
   #entries: Entry[] = []
@@ -91,5 +98,34 @@ export class Collection {
 
   get size(): number {
     return this.#entries.length
+  }
+}
+
+/** Collection names as small numbers, shared by all rule sets: targets resolve theirs at load. */
+const SLOTS = new Map<string, number>()
+
+export function slotOf(name: string): number {
+  let slot = SLOTS.get(name)
+  if (slot === undefined) {
+    slot = SLOTS.size
+    SLOTS.set(name, slot)
+  }
+  return slot
+}
+
+/** A transaction's collections by name, read by slot on the hot path (a rule reads several per evaluation). */
+export class Variables {
+  readonly #bySlot: (Collection | undefined)[] = []
+
+  get(name: string): Collection | undefined {
+    return this.#bySlot[slotOf(name)]
+  }
+
+  set(name: string, collection: Collection): void {
+    this.#bySlot[slotOf(name)] = collection
+  }
+
+  at(slot: number): Collection | undefined {
+    return this.#bySlot[slot]
   }
 }

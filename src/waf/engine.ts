@@ -10,7 +10,8 @@ import { Collection, sourcesOf, type Entry } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet } from './rule-set.js'
-import { compileTargets, type Rule, type Target } from './rules.js'
+import { LiteralScanner } from './literal-scanner.js'
+import { compileTargets, excludes, exclusionsFor, type Rule, type Target } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
 export interface MatchedRule {
@@ -31,14 +32,6 @@ export interface Interruption {
   readonly ruleId: number
   readonly action: 'deny' | 'drop' | 'redirect'
   readonly status: number
-}
-
-interface Value {
-  /** `ARGS`, `REQUEST_HEADERS`, `&TX`: with the entry's key, the variable's name (`ARGS:q`), built only for a match. */
-  readonly collection: string
-  readonly value: string
-  /** The collection entry it came from (its transformations are cached there); null for counts. */
-  readonly entry: Entry | null
 }
 
 /**
@@ -77,8 +70,9 @@ export class WafTransaction {
   mode: EngineMode
   readonly #ruleSet: RuleSet
   readonly #removedIds = new Set<number>()
-  readonly #removedTargets = new Map<number, Target[]>()
+  readonly #removedTargets = new Map<number, readonly Target[]>()
   readonly #bytes = new Map<string, Buffer>()
+  readonly #literalsFound = new Map<string, number[]>()
   readonly #selected = new Map<Target, { collection: Collection; version: number; entries: readonly Entry[] }>()
   // Kept for the whole transaction and emptied per rule: rules run hundreds of times per request.
   readonly #matchedVar = new Collection()
@@ -101,7 +95,7 @@ export class WafTransaction {
     this.variables.set('MATCHED_VARS', this.#matchedVars)
     this.variables.set('MATCHED_VARS_NAMES', this.#matchedVarNames)
     for (const id of options.exclusions?.ids ?? []) this.#removedIds.add(id)
-    for (const [id, targets] of options.exclusions?.targets ?? []) this.#removedTargets.set(id, [...targets])
+    for (const [id, targets] of options.exclusions?.targets ?? []) this.#removedTargets.set(id, targets)
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
     this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
     this.#setSingle('REQBODY_PROCESSOR', this.#bodyProcessor ?? '')
@@ -248,29 +242,29 @@ export class WafTransaction {
       matched = true
     } else {
       const removed = rule === starter ? this.#removedTargets.get(rule.id) : undefined
-      const ownExclusions = rule.hasExclusions
-      for (const target of rule.targets) {
-        if (target.exclude) continue
+      for (const { target, exclusions } of rule.reads) {
+        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, target)
         if (target.collection === 'ARGS_COMBINED_SIZE') {
-          for (const entry of this.#entries(target)) if (this.#check(rule, { collection: target.collection, value: entry.value, entry: null })) matched = true
+          if (this.#check(rule, target.collection, null, this.#combinedSize())) matched = true
           continue
         }
         if (target.count) {
           let count = 0
-          for (const entry of this.#entries(target)) if (!(ownExclusions && excluded(rule.targets, target, entry.key)) && !(removed !== undefined && excluded(removed, target, entry.key))) count++
-          if (this.#check(rule, { collection: `&${target.collection}`, value: String(count), entry: null })) matched = true
+          for (const entry of this.#entries(target)) if (!excludes(exclusions, entry.key) && !excludes(removedHere, entry.key)) count++
+          if (this.#check(rule, `&${target.collection}`, null, String(count))) matched = true
           continue
         }
-        for (const source of target.sources) {
-          const collection = this.variables.get(source)
+        for (const slot of target.sourceSlots) {
+          const collection = this.variables.at(slot)
           if (collection === undefined) continue
           let entries = this.#select(target, collection)
+          if (entries.length === 0) continue
           // Actions may write these while the rule reads them: read what was there when it started.
           if (target.writable) entries = entries.slice()
           for (const entry of entries) {
-            if (ownExclusions && excluded(rule.targets, target, entry.key)) continue
-            if (removed !== undefined && excluded(removed, target, entry.key)) continue
-            if (this.#check(rule, { collection: target.collection, value: entry.value, entry })) matched = true
+            if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
+            if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
+            if (this.#check(rule, target.collection, entry, entry.value)) matched = true
           }
         }
       }
@@ -279,14 +273,35 @@ export class WafTransaction {
     return rule.chained === null || this.#evaluate(rule.chained, starter)
   }
 
-  /** Tests one value; on a match records it, captures, and runs the rule's per-match actions. */
-  #check(rule: Rule, target: Value): boolean {
-    const found = this.#test(rule, target)
-    if (found === null) return false
-    this.#setMatched(target, found.value)
-    if (rule.capture && found.captures !== null) {
+  /**
+   * Tests one value of `collection` (from `entry`, null for counts and sizes); on a match records
+   * it, captures, and runs the rule's per-match actions.
+   */
+  #check(rule: Rule, collection: string, entry: Entry | null, value: string): boolean {
+    const operator = rule.operator
+    let tested = value
+    let captures: string[] | null = null
+    if (operator !== null) {
+      const wantCaptures = rule.capture && !rule.negated
+      let found: string[] | null = null
+      if (rule.multiMatch) {
+        // The operator sees the value before and after each transformation.
+        for (const step of this.#transformedSteps(rule, entry, value)) {
+          tested = step
+          found = operator.match(step, this, wantCaptures)
+          if (rule.negated ? found === null : found !== null) break
+        }
+      } else {
+        tested = this.#transformed(rule, entry, value)
+        found = operator.match(tested, this, wantCaptures)
+      }
+      if (rule.negated ? found !== null : found === null) return false
+      if (!rule.negated) captures = found
+    }
+    this.#setMatched(collection, entry, tested)
+    if (rule.capture && captures !== null) {
       const tx = this.#collection('TX')
-      found.captures.forEach((capture, i) => tx.set(String(i), capture))
+      captures.forEach((capture, i) => tx.set(String(i), capture))
     }
     this.#runActions(rule)
     return true
@@ -294,7 +309,11 @@ export class WafTransaction {
 
   #removeTargets(name: string, selector: string, targets: readonly Target[]): void {
     const ids = name === 'ruleremovetargetbyid' ? [Number(selector)] : this.#ruleSet.tagged(selector)
-    for (const id of ids) this.#removedTargets.set(id, [...(this.#removedTargets.get(id) ?? []), ...targets])
+    for (const id of ids) {
+      const existing = this.#removedTargets.get(id)
+      // The rule set's own array when it is the only one: what applies to each target is remembered per array.
+      this.#removedTargets.set(id, existing === undefined ? targets : [...existing, ...targets])
+    }
   }
 
   /** Brings the MATCHED_* collections up to date before something reads them. */
@@ -329,29 +348,11 @@ export class WafTransaction {
     return entries
   }
 
-  #test(rule: Rule, target: Value): { value: string; captures: string[] | null } | null {
-    const operator = rule.operator
-    if (operator === null) return { value: target.value, captures: null }
-    if (rule.multiMatch) {
-      // The operator sees the value before and after each transformation.
-      for (const value of this.#transformedSteps(rule, target)) {
-        const captures = operator.match(value, this, rule.capture && !rule.negated)
-        if (rule.negated ? captures === null : captures !== null) return { value, captures: rule.negated ? null : captures }
-      }
-      return null
-    }
-    const value = this.#transformed(rule, target)
-    const captures = operator.match(value, this, rule.capture && !rule.negated)
-    return (rule.negated ? captures === null : captures !== null) ? { value, captures: rule.negated ? null : captures } : null
-  }
-
   /** The value after the rule's transformations, from the longest chain another rule already applied to it. */
-  #transformed(rule: Rule, target: Value): string {
+  #transformed(rule: Rule, entry: Entry | null, value: string): string {
     const steps = rule.transformations
-    if (steps.length === 0) return target.value
-    const entry = target.entry
+    if (steps.length === 0) return value
     const keys = rule.transformKeys
-    let value = target.value
     let start = 0
     if (entry !== null && entry.transforms !== undefined) {
       for (let i = keys.length - 1; i >= 0; i--) {
@@ -365,20 +366,36 @@ export class WafTransaction {
     }
     for (let i = start; i < steps.length; i++) {
       value = (steps[i] as Rule['transformations'][number]).fn(value)
-      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i] ?? '', value)
+      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i], value)
     }
     return value
   }
 
-  #transformedSteps(rule: Rule, target: Value): string[] {
-    const values = [target.value]
-    let value = target.value
-    for (const { fn } of rule.transformations) {
-      const next = fn(value)
+  /** The value and each distinct result along the rule's transformations (for `multiMatch`), shared through the same cache. */
+  #transformedSteps(rule: Rule, entry: Entry | null, value: string): string[] {
+    const values = [value]
+    const steps = rule.transformations
+    const keys = rule.transformKeys
+    for (let i = 0; i < steps.length; i++) {
+      let next = entry?.transforms?.get(keys[i] as string)
+      if (next === undefined) {
+        next = (steps[i] as Rule['transformations'][number]).fn(value)
+        if (entry !== null) (entry.transforms ??= new Map()).set(keys[i], next)
+      }
       if (next !== value) values.push(next)
       value = next
     }
     return values
+  }
+
+  /** For operators (MatchContext): whether a literal of set `slot` occurs in `value`; the value is scanned once. */
+  mayContain(slot: number, value: string): boolean {
+    let found = this.#literalsFound.get(value)
+    if (found === undefined) {
+      found = this.#ruleSet.literals.scan(value)
+      if (this.#literalsFound.size < MAX_CACHED_BYTES) this.#literalsFound.set(value, found)
+    }
+    return LiteralScanner.has(found, slot)
   }
 
   /** For operators (MatchContext): the UTF-8 bytes RE2 reads, once per value. */
@@ -391,8 +408,8 @@ export class WafTransaction {
     return bytes
   }
 
-  #setMatched(target: Value, value: string): void {
-    const name = target.entry === null ? target.collection : `${target.collection}:${target.entry.key}`
+  #setMatched(collection: string, entry: Entry | null, value: string): void {
+    const name = entry === null ? collection : `${collection}:${entry.key}`
     // Recorded here, written to the MATCHED_* collections only when a rule or macro reads them:
     // CRS matches dozens of bookkeeping rules per request and reads these in a few.
     this.#lastMatch = { name, value }
@@ -460,12 +477,13 @@ export class WafTransaction {
     }
   }
 
+  #combinedSize(): string {
+    let size = 0
+    for (const name of ARGS_SOURCES) for (const e of this.variables.get(name)?.all() ?? []) size += e.key.length + e.value.length
+    return String(size)
+  }
+
   #entries(target: Target): readonly Entry[] {
-    if (target.collection === 'ARGS_COMBINED_SIZE') {
-      let size = 0
-      for (const name of ARGS_SOURCES) for (const e of this.variables.get(name)?.all() ?? []) size += e.key.length + e.value.length
-      return [{ key: 'ARGS_COMBINED_SIZE', value: String(size) }]
-    }
     const out: Entry[] = []
     for (const source of target.sources) {
       const collection = this.variables.get(source)
@@ -499,20 +517,22 @@ export class WafTransaction {
 const ARGS_SOURCES = sourcesOf('ARGS')
 
 
-/** Whether an exclusion among `targets` (`!ARGS:foo`) removes this entry of `target`'s collection. */
-function excluded(targets: readonly Target[], target: Target, key: string): boolean {
-  for (const x of targets) if (x.exclude && sameCollection(x.collection, target.collection) && selects(x, key)) return true
-  return false
-}
+const NO_TARGETS: readonly Target[] = []
+const removedMemo = new WeakMap<readonly Target[], Map<Target, readonly Target[]>>()
 
-function sameCollection(a: string, b: string): boolean {
-  return a === b || sourcesOf(b).includes(a) || sourcesOf(a).includes(b)
-}
-
-function selects(target: Target, key: string): boolean {
-  if (target.selector === null) return true
-  if (target.selector.kind === 'key') return target.selector.key.length === key.length && target.selector.lowerKey === key.toLowerCase()
-  return target.selector.test(key)
+/** The exclusions among `removed` (a ctl's or a route's, kept per array) that apply to `target`. */
+function removedFrom(removed: readonly Target[], target: Target): readonly Target[] {
+  let byTarget = removedMemo.get(removed)
+  if (byTarget === undefined) {
+    byTarget = new Map()
+    removedMemo.set(removed, byTarget)
+  }
+  let found = byTarget.get(target)
+  if (found === undefined) {
+    found = exclusionsFor(removed, target)
+    byTarget.set(target, found)
+  }
+  return found
 }
 
 /** `ARGS:foo|REQUEST_COOKIES:/^_ga/` of a `ctl:ruleRemoveTarget…` as exclusions. */

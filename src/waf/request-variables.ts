@@ -4,7 +4,7 @@
  * Values are byte strings (latin1), names and values of arguments URL-decoded the way the
  * reference engines decode them (`+` is a space; an invalid `%` escape stays as it was).
  */
-import { Collection } from './collections.js'
+import { Collection, Variables } from './collections.js'
 
 export interface WafRequest {
   readonly method: string
@@ -18,7 +18,7 @@ export interface WafRequest {
 }
 
 /** Single-valued variables are stored as one-entry collections under their own name. */
-export type Variables = Map<string, Collection>
+export { Variables }
 
 const SINGLE = (name: string, value: string): [string, Collection] => {
   const collection = new Collection()
@@ -59,7 +59,7 @@ export function parseArguments(text: string, into: Collection, names?: Collectio
 }
 
 export function requestVariables(request: WafRequest, uniqueId: string): Variables {
-  const variables: Variables = new Map()
+  const variables = new Variables()
   const collection = (name: string) => {
     const c = new Collection()
     variables.set(name, c)

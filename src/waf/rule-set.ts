@@ -9,7 +9,8 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
 import { sourcesOf } from './collections.js'
-import { compileRule, compileTargets, type Rule } from './rules.js'
+import { compileRule, compileTargets, setTargets, type Rule } from './rules.js'
+import { LiteralScanner } from './literal-scanner.js'
 
 export type Step = { readonly kind: 'rule'; readonly rule: Rule } | { readonly kind: 'marker'; readonly name: string }
 
@@ -27,6 +28,8 @@ export interface RuleSet {
   tagged(pattern: string): readonly number[]
   /** `%{tx.name}` text split into literal parts and references, parsed once per text. */
   macro(text: string): readonly MacroPart[]
+  /** The required literals of its `@rx` rules, scanned for in one pass per value. */
+  readonly literals: LiteralScanner
 }
 
 /** A literal, or a reference to the first value under a key of a collection (ARGS is ARGS_GET then ARGS_POST). */
@@ -138,8 +141,7 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
         for (const id of expandIds([ids ?? ''], fail)) {
           const rule = rules.get(id)
           if (rule === undefined) continue
-          rule.targets = [...rule.targets, ...compileTargets(parseVariables(targets ?? ''))]
-          rule.hasExclusions = rule.targets.some((t) => t.exclude)
+          setTargets(rule, [...rule.targets, ...compileTargets(parseVariables(targets ?? ''))])
         }
         return
       }
@@ -181,7 +183,24 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
     }
     return parts
   }
-  return { phases, mode, rules, tagged, macro }
+  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases) }
+}
+
+/** Gives every `@rx` operator with required literals its slot in one scanner for the rule set. */
+function literalScanner(phases: ReadonlyMap<number, readonly Step[]>): LiteralScanner {
+  const sets: (readonly string[])[] = []
+  for (const steps of phases.values()) {
+    for (const step of steps) {
+      if (step.kind !== 'rule') continue
+      for (let rule: Rule | null = step.rule; rule !== null; rule = rule.chained) {
+        const required = rule.operator?.required
+        if (required === undefined) continue
+        required.slot = sets.length
+        sets.push(required.literals)
+      }
+    }
+  }
+  return new LiteralScanner(sets)
 }
 
 /** The `.conf` files of a CRS-like directory, in name order (the order CRS numbers its files for). */

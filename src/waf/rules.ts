@@ -7,7 +7,7 @@
 import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
-import { sourcesOf } from './collections.js'
+import { slotOf, sourcesOf } from './collections.js'
 import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
@@ -19,6 +19,8 @@ export interface Target {
   readonly collection: string
   /** The collections holding its entries (ARGS is ARGS_GET then ARGS_POST). */
   readonly sources: readonly string[]
+  /** `sources` as collection slots (see `slotOf`). */
+  readonly sourceSlots: readonly number[]
   /** Its entries may change while a rule reads them (read from a copy). */
   readonly writable: boolean
   /** It reads MATCHED_VAR(S)(_NAME(S)), which the engine writes lazily. */
@@ -50,6 +52,40 @@ export class RegexSelector {
   }
 }
 
+export interface TargetRead {
+  readonly target: Target
+  readonly exclusions: readonly Target[]
+}
+
+/** Replaces a rule's targets (`SecRuleUpdateTargetById` adds some) and what it reads. */
+export function setTargets(rule: Rule, targets: Target[]): void {
+  rule.targets = targets
+  rule.reads = readsOf(targets)
+}
+
+function readsOf(targets: readonly Target[]): TargetRead[] {
+  return targets.filter((t) => !t.exclude).map((target) => ({ target, exclusions: exclusionsFor(targets, target) }))
+}
+
+/** The exclusions among `targets` that can remove entries of `target`'s collection. */
+export function exclusionsFor(targets: readonly Target[], target: Target): Target[] {
+  return targets.filter((x) => x.exclude && sameCollection(x.collection, target.collection))
+}
+
+function sameCollection(a: string, b: string): boolean {
+  return a === b || sourcesOf(b).includes(a) || sourcesOf(a).includes(b)
+}
+
+/** Whether one of `exclusions` (of the entry's collection) names the entry's key. */
+export function excludes(exclusions: readonly Target[], key: string): boolean {
+  for (const x of exclusions) {
+    const selector = x.selector
+    if (selector === null) return true
+    if (selector.kind === 'key' ? selector.key.length === key.length && selector.lowerKey === key.toLowerCase() : selector.test(key)) return true
+  }
+  return false
+}
+
 export interface SetVar {
   /** `tx.name` (macros allowed); the collection is always TX. */
   readonly name: string
@@ -73,8 +109,8 @@ export interface Rule {
   /** False for `SecAction`: no targets, always matches. */
   readonly conditional: boolean
   targets: Target[]
-  /** Some of `targets` are exclusions (`!ARGS:foo`); kept in step with `targets`. */
-  hasExclusions: boolean
+  /** The targets it reads, each with the rule's own exclusions that apply to it (`!ARGS:foo`); kept in step with `targets` by `setTargets`. */
+  reads: readonly TargetRead[]
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
@@ -110,6 +146,7 @@ export function compileTargets(variables: readonly VariableRef[]): Target[] {
   return variables.map((v) => ({
     collection: v.collection,
     sources: sourcesOf(v.collection),
+    sourceSlots: sourcesOf(v.collection).map(slotOf),
     writable: WRITABLE.has(v.collection),
     matched: v.collection.startsWith('MATCHED_'),
     exclude: v.exclude,
@@ -242,14 +279,15 @@ export function compileRule(
     }
   }
   if (!chainedChild && id === 0) throw new Error('rule has no id')
+  const targets = variables === null ? [] : compileTargets(variables)
   const rule: Rule = {
     id: chainedChild ? 0 : id,
     phase,
     file: source.file,
     line: source.line,
     conditional: variables !== null,
-    targets: variables === null ? [] : compileTargets(variables),
-    hasExclusions: variables?.some((v) => v.exclude) ?? false,
+    targets,
+    reads: readsOf(targets),
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,

@@ -69,15 +69,7 @@ export function runFtwTest(ruleSet: RuleSet, test: FtwTest): FtwOutcome {
   for (const stage of test.stages) {
     const log = stage.output.log
     if (log === undefined) return { name: test.name, passed: false, detail: 'checks only the server’s status or log text, not rule ids' }
-    const { request, body } = stage.input.encoded_request !== undefined ? decodeRawRequest(stage.input.encoded_request) : buildRequest(stage.input)
-    const transaction = new WafTransaction(ruleSet, request)
-    transaction.processRequestHeaders()
-    transaction.processRequestBody(body)
-    const response = backendResponse(request, body)
-    transaction.processResponseHeaders({ status: response.status, protocol: 'HTTP/1.1', headers: response.headers })
-    transaction.processResponseBody(response.body)
-    transaction.processLogging()
-    const matched = new Set(transaction.matchedIds())
+    const matched = new Set(runFtwStage(ruleSet, stage).matchedIds())
     const missing = (log.expect_ids ?? []).filter((id) => !matched.has(id))
     const unexpected = (log.no_expect_ids ?? []).filter((id) => matched.has(id))
     if (missing.length > 0 || unexpected.length > 0) {
@@ -85,6 +77,19 @@ export function runFtwTest(ruleSet: RuleSet, test: FtwTest): FtwOutcome {
     }
   }
   return { name: test.name, passed: true, detail: '' }
+}
+
+/** One stage's request (and the backend's answer) through every phase of a transaction. */
+export function runFtwStage(ruleSet: RuleSet, stage: FtwStage): WafTransaction {
+  const { request, body } = stage.input.encoded_request !== undefined ? decodeRawRequest(stage.input.encoded_request) : buildRequest(stage.input)
+  const transaction = new WafTransaction(ruleSet, request)
+  transaction.processRequestHeaders()
+  transaction.processRequestBody(body)
+  const response = backendResponse(request, body)
+  transaction.processResponseHeaders({ status: response.status, protocol: 'HTTP/1.1', headers: response.headers })
+  transaction.processResponseBody(response.body)
+  transaction.processLogging()
+  return transaction
 }
 
 /**

@@ -1,0 +1,152 @@
+/**
+ * One pass over a value for the required literals of every `@rx` rule of a rule set (see
+ * required-literals.ts): which rules' literal sets occur in it, so RE2 runs only for those. An
+ * Aho–Corasick automaton turned into a table-driven DFA over ASCII folded to lower case, since
+ * it runs on every distinct value a transaction tests: one array read per character.
+ */
+/** Bits per word of a scan's result: small integers stay unboxed in V8 below 2^30. */
+const BITS_PER_WORD = 30
+
+export class LiteralScanner {
+  /** Per state and character class: the next state. */
+  readonly #delta: Uint16Array | Uint32Array
+  /** Character code (ASCII) → class; 0 for characters no literal holds. */
+  readonly #classOf = new Uint8Array(128)
+  readonly #classes: number
+  readonly #kelvin: number
+  readonly #longS: number
+  /** Per state: the sets one of whose literals ends here, as a range of `#outputWords` and `#outputBits`. */
+  readonly #outputStart: Uint32Array
+  readonly #outputWords: Uint32Array
+  readonly #outputBits: Uint32Array
+  readonly #words: number
+
+  /** `sets[i]`: literals, lower-case ASCII, non-empty. */
+  constructor(sets: readonly (readonly string[])[]) {
+    this.#words = Math.ceil(sets.length / BITS_PER_WORD)
+    let classes = 1
+    for (const set of sets) {
+      for (const literal of set) {
+        if (literal === '' || literal !== literal.toLowerCase() || /[^\p{ASCII}]/u.test(literal)) throw new Error(`literal ${JSON.stringify(literal)} is not lower-case ASCII`)
+        for (let i = 0; i < literal.length; i++) {
+          const c = literal.charCodeAt(i)
+          if (this.#classOf[c] === 0) this.#classOf[c] = classes++
+        }
+      }
+    }
+    // Upper-case letters read as their lower-case class.
+    for (let c = 0x41; c <= 0x5a; c++) this.#classOf[c] = this.#classOf[c | 0x20] ?? 0
+    this.#classes = classes
+    this.#kelvin = this.#classOf[0x6b] ?? 0
+    this.#longS = this.#classOf[0x73] ?? 0
+
+    // The trie, with per state the sets ending there.
+    const goto: Map<number, number>[] = [new Map<number, number>()]
+    const ending: number[][] = [[]]
+    sets.forEach((set, index) => {
+      for (const literal of set) {
+        let state = 0
+        for (let i = 0; i < literal.length; i++) {
+          const cls = this.#classOf[literal.charCodeAt(i)] ?? 0
+          let next = goto[state]?.get(cls)
+          if (next === undefined) {
+            next = goto.length
+            goto.push(new Map<number, number>())
+            ending.push([])
+            goto[state]?.set(cls, next)
+          }
+          state = next
+        }
+        ending[state]?.push(index)
+      }
+    })
+
+    // Breadth first: failure links become full transitions; outputs are inherited along them.
+    const states = goto.length
+    this.#delta = states <= 0xffff ? new Uint16Array(states * classes) : new Uint32Array(states * classes)
+    const fail = new Uint32Array(states)
+    const outputs: Set<number>[] = ending.map((e) => new Set(e))
+    const queue: number[] = []
+    for (let cls = 1; cls < classes; cls++) {
+      const next = goto[0]?.get(cls)
+      if (next !== undefined) {
+        this.#delta[cls] = next
+        queue.push(next)
+      }
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head] as number
+      const link = fail[state] as number
+      for (const o of outputs[link] ?? []) outputs[state]?.add(o)
+      for (let cls = 1; cls < classes; cls++) {
+        const next = goto[state]?.get(cls)
+        const viaLink = this.#delta[link * classes + cls] as number
+        if (next === undefined) this.#delta[state * classes + cls] = viaLink
+        else {
+          this.#delta[state * classes + cls] = next
+          fail[next] = viaLink
+          queue.push(next)
+        }
+      }
+    }
+    // Per state, its sets merged into one mask per word they fall in.
+    this.#outputStart = new Uint32Array(states + 1)
+    const words: number[] = []
+    const bits: number[] = []
+    for (let state = 0; state < states; state++) {
+      this.#outputStart[state] = words.length
+      const masks = new Map<number, number>()
+      for (const set of outputs[state] ?? []) {
+        const word = Math.floor(set / BITS_PER_WORD)
+        masks.set(word, (masks.get(word) ?? 0) | (1 << set % BITS_PER_WORD))
+      }
+      for (const [word, mask] of masks) {
+        words.push(word)
+        bits.push(mask)
+      }
+    }
+    this.#outputStart[states] = words.length
+    this.#outputWords = Uint32Array.from(words)
+    this.#outputBits = Uint32Array.from(bits)
+  }
+
+  get classes(): number {
+    return this.#classes
+  }
+
+  get states(): number {
+    return this.#outputStart.length - 1
+  }
+
+  /**
+   * The sets one of whose literals occurs in `value`, ASCII case ignored, as bits (see `has`).
+   * Plain small integers, not a typed array: V8 allocates typed arrays over 64 bytes outside
+   * its heap, which cost more than the scan of a short value.
+   */
+  scan(value: string): number[] {
+    const found = new Array<number>(this.#words).fill(0)
+    const delta = this.#delta
+    const classOf = this.#classOf
+    const classes = this.#classes
+    const start = this.#outputStart
+    const words = this.#outputWords
+    const bits = this.#outputBits
+    let state = 0
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i)
+      // A character no literal holds ends every partial match; of the others, only the Kelvin
+      // sign and the long s fold to ASCII letters (k, s) in RE2's case-insensitive matching.
+      const cls = c < 128 ? (classOf[c] as number) : c === 0x212a ? this.#kelvin : c === 0x17f ? this.#longS : 0
+      state = delta[state * classes + cls] as number
+      const from = start[state] as number
+      const to = start[state + 1] as number
+      for (let k = from; k < to; k++) found[words[k] as number] = (found[words[k] as number] as number) | (bits[k] as number)
+    }
+    return found
+  }
+
+  /** Whether `found` (from `scan`) holds set `index`. */
+  static has(found: readonly number[], index: number): boolean {
+    return (((found[Math.floor(index / BITS_PER_WORD)] as number) >>> index % BITS_PER_WORD) & 1) === 1
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The literal prefilter in front of RE2: the literals read from a pattern are ones every match
+ * contains, the scanner finds them whatever the case, and over the whole CRS regression suite the
+ * engine with the prefilter matches exactly the rules it matches without it.
+ */
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { describe, test } from 'node:test'
+import RE2 from 're2'
+import { loadCrsForRegression } from '../../src/waf/conformance/crs-suite.js'
+import { readFtwTests, runFtwStage } from '../../src/waf/conformance/ftw.js'
+import { LiteralScanner } from '../../src/waf/literal-scanner.js'
+import { requiredLiterals } from '../../src/waf/required-literals.js'
+import type { Rule } from '../../src/waf/rules.js'
+
+const CRS = resolve(import.meta.dirname, '../../../shared/crs/v4.28.0')
+
+describe('required literals of a pattern', () => {
+  test('literals every match must contain, lower-cased, the redundant ones dropped', () => {
+    assert.deepEqual(requiredLiterals('(?i)union\\s+select'), ['select'])
+    assert.deepEqual(requiredLiterals('(?:^|[/;\\x5c])\\.{2,3}[/;\\x5c]'), ['..'])
+    assert.deepEqual(requiredLiterals('<script|javascript:')?.sort(), ['<script', 'javascript:'])
+    assert.deepEqual(requiredLiterals('a(?:b|c)?d')?.sort(), ['abd', 'acd', 'ad'])
+    assert.deepEqual(requiredLiterals('\\Qa.b\\E'), ['a.b'])
+    assert.deepEqual(requiredLiterals('x{2}y'), ['xxy'])
+  })
+
+  test('an unknown character between literals splits them: the longer side is required, never both joined', () => {
+    assert.deepEqual(requiredLiterals('ab.cde'), ['cde'])
+    assert.deepEqual(requiredLiterals('ssh2(?:.(?:exec|shell))?://'), ['ssh2'])
+    assert.deepEqual(requiredLiterals('2(?:1474|.2250)'), ['1474', '2250'])
+  })
+
+  test('patterns a match of which may hold no literal at all are unfiltered', () => {
+    for (const pattern of ['^.*$', '\\d+', 'a*', '[^a]', '(?:abc)?', 'abc|\\w', '[a-z]{3}', '', '^$', '\\W{4,}', '[[:alpha:]]x?']) assert.equal(requiredLiterals(pattern), null, pattern)
+  })
+
+  test('non-ASCII characters are not literals; what the parser does not know leaves the pattern unfiltered', () => {
+    assert.deepEqual(requiredLiterals('\\xe9t\\xe9ss'), ['ss'])
+    assert.equal(requiredLiterals('\\xe9'), null)
+    assert.equal(requiredLiterals('(?<!a)b'), null)
+    assert.equal(requiredLiterals('a\\'), null)
+  })
+})
+
+describe('literal scanner', () => {
+  const scanner = new LiteralScanner([['key'], ['abc', 'x'], ['sel', '..']])
+  const found = (value: string) => [0, 1, 2].filter((set) => LiteralScanner.has(scanner.scan(value), set))
+
+  test('reports each set one of whose literals occurs, ASCII case ignored, overlaps included', () => {
+    assert.deepEqual(found('KEY'), [0])
+    assert.deepEqual(found('zzabzabcz'), [1])
+    assert.deepEqual(found('sElect ../x'), [1, 2])
+    assert.deepEqual(found('nothing here'), [])
+    assert.deepEqual(found('é.é.'), [])
+  })
+
+  test('the two non-ASCII letters RE2 folds to ASCII (Kelvin sign, long s) count as k and s', () => {
+    assert.equal(new RE2('(?i)key', 's').test(Buffer.from('\u212aey')), true)
+    assert.deepEqual(found('\u212aey'), [0])
+    assert.deepEqual(found('\u017fel'), [2])
+  })
+
+  test('refuses literals it could not match', () => {
+    assert.throws(() => new LiteralScanner([['Upper']]), /not lower-case ASCII/)
+    assert.throws(() => new LiteralScanner([['é']]), /not lower-case ASCII/)
+    assert.throws(() => new LiteralScanner([['']]), /not lower-case ASCII/)
+  })
+})
+
+describe('the prefilter over the CRS regression suite', () => {
+  test('every request matches exactly the rules it matches with RE2 alone', (t) => {
+    assert.ok(existsSync(CRS), `the OWASP CRS v4.28.0 is expected at ${CRS} (../shared/crs)`)
+    const filtered = loadCrsForRegression(CRS)
+    const unfiltered = loadCrsForRegression(CRS)
+    let withLiterals = 0
+    for (const steps of unfiltered.phases.values()) {
+      for (const step of steps) {
+        if (step.kind !== 'rule') continue
+        for (let rule: Rule | null = step.rule; rule !== null; rule = rule.chained) {
+          if (rule.operator?.required === undefined) continue
+          rule.operator.required.slot = -1
+          withLiterals++
+        }
+      }
+    }
+    assert.ok(withLiterals > 250, `${withLiterals} @rx rules have required literals`)
+    const tests = readFtwTests(join(CRS, 'regression-tests'))
+    assert.ok(tests.length > 2000)
+    let stages = 0
+    for (const ftw of tests) {
+      for (const stage of ftw.stages) {
+        const expected = runFtwStage(unfiltered, stage).matchedIds()
+        assert.deepEqual(runFtwStage(filtered, stage).matchedIds(), expected, ftw.name)
+        stages++
+      }
+    }
+    t.diagnostic(`${stages} stages compared, ${withLiterals} rules filtered`)
+  })
+})
