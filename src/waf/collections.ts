@@ -8,8 +8,8 @@ export interface Entry {
   /** The key as it arrived (for MATCHED_VAR_NAME and regex selectors). */
   readonly key: string
   readonly value: string
-  /** This value after each transformation chain a rule applied (`urldecodeuni,lowercase` → result): rules share the work. */
-  transforms?: Map<string, string>
+  /** This value after each transformation chain a rule applied (by chain id, see `Rule.transformKeys`): rules share the work. */
+  transforms?: Map<number, string>
 }
 
 const NONE: readonly Entry[] = []

@@ -356,7 +356,7 @@ export class WafTransaction {
     let start = 0
     if (entry !== null && entry.transforms !== undefined) {
       for (let i = keys.length - 1; i >= 0; i--) {
-        const hit = entry.transforms.get(keys[i] as string)
+        const hit = entry.transforms.get(keys[i] as number)
         if (hit !== undefined) {
           value = hit
           start = i + 1
@@ -366,7 +366,7 @@ export class WafTransaction {
     }
     for (let i = start; i < steps.length; i++) {
       value = (steps[i] as Rule['transformations'][number]).fn(value)
-      if (entry !== null) (entry.transforms ??= new Map()).set(keys[i], value)
+      if (entry !== null) (entry.transforms ??= new Map<number, string>()).set(keys[i] as number, value)
     }
     return value
   }
@@ -377,10 +377,10 @@ export class WafTransaction {
     const steps = rule.transformations
     const keys = rule.transformKeys
     for (let i = 0; i < steps.length; i++) {
-      let next = entry?.transforms?.get(keys[i] as string)
+      let next = entry?.transforms?.get(keys[i] as number)
       if (next === undefined) {
         next = (steps[i] as Rule['transformations'][number]).fn(value)
-        if (entry !== null) (entry.transforms ??= new Map()).set(keys[i], next)
+        if (entry !== null) (entry.transforms ??= new Map<number, string>()).set(keys[i] as number, next)
       }
       if (next !== value) values.push(next)
       value = next

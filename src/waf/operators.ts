@@ -104,7 +104,12 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
   }
 }
 
+/** Patterns that match any value whole (`.` matches newlines too: the `s` flag), by whether they capture it: no regex needed. */
+const MATCHES_EVERYTHING: ReadonlyMap<string, boolean> = new Map([['^.*$', false], ['.*', false], ['^.*', false], ['.*$', false], ['^(.*)$', true], ['(.*)', true]])
+
 function regexOperator(name: string, pattern: string): Operator {
+  const group = MATCHES_EVERYTHING.get(pattern)
+  if (group !== undefined) return { name, match: (value) => (group ? [value, value] : [value]) }
   let regex: RE2
   try {
     regex = new RE2(pattern, 's')

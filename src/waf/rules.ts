@@ -114,8 +114,8 @@ export interface Rule {
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
-  /** Per transformation, the chain up to it (`urldecodeuni`, `urldecodeuni,lowercase`): cache keys shared by rules. */
-  readonly transformKeys: readonly string[]
+  /** Per transformation, the id of the chain up to it (`urldecodeuni`, `urldecodeuni,lowercase`): cache keys shared by rules. */
+  readonly transformKeys: readonly number[]
   readonly disruptive: Disruptive
   readonly status: number | null
   readonly msg: string | null
@@ -291,7 +291,7 @@ export function compileRule(
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,
-    transformKeys: transformations.map((_, i) => transformations.slice(0, i + 1).map((t) => t.name).join(',')),
+    transformKeys: transformations.map((_, i) => chainId(transformations.slice(0, i + 1).map((t) => t.name).join(','))),
     disruptive: disruptive ?? 'pass',
     status,
     msg,
@@ -308,6 +308,18 @@ export function compileRule(
     chained: null,
   }
   return { rule, chain }
+}
+
+/** Transformation chains as small numbers, the same for every rule set. */
+const CHAINS = new Map<string, number>()
+
+function chainId(chain: string): number {
+  let id = CHAINS.get(chain)
+  if (id === undefined) {
+    id = CHAINS.size
+    CHAINS.set(chain, id)
+  }
+  return id
 }
 
 function parseSetVar(text: string): SetVar {
