@@ -19,8 +19,38 @@ const WORD_OPERATORS = new Set(['like', 'in', 'is', 'div', 'mod', 'between', 're
 
 const MAX_TOKENS = 16
 
-function isNameStart(c: string): boolean {
-  return /[A-Za-z_$\u0080-\u00ff]/.test(c)
+/** `\s` of JavaScript regular expressions (and the no-break space), by character code. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || (c > 0xff && /\s/.test(String.fromCharCode(c)))
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/** `[A-Za-z_$\u0080-\u00ff]` */
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24 || (c >= 0x80 && c <= 0xff)
+}
+
+// Sticky: tried at one position (`lastIndex`), without slicing the input.
+const NUMBER = /0x[0-9a-f]+|0b[01]+|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?/iy
+const WORD = /[A-Za-z_$\u0080-\u00ff][\w$.\u0080-\u00ff]*/y
+const VARIABLE = /@@?[\w.$]*/y
+const OPERATOR = /<=>|<>|!=|>=|<=|:=|<<|>>|[=<>!|&^~+\-*/%:]/y
+
+/** The text `regex` matches at `at`; `test` and `lastIndex` rather than `exec`, which allocates a result per call. */
+function stickyMatch(regex: RegExp, input: string, at: number): string | undefined {
+  regex.lastIndex = at
+  return regex.test(input) ? input.slice(at, regex.lastIndex) : undefined
+}
+
+/** Whether `(` follows position `at`, after white space, within 32 characters. */
+function parenthesisFollows(input: string, at: number): boolean {
+  const end = Math.min(input.length, at + 32)
+  let i = at
+  while (i < end && isSpace(input.charCodeAt(i))) i++
+  return i < end && input.charCodeAt(i) === 0x28
 }
 
 /** The first tokens of `input` (at most 16). */
@@ -29,9 +59,10 @@ export function sqlTokens(input: string): SqlToken[] {
   let i = 0
   const push = (type: string, text: string) => tokens.push({ type, text })
   while (i < input.length && tokens.length < MAX_TOKENS) {
-    const c = input[i] ?? ''
-    const next = input[i + 1] ?? ''
-    if (/[\s\u00a0]/.test(c)) {
+    const code = input.charCodeAt(i)
+    const c = input.charAt(i)
+    const next = input.charAt(i + 1)
+    if (isSpace(code)) {
       i++
     } else if (c === "'" || c === '"') {
       let j = i + 1
@@ -48,8 +79,8 @@ export function sqlTokens(input: string): SqlToken[] {
       const end = input.indexOf('`', i + 1)
       push('n', input.slice(i, end === -1 ? input.length : end + 1))
       i = end === -1 ? input.length : end + 1
-    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next))) {
-      const number = /^(?:0x[0-9a-f]+|0b[01]+|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)/i.exec(input.slice(i))?.[0] ?? c
+    } else if (isDigit(code) || (c === '.' && isDigit(input.charCodeAt(i + 1)))) {
+      const number = stickyMatch(NUMBER, input, i) ?? c
       push('1', number)
       i += number.length
     } else if (c === '#' || (c === '-' && next === '-')) {
@@ -66,29 +97,28 @@ export function sqlTokens(input: string): SqlToken[] {
       push('c', comment)
       i += comment.length
     } else if (c === '@') {
-      const variable = /^@@?[\w.$]*/.exec(input.slice(i))?.[0] ?? '@'
+      const variable = stickyMatch(VARIABLE, input, i) ?? '@'
       push('v', variable)
       i += variable.length
-    } else if (isNameStart(c)) {
-      const word = /^[A-Za-z_$\u0080-\u00ff][\w$.\u0080-\u00ff]*/.exec(input.slice(i))?.[0] ?? c
+    } else if (isNameStart(code)) {
+      const word = stickyMatch(WORD, input, i) ?? c
       const lower = word.toLowerCase()
       i += word.length
-      const followedByParen = /^\s*\(/.test(input.slice(i, i + 32))
       if (lower === 'union') push('U', word)
       else if (LOGIC.has(lower)) push('&', word)
       else if (WORD_OPERATORS.has(lower)) push('o', word)
       else if (STATEMENTS.has(lower)) push('E', word)
-      else if (followedByParen) push('f', word)
+      else if (parenthesisFollows(input, i)) push('f', word)
       else if (KEYWORDS.has(lower)) push('k', word)
       else push('n', word)
-    } else if ('(),;'.includes(c)) {
+    } else if (c === '(' || c === ')' || c === ',' || c === ';') {
       push(c, c)
       i++
     } else if ((c === '&' && next === '&') || (c === '|' && next === '|')) {
       push('&', c + next)
       i += 2
     } else if ('=<>!|&^~+-*/%:'.includes(c)) {
-      const operator = /^(?:<=>|<>|!=|>=|<=|:=|<<|>>|[=<>!|&^~+\-*/%:])/.exec(input.slice(i))?.[0] ?? c
+      const operator = stickyMatch(OPERATOR, input, i) ?? c
       push('o', operator)
       i += operator.length
     } else {

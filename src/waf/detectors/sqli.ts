@@ -42,6 +42,8 @@ export function detectSqlInjection(value: string): string[] | null {
   if (value.length < 2) return null
   const asIs = sqlTokens(value)
   const raw = asIs.map((t) => t.type).join('')
+  // Values, names and keywords alone (most benign values) fit no shape below: only the quote contexts remain.
+  if (PLAIN.test(raw)) return quotedInjection(value)
   // A comment right before a value and UNION is obfuscation (`/*/*/2 union`), wherever it starts.
   if (/c[1snv)]*U/.test(raw)) return [raw]
   // Folded as attacks fold them away: comments between tokens (`union/**/select`), a sign before a number.
@@ -54,6 +56,14 @@ export function detectSqlInjection(value: string): string[] | null {
     } else return [fingerprint]
   }
   if (callsAttackFunction(asIs)) return [fingerprint]
+  return quotedInjection(value)
+}
+
+/** Tokens no shape of AS_IS starts from or needs: values, names, keywords. */
+const PLAIN = /^[1snvk]*$/
+
+/** The value as the rest of a single- or double-quoted string it was pasted into. */
+function quotedInjection(value: string): string[] | null {
   for (const quote of ["'", '"']) {
     if (!value.includes(quote)) continue
     const quoted = sqlTokens(quote + value)
