@@ -20,6 +20,8 @@ const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({
 const body = Buffer.from(JSON.stringify(order))
 const cases: [string, () => void][] = [
   ['GET /api/items/42?expand=owner', () => run('GET', '/api/items/42?expand=owner', headers, null)],
+  // What wrk sends in bench/waf.ts: the WAF's fixed cost per request, with almost nothing to inspect.
+  ['GET /api/items/42, Host only', () => run('GET', '/api/items/42', [['Host', '127.0.0.1:8080']], null)],
   ['POST 1 KB JSON', () => run('POST', '/api/orders', [...headers, ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body)],
 ]
 

@@ -8,8 +8,12 @@ export interface Entry {
   /** The key as it arrived (for MATCHED_VAR_NAME and regex selectors). */
   readonly key: string
   readonly value: string
-  /** This value after each transformation chain a rule applied (by chain id, see `Rule.transformKeys`): rules share the work. */
-  transforms?: Map<number, string>
+  /**
+   * This value after each transformation chain a rule applied, as chain id then result, flat
+   * (`Rule.transformKeys`): rules share the work. A few chains per value: an array scan costs
+   * less than a Map, whose allocation alone weighed on every request.
+   */
+  transforms?: (number | string)[]
 }
 
 const NONE: readonly Entry[] = []

@@ -241,8 +241,13 @@ export class WafTransaction {
       this.#runActions(rule)
       matched = true
     } else {
+      if (rule.presenceSlots !== null && this.#allEmpty(rule.presenceSlots)) return false
       const removed = rule === starter ? this.#removedTargets.get(rule.id) : undefined
-      for (const { target, exclusions } of rule.reads) {
+      // Indexed loops throughout the hot path: the iterators of for…of are not always optimised
+      // away here, and this runs for hundreds of rules per request (measured: ~30 KB per request).
+      const reads = rule.reads
+      for (let r = 0; r < reads.length; r++) {
+        const { target, exclusions } = reads[r] as (typeof reads)[number]
         const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, target)
         if (target.collection === 'ARGS_COMBINED_SIZE') {
           if (this.#check(rule, target.collection, null, this.#combinedSize())) matched = true
@@ -254,14 +259,16 @@ export class WafTransaction {
           if (this.#check(rule, `&${target.collection}`, null, String(count))) matched = true
           continue
         }
-        for (const slot of target.sourceSlots) {
-          const collection = this.variables.at(slot)
+        const slots = target.sourceSlots
+        for (let k = 0; k < slots.length; k++) {
+          const collection = this.variables.at(slots[k] as number)
           if (collection === undefined) continue
           let entries = this.#select(target, collection)
           if (entries.length === 0) continue
           // Actions may write these while the rule reads them: read what was there when it started.
           if (target.writable) entries = entries.slice()
-          for (const entry of entries) {
+          for (let e = 0; e < entries.length; e++) {
+            const entry = entries[e] as Entry
             if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
             if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
             if (this.#check(rule, target.collection, entry, entry.value)) matched = true
@@ -271,6 +278,14 @@ export class WafTransaction {
     }
     if (!matched) return false
     return rule.chained === null || this.#evaluate(rule.chained, starter)
+  }
+
+  #allEmpty(slots: readonly number[]): boolean {
+    for (let k = 0; k < slots.length; k++) {
+      const collection = this.variables.at(slots[k] as number)
+      if (collection !== undefined && collection.size > 0) return false
+    }
+    return true
   }
 
   /**
@@ -356,7 +371,7 @@ export class WafTransaction {
     let start = 0
     if (entry !== null && entry.transforms !== undefined) {
       for (let i = keys.length - 1; i >= 0; i--) {
-        const hit = entry.transforms.get(keys[i] as number)
+        const hit = cachedTransform(entry, keys[i] as number)
         if (hit !== undefined) {
           value = hit
           start = i + 1
@@ -366,7 +381,7 @@ export class WafTransaction {
     }
     for (let i = start; i < steps.length; i++) {
       value = (steps[i] as Rule['transformations'][number]).fn(value)
-      if (entry !== null) (entry.transforms ??= new Map<number, string>()).set(keys[i] as number, value)
+      if (entry !== null) (entry.transforms ??= []).push(keys[i] as number, value)
     }
     return value
   }
@@ -377,10 +392,10 @@ export class WafTransaction {
     const steps = rule.transformations
     const keys = rule.transformKeys
     for (let i = 0; i < steps.length; i++) {
-      let next = entry?.transforms?.get(keys[i] as number)
+      let next = entry === null ? undefined : cachedTransform(entry, keys[i] as number)
       if (next === undefined) {
         next = (steps[i] as Rule['transformations'][number]).fn(value)
-        if (entry !== null) (entry.transforms ??= new Map<number, string>()).set(keys[i] as number, next)
+        if (entry !== null) (entry.transforms ??= []).push(keys[i] as number, next)
       }
       if (next !== value) values.push(next)
       value = next
@@ -419,7 +434,9 @@ export class WafTransaction {
 
   #runActions(rule: Rule): void {
     const tx = this.#collection('TX')
-    for (const setvar of rule.setvars) {
+    const setvars = rule.setvars
+    for (let k = 0; k < setvars.length; k++) {
+      const setvar = setvars[k] as (typeof setvars)[number]
       const name = this.expand(setvar.name)
       if (setvar.operation === 'delete') {
         tx.remove(name)
@@ -433,7 +450,9 @@ export class WafTransaction {
         tx.set(name, String(setvar.operation === 'add' ? current + delta : current - delta))
       }
     }
-    for (const ctl of rule.ctls) {
+    const ctls = rule.ctls
+    for (let k = 0; k < ctls.length; k++) {
+      const ctl = ctls[k] as (typeof ctls)[number]
       if (ctl.removeTargets !== undefined) this.#removeTargets(ctl.name, ctl.removeTargets.selector, ctl.removeTargets.targets)
       else this.#control(ctl.name, this.expand(ctl.value))
     }
@@ -518,6 +537,13 @@ const ARGS_SOURCES = sourcesOf('ARGS')
 
 
 const NO_TARGETS: readonly Target[] = []
+
+function cachedTransform(entry: Entry, chain: number): string | undefined {
+  const cache = entry.transforms
+  if (cache === undefined) return undefined
+  for (let i = 0; i < cache.length; i += 2) if (cache[i] === chain) return cache[i + 1] as string
+  return undefined
+}
 const removedMemo = new WeakMap<readonly Target[], Map<Target, readonly Target[]>>()
 
 /** The exclusions among `removed` (a ctl's or a route's, kept per array) that apply to `target`. */

@@ -61,6 +61,18 @@ export interface TargetRead {
 export function setTargets(rule: Rule, targets: Target[]): void {
   rule.targets = targets
   rule.reads = readsOf(targets)
+  rule.presenceSlots = presenceSlotsOf(rule.conditional, rule.reads)
+}
+
+function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): number[] | null {
+  if (!conditional || reads.length === 0) return null
+  const slots = new Set<number>()
+  for (const { target } of reads) {
+    // Counts match on zero; sizes and MATCHED_* are computed when read, not held in a collection.
+    if (target.count || target.matched || target.collection === 'ARGS_COMBINED_SIZE') return null
+    for (const slot of target.sourceSlots) slots.add(slot)
+  }
+  return [...slots]
 }
 
 function readsOf(targets: readonly Target[]): TargetRead[] {
@@ -111,6 +123,12 @@ export interface Rule {
   targets: Target[]
   /** The targets it reads, each with the rule's own exclusions that apply to it (`!ARGS:foo`); kept in step with `targets` by `setTargets`. */
   reads: readonly TargetRead[]
+  /**
+   * The collections (slots) it reads values from when that is all it reads: while every one is
+   * empty the rule cannot match and is not walked (most rules read ARGS, cookies and XML, which a
+   * GET rarely has). Null when it must always be evaluated (counts, sizes, MATCHED_*, no targets).
+   */
+  presenceSlots: readonly number[] | null
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
@@ -280,6 +298,7 @@ export function compileRule(
   }
   if (!chainedChild && id === 0) throw new Error('rule has no id')
   const targets = variables === null ? [] : compileTargets(variables)
+  const reads = readsOf(targets)
   const rule: Rule = {
     id: chainedChild ? 0 : id,
     phase,
@@ -287,7 +306,8 @@ export function compileRule(
     line: source.line,
     conditional: variables !== null,
     targets,
-    reads: readsOf(targets),
+    reads,
+    presenceSlots: presenceSlotsOf(variables !== null, reads),
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,
