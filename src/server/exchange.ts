@@ -151,7 +151,9 @@ export class Exchange {
     if (chain.onResponseBody.length > 0) (this.ctx as RequestContext).upstreamHeaders.set('accept-encoding', 'identity')
     const declared = declaredLength(this.req)
     if (chain.onRequestBody.length > 0) {
-      this.#then(readBody(this.req as Readable, chain.bufferLimit, declared), (body) => this.#afterBody(body))
+      // A request without a body (most GETs) has nothing to wait for: no listeners, no extra turn of the loop.
+      if (!hasBody(this.req)) this.#afterBody(NO_BODY)
+      else this.#then(readBody(this.req as Readable, chain.bufferLimit, declared), (body) => this.#afterBody(body))
       return
     }
     if (hasBody(this.req)) {
@@ -391,6 +393,8 @@ function declaredLength(req: ClientRequest): number | null {
   const value = req.headers['content-length']
   return value === undefined ? null : Number(value)
 }
+
+const NO_BODY = Buffer.alloc(0)
 
 function hasBody(req: ClientRequest): boolean {
   const headers = req.headers
