@@ -60,7 +60,8 @@ export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]
 }
 
 const MAX_STEPS_PER_PHASE = 100_000
-const MAX_CACHED_BYTES = 10_000
+// Per transaction, the values whose UTF-8 bytes and literal scan are remembered (bounded: a body may hold many).
+const MAX_CACHED_VALUES = 10_000
 
 export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
@@ -408,7 +409,7 @@ export class WafTransaction {
     let found = this.#literalsFound.get(value)
     if (found === undefined) {
       found = this.#ruleSet.literals.scan(value)
-      if (this.#literalsFound.size < MAX_CACHED_BYTES) this.#literalsFound.set(value, found)
+      if (this.#literalsFound.size < MAX_CACHED_VALUES) this.#literalsFound.set(value, found)
     }
     return LiteralScanner.has(found, slot)
   }
@@ -418,7 +419,7 @@ export class WafTransaction {
     let bytes = this.#bytes.get(value)
     if (bytes === undefined) {
       bytes = Buffer.from(value, 'utf8')
-      if (this.#bytes.size < MAX_CACHED_BYTES) this.#bytes.set(value, bytes)
+      if (this.#bytes.size < MAX_CACHED_VALUES) this.#bytes.set(value, bytes)
     }
     return bytes
   }
