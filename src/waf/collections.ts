@@ -34,14 +34,30 @@ const SOURCES = new Map<string, readonly string[]>()
 
 export class Collection {
   #entries: Entry[] = []
-  readonly #index = new Map<string, Entry[]>()
+  /** Lower-case key → entries; built on the first keyed read: most collections of a request (single values, names) are only ever read whole. */
+  #index: Map<string, Entry[]> | null = null
   /** Changes on every write: lets readers reuse what they derived from an unchanged collection. */
   version = 0
+
+  #indexed(): Map<string, Entry[]> {
+    if (this.#index === null) {
+      const index = new Map<string, Entry[]>()
+      for (const entry of this.#entries) {
+        const normal = entry.key.toLowerCase()
+        const list = index.get(normal)
+        if (list === undefined) index.set(normal, [entry])
+        else list.push(entry)
+      }
+      this.#index = index
+    }
+    return this.#index
+  }
 
   add(key: string, value: string): void {
     const entry: Entry = { key, value }
     this.version++
     this.#entries.push(entry)
+    if (this.#index === null) return
     const normal = key.toLowerCase()
     const list = this.#index.get(normal)
     if (list === undefined) this.#index.set(normal, [entry])
@@ -51,7 +67,7 @@ export class Collection {
   /** Replaces every value under `key` by one (in place when there was one: TX is set constantly). */
   set(key: string, value: string): void {
     const normal = key.toLowerCase()
-    const list = this.#index.get(normal)
+    const list = this.#indexed().get(normal)
     if (list?.length === 1) {
       const old = list[0] as Entry
       const entry: Entry = { key, value }
@@ -70,30 +86,32 @@ export class Collection {
     if (this.#entries.length === 0) return
     this.version++
     this.#entries = []
-    this.#index.clear()
+    this.#index = null
   }
 
   remove(key: string): void {
     const normal = key.toLowerCase()
-    const list = this.#index.get(normal)
+    const index = this.#indexed()
+    const list = index.get(normal)
     if (list === undefined) return
     this.version++
-    this.#index.delete(normal)
+    index.delete(normal)
     this.#entries = this.#entries.filter((e) => !list.includes(e))
   }
 
   /** The entries under `key`, any case. */
   get(key: string): readonly Entry[] {
-    return this.#index.get(key.toLowerCase()) ?? NONE
+    return this.getLower(key.toLowerCase())
   }
 
   /** The entries under an already lower-case key. */
   getLower(lowerKey: string): readonly Entry[] {
-    return this.#index.get(lowerKey) ?? NONE
+    if (this.#entries.length === 0) return NONE
+    return this.#indexed().get(lowerKey) ?? NONE
   }
 
   first(key: string): string | undefined {
-    return this.#index.get(key.toLowerCase())?.[0]?.value
+    return this.get(key)[0]?.value
   }
 
   all(): readonly Entry[] {

@@ -70,6 +70,8 @@ export class WafTransaction {
   interruption: Interruption | null = null
   mode: EngineMode
   readonly #ruleSet: RuleSet
+  /** The transaction's TX collection, which setvar writes on most rules that match. */
+  readonly #tx: Collection
   readonly #removedIds = new Set<number>()
   readonly #removedTargets = new Map<number, readonly Target[]>()
   readonly #bytes = new Map<string, Buffer>()
@@ -80,8 +82,14 @@ export class WafTransaction {
   readonly #matchedVarName = new Collection()
   readonly #matchedVars = new Collection()
   readonly #matchedVarNames = new Collection()
-  #lastMatch: { readonly name: string; readonly value: string } | null = null
-  #ruleMatches: { readonly name: string; readonly value: string }[] = []
+  // The last match, and the current rule's matches as (collection, key or null, value) triples:
+  // names (`ARGS:q`) are built only when read, as most matches are CRS bookkeeping nobody reads.
+  #lastCollection: string | null = null
+  #lastKey: string | null = null
+  #lastValue = ''
+  readonly #ruleMatches: (string | null)[] = []
+  /** How many slots of `#ruleMatches` hold the current rule's matches (emptied by count: setting its length to 0 would free its storage). */
+  #ruleMatchCount = 0
   #matchedStale = false
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
@@ -91,6 +99,7 @@ export class WafTransaction {
     this.#ruleSet = ruleSet
     this.mode = options.mode ?? ruleSet.mode
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
+    this.#tx = this.#collection('TX')
     this.variables.set('MATCHED_VAR', this.#matchedVar)
     this.variables.set('MATCHED_VAR_NAME', this.#matchedVarName)
     this.variables.set('MATCHED_VARS', this.#matchedVars)
@@ -192,8 +201,8 @@ export class WafTransaction {
       const rule = step.rule
       if (this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
-      if (this.#ruleMatches.length > 0) {
-        this.#ruleMatches = []
+      if (this.#ruleMatchCount > 0) {
+        this.#ruleMatchCount = 0
         this.#matchedStale = true
       }
       if (!this.#evaluate(rule, rule)) continue
@@ -219,8 +228,8 @@ export class WafTransaction {
   }
 
   #record(rule: Rule, phase: number): void {
-    const variable = this.#lastMatch?.name ?? ''
-    const value = this.#lastMatch?.value ?? ''
+    const variable = this.#lastCollection === null ? '' : variableName(this.#lastCollection, this.#lastKey)
+    const value = this.#lastValue
     this.matched.push({
       id: rule.id,
       phase,
@@ -267,8 +276,10 @@ export class WafTransaction {
           let entries = this.#select(target, collection)
           if (entries.length === 0) continue
           // Actions may write these while the rule reads them: read what was there when it started.
-          if (target.writable) entries = entries.slice()
-          for (let e = 0; e < entries.length; e++) {
+          // (One entry is read before any action runs: no copy needed.)
+          if (target.writable && entries.length > 1) entries = entries.slice()
+          const count = entries.length
+          for (let e = 0; e < count; e++) {
             const entry = entries[e] as Entry
             if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
             if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
@@ -316,7 +327,7 @@ export class WafTransaction {
     }
     this.#setMatched(collection, entry, tested)
     if (rule.capture && captures !== null) {
-      const tx = this.#collection('TX')
+      const tx = this.#tx
       captures.forEach((capture, i) => tx.set(String(i), capture))
     }
     this.#runActions(rule)
@@ -340,11 +351,14 @@ export class WafTransaction {
     this.#matchedVarName.clear()
     this.#matchedVars.clear()
     this.#matchedVarNames.clear()
-    if (this.#lastMatch !== null) {
-      this.#matchedVar.add('MATCHED_VAR', this.#lastMatch.value)
-      this.#matchedVarName.add('MATCHED_VAR_NAME', this.#lastMatch.name)
+    if (this.#lastCollection !== null) {
+      this.#matchedVar.add('MATCHED_VAR', this.#lastValue)
+      this.#matchedVarName.add('MATCHED_VAR_NAME', variableName(this.#lastCollection, this.#lastKey))
     }
-    for (const { name, value } of this.#ruleMatches) {
+    const matches = this.#ruleMatches
+    for (let i = 0; i < this.#ruleMatchCount; i += 3) {
+      const name = variableName(matches[i] as string, matches[i + 1] as string | null)
+      const value = matches[i + 2] as string
       this.#matchedVars.add(name, value)
       this.#matchedVarNames.add(name, name)
     }
@@ -425,16 +439,21 @@ export class WafTransaction {
   }
 
   #setMatched(collection: string, entry: Entry | null, value: string): void {
-    const name = entry === null ? collection : `${collection}:${entry.key}`
     // Recorded here, written to the MATCHED_* collections only when a rule or macro reads them:
     // CRS matches dozens of bookkeeping rules per request and reads these in a few.
-    this.#lastMatch = { name, value }
-    this.#ruleMatches.push(this.#lastMatch)
+    this.#lastCollection = collection
+    this.#lastKey = entry === null ? null : entry.key
+    this.#lastValue = value
+    const at = this.#ruleMatchCount
+    this.#ruleMatches[at] = collection
+    this.#ruleMatches[at + 1] = this.#lastKey
+    this.#ruleMatches[at + 2] = value
+    this.#ruleMatchCount = at + 3
     this.#matchedStale = true
   }
 
   #runActions(rule: Rule): void {
-    const tx = this.#collection('TX')
+    const tx = this.#tx
     const setvars = rule.setvars
     for (let k = 0; k < setvars.length; k++) {
       const setvar = setvars[k] as (typeof setvars)[number]
@@ -505,8 +524,8 @@ export class WafTransaction {
 
   #entries(target: Target): readonly Entry[] {
     const out: Entry[] = []
-    for (const source of target.sources) {
-      const collection = this.variables.get(source)
+    for (const slot of target.sourceSlots) {
+      const collection = this.variables.at(slot)
       if (collection !== undefined) out.push(...this.#select(target, collection))
     }
     return out
@@ -522,8 +541,8 @@ export class WafTransaction {
         continue
       }
       if (part.matched) this.#syncMatched()
-      for (const name of part.sources) {
-        const value = this.variables.get(name)?.getLower(part.lowerKey)[0]?.value
+      for (const slot of part.slots) {
+        const value = this.variables.at(slot)?.getLower(part.lowerKey)[0]?.value
         if (value !== undefined) {
           out += value
           break
@@ -538,6 +557,11 @@ const ARGS_SOURCES = sourcesOf('ARGS')
 
 
 const NO_TARGETS: readonly Target[] = []
+
+/** `ARGS:q`, or the collection alone for counts and sizes (`&ARGS`). */
+function variableName(collection: string, key: string | null): string {
+  return key === null ? collection : `${collection}:${key}`
+}
 
 function cachedTransform(entry: Entry, chain: number): string | undefined {
   const cache = entry.transforms
