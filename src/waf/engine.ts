@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { Collection, sourcesOf, type Entry } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
-import type { EngineMode, RuleSet } from './rule-set.js'
+import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import { LiteralScanner } from './literal-scanner.js'
 import { compileTargets, excludes, exclusionsFor, type Rule, type Target } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
@@ -48,6 +48,8 @@ export interface TransactionOptions {
   /** Overrides the rule set's `SecRuleEngine`. */
   readonly mode?: EngineMode
   readonly exclusions?: Exclusions
+  /** False runs CRS's initialization rules on this transaction instead of copying their outcome (see `Prologue`); for tests. */
+  readonly prologue?: boolean
 }
 
 /** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
@@ -58,6 +60,24 @@ export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]
   for (const { rule, target } of spec.targets) targets.set(rule, [...(targets.get(rule) ?? []), ...parseTargetExclusion(target)])
   return { ids, targets }
 }
+
+/**
+ * What the leading rules of phase 1 that read and write only TX (CRS's initialization: ~25 rules
+ * setting defaults) leave on a fresh transaction: the same for every request, so computed once
+ * per rule set and copied in, unless a route's exclusions touch one of those rules.
+ */
+interface Prologue {
+  /** The phase-1 steps it stands for. */
+  readonly end: number
+  readonly ids: ReadonlySet<number>
+  readonly skipTo: string | null
+  readonly skipCount: number
+  readonly tx: readonly (readonly [string, string])[]
+  readonly matched: readonly MatchedRule[]
+  readonly last: { readonly collection: string | null; readonly key: string | null; readonly value: string }
+}
+
+const PROLOGUES = new WeakMap<RuleSet, Prologue | null>()
 
 const MAX_STEPS_PER_PHASE = 100_000
 // Per transaction, the values whose UTF-8 bytes and literal scan are remembered (bounded: a body may hold many).
@@ -70,6 +90,7 @@ export class WafTransaction {
   interruption: Interruption | null = null
   mode: EngineMode
   readonly #ruleSet: RuleSet
+  readonly #usePrologue: boolean
   /** The transaction's TX collection, which setvar writes on most rules that match. */
   readonly #tx: Collection
   readonly #removedIds = new Set<number>()
@@ -98,6 +119,7 @@ export class WafTransaction {
   constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
     this.mode = options.mode ?? ruleSet.mode
+    this.#usePrologue = options.prologue ?? true
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     this.variables.set('MATCHED_VAR', this.#matchedVar)
@@ -184,9 +206,20 @@ export class WafTransaction {
   #runPhase(phase: number): void {
     if (this.mode === 'Off' || this.interruption !== null || this.#allowed) return
     const steps = this.#ruleSet.phases.get(phase) ?? []
-    let skipTo: string | null = null
-    let skipCount = 0
-    for (let index = 0, budget = 0; index < steps.length && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
+    if (phase === 1 && this.#usePrologue) {
+      const prologue = WafTransaction.#prologueOf(this.#ruleSet)
+      if (prologue !== null && this.#mayStartAfter(prologue)) {
+        this.#startAfter(prologue)
+        this.#runSteps(phase, steps, prologue.end, prologue.skipTo, prologue.skipCount)
+        return
+      }
+    }
+    this.#runSteps(phase, steps, 0, null, 0)
+  }
+
+  /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
+  #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
+    for (let index = from, budget = 0; index < to && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
       const step = steps[index]
       if (step === undefined) break
       if (step.kind === 'marker') {
@@ -199,7 +232,7 @@ export class WafTransaction {
         continue
       }
       const rule = step.rule
-      if (this.#removedIds.has(rule.id)) continue
+      if (this.#removedIds.size > 0 && this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
       if (this.#ruleMatchCount > 0) {
         this.#ruleMatchCount = 0
@@ -209,15 +242,77 @@ export class WafTransaction {
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
         this.#allowed = true
-        return
+        break
       }
       if (this.#interrupts(rule)) {
         this.interruption = { ruleId: rule.id, action: rule.disruptive === 'drop' ? 'drop' : rule.disruptive === 'redirect' ? 'redirect' : 'deny', status: rule.status ?? 403 }
-        return
+        break
       }
       if (rule.skipAfter !== null) skipTo = rule.skipAfter
       else if (rule.skip > 0) skipCount = rule.skip
     }
+    return { skipTo, skipCount }
+  }
+
+  /** How many rules of phase 1 a transaction of this rule set starts after (their outcome copied in); for diagnostics and tests. */
+  static prologueRules(ruleSet: RuleSet): number {
+    return WafTransaction.#prologueOf(ruleSet)?.ids.size ?? 0
+  }
+
+  static #prologueOf(ruleSet: RuleSet): Prologue | null {
+    let prologue = PROLOGUES.get(ruleSet)
+    if (prologue === undefined) {
+      prologue = WafTransaction.#computePrologue(ruleSet)
+      PROLOGUES.set(ruleSet, prologue)
+    }
+    return prologue
+  }
+
+  /** Runs the leading TX-only rules of phase 1 once, on a transaction of its own, and keeps what they leave. */
+  static #computePrologue(ruleSet: RuleSet): Prologue | null {
+    const steps = ruleSet.phases.get(1) ?? []
+    const ids = new Set<number>()
+    let end = 0
+    for (; end < steps.length; end++) {
+      const step = steps[end] as Step
+      if (step.kind === 'marker') continue
+      let txOnly = true
+      for (let rule: Rule | null = step.rule; rule !== null; rule = rule.chained) txOnly &&= rule.txOnly
+      if (!txOnly) break
+      ids.add(step.rule.id)
+    }
+    if (ids.size === 0) return null
+    const probe = new WafTransaction(ruleSet, { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }, { mode: 'On', uniqueId: 'prologue' })
+    const { skipTo, skipCount } = probe.#runSteps(1, steps, 0, null, 0, end)
+    // A rule that stops or allows the transaction there is left to run per request (a CRS without its setup denies).
+    if (probe.interruption !== null || probe.#allowed) return null
+    return {
+      end,
+      ids,
+      skipTo,
+      skipCount,
+      tx: probe.#tx.all().map((e) => [e.key, e.value] as const),
+      matched: probe.matched.slice(),
+      last: { collection: probe.#lastCollection, key: probe.#lastKey, value: probe.#lastValue },
+    }
+  }
+
+  /** A fresh transaction whose exclusions leave the prologue's rules alone. */
+  #mayStartAfter(prologue: Prologue): boolean {
+    if (this.#tx.size > 0 || this.matched.length > 0) return false
+    for (const id of this.#removedIds) if (prologue.ids.has(id)) return false
+    for (const id of this.#removedTargets.keys()) if (prologue.ids.has(id)) return false
+    return true
+  }
+
+  #startAfter(prologue: Prologue): void {
+    for (const [key, value] of prologue.tx) this.#tx.add(key, value)
+    for (const match of prologue.matched) this.matched.push(match)
+    this.#lastCollection = prologue.last.collection
+    this.#lastKey = prologue.last.key
+    this.#lastValue = prologue.last.value
+    this.#ruleMatchCount = 0
+    this.#matchedStale = true
   }
 
   #interrupts(rule: Rule): boolean {

@@ -147,6 +147,12 @@ export interface Rule {
   readonly log: boolean
   readonly skipAfter: string | null
   readonly skip: number
+  /**
+   * It reads and writes nothing but TX (targets, macros in its operator, setvars and messages; no
+   * ctl): on a fresh transaction its outcome is the same for every request (CRS's initialization).
+   * Its chained rules are judged on their own.
+   */
+  readonly txOnly: boolean
   chained: Rule | null
 }
 
@@ -299,6 +305,8 @@ export function compileRule(
   if (!chainedChild && id === 0) throw new Error('rule has no id')
   const targets = variables === null ? [] : compileTargets(variables)
   const reads = readsOf(targets)
+  const texts = [operator?.argument ?? '', msg ?? '', logdata ?? '', ...setvars.flatMap((v) => [v.name, v.value])]
+  const txOnly = targets.every((t) => t.collection === 'TX') && ctls.length === 0 && texts.every(referencesOnlyTx)
   const rule: Rule = {
     id: chainedChild ? 0 : id,
     phase,
@@ -325,9 +333,19 @@ export function compileRule(
     log,
     skipAfter,
     skip,
+    txOnly,
     chained: null,
   }
   return { rule, chain }
+}
+
+/** Whether every macro in `text` reads TX (`%{tx.name}`) or the rule's own metadata (`%{rule.id}`). */
+function referencesOnlyTx(text: string): boolean {
+  for (const match of text.matchAll(/%\{([^}.]*)/g)) {
+    const collection = (match[1] ?? '').toUpperCase()
+    if (collection !== 'TX' && collection !== 'RULE') return false
+  }
+  return true
 }
 
 /** Transformation chains as small numbers, the same for every rule set. */

@@ -1,7 +1,9 @@
 /**
- * The literal prefilter in front of RE2: the literals read from a pattern are ones every match
- * contains, the scanner finds them whatever the case, and over the whole CRS regression suite the
- * engine with the prefilter matches exactly the rules it matches without it.
+ * The engine's shortcuts change no outcome. The literal prefilter in front of RE2: the literals
+ * read from a pattern are ones every match contains, and the scanner finds them whatever the case.
+ * Over the whole CRS regression suite, the engine with its shortcuts (the prefilter, the copied
+ * outcome of CRS's TX-only initialization) matches exactly the rules, in the same order, that it
+ * matches running every rule with RE2 alone.
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -10,7 +12,10 @@ import { describe, test } from 'node:test'
 import RE2 from 're2'
 import { loadCrsForRegression } from '../../src/waf/conformance/crs-suite.js'
 import { readFtwTests, runFtwStage } from '../../src/waf/conformance/ftw.js'
+import { crsSettings } from '../../src/policies/waf/index.js'
+import { WafTransaction } from '../../src/waf/engine.js'
 import { LiteralScanner } from '../../src/waf/literal-scanner.js'
+import { loadRuleSet, ruleFilesIn } from '../../src/waf/rule-set.js'
 import { requiredLiterals } from '../../src/waf/required-literals.js'
 import type { Rule } from '../../src/waf/rules.js'
 
@@ -69,8 +74,8 @@ describe('literal scanner', () => {
   })
 })
 
-describe('the prefilter over the CRS regression suite', () => {
-  test('every request matches exactly the rules it matches with RE2 alone', (t) => {
+describe('the shortcuts over the CRS regression suite', () => {
+  test('every request matches exactly the rules it matches with RE2 alone and every rule run', (t) => {
     assert.ok(existsSync(CRS), `the OWASP CRS v4.28.0 is expected at ${CRS} (../shared/crs)`)
     const filtered = loadCrsForRegression(CRS)
     const unfiltered = loadCrsForRegression(CRS)
@@ -91,11 +96,35 @@ describe('the prefilter over the CRS regression suite', () => {
     let stages = 0
     for (const ftw of tests) {
       for (const stage of ftw.stages) {
-        const expected = runFtwStage(unfiltered, stage).matchedIds()
-        assert.deepEqual(runFtwStage(filtered, stage).matchedIds(), expected, ftw.name)
+        const plain = runFtwStage(unfiltered, stage, { prologue: false })
+        const fast = runFtwStage(filtered, stage)
+        assert.deepEqual(fast.matchedIds(), plain.matchedIds(), ftw.name)
+        assert.equal(fast.interruption?.ruleId, plain.interruption?.ruleId, ftw.name)
         stages++
       }
     }
     t.diagnostic(`${stages} stages compared, ${withLiterals} rules filtered`)
+  })
+
+  test('with the gateway’s settings (paranoia 4, blocking), starting after the copied initialization changes no outcome', (t) => {
+    assert.ok(existsSync(CRS), `the OWASP CRS v4.28.0 is expected at ${CRS} (../shared/crs)`)
+    const settings = crsSettings({ paranoia: 4, anomalyThreshold: 5, allowedMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], allowedContentTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml'] })
+    const ruleSet = loadRuleSet([{ file: join(CRS, 'crs-setup.conf.example') }, { text: settings, name: 'settings' }, ...ruleFilesIn(join(CRS, 'rules')).map((file) => ({ file }))])
+    const prologue = WafTransaction.prologueRules(ruleSet)
+    assert.ok(prologue >= 20, `the initialization copied covers ${prologue} rules`)
+    let stages = 0
+    let blocked = 0
+    for (const ftw of readFtwTests(join(CRS, 'regression-tests'))) {
+      for (const stage of ftw.stages) {
+        const plain = runFtwStage(ruleSet, stage, { prologue: false, mode: 'On' })
+        const fast = runFtwStage(ruleSet, stage, { mode: 'On' })
+        assert.deepEqual(fast.matchedIds(), plain.matchedIds(), ftw.name)
+        assert.deepEqual(fast.interruption, plain.interruption, ftw.name)
+        if (plain.interruption !== null) blocked++
+        stages++
+      }
+    }
+    assert.ok(blocked > 1000, `${blocked} stages blocked`)
+    t.diagnostic(`${stages} stages compared (${blocked} blocked), ${prologue} rules copied in`)
   })
 })

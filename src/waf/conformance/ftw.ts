@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { load as loadYaml } from 'js-yaml'
-import { WafTransaction } from '../engine.js'
+import { WafTransaction, type TransactionOptions } from '../engine.js'
 import type { RuleSet } from '../rule-set.js'
 import type { WafRequest } from '../request-variables.js'
 
@@ -80,9 +80,9 @@ export function runFtwTest(ruleSet: RuleSet, test: FtwTest): FtwOutcome {
 }
 
 /** One stage's request (and the backend's answer) through every phase of a transaction. */
-export function runFtwStage(ruleSet: RuleSet, stage: FtwStage): WafTransaction {
+export function runFtwStage(ruleSet: RuleSet, stage: FtwStage, options: TransactionOptions = {}): WafTransaction {
   const { request, body } = stage.input.encoded_request !== undefined ? decodeRawRequest(stage.input.encoded_request) : buildRequest(stage.input)
-  const transaction = new WafTransaction(ruleSet, request)
+  const transaction = new WafTransaction(ruleSet, request, options)
   transaction.processRequestHeaders()
   transaction.processRequestBody(body)
   const response = backendResponse(request, body)
