@@ -60,8 +60,8 @@ export class Collection {
     if (this.#index === null) return
     const normal = key.toLowerCase()
     const list = this.#index.get(normal)
-    if (list === undefined) this.#index.set(normal, [entry])
-    else list.push(entry)
+    // Lists are never changed in place: a copy (`copyFrom`) may share them.
+    this.#index.set(normal, list === undefined ? [entry] : [...list, entry])
   }
 
   /** Replaces every value under `key` by one (in place when there was one: TX is set constantly). */
@@ -74,11 +74,23 @@ export class Collection {
       this.version++
       // In place: the engine reads writable collections (TX) from a copy while a rule runs.
       this.#entries[this.#entries.indexOf(old)] = entry
-      list[0] = entry
+      this.#index?.set(normal, [entry])
       return
     }
     this.remove(key)
     this.add(key, value)
+  }
+
+  /**
+   * Makes this empty collection a copy of `template` that shares its entries and key lists, which
+   * neither changes in place afterwards: cheaper than adding the entries one by one and indexing
+   * them again (each request starts from the TX that CRS's initialization leaves).
+   */
+  copyFrom(template: Collection): void {
+    if (this.#entries.length > 0) throw new Error('copyFrom needs an empty collection')
+    this.version++
+    this.#entries = template.#entries.slice()
+    this.#index = new Map(template.#indexed())
   }
 
   /** Empties the collection (MATCHED_VARS before each rule). */

@@ -72,7 +72,8 @@ interface Prologue {
   readonly ids: ReadonlySet<number>
   readonly skipTo: string | null
   readonly skipCount: number
-  readonly tx: readonly (readonly [string, string])[]
+  /** TX as they leave it (never changed: transactions copy it). */
+  readonly tx: Collection
   readonly matched: readonly MatchedRule[]
   readonly last: { readonly collection: string | null; readonly key: string | null; readonly value: string }
 }
@@ -291,7 +292,7 @@ export class WafTransaction {
       ids,
       skipTo,
       skipCount,
-      tx: probe.#tx.all().map((e) => [e.key, e.value] as const),
+      tx: probe.#tx,
       matched: probe.matched.slice(),
       last: { collection: probe.#lastCollection, key: probe.#lastKey, value: probe.#lastValue },
     }
@@ -306,7 +307,7 @@ export class WafTransaction {
   }
 
   #startAfter(prologue: Prologue): void {
-    for (const [key, value] of prologue.tx) this.#tx.add(key, value)
+    this.#tx.copyFrom(prologue.tx)
     for (const match of prologue.matched) this.matched.push(match)
     this.#lastCollection = prologue.last.collection
     this.#lastKey = prologue.last.key
