@@ -11,7 +11,7 @@ import { processorFor, processRequestBody, type BodyProcessor } from './request-
 import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import { LiteralScanner } from './literal-scanner.js'
-import { compileTargets, excludes, exclusionsFor, type Rule, type Target } from './rules.js'
+import { compileTargets, excludes, exclusionsFor, type Rule, type Selection, type Target } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
 export interface MatchedRule {
@@ -98,7 +98,7 @@ export class WafTransaction {
   readonly #removedTargets = new Map<number, readonly Target[]>()
   readonly #bytes = new Map<string, Buffer>()
   readonly #literalsFound = new Map<string, number[]>()
-  readonly #selected = new Map<Target, { collection: Collection; version: number; entries: readonly Entry[] }>()
+  readonly #selected = new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()
   // Kept for the whole transaction and emptied per rule: rules run hundreds of times per request.
   readonly #matchedVar = new Collection()
   readonly #matchedVarName = new Collection()
@@ -353,33 +353,34 @@ export class WafTransaction {
       // away here, and this runs for hundreds of rules per request (measured: ~30 KB per request).
       const reads = rule.reads
       for (let r = 0; r < reads.length; r++) {
-        const { target, exclusions } = reads[r] as (typeof reads)[number]
-        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, target)
-        if (target.collection === 'ARGS_COMBINED_SIZE') {
-          if (this.#check(rule, target.collection, null, this.#combinedSize())) matched = true
+        const read = reads[r] as (typeof reads)[number]
+        const exclusions = read.exclusions
+        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read.target)
+        if (read.combinedSize) {
+          if (this.#check(rule, read.collection, null, this.#combinedSize())) matched = true
           continue
         }
-        if (target.count) {
+        if (read.count) {
           let count = 0
-          for (const entry of this.#entries(target)) if (!excludes(exclusions, entry.key) && !excludes(removedHere, entry.key)) count++
-          if (this.#check(rule, `&${target.collection}`, null, String(count))) matched = true
+          for (const entry of this.#entries(read)) if (!excludes(exclusions, entry.key) && !excludes(removedHere, entry.key)) count++
+          if (this.#check(rule, `&${read.collection}`, null, String(count))) matched = true
           continue
         }
-        const slots = target.sourceSlots
+        const slots = read.sourceSlots
         for (let k = 0; k < slots.length; k++) {
           const collection = this.variables.at(slots[k] as number)
           if (collection === undefined) continue
-          let entries = this.#select(target, collection)
+          let entries = this.#select(read, collection)
           if (entries.length === 0) continue
           // Actions may write these while the rule reads them: read what was there when it started.
           // (One entry is read before any action runs: no copy needed.)
-          if (target.writable && entries.length > 1) entries = entries.slice()
+          if (read.writable && entries.length > 1) entries = entries.slice()
           const count = entries.length
           for (let e = 0; e < count; e++) {
             const entry = entries[e] as Entry
             if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
             if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
-            if (this.#check(rule, target.collection, entry, entry.value)) matched = true
+            if (this.#check(rule, read.collection, entry, entry.value)) matched = true
           }
         }
       }
@@ -461,7 +462,7 @@ export class WafTransaction {
   }
 
   /** The entries of one collection a target selects. */
-  #select(target: Target, collection: Collection): readonly Entry[] {
+  #select(target: Selection, collection: Collection): readonly Entry[] {
     if (target.matched) this.#syncMatched()
     const selector = target.selector
     if (selector === null) return collection.all()
@@ -618,7 +619,7 @@ export class WafTransaction {
     return String(size)
   }
 
-  #entries(target: Target): readonly Entry[] {
+  #entries(target: Selection): readonly Entry[] {
     const out: Entry[] = []
     for (const slot of target.sourceSlots) {
       const collection = this.variables.at(slot)

@@ -35,12 +35,19 @@ export interface Operator {
   readonly required?: RequiredLiterals
   /**
    * Captures when `value` matches (`[0]` the matched part), else null. Without `captures` the
-   * array may hold only the value: finding groups costs RE2 several times a plain test.
+   * array says only that it matched (empty, or the value): finding groups costs RE2 several times
+   * a plain test, and most matches need no array of their own.
    */
   match(value: string, context: MatchContext, captures: boolean): string[] | null
 }
 
 const MAX_CAPTURES = 10
+/** What a match returns when the rule does not capture: one array for all (CRS's bookkeeping matches on every request). */
+const MATCHED: string[] = []
+
+function matched(value: string, captures: boolean): string[] {
+  return captures ? [value] : MATCHED
+}
 
 /** Throws an Error for an unknown operator or a bad argument. `ruleDir` resolves `@pmFromFile` paths. */
 export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
@@ -48,7 +55,13 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
   const dynamic = argument.includes('%{')
   const simple = (test: (value: string, arg: string) => boolean): Operator => ({
     name,
-    match: (value, context) => (test(value, dynamic ? context.expand(argument) : argument) ? [value] : null),
+    match: (value, context, captures) => (test(value, dynamic ? context.expand(argument) : argument) ? matched(value, captures) : null),
+  })
+  // Numbers: a constant argument is read once (CRS compares TX counters on every rule of its bookkeeping).
+  const fixed = toInteger(argument)
+  const numeric = (test: (value: number, arg: number) => boolean): Operator => ({
+    name,
+    match: (value, context, captures) => (test(toInteger(value), dynamic ? toInteger(context.expand(argument)) : fixed) ? matched(value, captures) : null),
   })
   switch (name.toLowerCase()) {
     case 'rx':
@@ -72,15 +85,15 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
       // The variable's value is looked up in the argument (an allow-list), not the other way.
       return simple((value, arg) => value !== '' && arg.includes(value))
     case 'eq':
-      return simple((value, arg) => toInteger(value) === toInteger(arg))
+      return numeric((value, arg) => value === arg)
     case 'ge':
-      return simple((value, arg) => toInteger(value) >= toInteger(arg))
+      return numeric((value, arg) => value >= arg)
     case 'gt':
-      return simple((value, arg) => toInteger(value) > toInteger(arg))
+      return numeric((value, arg) => value > arg)
     case 'le':
-      return simple((value, arg) => toInteger(value) <= toInteger(arg))
+      return numeric((value, arg) => value <= arg)
     case 'lt':
-      return simple((value, arg) => toInteger(value) < toInteger(arg))
+      return numeric((value, arg) => value < arg)
     case 'ipmatch': {
       const matches = createIpMatcher(argument.split(/[\s,]+/).filter((a) => a !== ''))
       return simple((value) => matches(value))
