@@ -36,6 +36,8 @@ export class Collection {
   #entries: Entry[] = []
   /** Lower-case key → entries; built on the first keyed read: most collections of a request (single values, names) are only ever read whole. */
   #index: Map<string, Entry[]> | null = null
+  /** The index's lists are shared with the collection this one was copied from: replaced, never changed in place. */
+  #listsShared = false
   /** Changes on every write: lets readers reuse what they derived from an unchanged collection. */
   version = 0
 
@@ -60,8 +62,9 @@ export class Collection {
     if (this.#index === null) return
     const normal = key.toLowerCase()
     const list = this.#index.get(normal)
-    // Lists are never changed in place: a copy (`copyFrom`) may share them.
-    this.#index.set(normal, list === undefined ? [entry] : [...list, entry])
+    if (list === undefined) this.#index.set(normal, [entry])
+    else if (this.#listsShared) this.#index.set(normal, [...list, entry])
+    else list.push(entry)
   }
 
   /** Replaces every value under `key` by one (in place when there was one: TX is set constantly). */
@@ -74,7 +77,8 @@ export class Collection {
       this.version++
       // In place: the engine reads writable collections (TX) from a copy while a rule runs.
       this.#entries[this.#entries.indexOf(old)] = entry
-      this.#index?.set(normal, [entry])
+      if (this.#listsShared) this.#index?.set(normal, [entry])
+      else list[0] = entry
       return
     }
     this.remove(key)
@@ -82,15 +86,17 @@ export class Collection {
   }
 
   /**
-   * Makes this empty collection a copy of `template` that shares its entries and key lists, which
-   * neither changes in place afterwards: cheaper than adding the entries one by one and indexing
-   * them again (each request starts from the TX that CRS's initialization leaves).
+   * Makes this empty collection a copy of `template` that shares its entries and key lists (this
+   * one replaces a shared list rather than change it; the template is never written again):
+   * cheaper than adding the entries one by one and indexing them again (each request starts from
+   * the TX that CRS's initialization leaves).
    */
   copyFrom(template: Collection): void {
     if (this.#entries.length > 0) throw new Error('copyFrom needs an empty collection')
     this.version++
     this.#entries = template.#entries.slice()
     this.#index = new Map(template.#indexed())
+    this.#listsShared = true
   }
 
   /** Empties the collection (MATCHED_VARS before each rule). */
@@ -99,6 +105,7 @@ export class Collection {
     this.version++
     this.#entries = []
     this.#index = null
+    this.#listsShared = false
   }
 
   remove(key: string): void {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { AhoCorasick } from '../../src/waf/aho-corasick.js'
+import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
 import { detectXss } from '../../src/waf/detectors/xss.js'
 import { WafTransaction } from '../../src/waf/engine.js'
@@ -30,6 +31,43 @@ describe('native detectors', () => {
       assert.ok(detectXss(attack), attack)
     }
     for (const benign of ['a < b and c > d', '<3 you', 'I <b>love</b> it', 'x => x + 1', 'one "quote" here', 'see https://example.com/?a=1&b=2', 'onion=3']) assert.equal(detectXss(benign), false, benign)
+  })
+})
+
+describe('collections', () => {
+  test('keys are found in any case, in arrival order, whether the index was built before or after the writes', () => {
+    const early = new Collection()
+    early.add('Id', '1')
+    assert.deepEqual(early.get('ID').map((e) => e.value), ['1'])
+    early.add('id', '2')
+    const late = new Collection()
+    late.add('Id', '1')
+    late.add('id', '2')
+    for (const collection of [early, late]) {
+      assert.deepEqual(collection.getLower('id').map((e) => e.value), ['1', '2'])
+      assert.equal(collection.first('iD'), '1')
+    }
+    late.set('ID', '3')
+    assert.deepEqual(late.all().map((e) => [e.key, e.value]), [['ID', '3']])
+  })
+
+  test('a copy shares nothing it can change: writes to it leave the template as it was', () => {
+    const template = new Collection()
+    template.add('score', '0')
+    template.add('methods', 'GET')
+    template.add('multi', 'a')
+    const copy = new Collection()
+    copy.copyFrom(template)
+    copy.set('score', '5')
+    copy.add('multi', 'b')
+    copy.add('new', 'x')
+    copy.remove('methods')
+    assert.deepEqual(template.all().map((e) => `${e.key}=${e.value}`), ['score=0', 'methods=GET', 'multi=a'])
+    assert.deepEqual(template.get('multi').map((e) => e.value), ['a'])
+    assert.equal(template.first('score'), '0')
+    assert.deepEqual(copy.all().map((e) => `${e.key}=${e.value}`), ['score=5', 'multi=a', 'multi=b', 'new=x'])
+    assert.deepEqual(copy.get('multi').map((e) => e.value), ['a', 'b'])
+    assert.throws(() => copy.copyFrom(template), /empty collection/)
   })
 })
 
