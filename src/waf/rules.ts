@@ -72,6 +72,7 @@ export function setTargets(rule: Rule, targets: Target[]): void {
   rule.targets = targets
   rule.reads = readsOf(targets)
   rule.presenceSlots = presenceSlotsOf(rule.conditional, rule.reads)
+  rule.txOnly &&= targets.every((t) => t.collection === 'TX')
 }
 
 function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): number[] | null {
@@ -174,7 +175,7 @@ export interface Rule {
    * ctl): on a fresh transaction its outcome is the same for every request (CRS's initialization).
    * Its chained rules are judged on their own.
    */
-  readonly txOnly: boolean
+  txOnly: boolean
   chained: Rule | null
 }
 

@@ -13,7 +13,7 @@ import RE2 from 're2'
 import { loadCrsForRegression } from '../../src/waf/conformance/crs-suite.js'
 import { readFtwTests, runFtwStage } from '../../src/waf/conformance/ftw.js'
 import { crsSettings } from '../../src/policies/waf/index.js'
-import { WafTransaction } from '../../src/waf/engine.js'
+import { buildExclusions, WafTransaction } from '../../src/waf/engine.js'
 import { LiteralScanner } from '../../src/waf/literal-scanner.js'
 import { loadRuleSet, ruleFilesIn } from '../../src/waf/rule-set.js'
 import { requiredLiterals } from '../../src/waf/required-literals.js'
@@ -71,6 +71,38 @@ describe('literal scanner', () => {
     assert.throws(() => new LiteralScanner([['Upper']]), /not lower-case ASCII/)
     assert.throws(() => new LiteralScanner([['é']]), /not lower-case ASCII/)
     assert.throws(() => new LiteralScanner([['']]), /not lower-case ASCII/)
+  })
+})
+
+describe('the copied initialization', () => {
+  const rules = (extra: string) =>
+    loadRuleSet([
+      {
+        name: 'rules.conf',
+        text: `SecAction "id:1,phase:1,pass,nolog,setvar:tx.a=1"
+SecRule &TX:b "@eq 0" "id:2,phase:1,pass,nolog,setvar:tx.b=%{tx.a}"
+SecRule TX:a "@eq 1" "id:3,phase:1,pass,nolog,setvar:tx.c=1"
+SecRule REQUEST_HEADERS:x "@rx ." "id:4,phase:1,pass,nolog,setvar:tx.d=1"
+SecAction "id:5,phase:1,pass,nolog,setvar:tx.e=1"
+${extra}`,
+      },
+    ])
+
+  test('covers the leading rules that read and write only TX, up to the first that reads the request', () => {
+    assert.equal(WafTransaction.prologueRules(rules('')), 3)
+    assert.equal(WafTransaction.prologueRules(rules('SecRuleUpdateTargetById 3 REQUEST_HEADERS')), 2)
+    assert.equal(WafTransaction.prologueRules(rules('SecRuleUpdateTargetById 2 !REQUEST_HEADERS:y')), 1)
+  })
+
+  test('a transaction starts from what those rules leave, and runs them itself when a route excludes one', () => {
+    const ruleSet = rules('')
+    for (const exclusions of [undefined, buildExclusions(ruleSet, { ids: [2], tags: [], targets: [] })]) {
+      const transaction = new WafTransaction(ruleSet, { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [['X', 'y']], remoteAddress: '127.0.0.1' }, exclusions === undefined ? {} : { exclusions })
+      transaction.processRequestHeaders()
+      const tx = transaction.variables.get('TX')
+      assert.deepEqual(transaction.matchedIds(), exclusions === undefined ? [1, 2, 3, 4, 5] : [1, 3, 4, 5])
+      assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((key) => tx?.first(key) ?? null), exclusions === undefined ? ['1', '1', '1', '1', '1'] : ['1', null, '1', '1', '1'])
+    }
   })
 })
 
