@@ -103,7 +103,7 @@ export const waf = definePolicy({
   configSchema: WafConfig,
   create(config, deps) {
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
-    // takes ~180 ms); mode and exclusions apply per transaction, so route tuning shares it.
+    // takes ~300 ms, its literal prefilter included); mode and exclusions apply per transaction, so route tuning shares it.
     const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, ...ruleSetSettings } = config
     const ruleSet = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => buildRuleSet(config, deps.baseDir))
     const options = {
