@@ -3,7 +3,10 @@
  * each target's values transformed (cached per value and transformation chain) and tested by the
  * operator; per match the rule's non-disruptive actions run at once (setvar, capture, ctl); a
  * chain matches when every rule in it does; `skipAfter` jumps to its marker; a disruptive action
- * interrupts the transaction unless the engine only detects.
+ * interrupts the transaction unless the engine only detects. Shortcuts that change no outcome
+ * (test/waf/literal-prefilter.test.ts replays the CRS regression suite with and without them):
+ * RE2 only for values holding a pattern's required literals, rules over empty collections not
+ * walked, and CRS's TX-only initialization run once per rule set and copied in (`Prologue`).
  */
 import { randomUUID } from 'node:crypto'
 import { Collection, sourcesOf, type Entry } from './collections.js'
