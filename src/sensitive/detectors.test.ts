@@ -8,6 +8,10 @@ test('detectors mask true positives and leave look-alikes alone', () => {
   assert.equal(mask('pan', 'card 4111 1111 1111 1111 ok'), 'card [pan] ok')
   assert.equal(mask('pan', '4012-8888-8888-1881'), '[pan]')
   assert.equal(mask('pan', 'order 4111111111111112'), 'order 4111111111111112', 'fails Luhn')
+  for (const card of ['378282246310005', '5555555555554444', '2223003122003222', '6011111111111117', '3530111333300000', '30569309025904', '6200000000000005']) assert.equal(mask('pan', `pay ${card}`), 'pay [pan]', card)
+  // Luhn passes one number in ten: a millisecond timestamp, or a 16-digit id starting with 9, is no card.
+  assert.equal(mask('pan', '{"createdAt":1764470000001}'), '{"createdAt":1764470000001}', 'a timestamp passing Luhn')
+  assert.equal(mask('pan', 'id 9111111111111110'), 'id 9111111111111110', 'no network issues 9')
   assert.equal(mask('ssn', 'ssn 078-05-1120'), 'ssn [ssn]')
   assert.equal(mask('ssn', '000-12-3456 and 123-00-4567'), '000-12-3456 and 123-00-4567')
   assert.equal(mask('iban', 'IBAN GB82 WEST 1234 5698 7654 32.'), 'IBAN [iban].')

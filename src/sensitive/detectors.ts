@@ -1,7 +1,8 @@
 /**
  * Detectors of sensitive values in text: each finds candidates with a pattern and confirms them
- * where a checksum exists (Luhn for payment cards, mod-97 for IBANs), so look-alikes — a
- * 16-digit order number failing Luhn — are left alone. Shared by masking, logs, audit and scan.
+ * where a checksum exists (Luhn and the card networks' number ranges for payment cards, mod-97
+ * for IBANs), so look-alikes — a 16-digit order number failing Luhn, a millisecond timestamp
+ * passing it — are left alone. Shared by masking, logs, audit and scan.
  */
 export type DetectorName = 'pan' | 'ssn' | 'iban' | 'email' | 'phone' | 'jwt' | 'apiKey' | 'privateKey'
 
@@ -15,6 +16,36 @@ export interface Detector {
   readonly confirm?: (match: string) => boolean
   /** What `partial` keeps visible. */
   readonly partial: (match: string) => string
+}
+
+/**
+ * Whether a number of this length could be issued with this prefix (ISO/IEC 7812 ranges of the
+ * networks: Visa, Mastercard, Amex, Diners, JCB, Discover, UnionPay, Maestro, UATP). Luhn alone
+ * passes one number in ten — a 13-digit epoch-millisecond timestamp included.
+ */
+function cardRange(digits: string): boolean {
+  const length = digits.length
+  const two = Number(digits.slice(0, 2))
+  const three = Number(digits.slice(0, 3))
+  const four = Number(digits.slice(0, 4))
+  switch (digits[0]) {
+    case '1':
+      return length === 15 // UATP
+    case '2':
+      return length === 16 && four >= 2221 && four <= 2720
+    case '3':
+      if (two === 34 || two === 37) return length === 15
+      if ((three >= 300 && three <= 305) || two === 36 || two === 38 || two === 39) return length >= 14 && length <= 19
+      return four >= 3528 && four <= 3589 && length >= 16
+    case '4':
+      return length === 13 || length === 16 || length === 19
+    case '5':
+      return two >= 51 && two <= 55 ? length === 16 : true // Maestro: 50, 56-59, 12 to 19 digits
+    case '6':
+      return true // Discover, UnionPay, Maestro: 13 to 19 digits
+    default:
+      return false
+  }
 }
 
 function luhn(digits: string): boolean {
@@ -59,7 +90,10 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
     name: 'pan',
     mayContain: (text) => text.length >= 13 && digitCount(text, 13),
     pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
-    confirm: (match) => luhn(match.replace(/[ -]/g, '')),
+    confirm: (match) => {
+      const digits = match.replace(/[ -]/g, '')
+      return cardRange(digits) && luhn(digits)
+    },
     partial: (match) => `**** **** **** ${match.replace(/[ -]/g, '').slice(-4)}`,
   },
   ssn: {

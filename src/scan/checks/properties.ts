@@ -114,7 +114,7 @@ export const sensitiveDataInResponse: ScanCheck = {
   severity: 'high',
   owasp: 'API3:2023',
   title: 'Sensitive data in a response',
-  description: 'A response holds data the detectors recognise as sensitive: card numbers (Luhn-checked), SSNs, IBANs, tokens, API keys, private keys.',
+  description: 'A response holds data the detectors recognise as sensitive: card numbers (within card network ranges, Luhn-checked), SSNs, IBANs, tokens, API keys, private keys.',
   remediation: 'Do not return such data; if it must be returned, mask it (the gateway\'s `masking` policy).',
   async run(context) {
     for (const { operation, body, exchange } of await reachableReads(context)) {
