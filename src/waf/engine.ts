@@ -9,9 +9,9 @@
  * walked, and CRS's TX-only initialization run once per rule set and copied in (`Prologue`).
  */
 import { randomUUID } from 'node:crypto'
-import { Collection, sourcesOf, type Entry } from './collections.js'
+import { Collection, sourcesOf, type Entry, type Variables } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
-import { requestVariables, type Variables, type WafRequest } from './request-variables.js'
+import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import { LiteralScanner } from './literal-scanner.js'
 import { compileTargets, excludes, exclusionsFor, type Rule, type Selection, type Target } from './rules.js'

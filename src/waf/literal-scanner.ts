@@ -2,7 +2,9 @@
  * One pass over a value for the required literals of every `@rx` rule of a rule set (see
  * required-literals.ts): which rules' literal sets occur in it, so RE2 runs only for those. An
  * Aho–Corasick automaton turned into a table-driven DFA over ASCII folded to lower case, since
- * it runs on every distinct value a transaction tests: one array read per character.
+ * it runs on every distinct value a transaction tests: one array read per character. (`@pm`'s
+ * aho-corasick.ts answers another question — which phrase, for one rule's few phrases — and
+ * keeps a small trie; this one answers which of hundreds of literal sets occur.)
  */
 /** Bits per word of a scan's result: small integers stay unboxed in V8 below 2^30. */
 const BITS_PER_WORD = 30
@@ -108,14 +110,6 @@ export class LiteralScanner {
     this.#outputStart[states] = words.length
     this.#outputWords = Uint32Array.from(words)
     this.#outputBits = Uint32Array.from(bits)
-  }
-
-  get classes(): number {
-    return this.#classes
-  }
-
-  get states(): number {
-    return this.#outputStart.length - 1
   }
 
   /**

@@ -58,11 +58,10 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
     match: (value, context, captures) => (test(value, dynamic ? context.expand(argument) : argument) ? matched(value, captures) : null),
   })
   // Numbers: a constant argument is read once (CRS compares TX counters on every rule of its bookkeeping).
-  const fixed = toInteger(argument)
-  const numeric = (test: (value: number, arg: number) => boolean): Operator => ({
-    name,
-    match: (value, context, captures) => (test(toInteger(value), dynamic ? toInteger(context.expand(argument)) : fixed) ? matched(value, captures) : null),
-  })
+  const numeric = (test: (value: number, arg: number) => boolean): Operator => {
+    const fixed = toInteger(argument)
+    return { name, match: (value, context, captures) => (test(toInteger(value), dynamic ? toInteger(context.expand(argument)) : fixed) ? matched(value, captures) : null) }
+  }
   switch (name.toLowerCase()) {
     case 'rx':
       return regexOperator(name, argument)

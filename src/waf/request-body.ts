@@ -5,8 +5,8 @@
  * processor cannot read sets REQBODY_ERROR, which CRS turns into a block (rule 200002 in the
  * reference setup) — a body the WAF cannot read must not pass unseen.
  */
-import { Collection } from './collections.js'
-import { parseArguments, type Variables } from './request-variables.js'
+import { Collection, type Variables } from './collections.js'
+import { parseArguments } from './request-variables.js'
 
 export type BodyProcessor = 'URLENCODED' | 'JSON' | 'MULTIPART' | 'XML'
 

@@ -18,8 +18,6 @@ export interface WafRequest {
 }
 
 /** Single-valued variables are stored as one-entry collections under their own name. */
-export { Variables }
-
 const SINGLE = (name: string, value: string): [string, Collection] => {
   const collection = new Collection()
   collection.add(name, value)

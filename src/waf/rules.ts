@@ -17,9 +17,7 @@ const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
 
 export interface Target {
   readonly collection: string
-  /** The collections holding its entries (ARGS is ARGS_GET then ARGS_POST). */
-  readonly sources: readonly string[]
-  /** `sources` as collection slots (see `slotOf`). */
+  /** The collections holding its entries, as slots (see `slotOf`): ARGS is ARGS_GET then ARGS_POST. */
   readonly sourceSlots: readonly number[]
   /** Its entries may change while a rule reads them (read from a copy). */
   readonly writable: boolean
@@ -78,10 +76,10 @@ export function setTargets(rule: Rule, targets: Target[]): void {
 function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): number[] | null {
   if (!conditional || reads.length === 0) return null
   const slots = new Set<number>()
-  for (const { target } of reads) {
+  for (const read of reads) {
     // Counts match on zero; sizes and MATCHED_* are computed when read, not held in a collection.
-    if (target.count || target.matched || target.collection === 'ARGS_COMBINED_SIZE') return null
-    for (const slot of target.sourceSlots) slots.add(slot)
+    if (read.count || read.matched || read.combinedSize) return null
+    for (const slot of read.sourceSlots) slots.add(slot)
   }
   return [...slots]
 }
@@ -192,7 +190,6 @@ const IGNORED_ACTIONS = new Set(['ver', 'rev', 'maturity', 'accuracy', 'auditlog
 export function compileTargets(variables: readonly VariableRef[]): Target[] {
   return variables.map((v) => ({
     collection: v.collection,
-    sources: sourcesOf(v.collection),
     sourceSlots: sourcesOf(v.collection).map(slotOf),
     writable: WRITABLE.has(v.collection),
     matched: v.collection.startsWith('MATCHED_'),
