@@ -36,8 +36,12 @@ export class Collection {
   #entries: Entry[] = []
   /** Lower-case key → entries; built on the first keyed read: most collections of a request (single values, names) are only ever read whole. */
   #index: Map<string, Entry[]> | null = null
-  /** The index's lists are shared with the collection this one was copied from: replaced, never changed in place. */
-  #listsShared = false
+  /**
+   * The index of the collection this one was copied from, read where `#index` has no list for a
+   * key: never changed (a list from it is replaced, not changed in place), so a copy costs no
+   * index of its own until it is written.
+   */
+  #base: ReadonlyMap<string, readonly Entry[]> | null = null
   /** Changes on every write: lets readers reuse what they derived from an unchanged collection. */
   version = 0
 
@@ -55,30 +59,41 @@ export class Collection {
     return this.#index
   }
 
+  /** The list under a lower-case key, this collection's own or its base's (which must not be changed). */
+  #listOf(normal: string): readonly Entry[] | undefined {
+    const own = this.#indexed().get(normal)
+    if (own !== undefined || this.#base === null) return own
+    return this.#base.get(normal)
+  }
+
   add(key: string, value: string): void {
     const entry: Entry = { key, value }
     this.version++
     this.#entries.push(entry)
     if (this.#index === null) return
     const normal = key.toLowerCase()
-    const list = this.#index.get(normal)
-    if (list === undefined) this.#index.set(normal, [entry])
-    else if (this.#listsShared) this.#index.set(normal, [...list, entry])
-    else list.push(entry)
+    const own = this.#index.get(normal)
+    if (own !== undefined) {
+      own.push(entry)
+      return
+    }
+    const inherited = this.#base?.get(normal)
+    this.#index.set(normal, inherited === undefined ? [entry] : [...inherited, entry])
   }
 
   /** Replaces every value under `key` by one (in place when there was one: TX is set constantly). */
   set(key: string, value: string): void {
     const normal = key.toLowerCase()
-    const list = this.#indexed().get(normal)
+    const list = this.#listOf(normal)
     if (list?.length === 1) {
       const old = list[0] as Entry
       const entry: Entry = { key, value }
       this.version++
       // In place: the engine reads writable collections (TX) from a copy while a rule runs.
       this.#entries[this.#entries.indexOf(old)] = entry
-      if (this.#listsShared) this.#index?.set(normal, [entry])
-      else list[0] = entry
+      const own = this.#indexed().get(normal)
+      if (own === undefined) this.#indexed().set(normal, [entry])
+      else own[0] = entry
       return
     }
     this.remove(key)
@@ -86,17 +101,16 @@ export class Collection {
   }
 
   /**
-   * Makes this empty collection a copy of `template` that shares its entries and key lists (this
-   * one replaces a shared list rather than change it; the template is never written again):
-   * cheaper than adding the entries one by one and indexing them again (each request starts from
-   * the TX that CRS's initialization leaves).
+   * Makes this empty collection a copy of `template`, reading the template's index until it is
+   * written (the template must never be written again): cheaper than adding the entries one by
+   * one and indexing them again (each request starts from the TX that CRS's initialization leaves).
    */
   copyFrom(template: Collection): void {
     if (this.#entries.length > 0) throw new Error('copyFrom needs an empty collection')
     this.version++
     this.#entries = template.#entries.slice()
-    this.#index = new Map(template.#indexed())
-    this.#listsShared = true
+    this.#index = new Map()
+    this.#base = template.#indexed()
   }
 
   /** Empties the collection (MATCHED_VARS before each rule). */
@@ -105,16 +119,17 @@ export class Collection {
     this.version++
     this.#entries = []
     this.#index = null
-    this.#listsShared = false
+    this.#base = null
   }
 
   remove(key: string): void {
     const normal = key.toLowerCase()
-    const index = this.#indexed()
-    const list = index.get(normal)
-    if (list === undefined) return
+    const list = this.#listOf(normal)
+    if (list === undefined || list.length === 0) return
     this.version++
-    index.delete(normal)
+    // An empty list of its own hides the base's.
+    if (this.#base === null) this.#indexed().delete(normal)
+    else this.#indexed().set(normal, [])
     this.#entries = this.#entries.filter((e) => !list.includes(e))
   }
 
@@ -126,7 +141,7 @@ export class Collection {
   /** The entries under an already lower-case key. */
   getLower(lowerKey: string): readonly Entry[] {
     if (this.#entries.length === 0) return NONE
-    return this.#indexed().get(lowerKey) ?? NONE
+    return this.#listOf(lowerKey) ?? NONE
   }
 
   first(key: string): string | undefined {
