@@ -18,6 +18,9 @@ export interface Entry {
 
 const NONE: readonly Entry[] = []
 
+/** In a `trace`: the collection was read whole (no lower-case key can be this: it has upper-case letters). */
+export const WHOLE = 'WHOLE'
+
 const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
 
 /** The collections holding a collection's entries: ARGS is ARGS_GET then ARGS_POST; others themselves. */
@@ -44,6 +47,8 @@ export class Collection {
   #base: ReadonlyMap<string, readonly Entry[]> | null = null
   /** Changes on every write: lets readers reuse what they derived from an unchanged collection. */
   version = 0
+  /** While set, what is read: lower-case keys, and `WHOLE` when read whole (the engine learns what a rule's outcome depends on). */
+  trace: Set<string> | null = null
 
   #indexed(): Map<string, Entry[]> {
     if (this.#index === null) {
@@ -105,6 +110,16 @@ export class Collection {
    * written (the template must never be written again): cheaper than adding the entries one by
    * one and indexing them again (each request starts from the TX that CRS's initialization leaves).
    */
+  /**
+   * Whether none of `lowerKeys` was written since this collection was copied (`copyFrom`): what
+   * was derived from those keys of the template still holds.
+   */
+  unchangedSinceCopy(lowerKeys: readonly string[]): boolean {
+    if (this.#base === null || this.#index === null) return false
+    for (let i = 0; i < lowerKeys.length; i++) if (this.#index.has(lowerKeys[i] as string)) return false
+    return true
+  }
+
   copyFrom(template: Collection): void {
     if (this.#entries.length > 0) throw new Error('copyFrom needs an empty collection')
     this.version++
@@ -140,6 +155,7 @@ export class Collection {
 
   /** The entries under an already lower-case key. */
   getLower(lowerKey: string): readonly Entry[] {
+    if (this.trace !== null) this.trace.add(lowerKey)
     if (this.#entries.length === 0) return NONE
     return this.#listOf(lowerKey) ?? NONE
   }
@@ -149,6 +165,7 @@ export class Collection {
   }
 
   all(): readonly Entry[] {
+    if (this.trace !== null) this.trace.add(WHOLE)
     return this.#entries
   }
 

@@ -6,10 +6,11 @@
  * interrupts the transaction unless the engine only detects. Shortcuts that change no outcome
  * (test/waf/literal-prefilter.test.ts replays the CRS regression suite with and without them):
  * RE2 only for values holding a pattern's required literals, rules over empty collections not
- * walked, and CRS's TX-only initialization run once per rule set and copied in (`Prologue`).
+ * walked, CRS's TX-only initialization run once per rule set and copied in (`Prologue`), and
+ * the later rules that read only TX keys nothing has written since not run again (`KnownOutcome`).
  */
 import { randomUUID } from 'node:crypto'
-import { Collection, sourcesOf, type Entry, type Variables } from './collections.js'
+import { Collection, sourcesOf, WHOLE, type Entry, type Variables } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
@@ -79,6 +80,22 @@ interface Prologue {
   readonly tx: Collection
   readonly matched: readonly MatchedRule[]
   readonly last: { readonly collection: string | null; readonly key: string | null; readonly value: string }
+  /** Per phase, parallel to its steps: the outcomes of later TX-only rules on the TX the prologue leaves. */
+  readonly outcomes: Map<number, readonly (KnownOutcome | undefined)[]>
+}
+
+/**
+ * How a rule that reads only TX by key (CRS's paranoia-level checks, ~90 per request) comes out
+ * on the TX the prologue leaves, and the keys that decide it: while a transaction has written
+ * none of them, the rule is not evaluated again. Kept only for outcomes without side effects: a
+ * miss where nothing matched, or a match of a rule with no chain, setvar, ctl or capture.
+ */
+interface KnownOutcome {
+  readonly matched: boolean
+  /** The lower-case TX keys the evaluation read. */
+  readonly keys: readonly string[]
+  /** A match's (collection, key, value) triples, for MATCHED_*. */
+  readonly matches: readonly (string | null)[]
 }
 
 const PROLOGUES = new WeakMap<RuleSet, Prologue | null>()
@@ -120,6 +137,8 @@ export class WafTransaction {
   /** How many slots of `#ruleMatches` hold the current rule's matches (emptied by count: setting its length to 0 would free its storage). */
   #ruleMatchCount = 0
   #matchedStale = false
+  /** The prologue's known outcomes, once this transaction started from its TX. */
+  #outcomes: Prologue['outcomes'] | null = null
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
@@ -228,6 +247,7 @@ export class WafTransaction {
   /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
     const markers = markersOf(steps)
+    const outcomes = this.#outcomes?.get(phase) ?? NO_OUTCOMES
     for (let index = from, budget = 0; index < to && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
       const step = steps[index]
       if (step === undefined) break
@@ -247,7 +267,12 @@ export class WafTransaction {
         this.#ruleMatchCount = 0
         this.#matchedStale = true
       }
-      if (!this.#evaluate(rule, rule)) continue
+      const known = outcomes[index]
+      if (known !== undefined && this.#stillHolds(known, rule)) {
+        if (!known.matched) continue
+        const matches = known.matches
+        for (let m = 0; m < matches.length; m += 3) this.#setMatched(matches[m] as string, matches[m + 1] as string | null, matches[m + 2] as string)
+      } else if (!this.#evaluate(rule, rule)) continue
       this.#record(rule, phase)
       if (rule.disruptive === 'allow') {
         this.#allowed = true
@@ -270,6 +295,13 @@ export class WafTransaction {
   /** How many rules of phase 1 a transaction of this rule set starts after (their outcome copied in); for diagnostics and tests. */
   static prologueRules(ruleSet: RuleSet): number {
     return WafTransaction.#prologueOf(ruleSet)?.ids.size ?? 0
+  }
+
+  /** How many later rules of this rule set have an outcome known from the prologue's TX (`KnownOutcome`); for diagnostics and tests. */
+  static knownOutcomes(ruleSet: RuleSet): number {
+    let known = 0
+    for (const outcomes of WafTransaction.#prologueOf(ruleSet)?.outcomes.values() ?? []) for (const outcome of outcomes) if (outcome !== undefined) known++
+    return known
   }
 
   static #prologueOf(ruleSet: RuleSet): Prologue | null {
@@ -299,7 +331,7 @@ export class WafTransaction {
     const { skipTo, skipCount } = probe.#runSteps(1, steps, 0, null, 0, end)
     // A rule that stops or allows the transaction there is left to run per request (a CRS without its setup denies).
     if (probe.interruption !== null || probe.#allowed) return null
-    return {
+    const prologue: Prologue = {
       end,
       ids,
       skipTo,
@@ -307,7 +339,38 @@ export class WafTransaction {
       tx: probe.#tx,
       matched: probe.matched.slice(),
       last: { collection: probe.#lastCollection, key: probe.#lastKey, value: probe.#lastValue },
+      outcomes: new Map(),
     }
+    for (const [phase, phaseSteps] of ruleSet.phases) {
+      const outcomes: (KnownOutcome | undefined)[] = Array.from({ length: phaseSteps.length }, () => undefined)
+      for (let i = phase === 1 ? end : 0; i < phaseSteps.length; i++) {
+        const step = phaseSteps[i] as Step
+        if (step.kind === 'rule') outcomes[i] = WafTransaction.#knownOutcome(ruleSet, prologue, step.rule)
+      }
+      prologue.outcomes.set(phase, outcomes)
+    }
+    return prologue
+  }
+
+  /** `rule`'s outcome on a transaction fresh from the prologue, when it reads TX only by key and has no side effect (see `KnownOutcome`). */
+  static #knownOutcome(ruleSet: RuleSet, prologue: Prologue, rule: Rule): KnownOutcome | undefined {
+    if (!rule.txOnly || !rule.conditional) return undefined
+    const probe = new WafTransaction(ruleSet, PROBE_REQUEST, { mode: 'On', uniqueId: 'prologue', prologue: false })
+    probe.#startAfter(prologue)
+    const trace = new Set<string>()
+    probe.#tx.trace = trace
+    const matched = probe.#evaluate(rule, rule)
+    probe.#tx.trace = null
+    if (trace.has(WHOLE)) return undefined
+    const pure = matched ? rule.chained === null && rule.setvars.length === 0 && rule.ctls.length === 0 && !rule.capture : probe.#ruleMatchCount === 0
+    if (!pure) return undefined
+    return { matched, keys: [...trace], matches: probe.#ruleMatches.slice(0, probe.#ruleMatchCount) }
+  }
+
+  /** Whether a known outcome applies here: the rule has no targets removed and none of its keys was written. */
+  #stillHolds(known: KnownOutcome, rule: Rule): boolean {
+    if (this.#removals.length > 0 && this.#removedTargetsOf(rule.id) !== undefined) return false
+    return this.#tx.unchangedSinceCopy(known.keys)
   }
 
   /** A fresh transaction whose exclusions leave the prologue's rules alone. */
@@ -319,6 +382,7 @@ export class WafTransaction {
   }
 
   #startAfter(prologue: Prologue): void {
+    this.#outcomes = prologue.outcomes
     this.#tx.copyFrom(prologue.tx)
     for (const match of prologue.matched) this.matched.push(match)
     this.#lastCollection = prologue.last.collection
@@ -434,7 +498,7 @@ export class WafTransaction {
       if (rule.negated ? found !== null : found === null) return false
       if (!rule.negated) captures = found
     }
-    this.#setMatched(collection, entry, tested)
+    this.#setMatched(collection, entry === null ? null : entry.key, tested)
     if (rule.capture && captures !== null) {
       for (let i = 0; i < captures.length; i++) this.#tx.set(String(i), captures[i] as string)
     }
@@ -552,11 +616,11 @@ export class WafTransaction {
     return bytes
   }
 
-  #setMatched(collection: string, entry: Entry | null, value: string): void {
+  #setMatched(collection: string, key: string | null, value: string): void {
     // Recorded here, written to the MATCHED_* collections only when a rule or macro reads them:
     // CRS matches dozens of bookkeeping rules per request and reads these in a few.
     this.#lastCollection = collection
-    this.#lastKey = entry === null ? null : entry.key
+    this.#lastKey = key
     this.#lastValue = value
     const at = this.#ruleMatchCount
     this.#ruleMatches[at] = collection
@@ -671,6 +735,8 @@ const ARGS_SOURCES = sourcesOf('ARGS')
 
 
 const NO_TARGETS: readonly Target[] = []
+const NO_OUTCOMES: readonly (KnownOutcome | undefined)[] = []
+const PROBE_REQUEST: WafRequest = { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }
 
 /** `ARGS:q`, or the collection alone for counts and sizes (`&ARGS`). */
 // Not a filter with an arrow function: a closure over a local makes V8 allocate the method's
