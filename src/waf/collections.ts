@@ -177,6 +177,19 @@ export class Collection {
 /** Collection names as small numbers, shared by all rule sets: targets resolve theirs at load. */
 const SLOTS = new Map<string, number>()
 
+/** Slots below this fit in a bit mask (the engine's test of which collections hold something). */
+export const MASKABLE_SLOTS = 31
+
+// The collections of a request and response first, so that they get maskable slots whatever loads first.
+for (const name of [
+  'TX', 'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES',
+  'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'QUERY_STRING',
+  'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML',
+  'REMOTE_ADDR', 'UNIQUE_ID', 'RESPONSE_HEADERS', 'RESPONSE_BODY', 'RESPONSE_STATUS',
+]) {
+  slotOf(name)
+}
+
 export function slotOf(name: string): number {
   let slot = SLOTS.get(name)
   if (slot === undefined) {

@@ -10,7 +10,7 @@
  * the later rules that read only TX keys nothing has written since not run again (`KnownOutcome`).
  */
 import { randomUUID } from 'node:crypto'
-import { Collection, sourcesOf, WHOLE, type Entry, type Variables } from './collections.js'
+import { Collection, MASKABLE_SLOTS, slotOf, sourcesOf, WHOLE, type Entry, type Variables } from './collections.js'
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
@@ -139,6 +139,8 @@ export class WafTransaction {
   #matchedStale = false
   /** The prologue's known outcomes, once this transaction started from its TX. */
   #outcomes: Prologue['outcomes'] | null = null
+  /** `#presentMask()` as the running phase started; every bit outside a phase (a probe evaluating one rule). */
+  #present = -1
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
@@ -247,6 +249,7 @@ export class WafTransaction {
   /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
     const markers = markersOf(steps)
+    this.#present = this.#presentMask()
     const outcomes = this.#outcomes?.get(phase) ?? NO_OUTCOMES
     for (let index = from, budget = 0; index < to && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
       const step = steps[index]
@@ -423,7 +426,9 @@ export class WafTransaction {
       this.#runActions(rule)
       matched = true
     } else {
-      if (rule.presenceSlots !== null && this.#allEmpty(rule.presenceSlots)) return false
+      if (rule.presenceMask !== 0) {
+        if ((rule.presenceMask & this.#present) === 0) return false
+      } else if (rule.presenceSlots !== null && this.#allEmpty(rule.presenceSlots)) return false
       const removed = rule === starter && this.#removals.length > 0 ? this.#removedTargetsOf(rule.id) : undefined
       // Indexed loops throughout the hot path: the iterators of for…of are not always optimised
       // away here, and this runs for hundreds of rules per request (measured: ~30 KB per request).
@@ -463,6 +468,20 @@ export class WafTransaction {
     }
     if (!matched) return false
     return rule.chained === null || this.#evaluate(rule.chained, starter)
+  }
+
+  /**
+   * The maskable collections holding something as a phase starts, and TX, which rules write as
+   * they run: no other collection changes size within a phase (bodies are parsed, responses read,
+   * before their phase).
+   */
+  #presentMask(): number {
+    let mask = 1 << TX_SLOT
+    for (let slot = 0; slot < MASKABLE_SLOTS; slot++) {
+      const collection = this.variables.at(slot)
+      if (collection !== undefined && collection.size > 0) mask |= 1 << slot
+    }
+    return mask
   }
 
   #allEmpty(slots: readonly number[]): boolean {
@@ -735,6 +754,7 @@ const ARGS_SOURCES = sourcesOf('ARGS')
 
 
 const NO_TARGETS: readonly Target[] = []
+const TX_SLOT = slotOf('TX')
 const NO_OUTCOMES: readonly (KnownOutcome | undefined)[] = []
 const PROBE_REQUEST: WafRequest = { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }
 

@@ -7,7 +7,7 @@
 import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
-import { slotOf, sourcesOf } from './collections.js'
+import { MASKABLE_SLOTS, slotOf, sourcesOf } from './collections.js'
 import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
@@ -70,7 +70,19 @@ export function setTargets(rule: Rule, targets: Target[]): void {
   rule.targets = targets
   rule.reads = readsOf(targets)
   rule.presenceSlots = presenceSlotsOf(rule.conditional, rule.reads)
+  rule.presenceMask = maskOf(rule.presenceSlots)
   rule.txOnly &&= targets.every((t) => t.collection === 'TX')
+}
+
+/** Slots as bits of one small integer when each is below `MASKABLE_SLOTS`, else 0: the engine then reads the list. */
+function maskOf(slots: readonly number[] | null): number {
+  if (slots === null || slots.length === 0) return 0
+  let mask = 0
+  for (const slot of slots) {
+    if (slot >= MASKABLE_SLOTS) return 0
+    mask |= 1 << slot
+  }
+  return mask
 }
 
 function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): number[] | null {
@@ -150,6 +162,8 @@ export interface Rule {
    * GET rarely has). Null when it must always be evaluated (counts, sizes, MATCHED_*, no targets).
    */
   presenceSlots: readonly number[] | null
+  /** `presenceSlots` as bits (0 when it cannot be): checked against the collections a phase starts with, in one operation. */
+  presenceMask: number
   readonly operator: Operator | null
   readonly negated: boolean
   readonly transformations: readonly { readonly name: string; readonly fn: Transformation }[]
@@ -326,6 +340,7 @@ export function compileRule(
   const targets = variables === null ? [] : compileTargets(variables)
   const reads = readsOf(targets)
   const texts = [operator?.argument ?? '', msg ?? '', logdata ?? '', ...setvars.flatMap((v) => [v.name, v.value])]
+  const presenceSlots = presenceSlotsOf(variables !== null, reads)
   const txOnly = targets.every((t) => t.collection === 'TX') && ctls.length === 0 && texts.every(referencesOnlyTx)
   const rule: Rule = {
     id: chainedChild ? 0 : id,
@@ -335,7 +350,8 @@ export function compileRule(
     conditional: variables !== null,
     targets,
     reads,
-    presenceSlots: presenceSlotsOf(variables !== null, reads),
+    presenceSlots,
+    presenceMask: maskOf(presenceSlots),
     operator: operator === null ? null : compileOperator(operator, source.dir),
     negated: operator?.negated ?? false,
     transformations,
