@@ -248,10 +248,13 @@ export class WafTransaction {
 
   /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
-    const markers = markersOf(steps)
+    const { markers, presence } = planOf(steps)
     this.#present = this.#presentMask()
     const outcomes = this.#outcomes?.get(phase) ?? NO_OUTCOMES
     for (let index = from, budget = 0; index < to && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
+      // A rule over collections that are all empty cannot match: passed over without reading it.
+      const mask = presence[index] as number
+      if (mask !== 0 && (mask & this.#present) === 0 && skipTo === null && skipCount === 0) continue
       const step = steps[index]
       if (step === undefined) break
       if (step.kind === 'marker') {
@@ -435,6 +438,7 @@ export class WafTransaction {
       const reads = rule.reads
       for (let r = 0; r < reads.length; r++) {
         const read = reads[r] as (typeof reads)[number]
+        if (read.mask !== 0 && (read.mask & this.#present) === 0) continue
         const exclusions = read.exclusions
         const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read.target)
         if (read.combinedSize) {
@@ -780,26 +784,39 @@ function cachedTransform(entry: Entry, chain: number): string | undefined {
   for (let i = 0; i < cache.length; i += 2) if (cache[i] === chain) return cache[i + 1] as string
   return undefined
 }
-const MARKERS = new WeakMap<readonly Step[], Int32Array>()
+/** What the walk over a phase reads of each step, in flat arrays (a memory read per step skipped, not several). */
+interface Plan {
+  /**
+   * For each rule step with `skipAfter`, the index of the marker it skips to (the first of that
+   * name after it; the phase's length when there is none): CRS skips most of its files at
+   * paranoia 1, and walking the skipped steps one by one cost a memory read each.
+   */
+  readonly markers: Int32Array
+  /** Each rule step's `presenceMask` (0 for markers): most rules of a GET read only empty collections. */
+  readonly presence: Int32Array
+}
 
-/**
- * For each rule step with `skipAfter`, the index of the marker it skips to (the first of that name
- * after it; the phase's length when there is none): CRS skips most of its files at paranoia 1,
- * and walking the skipped steps one by one cost a memory read each.
- */
-function markersOf(steps: readonly Step[]): Int32Array {
-  let markers = MARKERS.get(steps)
-  if (markers === undefined) {
-    markers = new Int32Array(steps.length).fill(-1)
+const PLANS = new WeakMap<readonly Step[], Plan>()
+
+function planOf(steps: readonly Step[]): Plan {
+  let plan = PLANS.get(steps)
+  if (plan === undefined) {
+    const markers = new Int32Array(steps.length).fill(-1)
+    const presence = new Int32Array(steps.length)
     const next = new Map<string, number>()
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i] as Step
-      if (step.kind === 'marker') next.set(step.name, i)
-      else if (step.rule.skipAfter !== null) markers[i] = next.get(step.rule.skipAfter) ?? steps.length
+      if (step.kind === 'marker') {
+        next.set(step.name, i)
+        continue
+      }
+      if (step.rule.skipAfter !== null) markers[i] = next.get(step.rule.skipAfter) ?? steps.length
+      presence[i] = step.rule.presenceMask
     }
-    MARKERS.set(steps, markers)
+    plan = { markers, presence }
+    PLANS.set(steps, plan)
   }
-  return markers
+  return plan
 }
 
 const byTagMemo = new WeakMap<readonly Target[], { ruleSet: RuleSet; selector: string; removals: ReadonlyMap<number, readonly Target[]> }>()

@@ -63,6 +63,8 @@ export interface TargetRead extends Selection {
   readonly exclusions: readonly Target[]
   /** `ARGS_COMBINED_SIZE`: computed, not held in a collection. */
   readonly combinedSize: boolean
+  /** Its collections' slots as bits, when it reads only values held in them (0 otherwise): passed over while they are empty. */
+  readonly mask: number
 }
 
 /** Replaces a rule's targets (`SecRuleUpdateTargetById` adds some) and what it reads. */
@@ -107,6 +109,7 @@ function readsOf(targets: readonly Target[]): TargetRead[] {
       matched: target.matched,
       count: target.count,
       combinedSize: target.collection === 'ARGS_COMBINED_SIZE',
+      mask: target.count || target.matched || target.collection === 'ARGS_COMBINED_SIZE' ? 0 : maskOf(target.sourceSlots),
       exclusions: exclusionsFor(targets, target),
       target,
     }))
