@@ -79,6 +79,7 @@ interface Prologue {
   /** TX as they leave it (never changed: transactions copy it). */
   readonly tx: Collection
   readonly matched: readonly MatchedRule[]
+  readonly notable: readonly MatchedRule[]
   readonly last: { readonly collection: string | null; readonly key: string | null; readonly value: string }
   /** Per phase, parallel to its steps: the outcomes of later TX-only rules on the TX the prologue leaves. */
   readonly outcomes: Map<number, readonly (KnownOutcome | undefined)[]>
@@ -108,6 +109,11 @@ export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
   readonly variables: Variables
   readonly matched: MatchedRule[] = []
+  /**
+   * The matches of rules that log or would interrupt, in order (a few, where `matched` holds CRS's
+   * bookkeeping too, dozens per request): what a caller reports or acts on.
+   */
+  readonly notable: MatchedRule[] = []
   interruption: Interruption | null = null
   mode: EngineMode
   readonly #ruleSet: RuleSet
@@ -344,6 +350,7 @@ export class WafTransaction {
       skipCount,
       tx: probe.#tx,
       matched: probe.matched.slice(),
+      notable: probe.notable.slice(),
       last: { collection: probe.#lastCollection, key: probe.#lastKey, value: probe.#lastValue },
       outcomes: new Map(),
     }
@@ -391,6 +398,7 @@ export class WafTransaction {
     this.#outcomes = prologue.outcomes
     this.#tx.copyFrom(prologue.tx)
     for (const match of prologue.matched) this.matched.push(match)
+    for (const match of prologue.notable) this.notable.push(match)
     this.#lastCollection = prologue.last.collection
     this.#lastKey = prologue.last.key
     this.#lastValue = prologue.last.value
@@ -408,7 +416,7 @@ export class WafTransaction {
   #record(rule: Rule, phase: number): void {
     const variable = this.#lastCollection === null ? '' : variableName(this.#lastCollection, this.#lastKey)
     const value = this.#lastValue
-    this.matched.push({
+    const match: MatchedRule = {
       id: rule.id,
       phase,
       // Messages are expanded for rules that log; `nolog` rules (CRS's bookkeeping) match on most requests.
@@ -419,7 +427,9 @@ export class WafTransaction {
       variable,
       value,
       logged: rule.log,
-    })
+    }
+    this.matched.push(match)
+    if (isNotable(rule)) this.notable.push(match)
   }
 
   /** Whether `rule` (and its chain) matched; runs per-match actions as it goes. */
@@ -772,6 +782,10 @@ function selectedBy(selector: RegexSelector, entries: readonly Entry[]): Entry[]
     if (selector.test(entry.key)) out.push(entry)
   }
   return out
+}
+
+function isNotable(rule: Rule): boolean {
+  return rule.log || rule.disruptive !== 'pass'
 }
 
 function variableName(collection: string, key: string | null): string {

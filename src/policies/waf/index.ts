@@ -91,7 +91,7 @@ declare module '../../pipeline/context.js' {
   interface RequestState {
     /** The request's WAF transaction, kept for the response phases when responses are inspected. */
     waf?: WafTransaction
-    /** How many of its matches were already logged (the request's, when the response is judged). */
+    /** How many of its notable matches were already logged (the request's, when the response is judged). */
     wafLogged?: number
   }
 }
@@ -118,8 +118,9 @@ export const waf = definePolicy({
     /** Logs and counts what matched; the reply when the transaction was interrupted. */
     const decide = (ctx: RequestContext, transaction: WafTransaction, direction: 'request' | 'response'): Reply | undefined => {
       const interruption = transaction.interruption
-      const fresh = transaction.matched.slice(ctx.state.wafLogged ?? 0)
-      ctx.state.wafLogged = transaction.matched.length
+      // Only matches of rules that log or would interrupt: the evaluation rules deny, and the rest are bookkeeping.
+      const fresh = transaction.notable.slice(ctx.state.wafLogged ?? 0)
+      ctx.state.wafLogged = transaction.notable.length
       const reportable = logged(fresh)
       // In report mode a CRS request that would have been blocked shows as its evaluation rule matching.
       const wouldBlock = interruption !== null || fresh.some((m) => EVALUATION_RULES.has(m.id))
