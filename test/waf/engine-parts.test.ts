@@ -69,6 +69,43 @@ describe('collections', () => {
     assert.deepEqual(copy.get('multi').map((e) => e.value), ['a', 'b'])
     assert.throws(() => copy.copyFrom(template), /empty collection/)
   })
+
+  test('a copy tells which keys were written since it was made', () => {
+    const template = new Collection()
+    template.add('score', '0')
+    template.add('level', '1')
+    const copy = new Collection()
+    copy.copyFrom(template)
+    assert.equal(copy.unchangedSinceCopy(['score', 'level', 'absent']), true)
+    copy.set('score', '5')
+    copy.add('new', 'x')
+    assert.equal(copy.unchangedSinceCopy(['level', 'absent']), true)
+    for (const key of ['score', 'new']) assert.equal(copy.unchangedSinceCopy([key]), false, key)
+    copy.remove('level')
+    assert.equal(copy.unchangedSinceCopy(['level']), false)
+    assert.equal(template.unchangedSinceCopy(['level']), false, 'not a copy')
+  })
+})
+
+describe('matches', () => {
+  test('the notable ones are those of rules that log or would interrupt, in order', () => {
+    const ruleSet = loadRuleSet([
+      {
+        name: 'rules.conf',
+        text: `SecRuleEngine DetectionOnly
+SecAction "id:1,phase:1,pass,nolog,setvar:tx.score=0"
+SecRule ARGS "@contains attack" "id:2,phase:2,pass,log,msg:'attack',setvar:tx.score=+5"
+SecRule TX:SCORE "@ge 5" "id:3,phase:2,deny,nolog"
+SecAction "id:4,phase:2,pass,nolog"`,
+      },
+    ])
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri: '/?q=attack', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    assert.equal(transaction.interruption, null)
+    assert.deepEqual(transaction.matchedIds(), [1, 2, 3, 4])
+    assert.deepEqual(transaction.notable.map((m) => m.id), [2, 3])
+  })
 })
 
 describe('transformations', () => {
