@@ -343,6 +343,7 @@ export class WafTransaction {
     const { skipTo, skipCount } = probe.#runSteps(1, steps, 0, null, 0, end)
     // A rule that stops or allows the transaction there is left to run per request (a CRS without its setup denies).
     if (probe.interruption !== null || probe.#allowed) return null
+    probe.#tx.canonicalizeKeys()
     const prologue: Prologue = {
       end,
       ids,
@@ -669,16 +670,17 @@ export class WafTransaction {
     for (let k = 0; k < setvars.length; k++) {
       const setvar = setvars[k] as (typeof setvars)[number]
       const name = this.expand(setvar.name)
+      const lowerName = setvar.lowerName ?? name.toLowerCase()
       if (setvar.operation === 'delete') {
-        tx.remove(name)
+        tx.remove(name, lowerName)
         continue
       }
       const value = this.expand(setvar.value)
-      if (setvar.operation === 'set') tx.set(name, value)
+      if (setvar.operation === 'set') tx.set(name, value, lowerName)
       else {
-        const current = parseInt(tx.first(name) ?? '0', 10) || 0
+        const current = parseInt(tx.getLower(lowerName)[0]?.value ?? '0', 10) || 0
         const delta = parseInt(value, 10) || 0
-        tx.set(name, String(setvar.operation === 'add' ? current + delta : current - delta))
+        tx.set(name, String(setvar.operation === 'add' ? current + delta : current - delta), lowerName)
       }
     }
     const ctls = rule.ctls

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
-import { slotOf, sourcesOf } from './collections.js'
+import { canonicalKey, slotOf, sourcesOf } from './collections.js'
 import { compileRule, compileTargets, setTargets, type Rule } from './rules.js'
 import { LiteralScanner } from './literal-scanner.js'
 
@@ -44,7 +44,7 @@ function parseMacro(text: string): MacroPart[] {
     const dot = reference.indexOf('.')
     const collection = (dot === -1 ? reference : reference.slice(0, dot)).toUpperCase()
     // `%{rule.id}` and friends are metadata the engine does not expose to values: empty.
-    if (collection !== 'RULE') parts.push({ slots: sourcesOf(collection).map(slotOf), lowerKey: (dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase(), matched: collection.startsWith('MATCHED_') })
+    if (collection !== 'RULE') parts.push({ slots: sourcesOf(collection).map(slotOf), lowerKey: canonicalKey((dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase()), matched: collection.startsWith('MATCHED_') })
     at = match.index + match[0].length
   }
   if (at < text.length) parts.push(text.slice(at))

@@ -7,7 +7,7 @@
 import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
-import { MASKABLE_SLOTS, slotOf, sourcesOf } from './collections.js'
+import { canonicalKey, MASKABLE_SLOTS, slotOf, sourcesOf } from './collections.js'
 import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
@@ -137,6 +137,8 @@ export function excludes(exclusions: readonly Target[], key: string): boolean {
 export interface SetVar {
   /** `tx.name` (macros allowed); the collection is always TX. */
   readonly name: string
+  /** The name in lower case (`canonicalKey`) when it has no macro. */
+  readonly lowerName: string | null
   readonly operation: 'set' | 'add' | 'subtract' | 'delete'
   readonly value: string
 }
@@ -216,7 +218,7 @@ export function compileTargets(variables: readonly VariableRef[]): Target[] {
       v.selector === null
         ? null
         : v.selector.kind === 'key'
-          ? { kind: 'key', key: v.selector.key, lowerKey: v.selector.key.toLowerCase() }
+          ? { kind: 'key', key: v.selector.key, lowerKey: canonicalKey(v.selector.key.toLowerCase()) }
           : new RegexSelector(v.selector.pattern),
   }))
 }
@@ -400,14 +402,15 @@ function chainId(chain: string): number {
 }
 
 function parseSetVar(text: string): SetVar {
-  if (text.startsWith('!')) return { name: collectionKey(text.slice(1)), operation: 'delete', value: '' }
+  const setVar = (name: string, operation: SetVar['operation'], value: string): SetVar => ({ name, lowerName: name.includes('%{') ? null : canonicalKey(name.toLowerCase()), operation, value })
+  if (text.startsWith('!')) return setVar(collectionKey(text.slice(1)), 'delete', '')
   const eq = text.indexOf('=')
-  if (eq === -1) return { name: collectionKey(text), operation: 'set', value: '1' }
+  if (eq === -1) return setVar(collectionKey(text), 'set', '1')
   const name = collectionKey(text.slice(0, eq))
   const value = text.slice(eq + 1)
-  if (value.startsWith('+')) return { name, operation: 'add', value: value.slice(1) }
-  if (value.startsWith('-')) return { name, operation: 'subtract', value: value.slice(1) }
-  return { name, operation: 'set', value }
+  if (value.startsWith('+')) return setVar(name, 'add', value.slice(1))
+  if (value.startsWith('-')) return setVar(name, 'subtract', value.slice(1))
+  return setVar(name, 'set', value)
 }
 
 /** `tx.name` → `name`: only the transaction collection is writable. */

@@ -73,10 +73,12 @@ describe('collections', () => {
   test('a copy tells which keys were written since it was made', () => {
     const template = new Collection()
     template.add('score', '0')
-    template.add('level', '1')
+    template.add('Level', '1')
+    template.canonicalizeKeys()
     const copy = new Collection()
     copy.copyFrom(template)
     assert.equal(copy.unchangedSinceCopy(['score', 'level', 'absent']), true)
+    assert.equal(copy.first('LEVEL'), '1')
     copy.set('score', '5')
     copy.add('new', 'x')
     assert.equal(copy.unchangedSinceCopy(['level', 'absent']), true)
