@@ -121,10 +121,12 @@ export const waf = definePolicy({
       // Only matches of rules that log or would interrupt: the evaluation rules deny, and the rest are bookkeeping.
       const fresh = transaction.notable.slice(ctx.state.wafLogged ?? 0)
       ctx.state.wafLogged = transaction.notable.length
-      const reportable = logged(fresh)
       // In report mode a CRS request that would have been blocked shows as its evaluation rule matching.
       const wouldBlock = interruption !== null || fresh.some((m) => EVALUATION_RULES.has(m.id))
-      if (!wouldBlock && (config.mode === 'block' || reportable.length === 0)) return undefined
+      // Excerpts are masked for sensitive data: made only for what is logged.
+      if (!wouldBlock && config.mode === 'block') return undefined
+      const reportable = logged(fresh)
+      if (!wouldBlock && reportable.length === 0) return undefined
       const outcome = interruption !== null ? 'blocked' : 'reported'
       for (const rule of reportable) deps.metrics.waf(deps.api, String(rule.id), outcome)
       ctx.setLogField('waf', { outcome, direction, rules: reportable.map((r) => r.id) })
