@@ -97,6 +97,8 @@ interface KnownOutcome {
   readonly keys: readonly string[]
   /** A match's (collection, key, value) triples, for MATCHED_*. */
   readonly matches: readonly (string | null)[]
+  /** A match's record when nothing in it depends on the transaction (no message with a macro): shared, not built per request. */
+  readonly record: MatchedRule | null
 }
 
 const PROLOGUES = new WeakMap<RuleSet, Prologue | null>()
@@ -284,8 +286,10 @@ export class WafTransaction {
         if (!known.matched) continue
         const matches = known.matches
         for (let m = 0; m < matches.length; m += 3) this.#setMatched(matches[m] as string, matches[m + 1] as string | null, matches[m + 2] as string)
-      } else if (!this.#evaluate(rule, rule)) continue
-      this.#record(rule, phase)
+        if (known.record !== null) this.#push(known.record, rule)
+        else this.#record(rule, phase)
+      } else if (this.#evaluate(rule, rule)) this.#record(rule, phase)
+      else continue
       if (rule.disruptive === 'allow') {
         this.#allowed = true
         break
@@ -359,7 +363,7 @@ export class WafTransaction {
       const outcomes: (KnownOutcome | undefined)[] = Array.from({ length: phaseSteps.length }, () => undefined)
       for (let i = phase === 1 ? end : 0; i < phaseSteps.length; i++) {
         const step = phaseSteps[i] as Step
-        if (step.kind === 'rule') outcomes[i] = WafTransaction.#knownOutcome(ruleSet, prologue, step.rule)
+        if (step.kind === 'rule') outcomes[i] = WafTransaction.#knownOutcome(ruleSet, prologue, step.rule, phase)
       }
       prologue.outcomes.set(phase, outcomes)
     }
@@ -367,7 +371,7 @@ export class WafTransaction {
   }
 
   /** `rule`'s outcome on a transaction fresh from the prologue, when it reads TX only by key and has no side effect (see `KnownOutcome`). */
-  static #knownOutcome(ruleSet: RuleSet, prologue: Prologue, rule: Rule): KnownOutcome | undefined {
+  static #knownOutcome(ruleSet: RuleSet, prologue: Prologue, rule: Rule, phase: number): KnownOutcome | undefined {
     if (!rule.txOnly || !rule.conditional) return undefined
     const probe = new WafTransaction(ruleSet, PROBE_REQUEST, { mode: 'On', uniqueId: 'prologue', prologue: false })
     probe.#startAfter(prologue)
@@ -378,7 +382,13 @@ export class WafTransaction {
     if (trace.has(WHOLE)) return undefined
     const pure = matched ? rule.chained === null && rule.setvars.length === 0 && rule.ctls.length === 0 && !rule.capture : probe.#ruleMatchCount === 0
     if (!pure) return undefined
-    return { matched, keys: [...trace], matches: probe.#ruleMatches.slice(0, probe.#ruleMatchCount) }
+    const matches = probe.#ruleMatches.slice(0, probe.#ruleMatchCount)
+    let record: MatchedRule | null = null
+    if (matched && (!rule.log || !`${rule.msg ?? ''}${rule.logdata ?? ''}`.includes('%{'))) {
+      probe.#record(rule, phase)
+      record = probe.matched.at(-1) ?? null
+    }
+    return { matched, keys: [...trace], matches, record }
   }
 
   /** Whether a known outcome applies here: the rule has no targets removed and none of its keys was written. */
@@ -417,7 +427,7 @@ export class WafTransaction {
   #record(rule: Rule, phase: number): void {
     const variable = this.#lastCollection === null ? '' : variableName(this.#lastCollection, this.#lastKey)
     const value = this.#lastValue
-    const match: MatchedRule = {
+    this.#push({
       id: rule.id,
       phase,
       // Messages are expanded for rules that log; `nolog` rules (CRS's bookkeeping) match on most requests.
@@ -428,7 +438,10 @@ export class WafTransaction {
       variable,
       value,
       logged: rule.log,
-    }
+    }, rule)
+  }
+
+  #push(match: MatchedRule, rule: Rule): void {
     this.matched.push(match)
     if (isNotable(rule)) this.notable.push(match)
   }
