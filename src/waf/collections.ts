@@ -107,11 +107,6 @@ export class Collection {
   }
 
   /**
-   * Makes this empty collection a copy of `template`, reading the template's index until it is
-   * written (the template must never be written again): cheaper than adding the entries one by
-   * one and indexing them again (each request starts from the TX that CRS's initialization leaves).
-   */
-  /**
    * Whether none of `lowerKeys` was written since this collection was copied (`copyFrom`): what
    * was derived from those keys of the template still holds.
    */
@@ -121,6 +116,11 @@ export class Collection {
     return true
   }
 
+  /**
+   * Makes this empty collection a copy of `template`, reading the template's index until it is
+   * written (the template must never be written again): cheaper than adding the entries one by
+   * one and indexing them again (each request starts from the TX that CRS's initialization leaves).
+   */
   copyFrom(template: Collection): void {
     if (this.#entries.length > 0) throw new Error('copyFrom needs an empty collection')
     this.version++
