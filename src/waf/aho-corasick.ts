@@ -1,12 +1,21 @@
 /**
  * Aho–Corasick multi-pattern matching for `@pm` and `@pmFromFile`: one pass over the input
  * whatever the number of phrases. Case-insensitive (ASCII), as the reference engines match
- * phrases. Built once per rule when the rule set loads.
+ * phrases. Built once per rule when the rule set loads, then flattened: the root's transitions in
+ * a table by character (most characters of most inputs start no phrase), every other state's as a
+ * sorted run of (character, target) pairs in two shared arrays — a `Map` per state cost a hash
+ * lookup per character, a quarter of the time on a 100 KB argument.
  */
 export class AhoCorasick {
-  /** Per state: transitions by character code. */
+  /** Per state: transitions by character code (while building). */
   readonly #next: Map<number, number>[] = [new Map<number, number>()]
   readonly #fail: number[] = [0]
+  /** The root's transitions by character below 256; -1 for none. */
+  readonly #root = new Int32Array(256).fill(-1)
+  /** Per state: its transitions are `#edgeChar`/`#edgeTarget` from `#edgeStart[state]` to `#edgeStart[state + 1]`, by character. */
+  #edgeStart = new Int32Array(0)
+  #edgeChar = new Int32Array(0)
+  #edgeTarget = new Int32Array(0)
   /** Per state: the longest phrase ending here, directly or through failure links; -1 for none. */
   readonly #output: number[] = [-1]
   readonly #phrases: string[]
@@ -42,6 +51,44 @@ export class AhoCorasick {
         if (this.#output[target] === -1) this.#output[target] = this.#output[this.#fail[target] ?? 0] ?? -1
       }
     }
+    this.#flatten()
+  }
+
+  #flatten(): void {
+    const states = this.#next.length
+    let edges = 0
+    for (const next of this.#next) edges += next.size
+    this.#edgeStart = new Int32Array(states + 1)
+    this.#edgeChar = new Int32Array(edges)
+    this.#edgeTarget = new Int32Array(edges)
+    let at = 0
+    for (let state = 0; state < states; state++) {
+      this.#edgeStart[state] = at
+      const sorted = [...(this.#next[state] ?? [])].sort((a, b) => a[0] - b[0])
+      for (const [c, target] of sorted) {
+        this.#edgeChar[at] = c
+        this.#edgeTarget[at] = target
+        at++
+      }
+    }
+    this.#edgeStart[states] = at
+    for (const [c, target] of this.#next[0] ?? []) if (c < 256) this.#root[c] = target
+    this.#next.length = 0
+  }
+
+  /** The state after `state` reads `c`, or -1 when it has no transition for it. */
+  #step(state: number, c: number): number {
+    if (state === 0 && c < 256) return this.#root[c] as number
+    let low = this.#edgeStart[state] as number
+    let high = (this.#edgeStart[state + 1] as number) - 1
+    while (low <= high) {
+      const middle = (low + high) >> 1
+      const found = this.#edgeChar[middle] as number
+      if (found === c) return this.#edgeTarget[middle] as number
+      if (found < c) low = middle + 1
+      else high = middle - 1
+    }
+    return -1
   }
 
   get size(): number {
@@ -54,8 +101,12 @@ export class AhoCorasick {
     for (let i = 0; i < input.length; i++) {
       let c = input.charCodeAt(i)
       if (c >= 0x41 && c <= 0x5a) c |= 0x20
-      while (state !== 0 && this.#next[state]?.get(c) === undefined) state = this.#fail[state] ?? 0
-      state = this.#next[state]?.get(c) ?? 0
+      let next = this.#step(state, c)
+      while (next === -1 && state !== 0) {
+        state = this.#fail[state] ?? 0
+        next = this.#step(state, c)
+      }
+      state = next === -1 ? 0 : next
       const output = this.#output[state] ?? -1
       if (output !== -1) return this.#phrases[output] ?? null
     }

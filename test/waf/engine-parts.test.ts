@@ -137,6 +137,15 @@ test('Aho–Corasick finds any phrase in one pass, case-insensitively', () => {
   assert.equal(automaton.find('this'), 'his')
   assert.equal(automaton.find('nothing here'), 'he')
   assert.equal(automaton.find('xyz'), null)
+  // Failure links deep in a phrase, characters past latin1 (read outside the root's table), and a
+  // phrase of many states against a long input that starts none.
+  const many = new AhoCorasick(['abcd', 'bce', 'cef', '\u212a\u0100x', 'x'.repeat(50)])
+  assert.equal(many.find('zabcef'), 'bce')
+  assert.equal(many.find('ab-cef'), 'cef')
+  assert.equal(many.find('\u0100\u212a\u0100x'), '\u212a\u0100x')
+  assert.equal(many.find('\u212a\u0100y'), null)
+  assert.equal(many.find(`${'x'.repeat(49)}y${'x'.repeat(50)}`), 'x'.repeat(50))
+  assert.equal(many.find('a'.repeat(100_000)), null)
 })
 
 test('SecLang readers: continuations, quotes, selectors, actions', () => {
