@@ -308,6 +308,14 @@ export class WafTransaction {
     return { skipTo, skipCount }
   }
 
+  /**
+   * Computes now what transactions of this rule set share (the prologue and the outcomes known
+   * from it: ~15 ms with CRS), so that the first request after a load does not wait for it.
+   */
+  static prepare(ruleSet: RuleSet): void {
+    WafTransaction.#prologueOf(ruleSet)
+  }
+
   /** How many rules of phase 1 a transaction of this rule set starts after (their outcome copied in); for diagnostics and tests. */
   static prologueRules(ruleSet: RuleSet): number {
     return WafTransaction.#prologueOf(ruleSet)?.ids.size ?? 0

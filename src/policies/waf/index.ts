@@ -67,7 +67,9 @@ function buildRuleSet(config: Config, baseDir: string): RuleSet {
     if (setup === undefined) throw new Error(`${dir} has no crs-setup.conf or crs-setup.conf.example`)
     sources.push({ file: setup }, { text: crsSettings(config), name: 'gateway-settings.conf' }, ...ruleFilesIn(join(dir, 'rules')).map((file) => ({ file })))
   }
-  return loadRuleSet(sources)
+  const ruleSet = loadRuleSet(sources)
+  WafTransaction.prepare(ruleSet)
+  return ruleSet
 }
 
 function excerpt(value: string): string {
@@ -103,7 +105,8 @@ export const waf = definePolicy({
   configSchema: WafConfig,
   create(config, deps) {
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
-    // takes ~300 ms, its literal prefilter included); mode and exclusions apply per transaction, so route tuning shares it.
+    // takes ~300 ms, its literal prefilter and what transactions share included); mode and
+    // exclusions apply per transaction, so route tuning shares it.
     const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, ...ruleSetSettings } = config
     const ruleSet = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => buildRuleSet(config, deps.baseDir))
     const options = {
