@@ -86,7 +86,7 @@ interface Prologue {
 }
 
 /**
- * How a rule that reads only TX by key (CRS's paranoia-level checks, ~90 per request) comes out
+ * How a rule that reads only TX by key (CRS's paranoia-level checks: ~75 of ~250 rules on a GET) comes out
  * on the TX the prologue leaves, and the keys that decide it: while a transaction has written
  * none of them, the rule is not evaluated again. Kept only for outcomes without side effects: a
  * miss where nothing matched, or a match of a rule with no chain, setvar, ctl or capture.
@@ -351,7 +351,7 @@ export class WafTransaction {
       ids.add(step.rule.id)
     }
     if (ids.size === 0) return null
-    const probe = new WafTransaction(ruleSet, { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }, { mode: 'On', uniqueId: 'prologue' })
+    const probe = new WafTransaction(ruleSet, PROBE_REQUEST, { mode: 'On', uniqueId: 'prologue' })
     const { skipTo, skipCount } = probe.#runSteps(1, steps, 0, null, 0, end)
     // A rule that stops or allows the transaction there is left to run per request (a CRS without its setup denies).
     if (probe.interruption !== null || probe.#allowed) return null
@@ -795,7 +795,6 @@ const TX_SLOT = slotOf('TX')
 const NO_OUTCOMES: readonly (KnownOutcome | undefined)[] = []
 const PROBE_REQUEST: WafRequest = { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }
 
-/** `ARGS:q`, or the collection alone for counts and sizes (`&ARGS`). */
 // Not a filter with an arrow function: a closure over a local makes V8 allocate the method's
 // context on every call, whichever branch runs (measured: ~40 bytes on each of ~650 calls per GET).
 function selectedBy(selector: RegexSelector, entries: readonly Entry[]): Entry[] {
@@ -811,6 +810,7 @@ function isNotable(rule: Rule): boolean {
   return rule.log || rule.disruptive !== 'pass'
 }
 
+/** `ARGS:q`, or the collection alone for counts and sizes (`&ARGS`). */
 function variableName(collection: string, key: string | null): string {
   return key === null ? collection : `${collection}:${key}`
 }
@@ -821,6 +821,7 @@ function cachedTransform(entry: Entry, chain: number): string | undefined {
   for (let i = 0; i < cache.length; i += 2) if (cache[i] === chain) return cache[i + 1] as string
   return undefined
 }
+
 /** What the walk over a phase reads of each step, in flat arrays (a memory read per step skipped, not several). */
 interface Plan {
   /**

@@ -101,18 +101,21 @@ function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): nu
 function readsOf(targets: readonly Target[]): TargetRead[] {
   return targets
     .filter((t) => !t.exclude)
-    .map((target) => ({
-      collection: target.collection,
-      sourceSlots: target.sourceSlots,
-      selector: target.selector,
-      writable: target.writable,
-      matched: target.matched,
-      count: target.count,
-      combinedSize: target.collection === 'ARGS_COMBINED_SIZE',
-      mask: target.count || target.matched || target.collection === 'ARGS_COMBINED_SIZE' ? 0 : maskOf(target.sourceSlots),
-      exclusions: exclusionsFor(targets, target),
-      target,
-    }))
+    .map((target) => {
+      const combinedSize = target.collection === 'ARGS_COMBINED_SIZE'
+      return {
+        collection: target.collection,
+        sourceSlots: target.sourceSlots,
+        selector: target.selector,
+        writable: target.writable,
+        matched: target.matched,
+        count: target.count,
+        combinedSize,
+        mask: target.count || target.matched || combinedSize ? 0 : maskOf(target.sourceSlots),
+        exclusions: exclusionsFor(targets, target),
+        target,
+      }
+    })
 }
 
 /** The exclusions among `targets` that can remove entries of `target`'s collection. */
