@@ -45,6 +45,7 @@ const contenders: Contender[] = [
     name: 'floor, young generation as the gateway',
     start: (port) => startPinned('floor-semi', PROXY_CORE, node, [YOUNG_GENERATION, ...tsx, join(root, 'bench/peers/bare-proxy.ts'), String(port), upstreamUrl]),
   },
+  { name: 'floor, undici dispatch', start: (port) => startPinned('floor-dispatch', PROXY_CORE, node, [...tsx, join(root, 'bench/peers/bare-dispatch-proxy.ts'), String(port), upstreamUrl]) },
   { name: 'portcullis (no policies)', start: (port) => startPinned('portcullis', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('plain', port, {})]) },
   { name: 'portcullis (no policies, no access log)', start: (port) => startPinned('portcullis-nolog', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('nolog', port, {}, false)]) },
   { name: 'portcullis (built-in policies)', start: (port) => startPinned('portcullis-policies', PROXY_CORE, gateway, ['start', '-c', portcullisConfig('policies', port, builtin)]) },
@@ -63,10 +64,10 @@ try {
   await upstream.stop()
 }
 
-const floor = summary[0]?.cpuUsPerRequest ?? Number.NaN
-const nginx = summary.find((s) => s.name.startsWith('nginx'))?.cpuUsPerRequest ?? Number.NaN
+const cpuOf = (name: string): number => summary.find((s) => s.name === name)?.cpuUsPerRequest ?? Number.NaN
 const table = formatSummaries(summary, [
-  { label: 'floor', cpuUsPerRequest: floor },
-  { label: 'nginx', cpuUsPerRequest: nginx },
+  { label: 'floor', cpuUsPerRequest: cpuOf('floor (node:http + undici)') },
+  { label: 'dispatch floor', cpuUsPerRequest: cpuOf('floor, undici dispatch') },
+  { label: 'nginx', cpuUsPerRequest: cpuOf('nginx (proxy)') },
 ])
 process.stdout.write(`\nmedians of ${rounds} interleaved rounds, ${seconds}s each, ${connections} connections, GET ${PATH}\n\n${table}\n`)

@@ -1,33 +1,39 @@
-/** Writable ends for upstream bodies that do not go straight to the client. */
-import { Writable } from 'node:stream'
+/**
+ * Where an upstream response body goes: the client response itself (a ServerResponse already is
+ * a sink), a collector for `onResponseBody` hooks, or nowhere.
+ */
 
-/** A sink that drops what it receives: bodies of retried or locally replaced responses. */
-export function DISCARD(): Writable {
-  return new Writable({
-    write(_chunk, _encoding, callback) {
-      callback()
-    },
-  })
+export interface BodySink {
+  /** Returns false when the sink wants no more until it drains (backpressure). */
+  write(chunk: Buffer): boolean
+  end(): void
+}
+
+/** Drops what it receives: bodies of retried or locally replaced responses. */
+export const DISCARD: BodySink = {
+  write: () => true,
+  end: () => {},
 }
 
 /** Collects a response body for `onResponseBody` hooks, up to a limit (then drops the rest). */
-export class BodyCollector extends Writable {
+export class BodyCollector implements BodySink {
   readonly #limit: number
   readonly #chunks: Buffer[] = []
   #size = 0
   overflowed = false
 
   constructor(limit: number) {
-    super()
     this.#limit = limit
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  write(chunk: Buffer): boolean {
     this.#size += chunk.length
     if (this.#size > this.#limit) this.overflowed = true
     else this.#chunks.push(chunk)
-    callback()
+    return true
   }
+
+  end(): void {}
 
   body(): Buffer {
     return Buffer.concat(this.#chunks)

@@ -1,12 +1,11 @@
 /**
  * One request through the gateway: route → request hooks → (body hooks) → upstream → response
- * hooks → client, then log and metrics. The upstream response is streamed with undici's
- * `pool.stream()` straight into the client response unless a policy asked for the body.
+ * hooks → client, then log and metrics. The upstream response is streamed from undici's
+ * dispatcher straight into the client response unless a policy asked for the body.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
 import type { Readable, Writable } from 'node:stream'
-import type { Dispatcher } from 'undici'
 import { GatewayError, type ErrorCode } from '../errors.js'
 import { resolveClientAddress } from '../net/client-address.js'
 import { RequestContext, type TlsInfo } from '../pipeline/context.js'
@@ -16,13 +15,13 @@ import { classifyUpstreamError, isGatewayFailureStatus } from '../upstream/class
 import { buildUpstreamHeaders } from '../upstream/request-headers.js'
 import { buildClientResponseHeaders } from '../upstream/response-headers.js'
 import type { Target } from '../upstream/target.js'
-import { BodyCollector, DISCARD } from './body-sinks.js'
+import { BodyCollector, DISCARD, type BodySink } from './body-sinks.js'
 import { connectionInfo } from './client-info.js'
 import { finishExchange } from './finish-exchange.js'
 import { limitBody, readBody } from './read-body.js'
 import type { RouteRuntime, Runtime } from './runtime.js'
 import { sendReply, type ClientResponse } from './send-reply.js'
-import { UpstreamAbort } from './upstream-abort.js'
+import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
 import type { ServingState } from './serving-state.js'
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest
@@ -48,7 +47,7 @@ export function handleRequest(state: ServingState, req: ClientRequest, res: Clie
   }
 }
 
-export class Exchange {
+export class Exchange implements AttemptOwner {
   readonly state: ServingState
   readonly runtime: Runtime
   readonly req: ClientRequest
@@ -71,7 +70,7 @@ export class Exchange {
   #body: Buffer | Readable | null = null
   #retryStatus = 0
   #collector: BodyCollector | null = null
-  #abort: UpstreamAbort | null = null
+  #attempt: UpstreamAttempt | null = null
   #declaredResponseLength: string | null = null
 
   constructor(state: ServingState, runtime: Runtime, req: ClientRequest, res: ClientResponse) {
@@ -189,7 +188,6 @@ export class Exchange {
     this.target = target
     target.pending++
     this.upstreamStartedAt ??= performance.now()
-    this.#abort ??= new UpstreamAbort()
     const body = this.#body
     const headers = buildUpstreamHeaders(
       this.req.headers,
@@ -204,21 +202,18 @@ export class Exchange {
       ctx.upstreamHeaderEdits,
     )
     const path = target.pathPrefix + this.#relativePath + (this.#query === '' ? '' : `?${this.#query}`)
-    target.pool
-      .stream<Exchange>({ path, method: ctx.method, headers, body, opaque: this, signal: this.#abort }, onUpstreamHeaders)
-      .then(
-        () => this.#guarded(() => this.#afterUpstream(target)),
-        (error: unknown) => this.#guarded(() => this.#upstreamFailed(target, error)),
-      )
+    const attempt = new UpstreamAttempt(this, target)
+    this.#attempt = attempt
+    target.pool.dispatch({ path, method: ctx.method, headers, body }, attempt)
   }
 
-  /** undici calls this with the upstream's status and headers; the returned stream receives the body. */
-  upstreamHeaders(status: number, headers: Record<string, string | string[] | undefined>): Writable {
+  /** The upstream's status and headers arrived; returns where its body goes. */
+  upstreamHeaders(status: number, headers: Record<string, string | string[] | undefined>): BodySink {
     const route = this.route as RouteRuntime
     const ctx = this.ctx as RequestContext
     if (route.api.upstream.retryOnStatus.has(status) && this.#canRetry()) {
       this.#retryStatus = status
-      return DISCARD()
+      return DISCARD
     }
     const chain = route.chain
     ctx.response = { status, headers: headers as Record<string, HeaderValue> }
@@ -226,7 +221,7 @@ export class Exchange {
       const reply = runResponseHooks(chain, ctx, this.state.reportPolicyFailure)
       if (reply !== undefined) {
         this.reply(reply)
-        return DISCARD()
+        return DISCARD
       }
     }
     if (chain.onResponseBody.length > 0) {
@@ -247,7 +242,7 @@ export class Exchange {
     this.res.writeHead(response.status, out as Record<string, string | string[]>)
   }
 
-  #afterUpstream(target: Target): void {
+  upstreamComplete(target: Target): void {
     this.upstreamEndedAt = performance.now()
     target.pending--
     const upstream = (this.route as RouteRuntime).api.upstream
@@ -282,11 +277,11 @@ export class Exchange {
     })
   }
 
-  #upstreamFailed(target: Target, error: unknown): void {
+  upstreamFailed(target: Target, error: unknown): void {
     this.upstreamEndedAt = performance.now()
     target.pending--
     if (error instanceof GatewayError) return this.fail(error)
-    if (this.res.destroyed || this.#abort?.aborted === true) return
+    if (this.res.destroyed || this.#attempt?.aborted === true) return
     const failure = classifyUpstreamError(error)
     const route = this.route as RouteRuntime
     const now = this.state.clock.now()
@@ -294,7 +289,8 @@ export class Exchange {
     target.recordFailure(now)
     this.state.metrics.upstreamErrors.labels(route.api.name, failure.kind).inc()
     if (this.res.headersSent) {
-      this.res.destroy()
+      // A reply already sent in full (a policy answered locally) stays; a cut stream is cut.
+      if (!this.res.writableEnded) this.res.destroy()
       return
     }
     if (failure.retryable && this.#canRetry()) {
@@ -313,15 +309,6 @@ export class Exchange {
       (this.#body === null || Buffer.isBuffer(this.#body)) &&
       !this.res.headersSent
     )
-  }
-
-  /** Runs a continuation; a throw in it ends in `fail` instead of an unhandled rejection. */
-  #guarded(step: () => void): void {
-    try {
-      step()
-    } catch (error) {
-      this.fail(error)
-    }
   }
 
   /** Continues with `next` once `pending` settles; a rejection or a throw in `next` ends in `fail`. */
@@ -355,7 +342,7 @@ export class Exchange {
 
   /** Aborts the upstream exchange when the client went away before the response ended. */
   abortUpstream(): void {
-    this.#abort?.abort()
+    this.#attempt?.abort()
   }
 }
 
@@ -364,10 +351,6 @@ const EXCHANGE = Symbol('portcullis.exchange')
 function onResponseClose(this: ClientResponse & { [EXCHANGE]?: Exchange }): void {
   const exchange = this[EXCHANGE]
   if (exchange !== undefined) finishExchange(exchange)
-}
-
-function onUpstreamHeaders({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<Exchange>): Writable {
-  return opaque.upstreamHeaders(statusCode, headers)
 }
 
 function socketOf(req: ClientRequest): import('node:net').Socket {

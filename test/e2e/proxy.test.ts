@@ -1,16 +1,44 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { connect } from 'node:net'
 import { request } from 'undici'
-import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+
+const FLOOD_CHUNK = Buffer.alloc(65536, 1)
+const FLOOD_CHUNKS = 1024 // 64 MiB
 
 describe('proxying', () => {
   let upstream: TestUpstream
   let gw: TestGateway
+  /** Bytes the upstream has written of the /flood body so far. */
+  let floodWritten = 0
+  /** Whether the upstream's /stall response was torn down before it ended. */
+  let stallClosedEarly = false
 
   before(async () => {
     upstream = await startUpstream((req, res, body) => {
+      if (req.url?.endsWith('/flood') === true) {
+        floodWritten = 0
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(FLOOD_CHUNK.length * FLOOD_CHUNKS) })
+        const pump = (): void => {
+          while (floodWritten < FLOOD_CHUNK.length * FLOOD_CHUNKS) {
+            floodWritten += FLOOD_CHUNK.length
+            if (!res.write(FLOOD_CHUNK)) return void res.once('drain', pump)
+          }
+          res.end()
+        }
+        pump()
+        return
+      }
+      if (req.url?.endsWith('/stall') === true) {
+        stallClosedEarly = false
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' })
+        res.write('x'.repeat(1000))
+        res.on('close', () => (stallClosedEarly = !res.writableEnded))
+        return
+      }
       if (req.url?.endsWith('/big') === true) {
         res.writeHead(200, { 'content-type': 'application/octet-stream', connection: 'close, x-upstream-private', 'x-upstream-private': 'secret', 'keep-alive': 'timeout=99', server: 'secret-server/1.0' })
         for (let i = 0; i < 64; i++) res.write(Buffer.alloc(16384, i))
@@ -25,7 +53,7 @@ describe('proxying', () => {
       ...baseConfig(upstream.url),
       trustedProxies: ['10.0.0.0/8'],
       apis: [
-        { name: 'orders', basePath: '/orders/v2', upstream: { url: `${upstream.url}/internal` }, routes: { 'GET /orders/{id}': {}, 'POST /orders': {}, 'GET /big': {} } },
+        { name: 'orders', basePath: '/orders/v2', upstream: { url: `${upstream.url}/internal` }, routes: { 'GET /orders/{id}': {}, 'POST /orders': {}, 'GET /big': {}, 'GET /flood': {}, 'GET /stall': {} } },
         { name: 'keep', basePath: '/keep', stripBasePath: false, upstream: { url: upstream.url } },
       ],
     })
@@ -95,6 +123,41 @@ describe('proxying', () => {
     assert.equal(body[16384 * 63], 63)
     assert.equal(res.headers['x-upstream-private'], undefined)
     assert.notEqual(res.headers['keep-alive'], 'timeout=99')
+  })
+
+  test('a client that reads slowly holds the upstream back instead of filling the gateway memory, then gets every byte', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1')
+    try {
+      socket.write('GET /orders/v2/flood HTTP/1.1\r\nhost: gateway.test\r\n\r\n')
+      // The socket is not read: its receive buffer fills, then the gateway's send buffer.
+      await new Promise((r) => setTimeout(r, 600))
+      const total = FLOOD_CHUNK.length * FLOOD_CHUNKS
+      assert.ok(floodWritten > 0, 'the upstream started sending')
+      assert.ok(floodWritten < total / 2, `the upstream was paused (${floodWritten} of ${total} bytes written while the client read nothing)`)
+      let received = 0
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`stalled after ${received} bytes`)), 20_000)
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.length
+          if (received >= total) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        socket.on('error', reject)
+      })
+      assert.ok(received >= total && received < total + 1024, `received ${received} bytes for a ${total}-byte body`)
+    } finally {
+      socket.destroy()
+    }
+  })
+
+  test('a client that leaves mid-response aborts the upstream request and is logged as 499', async () => {
+    const res = await request(`${gw.url}/orders/v2/stall`, { headers: { 'x-request-id': 'leaves-early-1' } })
+    assert.equal(res.statusCode, 200)
+    res.body.destroy()
+    await eventually(() => stallClosedEarly, 5000, 'the upstream response torn down')
+    await eventually(() => gw.logLines().some((l) => l.requestId === 'leaves-early-1' && l.status === 499), 5000, 'the 499 access-log line')
   })
 
   test('streams request bodies to the upstream', async () => {
