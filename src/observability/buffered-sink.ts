@@ -31,6 +31,8 @@ export class BufferedSink {
   readonly #options: BufferedSinkOptions
   #current: Buffer
   #used = 0
+  /** A one-off buffer reserved for a line longer than a whole buffer. */
+  #oversized: Buffer | null = null
   /** Filled buffers waiting to be written, oldest first. */
   readonly #queue: Buffer[] = []
   #queuedBytes = 0
@@ -53,19 +55,43 @@ export class BufferedSink {
   }
 
   write(line: string): void {
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; a line that could overflow starts a new buffer.
-    if (this.#used + line.length * 3 > this.#current.length) {
-      this.#rotate()
-      if (line.length * 3 > this.#current.length) {
-        this.#enqueue(Buffer.from(line))
-        return
-      }
-    }
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const buffer = this.reserve(line.length * 3)
+    const at = this.used
+    this.commit(at + buffer.write(line, at))
+  }
+
+  /**
+   * The buffer the next line goes into, from `used` on, with at least `bytes` free; finish with
+   * `commit`. Lets a caller encode a line in place instead of building a string first.
+   */
+  reserve(bytes: number): Buffer {
+    if (this.#used + bytes <= this.#current.length) return this.#current
+    this.#rotate()
+    if (bytes <= this.#current.length) return this.#current
+    this.#oversized = Buffer.allocUnsafe(bytes)
+    return this.#oversized
+  }
+
+  /** Where the line written into the reserved buffer starts. */
+  get used(): number {
+    return this.#oversized === null ? this.#used : 0
+  }
+
+  /** Ends the line written into the reserved buffer at `end` (exclusive). */
+  commit(end: number): void {
+    const oversized = this.#oversized
     if (this.#queuedBytes > this.#options.maxBufferedBytes) {
+      this.#oversized = null
       this.dropped++
       return
     }
-    this.#used += this.#current.write(line, this.#used)
+    if (oversized !== null) {
+      this.#oversized = null
+      this.#enqueue(oversized.subarray(0, end))
+      return
+    }
+    this.#used = end
     if (!this.#writing && this.#used >= this.#current.length / 2) this.#flush()
   }
 

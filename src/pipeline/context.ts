@@ -128,7 +128,10 @@ export class RequestContext {
   decidingPolicy: string | null = null
   /** The buffered request body, when a policy asked for it. */
   requestBody: Buffer | null = null
-  /** The upstream response, from the onResponse phase on. */
+  /**
+   * The upstream response, from the onResponse phase on; left null when the route has neither
+   * `onResponse` nor `onResponseBody` hooks (the response is then relayed without an object).
+   */
   response: UpstreamResponse | null = null
   /** The buffered response body, when a policy asked for it; hooks may replace it. */
   responseBody: Buffer | null = null

@@ -3,9 +3,10 @@
  * hooks → client, then log and metrics. The upstream response is streamed from undici's
  * dispatcher straight into the client response unless a policy asked for the body.
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest } from 'node:http2'
 import type { Readable, Writable } from 'node:stream'
+import { util as undiciUtil } from 'undici'
 import { GatewayError, type ErrorCode } from '../errors.js'
 import { resolveClientAddress } from '../net/client-address.js'
 import { RequestContext, type TlsInfo } from '../pipeline/context.js'
@@ -13,7 +14,7 @@ import { respond, type HeaderValue, type Reply } from '../pipeline/reply.js'
 import { runRequestBodyHooks, runRequestHooks, runResponseBodyHooks, runResponseHooks } from '../pipeline/run-chain.js'
 import { classifyUpstreamError, isGatewayFailureStatus } from '../upstream/classify-error.js'
 import { buildUpstreamHeaders } from '../upstream/request-headers.js'
-import { buildClientResponseHeaders } from '../upstream/response-headers.js'
+import { buildClientResponseHeaders, clientFieldList } from '../upstream/response-headers.js'
 import type { Target } from '../upstream/target.js'
 import { BodyCollector, DISCARD, type BodySink } from './body-sinks.js'
 import { connectionInfo } from './client-info.js'
@@ -26,6 +27,7 @@ import type { ServingState } from './serving-state.js'
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest
 
+const { parseHeaders } = undiciUtil
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/
 
@@ -69,6 +71,8 @@ export class Exchange implements AttemptOwner {
   #query = ''
   #body: Buffer | Readable | null = null
   #retryStatus = 0
+  /** Status of the upstream response being relayed (0 before one arrived). */
+  #upstreamStatus = 0
   #collector: BodyCollector | null = null
   #attempt: UpstreamAttempt | null = null
   #declaredResponseLength: string | null = null
@@ -207,16 +211,21 @@ export class Exchange implements AttemptOwner {
     target.pool.dispatch({ path, method: ctx.method, headers, body }, attempt)
   }
 
-  /** The upstream's status and headers arrived; returns where its body goes. */
-  upstreamHeaders(status: number, headers: Record<string, string | string[] | undefined>): BodySink {
+  /** The upstream's status and header fields arrived; returns where its body goes. */
+  upstreamHeaders(status: number, rawHeaders: readonly (Buffer | string)[]): BodySink {
     const route = this.route as RouteRuntime
     const ctx = this.ctx as RequestContext
     if (route.api.upstream.retryOnStatus.has(status) && this.#canRetry()) {
       this.#retryStatus = status
       return DISCARD
     }
+    this.#upstreamStatus = status
     const chain = route.chain
-    ctx.response = { status, headers: headers as Record<string, HeaderValue> }
+    if (chain.onResponse.length === 0 && chain.onResponseBody.length === 0 && ctx.addedResponseHeaders === null && ctx.responseHeaderRemovals === null && this.req.httpVersionMajor === 1) {
+      this.#writeFieldList(status, clientFieldList(rawHeaders))
+      return this.res
+    }
+    ctx.response = { status, headers: parseHeaders(rawHeaders as Buffer[]) }
     if (chain.onResponse.length > 0) {
       const reply = runResponseHooks(chain, ctx, this.state.reportPolicyFailure)
       if (reply !== undefined) {
@@ -230,6 +239,17 @@ export class Exchange implements AttemptOwner {
     }
     this.#writeHead()
     return this.res
+  }
+
+  #writeFieldList(status: number, fields: string[]): void {
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === 'content-length') {
+        this.#declaredResponseLength = fields[i + 1] as string
+        break
+      }
+    }
+    fields.push('x-request-id', this.requestId)
+    ;(this.res as ServerResponse).writeHead(status, fields)
   }
 
   #writeHead(): void {
@@ -247,7 +267,7 @@ export class Exchange implements AttemptOwner {
     target.pending--
     const upstream = (this.route as RouteRuntime).api.upstream
     const now = this.state.clock.now()
-    const status = this.#retryStatus !== 0 ? this.#retryStatus : ((this.ctx as RequestContext).response?.status ?? 0)
+    const status = this.#retryStatus !== 0 ? this.#retryStatus : this.#upstreamStatus
     const failed = isGatewayFailureStatus(status)
     upstream.breaker.record(!failed, now)
     if (failed) target.recordFailure(now)

@@ -5,14 +5,14 @@
  * quarter of a bare proxy's CPU per request (bench/README.md). The handler forwards undici's
  * events to the exchange and nothing else.
  */
-import { errors, util as undiciUtil, type Dispatcher } from 'undici'
+import { errors, type Dispatcher } from 'undici'
 import type { BodySink } from './body-sinks.js'
 import type { Target } from '../upstream/target.js'
 
 /** What an attempt reports to: the exchange that made it. */
 export interface AttemptOwner {
-  /** Status and headers arrived; returns where the body goes. */
-  upstreamHeaders(status: number, headers: Record<string, string | string[] | undefined>): BodySink
+  /** Status and header fields (undici's raw `[name, value, …]`) arrived; returns where the body goes. */
+  upstreamHeaders(status: number, rawHeaders: readonly (Buffer | string)[]): BodySink
   /** The body ended and was handed to the sink. */
   upstreamComplete(target: Target): void
   /** The attempt failed before or after the headers (connect, timeout, reset, abort). */
@@ -56,7 +56,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   onHeaders(status: number, rawHeaders: Buffer[] | string[], resume: () => void): boolean {
     // 1xx responses are the upstream's business with the gateway; the client gets the final one.
     if (status < 200) return true
-    const sink = this.#owner.upstreamHeaders(status, undiciUtil.parseHeaders(rawHeaders))
+    const sink = this.#owner.upstreamHeaders(status, rawHeaders)
     this.#sink = sink
     this.#resume = resume
     if (sink === (this.#owner.res as unknown) && (sink as { writableNeedDrain?: boolean }).writableNeedDrain === true) {

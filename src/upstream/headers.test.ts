@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildUpstreamHeaders, type ForwardingInfo } from './request-headers.js'
-import { buildClientResponseHeaders } from './response-headers.js'
+import { buildClientResponseHeaders, clientFieldList } from './response-headers.js'
 
 test('response fields named in Connection are removed, whether one or a list', () => {
   const single = buildClientResponseHeaders({ connection: 'X-Private', 'x-private': 'secret', 'content-type': 'text/plain' }, null, null)
@@ -10,6 +10,12 @@ test('response fields named in Connection are removed, whether one or a list', (
   assert.deepEqual(list, { 'x-c': '3' })
   const keepAlive = buildClientResponseHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', etag: '"1"' }, null, null)
   assert.deepEqual(keepAlive, { etag: '"1"' })
+})
+
+test('the raw field list for the client: lower-case names, duplicates kept, hop-by-hop and Connection-listed fields gone', () => {
+  const raw = ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Connection', 'keep-alive, X-Private', 'X-Private', 'secret', 'Keep-Alive', 'timeout=5', 'set-cookie', 'b=2', 'Transfer-Encoding', 'chunked'].map((field, i) => (i % 4 === 0 ? Buffer.from(field, 'latin1') : field))
+  assert.deepEqual(clientFieldList(raw), ['content-type', 'text/plain', 'set-cookie', 'a=1', 'set-cookie', 'b=2'])
+  assert.deepEqual(clientFieldList([Buffer.from('ETag'), Buffer.from('"1"'), Buffer.from('connection'), Buffer.from('close')]), ['etag', '"1"'])
 })
 
 test('response edits: removals, additions, and Vary appended to', () => {
@@ -29,7 +35,7 @@ test('the Forwarded element follows each request’s peer, protocol and host', (
     ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],
   ]
   for (const [peer, protocol, host, expected] of cases) {
-    const headers = buildUpstreamHeaders(host === undefined ? {} : { host }, info(peer, protocol), null)
-    assert.equal(headers.forwarded, expected, `${peer} ${protocol} ${String(host)}`)
+    const fields = buildUpstreamHeaders(host === undefined ? {} : { host }, info(peer, protocol), null)
+    assert.equal(fields[fields.indexOf('forwarded') + 1], expected, `${peer} ${protocol} ${String(host)}`)
   }
 })

@@ -45,43 +45,51 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> | null {
   return names
 }
 
+/** Fields the gateway always sets itself; the client's are dropped (trusted values are folded in). */
+const SET_BY_GATEWAY = new Set(['host', 'x-request-id', 'x-forwarded-for', 'forwarded'])
+
+/**
+ * The upstream request's fields as a flat `[name, value, …]` list (undici takes it as is; an
+ * object built per request cost megamorphic stores here and a key list in undici). Policy edits
+ * win over everything the gateway sets.
+ */
 export function buildUpstreamHeaders(
   incoming: IncomingHttpHeaders,
   info: ForwardingInfo,
   edits: ReadonlyMap<string, string | null> | null,
-): Record<string, string | string[]> {
+): string[] {
   const listed = connectionListed(incoming)
-  const out: Record<string, string | string[]> = {}
+  const replacesLength = info.bodyLength !== null
+  const out: string[] = []
   for (const name in incoming) {
     const value = incoming[name]
     if (value === undefined || name.charCodeAt(0) === 58 /* : h2 pseudo-header */) continue
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue
+    if (HOP_BY_HOP.has(name) || SET_BY_GATEWAY.has(name) || (listed !== null && listed.has(name))) continue
     if (FORWARDING.has(name) && !info.peerTrusted) continue
-    out[name] = value
+    if ((replacesLength && name === 'content-length') || (edits !== null && edits.has(name))) continue
+    if (typeof value === 'string') out.push(name, value)
+    else for (const item of value) out.push(name, item)
   }
   const originalHost = incoming.host ?? incoming[':authority']
-  out.host = info.upstreamHost
-  out['x-request-id'] = info.requestId
-
-  const previousFor = info.peerTrusted ? headerText(incoming['x-forwarded-for']) : undefined
-  out['x-forwarded-for'] = previousFor === undefined ? info.peerAddress : `${previousFor}, ${info.peerAddress}`
-  if (!info.peerTrusted || incoming['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = info.protocol
-  if ((!info.peerTrusted || incoming['x-forwarded-host'] === undefined) && typeof originalHost === 'string') out['x-forwarded-host'] = originalHost
-
-  const element = forwardedElement(info.peerAddress, info.protocol, typeof originalHost === 'string' ? originalHost : undefined)
-  const previousForwarded = info.peerTrusted ? incoming.forwarded : undefined
-  out.forwarded = previousForwarded === undefined ? element : `${previousForwarded}, ${element}`
-
-  if (info.bodyLength !== null) {
-    out['content-length'] = String(info.bodyLength)
-  }
-  if (edits !== null) {
-    for (const [name, value] of edits) {
-      if (value === null) delete out[name]
-      else out[name] = value
-    }
-  }
+  const host = typeof originalHost === 'string' ? originalHost : undefined
+  const trusted = info.peerTrusted
+  const previousFor = trusted ? headerText(incoming['x-forwarded-for']) : undefined
+  const previousForwarded = trusted ? headerText(incoming.forwarded) : undefined
+  const element = forwardedElement(info.peerAddress, info.protocol, host)
+  pushUnlessEdited(out, edits, 'host', info.upstreamHost)
+  pushUnlessEdited(out, edits, 'x-request-id', info.requestId)
+  pushUnlessEdited(out, edits, 'x-forwarded-for', previousFor === undefined ? info.peerAddress : `${previousFor}, ${info.peerAddress}`)
+  // A trusted proxy's own X-Forwarded-Proto and -Host stand (the loop above kept them).
+  if (!trusted || incoming['x-forwarded-proto'] === undefined) pushUnlessEdited(out, edits, 'x-forwarded-proto', info.protocol)
+  if ((!trusted || incoming['x-forwarded-host'] === undefined) && host !== undefined) pushUnlessEdited(out, edits, 'x-forwarded-host', host)
+  pushUnlessEdited(out, edits, 'forwarded', previousForwarded === undefined ? element : `${previousForwarded}, ${element}`)
+  if (replacesLength) pushUnlessEdited(out, edits, 'content-length', String(info.bodyLength))
+  if (edits !== null) for (const [name, value] of edits) if (value !== null) out.push(name, value)
   return out
+}
+
+function pushUnlessEdited(out: string[], edits: ReadonlyMap<string, string | null> | null, name: string, value: string): void {
+  if (edits === null || !edits.has(name)) out.push(name, value)
 }
 
 /** A header that arrived more than once is one comma-separated list (RFC 9110 §5.3). */

@@ -1,6 +1,9 @@
 /** Headers of the response sent to the client: the upstream's minus hop-by-hop, plus policy edits. */
+import { util as undiciUtil } from 'undici'
 import type { HeaderValue } from '../pipeline/reply.js'
 import { HOP_BY_HOP } from './request-headers.js'
+
+const { headerNameToString } = undiciUtil
 
 /**
  * Turns the upstream's headers into the client's, in place: undici hands each response a fresh
@@ -39,4 +42,36 @@ export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<
     if (name === 'vary' && typeof existing === 'string' && typeof value === 'string') out[name] = `${existing}, ${value}`
     else out[name] = value
   }
+}
+
+/**
+ * The client's header fields as a flat `[name, value, …]` list made straight from undici's raw
+ * fields, minus hop-by-hop ones: for the common response that no policy reads or edits, this
+ * skips building an object, deleting from it (which turns it into a slow dictionary) and reading
+ * it back. Names come out lower-case, duplicates (`set-cookie`) stay separate fields.
+ */
+export function clientFieldList(raw: readonly (Buffer | string)[]): string[] {
+  const out: string[] = []
+  let connection: string | null = null
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = headerNameToString(raw[i] as Buffer | string)
+    const field = raw[i + 1] as Buffer | string
+    const value = typeof field === 'string' ? field : field.toString('latin1')
+    if (name === 'connection') connection = connection === null ? value : `${connection}, ${value}`
+    else if (!HOP_BY_HOP.has(name)) out.push(name, value)
+  }
+  return connection === null ? out : withoutConnectionListed(out, connection)
+}
+
+/** Drops the fields `Connection` names; `keep-alive` and `close` name nothing left in the list. */
+function withoutConnectionListed(fields: string[], connection: string): string[] {
+  const listed = new Set<string>()
+  for (const name of connection.split(',')) {
+    const trimmed = name.trim().toLowerCase()
+    if (trimmed !== '' && trimmed !== 'close' && !HOP_BY_HOP.has(trimmed)) listed.add(trimmed)
+  }
+  if (listed.size === 0) return fields
+  const kept: string[] = []
+  for (let i = 0; i < fields.length; i += 2) if (!listed.has(fields[i] as string)) kept.push(fields[i] as string, fields[i + 1] as string)
+  return kept
 }
