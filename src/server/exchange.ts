@@ -222,7 +222,7 @@ export class Exchange implements AttemptOwner {
     this.#upstreamStatus = status
     const chain = route.chain
     if (chain.onResponse.length === 0 && chain.onResponseBody.length === 0 && ctx.addedResponseHeaders === null && ctx.responseHeaderRemovals === null && this.req.httpVersionMajor === 1) {
-      this.#writeFieldList(status, clientFieldList(rawHeaders))
+      this.#writeFieldList(status, clientFieldList(rawHeaders, this.requestId))
       return this.res
     }
     ctx.response = { status, headers: parseHeaders(rawHeaders as Buffer[]) }
@@ -248,7 +248,6 @@ export class Exchange implements AttemptOwner {
         break
       }
     }
-    fields.push('x-request-id', this.requestId)
     ;(this.res as ServerResponse).writeHead(status, fields)
   }
 

@@ -46,11 +46,11 @@ export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<
 
 /**
  * The client's header fields as a flat `[name, value, …]` list made straight from undici's raw
- * fields, minus hop-by-hop ones: for the common response that no policy reads or edits, this
+ * fields, minus hop-by-hop ones, with the gateway's request id: for the common response that no policy reads or edits, this
  * skips building an object, deleting from it (which turns it into a slow dictionary) and reading
  * it back. Names come out lower-case, duplicates (`set-cookie`) stay separate fields.
  */
-export function clientFieldList(raw: readonly (Buffer | string)[]): string[] {
+export function clientFieldList(raw: readonly (Buffer | string)[], requestId: string): string[] {
   const out: string[] = []
   let connection: string | null = null
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -58,13 +58,16 @@ export function clientFieldList(raw: readonly (Buffer | string)[]): string[] {
     const field = raw[i + 1] as Buffer | string
     const value = typeof field === 'string' ? field : field.toString('latin1')
     if (name === 'connection') connection = connection === null ? value : `${connection}, ${value}`
-    else if (!HOP_BY_HOP.has(name)) out.push(name, value)
+    else if (!HOP_BY_HOP.has(name) && name !== 'x-request-id') out.push(name, value)
   }
-  return connection === null ? out : withoutConnectionListed(out, connection)
+  const fields = connection === null ? out : withoutConnectionListed(out, connection)
+  fields.push('x-request-id', requestId)
+  return fields
 }
 
 /** Drops the fields `Connection` names; `keep-alive` and `close` name nothing left in the list. */
 function withoutConnectionListed(fields: string[], connection: string): string[] {
+  if (connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive' || connection === 'Close') return fields
   const listed = new Set<string>()
   for (const name of connection.split(',')) {
     const trimmed = name.trim().toLowerCase()

@@ -46,7 +46,7 @@ describe('proxying', () => {
         return
       }
       const text = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: body.length })
-      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] })
+      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'x-request-id': 'the-upstream-own-id' })
       res.end(text)
     })
     gw = await startTestGateway({
@@ -82,7 +82,9 @@ describe('proxying', () => {
     const res = await request(`${gw.url}/orders/v2/orders/1`, { headers: { 'x-request-id': 'abc-123' } })
     const body = (await res.body.json()) as { headers: Record<string, string> }
     assert.equal(body.headers['x-request-id'], 'abc-123')
+    // The upstream's own id is replaced, not sent alongside: one field, the gateway's.
     assert.equal(res.headers['x-request-id'], 'abc-123')
+    assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2'])
     const bad = await request(`${gw.url}/orders/v2/orders/1`, { headers: { 'x-request-id': 'no spaces allowed <script>' } })
     const badBody = (await bad.body.json()) as { headers: Record<string, string> }
     assert.match(badBody.headers['x-request-id'] ?? '', /^[0-9a-f]{16}-[0-9a-f]{16}$/)
