@@ -148,6 +148,41 @@ test('Aho–Corasick finds any phrase in one pass, case-insensitively', () => {
   assert.equal(many.find('a'.repeat(100_000)), null)
 })
 
+test('Aho–Corasick as a DFA and as a trie with failure links find the same phrase a direct search finds', () => {
+  // Earliest end first; of the phrases ending there, the longest. ASCII letters fold to lower case.
+  const expected = (phrases: readonly string[], input: string): string | null => {
+    const lower = input.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
+    const folded = phrases.map((p) => p.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()))
+    for (let end = 1; end <= lower.length; end++) {
+      const ending = folded.filter((p) => p !== '' && p.length <= end && lower.startsWith(p, end - p.length))
+      if (ending.length > 0) return ending.reduce((a, b) => (b.length > a.length ? b : a))
+    }
+    return null
+  }
+  let seed = 7
+  const random = (n: number): number => {
+    // xorshift32: the low bits of a small LCG repeat too soon to vary the words.
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) % n
+  }
+  // A small alphabet, so phrases overlap and partial matches need their failure links.
+  const alphabet = ['a', 'b', 'c', 'A', '\u212a', '/']
+  const word = (min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('')
+  for (let round = 0; round < 300; round++) {
+    const phrases = Array.from({ length: 1 + random(5) }, () => word(2, 5))
+    const dfa = new AhoCorasick(phrases)
+    const trie = new AhoCorasick(phrases, 0)
+    for (let k = 0; k < 5; k++) {
+      const input = word(0, 30)
+      const want = expected(phrases, input)
+      assert.equal(dfa.find(input), want, `DFA: ${JSON.stringify(phrases)} in ${JSON.stringify(input)}`)
+      assert.equal(trie.find(input), want, `trie: ${JSON.stringify(phrases)} in ${JSON.stringify(input)}`)
+    }
+  }
+})
+
 test('SecLang readers: continuations, quotes, selectors, actions', () => {
   const [directive] = readDirectives('SecRule ARGS|!ARGS:foo|&TX:x|REQUEST_COOKIES:/^_ga/ \\\n  "@rx a\\"b" \\\n  "id:1,msg:\'a, b\',t:none"', 'x.conf')
   assert.deepEqual(directive?.args, ['ARGS|!ARGS:foo|&TX:x|REQUEST_COOKIES:/^_ga/', '@rx a"b', "id:1,msg:'a, b',t:none"])
