@@ -192,9 +192,13 @@ function byteRangeOperator(name: string, argument: string): Operator {
 
 function invalidUrlEncoding(value: string): boolean {
   for (let i = value.indexOf('%'); i !== -1; i = value.indexOf('%', i + 1)) {
-    if (!/^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) return true
+    if (!isHexDigit(value.charCodeAt(i + 1)) || !isHexDigit(value.charCodeAt(i + 2))) return true
   }
   return false
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true })

@@ -5,6 +5,7 @@
  * reference engines decode them (`+` is a space; an invalid `%` escape stays as it was).
  */
 import { Collection, Variables } from './collections.js'
+import { urlDecode } from './transformations.js'
 
 export interface WafRequest {
   readonly method: string
@@ -29,18 +30,9 @@ function percentDecode(text: string): string {
   return text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 }
 
+/** An argument's name or value as the reference engines decode it: `+` is a space, `%hh` a byte. */
 export function decodeArgument(text: string): string {
-  if (!text.includes('%') && !text.includes('+')) return text
-  let out = ''
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i)
-    if (c === '+') out += ' '
-    else if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16))
-      i += 2
-    } else out += c
-  }
-  return out
+  return urlDecode(text, false)
 }
 
 /** `a=1&b=2` into a collection of decoded names and values (a name without `=` has an empty value). */

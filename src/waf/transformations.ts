@@ -17,82 +17,120 @@ function unicodeToByte(code: number): number {
   return code >= 0xff01 && code <= 0xff5e ? code - 0xfee0 : code & 0xff
 }
 
-function urlDecode(input: string, unicode: boolean): string {
-  if (!input.includes('%') && !input.includes('+')) return input
+const isOctal = (c: number) => c >= 0x30 && c <= 0x37
+
+// The decoders below copy the text between escapes as whole slices: appending one character at a
+// time made a string per character, which on adversarial inputs (10,000 escapes, 100 KB values)
+// was most of the engine's time and garbage.
+
+/** `+` as a space, `%hh` (and with `unicode`, `%uhhhh`) as a byte; an invalid `%` stays. */
+export function urlDecode(input: string, unicode: boolean): string {
+  // The next `%` and the next `+`, each searched again only once passed (searching both from
+  // every escape would rescan to the end for the one that is absent: quadratic).
+  let percent = input.indexOf('%')
+  let plus = input.indexOf('+')
+  if (percent === -1 && plus === -1) return input
   let out = ''
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i)
-    if (c === 0x2b /* + */) out += ' '
-    else if (c === 0x25 /* % */) {
-      if (unicode && (input[i + 1] === 'u' || input[i + 1] === 'U') && [2, 3, 4, 5].every((k) => isHex(input.charCodeAt(i + k)))) {
-        out += String.fromCharCode(unicodeToByte(parseInt(input.slice(i + 2, i + 6), 16)))
-        i += 5
-      } else if (isHex(input.charCodeAt(i + 1)) && isHex(input.charCodeAt(i + 2))) {
-        out += String.fromCharCode(hexValue(input.charCodeAt(i + 1)) * 16 + hexValue(input.charCodeAt(i + 2)))
-        i += 2
-      } else out += '%'
-    } else out += input.charAt(i)
+  let run = 0
+  for (;;) {
+    if (percent !== -1 && percent < run) percent = input.indexOf('%', run)
+    if (plus !== -1 && plus < run) plus = input.indexOf('+', run)
+    const i = percent === -1 ? plus : plus === -1 ? percent : Math.min(percent, plus)
+    if (i === -1) break
+    if (i === plus) {
+      out += `${input.slice(run, i)} `
+      run = i + 1
+      continue
+    }
+    const next = input.charCodeAt(i + 1)
+    if (unicode && (next === 0x75 || next === 0x55) /* u U */ && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3)) && isHex(input.charCodeAt(i + 4)) && isHex(input.charCodeAt(i + 5))) {
+      const code = ((hexValue(input.charCodeAt(i + 2)) * 16 + hexValue(input.charCodeAt(i + 3))) * 16 + hexValue(input.charCodeAt(i + 4))) * 16 + hexValue(input.charCodeAt(i + 5))
+      out += input.slice(run, i) + String.fromCharCode(unicodeToByte(code))
+      run = i + 6
+    } else if (isHex(next) && isHex(input.charCodeAt(i + 2))) {
+      out += input.slice(run, i) + String.fromCharCode(hexValue(next) * 16 + hexValue(input.charCodeAt(i + 2)))
+      run = i + 3
+    } else {
+      // An invalid `%` stays as it is: look for the next one after it.
+      percent = input.indexOf('%', i + 1)
+    }
   }
-  return out
+  return out + input.slice(run)
 }
 
 /** `&#x3c;`, `&#60;`, any number of leading zeros (an evasion), the `;` optional. Sticky: tried at one position. */
 const NUMERIC_ENTITY = /&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?/y
+const NAMED_ENTITY = /&([a-zA-Z]{2,6});?/y
 const NAMED_ENTITIES: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>', nbsp: '\u00a0', apos: "'" }
 
+const isAsciiLetter = (c: number) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39
+
 function htmlEntityDecode(input: string): string {
-  if (!input.includes('&')) return input
+  let i = input.indexOf('&')
+  if (i === -1) return input
   let out = ''
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] !== '&') {
-      out += input.charAt(i)
-      continue
-    }
-    NUMERIC_ENTITY.lastIndex = i
-    const numeric = NUMERIC_ENTITY.exec(input)
-    if (numeric !== null) {
+  let run = 0
+  for (; i !== -1; i = input.indexOf('&', i + 1)) {
+    const next = input.charCodeAt(i + 1)
+    if (next === 0x23 /* # */) {
+      // Only `&#` then a digit or x can be numeric: the regex is not tried on anything else.
+      const third = input.charCodeAt(i + 2)
+      if (!isDigit(third) && (third | 0x20) !== 0x78) continue
+      NUMERIC_ENTITY.lastIndex = i
+      const numeric = NUMERIC_ENTITY.exec(input)
+      if (numeric === null) continue
       const code = numeric[1] !== undefined ? parseInt(numeric[1], 16) : Number(numeric[2])
-      out += String.fromCharCode(code & 0xff)
-      i += numeric[0].length - 1
-      continue
+      out += input.slice(run, i) + String.fromCharCode(code & 0xff)
+      run = i + numeric[0].length
+      i = run - 1
+    } else if (isAsciiLetter(next)) {
+      NAMED_ENTITY.lastIndex = i
+      const named = NAMED_ENTITY.exec(input)
+      const value = named?.[1] === undefined ? undefined : NAMED_ENTITIES[named[1].toLowerCase()]
+      if (named === null || value === undefined) continue
+      out += input.slice(run, i) + value
+      run = i + named[0].length
+      i = run - 1
     }
-    const named = /^&([a-zA-Z]{2,6});?/.exec(input.slice(i, i + 9))
-    const value = named?.[1] === undefined ? undefined : NAMED_ENTITIES[named[1].toLowerCase()]
-    if (named !== null && value !== undefined) {
-      out += value
-      i += named[0].length - 1
-    } else out += '&'
   }
-  return out
+  return out + input.slice(run)
 }
 
 const C_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '?': '?', "'": "'", '"': '"' }
 
 function jsDecode(input: string): string {
-  if (!input.includes('\\')) return input
+  let i = input.indexOf('\\')
+  if (i === -1) return input
   let out = ''
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] !== '\\' || i + 1 >= input.length) {
-      out += input.charAt(i)
-      continue
-    }
-    const next = input[i + 1] ?? ''
-    if ((next === 'u' || next === 'U') && [2, 3, 4, 5].every((k) => isHex(input.charCodeAt(i + k)))) {
-      out += String.fromCharCode(unicodeToByte(parseInt(input.slice(i + 2, i + 6), 16)))
-      i += 5
-    } else if ((next === 'x' || next === 'X') && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3))) {
-      out += String.fromCharCode(parseInt(input.slice(i + 2, i + 4), 16))
-      i += 3
-    } else if (/[0-7]/.test(next)) {
-      const octal = /^[0-7]{1,3}/.exec(input.slice(i + 1, i + 4))?.[0] ?? next
-      out += String.fromCharCode(parseInt(octal, 8) & 0xff)
-      i += octal.length
+  let run = 0
+  // A backslash that ends the input stays as it is.
+  for (; i !== -1 && i + 1 < input.length; i = input.indexOf('\\', run)) {
+    const next = input.charCodeAt(i + 1)
+    let decoded: string
+    let length: number
+    if ((next === 0x75 || next === 0x55) /* u U */ && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3)) && isHex(input.charCodeAt(i + 4)) && isHex(input.charCodeAt(i + 5))) {
+      const code = ((hexValue(input.charCodeAt(i + 2)) * 16 + hexValue(input.charCodeAt(i + 3))) * 16 + hexValue(input.charCodeAt(i + 4))) * 16 + hexValue(input.charCodeAt(i + 5))
+      decoded = String.fromCharCode(unicodeToByte(code))
+      length = 6
+    } else if ((next === 0x78 || next === 0x58) /* x X */ && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3))) {
+      decoded = String.fromCharCode(hexValue(input.charCodeAt(i + 2)) * 16 + hexValue(input.charCodeAt(i + 3)))
+      length = 4
+    } else if (isOctal(next)) {
+      let value = next - 0x30
+      let digits = 1
+      for (; digits < 3 && isOctal(input.charCodeAt(i + 1 + digits)); digits++) value = value * 8 + input.charCodeAt(i + 1 + digits) - 0x30
+      decoded = String.fromCharCode(value & 0xff)
+      length = 1 + digits
     } else {
-      out += C_ESCAPES[next] ?? next
-      i++
+      const escaped = input.charAt(i + 1)
+      decoded = C_ESCAPES[escaped] ?? escaped
+      length = 2
     }
+    out += input.slice(run, i) + decoded
+    run = i + length
   }
-  return out
+  return out + input.slice(run)
 }
 
 function escapeSeqDecode(input: string): string {
@@ -145,13 +183,51 @@ function cssDecode(input: string): string {
   return out
 }
 
+/** Characters cmdLine deletes (`\ " ' ^`) and those it reads as one space (space `, ; \t \r \n`). */
+const CMD_DELETED = 1
+const CMD_SPACE = 2
+const CMD_CLASS = new Uint8Array(128)
+for (const c of '\\"\'^') CMD_CLASS[c.charCodeAt(0)] = CMD_DELETED
+for (const c of ' ,;\t\r\n') CMD_CLASS[c.charCodeAt(0)] = CMD_SPACE
+const BEYOND_LATIN1 = /[\u0100-\uffff]/
+
 function cmdLine(input: string): string {
+  // Lower-casing the whole string is lower-casing each character when all are latin1 (no
+  // context rules apply there); beyond it, each character on its own, as the reference does.
+  if (BEYOND_LATIN1.test(input)) return cmdLineByCharacter(input)
+  const lower = input.toLowerCase()
+  let out = ''
+  let run = -1
+  let space = false
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    const kind = c < 128 ? (CMD_CLASS[c] as number) : 0
+    if (kind !== 0) {
+      if (run !== -1) {
+        out += lower.slice(run, i)
+        run = -1
+      }
+      if (kind === CMD_SPACE) space = true
+      continue
+    }
+    if (space) {
+      if (c !== 0x2f /* / */ && c !== 0x28 /* ( */ && out !== '') out += ' '
+      space = false
+    }
+    if (run === -1) run = i
+  }
+  return run === -1 ? out : out + lower.slice(run)
+}
+
+function cmdLineByCharacter(input: string): string {
   let out = ''
   let space = false
   for (let i = 0; i < input.length; i++) {
     const c = input[i] ?? ''
-    if (c === '\\' || c === '"' || c === "'" || c === '^') continue
-    if (c === ' ' || c === ',' || c === ';' || c === '\t' || c === '\r' || c === '\n') {
+    const code = c.charCodeAt(0)
+    const kind = code < 128 ? (CMD_CLASS[code] as number) : 0
+    if (kind === CMD_DELETED) continue
+    if (kind === CMD_SPACE) {
       space = true
       continue
     }
