@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { AhoCorasick } from '../../src/waf/aho-corasick.js'
+import { seededRandom } from '../helpers/seeded-random.js'
 import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
 import { detectXss } from '../../src/waf/detectors/xss.js'
@@ -159,14 +160,7 @@ test('Aho–Corasick as a DFA and as a trie with failure links find the same phr
     }
     return null
   }
-  let seed = 7
-  const random = (n: number): number => {
-    // xorshift32: the low bits of a small LCG repeat too soon to vary the words.
-    seed ^= seed << 13
-    seed ^= seed >>> 17
-    seed ^= seed << 5
-    return (seed >>> 0) % n
-  }
+  const random = seededRandom(7)
   // A small alphabet, so phrases overlap and partial matches need their failure links.
   const alphabet = ['a', 'b', 'c', 'A', '\u212a', '/']
   const word = (min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('')
