@@ -1,8 +1,8 @@
 /**
  * One request to one upstream target, as an undici dispatch handler. `pool.stream()` did this
  * before; its per-request machinery (an AsyncResource entered twice, a promise, `finished()`
- * hanging half a dozen listeners on the client response, a listener on the abort signal) cost a
- * quarter of a bare proxy's CPU per request (bench/README.md). The handler forwards undici's
+ * hanging half a dozen listeners on the client response, a listener on the abort signal) is
+ * 10–20 % of a bare proxy's CPU per request (bench/README.md). The handler forwards undici's
  * events to the exchange and nothing else.
  */
 import { errors, type Dispatcher } from 'undici'
