@@ -1,6 +1,7 @@
 /**
- * Proxy benchmark: the gateway (no policies; built-in policies on) against the floor (bare
- * node:http + undici), @fastify/http-proxy, fast-gateway and nginx, in interleaved rounds.
+ * Proxy benchmark: the gateway (no policies; built-in policies on) against the floors (bare
+ * node:http + undici `pool.stream()`, and the same on `pool.dispatch()`), @fastify/http-proxy,
+ * fast-gateway and nginx, in interleaved rounds.
  * Each proxy runs pinned to core 0; wrk and the upstream (nginx serving static JSON) share core 1.
  * Usage: node --import tsx bench/run.ts [--rounds 3] [--seconds 8] [--warmup 6] [--connections 50] [--only floor,portcullis]
  */
