@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { compileOperator, type MatchContext } from '../../src/waf/operators.js'
 import { decodeArgument } from '../../src/waf/request-variables.js'
 import { TRANSFORMATIONS } from '../../src/waf/transformations.js'
 import { seededRandom } from '../helpers/seeded-random.js'
@@ -126,5 +127,31 @@ test('the slice-copying decoders agree with the character-by-character ones on e
   // Long runs without escapes and runs of escapes only.
   for (const input of ['a'.repeat(10_000) + '!', '&#'.repeat(5_000), '%3C'.repeat(5_000), '${'.repeat(5_000), '\\'.repeat(9_999), 'A B'.repeat(3_000)]) {
     for (const [name, actual, expected] of cases) assert.equal(actual(input), expected(input), `${name} of a ${input.length}-character run`)
+  }
+})
+
+test('@validateByteRange by a compiled character class agrees with a byte-by-byte check', () => {
+  const random = seededRandom(920270)
+  const reference = (ranges: readonly [number, number][], value: string): boolean => {
+    for (let i = 0; i < value.length; i++) {
+      const byte = value.charCodeAt(i) & 0xff
+      if (!ranges.some(([from, to]) => byte >= from && byte <= to)) return true
+    }
+    return false
+  }
+  const context = {} as MatchContext
+  const characters = [0, 1, 9, 10, 13, 32, 36, 38, 45, 65, 92, 93, 94, 126, 127, 128, 200, 255, 0x141, 0x2d, 0x100, 0x15d, 0x20ac]
+  for (let round = 0; round < 400; round++) {
+    const ranges = Array.from({ length: random(4) }, (): [number, number] => {
+      const from = characters[random(characters.length)] as number
+      return [from & 0xff, Math.min(255, (from & 0xff) + random(3) * random(60))]
+    })
+    const argument = ranges.map(([from, to]) => (from === to ? String(from) : `${from}-${to}`)).join(',')
+    if (argument === '') continue
+    const operator = compileOperator({ name: 'validatebyterange', negated: false, argument }, '.')
+    for (let k = 0; k < 5; k++) {
+      const value = String.fromCharCode(...Array.from({ length: random(12) }, () => characters[random(characters.length)] as number))
+      assert.equal(operator.match(value, context, false) !== null, reference(ranges, value), `@validateByteRange ${argument} on ${JSON.stringify(value)}`)
+    }
   }
 })
