@@ -7,11 +7,11 @@
  * Usage: node --import tsx bench/ab.ts [--cycles 8] [--seconds 4] [--only floor,gateway]
  *        [--other DIR]   (DIR: another checkout with node_modules, e.g. a `git worktree` of main)
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CLOCK_TICKS_PER_SECOND, freePort, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type Started } from './harness.js'
+import { cpuTimes, freePort, nginxConfig, startPinned, waitForHttp, wrk, writeGatewayConfig, type Started } from './harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -27,13 +27,6 @@ const only = values.only.split(',').filter((name) => name !== '')
 const PROXY_CORE = 0
 const LOAD_CORE = 1
 const PATH = '/api/items/42'
-
-/** User and system CPU seconds of a process. */
-function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND }
-}
 
 function median(list: readonly number[]): number {
   const sorted = [...list].sort((a, b) => a - b)

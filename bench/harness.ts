@@ -58,11 +58,17 @@ export async function waitForHttp(url: string, timeoutMs = 20000, headers: Recor
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
 }
 
-/** User + system CPU seconds of a process and its threads so far. */
-export function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process and its threads so far. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND }
+}
+
+/** User + system CPU seconds of a process and its threads so far. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid)
+  return user + system
 }
 
 export interface WrkResult {

@@ -19,13 +19,14 @@ function stringBound(value: string | null): number {
   return value === null ? 4 : value.length * 6 + 2
 }
 
-/** Fixed text and numbers: field names, level, pid, kind, msg, ISO time, status, sizes, durations. */
+/** Fixed text and numbers: field names, level, pid, kind, msg, status, sizes, durations. */
 const FIXED_BOUND = 512
 
 /** An upper bound on the encoded line's length in bytes. */
-export function accessLineBound(entry: AccessLogEntry, extra: string): number {
+function accessLineBound(entry: AccessLogEntry, time: string, extra: string): number {
   return (
     FIXED_BOUND +
+    time.length +
     stringBound(entry.requestId) +
     stringBound(entry.client) +
     stringBound(entry.method) +
@@ -46,7 +47,7 @@ function writeRaw(buffer: Buffer, at: number, text: string): number {
 }
 
 /** Writes `value` as a JSON string (or `null`), byte by byte while it is printable ASCII. */
-export function writeJsonString(buffer: Buffer, at: number, value: string | null): number {
+function writeJsonString(buffer: Buffer, at: number, value: string | null): number {
   if (value === null) return writeRaw(buffer, at, 'null')
   const n = value.length
   buffer[at] = 0x22
@@ -89,7 +90,7 @@ function writeMillis(buffer: Buffer, at: number, ms: number): number {
 }
 
 /** The policy-added fields as `,"name":value…`, or the empty string. */
-export function addedFields(fields: Readonly<Record<string, unknown>> | null): string {
+function addedFields(fields: Readonly<Record<string, unknown>> | null): string {
   if (fields === null) return ''
   let out = ''
   for (const name in fields) out += `,${JSON.stringify(name)}:${JSON.stringify(fields[name]) ?? 'null'}`
@@ -98,10 +99,10 @@ export function addedFields(fields: Readonly<Record<string, unknown>> | null): s
 
 /**
  * Encodes one line in the operational log's shape (`level`, `time`, `pid`, `kind`, fields) at
- * `at`; `extra` is `addedFields(entry.fields)`. The buffer must hold `accessLineBound` bytes.
+ * `at`; `extra` is `addedFields(entry.fields)`. The buffer must hold `accessLineBound` bytes from `at`.
  * Returns the end of the line (after its newline).
  */
-export function encodeAccessLine(buffer: Buffer, at: number, entry: AccessLogEntry, time: string, pid: number, extra: string): number {
+function encodeAccessLine(buffer: Buffer, at: number, entry: AccessLogEntry, time: string, pid: number, extra: string): number {
   at = writeRaw(buffer, at, '{"level":"info","time":"')
   at = writeRaw(buffer, at, time)
   at = writeRaw(buffer, at, '","pid":')
@@ -141,7 +142,7 @@ export function encodeAccessLine(buffer: Buffer, at: number, entry: AccessLogEnt
 /** The line as a string (tests, and any sink that is not a buffer). */
 export function formatAccessLine(entry: AccessLogEntry, time: string, pid: number): string {
   const extra = addedFields(entry.fields)
-  const buffer = Buffer.allocUnsafe(accessLineBound(entry, extra) + time.length)
+  const buffer = Buffer.allocUnsafe(accessLineBound(entry, time, extra))
   return buffer.toString('utf8', 0, encodeAccessLine(buffer, 0, entry, time, pid, extra))
 }
 
@@ -165,7 +166,7 @@ export function createAccessLog(sink: AccessLogSink, pid = process.pid, clock: (
       time = `${secondPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
     }
     const extra = addedFields(entry.fields)
-    const buffer = sink.reserve(accessLineBound(entry, extra) + time.length)
+    const buffer = sink.reserve(accessLineBound(entry, time, extra))
     sink.commit(encodeAccessLine(buffer, sink.used, entry, time, pid, extra))
   }
 }

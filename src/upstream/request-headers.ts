@@ -33,14 +33,17 @@ export interface ForwardingInfo {
   bodyLength: number | null
 }
 
-/** Field names listed in `Connection` (lower-case), which are hop-by-hop too. */
-function connectionListed(headers: IncomingHttpHeaders): Set<string> | null {
-  const value = headers.connection
-  if (value === undefined) return null
-  const names = new Set<string>()
+/**
+ * The field names a `Connection` value lists (lower-case), which are hop-by-hop too (RFC 9110
+ * §7.6.1), or null when it lists none beyond `close` and the fields removed anyway — as it
+ * almost always does (`keep-alive`, `close`).
+ */
+export function connectionListed(value: string): Set<string> | null {
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return null
+  let names: Set<string> | null = null
   for (const name of value.split(',')) {
     const trimmed = name.trim().toLowerCase()
-    if (trimmed !== '') names.add(trimmed)
+    if (trimmed !== '' && trimmed !== 'close' && !HOP_BY_HOP.has(trimmed)) (names ??= new Set()).add(trimmed)
   }
   return names
 }
@@ -58,7 +61,7 @@ export function buildUpstreamHeaders(
   info: ForwardingInfo,
   edits: ReadonlyMap<string, string | null> | null,
 ): string[] {
-  const listed = connectionListed(incoming)
+  const listed = incoming.connection === undefined ? null : connectionListed(incoming.connection)
   const replacesLength = info.bodyLength !== null
   const out: string[] = []
   for (const name in incoming) {

@@ -1,7 +1,7 @@
 /** Headers of the response sent to the client: the upstream's minus hop-by-hop, plus policy edits. */
 import { util as undiciUtil } from 'undici'
 import type { HeaderValue } from '../pipeline/reply.js'
-import { HOP_BY_HOP } from './request-headers.js'
+import { connectionListed, HOP_BY_HOP } from './request-headers.js'
 
 const { headerNameToString } = undiciUtil
 
@@ -15,23 +15,14 @@ export function buildClientResponseHeaders(
   removed: ReadonlySet<string> | null,
 ): Record<string, HeaderValue> {
   const connection = upstream.connection
-  if (typeof connection === 'string') removeConnectionListed(upstream, connection)
+  const listed = typeof connection === 'string' ? connectionListed(connection) : null
+  if (listed !== null) for (const name of listed) delete upstream[name]
   // A response has a handful of fields: one pass over them beats a lookup per hop-by-hop name.
   for (const name in upstream) if (HOP_BY_HOP.has(name)) delete upstream[name]
   if (removed !== null) for (const name of removed) delete upstream[name]
   const out = upstream as Record<string, HeaderValue>
   mergeAdded(out, added)
   return out
-}
-
-/** Removes the fields `Connection` names (RFC 9110 §7.6.1); usually it names only `keep-alive` or `close`. */
-function removeConnectionListed(upstream: Record<string, HeaderValue | undefined>, connection: string): void {
-  if (!connection.includes(',')) {
-    const name = connection.trim().toLowerCase()
-    if (!HOP_BY_HOP.has(name) && name !== 'close') delete upstream[name]
-    return
-  }
-  for (const name of connection.split(',')) delete upstream[name.trim().toLowerCase()]
 }
 
 /** Applies policy headers; `vary` is appended to, never replaced (it lists cache keys). */
@@ -46,9 +37,9 @@ export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<
 
 /**
  * The client's header fields as a flat `[name, value, …]` list made straight from undici's raw
- * fields, minus hop-by-hop ones, with the gateway's request id: for the common response that no policy reads or edits, this
- * skips building an object, deleting from it (which turns it into a slow dictionary) and reading
- * it back. Names come out lower-case, duplicates (`set-cookie`) stay separate fields.
+ * fields, minus hop-by-hop ones, with the gateway's request id: for the common response that no
+ * policy reads or edits, this skips building an object, deleting from it (which turns it into a
+ * slow dictionary) and reading it back. Names come out lower-case, duplicates (`set-cookie`) stay separate fields.
  */
 export function clientFieldList(raw: readonly (Buffer | string)[], requestId: string): string[] {
   const out: string[] = []
@@ -65,15 +56,10 @@ export function clientFieldList(raw: readonly (Buffer | string)[], requestId: st
   return fields
 }
 
-/** Drops the fields `Connection` names; `keep-alive` and `close` name nothing left in the list. */
+/** Drops the fields `Connection` names from a `[name, value, …]` list. */
 function withoutConnectionListed(fields: string[], connection: string): string[] {
-  if (connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive' || connection === 'Close') return fields
-  const listed = new Set<string>()
-  for (const name of connection.split(',')) {
-    const trimmed = name.trim().toLowerCase()
-    if (trimmed !== '' && trimmed !== 'close' && !HOP_BY_HOP.has(trimmed)) listed.add(trimmed)
-  }
-  if (listed.size === 0) return fields
+  const listed = connectionListed(connection)
+  if (listed === null) return fields
   const kept: string[] = []
   for (let i = 0; i < fields.length; i += 2) if (!listed.has(fields[i] as string)) kept.push(fields[i] as string, fields[i + 1] as string)
   return kept

@@ -22,8 +22,6 @@ export class AhoCorasick {
   #edgeStart = new Int32Array(0)
   #edgeChar = new Int32Array(0)
   #edgeTarget = new Int32Array(0)
-  /** Per state: the longest phrase ending here, directly or through failure links; -1 for none. */
-  readonly #output: number[] = [-1]
   readonly #phrases: string[]
   /** The DFA: the state after reading a character of class `k` in state `s` is `#delta[s * #classCount + k]`. */
   #delta: Uint16Array | Uint32Array | null = null
@@ -32,10 +30,12 @@ export class AhoCorasick {
   readonly #classOf = new Uint8Array(256)
   /** Classes of characters at or above 256 that occur in phrases. */
   readonly #wideClass = new Map<number, number>()
-  #outputs = new Int32Array(0)
+  /** Per state: the longest phrase ending here, directly or through failure links; -1 for none. */
+  readonly #outputs: Int32Array
 
   /** `dfaBudget`: the largest DFA (states × character classes) to compile; 0 keeps the trie only. */
   constructor(phrases: readonly string[], dfaBudget = DFA_BUDGET) {
+    const output: number[] = [-1]
     this.#phrases = phrases.filter((p) => p !== '').map((p) => p.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()))
     this.#phrases.forEach((phrase, index) => {
       let state = 0
@@ -46,12 +46,12 @@ export class AhoCorasick {
           target = this.#next.length
           this.#next.push(new Map<number, number>())
           this.#fail.push(0)
-          this.#output.push(-1)
+          output.push(-1)
           this.#next[state]?.set(c, target)
         }
         state = target
       }
-      this.#output[state] = index
+      output[state] = index
     })
     // Breadth-first: failure links, and outputs inherited along them.
     const queue: number[] = [...(this.#next[0]?.values() ?? [])]
@@ -63,9 +63,10 @@ export class AhoCorasick {
         while (fallback !== 0 && this.#next[fallback]?.get(c) === undefined) fallback = this.#fail[fallback] ?? 0
         const link = this.#next[fallback]?.get(c)
         this.#fail[target] = link !== undefined && link !== target ? link : 0
-        if (this.#output[target] === -1) this.#output[target] = this.#output[this.#fail[target] ?? 0] ?? -1
+        if (output[target] === -1) output[target] = output[this.#fail[target] ?? 0] ?? -1
       }
     }
+    this.#outputs = Int32Array.from(output)
     this.#compileDfa([0, ...queue], dfaBudget)
     this.#flatten()
   }
@@ -98,7 +99,6 @@ export class AhoCorasick {
     }
     this.#delta = delta
     this.#classCount = classes
-    this.#outputs = Int32Array.from(this.#output)
   }
 
   #flatten(): void {
@@ -171,7 +171,7 @@ export class AhoCorasick {
         next = this.#step(state, c)
       }
       state = next === -1 ? 0 : next
-      const output = this.#output[state] ?? -1
+      const output = this.#outputs[state] as number
       if (output !== -1) return this.#phrases[output] ?? null
     }
     return null

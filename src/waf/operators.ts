@@ -12,6 +12,7 @@ import { detectSqlInjection } from './detectors/sqli.js'
 import { detectXss } from './detectors/xss.js'
 import { createIpMatcher } from '../net/ip-matcher.js'
 import { requiredLiterals } from './required-literals.js'
+import { isHex } from './transformations.js'
 import type { OperatorRef } from './seclang/rule-parts.js'
 
 /** What an operator may ask of the transaction it runs in. */
@@ -214,13 +215,9 @@ function allowedClass(allowed: Uint8Array): string {
 
 function invalidUrlEncoding(value: string): boolean {
   for (let i = value.indexOf('%'); i !== -1; i = value.indexOf('%', i + 1)) {
-    if (!isHexDigit(value.charCodeAt(i + 1)) || !isHexDigit(value.charCodeAt(i + 2))) return true
+    if (!isHex(value.charCodeAt(i + 1)) || !isHex(value.charCodeAt(i + 2))) return true
   }
   return false
-}
-
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true })

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 
 export type Transformation = (input: string) => string
 
-const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+export const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 const hexValue = (c: number) => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57)
 const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d)
 
