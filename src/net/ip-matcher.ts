@@ -29,23 +29,56 @@ export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
 
 export type IpMatcher = (address: string) => boolean
 
+/** A range as bytes and a prefix length: matching compares bytes, with no object built per call. */
+interface ByteRange {
+  readonly bytes: readonly number[]
+  readonly prefix: number
+}
+
 /** Builds a matcher for a list of CIDRs that were validated at config load. */
 export function createIpMatcher(cidrs: readonly string[]): IpMatcher {
-  const v4: Range[] = []
-  const v6: Range[] = []
+  const v4: ByteRange[] = []
+  const v6: ByteRange[] = []
   for (const cidr of cidrs) {
     const range = parseCidr(cidr)
     if (range === null) throw new Error(`invalid CIDR ${cidr}`)
-    ;(range[0].kind() === 'ipv4' ? v4 : v6).push(range)
+    ;(range[0].kind() === 'ipv4' ? v4 : v6).push({ bytes: range[0].toByteArray(), prefix: range[1] })
   }
   if (v4.length === 0 && v6.length === 0) return () => false
   return (text) => {
+    // Plain dotted quads (nearly every peer address) are read without the general parser, which
+    // builds objects per call; other forms (IPv6, octal or short IPv4) take it.
+    const quad = dottedQuad(text)
+    if (quad !== null) return matchesAny(quad, v4)
     const address = parseAddress(text)
     if (address === null) return false
-    const ranges = address.kind() === 'ipv4' ? v4 : v6
-    for (const range of ranges) if (address.match(range)) return true
-    return false
+    return matchesAny(address.toByteArray(), address.kind() === 'ipv4' ? v4 : v6)
   }
+}
+
+function matchesAny(bytes: readonly number[], ranges: readonly ByteRange[]): boolean {
+  for (let i = 0; i < ranges.length; i++) if (inRange(bytes, ranges[i] as ByteRange)) return true
+  return false
+}
+
+function inRange(bytes: readonly number[], range: ByteRange): boolean {
+  let bits = range.prefix
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff
+    if (((bytes[i] as number) & mask) !== ((range.bytes[i] as number) & mask)) return false
+  }
+  return true
+}
+
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/
+
+/** `a.b.c.d` in decimal without leading zeros (which the general parser reads as octal), as bytes; null for anything else. */
+function dottedQuad(text: string): number[] | null {
+  const match = DOTTED_QUAD.exec(text)
+  if (match === null) return null
+  const bytes = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])]
+  for (const byte of bytes) if (byte > 255) return null
+  return bytes
 }
 
 /** Canonical text form of an address (IPv4-mapped IPv6 shown as IPv4). */

@@ -237,4 +237,21 @@ export class Variables {
   at(slot: number): Collection | undefined {
     return this.#bySlot[slot]
   }
+
+  /** The collection in `slot`, created empty when there is none. */
+  ensure(slot: number): Collection {
+    let collection = this.#bySlot[slot]
+    if (collection === undefined) {
+      collection = new Collection()
+      this.#bySlot[slot] = collection
+    }
+    return collection
+  }
+
+  /** Sets a single-valued variable: a collection holding `value` under its own name. */
+  single(slot: number, name: string, value: string): void {
+    const collection = new Collection()
+    collection.add(name, value)
+    this.#bySlot[slot] = collection
+  }
 }

@@ -5,7 +5,7 @@
  * processor cannot read sets REQBODY_ERROR, which CRS turns into a block (rule 200002 in the
  * reference setup) — a body the WAF cannot read must not pass unseen.
  */
-import { Collection, type Variables } from './collections.js'
+import { Collection, slotOf, type Variables } from './collections.js'
 import { parseArguments } from './request-variables.js'
 
 export type BodyProcessor = 'URLENCODED' | 'JSON' | 'MULTIPART' | 'XML'
@@ -26,7 +26,7 @@ export function processorFor(contentType: string | undefined): BodyProcessor | n
 
 /** Fills the body variables. `body` is latin1 (one character per byte). */
 export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean): void {
-  const get = (name: string) => variables.get(name) ?? new Collection()
+  const get = (name: string) => variables.ensure(slotOf(name))
   const setSingle = (name: string, value: string) => {
     const c = new Collection()
     c.add(name, value)
@@ -87,7 +87,7 @@ function readMultipart(body: string, contentType: string, variables: Variables):
   const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
   const marker = boundary?.[1] ?? boundary?.[2]
   if (marker === undefined) return 'multipart: no boundary'
-  const get = (name: string) => variables.get(name) ?? new Collection()
+  const get = (name: string) => variables.ensure(slotOf(name))
   const segments = body.split(`--${marker}`)
   if (segments.length < 2) return 'multipart: no parts'
   let combined = 0

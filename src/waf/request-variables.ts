@@ -4,7 +4,7 @@
  * Values are byte strings (latin1), names and values of arguments URL-decoded the way the
  * reference engines decode them (`+` is a space; an invalid `%` escape stays as it was).
  */
-import { Collection, Variables } from './collections.js'
+import { Collection, slotOf, Variables } from './collections.js'
 import { urlDecode } from './transformations.js'
 
 export interface WafRequest {
@@ -16,13 +16,6 @@ export interface WafRequest {
   /** In arrival order, values as latin1 strings. */
   readonly headers: readonly (readonly [string, string])[]
   readonly remoteAddress: string
-}
-
-/** Single-valued variables are stored as one-entry collections under their own name. */
-const SINGLE = (name: string, value: string): [string, Collection] => {
-  const collection = new Collection()
-  collection.add(name, value)
-  return [name, collection]
 }
 
 function percentDecode(text: string): string {
@@ -48,16 +41,41 @@ export function parseArguments(text: string, into: Collection, names?: Collectio
   }
 }
 
+/** Slots of the variables every request sets, resolved once. */
+const SLOT = {
+  method: slotOf('REQUEST_METHOD'),
+  protocol: slotOf('REQUEST_PROTOCOL'),
+  line: slotOf('REQUEST_LINE'),
+  uri: slotOf('REQUEST_URI'),
+  uriRaw: slotOf('REQUEST_URI_RAW'),
+  filename: slotOf('REQUEST_FILENAME'),
+  basename: slotOf('REQUEST_BASENAME'),
+  query: slotOf('QUERY_STRING'),
+  remoteAddress: slotOf('REMOTE_ADDR'),
+  uniqueId: slotOf('UNIQUE_ID'),
+  bodyProcessor: slotOf('REQBODY_PROCESSOR'),
+  bodyError: slotOf('REQBODY_ERROR'),
+  bodyLength: slotOf('REQUEST_BODY_LENGTH'),
+  headers: slotOf('REQUEST_HEADERS'),
+  headerNames: slotOf('REQUEST_HEADERS_NAMES'),
+  cookies: slotOf('REQUEST_COOKIES'),
+  cookieNames: slotOf('REQUEST_COOKIES_NAMES'),
+  argsGet: slotOf('ARGS_GET'),
+  argsGetNames: slotOf('ARGS_GET_NAMES'),
+}
+
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i
+
+/**
+ * The variables of the request line and headers. Collections a request leaves empty (cookies,
+ * query arguments, everything of the body) are not created: the engine reads a missing
+ * collection as an empty one, and the body processors create what they fill (`Variables.ensure`).
+ */
 export function requestVariables(request: WafRequest, uniqueId: string): Variables {
   const variables = new Variables()
-  const collection = (name: string) => {
-    const c = new Collection()
-    variables.set(name, c)
-    return c
-  }
   const target = request.uri
   // Absolute form (`http://host/path`): the path starts after the authority.
-  const pathStart = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target.indexOf('/', target.indexOf('//') + 2) : 0
+  const pathStart = ABSOLUTE_FORM.test(target) ? target.indexOf('/', target.indexOf('//') + 2) : 0
   const originForm = pathStart === -1 ? '/' : target.slice(pathStart)
   const hash = originForm.indexOf('#')
   const withoutFragment = hash === -1 ? originForm : originForm.slice(0, hash)
@@ -66,50 +84,46 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   const path = percentDecode(question === -1 ? withoutFragment : withoutFragment.slice(0, question))
   const query = question === -1 ? '' : withoutFragment.slice(question + 1)
 
-  for (const [name, value] of [
-    ['REQUEST_METHOD', request.method],
-    ['REQUEST_PROTOCOL', request.protocol],
-    ['REQUEST_LINE', `${request.method} ${target} ${request.protocol}`],
-    ['REQUEST_URI', withoutFragment],
-    ['REQUEST_URI_RAW', target],
-    ['REQUEST_FILENAME', path],
-    ['REQUEST_BASENAME', path.slice(path.lastIndexOf('/') + 1)],
-    ['QUERY_STRING', query],
-    ['REMOTE_ADDR', request.remoteAddress],
-    ['UNIQUE_ID', uniqueId],
-    ['REQBODY_PROCESSOR', ''],
-    ['REQBODY_ERROR', '0'],
-    ['REQUEST_BODY_LENGTH', '0'],
-  ] as const) {
-    const [key, single] = SINGLE(name, value)
-    variables.set(key, single)
-  }
+  variables.single(SLOT.method, 'REQUEST_METHOD', request.method)
+  variables.single(SLOT.protocol, 'REQUEST_PROTOCOL', request.protocol)
+  variables.single(SLOT.line, 'REQUEST_LINE', `${request.method} ${target} ${request.protocol}`)
+  variables.single(SLOT.uri, 'REQUEST_URI', withoutFragment)
+  variables.single(SLOT.uriRaw, 'REQUEST_URI_RAW', target)
+  variables.single(SLOT.filename, 'REQUEST_FILENAME', path)
+  variables.single(SLOT.basename, 'REQUEST_BASENAME', path.slice(path.lastIndexOf('/') + 1))
+  variables.single(SLOT.query, 'QUERY_STRING', query)
+  variables.single(SLOT.remoteAddress, 'REMOTE_ADDR', request.remoteAddress)
+  variables.single(SLOT.uniqueId, 'UNIQUE_ID', uniqueId)
+  variables.single(SLOT.bodyProcessor, 'REQBODY_PROCESSOR', '')
+  variables.single(SLOT.bodyError, 'REQBODY_ERROR', '0')
+  variables.single(SLOT.bodyLength, 'REQUEST_BODY_LENGTH', '0')
 
-  const headers = collection('REQUEST_HEADERS')
-  const headerNames = collection('REQUEST_HEADERS_NAMES')
-  for (const [name, value] of request.headers) {
+  const headers = variables.ensure(SLOT.headers)
+  const headerNames = variables.ensure(SLOT.headerNames)
+  const requestHeaders = request.headers
+  let cookieHeaders = false
+  for (let i = 0; i < requestHeaders.length; i++) {
+    const [name, value] = requestHeaders[i] as readonly [string, string]
     headers.add(name, value)
     headerNames.add(name, name)
+    if (name.length === 6 && name.toLowerCase() === 'cookie') cookieHeaders = true
   }
 
-  const cookies = collection('REQUEST_COOKIES')
-  const cookieNames = collection('REQUEST_COOKIES_NAMES')
-  for (const header of headers.get('cookie')) {
-    for (const part of header.value.split(';')) {
-      const trimmed = part.trim()
-      if (trimmed === '') continue
-      const eq = trimmed.indexOf('=')
-      const name = eq === -1 ? trimmed : trimmed.slice(0, eq)
-      cookies.add(name, eq === -1 ? '' : trimmed.slice(eq + 1))
-      cookieNames.add(name, name)
+  if (cookieHeaders) {
+    const cookies = variables.ensure(SLOT.cookies)
+    const cookieNames = variables.ensure(SLOT.cookieNames)
+    for (const header of headers.get('cookie')) {
+      for (const part of header.value.split(';')) {
+        const trimmed = part.trim()
+        if (trimmed === '') continue
+        const eq = trimmed.indexOf('=')
+        const name = eq === -1 ? trimmed : trimmed.slice(0, eq)
+        cookies.add(name, eq === -1 ? '' : trimmed.slice(eq + 1))
+        cookieNames.add(name, name)
+      }
     }
   }
 
-  const argsGet = collection('ARGS_GET')
-  const argsGetNames = collection('ARGS_GET_NAMES')
-  parseArguments(query, argsGet, argsGetNames)
-  for (const name of ['ARGS_POST', 'ARGS_POST_NAMES', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML', 'REQUEST_BODY', 'TX']) {
-    collection(name)
-  }
+  if (query !== '') parseArguments(query, variables.ensure(SLOT.argsGet), variables.ensure(SLOT.argsGetNames))
   return variables
 }

@@ -71,6 +71,7 @@ export interface TargetRead extends Selection {
 export function setTargets(rule: Rule, targets: Target[]): void {
   rule.targets = targets
   rule.reads = readsOf(targets)
+  rule.readMasks = readMasksOf(rule.reads)
   rule.presenceSlots = presenceSlotsOf(rule.conditional, rule.reads)
   rule.presenceMask = maskOf(rule.presenceSlots)
   rule.txOnly &&= targets.every((t) => t.collection === 'TX')
@@ -85,6 +86,10 @@ function maskOf(slots: readonly number[] | null): number {
     mask |= 1 << slot
   }
   return mask
+}
+
+function readMasksOf(reads: readonly TargetRead[]): Int32Array {
+  return Int32Array.from(reads, (read) => read.mask)
 }
 
 function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): number[] | null {
@@ -164,6 +169,12 @@ export interface Rule {
   targets: Target[]
   /** The targets it reads, each with the rule's own exclusions that apply to it (`!ARGS:foo`); kept in step with `targets` by `setTargets`. */
   reads: readonly TargetRead[]
+  /**
+   * Each read's `mask`, in one contiguous array: the engine tests a rule's reads against the
+   * collections present without touching the read objects of empty ones (a CRS rule reads up to
+   * nine collections, and a GET holds two or three of them).
+   */
+  readMasks: Int32Array
   /**
    * The collections (slots) it reads values from when that is all it reads: while every one is
    * empty the rule cannot match and is not walked (most rules read ARGS, cookies and XML, which a
@@ -358,6 +369,7 @@ export function compileRule(
     conditional: variables !== null,
     targets,
     reads,
+    readMasks: readMasksOf(reads),
     presenceSlots,
     presenceMask: maskOf(presenceSlots),
     operator: operator === null ? null : compileOperator(operator, source.dir),
