@@ -70,15 +70,28 @@ function inRange(bytes: readonly number[], range: ByteRange): boolean {
   return true
 }
 
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/
-
 /** `a.b.c.d` in decimal without leading zeros (which the general parser reads as octal), as bytes; null for anything else. */
 function dottedQuad(text: string): number[] | null {
-  const match = DOTTED_QUAD.exec(text)
-  if (match === null) return null
-  const bytes = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])]
-  for (const byte of bytes) if (byte > 255) return null
-  return bytes
+  if (text.length > 15) return null
+  const bytes = [0, 0, 0, 0]
+  let octet = 0
+  let digits = 0
+  let value = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 0x2e : text.charCodeAt(i)
+    if (c === 0x2e) {
+      if (digits === 0 || octet === 4 || value > 255) return null
+      bytes[octet++] = value
+      digits = 0
+      value = 0
+    } else if (c >= 0x30 && c <= 0x39) {
+      // A leading zero followed by more digits is octal to the general parser: left to it.
+      if (digits === 1 && value === 0) return null
+      if (++digits > 3) return null
+      value = value * 10 + (c - 0x30)
+    } else return null
+  }
+  return octet === 4 ? bytes : null
 }
 
 /** Canonical text form of an address (IPv4-mapped IPv6 shown as IPv4). */

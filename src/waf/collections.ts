@@ -71,6 +71,14 @@ export class Collection {
     return this.#base.get(normal)
   }
 
+  /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables). */
+  static of(key: string, value: string): Collection {
+    const collection = new Collection()
+    collection.#entries = [{ key, value }]
+    collection.version = 1
+    return collection
+  }
+
   /** `lowerKey`, when given, is `key` in lower case (a rule's, from `canonicalKey`). */
   add(key: string, value: string, lowerKey?: string): void {
     const entry: Entry = { key, value }
@@ -250,8 +258,6 @@ export class Variables {
 
   /** Sets a single-valued variable: a collection holding `value` under its own name. */
   single(slot: number, name: string, value: string): void {
-    const collection = new Collection()
-    collection.add(name, value)
-    this.#bySlot[slot] = collection
+    this.#bySlot[slot] = Collection.of(name, value)
   }
 }

@@ -120,7 +120,15 @@ const MAX_CACHED_VALUES = 10_000
 export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
   readonly variables: Variables
-  readonly matched: MatchedRule[] = []
+  /**
+   * The matches of the prologue (shared, never changed) and then this transaction's, as records of
+   * `RECORD_STRIDE` slots: a rule that neither logs nor would interrupt (CRS's bookkeeping, dozens
+   * per request) is kept as its rule, phase and last match, and made a `MatchedRule` only if
+   * `matched` is read; others as their `MatchedRule` in the first slot.
+   */
+  #prologueMatched: readonly MatchedRule[] = NO_MATCHES
+  readonly #records: (MatchedRule | Rule | number | string | null)[] = []
+  #matchedView: MatchedRule[] | null = null
   /**
    * The matches of rules that log or would interrupt, in order (a few, where `matched` holds CRS's
    * bookkeeping too, dozens per request): what a caller reports or acts on.
@@ -236,6 +244,33 @@ export class WafTransaction {
     this.#allowed = false
     this.#runPhase(5)
     this.interruption = interruption
+  }
+
+  /** Every rule that matched (logged or not), in order. */
+  get matched(): readonly MatchedRule[] {
+    const records = this.#records
+    const view = this.#matchedView ?? this.#prologueMatched.slice()
+    for (let i = (view.length - this.#prologueMatched.length) * RECORD_STRIDE; i < records.length; i += RECORD_STRIDE) {
+      const first = records[i] as MatchedRule | Rule
+      if (!('conditional' in first)) {
+        view.push(first)
+        continue
+      }
+      const collection = records[i + 2] as string | null
+      view.push({
+        id: first.id,
+        phase: records[i + 1] as number,
+        msg: null,
+        data: null,
+        severity: first.severity,
+        tags: first.tags,
+        variable: collection === null ? '' : variableName(collection, records[i + 3] as string | null),
+        value: records[i + 4] as string,
+        logged: first.log,
+      })
+    }
+    this.#matchedView = view
+    return view
   }
 
   /** Rules that matched and count (logged or not): ids in order. */
@@ -453,7 +488,7 @@ export class WafTransaction {
 
   /** A fresh transaction whose exclusions leave the prologue's rules alone. */
   #mayStartAfter(prologue: Prologue): boolean {
-    if (this.#tx.size > 0 || this.matched.length > 0) return false
+    if (this.#tx.size > 0 || this.#records.length > 0 || this.#prologueMatched.length > 0) return false
     for (const id of this.#removedIds) if (prologue.ids.has(id)) return false
     for (const removals of this.#removals) for (const id of removals.keys()) if (prologue.ids.has(id)) return false
     return true
@@ -466,7 +501,8 @@ export class WafTransaction {
     this.#txWritten = 0
     this.#fastMisses = !this.#removalsTouch(prologue.knownIds)
     this.#tx.copyFrom(prologue.tx)
-    for (const match of prologue.matched) this.matched.push(match)
+    this.#prologueMatched = prologue.matched
+    this.#matchedView = null
     for (const match of prologue.notable) this.notable.push(match)
     this.#lastCollection = prologue.last.collection
     this.#lastKey = prologue.last.key
@@ -483,6 +519,11 @@ export class WafTransaction {
   }
 
   #record(rule: Rule, phase: number): void {
+    if (!isNotable(rule)) {
+      // A bookkeeping match: only the parts a `MatchedRule` is made of later (see `#records`).
+      this.#records.push(rule, phase, this.#lastCollection, this.#lastKey, this.#lastValue)
+      return
+    }
     const variable = this.#lastCollection === null ? '' : variableName(this.#lastCollection, this.#lastKey)
     const value = this.#lastValue
     this.#push({
@@ -500,7 +541,7 @@ export class WafTransaction {
   }
 
   #push(match: MatchedRule, rule: Rule): void {
-    this.matched.push(match)
+    this.#records.push(match, 0, null, null, null)
     if (isNotable(rule)) this.notable.push(match)
   }
 
@@ -863,6 +904,9 @@ const ARGS_SOURCES = sourcesOf('ARGS')
 const NO_TARGETS: readonly Target[] = []
 const TX_SLOT = slotOf('TX')
 const NO_OUTCOMES: readonly (KnownOutcome | undefined)[] = []
+const NO_MATCHES: readonly MatchedRule[] = []
+/** Slots per match in `WafTransaction.#records`. */
+const RECORD_STRIDE = 5
 const NO_MISSES = new Int32Array(0)
 /** Bits of one small integer (`Prologue.keyBits`). */
 const MAX_KEY_BITS = 31
