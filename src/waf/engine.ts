@@ -109,6 +109,8 @@ interface KnownOutcome {
   readonly matches: readonly (string | null)[]
   /** A match's record when nothing in it depends on the transaction (no message with a macro): shared, not built per request. */
   readonly record: MatchedRule | null
+  /** `keys` as `Prologue.keyBits` (-1 when one has no bit): tested against the keys written in one operation. */
+  keyBits: number
 }
 
 const PROLOGUES = new WeakMap<RuleSet, Prologue | null>()
@@ -451,7 +453,8 @@ export class WafTransaction {
         if (known === undefined) continue
         outcomes[i] = known
         ;(prologue.knownIds as Set<number>).add(step.rule.id)
-        if (!known.matched) misses[i] = bitsOf(known.keys)
+        known.keyBits = bitsOf(known.keys)
+        if (!known.matched) misses[i] = known.keyBits
       }
       prologue.outcomes.set(phase, outcomes)
       prologue.misses.set(phase, misses)
@@ -477,12 +480,13 @@ export class WafTransaction {
       probe.#record(rule, phase)
       record = probe.matched.at(-1) ?? null
     }
-    return { matched, keys: [...trace], matches, record }
+    return { matched, keys: [...trace], matches, record, keyBits: -1 }
   }
 
   /** Whether a known outcome applies here: the rule has no targets removed and none of its keys was written. */
   #stillHolds(known: KnownOutcome, rule: Rule): boolean {
     if (this.#removals.length > 0 && this.#removedTargetsOf(rule.id) !== undefined) return false
+    if (known.keyBits >= 0) return (known.keyBits & this.#txWritten) === 0
     return this.#tx.unchangedSinceCopy(known.keys)
   }
 
