@@ -142,7 +142,8 @@ export class WafTransaction {
   readonly #usePrologue: boolean
   /** The transaction's TX collection, which setvar writes on most rules that match. */
   readonly #tx: Collection
-  readonly #removedIds = new Set<number>()
+  /** Rules removed by id (a route's exclusions, `ctl:ruleRemoveById…`); null while there is none. */
+  #removedIds: Set<number> | null = null
   /**
    * Targets removed from rules by id: a route's exclusions, then one map per `ctl:ruleRemoveTarget…`
    * (a by-tag one shared by every transaction: CRS runs one on most requests, for 34 rules).
@@ -151,11 +152,12 @@ export class WafTransaction {
   readonly #bytes = new Map<string, Buffer>()
   readonly #literalsFound = new Map<string, number[]>()
   readonly #selected = new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()
-  // Kept for the whole transaction and emptied per rule: rules run hundreds of times per request.
-  readonly #matchedVar = new Collection()
-  readonly #matchedVarName = new Collection()
-  readonly #matchedVars = new Collection()
-  readonly #matchedVarNames = new Collection()
+  /**
+   * MATCHED_VAR, MATCHED_VAR_NAME, MATCHED_VARS and MATCHED_VARS_NAMES, made when a rule or macro
+   * first reads one (a clean GET needs them in a few rules, if any), then kept for the transaction
+   * and emptied per rule.
+   */
+  #matchedCollections: readonly [Collection, Collection, Collection, Collection] | null = null
   // The last match, and the current rule's matches as (collection, key or null, value) triples:
   // names (`ARGS:q`) are built only when read, as most matches are CRS bookkeeping nobody reads.
   #lastCollection: string | null = null
@@ -185,11 +187,7 @@ export class WafTransaction {
     this.#usePrologue = options.prologue ?? true
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
-    this.variables.set('MATCHED_VAR', this.#matchedVar)
-    this.variables.set('MATCHED_VAR_NAME', this.#matchedVarName)
-    this.variables.set('MATCHED_VARS', this.#matchedVars)
-    this.variables.set('MATCHED_VARS_NAMES', this.#matchedVarNames)
-    for (const id of options.exclusions?.ids ?? []) this.#removedIds.add(id)
+    for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
     if (options.exclusions !== undefined && options.exclusions.targets.size > 0) this.#removals.push(options.exclusions.targets)
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
     this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
@@ -334,7 +332,7 @@ export class WafTransaction {
         continue
       }
       const rule = step.rule
-      if (this.#removedIds.size > 0 && this.#removedIds.has(rule.id)) continue
+      if (this.#removedIds !== null && this.#removedIds.has(rule.id)) continue
       // MATCHED_VARS holds the matches of the rule being evaluated (its chain included), no earlier ones.
       if (this.#ruleMatchCount > 0) {
         this.#ruleMatchCount = 0
@@ -493,7 +491,7 @@ export class WafTransaction {
   /** A fresh transaction whose exclusions leave the prologue's rules alone. */
   #mayStartAfter(prologue: Prologue): boolean {
     if (this.#tx.size > 0 || this.#records.length > 0 || this.#prologueMatched.length > 0) return false
-    for (const id of this.#removedIds) if (prologue.ids.has(id)) return false
+    for (const id of this.#removedIds ?? []) if (prologue.ids.has(id)) return false
     for (const removals of this.#removals) for (const id of removals.keys()) if (prologue.ids.has(id)) return false
     return true
   }
@@ -580,6 +578,8 @@ export class WafTransaction {
           if (this.#check(rule, `&${read.collection}`, null, String(count))) matched = true
           continue
         }
+        // MATCHED_* are brought up to date (and made, the first time) before they are looked up.
+        if (read.matched) this.#syncMatched()
         const slots = read.sourceSlots
         for (let k = 0; k < slots.length; k++) {
           const collection = this.variables.at(slots[k] as number)
@@ -674,6 +674,10 @@ export class WafTransaction {
     return false
   }
 
+  #removeId(id: number): void {
+    ;(this.#removedIds ??= new Set()).add(id)
+  }
+
   /** Notes a write of TX key `lowerKey` for the known misses that depend on it. */
   #txWrote(lowerKey: string): void {
     if (this.#keyBits !== null) this.#txWritten |= this.#keyBits.get(lowerKey) ?? 0
@@ -694,20 +698,26 @@ export class WafTransaction {
   #syncMatched(): void {
     if (!this.#matchedStale) return
     this.#matchedStale = false
-    this.#matchedVar.clear()
-    this.#matchedVarName.clear()
-    this.#matchedVars.clear()
-    this.#matchedVarNames.clear()
+    if (this.#matchedCollections === null) {
+      const made = [new Collection(), new Collection(), new Collection(), new Collection()] as const
+      for (let i = 0; i < made.length; i++) this.variables.set(MATCHED_NAMES[i] as string, made[i] as Collection)
+      this.#matchedCollections = made
+    }
+    const [matchedVar, matchedVarName, matchedVars, matchedVarNames] = this.#matchedCollections
+    matchedVar.clear()
+    matchedVarName.clear()
+    matchedVars.clear()
+    matchedVarNames.clear()
     if (this.#lastCollection !== null) {
-      this.#matchedVar.add('MATCHED_VAR', this.#lastValue)
-      this.#matchedVarName.add('MATCHED_VAR_NAME', variableName(this.#lastCollection, this.#lastKey))
+      matchedVar.add('MATCHED_VAR', this.#lastValue)
+      matchedVarName.add('MATCHED_VAR_NAME', variableName(this.#lastCollection, this.#lastKey))
     }
     const matches = this.#ruleMatches
     for (let i = 0; i < this.#ruleMatchCount; i += 3) {
       const name = variableName(matches[i] as string, matches[i + 1] as string | null)
       const value = matches[i + 2] as string
-      this.#matchedVars.add(name, value)
-      this.#matchedVarNames.add(name, name)
+      matchedVars.add(name, value)
+      matchedVarNames.add(name, name)
     }
   }
 
@@ -836,12 +846,12 @@ export class WafTransaction {
         for (const part of value.split(/[\s,]+/)) {
           const range = /^(\d+)-(\d+)$/.exec(part)
           if (range !== null) {
-            for (const id of this.#ruleSet.rules.keys()) if (id >= Number(range[1]) && id <= Number(range[2])) this.#removedIds.add(id)
-          } else if (/^\d+$/.test(part)) this.#removedIds.add(Number(part))
+            for (const id of this.#ruleSet.rules.keys()) if (id >= Number(range[1]) && id <= Number(range[2])) this.#removeId(id)
+          } else if (/^\d+$/.test(part)) this.#removeId(Number(part))
         }
         break
       case 'ruleremovebytag':
-        for (const id of this.#ruleSet.tagged(value)) this.#removedIds.add(id)
+        for (const id of this.#ruleSet.tagged(value)) this.#removeId(id)
         break
       case 'ruleremovetargetbyid':
       case 'ruleremovetargetbytag': {
@@ -872,6 +882,7 @@ export class WafTransaction {
   }
 
   #entries(target: Selection): readonly Entry[] {
+    if (target.matched) this.#syncMatched()
     const out: Entry[] = []
     for (const slot of target.sourceSlots) {
       const collection = this.variables.at(slot)
@@ -909,6 +920,7 @@ const NO_TARGETS: readonly Target[] = []
 const TX_SLOT = slotOf('TX')
 const NO_OUTCOMES: readonly (KnownOutcome | undefined)[] = []
 const NO_MATCHES: readonly MatchedRule[] = []
+const MATCHED_NAMES = ['MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'] as const
 /** Slots per match in `WafTransaction.#records`. */
 const RECORD_STRIDE = 5
 const NO_MISSES = new Int32Array(0)

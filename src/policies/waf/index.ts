@@ -170,7 +170,7 @@ export const waf = definePolicy({
           protocol: ctx.client.tls?.alpnProtocol === 'h2' ? 'HTTP/2.0' : 'HTTP/1.1',
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
-        }, { ...options, uniqueId: ctx.requestId })
+        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body)
         if (config.inspectResponses) ctx.state.waf = transaction
