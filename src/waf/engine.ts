@@ -173,6 +173,8 @@ export class WafTransaction {
   #keyBits: Prologue['keyBits'] | null = null
   /** The `keyBits` of the TX keys written since the transaction started from the prologue. */
   #txWritten = 0
+  /** Whether any rule may have targets removed, not only those marked `mayLoseTargets` (a route's exclusions, a ctl built from macros). */
+  #anyMayLoseTargets = false
   /** Whether known misses may be passed over by their `misses` entry (no removal touches a rule with a known outcome). */
   #fastMisses = false
   /** `#presentMask()` as the running phase started; every bit outside a phase (a probe evaluating one rule). */
@@ -188,7 +190,10 @@ export class WafTransaction {
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
-    if (options.exclusions !== undefined && options.exclusions.targets.size > 0) this.#removals.push(options.exclusions.targets)
+    if (options.exclusions !== undefined && options.exclusions.targets.size > 0) {
+      this.#removals.push(options.exclusions.targets)
+      this.#anyMayLoseTargets = true
+    }
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
     this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
     this.#setSingle('REQBODY_PROCESSOR', this.#bodyProcessor ?? '')
@@ -483,7 +488,7 @@ export class WafTransaction {
 
   /** Whether a known outcome applies here: the rule has no targets removed and none of its keys was written. */
   #stillHolds(known: KnownOutcome, rule: Rule): boolean {
-    if (this.#removals.length > 0 && this.#removedTargetsOf(rule.id) !== undefined) return false
+    if (this.#removals.length > 0 && (rule.mayLoseTargets || this.#anyMayLoseTargets) && this.#removedTargetsOf(rule.id) !== undefined) return false
     if (known.keyBits >= 0) return (known.keyBits & this.#txWritten) === 0
     return this.#tx.unchangedSinceCopy(known.keys)
   }
@@ -557,7 +562,7 @@ export class WafTransaction {
       if (rule.presenceMask !== 0) {
         if ((rule.presenceMask & this.#present) === 0) return false
       } else if (rule.presenceSlots !== null && this.#allEmpty(rule.presenceSlots)) return false
-      const removed = rule === starter && this.#removals.length > 0 ? this.#removedTargetsOf(rule.id) : undefined
+      const removed = rule === starter && this.#removals.length > 0 && (rule.mayLoseTargets || this.#anyMayLoseTargets) ? this.#removedTargetsOf(rule.id) : undefined
       // Indexed loops throughout the hot path: the iterators of for…of are not always optimised
       // away here, and this runs for hundreds of rules per request (measured: ~30 KB per request).
       const reads = rule.reads
@@ -857,6 +862,8 @@ export class WafTransaction {
       case 'ruleremovetargetbytag': {
         const semicolon = value.indexOf(';')
         if (semicolon === -1) break
+        // Built from macros, so not foreseen at load: every rule looks its removed targets up from now on.
+        this.#anyMayLoseTargets = true
         this.#removeTargets(name, value.slice(0, semicolon), parseTargetExclusion(value.slice(semicolon + 1)))
         break
       }

@@ -183,6 +183,18 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
     }
     return parts
   }
+  for (const starter of rules.values()) {
+    for (let rule: Rule | null = starter; rule !== null; rule = rule.chained) {
+      for (const ctl of rule.ctls) {
+        if (ctl.removeTargets === undefined) continue
+        const ids = ctl.name === 'ruleremovetargetbyid' ? [Number(ctl.removeTargets.selector)] : tagged(ctl.removeTargets.selector)
+        for (const id of ids) {
+          const target = rules.get(id)
+          if (target !== undefined) target.mayLoseTargets = true
+        }
+      }
+    }
+  }
   return { phases, mode, rules, tagged, macro, literals: literalScanner(phases) }
 }
 

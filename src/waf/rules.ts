@@ -208,6 +208,12 @@ export interface Rule {
    */
   txOnly: boolean
   chained: Rule | null
+  /**
+   * A `ctl:ruleRemoveTarget…` without macros somewhere in the rule set names this rule (set at
+   * load): only such rules, and every rule once a route's exclusions or a ctl built from macros
+   * remove targets, look their removed targets up (CRS removes some on most requests, from 34 rules).
+   */
+  mayLoseTargets: boolean
 }
 
 export interface RuleSource {
@@ -391,6 +397,7 @@ export function compileRule(
     skip,
     txOnly,
     chained: null,
+    mayLoseTargets: false,
   }
   return { rule, chain }
 }

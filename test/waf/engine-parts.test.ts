@@ -10,7 +10,7 @@ import { seededRandom } from '../helpers/seeded-random.js'
 import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
 import { detectXss } from '../../src/waf/detectors/xss.js'
-import { WafTransaction } from '../../src/waf/engine.js'
+import { buildExclusions, WafTransaction } from '../../src/waf/engine.js'
 import { loadRuleSet } from '../../src/waf/rule-set.js'
 import { readDirectives } from '../../src/waf/seclang/directives.js'
 import { parseActions, parseOperator, parseVariables } from '../../src/waf/seclang/rule-parts.js'
@@ -196,6 +196,61 @@ test('SecLang readers: continuations, quotes, selectors, actions', () => {
   ])
   assert.throws(() => loadRuleSet([{ text: 'SecRule ARGS "@nosuch x" "id:1"', name: 'bad.conf' }]), /bad\.conf:1: unsupported operator @nosuch/)
   assert.throws(() => loadRuleSet([{ text: 'SecFrobnicate On', name: 'bad.conf' }]), /bad\.conf:1: unsupported directive SecFrobnicate/)
+})
+
+describe('target removals', () => {
+  // Rule 10 and 11 look for "attack" in every argument; each way of removing ARGS:q from them
+  // must leave ARGS:r inspected and ARGS:q not.
+  const rules = (removal: string) =>
+    loadRuleSet([
+      {
+        name: 'rules.conf',
+        text: `SecRuleEngine On
+SecAction "id:1,phase:1,pass,nolog,setvar:tx.param=q"
+${removal}
+SecRule ARGS "@contains attack" "id:10,phase:2,pass,log,tag:'group-a',msg:'attack in %{MATCHED_VAR_NAME}'"
+SecRule ARGS "@contains attack" "id:11,phase:2,pass,log,tag:'group-b',msg:'attack in %{MATCHED_VAR_NAME}'"`,
+      },
+    ])
+  const inspected = (ruleSet: ReturnType<typeof loadRuleSet>, uri: string, exclusions?: Parameters<typeof buildExclusions>[1]) => {
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri, protocol: 'HTTP/1.1', headers: [['Host', 'x']], remoteAddress: '127.0.0.1' }, exclusions === undefined ? {} : { exclusions: buildExclusions(ruleSet, exclusions) })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    return transaction.notable.map((m) => `${m.id} ${m.variable}`)
+  }
+
+  test('by id and by tag, written out or built from macros, and by a route: only the named rules lose the target', () => {
+    const cases: [string, string[]][] = [
+      ['SecAction "id:2,phase:1,pass,nolog,ctl:ruleRemoveTargetById=10;ARGS:q"', ['11 ARGS:q']],
+      ['SecAction "id:2,phase:1,pass,nolog,ctl:ruleRemoveTargetByTag=group-b;ARGS:q"', ['10 ARGS:q']],
+      ['SecAction "id:2,phase:1,pass,nolog,ctl:ruleRemoveTargetById=11;ARGS:%{tx.param}"', ['10 ARGS:q']],
+      ['SecAction "id:2,phase:1,pass,nolog,ctl:ruleRemoveTargetByTag=group-a;ARGS:%{tx.param}"', ['11 ARGS:q']],
+      ['', ['10 ARGS:q', '11 ARGS:q']],
+    ]
+    for (const [removal, expected] of cases) {
+      const ruleSet = rules(removal)
+      assert.deepEqual(inspected(ruleSet, '/?q=attack'), expected, removal)
+      // The other argument is still read by both rules.
+      assert.deepEqual(inspected(ruleSet, '/?r=attack'), ['10 ARGS:r', '11 ARGS:r'], removal)
+    }
+    const ruleSet = rules('')
+    assert.deepEqual(inspected(ruleSet, '/?q=attack', { ids: [], tags: [], targets: [{ rule: 11, target: 'ARGS:q' }] }), ['10 ARGS:q'])
+  })
+
+  test('every match is recorded with its rule, phase and variable, bookkeeping ones included', () => {
+    const ruleSet = rules('')
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri: '/?q=attack', protocol: 'HTTP/1.1', headers: [['Host', 'x']], remoteAddress: '127.0.0.1' })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    assert.deepEqual(
+      transaction.matched.map((m) => [m.id, m.phase, m.variable, m.value, m.msg, m.logged]),
+      [
+        [1, 1, '', '', null, false],
+        [10, 2, 'ARGS:q', 'attack', 'attack in ARGS:q', true],
+        [11, 2, 'ARGS:q', 'attack', 'attack in ARGS:q', true],
+      ],
+    )
+  })
 })
 
 test('`block` takes the phase default: pass in anomaly mode, deny in a traditional setup', () => {
