@@ -150,7 +150,7 @@ export class WafTransaction {
    */
   readonly #removals: ReadonlyMap<number, readonly Target[]>[] = []
   readonly #bytes = new Map<string, Buffer>()
-  readonly #literalsFound = new Map<string, number[]>()
+  readonly #literalsFound = new Map<string, readonly number[]>()
   readonly #selected = new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()
   /**
    * MATCHED_VAR, MATCHED_VAR_NAME, MATCHED_VARS and MATCHED_VARS_NAMES, made when a rule or macro

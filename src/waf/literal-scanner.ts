@@ -8,6 +8,8 @@
  */
 /** Bits per word of a scan's result: small integers stay unboxed in V8 below 2^30. */
 const BITS_PER_WORD = 30
+/** The result of a scan that found nothing (`has` reads a missing word as 0). */
+const NOTHING_FOUND: readonly number[] = []
 
 export class LiteralScanner {
   /** Per state and character class: the next state. */
@@ -117,8 +119,8 @@ export class LiteralScanner {
    * Plain small integers, not a typed array: V8 allocates typed arrays over 64 bytes outside
    * its heap, which cost more than the scan of a short value.
    */
-  scan(value: string): number[] {
-    const found = new Array<number>(this.#words).fill(0)
+  scan(value: string): readonly number[] {
+    let found: number[] | null = null
     const delta = this.#delta
     const classOf = this.#classOf
     const classes = this.#classes
@@ -134,13 +136,16 @@ export class LiteralScanner {
       state = delta[state * classes + cls] as number
       const from = start[state] as number
       const to = start[state + 1] as number
+      if (from === to) continue
+      // Most values hold no literal at all: they share one empty result, and only the others get an array.
+      found ??= new Array<number>(this.#words).fill(0)
       for (let k = from; k < to; k++) found[words[k] as number] = (found[words[k] as number] as number) | (bits[k] as number)
     }
-    return found
+    return found ?? NOTHING_FOUND
   }
 
   /** Whether `found` (from `scan`) holds set `index`. */
   static has(found: readonly number[], index: number): boolean {
-    return (((found[Math.floor(index / BITS_PER_WORD)] as number) >>> index % BITS_PER_WORD) & 1) === 1
+    return (((found[Math.floor(index / BITS_PER_WORD)] ?? 0) >>> index % BITS_PER_WORD) & 1) === 1
   }
 }
