@@ -15,6 +15,7 @@ import { processorFor, processRequestBody, type BodyProcessor } from './request-
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import { LiteralScanner } from './literal-scanner.js'
+import type { Transformation } from './transformations.js'
 import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
@@ -118,6 +119,8 @@ const PROLOGUES = new WeakMap<RuleSet, Prologue | null>()
 const MAX_STEPS_PER_PHASE = 100_000
 // Per transaction, the values whose UTF-8 bytes and literal scan are remembered (bounded: a body may hold many).
 const MAX_CACHED_VALUES = 10_000
+/** From this length on, a value's transformations are remembered per transformation and input (`#apply`). */
+const LONG_VALUE = 1024
 
 export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
@@ -151,6 +154,9 @@ export class WafTransaction {
   readonly #removals: ReadonlyMap<number, readonly Target[]>[] = []
   readonly #bytes = new Map<string, Buffer>()
   readonly #literalsFound = new Map<string, readonly number[]>()
+  /** `#apply`'s results for long values, per transformation then input; null until a long value is transformed. */
+  #longTransforms: Map<Transformation, Map<string, string>> | null = null
+  #longTransformCount = 0
   readonly #selected = new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()
   /**
    * MATCHED_VAR, MATCHED_VAR_NAME, MATCHED_VARS and MATCHED_VARS_NAMES, made when a rule or macro
@@ -757,7 +763,7 @@ export class WafTransaction {
       }
     }
     for (let i = start; i < steps.length; i++) {
-      value = (steps[i] as Rule['transformations'][number]).fn(value)
+      value = this.#apply((steps[i] as Rule['transformations'][number]).fn, value)
       if (entry !== null) (entry.transforms ??= []).push(keys[i] as number, value)
     }
     return value
@@ -771,13 +777,35 @@ export class WafTransaction {
     for (let i = 0; i < steps.length; i++) {
       let next = entry === null ? undefined : cachedTransform(entry, keys[i] as number)
       if (next === undefined) {
-        next = (steps[i] as Rule['transformations'][number]).fn(value)
+        next = this.#apply((steps[i] as Rule['transformations'][number]).fn, value)
         if (entry !== null) (entry.transforms ??= []).push(keys[i] as number, next)
       }
       if (next !== value) values.push(next)
       value = next
     }
     return values
+  }
+
+  /**
+   * `fn(value)`, remembered for long values per transformation and input: rules reach the same
+   * input through different chains (CRS's command-injection rules apply cmdLine after several
+   * prefixes that leave a value as it was), and on a 100 KB argument each pass costs more than
+   * the lookup, which hashes the value once. Short values are transformed again: cheaper there.
+   */
+  #apply(fn: Transformation, value: string): string {
+    if (value.length < LONG_VALUE) return fn(value)
+    const memos = (this.#longTransforms ??= new Map())
+    let memo = memos.get(fn)
+    if (memo === undefined) {
+      memo = new Map()
+      memos.set(fn, memo)
+    }
+    let result = memo.get(value)
+    if (result === undefined) {
+      result = fn(value)
+      if (this.#longTransformCount++ < MAX_CACHED_VALUES) memo.set(value, result)
+    }
+    return result
   }
 
   /** For operators (MatchContext): whether a literal of set `slot` occurs in `value`; the value is scanned once. */

@@ -124,6 +124,12 @@ test('the slice-copying decoders agree with the character-by-character ones on e
     const input = Array.from({ length: random(14) }, () => pieces[random(pieces.length)]).join('')
     for (const [name, actual, expected] of cases) assert.equal(actual(input), expected(input), `${name}(${JSON.stringify(input)})`)
   }
+  // Ordinary runs around the length at which cmdLine hands the rest of a run to a regex search.
+  const runs = ['Ab/('.repeat(8), 'q'.repeat(31), 'Q'.repeat(32), 'w'.repeat(33), 'e'.repeat(64), ' ', ';', '"', '^', '\\', '/', '(', 'é']
+  for (let round = 0; round < 2000; round++) {
+    const input = Array.from({ length: random(8) }, () => runs[random(runs.length)]).join('')
+    assert.equal(transform('cmdline')(input), referenceCmdLine(input), `cmdLine(${JSON.stringify(input)})`)
+  }
   // Long runs without escapes and runs of escapes only.
   for (const input of ['a'.repeat(10_000) + '!', '&#'.repeat(5_000), '%3C'.repeat(5_000), '${'.repeat(5_000), '\\'.repeat(9_999), 'A B'.repeat(3_000)]) {
     for (const [name, actual, expected] of cases) assert.equal(actual(input), expected(input), `${name} of a ${input.length}-character run`)
