@@ -794,10 +794,10 @@ export class WafTransaction {
    */
   #apply(fn: Transformation, value: string): string {
     if (value.length < LONG_VALUE) return fn(value)
-    const memos = (this.#longTransforms ??= new Map())
+    const memos = (this.#longTransforms ??= new Map<Transformation, Map<string, string>>())
     let memo = memos.get(fn)
     if (memo === undefined) {
-      memo = new Map()
+      memo = new Map<string, string>()
       memos.set(fn, memo)
     }
     let result = memo.get(value)
