@@ -35,12 +35,25 @@ export class RegexSelector {
   readonly kind = 'regex'
   readonly #regex: RE2
   readonly #results = new Map<string, boolean>()
+  /**
+   * For a pattern that starts `^x` with a letter, digit or `_` that must be there: `x` with the
+   * ASCII case bit set. A key whose first character differs is rejected before the remembered
+   * results are looked up (CRS's `TX:/^header_name_920450_/` scans every TX key on every request).
+   */
+  readonly #first: number
 
   constructor(readonly source: string) {
     this.#regex = new RE2(source, 'i')
+    this.#first = /^\^[A-Za-z0-9_](?![?*{])/.test(source) && !source.includes('|') ? source.charCodeAt(1) | 0x20 : -1
   }
 
   test(key: string): boolean {
+    // Past ASCII, RE2 folds some characters to ASCII letters (the Kelvin sign is a k): left to it.
+    if (this.#first !== -1) {
+      const c = key.charCodeAt(0)
+      if (c < 0x80 && (c | 0x20) !== this.#first) return false
+      if (Number.isNaN(c)) return false
+    }
     let result = this.#results.get(key)
     if (result === undefined) {
       result = this.#regex.test(key)

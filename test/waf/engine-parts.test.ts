@@ -15,6 +15,8 @@ import { loadRuleSet } from '../../src/waf/rule-set.js'
 import { readDirectives } from '../../src/waf/seclang/directives.js'
 import { parseActions, parseOperator, parseVariables } from '../../src/waf/seclang/rule-parts.js'
 import { TRANSFORMATIONS } from '../../src/waf/transformations.js'
+import { RegexSelector } from '../../src/waf/rules.js'
+import RE2 from 're2'
 import { DEFAULT_PROFILE } from '../../src/policies/waf/default-profile.js'
 
 describe('native detectors', () => {
@@ -251,6 +253,19 @@ SecRule ARGS "@contains attack" "id:11,phase:2,pass,log,tag:'group-b',msg:'attac
       ],
     )
   })
+})
+
+test('regex selectors that reject keys by their first character agree with the regex alone', () => {
+  const random = seededRandom(920450)
+  const characters = ['h', 'H', 'e', '_', '1', 'x', '\u212a', 'k', 'K', '-', 'é', '']
+  for (const pattern of ['^header_name_', '^h', '^_x', '^1', '^k', '^ka|^x', '^h?e', '^x*', 'header', '^H{0,1}e']) {
+    const selector = new RegexSelector(pattern)
+    const plain = new RE2(pattern, 'i')
+    for (let round = 0; round < 300; round++) {
+      const key = Array.from({ length: random(5) }, () => characters[random(characters.length)]).join('') + (random(2) === 0 ? 'eader_name_x' : '')
+      assert.equal(selector.test(key), plain.test(key), `${pattern} on ${JSON.stringify(key)}`)
+    }
+  }
 })
 
 test('`block` takes the phase default: pass in anomaly mode, deny in a traditional setup', () => {
