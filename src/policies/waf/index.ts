@@ -121,8 +121,11 @@ export const waf = definePolicy({
     /** Logs and counts what matched; the reply when the transaction was interrupted. */
     const decide = (ctx: RequestContext, transaction: WafTransaction, direction: 'request' | 'response'): Reply | undefined => {
       const interruption = transaction.interruption
+      const alreadyLogged = ctx.state.wafLogged ?? 0
+      // A clean request (most of them): nothing new to log, and nothing written to the request's state.
+      if (interruption === null && transaction.notable.length === alreadyLogged) return undefined
       // Only matches of rules that log or would interrupt: the evaluation rules deny, and the rest are bookkeeping.
-      const fresh = transaction.notable.slice(ctx.state.wafLogged ?? 0)
+      const fresh = transaction.notable.slice(alreadyLogged)
       ctx.state.wafLogged = transaction.notable.length
       // In report mode a CRS request that would have been blocked shows as its evaluation rule matching.
       const wouldBlock = interruption !== null || fresh.some((m) => EVALUATION_RULES.has(m.id))
