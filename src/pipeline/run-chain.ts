@@ -65,30 +65,56 @@ async function continueAfter(
   return runRequestHooks(chain, ctx, report, index + 1)
 }
 
-async function runBodyHooks(
-  steps: readonly Step<(ctx: RequestContext, body: Buffer) => Verdict | Promise<Verdict>>[],
+/** Runs body hooks from `start`; returns synchronously while hooks do (a WAF or a validator on every request costs no promise). */
+function runBodyHooks(
+  steps: readonly Step<(ctx: RequestContext, body: Buffer) => MaybePromise<Verdict>>[],
   ctx: RequestContext,
   body: () => Buffer,
   report: PolicyFailureReporter,
-): Promise<Reply | undefined> {
-  for (const step of steps) {
-    let reply: Reply | undefined
+  start = 0,
+): MaybePromise<Reply | undefined> {
+  for (let i = start; i < steps.length; i++) {
+    const step = steps[i] as (typeof steps)[number]
+    let verdict: MaybePromise<Verdict>
     try {
-      reply = decide(step, await step.hook(ctx, body()), ctx)
+      verdict = step.hook(ctx, body())
     } catch (error) {
-      reply = failureReply(step, error, ctx, report)
+      const reply = failureReply(step, error, ctx, report)
+      if (reply !== undefined) return reply
+      continue
     }
+    if (verdict instanceof Promise) return continueBodyAfter(verdict, i, steps, ctx, body, report)
+    const reply = decide(step, verdict, ctx)
     if (reply !== undefined) return reply
   }
   return undefined
 }
 
-export function runRequestBodyHooks(chain: Chain, ctx: RequestContext, report: PolicyFailureReporter): Promise<Reply | undefined> {
+async function continueBodyAfter(
+  pending: Promise<Verdict>,
+  index: number,
+  steps: readonly Step<(ctx: RequestContext, body: Buffer) => MaybePromise<Verdict>>[],
+  ctx: RequestContext,
+  body: () => Buffer,
+  report: PolicyFailureReporter,
+): Promise<Reply | undefined> {
+  const step = steps[index] as (typeof steps)[number]
+  let reply: Reply | undefined
+  try {
+    reply = decide(step, await pending, ctx)
+  } catch (error) {
+    reply = failureReply(step, error, ctx, report)
+  }
+  if (reply !== undefined) return reply
+  return runBodyHooks(steps, ctx, body, report, index + 1)
+}
+
+export function runRequestBodyHooks(chain: Chain, ctx: RequestContext, report: PolicyFailureReporter): MaybePromise<Reply | undefined> {
   return runBodyHooks(chain.onRequestBody, ctx, () => ctx.requestBody ?? Buffer.alloc(0), report)
 }
 
 /** `onResponseBody` hooks see the body as the previous hook left it. */
-export function runResponseBodyHooks(chain: Chain, ctx: RequestContext, report: PolicyFailureReporter): Promise<Reply | undefined> {
+export function runResponseBodyHooks(chain: Chain, ctx: RequestContext, report: PolicyFailureReporter): MaybePromise<Reply | undefined> {
   return runBodyHooks(chain.onResponseBody, ctx, () => ctx.responseBody ?? Buffer.alloc(0), report)
 }
 

@@ -170,7 +170,7 @@ export class Exchange implements AttemptOwner {
   #afterBody(body: Buffer): void {
     const ctx = this.ctx as RequestContext
     ctx.requestBody = body
-    this.#then(runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
+    this.#thenMaybe(runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
       this.#body = ctx.requestBody
       this.forward(null)
@@ -285,7 +285,7 @@ export class Exchange implements AttemptOwner {
     const ctx = this.ctx as RequestContext
     if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
     ctx.responseBody = collector.body()
-    this.#then(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
+    this.#thenMaybe(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
       const body = ctx.responseBody ?? Buffer.alloc(0)
       const response = ctx.response as NonNullable<RequestContext['response']>
@@ -333,6 +333,16 @@ export class Exchange implements AttemptOwner {
   /** Continues with `next` once `pending` settles; a rejection or a throw in `next` ends in `fail`. */
   #then<T>(pending: Promise<T>, next: (value: T) => void): void {
     pending.then(next).catch((error: unknown) => this.fail(error))
+  }
+
+  /** `#then` for a value that may have arrived already: synchronous hooks go on at once, failures handled alike. */
+  #thenMaybe<T>(value: T | Promise<T>, next: (value: T) => void): void {
+    if (value instanceof Promise) return this.#then(value, next)
+    try {
+      next(value)
+    } catch (error) {
+      this.fail(error)
+    }
   }
 
   reply(reply: Reply): void {

@@ -69,6 +69,29 @@ const bodyCheck = definePolicy({
   },
 })
 
+const bodyLate = definePolicy({
+  name: 'body-late',
+  priority: 60,
+  description: 'Beside body-check: answers a body holding "slow" a turn later (refusing "deny", else appending !); throws on "throw".',
+  configSchema: Type.Object({}),
+  create() {
+    return {
+      onRequestBody(ctx, body) {
+        const text = body.toString()
+        if (/throw/i.test(text)) throw new Error('body check down')
+        if (!/slow/i.test(text)) return undefined
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            if (/deny/i.test(text)) return resolve(respond.problem('GW_ERR_REQUEST_MALFORMED'))
+            ctx.requestBody = Buffer.from(`${text}!`)
+            resolve(undefined)
+          }, 5),
+        )
+      },
+    }
+  },
+})
+
 describe('pipeline', () => {
   let upstream: TestUpstream
   let gw: TestGateway
@@ -92,19 +115,19 @@ describe('pipeline', () => {
           {
             name: 'p',
             upstream: { url: upstream.url },
-            policies: { tag: { value: 'api', async: true }, gate: {}, 'body-check': {} },
+            policies: { tag: { value: 'api', async: true }, gate: {}, 'body-check': {}, 'body-late': {} },
             routes: {
               'GET /plain': {},
               'POST /echo': {},
               'GET /teapot': {},
               'GET /route-tag': { tag: { value: 'route' } },
-              'GET /no-gate': { gate: false, 'body-check': false },
-              'GET /open': { gate: { onFailure: 'open' }, 'body-check': false },
+              'GET /no-gate': { gate: false, 'body-check': false, 'body-late': false },
+              'GET /open': { gate: { onFailure: 'open' }, 'body-check': false, 'body-late': false },
             },
           },
         ],
       },
-      { policies: [...builtinPolicies, tag, gate, bodyCheck] },
+      { policies: [...builtinPolicies, tag, gate, bodyCheck, bodyLate] },
     )
   })
   after(async () => {
@@ -171,6 +194,19 @@ describe('pipeline', () => {
     const chunked = await request(`${gw.url}/echo`, { method: 'POST', body: Readable.from((function* () { for (let i = 0; i < 30; i++) yield Buffer.from('y'.repeat(100)) })()) })
     assert.equal(chunked.statusCode, 413, 'a streamed body is held to the buffer limit too')
     await chunked.body.text()
+  })
+
+  test('body hooks run in turn, synchronous and asynchronous; a throw fails closed', async () => {
+    const later = await request(`${gw.url}/echo`, { method: 'POST', body: 'slow ok' })
+    assert.equal(((await later.body.json()) as { body: string }).body, 'SLOW OK!')
+    const deniedLater = await request(`${gw.url}/echo`, { method: 'POST', body: 'slow deny' })
+    assert.equal(deniedLater.statusCode, 400)
+    await deniedLater.body.text()
+    const thrown = await request(`${gw.url}/echo`, { method: 'POST', body: 'throw' })
+    assert.equal(thrown.statusCode, 500)
+    const text = await thrown.body.text()
+    assert.equal((JSON.parse(text) as { code: string }).code, 'GW_ERR_POLICY_FAILED')
+    assert.equal(text.includes('body check down'), false)
   })
 
   test('response hooks can replace the response or rewrite its body', async () => {
