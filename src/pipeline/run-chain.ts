@@ -47,6 +47,15 @@ export function runRequestHooks(chain: Chain, ctx: RequestContext, report: Polic
   return undefined
 }
 
+/** A hook's asynchronous verdict as a reply (or undefined to go on), its failure handled as a synchronous one. */
+async function settle(pending: Promise<Verdict>, step: Step<unknown>, ctx: RequestContext, report: PolicyFailureReporter): Promise<Reply | undefined> {
+  try {
+    return decide(step, await pending, ctx)
+  } catch (error) {
+    return failureReply(step, error, ctx, report)
+  }
+}
+
 async function continueAfter(
   pending: Promise<Verdict>,
   step: Step<unknown>,
@@ -55,12 +64,7 @@ async function continueAfter(
   ctx: RequestContext,
   report: PolicyFailureReporter,
 ): Promise<Reply | undefined> {
-  let reply: Reply | undefined
-  try {
-    reply = decide(step, await pending, ctx)
-  } catch (error) {
-    reply = failureReply(step, error, ctx, report)
-  }
+  const reply = await settle(pending, step, ctx, report)
   if (reply !== undefined) return reply
   return runRequestHooks(chain, ctx, report, index + 1)
 }
@@ -98,13 +102,7 @@ async function continueBodyAfter(
   body: () => Buffer,
   report: PolicyFailureReporter,
 ): Promise<Reply | undefined> {
-  const step = steps[index] as (typeof steps)[number]
-  let reply: Reply | undefined
-  try {
-    reply = decide(step, await pending, ctx)
-  } catch (error) {
-    reply = failureReply(step, error, ctx, report)
-  }
+  const reply = await settle(pending, steps[index] as (typeof steps)[number], ctx, report)
   if (reply !== undefined) return reply
   return runBodyHooks(steps, ctx, body, report, index + 1)
 }
