@@ -173,10 +173,8 @@ export class WafTransaction {
   /** How many slots of `#ruleMatches` hold the current rule's matches (emptied by count: setting its length to 0 would free its storage). */
   #ruleMatchCount = 0
   #matchedStale = false
-  /** The prologue's known outcomes, once this transaction started from its TX. */
-  #outcomes: Prologue['outcomes'] | null = null
-  #misses: Prologue['misses'] | null = null
-  #keyBits: Prologue['keyBits'] | null = null
+  /** The prologue this transaction started after (its known outcomes then apply), or null. */
+  #prologue: Prologue | null = null
   /** The `keyBits` of the TX keys written since the transaction started from the prologue. */
   #txWritten = 0
   /** Whether any rule may have targets removed, not only those marked `mayLoseTargets` (a route's exclusions, a ctl built from macros). */
@@ -206,9 +204,7 @@ export class WafTransaction {
   }
 
   #setSingle(name: string, value: string): void {
-    const collection = new Collection()
-    collection.add(name, value)
-    this.variables.set(name, collection)
+    this.variables.set(name, Collection.of(name, value))
   }
 
   /** Phase 1: request line and headers. */
@@ -320,8 +316,8 @@ export class WafTransaction {
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
     const { markers, presence, isMarker } = planOf(steps)
     this.#present = this.#presentMask()
-    const outcomes = this.#outcomes?.get(phase) ?? NO_OUTCOMES
-    const misses = this.#fastMisses ? (this.#misses?.get(phase) ?? NO_MISSES) : NO_MISSES
+    const outcomes = this.#prologue?.outcomes.get(phase) ?? NO_OUTCOMES
+    const misses = this.#fastMisses ? (this.#prologue?.misses.get(phase) ?? NO_MISSES) : NO_MISSES
     for (let index = from, budget = 0; index < to && budget < MAX_STEPS_PER_PHASE; index++, budget++) {
       if (skipTo === null && skipCount === 0) {
         // A rule over collections that are all empty cannot match: passed over without reading it.
@@ -508,9 +504,7 @@ export class WafTransaction {
   }
 
   #startAfter(prologue: Prologue): void {
-    this.#outcomes = prologue.outcomes
-    this.#misses = prologue.misses
-    this.#keyBits = prologue.keyBits
+    this.#prologue = prologue
     this.#txWritten = 0
     this.#fastMisses = !this.#removalsTouch(prologue.knownIds)
     this.#tx.copyFrom(prologue.tx)
@@ -676,7 +670,7 @@ export class WafTransaction {
   #removeTargets(name: string, selector: string, targets: readonly Target[]): void {
     const removals = name === 'ruleremovetargetbyid' ? new Map([[Number(selector), targets]]) : removalsByTag(this.#ruleSet, selector, targets)
     this.#removals.push(removals)
-    if (this.#fastMisses && this.#outcomes !== null && touches(removals, WafTransaction.#prologueOf(this.#ruleSet)?.knownIds)) this.#fastMisses = false
+    if (this.#fastMisses && this.#prologue !== null && touches(removals, this.#prologue.knownIds)) this.#fastMisses = false
   }
 
   /** Whether a removal of targets so far names one of `ids`. */
@@ -691,7 +685,7 @@ export class WafTransaction {
 
   /** Notes a write of TX key `lowerKey` for the known misses that depend on it. */
   #txWrote(lowerKey: string): void {
-    if (this.#keyBits !== null) this.#txWritten |= this.#keyBits.get(lowerKey) ?? 0
+    if (this.#prologue !== null) this.#txWritten |= this.#prologue.keyBits.get(lowerKey) ?? 0
   }
 
   /** The targets removed from rule `id` (undefined when none): one array as it was given, or those of several joined. */

@@ -27,11 +27,7 @@ export function processorFor(contentType: string | undefined): BodyProcessor | n
 /** Fills the body variables. `body` is latin1 (one character per byte). */
 export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean): void {
   const get = (name: string) => variables.ensure(slotOf(name))
-  const setSingle = (name: string, value: string) => {
-    const c = new Collection()
-    c.add(name, value)
-    variables.set(name, c)
-  }
+  const setSingle = (name: string, value: string) => variables.set(name, Collection.of(name, value))
   setSingle('REQUEST_BODY_LENGTH', String(body.length))
   setSingle('REQBODY_PROCESSOR', processor ?? '')
   if (processor === null || processor === 'URLENCODED' || forceBodyVariable) get('REQUEST_BODY').set('REQUEST_BODY', body)
