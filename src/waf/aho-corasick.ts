@@ -23,9 +23,13 @@ export class AhoCorasick {
   #edgeChar = new Int32Array(0)
   #edgeTarget = new Int32Array(0)
   readonly #phrases: string[]
-  /** The DFA: the state after reading a character of class `k` in state `s` is `#delta[s * #classCount + k]`. */
-  #delta: Uint16Array | Uint32Array | null = null
-  #classCount = 0
+  /**
+   * The DFA by rows: reading a character of class `k` in the state whose row starts at `r` leads to
+   * `#delta[r + k]`, the start of the next state's row, or — when a phrase ends there — to
+   * `~phrase` (negative), which ends `find`. Rows premultiplied and outputs folded into the entry
+   * leave one dependent table read per input character.
+   */
+  #delta: Int32Array | null = null
   /** Character class by code below 256 (class 0: in no phrase; A–Z share a–z's). */
   readonly #classOf = new Uint8Array(256)
   /** Classes of characters at or above 256 that occur in phrases. */
@@ -88,17 +92,20 @@ export class AhoCorasick {
     const classes = classChars.length
     const states = this.#next.length
     if (states * classes > budget || classes > 255) return
-    const delta = states <= 0xffff ? new Uint16Array(states * classes) : new Uint32Array(states * classes)
+    const delta = new Int32Array(states * classes)
     for (const state of order) {
       const next = this.#next[state] as Map<number, number>
       const fallback = (this.#fail[state] ?? 0) * classes
       for (let cls = 1; cls < classes; cls++) {
         const target = next.get(classChars[cls] as number)
-        delta[state * classes + cls] = target ?? (state === 0 ? 0 : (delta[fallback + cls] as number))
+        if (target === undefined) delta[state * classes + cls] = state === 0 ? 0 : (delta[fallback + cls] as number)
+        else {
+          const output = this.#outputs[target] as number
+          delta[state * classes + cls] = output === -1 ? target * classes : ~output
+        }
       }
     }
     this.#delta = delta
-    this.#classCount = classes
   }
 
   #flatten(): void {
@@ -146,16 +153,13 @@ export class AhoCorasick {
   find(input: string): string | null {
     const delta = this.#delta
     if (delta === null) return this.#findByEdges(input)
-    const classes = this.#classCount
     const classOf = this.#classOf
-    const outputs = this.#outputs
-    let state = 0
+    let row = 0
     for (let i = 0; i < input.length; i++) {
       const c = input.charCodeAt(i)
       const cls = c < 256 ? (classOf[c] as number) : (this.#wideClass.get(c) ?? 0)
-      state = delta[state * classes + cls] as number
-      const output = outputs[state] as number
-      if (output !== -1) return this.#phrases[output] ?? null
+      row = delta[row + cls] as number
+      if (row < 0) return this.#phrases[~row] ?? null
     }
     return null
   }

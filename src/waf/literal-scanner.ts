@@ -12,8 +12,13 @@ const BITS_PER_WORD = 30
 const NOTHING_FOUND: readonly number[] = []
 
 export class LiteralScanner {
-  /** Per state and character class: the next state. */
-  readonly #delta: Uint16Array | Uint32Array
+  /**
+   * By rows: reading a character of class `k` in the state whose row starts at `r` leads to the
+   * row starting at `#delta[r + k]`, or at `~#delta[r + k]` when that entry is negative: a state
+   * where literals end. One dependent table read per character; the outputs are looked at only
+   * in those states.
+   */
+  readonly #delta: Int32Array
   /** Character code (ASCII) → class; 0 for characters no literal holds. */
   readonly #classOf = new Uint8Array(128)
   readonly #classes: number
@@ -24,6 +29,9 @@ export class LiteralScanner {
   readonly #outputWords: Uint32Array
   readonly #outputBits: Uint32Array
   readonly #words: number
+  /** Per state: the scan that last recorded its outputs (a state's outputs are recorded once per scan). */
+  readonly #recordedIn: Int32Array
+  #scans = 0
 
   /** `sets[i]`: literals, lower-case ASCII, non-empty. */
   constructor(sets: readonly (readonly string[])[]) {
@@ -67,14 +75,14 @@ export class LiteralScanner {
 
     // Breadth first: failure links become full transitions; outputs are inherited along them.
     const states = goto.length
-    this.#delta = states <= 0xffff ? new Uint16Array(states * classes) : new Uint32Array(states * classes)
+    const delta = new Uint32Array(states * classes)
     const fail = new Uint32Array(states)
     const outputs: Set<number>[] = ending.map((e) => new Set(e))
     const queue: number[] = []
     for (let cls = 1; cls < classes; cls++) {
       const next = goto[0]?.get(cls)
       if (next !== undefined) {
-        this.#delta[cls] = next
+        delta[cls] = next
         queue.push(next)
       }
     }
@@ -84,10 +92,10 @@ export class LiteralScanner {
       for (const o of outputs[link] ?? []) outputs[state]?.add(o)
       for (let cls = 1; cls < classes; cls++) {
         const next = goto[state]?.get(cls)
-        const viaLink = this.#delta[link * classes + cls] as number
-        if (next === undefined) this.#delta[state * classes + cls] = viaLink
+        const viaLink = delta[link * classes + cls] as number
+        if (next === undefined) delta[state * classes + cls] = viaLink
         else {
-          this.#delta[state * classes + cls] = next
+          delta[state * classes + cls] = next
           fail[next] = viaLink
           queue.push(next)
         }
@@ -112,6 +120,13 @@ export class LiteralScanner {
     this.#outputStart[states] = words.length
     this.#outputWords = Uint32Array.from(words)
     this.#outputBits = Uint32Array.from(bits)
+    this.#recordedIn = new Int32Array(states)
+    this.#delta = new Int32Array(states * classes)
+    for (let at = 0; at < delta.length; at++) {
+      const target = delta[at] as number
+      const row = target * classes
+      this.#delta[at] = this.#outputStart[target] === this.#outputStart[target + 1] ? row : ~row
+    }
   }
 
   /**
@@ -123,25 +138,44 @@ export class LiteralScanner {
     let found: number[] | null = null
     const delta = this.#delta
     const classOf = this.#classOf
-    const classes = this.#classes
-    const start = this.#outputStart
-    const words = this.#outputWords
-    const bits = this.#outputBits
-    let state = 0
+    const recordedIn = this.#recordedIn
+    const scan = this.#nextScan()
+    let row = 0
+    let recordedRow = -1
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i)
       // A character no literal holds ends every partial match; of the others, only the Kelvin
       // sign and the long s fold to ASCII letters (k, s) in RE2's case-insensitive matching.
       const cls = c < 128 ? (classOf[c] as number) : c === 0x212a ? this.#kelvin : c === 0x17f ? this.#longS : 0
-      state = delta[state * classes + cls] as number
-      const from = start[state] as number
-      const to = start[state + 1] as number
-      if (from === to) continue
+      row = delta[row + cls] as number
+      if (row >= 0) continue
+      row = ~row
+      // A run of one character stays in one state.
+      if (row === recordedRow) continue
+      recordedRow = row
+      const state = row / this.#classes
+      if (recordedIn[state] === scan) continue
+      recordedIn[state] = scan
       // Most values hold no literal at all: they share one empty result, and only the others get an array.
       found ??= new Array<number>(this.#words).fill(0)
-      for (let k = from; k < to; k++) found[words[k] as number] = (found[words[k] as number] as number) | (bits[k] as number)
+      this.#record(state, found)
     }
     return found ?? NOTHING_FOUND
+  }
+
+  #nextScan(): number {
+    if (this.#scans === 0x7fffffff) {
+      this.#scans = 0
+      this.#recordedIn.fill(0)
+    }
+    return ++this.#scans
+  }
+
+  #record(state: number, found: number[]): void {
+    const words = this.#outputWords
+    const bits = this.#outputBits
+    const to = this.#outputStart[state + 1] as number
+    for (let k = this.#outputStart[state] as number; k < to; k++) found[words[k] as number] = (found[words[k] as number] as number) | (bits[k] as number)
   }
 
   /** Whether `found` (from `scan`) holds set `index`. */

@@ -19,6 +19,7 @@ import { LiteralScanner } from '../../src/waf/literal-scanner.js'
 import { loadRuleSet, ruleFilesIn } from '../../src/waf/rule-set.js'
 import { requiredLiterals } from '../../src/waf/required-literals.js'
 import type { Rule } from '../../src/waf/rules.js'
+import { seededRandom } from '../helpers/seeded-random.js'
 
 const CRS = resolve(import.meta.dirname, '../../../shared/crs/v4.28.0')
 
@@ -66,6 +67,24 @@ describe('literal scanner', () => {
     assert.equal(new RE2('(?i)key', 's').test(Buffer.from('\u212aey')), true)
     assert.deepEqual(found('\u212aey'), [0])
     assert.deepEqual(found('\u017fel'), [2])
+  })
+
+  test('finds the sets a direct search finds, scan after scan of one scanner', () => {
+    const random = seededRandom(11)
+    // A small alphabet with runs, so literals overlap, states repeat and partial matches fail over.
+    const alphabet = ['a', 'b', 'c', 'A', 'B', '/', '\u212a', 'k', 'aaaa']
+    const word = (min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('')
+    const fold = (text: string): string => text.replace(/[A-Z\u212a]/g, (c) => (c === '\u212a' ? 'k' : c.toLowerCase()))
+    for (let round = 0; round < 200; round++) {
+      const sets = Array.from({ length: 1 + random(40) }, () => Array.from({ length: 1 + random(3) }, () => fold(word(1, 4))))
+      const many = new LiteralScanner(sets)
+      for (let k = 0; k < 10; k++) {
+        const value = word(0, 40)
+        const want = sets.flatMap((set, index) => (set.some((literal) => fold(value).includes(literal)) ? [index] : []))
+        const found = many.scan(value)
+        assert.deepEqual(sets.flatMap((_, index) => (LiteralScanner.has(found, index) ? [index] : [])), want, `${JSON.stringify(sets)} in ${JSON.stringify(value)}`)
+      }
+    }
   })
 
   test('refuses literals it could not match', () => {
