@@ -10,8 +10,12 @@
  * links followed at match time.
  */
 
+import { CHARACTER_SET_WORDS, charactersIn, holdsAll } from './character-set.js'
+
 /** Largest DFA (states × character classes) built; beyond it the flattened trie is used. */
 const DFA_BUDGET = 1_000_000
+/** Most character sets `mayOccurIn` compares; a list whose phrases need more is always searched. */
+const MAX_CHARACTER_SETS = 256
 export class AhoCorasick {
   /** Per state: transitions by character code (while building). */
   readonly #next: Map<number, number>[] = [new Map<number, number>()]
@@ -36,6 +40,12 @@ export class AhoCorasick {
   readonly #wideClass = new Map<number, number>()
   /** Per state: the longest phrase ending here, directly or through failure links; -1 for none. */
   readonly #outputs: Int32Array
+  /**
+   * The characters the phrases hold (sets of `CHARACTER_SET_WORDS` words, one after another): a
+   * value can hold a phrase only if it holds one of these sets. Sets holding another are left
+   * out. Null when there are too many to compare.
+   */
+  readonly #characterSets: Int32Array | null
 
   /** `dfaBudget`: the largest DFA (states × character classes) to compile; 0 keeps the trie only. */
   constructor(phrases: readonly string[], dfaBudget = DFA_BUDGET) {
@@ -73,6 +83,38 @@ export class AhoCorasick {
     this.#outputs = Int32Array.from(output)
     this.#compileDfa([0, ...queue], dfaBudget)
     this.#flatten()
+    this.#characterSets = this.#minimalCharacterSets()
+  }
+
+  #minimalCharacterSets(): Int32Array | null {
+    const distinct = new Map<string, Int32Array>()
+    for (const phrase of this.#phrases) {
+      // A phrase holding a character at or above 256 cannot occur in a value the sets describe.
+      const set = charactersIn(phrase)
+      if (set !== null) distinct.set(set.join(), set)
+    }
+    // Fewer characters first, so a set is compared only with the smaller ones it may hold.
+    const bySize = [...distinct.values()].sort((a, b) => bitCount(a) - bitCount(b))
+    const kept: Int32Array[] = []
+    for (const set of bySize) {
+      if (kept.some((smaller) => holdsAll(set, smaller, 0))) continue
+      if (kept.length === MAX_CHARACTER_SETS) return null
+      kept.push(set)
+    }
+    const sets = new Int32Array(kept.length * CHARACTER_SET_WORDS)
+    kept.forEach((set, index) => sets.set(set, index * CHARACTER_SET_WORDS))
+    return sets
+  }
+
+  /**
+   * Whether a phrase may occur in a value holding the characters `present` (from `charactersIn`;
+   * null: unknown). False only when every phrase holds a character the value lacks.
+   */
+  mayOccurIn(present: Int32Array | null): boolean {
+    const sets = this.#characterSets
+    if (present === null || sets === null) return true
+    for (let at = 0; at < sets.length; at += CHARACTER_SET_WORDS) if (holdsAll(present, sets, at)) return true
+    return false
   }
 
   /** `order`: every state, parents before children (breadth-first), so failure targets come first. */
@@ -180,4 +222,16 @@ export class AhoCorasick {
     }
     return null
   }
+}
+
+function bitCount(words: Int32Array): number {
+  let count = 0
+  for (const word of words) {
+    let rest = word >>> 0
+    while (rest !== 0) {
+      rest &= rest - 1
+      count++
+    }
+  }
+  return count
 }

@@ -14,6 +14,7 @@ import { Collection, MASKABLE_SLOTS, slotOf, sourcesOf, WHOLE, type Entry, type 
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
+import { charactersIn } from './character-set.js'
 import { LiteralScanner } from './literal-scanner.js'
 import type { Transformation } from './transformations.js'
 import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target } from './rules.js'
@@ -154,6 +155,8 @@ export class WafTransaction {
   readonly #removals: ReadonlyMap<number, readonly Target[]>[] = []
   readonly #bytes = new Map<string, Buffer>()
   readonly #literalsFound = new Map<string, readonly number[]>()
+  /** Made when a long value's characters are first asked for. */
+  #characters: Map<string, Int32Array | null> | undefined
   /** `#apply`'s results for long values, per transformation then input; null until a long value is transformed. */
   #longTransforms: Map<Transformation, Map<string, string>> | null = null
   #longTransformCount = 0
@@ -810,6 +813,17 @@ export class WafTransaction {
       if (this.#literalsFound.size < MAX_CACHED_VALUES) this.#literalsFound.set(value, found)
     }
     return LiteralScanner.has(found, slot)
+  }
+
+  /** For operators (MatchContext): the characters a (long) value holds, once per value. */
+  characters(value: string): Int32Array | null {
+    const known = (this.#characters ??= new Map<string, Int32Array | null>())
+    let characters = known.get(value)
+    if (characters === undefined) {
+      characters = charactersIn(value)
+      if (known.size < MAX_CACHED_VALUES) known.set(value, characters)
+    }
+    return characters
   }
 
   /** For operators (MatchContext): the UTF-8 bytes RE2 reads, once per value. */

@@ -23,6 +23,8 @@ export interface MatchContext {
   bytes(value: string): Buffer
   /** Whether one of the literals of the rule set's literal set `slot` occurs in `value` (scanned once per transaction and value). */
   mayContain(slot: number, value: string): boolean
+  /** The characters `value` holds (see character-set.ts), read once per transaction and value. */
+  characters(value: string): Int32Array | null
 }
 
 /** For `@rx`: literals every match contains (one at least); `slot` is their set's index in the rule set's scanner, -1 until it has one. */
@@ -43,6 +45,11 @@ export interface Operator {
 }
 
 const MAX_CAPTURES = 10
+/**
+ * From this length a phrase list is first checked against the characters the value holds (one
+ * pass shared by every list reading the value) before its automaton passes over the value.
+ */
+const CHARACTER_CHECK_FROM = 4096
 /** What a match returns when the rule does not capture: one array for all (CRS's bookkeeping matches on every request). */
 const MATCHED: string[] = []
 
@@ -155,7 +162,8 @@ function phraseOperator(name: string, phrases: readonly string[]): Operator {
   const automaton = new AhoCorasick(phrases)
   return {
     name,
-    match(value) {
+    match(value, context) {
+      if (value.length >= CHARACTER_CHECK_FROM && !automaton.mayOccurIn(context.characters(value))) return null
       const found = automaton.find(value)
       return found === null ? null : [found]
     },

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { AhoCorasick } from '../../src/waf/aho-corasick.js'
+import { charactersIn } from '../../src/waf/character-set.js'
 import { seededRandom } from '../helpers/seeded-random.js'
 import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
@@ -177,6 +178,49 @@ test('Aho–Corasick as a DFA and as a trie with failure links find the same phr
       assert.equal(trie.find(input), want, `trie: ${JSON.stringify(phrases)} in ${JSON.stringify(input)}`)
     }
   }
+})
+
+test('a phrase list is passed over only for values lacking a character of every phrase', () => {
+  const automaton = new AhoCorasick(['eval(', 'SYSTEM', '\u212aey', 'ab'])
+  const mayOccur = (value: string) => automaton.mayOccurIn(charactersIn(value))
+  assert.equal(mayOccur('a'.repeat(10_000)), false)
+  assert.equal(mayOccur('aBBA'), true)
+  assert.equal(mayOccur('lave sys'), false)
+  assert.equal(mayOccur('(LAVE'), true)
+  // Characters at or above 256 are outside the sets: such a value is always searched; a phrase
+  // holding one cannot occur in a value without.
+  assert.equal(mayOccur('\u212aey'), true)
+  assert.equal(mayOccur('key'), false)
+
+  const random = seededRandom(5)
+  const alphabet = ['a', 'b', 'c', 'A', 'C', '(', '\u0100']
+  const word = (min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('')
+  let passedOver = 0
+  for (let round = 0; round < 300; round++) {
+    const phrases = Array.from({ length: 1 + random(6) }, () => word(1, 4))
+    const list = new AhoCorasick(phrases)
+    for (let k = 0; k < 5; k++) {
+      const input = word(0, 12)
+      if (list.mayOccurIn(charactersIn(input))) continue
+      passedOver++
+      assert.equal(list.find(input), null, `${JSON.stringify(phrases)} in ${JSON.stringify(input)}`)
+    }
+  }
+  assert.ok(passedOver > 100, `passed over ${passedOver}`)
+})
+
+test('@pm on a long value finds a phrase at its end, and passes over one without its characters', () => {
+  const ruleSet = loadRuleSet([{ text: 'SecRuleEngine On\nSecRule ARGS "@pm evil <script" "id:1,phase:2,pass,log,t:none,t:lowercase"', name: 'rules.conf' }])
+  const matched = (value: string) => {
+    const transaction = new WafTransaction(ruleSet, { method: 'POST', uri: '/x', protocol: 'HTTP/1.1', headers: [['content-type', 'application/x-www-form-urlencoded']], remoteAddress: '127.0.0.1' })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(Buffer.from(`q=${encodeURIComponent(value)}`))
+    return transaction.matchedIds()
+  }
+  assert.deepEqual(matched(`${'a'.repeat(50_000)}EVIL`), [1])
+  assert.deepEqual(matched(`${'a'.repeat(50_000)}<SCRIPT`), [1])
+  assert.deepEqual(matched(`${'a'.repeat(50_000)}<scrip`), [])
+  assert.deepEqual(matched('a'.repeat(50_000)), [])
 })
 
 test('SecLang readers: continuations, quotes, selectors, actions', () => {
