@@ -18,11 +18,24 @@ const ruleSet = loadRuleSet([{ file: join(values.crs, 'crs-setup.conf.example') 
 const headers: [string, string][] = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36'], ['Accept', 'application/json'], ['Connection', 'keep-alive']]
 const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 19.99, note: 'gift wrap please' })), shipping: { street: '1 Main Street', city: 'Lyon', postcode: '69001', country: 'FR' }, notes: 'leave at the door' }
 const body = Buffer.from(JSON.stringify(order))
+// The engine remembers misses by value across transactions (src/waf/known-misses.ts): requests
+// repeating every value show its cost on repeated values; the "new values" cases change every
+// value of the path, query and body per request, and show the cost of checking them all.
+let serial = 0
+const newOrder = () => {
+  serial++
+  return Buffer.from(JSON.stringify({ ...order, customer: `c-${serial}`, items: order.items.map((item, i) => ({ ...item, sku: `SKU-${serial}-${i}`, note: `gift wrap please, order ${serial}` })), notes: `leave at the door ${serial}` }))
+}
 const cases: [string, () => void][] = [
   ['GET /api/items/42?expand=owner', () => run('GET', '/api/items/42?expand=owner', headers, null)],
+  ['  the same, new values', () => run('GET', `/api/items/${++serial}?expand=owner${serial}`, headers, null)],
   // What wrk sends in bench/waf.ts: the WAF's fixed cost per request, with almost nothing to inspect.
   ['GET /api/items/42, Host only', () => run('GET', '/api/items/42', [['Host', '127.0.0.1:8080']], null)],
   ['POST 1 KB JSON', () => run('POST', '/api/orders', [...headers, ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body)],
+  ['  the same, new values', () => {
+    const fresh = newOrder()
+    run('POST', '/api/orders', [...headers, ['Content-Type', 'application/json'], ['Content-Length', String(fresh.length)]], fresh)
+  }],
 ]
 
 function run(method: string, uri: string, requestHeaders: [string, string][], requestBody: Buffer | null): void {

@@ -13,7 +13,14 @@ export interface Entry {
    * (`Rule.transformKeys`): rules share the work. A few chains per value: an array scan costs
    * less than a Map, whose allocation alone weighed on every request.
    */
-  transforms?: (number | string)[]
+  transforms: (number | string)[] | undefined
+  /** The known misses of this value (known-misses.ts), once looked up; null when it is too long to have any. */
+  misses: number[] | null | undefined
+}
+
+/** Every entry has every field from the start: one shape for the engine's reads. */
+function entryOf(key: string, value: string): Entry {
+  return { key, value, transforms: undefined, misses: undefined }
 }
 
 const NONE: readonly Entry[] = []
@@ -74,14 +81,14 @@ export class Collection {
   /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables). */
   static of(key: string, value: string): Collection {
     const collection = new Collection()
-    collection.#entries = [{ key, value }]
+    collection.#entries = [entryOf(key, value)]
     collection.version = 1
     return collection
   }
 
   /** `lowerKey`, when given, is `key` in lower case (a rule's, from `canonicalKey`). */
   add(key: string, value: string, lowerKey?: string): void {
-    const entry: Entry = { key, value }
+    const entry = entryOf(key, value)
     this.version++
     this.#entries.push(entry)
     if (this.#index === null) return
@@ -101,7 +108,7 @@ export class Collection {
     const list = this.#listOf(normal)
     if (list?.length === 1) {
       const old = list[0] as Entry
-      const entry: Entry = { key, value }
+      const entry = entryOf(key, value)
       this.version++
       // In place: the engine reads writable collections (TX) from a copy while a rule runs.
       this.#entries[this.#entries.indexOf(old)] = entry

@@ -15,6 +15,7 @@ import { processorFor, processRequestBody, type BodyProcessor } from './request-
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import { charactersIn } from './character-set.js'
+import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
 import type { Transformation } from './transformations.js'
 import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target } from './rules.js'
@@ -56,6 +57,8 @@ export interface TransactionOptions {
   readonly exclusions?: Exclusions
   /** False runs CRS's initialization rules on this transaction instead of copying their outcome (see `Prologue`); for tests. */
   readonly prologue?: boolean
+  /** False checks every value again instead of passing over the misses known from earlier transactions (known-misses.ts); for tests. */
+  readonly knownMisses?: boolean
 }
 
 /** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
@@ -189,11 +192,14 @@ export class WafTransaction {
   #bodyProcessor: BodyProcessor | null = null
   #forceBodyVariable = false
   #allowed = false
+  /** The rule set's known misses; null when this transaction checks everything (a test's reference run). */
+  readonly #knownMisses: KnownMisses | null
 
   constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
     this.mode = options.mode ?? ruleSet.mode
     this.#usePrologue = options.prologue ?? true
+    this.#knownMisses = options.knownMisses === false ? null : ruleSet.knownMisses
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
@@ -641,6 +647,13 @@ export class WafTransaction {
     const operator = rule.operator
     let tested = value
     let captures: string[] | null = null
+    // Counts and sizes (no entry) are cheaper to check than to look up.
+    let misses: number[] | null = null
+    if (rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null) {
+      if (entry.misses === undefined) entry.misses = this.#knownMisses.of(entry.value)
+      misses = entry.misses
+      if (misses !== null && KnownMisses.has(misses, rule.missSlot)) return false
+    }
     if (operator !== null) {
       const wantCaptures = rule.capture && !rule.negated
       let found: string[] | null = null
@@ -655,7 +668,10 @@ export class WafTransaction {
         tested = this.#transformed(rule, entry, value)
         found = operator.match(tested, this, wantCaptures)
       }
-      if (rule.negated ? found !== null : found === null) return false
+      if (rule.negated ? found !== null : found === null) {
+        if (misses !== null) KnownMisses.add(misses, rule.missSlot)
+        return false
+      }
       if (!rule.negated) captures = found
     }
     this.#setMatched(collection, entry === null ? null : entry.key, tested)

@@ -42,6 +42,12 @@ export interface Operator {
    * a plain test, and most matches need no array of their own.
    */
   match(value: string, context: MatchContext, captures: boolean): string[] | null
+  /**
+   * A miss depends on the value alone and costs more than a lookup (RE2, phrase lists, the
+   * detectors and validators; no macro in the argument): the engine remembers misses across
+   * transactions (known-misses.ts).
+   */
+  readonly pure?: true
 }
 
 const MAX_CAPTURES = 10
@@ -108,17 +114,17 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
     case 'validatebyterange':
       return byteRangeOperator(name, argument)
     case 'validateurlencoding':
-      return { name, match: (value) => (invalidUrlEncoding(value) ? [value] : null) }
+      return { name, pure: true, match: (value) => (invalidUrlEncoding(value) ? [value] : null) }
     case 'validateutf8encoding':
-      return { name, match: (value) => (invalidUtf8(value) ? [value] : null) }
+      return { name, pure: true, match: (value) => (invalidUtf8(value) ? [value] : null) }
     case 'unconditionalmatch':
       return { name, match: (value) => [value] }
     case 'nomatch':
       return { name, match: () => null }
     case 'detectsqli':
-      return { name, match: (value) => detectSqlInjection(value) }
+      return { name, pure: true, match: (value) => detectSqlInjection(value) }
     case 'detectxss':
-      return { name, match: (value) => (detectXss(value) ? [value] : null) }
+      return { name, pure: true, match: (value) => (detectXss(value) ? [value] : null) }
     default:
       throw new Error(`unsupported operator @${name}`)
   }
@@ -140,6 +146,7 @@ function regexOperator(name: string, pattern: string): Operator {
   const required: RequiredLiterals | undefined = literals === null ? undefined : { literals, slot: -1 }
   return {
     name,
+    pure: true,
     ...(required === undefined ? {} : { required }),
     match(value, context, wantCaptures) {
       // Most values hold none of the literals a pattern needs: one scan of the value for all rules spares RE2.
@@ -162,6 +169,7 @@ function phraseOperator(name: string, phrases: readonly string[]): Operator {
   const automaton = new AhoCorasick(phrases)
   return {
     name,
+    pure: true,
     match(value, context) {
       if (value.length >= CHARACTER_CHECK_FROM && !automaton.mayOccurIn(context.characters(value))) return null
       const found = automaton.find(value)
@@ -197,6 +205,7 @@ function byteRangeOperator(name: string, argument: string): Operator {
   const outside = new RegExp(allowedChars === '' ? '[\\s\\S]' : `[^${allowedChars}]`)
   return {
     name,
+    pure: true,
     match(value) {
       const at = value.search(outside)
       if (at === -1) return null

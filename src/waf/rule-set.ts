@@ -10,6 +10,7 @@ import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/di
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
 import { canonicalKey, slotOf, sourcesOf } from './collections.js'
 import { compileRule, compileTargets, setTargets, type Rule } from './rules.js'
+import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
 
 export type Step = { readonly kind: 'rule'; readonly rule: Rule } | { readonly kind: 'marker'; readonly name: string }
@@ -30,6 +31,8 @@ export interface RuleSet {
   macro(text: string): readonly MacroPart[]
   /** The required literals of its `@rx` rules, scanned for in one pass per value. */
   readonly literals: LiteralScanner
+  /** Misses of its rules with a pure operator, remembered across transactions by value. */
+  readonly knownMisses: KnownMisses
 }
 
 /** A literal, or a reference to the first value under a key of a collection (its slots: ARGS is ARGS_GET then ARGS_POST). */
@@ -195,10 +198,22 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
       }
     }
   }
-  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases) }
+  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases), knownMisses: new KnownMisses(assignMissSlots(phases)) }
 }
 
 /** Gives every `@rx` operator with required literals its slot in one scanner for the rule set. */
+/** Numbers the rules (chained ones included) with a pure operator (`Rule.missSlot`); returns how many. */
+function assignMissSlots(phases: ReadonlyMap<number, readonly Step[]>): number {
+  let slots = 0
+  for (const steps of phases.values()) {
+    for (const step of steps) {
+      if (step.kind !== 'rule') continue
+      for (let rule: Rule | null = step.rule; rule !== null; rule = rule.chained) if (rule.operator?.pure === true) rule.missSlot = slots++
+    }
+  }
+  return slots
+}
+
 function literalScanner(phases: ReadonlyMap<number, readonly Step[]>): LiteralScanner {
   const sets: (readonly string[])[] = []
   for (const steps of phases.values()) {

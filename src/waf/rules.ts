@@ -227,6 +227,8 @@ export interface Rule {
    * remove targets, look their removed targets up (CRS removes some on most requests, from 34 rules).
    */
   mayLoseTargets: boolean
+  /** Its bit in a value's known misses (known-misses.ts), set at load; -1 when its operator is not pure. */
+  missSlot: number
 }
 
 export interface RuleSource {
@@ -411,6 +413,7 @@ export function compileRule(
     txOnly,
     chained: null,
     mayLoseTargets: false,
+    missSlot: -1,
   }
   return { rule, chain }
 }

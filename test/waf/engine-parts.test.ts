@@ -12,6 +12,7 @@ import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
 import { detectXss } from '../../src/waf/detectors/xss.js'
 import { buildExclusions, WafTransaction } from '../../src/waf/engine.js'
+import { KnownMisses, MAX_VALUE_LENGTH } from '../../src/waf/known-misses.js'
 import { loadRuleSet } from '../../src/waf/rule-set.js'
 import { readDirectives } from '../../src/waf/seclang/directives.js'
 import { parseActions, parseOperator, parseVariables } from '../../src/waf/seclang/rule-parts.js'
@@ -221,6 +222,56 @@ test('@pm on a long value finds a phrase at its end, and passes over one without
   assert.deepEqual(matched(`${'a'.repeat(50_000)}<SCRIPT`), [1])
   assert.deepEqual(matched(`${'a'.repeat(50_000)}<scrip`), [])
   assert.deepEqual(matched('a'.repeat(50_000)), [])
+})
+
+describe('misses known from earlier transactions', () => {
+  const ruleSet = loadRuleSet([
+    {
+      name: 'rules.conf',
+      text: `SecRuleEngine On
+SecRule REQUEST_HEADERS:X-Probe "@rx (?i)attack" "id:1,phase:1,pass,log,t:none,t:urlDecodeUni"
+SecRule REQUEST_HEADERS:X-Probe "@streq attack" "id:2,phase:1,pass,log"
+SecRule REQUEST_HEADERS:X-Probe "!@pm safe" "id:3,phase:1,pass,log"`,
+    },
+  ])
+  const rule = (id: number) => ruleSet.rules.get(id) as NonNullable<ReturnType<typeof ruleSet.rules.get>>
+  const run = (probe: string, knownMisses = true) => {
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri: '/', protocol: 'HTTP/1.1', headers: [['X-Probe', probe]], remoteAddress: '127.0.0.1' }, { knownMisses })
+    transaction.processRequestHeaders()
+    return transaction.matchedIds()
+  }
+  const knownMiss = (probe: string, id: number) => KnownMisses.has(ruleSet.knownMisses.of(probe) ?? [], rule(id).missSlot)
+
+  test('a pure operator’s miss is remembered by value and passed over; a match is never remembered', () => {
+    assert.equal(rule(2).missSlot, -1, '@streq costs less than a lookup')
+    assert.deepEqual(run('plain, checked by a reference run', false), [3])
+    assert.equal(knownMiss('plain, checked by a reference run', 1), false)
+    assert.deepEqual(run('plain safe'), [])
+    assert.equal(knownMiss('plain safe', 1), true)
+    // A negated operator misses when the phrase is there.
+    assert.equal(knownMiss('plain safe', 3), true)
+    assert.deepEqual(run('plain safe'), [])
+    assert.deepEqual(run('%61ttack'), [1, 3])
+    assert.equal(knownMiss('%61ttack', 1), false)
+    assert.deepEqual(run('%61ttack'), [1, 3])
+  })
+
+  test('bounded: two generations of values, the older dropped when the newer fills; long values are not kept', () => {
+    const misses = new KnownMisses(70, 2)
+    const a = misses.of('a') as number[]
+    KnownMisses.add(a, 65)
+    assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), true)
+    assert.equal(KnownMisses.has(a, 64), false)
+    misses.of('b')
+    misses.of('c')
+    // 'a' is in the older generation; reading it moves it to the newer.
+    assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), true)
+    misses.of('d')
+    misses.of('e')
+    misses.of('f')
+    assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), false)
+    assert.equal(misses.of('x'.repeat(MAX_VALUE_LENGTH + 1)), null)
+  })
 })
 
 test('SecLang readers: continuations, quotes, selectors, actions', () => {
