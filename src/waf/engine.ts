@@ -18,7 +18,7 @@ import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
 import type { Transformation } from './transformations.js'
-import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target } from './rules.js'
+import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
 export interface MatchedRule {
@@ -581,7 +581,7 @@ export class WafTransaction {
         if (readMask !== 0 && (readMask & this.#present) === 0) continue
         const read = reads[r] as (typeof reads)[number]
         const exclusions = read.exclusions
-        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read.target)
+        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read)
         if (read.combinedSize) {
           if (this.#check(rule, read.collection, null, this.#combinedSize())) matched = true
           continue
@@ -1080,8 +1080,10 @@ function removalsByTag(ruleSet: RuleSet, selector: string, targets: readonly Tar
 
 const removedMemo = new WeakMap<readonly Target[], Map<Target, readonly Target[]>>()
 
-/** The exclusions among `removed` (a ctl's or a route's, kept per array) that apply to `target`. */
-function removedFrom(removed: readonly Target[], target: Target): readonly Target[] {
+/** The exclusions among `removed` (a ctl's or a route's, kept per array) that apply to what `read` reads. */
+function removedFrom(removed: readonly Target[], read: TargetRead): readonly Target[] {
+  if (read.removedFor === removed) return read.removedHere
+  const target = read.target
   let byTarget = removedMemo.get(removed)
   if (byTarget === undefined) {
     byTarget = new Map()
@@ -1092,6 +1094,8 @@ function removedFrom(removed: readonly Target[], target: Target): readonly Targe
     found = exclusionsFor(removed, target)
     byTarget.set(target, found)
   }
+  read.removedFor = removed
+  read.removedHere = found
   return found
 }
 

@@ -8,19 +8,24 @@
  *
  * Bounded: values up to `MAX_VALUE_LENGTH`, two generations of at most `capacity` values each.
  * A value found in the older generation moves to the newer; when the newer is full, the older is
- * dropped. Values that never repeat (ids, tokens) only pass through.
+ * dropped. A value is remembered from its second sighting on: one that never repeats (an id, a
+ * counter, a token) costs a hash and a slot in a fixed table of recent sightings, no entry.
  */
 /** Bits per word: small integers stay unboxed in V8 below 2^30. */
 const BITS_PER_WORD = 30
 /** Longer values are checked every time: they rarely repeat, and their keys would hold memory. */
 export const MAX_VALUE_LENGTH = 512
 const DEFAULT_CAPACITY = 4096
+/** Slots of the table of values seen once (a power of two). */
+const SIGHTINGS = 8192
 
 export class KnownMisses {
   #young = new Map<string, number[]>()
   #old = new Map<string, number[]>()
   readonly #words: number
   readonly #capacity: number
+  /** By hash: the hash of the last value seen once there (0: none). */
+  readonly #sightings = new Int32Array(SIGHTINGS)
 
   /** `slots`: how many rules may have misses remembered (`Rule.missSlot` below it). */
   constructor(slots: number, capacity = DEFAULT_CAPACITY) {
@@ -30,13 +35,22 @@ export class KnownMisses {
 
   /**
    * The misses known for `value`, as bits by slot (see `has`, `add`), shared by every transaction
-   * that reads the value; null when the value is too long to remember.
+   * that reads the value; null when it is not remembered: too long, or seen for the first time.
    */
   of(value: string): number[] | null {
     if (value.length > MAX_VALUE_LENGTH) return null
     const young = this.#young.get(value)
     if (young !== undefined) return young
-    const misses = this.#old.get(value) ?? new Array<number>(this.#words).fill(0)
+    let misses = this.#old.get(value)
+    if (misses === undefined) {
+      const hash = fingerprint(value)
+      const at = hash & (SIGHTINGS - 1)
+      if (this.#sightings[at] !== hash) {
+        this.#sightings[at] = hash
+        return null
+      }
+      misses = new Array<number>(this.#words).fill(0)
+    }
     if (this.#young.size >= this.#capacity) {
       this.#old = this.#young
       this.#young = new Map()
@@ -59,4 +73,11 @@ export class KnownMisses {
     const word = (slot / BITS_PER_WORD) | 0
     misses[word] = (misses[word] as number) | (1 << slot % BITS_PER_WORD)
   }
+}
+
+/** FNV-1a over the characters: a fingerprint, not a defence (a collision only remembers a value one sighting early). */
+function fingerprint(value: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193)
+  return hash | 0
 }

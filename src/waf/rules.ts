@@ -78,6 +78,13 @@ export interface TargetRead extends Selection {
   readonly combinedSize: boolean
   /** Its collections' slots as bits, when it reads only values held in them (0 otherwise): passed over while they are empty. */
   readonly mask: number
+  /**
+   * The engine's memo of the last list of removed targets it was asked about for this read, and
+   * the exclusions among them that apply here: one removal (CRS's 941010 on the path) applies to
+   * a rule on most requests.
+   */
+  removedFor: readonly Target[] | null
+  removedHere: readonly Target[]
 }
 
 /** Replaces a rule's targets (`SecRuleUpdateTargetById` adds some) and what it reads. */
@@ -132,6 +139,8 @@ function readsOf(targets: readonly Target[]): TargetRead[] {
         mask: target.count || target.matched || combinedSize ? 0 : maskOf(target.sourceSlots),
         exclusions: exclusionsFor(targets, target),
         target,
+        removedFor: null,
+        removedHere: [],
       }
     })
 }

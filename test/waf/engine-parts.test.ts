@@ -246,6 +246,9 @@ SecRule REQUEST_HEADERS:X-Probe "!@pm safe" "id:3,phase:1,pass,log"`,
     assert.equal(rule(2).missSlot, -1, '@streq costs less than a lookup')
     assert.deepEqual(run('plain, checked by a reference run', false), [3])
     assert.equal(knownMiss('plain, checked by a reference run', 1), false)
+    // Remembered from a value's second sighting on.
+    assert.deepEqual(run('plain safe'), [])
+    assert.equal(knownMiss('plain safe', 1), false)
     assert.deepEqual(run('plain safe'), [])
     assert.equal(knownMiss('plain safe', 1), true)
     // A negated operator misses when the phrase is there.
@@ -256,21 +259,26 @@ SecRule REQUEST_HEADERS:X-Probe "!@pm safe" "id:3,phase:1,pass,log"`,
     assert.deepEqual(run('%61ttack'), [1, 3])
   })
 
-  test('bounded: two generations of values, the older dropped when the newer fills; long values are not kept', () => {
+  test('bounded: values seen twice, in two generations, the older dropped when the newer fills; long values are not kept', () => {
     const misses = new KnownMisses(70, 2)
+    assert.equal(misses.of('a'), null)
     const a = misses.of('a') as number[]
     KnownMisses.add(a, 65)
     assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), true)
     assert.equal(KnownMisses.has(a, 64), false)
-    misses.of('b')
-    misses.of('c')
+    const twice = (value: string) => [misses.of(value), misses.of(value)]
+    twice('b')
+    twice('c')
     // 'a' is in the older generation; reading it moves it to the newer.
     assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), true)
-    misses.of('d')
-    misses.of('e')
-    misses.of('f')
+    twice('d')
+    twice('e')
+    twice('f')
+    // Dropped with its generation: seen before, it starts again with no miss known.
     assert.equal(KnownMisses.has(misses.of('a') ?? [], 65), false)
-    assert.equal(misses.of('x'.repeat(MAX_VALUE_LENGTH + 1)), null)
+    assert.equal(misses.size, 4)
+    const long = 'x'.repeat(MAX_VALUE_LENGTH + 1)
+    assert.deepEqual(twice(long), [null, null])
   })
 })
 
