@@ -14,6 +14,7 @@ import { Collection, MASKABLE_SLOTS, slotOf, sourcesOf, WHOLE, type Entry, type 
 import { processorFor, processRequestBody, type BodyProcessor } from './request-body.js'
 import { requestVariables, type WafRequest } from './request-variables.js'
 import type { EngineMode, RuleSet, Step } from './rule-set.js'
+import type { MacroPart } from './macros.js'
 import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
@@ -871,14 +872,14 @@ export class WafTransaction {
     const setvars = rule.setvars
     for (let k = 0; k < setvars.length; k++) {
       const setvar = setvars[k] as (typeof setvars)[number]
-      const name = this.expand(setvar.name)
+      const name = setvar.lowerName === null ? this.expand(setvar.name) : setvar.name
       const lowerName = setvar.lowerName ?? name.toLowerCase()
       this.#txWrote(lowerName)
       if (setvar.operation === 'delete') {
         tx.remove(name, lowerName)
         continue
       }
-      const value = this.expand(setvar.value)
+      const value = setvar.valueParts === null ? setvar.value : this.#filledIn(setvar.valueParts)
       if (setvar.operation === 'set') tx.set(name, value, lowerName)
       else {
         const current = parseInt(tx.getLower(lowerName)[0]?.value ?? '0', 10) || 0
@@ -952,9 +953,12 @@ export class WafTransaction {
 
   /** `%{tx.name}`, `%{MATCHED_VAR}`, `%{request_headers.host}`: the first value, or empty. */
   expand(text: string): string {
-    if (!text.includes('%{')) return text
+    return text.includes('%{') ? this.#filledIn(this.#ruleSet.macro(text)) : text
+  }
+
+  #filledIn(parts: readonly MacroPart[]): string {
     let out = ''
-    for (const part of this.#ruleSet.macro(text)) {
+    for (const part of parts) {
       if (typeof part === 'string') {
         out += part
         continue

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
-import { canonicalKey, slotOf, sourcesOf } from './collections.js'
 import { compileRule, compileTargets, setTargets, type Rule } from './rules.js'
 import { KnownMisses } from './known-misses.js'
+import { parseMacro, type MacroPart } from './macros.js'
 import { LiteralScanner } from './literal-scanner.js'
 
 export type Step = { readonly kind: 'rule'; readonly rule: Rule } | { readonly kind: 'marker'; readonly name: string }
@@ -33,25 +33,6 @@ export interface RuleSet {
   readonly literals: LiteralScanner
   /** Misses of its rules with a pure operator, remembered across transactions by value. */
   readonly knownMisses: KnownMisses
-}
-
-/** A literal, or a reference to the first value under a key of a collection (its slots: ARGS is ARGS_GET then ARGS_POST). */
-export type MacroPart = string | { readonly slots: readonly number[]; readonly lowerKey: string; readonly matched: boolean }
-
-function parseMacro(text: string): MacroPart[] {
-  const parts: MacroPart[] = []
-  let at = 0
-  for (const match of text.matchAll(/%\{([^}]+)\}/g)) {
-    if (match.index > at) parts.push(text.slice(at, match.index))
-    const reference = match[1] ?? ''
-    const dot = reference.indexOf('.')
-    const collection = (dot === -1 ? reference : reference.slice(0, dot)).toUpperCase()
-    // `%{rule.id}` and friends are metadata the engine does not expose to values: empty.
-    if (collection !== 'RULE') parts.push({ slots: sourcesOf(collection).map(slotOf), lowerKey: canonicalKey((dot === -1 ? collection : reference.slice(dot + 1)).toLowerCase()), matched: collection.startsWith('MATCHED_') })
-    at = match.index + match[0].length
-  }
-  if (at < text.length) parts.push(text.slice(at))
-  return parts
 }
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }

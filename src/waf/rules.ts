@@ -8,6 +8,7 @@ import RE2 from 're2'
 import { compileOperator, type Operator } from './operators.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
 import { canonicalKey, MASKABLE_SLOTS, slotOf, sourcesOf } from './collections.js'
+import { parseMacro, type MacroPart } from './macros.js'
 import { parseVariables, type ActionRef, type VariableRef } from './seclang/rule-parts.js'
 
 export type Disruptive = 'pass' | 'block' | 'deny' | 'drop' | 'allow' | 'redirect'
@@ -171,6 +172,8 @@ export interface SetVar {
   readonly lowerName: string | null
   readonly operation: 'set' | 'add' | 'subtract' | 'delete'
   readonly value: string
+  /** `value` split into its parts when it holds a macro (`+%{tx.critical_anomaly_score}`), else null: parsed once, at load. */
+  readonly valueParts: readonly MacroPart[] | null
 }
 
 export interface Ctl {
@@ -449,7 +452,13 @@ function chainId(chain: string): number {
 }
 
 function parseSetVar(text: string): SetVar {
-  const setVar = (name: string, operation: SetVar['operation'], value: string): SetVar => ({ name, lowerName: name.includes('%{') ? null : canonicalKey(name.toLowerCase()), operation, value })
+  const setVar = (name: string, operation: SetVar['operation'], value: string): SetVar => ({
+    name,
+    lowerName: name.includes('%{') ? null : canonicalKey(name.toLowerCase()),
+    operation,
+    value,
+    valueParts: value.includes('%{') ? parseMacro(value) : null,
+  })
   if (text.startsWith('!')) return setVar(collectionKey(text.slice(1)), 'delete', '')
   const eq = text.indexOf('=')
   if (eq === -1) return setVar(collectionKey(text), 'set', '1')
