@@ -648,7 +648,8 @@ export class WafTransaction {
     const operator = rule.operator
     let tested = value
     let captures: string[] | null = null
-    // Counts and sizes (no entry) are cheaper to check than to look up.
+    // Misses known from earlier transactions, for values held in collections (a count or a size
+    // costs less to check than to look up).
     let misses: number[] | null = null
     if (rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null) {
       if (entry.misses === undefined) entry.misses = this.#knownMisses.of(entry.value)
