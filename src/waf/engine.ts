@@ -577,6 +577,7 @@ export class WafTransaction {
       // away here, and this runs for hundreds of rules per request (measured: ~30 KB per request).
       const reads = rule.reads
       const readMasks = rule.readMasks
+      const missSlot = this.#knownMisses === null ? -1 : rule.missSlot
       for (let r = 0; r < readMasks.length; r++) {
         const readMask = readMasks[r] as number
         if (readMask !== 0 && (readMask & this.#present) === 0) continue
@@ -609,6 +610,7 @@ export class WafTransaction {
             const entry = entries[e] as Entry
             if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
             if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
+            if (missSlot !== -1 && this.#missKnown(entry, missSlot)) continue
             if (this.#check(rule, read.collection, entry, entry.value)) matched = true
           }
         }
@@ -644,18 +646,20 @@ export class WafTransaction {
    * Tests one value of `collection` (from `entry`, null for counts and sizes); on a match records
    * it, captures, and runs the rule's per-match actions.
    */
+  /** Whether rule `slot`'s miss on the entry's value is known from earlier transactions (see known-misses.ts). */
+  #missKnown(entry: Entry, slot: number): boolean {
+    let misses = entry.misses
+    if (misses === undefined) misses = entry.misses = (this.#knownMisses as KnownMisses).of(entry.value)
+    return misses !== null && KnownMisses.has(misses, slot)
+  }
+
   #check(rule: Rule, collection: string, entry: Entry | null, value: string): boolean {
     const operator = rule.operator
     let tested = value
     let captures: string[] | null = null
-    // Misses known from earlier transactions, for values held in collections (a count or a size
-    // costs less to check than to look up).
-    let misses: number[] | null = null
-    if (rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null) {
-      if (entry.misses === undefined) entry.misses = this.#knownMisses.of(entry.value)
-      misses = entry.misses
-      if (misses !== null && KnownMisses.has(misses, rule.missSlot)) return false
-    }
+    // Where a miss is remembered (`#missKnown` was asked first), for values held in collections
+    // (a count or a size costs less to check than to look up).
+    const misses = rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null ? (entry.misses as number[] | null) : null
     if (operator !== null) {
       const wantCaptures = rule.capture && !rule.negated
       let found: string[] | null = null
