@@ -659,7 +659,7 @@ export class WafTransaction {
     let captures: string[] | null = null
     // Where a miss is remembered (`#missKnown` was asked first), for values held in collections
     // (a count or a size costs less to check than to look up).
-    const misses = rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null ? (entry.misses as number[] | null) : null
+    const misses = rule.missSlot !== -1 && entry !== null && this.#knownMisses !== null ? (entry.misses ?? null) : null
     if (operator !== null) {
       const wantCaptures = rule.capture && !rule.negated
       let found: string[] | null = null
