@@ -3,8 +3,9 @@
  * on the value alone (RE2, phrase lists, the detectors and validators, with no macro in the
  * argument) after the rule's transformations (pure functions) misses again on a value it missed
  * on before, and a miss has no side effect. Most header values (Host, User-Agent, Accept…) and
- * many paths repeat from request to request: each is then checked once per process, not once per
- * request. Matches are never remembered: they capture, set variables and are logged.
+ * many paths repeat from request to request: each is then checked in full on its first two
+ * sightings, not on every request. Matches are never remembered: they capture, set variables and
+ * are logged.
  *
  * Bounded: values up to `MAX_VALUE_LENGTH`, two generations of at most `capacity` values each.
  * A value found in the older generation moves to the newer; when the newer is full, the older is
