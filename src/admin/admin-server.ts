@@ -23,6 +23,9 @@ export interface AdminOptions {
 }
 
 const MAX_BODY_BYTES = 64 * 1024
+/** RFC 9110 §11.1 and §11.4: the scheme is case-insensitive, then one or more spaces, then the token. */
+const BEARER = /^bearer +(\S.*)$/i
+const CHALLENGE = 'Bearer realm="portcullis-admin"'
 
 class BodyError extends Error {
   constructor(
@@ -38,9 +41,9 @@ export function createAdminServer(options: AdminOptions): Server {
   // Names the admin token in the audit log without revealing anything usable.
   const actor = `admin-token:${options.tokenHash.slice(0, 12).toLowerCase()}`
   const authorized = (req: IncomingMessage): boolean => {
-    const header = req.headers.authorization
-    if (header === undefined || !header.startsWith('Bearer ')) return false
-    const presented = createHash('sha256').update(header.slice(7)).digest()
+    const match = BEARER.exec(req.headers.authorization ?? '')
+    if (match === null) return false
+    const presented = createHash('sha256').update(match[1] as string).digest()
     return timingSafeEqual(presented, expected)
   }
 
@@ -53,8 +56,13 @@ export function createAdminServer(options: AdminOptions): Server {
     }
     const path = url.pathname
     const isProbe = path === '/healthz' || path === '/readyz'
-    if (!(isProbe && options.publicProbes) && !authorized(req)) {
-      return problem(res, 'GW_ERR_ADMIN_UNAUTHORIZED', null, { 'www-authenticate': 'Bearer realm="portcullis-admin"' })
+    if (!(isProbe && options.publicProbes)) {
+      // Node keeps only the first Authorization header; a proxy in front may keep another one, so
+      // two of them are ambiguous, not a choice to make here (RFC 6750 §3.1: invalid_request, 400).
+      if ((req.headersDistinct.authorization?.length ?? 0) > 1) {
+        return problem(res, 'GW_ERR_AUTH_MALFORMED', 'the request carries more than one Authorization header', { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` })
+      }
+      if (!authorized(req)) return problem(res, 'GW_ERR_ADMIN_UNAUTHORIZED', null, { 'www-authenticate': CHALLENGE })
     }
     const readOnly = req.method === 'GET' || req.method === 'HEAD'
     switch (path) {

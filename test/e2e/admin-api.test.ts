@@ -63,6 +63,32 @@ describe('admin API: consumers, keys and the audit log', () => {
     }
   })
 
+  test('the auth scheme is case-insensitive; two Authorization headers are refused, whichever comes first', async () => {
+    // RFC 9110 §11.1: the scheme is a case-insensitive token; §11.4: one or more spaces after it.
+    for (const credentials of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `bEaReR  ${TOKEN}`]) {
+      const res = await fetch(`${admin}/consumers`, { headers: { authorization: credentials } })
+      assert.equal(res.status, 200, credentials)
+      await res.body?.cancel()
+    }
+    for (const scheme of ['Basic', 'Bearer:', 'Bearertoken']) {
+      const res = await fetch(`${admin}/consumers`, { headers: { authorization: `${scheme} ${TOKEN}` } })
+      assert.equal(res.status, 401, scheme)
+      await res.body?.cancel()
+    }
+    const port = gw.gateway.addresses.admin!.port
+    for (const [first, second] of [
+      [TOKEN, 'wrong'],
+      ['wrong', TOKEN],
+      [TOKEN, TOKEN],
+    ]) {
+      const twice = await rawRequest(port, [`GET /consumers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${first}\r\nAuthorization: Bearer ${second}\r\nConnection: close\r\n\r\n`])
+      assert.equal(twice.status, 400, `${first} then ${second}`)
+      assert.equal(twice.headers['content-type'], 'application/problem+json')
+      assert.equal((JSON.parse(twice.body) as { code: string }).code, 'GW_ERR_AUTH_MALFORMED')
+      assert.match(twice.headers['www-authenticate'] ?? '', /^Bearer realm="portcullis-admin", error="invalid_request"$/)
+    }
+  })
+
   test('bad input is refused with every problem located by path', async () => {
     const invalid = await call(`${admin}/consumers`, 'POST', { id: '-bad id', name: '', scopes: ['ok', 7], colour: 'red' })
     assert.equal(invalid.status, 400)
