@@ -100,6 +100,30 @@ apis:
     ].sort())
   })
 
+  test('a value too short says how long it must be; "must not be empty" only for an empty one', () => {
+    const file = write(
+      'lengths.yaml',
+      `
+listen: { http: 8080 }
+admin: { auth: { tokenHash: ${'c'.repeat(40)} } }
+identity:
+  jwt: { issuer: https://id.example, audiences: [orders], algorithms: [HS256], secret: a-short-secret }
+apis:
+  - name: orders
+    openapi: ''
+    upstream: http://127.0.0.1:3000
+    policies:
+      masking: { hashKey: short }
+`,
+    )
+    assert.deepEqual(problemsOf(() => loader.load(file)).sort(), [
+      'admin.auth.tokenHash: must be the hex SHA-256 of the admin token (64 lower-case hex digits)',
+      'apis[0].openapi: must not be empty',
+      'apis[0].policies.masking.hashKey: must be at least 16 characters long',
+      'identity.jwt.secret: must be at least 32 characters long',
+    ])
+  })
+
   test('cross-field checks: listeners, loopback admin, duplicates, CIDRs, policy checks, routes', () => {
     const file = write(
       'cross.yaml',

@@ -95,8 +95,13 @@ function translateError(error: ErrorObject): ConfigProblem | null {
       return { path: formatPath(segments), message: `must be ${(error.params as { comparison: string }).comparison} ${String((error.params as { limit: number }).limit)}` }
     case 'minItems':
       return { path: formatPath(segments), message: `must have at least ${String((error.params as { limit: number }).limit)} item(s)` }
-    case 'minLength':
-      return { path: formatPath(segments), message: 'must not be empty' }
+    case 'minLength': {
+      // "empty" only when it is: a secret one character short must say how long it has to be.
+      const limit = (error.params as { limit: number }).limit
+      return { path: formatPath(segments), message: limit <= 1 ? 'must not be empty' : `must be at least ${String(limit)} characters long` }
+    }
+    case 'maxLength':
+      return { path: formatPath(segments), message: `must be at most ${String((error.params as { limit: number }).limit)} characters long` }
     case 'const':
     case 'enum':
       return { path: formatPath(segments), message: `must be one of: ${allowedValues(error).join(', ')}` }
