@@ -30,8 +30,9 @@ export function checkJsonText(text: string, limits: JsonLimits, max = 20): JsonV
   const violations: JsonViolation[] = []
   const stack: Frame[] = []
   const location = () => `body${stack.map((f) => f.at).join('')}`
+  // Each distinct violation once: a repeated one would only use up the `max` places.
   const report = (message: string, where = location()) => {
-    if (violations.length < max) violations.push({ location: where, message })
+    if (violations.length < max && !violations.some((v) => v.location === where && v.message === message)) violations.push({ location: where, message })
   }
   let expectKey = false
   for (let i = 0; i < text.length && violations.length < max; i++) {
@@ -55,7 +56,7 @@ export function checkJsonText(text: string, limits: JsonLimits, max = 20): JsonV
         if (top.keys?.has(key) === true) report('duplicate key')
         top.keys?.add(key)
         top.count++
-        if (top.count > limits.keys) report(`more than ${limits.keys} keys`, location().slice(0, -(key.length + 1)) || 'body')
+        if (top.count === limits.keys + 1) report(`more than ${limits.keys} keys`, location().slice(0, -(key.length + 1)) || 'body')
         expectKey = false
       } else if (i - start - 1 > limits.stringLength && decodedLength(text.slice(start, i + 1)) > limits.stringLength) {
         report(`string longer than ${limits.stringLength} characters`)

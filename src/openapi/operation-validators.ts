@@ -272,7 +272,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
       for (const [location, validate] of byLocation) {
         if (!validate(values[location])) violations.push(...violationsOf(location, validate.errors ?? [], max))
       }
-      return violations.slice(0, max)
+      return distinct(violations, max)
     },
     checkBody(contentType, body) {
       if (body.length === 0) return bodyRequired ? { kind: 'invalid', violations: [{ location: 'body', message: 'is required' }] } : { kind: 'ok' }
@@ -288,7 +288,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
         for (const [name, validate] of entry.jsonParts) {
           if (fields[name] !== undefined && !validate(fields[name])) violations.push(...violationsOf(`body.${name}`, validate.errors ?? [], max))
         }
-        if (violations.length > 0) return { kind: 'invalid', violations: violations.slice(0, max) }
+        if (violations.length > 0) return { kind: 'invalid', violations: distinct(violations, max) }
         if (entry.validate === null || entry.validate(fields)) return { kind: 'ok' }
         return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
       }
@@ -401,6 +401,20 @@ function formObject(text: string): Record<string, unknown> {
   for (const [key, value] of queryPairs(text)) {
     const existing = out[key]
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as string[]), value] : [existing, value]
+  }
+  return out
+}
+
+/** The first `max` distinct violations: parts or parameters that repeat one problem list it once. */
+function distinct(violations: readonly Violation[], max: number): Violation[] {
+  const seen = new Set<string>()
+  const out: Violation[] = []
+  for (const violation of violations) {
+    if (out.length >= max) break
+    const key = `${violation.location}\u0000${violation.message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(violation)
   }
   return out
 }

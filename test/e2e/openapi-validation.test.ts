@@ -333,6 +333,28 @@ describe('openapi-validation', () => {
     assert.equal((await call('POST', '/legacy/prices', { headers: json, body: '{"price":1,"note":null}' })).status, 200)
     assert.deepEqual((await call('POST', '/legacy/prices', { headers: json, body: '{"price":0}' })).errors, ['body.price: must be > 0'])
   })
+
+  test('a problem the request repeats is listed once, in the answer and the log; the list stays bounded', async () => {
+    const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`k${i}`, i])))
+    const tooWide = await call('POST', '/shop/orders', { headers: json, body: wide })
+    assert.deepEqual(tooWide.errors, ['body: more than 1000 keys'])
+    assert.equal((JSON.parse(tooWide.text) as { detail: string }).detail, 'body: more than 1000 keys')
+
+    const data = new FormData()
+    data.append('meta', new Blob(['{"title":"t"}'], { type: 'application/json' }))
+    for (let i = 0; i < 25; i++) data.append('scan', new Blob(['GIF89a'], { type: 'image/gif' }), `scan${i}.gif`)
+    const parts = await fetch(`${gw.url}/shop/documents`, { method: 'POST', headers: { 'x-tenant': 'acme' }, body: data })
+    const partErrors = ((await parts.json()) as { errors: { location: string; message: string }[] }).errors
+    assert.deepEqual(partErrors, [{ location: 'body.scan', message: 'part has media type image/gif, not one the operation accepts' }])
+
+    const items = Array.from({ length: 30 }, () => ({ sku: 'a', qty: 0 }))
+    const many = await call('POST', '/shop/orders', { headers: json, body: JSON.stringify({ customer: 'c', items }) })
+    assert.deepEqual(many.errors, items.slice(0, 20).map((_, i) => `body.items[${i}].qty: must be >= 1`), 'distinct problems: the first 20')
+
+    assert.equal((await call('POST', '/report/orders', { headers: json, body: wide })).status, 200)
+    const line = gw.logLines().findLast((l) => l.msg === 'request does not match the API description (report only: passed)')
+    assert.deepEqual(line?.violations, [{ location: 'body', message: 'more than 1000 keys' }])
+  })
 })
 
 test('a document with a remote or dangling $ref refuses the config, naming it', async () => {
