@@ -191,6 +191,18 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
           keepAliveTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Idle keep-alive connections are closed after this.' }),
           maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 65536, default: 16384, description: 'Hard cap on request header size; larger gets 431.' }),
           maxBufferedBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest body buffered for a policy when no request-limits applies.' }),
+          maxBufferedResponseBytes: Type.Integer({ minimum: 1024, default: 10485760, description: 'Largest upstream response body buffered for a policy (masking, response validation); past it 502.' }),
+          maxBufferedBytesTotal: Type.Integer({
+            minimum: 65536,
+            default: 134217728,
+            description: 'All request and response bodies buffered at once in one process, until each response is sent; a body that would pass it gets 503 (GW_ERR_GATEWAY_OVERLOADED).',
+          }),
+          maxPipelinedRequests: Type.Integer({
+            minimum: 0,
+            default: 16,
+            description: 'HTTP/1 requests one connection may queue behind the one being answered (each is answered in turn); the next gets 503 and the connection is closed.',
+          }),
+          sendTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time a response may wait for the client to read any of it; past it the connection is closed.' }),
           shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
         },
         { additionalProperties: false, default: {} },

@@ -15,21 +15,30 @@ export const DISCARD: BodySink = {
   end: () => {},
 }
 
-/** Collects a response body for `onResponseBody` hooks, up to a limit (then drops the rest). */
+/**
+ * Collects a response body for `onResponseBody` hooks, up to a limit per response and within the
+ * process's buffered-bytes budget (`reserve`); past either it drops the rest and says which.
+ */
 export class BodyCollector implements BodySink {
   readonly #limit: number
-  readonly #chunks: Buffer[] = []
+  readonly #reserve: (bytes: number) => boolean
+  #chunks: Buffer[] = []
   #size = 0
   overflowed = false
+  overBudget = false
 
-  constructor(limit: number) {
+  constructor(limit: number, reserve: (bytes: number) => boolean) {
     this.#limit = limit
+    this.#reserve = reserve
   }
 
   write(chunk: Buffer): boolean {
+    if (this.overflowed || this.overBudget) return true
     this.#size += chunk.length
     if (this.#size > this.#limit) this.overflowed = true
+    else if (!this.#reserve(chunk.length)) this.overBudget = true
     else this.#chunks.push(chunk)
+    if (this.overflowed || this.overBudget) this.#chunks = []
     return true
   }
 

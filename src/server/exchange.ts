@@ -18,10 +18,12 @@ import { buildClientResponseHeaders, clientFieldList } from '../upstream/respons
 import type { Target } from '../upstream/target.js'
 import { BodyCollector, DISCARD, type BodySink } from './body-sinks.js'
 import { connectionInfo } from './client-info.js'
+import { ConnectionExchanges, type QueuedExchange } from './connection-exchanges.js'
 import { finishExchange } from './finish-exchange.js'
 import { limitBody, readBody } from './read-body.js'
 import type { RouteRuntime, Runtime } from './runtime.js'
 import { sendReply, type ClientResponse } from './send-reply.js'
+import { SendWatchdog } from './send-watchdog.js'
 import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
 import type { ServingState } from './serving-state.js'
 
@@ -30,6 +32,9 @@ export type ClientRequest = IncomingMessage | Http2ServerRequest
 const { parseHeaders } = undiciUtil
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/
+
+const CONNECTION = Symbol('portcullis.connection')
+type QueuedSocket = import('node:net').Socket & { [CONNECTION]?: ConnectionExchanges }
 
 /** Entry point from the listeners. */
 export function handleRequest(state: ServingState, req: ClientRequest, res: ClientResponse): void {
@@ -42,14 +47,20 @@ export function handleRequest(state: ServingState, req: ClientRequest, res: Clie
     res.destroy()
     return
   }
-  try {
-    exchange.start()
-  } catch (error) {
-    exchange.fail(error)
-  }
+  if ((req as Http2ServerRequest).stream !== undefined) return exchange.begin()
+  // HTTP/1: one request of a connection is served at a time, the rest wait in order.
+  const socket = req.socket as QueuedSocket
+  const connection = (socket[CONNECTION] ??= new ConnectionExchanges(socket, state.maxPipelinedRequests))
+  exchange.connection = connection
+  connection.admit(exchange)
 }
 
-export class Exchange implements AttemptOwner {
+/** The HTTP/1 connection's queue of exchanges, if the socket has served one (parser errors defer to it). */
+export function connectionOf(socket: import('node:net').Socket): ConnectionExchanges | undefined {
+  return (socket as QueuedSocket)[CONNECTION]
+}
+
+export class Exchange implements AttemptOwner, QueuedExchange {
   readonly state: ServingState
   readonly runtime: Runtime
   readonly req: ClientRequest
@@ -67,6 +78,14 @@ export class Exchange implements AttemptOwner {
   upstreamEndedAt: number | null = null
   target: Target | null = null
   attempts = 0
+  /** The HTTP/1 connection's queue; null on HTTP/2. */
+  connection: ConnectionExchanges | null = null
+  /** Set once the exchange is accounted (logged, counted); it happens once whatever closes it. */
+  finished = false
+  /** Bytes of buffered bodies this exchange holds in `state.bufferBudget`, released when it finishes. */
+  bufferedBytes = 0
+  #sendWatchdog: SendWatchdog | null = null
+  #continued = false
   #relativePath = ''
   #query = ''
   #body: Buffer | Readable | null = null
@@ -97,9 +116,32 @@ export class Exchange implements AttemptOwner {
     res.on('close', onResponseClose)
   }
 
+  /** Serves the request; any throw ends in `fail`. */
+  begin(): void {
+    try {
+      this.start()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /** The connection sent more pipelined requests than it may: this one is refused and the connection ends after it. */
+  refuse(): void {
+    this.problem('GW_ERR_PIPELINE_LIMIT', { 'retry-after': '1', connection: 'close' })
+  }
+
+  /** Finishes without an answer: the connection closed first, or it was refused before this request's turn. */
+  abandon(code: ErrorCode | null = null): void {
+    if (this.finished) return
+    if (code !== null) this.code = code
+    finishExchange(this)
+  }
+
   start(): void {
     const { req } = this
     const method = req.method ?? 'GET'
+    const refusal = this.connection === null ? null : protocolRefusal(req)
+    if (refusal !== null) return this.problem(refusal, { connection: 'close' })
     const target = requestTarget(req)
     if (target === null) return this.problem('GW_ERR_REQUEST_PATH_INVALID')
     const { path, query, host } = target
@@ -156,15 +198,52 @@ export class Exchange implements AttemptOwner {
     if (chain.onRequestBody.length > 0) {
       // A request without a body (most GETs) has nothing to wait for: no listeners, no extra turn of the loop.
       if (!hasBody(this.req)) this.#afterBody(NO_BODY)
-      else this.#then(readBody(this.req as Readable, chain.bufferLimit, declared), (body) => this.#afterBody(body))
+      else if (declared !== null && declared > chain.bufferLimit) this.problem('GW_ERR_REQUEST_BODY_TOO_LARGE')
+      else {
+        this.#sendContinue()
+        this.#then(readBody(this.req as Readable, chain.bufferLimit, declared, this.reserveBuffer), (body) => this.#afterBody(body))
+      }
       return
     }
     if (hasBody(this.req)) {
       const limit = chain.requestBodyLimit
       if (limit !== null && declared !== null && declared > limit) return this.problem('GW_ERR_REQUEST_BODY_TOO_LARGE')
+      this.#sendContinue()
       this.#body = limit !== null && declared === null ? limitBody(this.req, limit) : (this.req)
     }
     this.forward(null)
+  }
+
+  /**
+   * `Expect: 100-continue` is answered only once the body is wanted (RFC 9110 §10.1.1): a request
+   * refused on its headers or its declared length gets its final answer without a 100 first.
+   */
+  #sendContinue(): void {
+    if (this.#continued || this.req.headers.expect === undefined) return
+    this.#continued = true
+    if (!this.res.headersSent) (this.res as ServerResponse).writeContinue()
+  }
+
+  /** Takes `bytes` from the process's buffered-bytes budget for this exchange; false when they do not fit. */
+  readonly reserveBuffer = (bytes: number): boolean => {
+    if (!this.state.bufferBudget.tryReserve(bytes)) return false
+    this.bufferedBytes += bytes
+    return true
+  }
+
+  /** The response is pushing back (or bytes wait after its end): the client must read within `server.sendTimeoutMs`. */
+  watchSend(): void {
+    if (this.finished) return
+    this.#sendWatchdog ??= new SendWatchdog(this.res, this.state.sendTimeoutMs, () => {
+      this.state.logger.info({ requestId: this.requestId, client: this.peer }, 'the client read none of the response in server.sendTimeoutMs; connection closed')
+      this.res.destroy()
+    })
+    this.#sendWatchdog.arm()
+  }
+
+  /** Stops the send timeout (the exchange finished). */
+  stopWatchingSend(): void {
+    this.#sendWatchdog?.stop()
   }
 
   #afterBody(body: Buffer): void {
@@ -234,7 +313,7 @@ export class Exchange implements AttemptOwner {
       }
     }
     if (chain.onResponseBody.length > 0) {
-      this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes)
+      this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes, this.reserveBuffer)
       return this.#collector
     }
     this.#writeHead()
@@ -279,10 +358,18 @@ export class Exchange implements AttemptOwner {
     }
     const collector = this.#collector
     if (collector !== null) this.#afterResponseBody(collector)
+    else this.#watchIfQueued()
+  }
+
+  /** After a response's end: bytes the client has not taken yet are watched by the send timeout. */
+  #watchIfQueued(): void {
+    const res = this.res as unknown as { writableLength: number; writableFinished: boolean }
+    if (!res.writableFinished && res.writableLength > 0) this.watchSend()
   }
 
   #afterResponseBody(collector: BodyCollector): void {
     const ctx = this.ctx as RequestContext
+    if (collector.overBudget) return this.problem('GW_ERR_GATEWAY_OVERLOADED', { 'retry-after': '1' })
     if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
     ctx.responseBody = collector.body()
     this.#thenMaybe(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
@@ -293,6 +380,7 @@ export class Exchange implements AttemptOwner {
       response.headers['content-length'] = String(body.length)
       this.#writeHead()
       ;(this.res as unknown as Writable).end(body)
+      this.#watchIfQueued()
     })
   }
 
@@ -350,6 +438,7 @@ export class Exchange implements AttemptOwner {
     const headers = reply.code === 'GW_ERR_REQUEST_BODY_TOO_LARGE' && this.req.httpVersionMajor === 1 ? { ...reply.headers, connection: 'close' } : reply.headers
     const length = sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.addedResponseHeaders ?? null)
     this.#declaredResponseLength = String(length)
+    this.#watchIfQueued()
   }
 
   problem(code: ErrorCode, headers: Record<string, HeaderValue> = {}): void {
@@ -358,7 +447,7 @@ export class Exchange implements AttemptOwner {
 
   /** Any throw that is not a verdict: a GatewayError keeps its code; anything else is a 500 without internals. */
   fail(error: unknown): void {
-    if (error instanceof GatewayError) return this.problem(error.code)
+    if (error instanceof GatewayError) return this.problem(error.code, error.code === 'GW_ERR_GATEWAY_OVERLOADED' ? { 'retry-after': '1' } : {})
     this.state.logger.error({ requestId: this.requestId, err: error }, 'request failed')
     this.problem('GW_ERR_INTERNAL')
   }
@@ -380,6 +469,34 @@ const EXCHANGE = Symbol('portcullis.exchange')
 function onResponseClose(this: ClientResponse & { [EXCHANGE]?: Exchange }): void {
   const exchange = this[EXCHANGE]
   if (exchange !== undefined) finishExchange(exchange)
+}
+
+const CHUNKED_ONLY = /^[\t ]*chunked[\t ]*$/i
+
+/**
+ * What an HTTP/1 request line and framing must satisfy before anything else looks at it; Node's
+ * parser lets these through. The answer closes the connection: after a framing the gateway does
+ * not understand, nothing more on it can be trusted.
+ */
+function protocolRefusal(req: ClientRequest): ErrorCode | null {
+  // RFC 9112 §2.3: HTTP/2 is negotiated (ALPN), never named in an HTTP/1 request line.
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return 'GW_ERR_HTTP_VERSION_NOT_SUPPORTED'
+  const headers = req.headers
+  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field.
+  if (headers.host === undefined ? req.httpVersionMinor === 1 : hostCount(req.rawHeaders) > 1) return 'GW_ERR_REQUEST_MALFORMED'
+  // RFC 9112 §6.1: a transfer coding the gateway does not implement (anything but `chunked` alone) is 501.
+  const coding = headers['transfer-encoding']
+  if (coding !== undefined && !CHUNKED_ONLY.test(coding)) return 'GW_ERR_TRANSFER_CODING_UNSUPPORTED'
+  return null
+}
+
+function hostCount(raw: readonly string[]): number {
+  let count = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === 4 && name.toLowerCase() === 'host') count++
+  }
+  return count
 }
 
 function socketOf(req: ClientRequest): import('node:net').Socket {

@@ -1,15 +1,24 @@
 /**
- * After the response: one access-log line, metrics, `onLog` hooks. Runs on the response's
- * `close` event, so aborted requests are accounted too (status 499, as nginx logs them).
+ * After the response: one access-log line, metrics, `onLog` hooks. Runs once per exchange, on the
+ * response's `close` event or when its connection's queue abandons it, so aborted and never
+ * served requests are accounted too (status 499, as nginx logs them); then the exchange's
+ * buffered bytes are released and the next pipelined request of its connection may start.
  */
 import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 
 export function finishExchange(exchange: Exchange): void {
+  if (exchange.finished) return
+  exchange.finished = true
   const { state, runtime, res, route, ctx } = exchange
   const completed = res.writableFinished
+  exchange.stopWatchingSend()
   if (!completed) exchange.abortUpstream()
+  if (exchange.bufferedBytes > 0) {
+    state.bufferBudget.release(exchange.bufferedBytes)
+    exchange.bufferedBytes = 0
+  }
   const status = completed ? res.statusCode : 499
   const now = performance.now()
   const durationMs = now - exchange.receivedAt
@@ -48,6 +57,7 @@ export function finishExchange(exchange: Exchange): void {
 
   runtime.inFlight--
   if (runtime.inFlight === 0 && state.runtime !== runtime) state.onRuntimeDrained(runtime)
+  exchange.connection?.done(exchange)
 }
 
 function round(ms: number): number {

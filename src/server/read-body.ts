@@ -5,8 +5,11 @@
 import { Transform, type Readable } from 'node:stream'
 import { GatewayError } from '../errors.js'
 
-/** Reads the whole body; rejects with 413 past `limit`, 400 when the client aborts or sends garbage. */
-export function readBody(stream: Readable, limit: number, declaredLength: number | null): Promise<Buffer> {
+/**
+ * Reads the whole body; rejects with 413 past `limit`, 503 when `reserve` (the process's
+ * buffered-bytes budget) refuses a chunk, 400 when the client aborts or sends garbage.
+ */
+export function readBody(stream: Readable, limit: number, declaredLength: number | null, reserve: (bytes: number) => boolean): Promise<Buffer> {
   if (declaredLength !== null && declaredLength > limit) return Promise.reject(new GatewayError('GW_ERR_REQUEST_BODY_TOO_LARGE'))
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -17,6 +20,12 @@ export function readBody(stream: Readable, limit: number, declaredLength: number
         cleanup()
         stream.resume()
         reject(new GatewayError('GW_ERR_REQUEST_BODY_TOO_LARGE'))
+        return
+      }
+      if (!reserve(chunk.length)) {
+        cleanup()
+        stream.resume()
+        reject(new GatewayError('GW_ERR_GATEWAY_OVERLOADED'))
         return
       }
       chunks.push(chunk)

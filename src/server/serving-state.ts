@@ -4,6 +4,7 @@ import type { GatewayMetrics } from '../observability/metrics.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import type { AccessLogEntry } from '../pipeline/define-policy.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
+import type { BufferBudget } from './buffer-budget.js'
 import type { Runtime } from './runtime.js'
 
 export interface ServingState {
@@ -23,6 +24,12 @@ export interface ServingState {
   /** A new request id when the client sent none (or an invalid one). */
   readonly nextRequestId: () => string
   readonly maxBufferedResponseBytes: number
+  /** Bytes of bodies buffered at once in this process (`server.maxBufferedBytesTotal`). */
+  readonly bufferBudget: BufferBudget
+  /** Requests an HTTP/1 connection may queue behind the one being served. */
+  readonly maxPipelinedRequests: number
+  /** How long a response may wait for the client to take any of it. */
+  readonly sendTimeoutMs: number
   readonly reportPolicyFailure: PolicyFailureReporter
   /** Called when a retired runtime's last request finished. */
   readonly onRuntimeDrained: (runtime: Runtime) => void

@@ -19,6 +19,8 @@ export interface AttemptOwner {
   upstreamFailed(target: Target, error: unknown): void
   /** Any throw from the callbacks above. */
   fail(error: unknown): void
+  /** The client response pushes back: it must take bytes within the send timeout. */
+  watchSend(): void
   /** The client response, which gets a drain listener the first time it pushes back. */
   readonly res: { on(event: 'drain', listener: () => void): unknown }
 }
@@ -92,6 +94,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   }
 
   #listenForDrain(): void {
+    this.#owner.watchSend()
     if (this.#drainListening || this.#resume === null) return
     this.#drainListening = true
     this.#owner.res.on('drain', this.#resume)
