@@ -20,6 +20,7 @@ import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
 import { builtinPolicies } from './policies/index.js'
+import { BufferBudget } from './server/buffer-budget.js'
 import { CertificateStore, loadCertificates, type CertificateSet } from './server/certificate-store.js'
 import { handleRequest } from './server/exchange.js'
 import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
@@ -115,7 +116,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     unmatchedStats: metrics.routes.get('', ''),
     clock,
     nextRequestId: createRequestIds(),
-    maxBufferedResponseBytes: 10 * 1024 * 1024,
+    maxBufferedResponseBytes: config.server.maxBufferedResponseBytes,
+    bufferBudget: new BufferBudget(config.server.maxBufferedBytesTotal),
+    maxPipelinedRequests: config.server.maxPipelinedRequests,
+    sendTimeoutMs: config.server.sendTimeoutMs,
     reportPolicyFailure,
     onRuntimeDrained: (runtime) => void closeRetired(runtime),
   }

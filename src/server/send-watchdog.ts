@@ -17,7 +17,7 @@ interface Queue {
 function queuedBytes(res: ClientResponse): number {
   const stream = (res as Http2ServerResponse).stream as Queue | undefined
   // A ServerResponse's own length counts its socket's queue as well as what waits to reach it.
-  return (stream ?? (res)).writableLength
+  return (stream ?? res).writableLength
 }
 
 export class SendWatchdog {
