@@ -23,7 +23,8 @@ import { builtinPolicies } from './policies/index.js'
 import { BufferBudget } from './server/buffer-budget.js'
 import { CertificateStore, loadCertificates, type CertificateSet } from './server/certificate-store.js'
 import { handleRequest } from './server/exchange.js'
-import { createHttpListener, createHttpsListener, listen, type AnyServer } from './server/listeners.js'
+import { answerClientError, answerConnect } from './server/client-errors.js'
+import { createHttpListener, createHttpsListener, listen, type AnyServer, type ListenerHandlers } from './server/listeners.js'
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import { RedisCounters } from './stores/redis-counters.js'
@@ -133,7 +134,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all(retiredUpstreams(old, successor).map((u) => u.close()))
   }
 
-  const handler = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]) => handleRequest(state, req, res)
+  const handlers: ListenerHandlers = {
+    request: (req, res) => handleRequest(state, req, res),
+    clientError: (error, socket) => answerClientError(state, error, socket),
+    connect: (req, socket) => answerConnect(state, req, socket),
+  }
   const servers: AnyServer[] = []
   const sessions = new Set<ServerHttp2Session>()
   const addresses: Gateway['addresses'] = {}
@@ -141,13 +146,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let ready = false
 
   if (config.listen.http !== undefined) {
-    const server = createHttpListener(config.server, handler, logger)
+    const server = createHttpListener(config.server, handlers)
     servers.push(server)
     addresses.http = await listenOrThrow(server, config.listen.http.port, config.listen.http.host, 'listen.http')
   }
   if (config.listen.https !== undefined) {
     certificates = new CertificateStore(loadCertificates(config.listen.https))
-    const server = createHttpsListener(config.listen.https, config.server, certificates, handler, logger)
+    const server = createHttpsListener(config.listen.https, config.server, certificates, handlers, logger)
     server.on('session', (session: ServerHttp2Session) => {
       sessions.add(session)
       session.once('close', () => sessions.delete(session))

@@ -22,12 +22,12 @@ export interface QueuedExchange {
   abandon(code?: 'GW_ERR_PIPELINE_LIMIT'): void
 }
 
-export class ConnectionExchanges {
+export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
   readonly #socket: Socket
   readonly #limit: number
-  #active: QueuedExchange | null = null
-  #waiting: QueuedExchange[] = []
-  #refused: QueuedExchange | null = null
+  #active: E | null = null
+  #waiting: E[] = []
+  #refused: E | null = null
   #closed = false
   #whenIdle: (() => void) | null = null
 
@@ -37,8 +37,13 @@ export class ConnectionExchanges {
     socket.once('close', () => this.#close())
   }
 
+  /** The exchange being served, if any. */
+  get active(): E | null {
+    return this.#active
+  }
+
   /** A request was read: serve it now, or queue it behind the one being served. */
-  admit(exchange: QueuedExchange): void {
+  admit(exchange: E): void {
     if (this.#refused !== null) return exchange.abandon('GW_ERR_PIPELINE_LIMIT')
     if (this.#closed || this.#whenIdle !== null) return exchange.abandon()
     if (this.#active === null) {
@@ -54,7 +59,7 @@ export class ConnectionExchanges {
   }
 
   /** The exchange finished (its response ended or was destroyed): the next one may start. */
-  done(exchange: QueuedExchange): void {
+  done(exchange: E): void {
     if (exchange !== this.#active) return
     this.#active = null
     const next = this.#waiting.shift()

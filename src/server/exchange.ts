@@ -34,7 +34,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/
 
 const CONNECTION = Symbol('portcullis.connection')
-type QueuedSocket = import('node:net').Socket & { [CONNECTION]?: ConnectionExchanges }
+type QueuedSocket = import('node:net').Socket & { [CONNECTION]?: ConnectionExchanges<Exchange> }
 
 /** Entry point from the listeners. */
 export function handleRequest(state: ServingState, req: ClientRequest, res: ClientResponse): void {
@@ -50,13 +50,13 @@ export function handleRequest(state: ServingState, req: ClientRequest, res: Clie
   if ((req as Http2ServerRequest).stream !== undefined) return exchange.begin()
   // HTTP/1: one request of a connection is served at a time, the rest wait in order.
   const socket = req.socket as QueuedSocket
-  const connection = (socket[CONNECTION] ??= new ConnectionExchanges(socket, state.maxPipelinedRequests))
+  const connection = (socket[CONNECTION] ??= new ConnectionExchanges<Exchange>(socket, state.maxPipelinedRequests))
   exchange.connection = connection
   connection.admit(exchange)
 }
 
 /** The HTTP/1 connection's queue of exchanges, if the socket has served one (parser errors defer to it). */
-export function connectionOf(socket: import('node:net').Socket): ConnectionExchanges | undefined {
+export function connectionOf(socket: import('node:net').Socket): ConnectionExchanges<Exchange> | undefined {
   return (socket as QueuedSocket)[CONNECTION]
 }
 
@@ -79,7 +79,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   target: Target | null = null
   attempts = 0
   /** The HTTP/1 connection's queue; null on HTTP/2. */
-  connection: ConnectionExchanges | null = null
+  connection: ConnectionExchanges<Exchange> | null = null
   /** Set once the exchange is accounted (logged, counted); it happens once whatever closes it. */
   finished = false
   /** Bytes of buffered bodies this exchange holds in `state.bufferBudget`, released when it finishes. */

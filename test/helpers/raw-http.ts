@@ -10,7 +10,28 @@ export interface RawResponse {
 }
 
 /** Writes `parts` (with optional pauses) and reads until the server closes or `timeoutMs`. */
-export function rawRequest(port: number, parts: (string | Buffer | { pauseMs: number })[], timeoutMs = 5000): Promise<RawResponse> {
+export async function rawRequest(port: number, parts: (string | Buffer | { pauseMs: number })[], timeoutMs = 5000): Promise<RawResponse> {
+  const { text, closed } = await rawExchange(port, parts, timeoutMs)
+  return parse(text, closed)
+}
+
+/** Responses split from the raw text of a connection (bodies by Content-Length). */
+export function splitResponses(text: string): RawResponse[] {
+  const out: RawResponse[] = []
+  let rest = text
+  for (let i = 0; i < 1000 && rest.startsWith('HTTP/'); i++) {
+    const end = rest.indexOf('\r\n\r\n')
+    if (end === -1) break
+    const head = parse(rest.slice(0, end + 4), false)
+    const length = Number(head.headers['content-length'] ?? 0)
+    out.push({ ...head, body: rest.slice(end + 4, end + 4 + length) })
+    rest = rest.slice(end + 4 + length)
+  }
+  return out
+}
+
+/** Like rawRequest, but returns everything the server sent, as latin1 text. */
+export function rawExchange(port: number, parts: (string | Buffer | { pauseMs: number })[], timeoutMs = 5000): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     const chunks: Buffer[] = []
@@ -21,7 +42,7 @@ export function rawRequest(port: number, parts: (string | Buffer | { pauseMs: nu
     socket.on('close', () => {
       closed = true
       clearTimeout(timer)
-      resolve(parse(Buffer.concat(chunks).toString('latin1'), closed))
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed })
     })
     socket.on('connect', () => {
       void (async () => {
