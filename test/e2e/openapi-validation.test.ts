@@ -399,6 +399,7 @@ describe('openapi-validation of responses: report, block, strip', () => {
     },
   }
   const leaky = { id: 1, name: 'ann', passwordHash: '$2b$10$secrethash', address: { city: 'Lyon', geo: { lat: 45.7 } }, tags: { vip: true } }
+  const PROBLEM = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the database is down' })
   let upstream: TestUpstream
   let gw: TestGateway
 
@@ -414,11 +415,22 @@ describe('openapi-validation of responses: report, block, strip', () => {
       if (id === 'html') return send(200, 'text/html', '<h1>debug</h1>')
       if (id === 'wrong') return send(200, 'application/json', JSON.stringify({ ...leaky, id: 'one' }))
       if (id === 'gone') return send(404, 'application/json', '')
+      // Error answers the document does not describe: a status it does not list, a body where it declares none.
+      if (id === 'down') return send(503, 'application/problem+json', PROBLEM)
+      if (id === 'missing') return send(404, 'application/problem+json', PROBLEM)
       return send(200, 'application/json', JSON.stringify(leaky))
     })
-    const api = (mode: string) => ({ name: mode, basePath: `/${mode}`, openapi: 'users.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': { response: mode } } })
+    // The upstream's 5xx answers are what is tested here, not failures that should open its circuit.
+    const upstreamConfig = { url: upstream.url, circuitBreaker: { windowSize: 1000, minimumRequests: 1000 } }
+    const api = (name: string, policy: Record<string, unknown>) => ({ name, basePath: `/${name}`, openapi: 'users.yaml', upstream: upstreamConfig, policies: { 'openapi-validation': policy } })
     const config = baseConfig(upstream.url)
-    config.apis = [api('strip'), api('block'), api('report')]
+    config.apis = [
+      api('strip', { response: 'strip' }),
+      api('block', { response: 'block' }),
+      api('report', { response: 'report' }),
+      api('strict', { response: 'strip', undeclaredErrorResponses: 'block' }),
+      api('strict-block', { response: 'block', undeclaredErrorResponses: 'block' }),
+    ]
     gw = await startTestGateway(config, { files: { 'users.yaml': stringify(USERS) } })
   })
   after(async () => {
@@ -429,7 +441,7 @@ describe('openapi-validation of responses: report, block, strip', () => {
   const get = async (path: string) => {
     const res = await request(`${gw.url}${path}`)
     const text = await res.body.text()
-    return { status: res.statusCode, text, length: res.headers['content-length'] }
+    return { status: res.statusCode, text, length: res.headers['content-length'], type: res.headers['content-type'] }
   }
 
   test('strip removes exactly the undeclared properties, through allOf, nested objects and arrays', async () => {
@@ -444,7 +456,7 @@ describe('openapi-validation of responses: report, block, strip', () => {
   })
 
   test('strip and block refuse undeclared statuses and media types; block refuses schema violations', async () => {
-    for (const path of ['/strip/users/teapot', '/strip/users/html', '/block/users/teapot', '/block/users/html', '/block/users/wrong']) {
+    for (const path of ['/strict/users/teapot', '/strip/users/html', '/strict-block/users/teapot', '/block/users/html', '/block/users/wrong']) {
       const res = await get(path)
       assert.equal(res.status, 502, path)
       assert.equal((JSON.parse(res.text) as { code: string }).code, 'GW_ERR_UPSTREAM_RESPONSE_INVALID')
@@ -454,6 +466,25 @@ describe('openapi-validation of responses: report, block, strip', () => {
     assert.equal((await get('/block/users/gone')).status, 404, 'a declared status without a body')
     const wrong = gw.logLines().find((l) => l.msg === 'response does not match the API description' && (l.violations as { location: string }[])[0]?.location === 'response.body.id')
     assert.equal(wrong?.refused, true)
+  })
+
+  test('error responses the document does not describe pass by default, reported; undeclaredErrorResponses: block refuses them', async () => {
+    for (const mode of ['strip', 'block', 'report']) {
+      const down = await get(`/${mode}/users/down`)
+      assert.deepEqual([down.status, down.type, down.text], [503, 'application/problem+json', PROBLEM], `${mode}: an undeclared status`)
+      const missing = await get(`/${mode}/users/missing`)
+      assert.deepEqual([missing.status, missing.type, missing.text], [404, 'application/problem+json', PROBLEM], `${mode}: a body where the 404 declares none`)
+      assert.equal((await get(`/${mode}/users/teapot`)).status, 418, `${mode}: an undeclared status and media type`)
+    }
+    const line = gw.logLines().find((l) => l.msg === 'response does not match the API description' && l.status === 503 && l.refused === false)
+    assert.deepEqual(line?.violations, [{ location: 'response.status', message: '503 is not a declared response' }], 'reported')
+    assert.match(await gw.gateway.metrics.registry.metrics(), /portcullis_openapi_violations_total\{api="strip",direction="response",outcome="reported"\} 3/)
+    for (const path of ['/strict/users/down', '/strict/users/missing', '/strict-block/users/down', '/strict-block/users/missing']) {
+      const refused = await get(path)
+      assert.deepEqual([refused.status, (JSON.parse(refused.text) as { code: string }).code], [502, 'GW_ERR_UPSTREAM_RESPONSE_INVALID'], path)
+      assert.equal(refused.text.includes('database'), false)
+    }
+    assert.equal((await get('/strip/users/html')).status, 502, 'a success response the document does not describe is still refused')
   })
 
   test('report passes everything and logs the violations', async () => {

@@ -5,6 +5,8 @@
  * compiled when the config loads; JSON is first held to limits schemas lack (depth, keys,
  * lengths), duplicate keys, valid UTF-8 and safe integers. Undeclared paths and methods never
  * get here: the API's routes are the document's. A violation is a 400 problem listing each one.
+ * With `response`, the upstream's answers are held to the document too; its error answers the
+ * document does not describe pass, reported, unless `undeclaredErrorResponses: block`.
  */
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
@@ -62,7 +64,10 @@ export const openapiValidation = definePolicy({
       if (check.kind === 'ok') return undefined
       const violations = check.kind === 'undeclared' ? [check.violation] : check.violations
       const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
-      const refuse = responseMode === 'block' || (responseMode === 'strip' && check.kind === 'undeclared')
+      // An upstream's own error answer (a 503 problem from its framework) is seldom in the
+      // document; replacing it with a 502 hides what went wrong, so it passes unless told not to.
+      const passedError = check.kind === 'undeclared' && response.status >= 400 && config.undeclaredErrorResponses === 'pass'
+      const refuse = !passedError && (responseMode === 'block' || (responseMode === 'strip' && check.kind === 'undeclared'))
       deps.metrics.validation(deps.api, 'response', refuse ? 'blocked' : 'reported')
       deps.logger.warn({ requestId: ctx.requestId, operation, status: response.status, violations, refused: refuse }, 'response does not match the API description')
       return refuse ? respond.problem('GW_ERR_UPSTREAM_RESPONSE_INVALID') : undefined

@@ -8,7 +8,12 @@ export const OpenApiValidationConfig = Type.Object({
   response: Type.Union([Type.Literal('off'), Type.Literal('report'), Type.Literal('block'), Type.Literal('strip')], {
     default: 'off',
     description:
-      'Responses against the document: `report` logs violations; `block` answers 502 instead of a non-conforming response; `strip` removes properties the response schema does not declare (OWASP API3) and passes the rest, refusing (502) undeclared statuses and media types. Any mode but `off` buffers responses.',
+      'Responses against the document: `report` logs violations; `block` answers 502 instead of a non-conforming response; `strip` removes properties the response schema does not declare (OWASP API3) and passes the rest, refusing (502) undeclared statuses and media types. Error responses the document does not describe follow `undeclaredErrorResponses`. Any mode but `off` buffers responses.',
+  }),
+  undeclaredErrorResponses: Type.Union([Type.Literal('pass'), Type.Literal('block')], {
+    default: 'pass',
+    description:
+      'With `response: block` or `strip`, an upstream error response (4xx, 5xx) whose status, media type or body the document does not describe (an undeclared `application/problem+json` 503, a body where the 404 declares none): `pass` lets it through unchanged and reports it (log and metrics); `block` answers 502 instead, so only described errors reach clients. Described error responses are checked like any other.',
   }),
   rejectUndeclaredQuery: Type.Boolean({ default: false, description: 'Query parameters the operation does not declare are violations.' }),
   strictBodies: Type.Boolean({
