@@ -4,8 +4,13 @@
  * exchange they started (upstream released, access line written, in-flight gauge back to zero).
  */
 import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { stringify } from 'yaml'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
@@ -109,3 +114,81 @@ describe('hostile clients: pipelining without reading (streamed responses)', () 
   })
 
 })
+
+/** Resident memory of a process, from /proc (Linux), in bytes. */
+function residentBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024
+}
+
+describe('hostile clients: pipelining without reading (buffered responses), in a gateway process of its own', () => {
+  const BIG_JSON = Buffer.from(JSON.stringify({ id: 1, note: 'n'.repeat(900 * 1024) }))
+  let upstream: TestUpstream
+  let child: ChildProcess | null = null
+  let dir = ''
+  let url = ''
+
+  before(async () => {
+    upstream = await startUpstream((req, res) => {
+      const body = req.url?.startsWith('/big') === true ? BIG_JSON : Buffer.from('{"ok":true}')
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length })
+      res.end(body)
+    })
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-hostile-'))
+    const config = {
+      ...baseConfig(upstream.url, { server: { sendTimeoutMs: 2000 } }),
+      log: { level: 'info', access: false, destination: join(dir, 'gateway.log') },
+      apis: [{ name: 'masked', basePath: '/', upstream: { url: upstream.url }, policies: { masking: { fields: [{ name: 'password', strategy: 'redact' }] } } }],
+    }
+    const file = join(dir, 'gateway.yaml')
+    writeFileSync(file, stringify(config))
+    child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/portcullis.js'), 'start', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    // The log goes to a file; the port is read from the started line there.
+    await eventually(() => /"gateway started"/.test(safeRead(join(dir, 'gateway.log')) + output), 30_000, 'the gateway process to start')
+    const started = (safeRead(join(dir, 'gateway.log')) + output).split('\n').find((l) => l.includes('"gateway started"')) as string
+    url = `http://${(JSON.parse(started) as { addresses: { http: string } }).addresses.http}`
+  })
+  after(async () => {
+    if (child !== null && child.exitCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+    }
+    await upstream?.close()
+    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('RSS stays within 2x of idle during and after the attack, and normal requests are served', async (t) => {
+    const pid = child?.pid as number
+    for (let i = 0; i < 40; i++) assert.equal(await probe(`${url}/big`), 200)
+    await new Promise((r) => setTimeout(r, 500))
+    const idle = residentBytes(pid)
+    const attackers = await pipelineWithoutReading(Number(new URL(url).port), 100, 40, '/big')
+    let peak = idle
+    const probes: number[] = []
+    for (let i = 0; i < 16; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+      peak = Math.max(peak, residentBytes(pid))
+      if (i % 4 === 0) probes.push(await probe(`${url}/small`, 5000))
+    }
+    for (const socket of attackers) socket.destroy()
+    await new Promise((r) => setTimeout(r, 1000))
+    const afterwards = residentBytes(pid)
+    for (let i = 0; i < 5; i++) probes.push(await probe(`${url}/small`))
+    assert.deepEqual(probes, probes.map(() => 200), 'normal requests are served during and after the attack')
+    const mb = (n: number) => `${Math.round(n / 1048576)} MB`
+    t.diagnostic(`RSS idle ${mb(idle)}, peak ${mb(peak)}, after ${mb(afterwards)}`)
+    assert.ok(peak <= 2 * idle, `peak RSS ${mb(peak)} within 2x idle ${mb(idle)}`)
+    assert.ok(afterwards <= 2 * idle, `RSS after the attack ${mb(afterwards)} within 2x idle ${mb(idle)}`)
+  })
+})
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
