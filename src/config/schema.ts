@@ -203,6 +203,7 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
             description: 'HTTP/1 requests one connection may queue behind the one being answered (each is answered in turn); the next gets 503 and the connection is closed.',
           }),
           sendTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time a response may wait for the client to read any of it; past it the connection is closed.' }),
+          maxConcurrentStreams: Type.Integer({ minimum: 1, maximum: 65535, default: 128, description: 'HTTP/2 streams one connection may have open at once (the SETTINGS the gateway announces).' }),
           shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
         },
         { additionalProperties: false, default: {} },

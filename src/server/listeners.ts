@@ -68,7 +68,8 @@ export function createHttpsListener(https: HttpsConfig, options: ServerConfig, s
   }
   let server: AnyServer
   if (https.http2) {
-    server = createSecureServer({ ...tlsOptions, allowHTTP1: true, maxSessionMemory: 10 }, handlers.request)
+    // Node announces no stream limit by default: one connection could start any number of exchanges.
+    server = createSecureServer({ ...tlsOptions, allowHTTP1: true, maxSessionMemory: 10, settings: { maxConcurrentStreams: options.maxConcurrentStreams } }, handlers.request)
     server.on('session', (session: ServerHttp2Session) => session.on('error', () => session.destroy()))
     server.on('sessionError', (error) => logger.debug({ err: { code: (error as NodeJS.ErrnoException).code } }, 'http2 session error'))
   } else {

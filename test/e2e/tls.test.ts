@@ -126,6 +126,8 @@ describe('TLS listener', () => {
         stream.end()
       })
       assert.equal(answer.status, 200)
+      // Bounded streams per connection (server.maxConcurrentStreams); Node announces none by default.
+      assert.equal(session.remoteSettings.maxConcurrentStreams, 128)
       const echoed = JSON.parse(answer.body) as { url: string; headers: Record<string, string> }
       assert.equal(echoed.url, '/h2?x=1')
       assert.match(echoed.headers['x-forwarded-host'] ?? '', /^localhost:\d+$/)
