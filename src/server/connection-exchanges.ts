@@ -69,7 +69,8 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
       answer?.()
       return
     }
-    if (this.#closed) return next.abandon()
+    // The response's `close` can come before the socket's: a dead connection starts nothing more.
+    if (this.#closed || this.#socket.destroyed) return next.abandon()
     this.#active = next
     if (next === this.#refused) next.refuse()
     else next.begin()
