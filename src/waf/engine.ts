@@ -60,6 +60,8 @@ export interface TransactionOptions {
   readonly prologue?: boolean
   /** False checks every value again instead of passing over the misses known from earlier transactions (known-misses.ts); for tests. */
   readonly knownMisses?: boolean
+  /** Most arguments (or multipart parts) a request body may have; past it the body is a REQBODY_ERROR. Default 1,000. */
+  readonly maxArguments?: number
 }
 
 /** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
@@ -195,12 +197,14 @@ export class WafTransaction {
   #allowed = false
   /** The rule set's known misses; null when this transaction checks everything (a test's reference run). */
   readonly #knownMisses: KnownMisses | null
+  readonly #maxArguments: number | undefined
 
   constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
     this.mode = options.mode ?? ruleSet.mode
     this.#usePrologue = options.prologue ?? true
     this.#knownMisses = options.knownMisses === false ? null : ruleSet.knownMisses
+    this.#maxArguments = options.maxArguments
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
@@ -225,7 +229,7 @@ export class WafTransaction {
   /** Body processing then phase 2. `body` is the raw body, null when there is none. */
   processRequestBody(body: Buffer | null): void {
     const contentType = this.#first('REQUEST_HEADERS', 'content-type') ?? ''
-    if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), this.#bodyProcessor, contentType, this.#forceBodyVariable)
+    if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), this.#bodyProcessor, contentType, this.#forceBodyVariable, this.#maxArguments)
     this.#runPhase(2)
   }
 

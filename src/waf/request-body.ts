@@ -11,8 +11,11 @@ import { parseArguments } from './request-variables.js'
 export type BodyProcessor = 'URLENCODED' | 'JSON' | 'MULTIPART' | 'XML'
 
 const MAX_JSON_DEPTH = 256
-/** As ModSecurity's SecArgumentsLimit default: a body with more arguments is an error, not 10,000 values for every rule. */
-const MAX_ARGS = 1000
+/**
+ * As ModSecurity's SecArgumentsLimit default: a body with more arguments is an error, not 10,000
+ * values for every rule. The `waf` policy's `maxArguments` overrides it.
+ */
+export const DEFAULT_MAX_ARGUMENTS = 1000
 
 /** The processor a Content-Type selects, or null (the body is then only REQUEST_BODY). */
 export function processorFor(contentType: string | undefined): BodyProcessor | null {
@@ -24,8 +27,8 @@ export function processorFor(contentType: string | undefined): BodyProcessor | n
   return null
 }
 
-/** Fills the body variables. `body` is latin1 (one character per byte). */
-export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean): void {
+/** Fills the body variables. `body` is latin1 (one character per byte); more than `maxArguments` arguments (or parts) is an error. */
+export function processRequestBody(variables: Variables, body: string, processor: BodyProcessor | null, contentType: string, forceBodyVariable: boolean, maxArguments = DEFAULT_MAX_ARGUMENTS): void {
   const get = (name: string) => variables.ensure(slotOf(name))
   const setSingle = (name: string, value: string) => variables.set(name, Collection.of(name, value))
   setSingle('REQUEST_BODY_LENGTH', String(body.length))
@@ -36,10 +39,10 @@ export function processRequestBody(variables: Variables, body: string, processor
   try {
     if (processor === 'URLENCODED') {
       parseArguments(body, get('ARGS_POST'), get('ARGS_POST_NAMES'))
-      if (get('ARGS_POST').size > MAX_ARGS) error = `URLENCODED: more than ${MAX_ARGS} arguments`
+      if (get('ARGS_POST').size > maxArguments) error = `URLENCODED: more than ${maxArguments} arguments`
     }
-    else if (processor === 'JSON') flattenJson(JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) as unknown, get('ARGS_POST'), get('ARGS_POST_NAMES'))
-    else if (processor === 'MULTIPART') error = readMultipart(body, contentType, variables)
+    else if (processor === 'JSON') flattenJson(JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) as unknown, get('ARGS_POST'), get('ARGS_POST_NAMES'), maxArguments)
+    else if (processor === 'MULTIPART') error = readMultipart(body, contentType, variables, maxArguments)
     else error = readXml(body, get('XML'))
   } catch (e) {
     error = `${processor} parsing error: ${(e as Error).message}`
@@ -53,12 +56,12 @@ export function processRequestBody(variables: Variables, body: string, processor
 /** JSON values as byte strings again: they were decoded from UTF-8 and rules match bytes. */
 const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
 
-function flattenJson(value: unknown, args: Collection, names: Collection): void {
+function flattenJson(value: unknown, args: Collection, names: Collection, maxArguments: number): void {
   const stack: [string, unknown, number][] = [['json', value, 0]]
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [prefix, item, depth] = next
     if (depth > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH}`)
-    if (args.size >= MAX_ARGS) throw new Error(`more than ${MAX_ARGS} arguments`)
+    if (args.size >= maxArguments) throw new Error(`more than ${maxArguments} arguments`)
     if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) stack.push([`${prefix}.${i}`, item[i], depth + 1])
     } else if (typeof item === 'object' && item !== null) {
@@ -79,7 +82,7 @@ function flattenJson(value: unknown, args: Collection, names: Collection): void 
  * Multipart read leniently about line endings (bare LF as well as CRLF, as the reference engines
  * accept) but not about structure: a part without a name, or no closing delimiter, is an error.
  */
-function readMultipart(body: string, contentType: string, variables: Variables): string | null {
+function readMultipart(body: string, contentType: string, variables: Variables, maxArguments: number): string | null {
   const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)
   const marker = boundary?.[1] ?? boundary?.[2]
   if (marker === undefined) return 'multipart: no boundary'
@@ -88,11 +91,13 @@ function readMultipart(body: string, contentType: string, variables: Variables):
   if (segments.length < 2) return 'multipart: no parts'
   let combined = 0
   let closed = false
-  for (const segment of segments.slice(1, MAX_ARGS)) {
+  let parts = 0
+  for (const segment of segments.slice(1)) {
     if (segment.startsWith('--')) {
       closed = true
       break
     }
+    if (++parts > maxArguments) return `multipart: more than ${maxArguments} parts`
     const part = segment.replace(/^\r?\n/, '').replace(/\r?\n$/, '')
     const headersEnd = /\r?\n\r?\n/.exec(part)
     const headers = (headersEnd === null ? part : part.slice(0, headersEnd.index)).split(/\r?\n/)

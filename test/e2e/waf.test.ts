@@ -34,6 +34,7 @@ describe('waf with the built-in profile', () => {
     config.apis = [
       { name: 'shop', basePath: '/shop', upstream: { url: upstream.url }, policies: { waf: {} } },
       { name: 'watch', basePath: '/watch', upstream: { url: upstream.url }, policies: { waf: { mode: 'report' } } },
+      { name: 'bulk', basePath: '/bulk', upstream: { url: upstream.url }, policies: { waf: { maxArguments: 5000 } } },
     ]
     gw = await startTestGateway(config)
   })
@@ -88,6 +89,34 @@ describe('waf with the built-in profile', () => {
     assert.equal(rules[0]?.variable, 'ARGS:id')
     assert.ok(!JSON.stringify(gw.logLines()).includes(card), 'the card number is masked in every log line')
     assert.match(await gw.gateway.metrics.registry.metrics(), /portcullis_waf_matches_total\{api="shop",rule="9000001",outcome="blocked"\} [1-9]/)
+  })
+
+  test('the argument cap is maxArguments: 1,000 by default, more where configured, and every argument is still inspected', async () => {
+    const json = { 'content-type': 'application/json' }
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const ids = JSON.stringify({ ids: Array.from({ length: 1500 }, (_, i) => i) })
+    const fields = Array.from({ length: 1500 }, (_, i) => `f${i}=${i}`).join('&')
+    const multipart = (parts: number) => {
+      const data = new FormData()
+      for (let i = 0; i < parts; i++) data.append(`f${i}`, String(i))
+      return data
+    }
+    const send = async (path: string, body: FormData) => (await fetch(`${gw.url}${path}`, { method: 'POST', body })).status
+    assert.equal((await call(gw, 'POST', '/shop/orders', { headers: json, body: ids })).status, 403, 'past the default cap: the body cannot be read')
+    assert.equal((await call(gw, 'POST', '/shop/orders', { headers: form, body: fields })).status, 403)
+    assert.equal(await send('/shop/orders', multipart(1500)), 403)
+    assert.equal((await call(gw, 'POST', '/bulk/orders', { headers: json, body: ids })).status, 200, 'within maxArguments: 5000')
+    assert.equal((await call(gw, 'POST', '/bulk/orders', { headers: form, body: fields })).status, 200)
+    assert.equal(await send('/bulk/orders', multipart(1500)), 200)
+    const attack = JSON.stringify({ notes: [...Array.from({ length: 1400 }, () => 'fine'), '<script>alert(1)</script>'] })
+    assert.equal((await call(gw, 'POST', '/bulk/orders', { headers: json, body: attack })).status, 403, 'argument 1,401 is inspected')
+    const tooMany = JSON.stringify({ ids: Array.from({ length: 5001 }, (_, i) => i) })
+    assert.equal((await call(gw, 'POST', '/bulk/orders', { headers: json, body: tooMany })).status, 403, 'past maxArguments')
+    const invalid = { ...baseConfig(upstream.url), apis: [{ name: 'x', upstream: { url: upstream.url }, policies: { waf: { maxArguments: 0 } } }] }
+    await assert.rejects(startTestGateway(invalid), (error: Error & { problems?: { path: string; message: string }[] }) => {
+      assert.deepEqual(error.problems, [{ path: 'apis[0].policies.waf.maxArguments', message: 'must be >= 1' }])
+      return true
+    })
   })
 
   test('report mode passes the request and logs what would have been blocked', async () => {

@@ -105,9 +105,9 @@ export const waf = definePolicy({
   configSchema: WafConfig,
   create(config, deps) {
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
-    // takes ~300 ms, its literal prefilter and what transactions share included); mode and
-    // exclusions apply per transaction, so route tuning shares it.
-    const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, ...ruleSetSettings } = config
+    // takes ~300 ms, its literal prefilter and what transactions share included); mode,
+    // exclusions and the argument cap apply per transaction, so route tuning shares it.
+    const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, maxArguments, ...ruleSetSettings } = config
     const ruleSet = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => buildRuleSet(config, deps.baseDir))
     const options = {
       mode: mode === 'block' ? ('On' as const) : ('DetectionOnly' as const),
@@ -173,7 +173,7 @@ export const waf = definePolicy({
           protocol: ctx.client.tls?.alpnProtocol === 'h2' ? 'HTTP/2.0' : 'HTTP/1.1',
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
-        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId })
+        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body)
         if (config.inspectResponses) ctx.state.waf = transaction

@@ -39,6 +39,13 @@ export const WafConfig = Type.Object({
   excludeTags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Rules switched off by tag, e.g. `attack-rce` or `paranoia-level/2`.' }),
   excludeTargets: Type.Array(RuleTarget, { default: [], description: 'Variables a rule must not inspect (SecLang `ruleRemoveTargetById`), the usual cure for a false positive on one field.' }),
   maxBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest request body inspected and let through (413 past it).' }),
+  maxArguments: Type.Integer({
+    minimum: 1,
+    maximum: 100000,
+    default: 1000,
+    description:
+      'Most arguments a request body may hold (form fields, JSON values, multipart parts; ModSecurity’s SecArgumentsLimit, default 1,000): a body with more cannot be inspected and is refused. Raise it for APIs whose bodies carry more values (`openapi-validation` allows 1,000 keys per object and 10,000 array items); each argument is read by every rule that reads arguments, hence the ceiling of 100,000.',
+  }),
   inspectResponses: Type.Boolean({
     default: false,
     description: 'Run the response phases too (CRS 950–959: SQL errors, stack traces, web shells leaking out); buffers the API’s responses and asks upstreams for uncompressed bodies.',
