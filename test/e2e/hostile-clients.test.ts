@@ -115,6 +115,44 @@ describe('hostile clients: pipelining without reading (streamed responses)', () 
 
 })
 
+describe('the process-wide budget of buffered bytes', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream(bigOrSmall())
+    gw = await startTestGateway({
+      ...baseConfig(upstream.url, { server: { maxBufferedResponseBytes: 48 * 1024 * 1024, maxBufferedBytesTotal: 40 * 1024 * 1024 } }),
+      apis: [{ name: 'masked', basePath: '/', upstream: { url: upstream.url }, policies: { masking: { fields: [{ name: 'password', strategy: 'redact' }], maxBodyBytes: 48 * 1024 * 1024, oversize: 'pass' } } }],
+    })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('a body that would pass it gets 503 GW_ERR_GATEWAY_OVERLOADED; the bytes come back when the holder finishes', async () => {
+    const port = Number(new URL(gw.url).port)
+    // A client that reads nothing keeps its 32 MB response (buffered for masking) reserved.
+    const [holder] = (await pipelineWithoutReading(port, 1, 1, '/huge')) as [Socket]
+    try {
+      await eventually(() => upstream.requests.some((r) => r.url.startsWith('/huge')), 5000, 'the first request to reach the upstream')
+      await new Promise((r) => setTimeout(r, 300))
+      const refused = await fetch(`${gw.url}/huge?second`, { signal: AbortSignal.timeout(5000) })
+      const body = (await refused.json()) as { code: string }
+      assert.equal(refused.status, 503)
+      assert.equal(body.code, 'GW_ERR_GATEWAY_OVERLOADED')
+      assert.equal(refused.headers.get('retry-after'), '1')
+    } finally {
+      holder.destroy()
+    }
+    await eventually(async () => (await inFlight(gw)) === 0, 5000, 'the holder to be finished')
+    const again = await fetch(`${gw.url}/huge?third`, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(again.status, 200)
+    assert.equal((await again.arrayBuffer()).byteLength, HUGE.length)
+  })
+})
+
 /** Resident memory of a process, from /proc (Linux), in bytes. */
 function residentBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
