@@ -275,16 +275,21 @@ describe('portcullis consumers, keys and audit', () => {
       assert.deepEqual(cli('consumers', 'create', 'acme'), { code: 2, stdout: '', stderr: 'error: consumer acme already exists\n' })
       assert.deepEqual(cli('keys', 'create', '--consumer', 'nobody'), { code: 2, stdout: '', stderr: 'error: no consumer nobody\n' })
 
+      // stdout is a pipe here, as in `keys create … > key.txt`: it gets the key alone, the record goes to stderr.
+      const record = [`id            ${ID}`, 'consumer      acme', 'state         active', 'label         ci', 'scopes        -', 'plan          -', `created       ${TIME}`, `expires       ${TIME}`, 'revoked       -', 'rotated from  -', '']
       assert.deepEqual(cli('keys', 'create', '--consumer', 'acme', '--label', 'ci', '--expires-in', '30d'), {
         code: 0,
-        stdout: [KEY, `id            ${ID}`, 'consumer      acme', 'state         active', 'label         ci', 'scopes        -', 'plan          -', `created       ${TIME}`, `expires       ${TIME}`, 'revoked       -', 'rotated from  -', ''].join('\n'),
-        stderr: 'The key is shown only now; store it in a secret manager. The gateway keeps only its hash.\n',
+        stdout: `${KEY}\n`,
+        stderr: ['The key is shown only now; store it in a secret manager. The gateway keeps only its hash.', ...record].join('\n'),
       })
       const [listed] = (JSON.parse(run(['keys', 'list', '--json', '-c', gw.configFile]).stdout) as { keys: { expiresAt: string }[] }).keys
       assert.ok(listed !== undefined && Math.abs(Date.parse(listed.expiresAt) - (Date.now() + 30 * 86400_000)) < 60_000, 'expires in 30 days')
 
       // The key appears only in the create output: take it from there to call the gateway.
-      const issued = run(['keys', 'create', '--consumer', 'acme', '-c', gw.configFile]).stdout.split('\n')[0] as string
+      const quiet = run(['keys', 'create', '--consumer', 'acme', '--quiet', '-c', gw.configFile])
+      const issued = quiet.stdout.trimEnd()
+      assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [0, `${issued}\n`, ''], '--quiet: the key alone, nothing on stderr')
+      assert.match(issued, /^pcl_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/)
       keyIds.push(issued.slice(4, 16))
       assert.equal(await status(issued), 200)
       assert.deepEqual(cli('keys', 'list', '--consumer', 'acme'), {
@@ -320,6 +325,15 @@ describe('portcullis consumers, keys and audit', () => {
         ),
         stderr: '',
       })
+      assert.deepEqual(cli('keys', 'create', '--consumer', 'acme', '--quiet', '--json'), { code: 2, stdout: '', stderr: "error: option '-q, --quiet' cannot be used with option '--json'\n" })
+      const rotated = cli('keys', 'rotate', keyIds[0] as string)
+      assert.deepEqual([rotated.code, rotated.stdout], [0, `${KEY}\n`], 'rotate too: the new key alone on a pipe')
+      assert.match(rotated.stderr, new RegExp(`\\nold key ${ID} works until ${TIME}\\n$`))
+      // On a terminal (a pseudo-terminal from script(1)), stdout shows the key and its record.
+      const shell = (args: string[]) => args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
+      const tty = spawnSync('script', ['-q', '-e', '-c', shell([process.execPath, BIN, 'keys', 'create', '--consumer', 'acme', '--label', 'tty', '-c', gw.configFile]), '/dev/null'], { encoding: 'utf8', timeout: 30000 })
+      assert.equal(tty.status, 0, tty.stderr)
+      assert.ok(normalize(tty.stdout.replaceAll('\r\n', '\n')).includes(`${KEY}\nid            ${ID}\nconsumer      acme\nstate         active\nlabel         tty\n`), tty.stdout)
       assert.deepEqual(cli('consumers', 'delete', 'acme'), { code: 0, stdout: 'deleted consumer acme and its API keys\n', stderr: '' })
       assert.deepEqual(cli('consumers', 'list'), { code: 0, stdout: 'no consumers\n', stderr: '' })
     } finally {

@@ -1,8 +1,9 @@
 /**
  * `portcullis keys create|list|show|rotate|revoke`: API keys in the data store. A new key is
- * printed once, on stdout; nothing else ever shows it again.
+ * printed once, on stdout; nothing else ever shows it again. When stdout is not a terminal
+ * (`keys create … > key.txt`, `KEY=$(…)`) or with `--quiet`, stdout gets the key alone.
  */
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { NewKeyInput, RotateKeyInput, parseInput, toKeyOptions } from '../../admin/management-input.js'
 import { viewKey } from '../../admin/management-view.js'
 import { formatKey, formatKeys } from '../formatters/management.js'
@@ -15,9 +16,26 @@ interface CreateFlags extends StoreOptions {
   plan?: string
   expiresIn?: string
   expiresAt?: string
+  quiet?: boolean
 }
 
 const SHOWN_ONCE = 'The key is shown only now; store it in a secret manager. The gateway keeps only its hash.\n'
+
+/** `--quiet`: the key alone on stdout; it conflicts with `--json`, which prints the key inside its object. */
+const quietOption = () => new Option('-q, --quiet', 'print only the key, nothing on stderr (the default for stdout when it is not a terminal)').conflicts('json')
+
+/**
+ * What stdout gets for a new key. On a terminal, the key and its record; otherwise only the key,
+ * so a file or a variable it is captured in holds the key and nothing else — the record and the
+ * note then go to stderr, for the person running it. `--quiet` drops them altogether.
+ */
+function newKeyOutput(key: string, details: string, quiet: boolean): string {
+  if (quiet) return `${key}\n`
+  process.stderr.write(SHOWN_ONCE)
+  if (process.stdout.isTTY) return `${key}\n${details}`
+  process.stderr.write(details)
+  return `${key}\n`
+}
 
 /** How long until every running gateway refuses a revoked or expired key. */
 function propagation({ cacheSec }: ManagementSession): string {
@@ -36,7 +54,8 @@ export function registerKeyCommands(program: Command, setExit: (code: number) =>
       .option('--scopes <list>', "comma-separated scopes (default: the consumer's)")
       .option('--plan <plan>', "plan name (default: the consumer's)")
       .option('--expires-in <duration>', 'expiry from now: 3600, 90s, 15m, 24h, 30d')
-      .option('--expires-at <time>', 'expiry as an ISO 8601 date-time'),
+      .option('--expires-at <time>', 'expiry as an ISO 8601 date-time')
+      .addOption(quietOption()),
   ).action(async (flags: CreateFlags) => {
     setExit(
       await withManagement(flags, async (session) => {
@@ -48,8 +67,9 @@ export function registerKeyCommands(program: Command, setExit: (code: number) =>
         if (flags.expiresAt !== undefined) input.expiresAt = flags.expiresAt
         const options = toKeyOptions(parseInput(NewKeyInput, input), session.now)
         const { key, record } = await session.management.createKey(session.actor, flags.consumer, options)
+        if (!session.json) return newKeyOutput(key, formatKey(record, session.now), flags.quiet === true)
         process.stderr.write(SHOWN_ONCE)
-        return session.json ? `${JSON.stringify({ key, record: viewKey(record) }, null, 2)}\n` : `${key}\n${formatKey(record, session.now)}`
+        return `${JSON.stringify({ key, record: viewKey(record) }, null, 2)}\n`
       }),
     )
   })
@@ -82,16 +102,17 @@ export function registerKeyCommands(program: Command, setExit: (code: number) =>
       .command('rotate')
       .argument('<id>', 'the key id')
       .description('issue a replacement key; the old one keeps working for the overlap')
-      .option('--overlap <duration>', 'how long the old key keeps working', '24h'),
-  ).action(async (id: string, flags: StoreOptions & { overlap: string }) => {
+      .option('--overlap <duration>', 'how long the old key keeps working', '24h')
+      .addOption(quietOption()),
+  ).action(async (id: string, flags: StoreOptions & { overlap: string; quiet?: boolean }) => {
     setExit(
       await withManagement(flags, async (session) => {
         const { overlapSec } = parseInput(RotateKeyInput, { overlapSec: parseDuration(flags.overlap, 'overlapSec') })
         const rotated = await session.management.rotateKey(session.actor, id, overlapSec * 1000)
-        process.stderr.write(SHOWN_ONCE)
-        if (session.json) return `${JSON.stringify({ key: rotated.key, record: viewKey(rotated.record), previous: viewKey(rotated.previous) }, null, 2)}\n`
         const until = rotated.previous.expiresAt === null ? '-' : new Date(rotated.previous.expiresAt).toISOString()
-        return `${rotated.key}\n${formatKey(rotated.record, session.now)}old key ${id} works until ${until}\n`
+        if (!session.json) return newKeyOutput(rotated.key, `${formatKey(rotated.record, session.now)}old key ${id} works until ${until}\n`, flags.quiet === true)
+        process.stderr.write(SHOWN_ONCE)
+        return `${JSON.stringify({ key: rotated.key, record: viewKey(rotated.record), previous: viewKey(rotated.previous) }, null, 2)}\n`
       }),
     )
   })
