@@ -4,7 +4,9 @@
  * Only the SHA-256 of the whole key is stored: keys are random and long, so a slow password
  * hash would add latency to every request without adding strength. Hashes are compared in
  * constant time. Look-ups are cached for `cacheSec`, which bounds how long a revocation takes
- * to reach every node; while the store is unreachable they serve `staleIfErrorSec` longer.
+ * to reach every node whose store answers; while the store is unreachable or slow, a key seen
+ * valid keeps working `staleIfErrorSec` longer, but a key this node has seen revoked or expired
+ * stays refused (see StoreCache).
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord, Consumer, DataStore } from '../stores/data-store.js'
@@ -68,14 +70,20 @@ interface CachedKey extends AuthenticatedKey {
   readonly hash: Buffer
 }
 
+/** Revoked or expired: no later answer may make the key good again (revocation is final; rotation only moves expiry earlier). */
+function refusedForGood(record: ApiKeyRecord, now: number): boolean {
+  return (record.revokedAt !== null && record.revokedAt <= now) || (record.expiresAt !== null && record.expiresAt <= now)
+}
+
+/** Checks presented keys against the data store, through a StoreCache of look-ups by key id. */
 export class ApiKeyAuthenticator {
   readonly #store: DataStore
   readonly #clock: { now(): number }
-  readonly #cache: StoreCache<CachedKey | null>
+  readonly #cache: StoreCache<CachedKey>
 
   constructor(store: DataStore, options: StoreCacheOptions, clock: { now(): number }) {
     this.#store = store
-    this.#cache = new StoreCache(options, clock)
+    this.#cache = new StoreCache<CachedKey>(options, clock, { isFinal: (found, now) => refusedForGood(found.record, now) })
     this.#clock = clock
   }
 
@@ -110,7 +118,10 @@ export class ApiKeyAuthenticator {
     return found
   }
 
-  /** Forgets cached look-ups (the admin API on this node, after a change). */
+  /**
+   * The store changed for a key (no id: for any key), e.g. an admin revocation on this node or
+   * broadcast to its workers: it is looked up again; a revocation already seen stays.
+   */
   forget(id?: string): void {
     this.#cache.forget(id)
   }

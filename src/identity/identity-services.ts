@@ -37,7 +37,10 @@ export interface IdentityServices {
   start(): void
   isReady(): boolean
   close(): void
-  /** Forgets cached look-ups after an admin change: one key, or (no id) every key and consumer. */
+  /**
+   * After an admin change: one key, or (no id) every key and consumer, is looked up again, and
+   * meanwhile cannot fall back on a good answer from before the change; revocations already seen stay.
+   */
   forget(keyId?: string): void
 }
 
@@ -65,7 +68,7 @@ export function createIdentityServices(
   const store = deps.store
   const cacheOptions = { ...config.apiKeys, onStale: staleWarning(deps.logger, deps.clock) }
   const apiKeys = store === null ? null : new ApiKeyAuthenticator(store, cacheOptions, deps.clock)
-  const consumerCache = store === null ? null : new StoreCache<Consumer | null>(cacheOptions, deps.clock)
+  const consumerCache = store === null ? null : new StoreCache<Consumer>(cacheOptions, deps.clock)
   return {
     config,
     jwt,

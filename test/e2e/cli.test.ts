@@ -305,7 +305,12 @@ describe('portcullis consumers, keys and audit', () => {
       const issuedId = issued.slice(4, 16)
       assert.deepEqual(cli('keys', 'revoke', issuedId), {
         code: 0,
-        stdout: `revoked API key ${ID} of acme\nEvery gateway node refuses it within 1 s (identity.apiKeys.cacheSec).\n`,
+        stdout: [
+          `revoked API key ${ID} of acme`,
+          'Every gateway node that reaches the data store refuses it within 1 s (identity.apiKeys.cacheSec).',
+          'A node that cannot reach the store keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec (this one too, if it has not seen the revocation yet), but never a key it has seen revoked.',
+          '',
+        ].join('\n'),
         stderr: '',
       })
       await eventually(async () => (await status(issued)) === 401, 5000, 'the revoked key to be refused')

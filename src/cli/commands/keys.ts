@@ -37,9 +37,17 @@ function newKeyOutput(key: string, details: string, quiet: boolean): string {
   return `${key}\n`
 }
 
-/** How long until every running gateway refuses a revoked or expired key. */
+/**
+ * How long until every running gateway refuses a revoked or expired key, and the exception: a node
+ * cut off from the store cannot learn of the revocation, and serves keys from its stale cache.
+ */
 function propagation({ cacheSec }: ManagementSession): string {
-  return cacheSec === null ? 'Gateways refuse it once their key cache expires (identity.apiKeys.cacheSec).\n' : `Every gateway node refuses it within ${cacheSec} s (identity.apiKeys.cacheSec).\n`
+  const when = cacheSec === null ? 'once its key cache expires' : `within ${cacheSec} s`
+  return (
+    `Every gateway node that reaches the data store refuses it ${when} (identity.apiKeys.cacheSec).\n` +
+    'A node that cannot reach the store keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec ' +
+    '(this one too, if it has not seen the revocation yet), but never a key it has seen revoked.\n'
+  )
 }
 
 export function registerKeyCommands(program: Command, setExit: (code: number) => void): void {
