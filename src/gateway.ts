@@ -284,6 +284,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     flushLogs()
   }
 
+  /**
+   * Binds one of this gateway's listeners. When it cannot, what the start has opened so far
+   * (listeners already bound, upstream pools, key sources, stores) is released before the error
+   * propagates: a failed start must neither serve half-configured nor keep the process alive.
+   * A function declaration, hoisted: the listener code above calls it.
+   */
+  async function listenOrThrow(server: AnyServer, port: number, host: string, path: string): Promise<AddressInfo> {
+    try {
+      return await bindListener(server, port, host, path)
+    } catch (error) {
+      await releaseFailedStart().catch((cleanup: unknown) => logger.warn({ err: cleanup }, 'a failed start did not release everything cleanly'))
+      throw error
+    }
+  }
+
+  async function releaseFailedStart(): Promise<void> {
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
+    // A client may have connected in the moment the listener was up: nothing was promised to it.
+    for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections()
+    await Promise.all(closed)
+    await Promise.all([...state.runtime.upstreams.values()].map((u) => u.destroy()))
+    state.runtime.identity.close()
+    await state.runtime.counters.store.close()
+    await store?.close()
+    await loader.close()
+    flushLogs()
+  }
+
   function forgetStoreLookups(keyId?: string): void {
     state.runtime.identity.forget(keyId)
   }
@@ -323,12 +351,28 @@ function needsDataStore(config: GatewayConfig, servesAdmin: boolean): boolean {
   return config.apis.some((api) => usesStore(api.policies) || Object.values(api.routes).some((overrides) => usesStore(overrides)))
 }
 
-async function listenOrThrow(server: AnyServer, port: number, host: string, path: string): Promise<AddressInfo> {
+/**
+ * Binds `server`, or throws a ConfigError naming the config path and the address, e.g.
+ * `listen.http: cannot listen on 127.0.0.1:8080: EADDRINUSE (address already in use)`.
+ */
+export async function bindListener(server: AnyServer, port: number, host: string, path: string): Promise<AddressInfo> {
   try {
     return await listen(server, port, host)
   } catch (error) {
-    throw new ConfigError('GW_ERR_LISTEN_FAILED', [{ path, message: `cannot listen on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` }], { cause: error })
+    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    const meaning = LISTEN_ERRORS[code]
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+    throw new ConfigError('GW_ERR_LISTEN_FAILED', [{ path, message: `cannot listen on ${address}: ${code}${meaning === undefined ? '' : ` (${meaning})`}` }], { cause: error })
   }
+}
+
+/** What the usual bind failures mean, for the operator reading the message. */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied; ports below 1024 need privileges',
+  EADDRNOTAVAIL: 'no such address on this machine',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
 }
 
 /** Listeners, workers and the admin address are bound at start; a reload cannot move them. */

@@ -7,6 +7,7 @@ import { limitProblems } from '../policies/rate-limit/compile-limits.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 
+/** Every problem the schema cannot see, each with its path; empty when the config is coherent. */
 export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefinition[]): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   if (config.listen.http === undefined && config.listen.https === undefined) {
@@ -18,6 +19,7 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
   if (config.admin !== undefined && !config.admin.allowRemote && !isLoopback(adminHost(config.admin.listen))) {
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }
+  problems.push(...checkListenerAddresses(config))
   problems.push(...checkIdentity(config))
   for (const [plan, { limits }] of Object.entries(config.plans)) {
     limits.forEach((limit, index) => {
@@ -55,6 +57,54 @@ function checkPolicy(policies: readonly PolicyDefinition[], name: string, value:
   return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, { identity: config.identity, workers: config.workers, counters: config.stores.counters }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
 }
 
+interface BindAddress {
+  host: string
+  port: number
+}
+
+/**
+ * Listeners whose addresses overlap on one port: the second could not bind at start, and the
+ * admin API must never be reachable on a data port. Port 0 (a free port each time) never clashes.
+ */
+function checkListenerAddresses(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const { http, https } = config.listen
+  if (http !== undefined && https !== undefined && clash(https, http)) {
+    problems.push({ path: 'listen.https.port', message: `must not be the port of listen.http (${formatAddress(https)} overlaps ${formatAddress(http)})` })
+  }
+  if (config.admin !== undefined) {
+    const admin = { host: adminHost(config.admin.listen), port: adminPort(config.admin.listen) }
+    for (const [path, data] of [['listen.http', http], ['listen.https', https]] as const) {
+      if (data === undefined || !clash(admin, data)) continue
+      problems.push({ path: 'admin.listen', message: `must not use the port of ${path} (${config.admin.listen} overlaps ${formatAddress(data)}); the admin API needs a listener of its own` })
+    }
+  }
+  return problems
+}
+
+function clash(a: BindAddress, b: BindAddress): boolean {
+  if (a.port !== b.port || a.port === 0) return false
+  const left = boundAddresses(a.host)
+  const right = boundAddresses(b.host)
+  return left.some((x) => right.some((y) => x === y || covers(x, y) || covers(y, x)))
+}
+
+/** The addresses a host binds: `localhost` both loopbacks, IPv6 in one spelling; other names as written (not resolved). */
+function boundAddresses(host: string): string[] {
+  const name = host.toLowerCase()
+  if (name === 'localhost') return ['127.0.0.1', '::1']
+  return isIP(name) === 6 ? [new URL(`http://[${name}]/`).hostname.slice(1, -1)] : [name]
+}
+
+/** `::` is dual-stack in Node (it takes IPv4 too); `0.0.0.0` takes every IPv4 address, and a name most likely resolves to one. */
+function covers(wildcard: string, address: string): boolean {
+  return wildcard === '::' || (wildcard === '0.0.0.0' && isIP(address) !== 6)
+}
+
+function formatAddress({ host, port }: BindAddress): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
 const SYMMETRIC = /^HS/
 
 function checkIdentity(config: GatewayConfig): ConfigProblem[] {
@@ -85,6 +135,7 @@ export function adminHost(listen: string): string {
   return host.startsWith('[') ? host.slice(1, -1) : host
 }
 
+/** The port part of `host:port` / `[v6]:port`. */
 export function adminPort(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1))
 }
