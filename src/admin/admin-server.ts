@@ -28,11 +28,11 @@ const BEARER = /^bearer +(\S.*)$/i
 const CHALLENGE = 'Bearer realm="portcullis-admin"'
 
 class BodyError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string) {
     super(message)
+    this.code = code
   }
 }
 

@@ -38,10 +38,13 @@ export class RouteStats {
   readonly duration = new LatencyHistogram()
   readonly upstream = new LatencyHistogram()
 
-  constructor(
-    readonly api: string,
-    readonly route: string,
-  ) {}
+  readonly api: string
+  readonly route: string
+
+  constructor(api: string, route: string) {
+    this.api = api
+    this.route = route
+  }
 
   record(status: number, durationSeconds: number, upstreamSeconds: number | null): void {
     const index = Math.min(Math.max(Math.floor(status / 100) - 1, 0), 4)

@@ -147,7 +147,11 @@ const CONTROL_ESCAPES: Readonly<Record<string, number>> = { t: 9, n: 10, v: 11, 
 
 class Parser {
   at = 0
-  constructor(readonly source: string) {}
+  readonly source: string
+
+  constructor(source: string) {
+    this.source = source
+  }
 
   #peek(): string | undefined {
     return this.source[this.at]

@@ -43,7 +43,10 @@ export class RegexSelector {
    */
   readonly #first: number
 
-  constructor(readonly source: string) {
+  readonly source: string
+
+  constructor(source: string) {
+    this.source = source
     this.#regex = new RE2(source, 'i')
     this.#first = /^\^[A-Za-z0-9_](?![?*{])/.test(source) && !source.includes('|') ? source.charCodeAt(1) | 0x20 : -1
   }

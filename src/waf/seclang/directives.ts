@@ -15,12 +15,13 @@ export interface Directive {
 }
 
 export class SecLangSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-  ) {
+  readonly file: string
+  readonly line: number
+
+  constructor(message: string, file: string, line: number) {
     super(`${file}:${line}: ${message}`)
+    this.file = file
+    this.line = line
     this.name = 'SecLangSyntaxError'
   }
 }
