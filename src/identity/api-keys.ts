@@ -6,10 +6,11 @@
  * constant time. Look-ups are cached for `cacheSec`, which bounds how long a revocation takes
  * to reach every node whose store answers; while the store is unreachable or slow, a key seen
  * valid keeps working `staleIfErrorSec` longer, but a key this node has seen revoked or expired
- * stays refused (see StoreCache).
+ * stays refused (see StoreCache), and so does one revoked before the outage: every process polls
+ * the store for revocations (see RevocationPoller).
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { ApiKeyRecord, Consumer, DataStore } from '../stores/data-store.js'
+import type { ApiKeyRecord, Consumer, DataStore, RevokedApiKey } from '../stores/data-store.js'
 import { StoreCache, type StoreCacheOptions } from './store-cache.js'
 import { TokenRejectedError } from './jwt-verifier.js'
 
@@ -116,6 +117,12 @@ export class ApiKeyAuthenticator {
     if (found.record.revokedAt !== null && found.record.revokedAt <= now) throw new TokenRejectedError('revoked', 'API key revoked')
     if (found.record.expiresAt !== null && found.record.expiresAt <= now) throw new TokenRejectedError('expired', 'API key expired')
     return found
+  }
+
+  /** The key was revoked (learnt from the store's list of revocations): refused from now on, even if never looked up here. */
+  noteRevoked(revoked: RevokedApiKey): void {
+    const { record, consumer } = revoked
+    this.#cache.markFinal(record.id, { record, consumer, hash: Buffer.from(record.hash, 'hex') })
   }
 
   /**

@@ -7,6 +7,7 @@ import type { IdentityConfig } from '../config/identity-schema.js'
 import type { Consumer, DataStore } from '../stores/data-store.js'
 import { ApiKeyAuthenticator } from './api-keys.js'
 import { DpopVerifier } from './dpop-verifier.js'
+import { RevocationPoller } from './revocation-poller.js'
 import { StoreCache } from './store-cache.js'
 import { Introspector } from './introspector.js'
 import { JwtVerifier } from './jwt-verifier.js'
@@ -33,7 +34,7 @@ export interface IdentityServices {
   readonly consumers: { get(id: string): Promise<Consumer | null> } | null
   readonly store: DataStore | null
   readonly metrics: AuthMetrics
-  /** Starts background work (key-set loading); a runtime that is only compiled never starts. */
+  /** Starts background work (key-set loading, polling for revoked keys); a runtime that is only compiled never starts. */
   start(): void
   isReady(): boolean
   close(): void
@@ -69,6 +70,14 @@ export function createIdentityServices(
   const cacheOptions = { ...config.apiKeys, onStale: staleWarning(deps.logger, deps.clock) }
   const apiKeys = store === null ? null : new ApiKeyAuthenticator(store, cacheOptions, deps.clock)
   const consumerCache = store === null ? null : new StoreCache<Consumer>(cacheOptions, deps.clock)
+  const revocations =
+    store === null || apiKeys === null
+      ? null
+      : new RevocationPoller(
+          { store, clock: deps.clock, logger: deps.logger.child({ component: 'revocations' }), onRevoked: (key) => apiKeys.noteRevoked(key) },
+          // As often as a look-up is cached: a revocation reaches this process within cacheSec either way.
+          { intervalMs: Math.max(1, config.apiKeys.cacheSec) * 1000 },
+        )
   return {
     config,
     jwt,
@@ -78,9 +87,15 @@ export function createIdentityServices(
     consumers: store === null || consumerCache === null ? null : { get: (id) => consumerCache.get(id, () => store.getConsumer(id)) },
     store,
     metrics: deps.metrics,
-    start: () => jwt?.start(),
+    start: () => {
+      jwt?.start()
+      revocations?.start()
+    },
     isReady: () => jwt === null || jwt.isReady(),
-    close: () => jwt?.close(),
+    close: () => {
+      jwt?.close()
+      revocations?.close()
+    },
     forget: (keyId) => {
       apiKeys?.forget(keyId)
       if (keyId === undefined) consumerCache?.forget()

@@ -1,7 +1,7 @@
 /**
  * StoreCache on a fake clock with scripted store answers: freshness, coalescing, the separate
- * tiers (a flood of unknown ids, final answers), stale answers while the store fails or hangs,
- * and what `forget` keeps.
+ * tiers (a flood of unknown ids, final answers, revocations marked final without a look-up),
+ * stale answers while the store fails or hangs, and what `forget` keeps.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -167,6 +167,29 @@ describe('StoreCache', () => {
     cache.forget()
     store.answer = down
     assert.equal(await cache.get('k', store.read), revoked, 'a forget keeps a revocation')
+  })
+
+  test('markFinal: a revocation learnt without a look-up replaces a good entry, outlasts a look-up in flight and any later answer', async () => {
+    const { clock, cache, store } = setup(5, 60)
+    store.answer = good
+    await cache.get('k', store.read)
+    clock.t += 5_000
+    store.answer = 'hang'
+    const before = cache.get('k', store.read) // started before the revocation was learnt
+    cache.markFinal('k', revoked)
+    assert.equal(cache.fresh('k'), revoked, 'the good entry is gone')
+    store.release(good)
+    assert.equal(await before, good, 'the look-up in flight still answers its callers')
+    assert.equal(cache.fresh('k'), revoked, 'but cannot replace the revocation')
+    cache.markFinal('k', { id: 'k', revoked: true })
+    assert.equal(cache.fresh('k'), revoked, 'the first final answer is kept')
+    cache.forget()
+    store.answer = down
+    clock.t += 3_600_000
+    assert.equal(await cache.get('k', store.read), revoked)
+    cache.markFinal('never-looked-up', revoked)
+    assert.equal(await cache.get('never-looked-up', store.read), revoked, 'an id never looked up is refused without the store')
+    assert.equal(store.reads, 2)
   })
 
   test('after forget, a good entry is no fallback; an unknown id still is, marked for refresh', async () => {

@@ -10,6 +10,10 @@
  *   revocation, not after a `forget`, not by a store that answers from before it (a lagging
  *   replica, a restored backup).
  *
+ * `markFinal` puts an answer in the final tier without a look-up: a revocation learnt from the
+ * store's list of revoked keys, so that a node refuses the key during an outage even when it last
+ * looked it up before the revocation (or never did).
+ *
  * One look-up per id is in flight at a time; requests for the id share it. A request whose entry
  * is past `cacheSec` but within the stale window waits for that look-up only `revalidateWaitMs`,
  * and not at all while the store is known to be failing: the stale entry answers and the look-up
@@ -147,6 +151,17 @@ export class StoreCache<V extends object> {
     markDue(this.#missing.peek(key))
     detach(this.#pending.get(key))
     this.#pending.delete(key)
+  }
+
+  /**
+   * `value` is final for `key` (revoked): it answers from now on, in place of any entry, and a
+   * look-up in flight cannot replace it. A key already final keeps its first answer.
+   */
+  markFinal(key: string, value: V): void {
+    if (this.#final.has(key)) return
+    this.#final.set(key, value)
+    this.#found.delete(key)
+    this.#missing.delete(key)
   }
 
   /** The entry for `key` while within its stale window; one past it is dropped. */

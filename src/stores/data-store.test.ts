@@ -71,6 +71,46 @@ for (const kind of kinds) {
       assert.equal(await store.updateApiKey('missing', { revokedAt: 1 }), null)
     })
 
+    test('revoked keys after a point, in (revokedAt, id) order and in pages, with their consumers and the store’s clock', async () => {
+      const dave = await store.createConsumer({ id: 'dave', name: 'Dave', roles: ['ops'], scopes: ['s'], plan: 'gold', metadata: { team: 'd' } }, 2)
+      const key = (id: string, revokedAt: number | null) => ({ id, consumerId: 'dave', hash: 'ef'.repeat(32), label: 'l', scopes: ['x'], plan: null, createdAt: 3, expiresAt: 4, revokedAt, rotatedFrom: null })
+      await store.insertApiKey(key('davekey00002', 7_000_000))
+      await store.insertApiKey(key('davekey00001', 7_000_000))
+      await store.insertApiKey(key('davekey00003', 8_000_000))
+      await store.insertApiKey(key('davekey00004', null))
+      await store.insertApiKey(key('davekey00005', 6_999_999))
+      await store.updateApiKey('davekey00004', { revokedAt: 7_500_000 })
+      const before = Date.now()
+      const first = await store.listRevokedApiKeys({ revokedAt: 7_000_000, id: '' }, 2)
+      const after = Date.now()
+      assert.deepEqual(first.keys, [
+        { record: key('davekey00001', 7_000_000), consumer: dave },
+        { record: key('davekey00002', 7_000_000), consumer: dave },
+      ])
+      // The same host's clocks here; the tolerance is for PostgreSQL's rounding, not for skew.
+      assert.ok(first.storeNow >= before - 1000 && first.storeNow <= after + 1000, `the store's clock: ${first.storeNow}, here ${before}..${after}`)
+      const next = await store.listRevokedApiKeys({ revokedAt: 7_000_000, id: 'davekey00002' }, 2)
+      assert.deepEqual(next.keys.map((k) => [k.record.id, k.record.revokedAt]), [['davekey00004', 7_500_000], ['davekey00003', 8_000_000]])
+      assert.deepEqual((await store.listRevokedApiKeys({ revokedAt: 8_000_000, id: 'davekey00003' }, 2)).keys, [])
+    })
+
+    test('migration 2 (index of revoked keys) upgrades a store at version 1 and is idempotent', async () => {
+      const indexes = async () => (await raw(kind.name, url, INDEX_QUERY[kind.name as 'sqlite' | 'postgres'])).length
+      assert.equal(await indexes(), 1)
+      // A store as version 1 left it, with keys revoked already.
+      await raw(kind.name, url, 'DROP INDEX api_keys_revoked')
+      await raw(kind.name, url, 'DELETE FROM portcullis_migrations WHERE version = 2')
+      assert.equal(await indexes(), 0)
+      const upgraded = await openDataStore(url, tmpdir())
+      assert.equal(await indexes(), 1)
+      assert.deepEqual((await upgraded.listRevokedApiKeys({ revokedAt: 0, id: '' }, 1)).keys.map((k) => k.record.id), ['carolkey0001'])
+      // Run again over its own result (as after a crash before the version was recorded): no error, no change.
+      await raw(kind.name, url, 'DELETE FROM portcullis_migrations WHERE version = 2')
+      await upgraded.migrate()
+      assert.equal(await indexes(), 1)
+      await upgraded.close()
+    })
+
     test('the audit log is append-only and lists newest first, in pages', async () => {
       for (let i = 1; i <= 5; i++) await store.appendAudit({ at: i, actor: 'cli:test', action: 'consumer.create', target: `c${i}`, source: 'cli@host', details: { n: i } })
       const page = await store.listAudit({ limit: 2 })
@@ -83,6 +123,34 @@ for (const kind of kinds) {
       assert.match(raw, /append-only/)
     })
   })
+}
+
+const INDEX_QUERY = {
+  sqlite: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'api_keys_revoked'",
+  postgres: "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'api_keys_revoked'",
+}
+
+/** One statement on a connection of its own; the rows it returns. */
+async function raw(kind: string, url: string, sql: string): Promise<unknown[]> {
+  if (kind === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3')
+    const db = new Database(url.slice('sqlite:'.length))
+    try {
+      const statement = db.prepare(sql)
+      if (statement.reader) return statement.all()
+      statement.run()
+      return []
+    } finally {
+      db.close()
+    }
+  }
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query(sql)).rows as unknown[]
+  } finally {
+    await client.end()
+  }
 }
 
 async function rawSqlite(url: string, sql: string, values: unknown[]): Promise<string> {

@@ -35,6 +35,26 @@ export interface ApiKeyRecord {
   readonly rotatedFrom: string | null
 }
 
+/** A revoked key with its owner: enough for a gateway to refuse the key as revoked without asking again. */
+export interface RevokedApiKey {
+  readonly record: ApiKeyRecord
+  readonly consumer: Consumer
+}
+
+/** Where a page of revocations starts: strictly after this (revokedAt, id), in that order. */
+export interface RevocationCursor {
+  readonly revokedAt: number
+  /** '' for every key revoked at `revokedAt` or later. */
+  readonly id: string
+}
+
+export interface RevocationPage {
+  /** The store's own clock when it read the page: what a poller's next window is measured from. */
+  readonly storeNow: number
+  /** In (revokedAt, id) order; as many as the limit when there may be more. */
+  readonly keys: readonly RevokedApiKey[]
+}
+
 export interface AuditEntry {
   readonly id: number
   readonly at: number
@@ -68,6 +88,11 @@ export interface DataStore {
   getApiKey(id: string): Promise<ApiKeyRecord | null>
   listApiKeys(consumerId?: string): Promise<ApiKeyRecord[]>
   updateApiKey(id: string, change: { expiresAt?: number | null; revokedAt?: number | null }): Promise<ApiKeyRecord | null>
+  /**
+   * Keys revoked after `after`, at most `limit`, with their consumers, read through the index on
+   * (revoked_at, id): how gateways learn revocations written by others (the CLI, another node).
+   */
+  listRevokedApiKeys(after: RevocationCursor, limit: number): Promise<RevocationPage>
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>
   /** Newest first. */

@@ -44,4 +44,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
         FOR EACH ROW EXECUTE FUNCTION portcullis_audit_append_only();`,
   },
+  {
+    version: 2,
+    description: 'index of revoked API keys, for gateways polling for revocations',
+    // Partial: only revoked keys are in it, so it stays small however many keys are issued.
+    sqlite: 'CREATE INDEX IF NOT EXISTS api_keys_revoked ON api_keys(revoked_at, id) WHERE revoked_at IS NOT NULL;',
+    postgres: 'CREATE INDEX IF NOT EXISTS api_keys_revoked ON api_keys(revoked_at, id) WHERE revoked_at IS NOT NULL;',
+  },
 ]

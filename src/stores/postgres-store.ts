@@ -1,9 +1,9 @@
 /** PostgreSQL data store (`pg`), shared by several gateway nodes. */
 import pg from 'pg'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
-import { apiKeyFromRow, auditFromRow, consumerFromRow, type Row } from './rows.js'
+import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 // Any constant: nodes starting together take turns migrating.
 const MIGRATION_LOCK = 0x70637573
@@ -120,6 +120,20 @@ export class PostgresStore implements DataStore {
       change.revokedAt === undefined ? current.revokedAt : change.revokedAt,
     ])
     return rows[0] === undefined ? null : apiKeyFromRow(rows[0])
+  }
+
+  async listRevokedApiKeys(after: RevocationCursor, limit: number): Promise<RevocationPage> {
+    // One round trip: the server's clock (now(): the transaction's start, here the statement's, so
+    // not after the snapshot the rows come from) on a row of its own, joined with the page, which
+    // may be empty.
+    const rows = await this.#query(
+      `SELECT (extract(epoch FROM now()) * 1000)::bigint AS store_now, page.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT k.*, ${REVOKED_CONSUMER_COLUMNS} FROM api_keys k JOIN consumers c ON c.id = k.consumer_id
+         WHERE k.revoked_at IS NOT NULL AND (k.revoked_at, k.id) > ($1, $2) ORDER BY k.revoked_at, k.id LIMIT $3) AS page ON true`,
+      [after.revokedAt, after.id, limit],
+    )
+    const storeNow = Number(rows[0]?.store_now)
+    return { storeNow, keys: rows.filter((row) => row.id !== null).map(revokedKeyFromRow) }
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {

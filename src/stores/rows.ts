@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by the SQL stores (lists and maps are JSON text in both dialects). */
-import type { ApiKeyRecord, AuditEntry, Consumer } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, RevokedApiKey } from './data-store.js'
 
 export type Row = Record<string, unknown>
 
@@ -45,6 +45,18 @@ export function apiKeyFromRow(row: Row): ApiKeyRecord {
     revokedAt: optionalNum(row.revoked_at),
     rotatedFrom: (row.rotated_from as string | null) ?? null,
   }
+}
+
+/** The consumer's columns as `listRevokedApiKeys` selects them beside the key's, prefixed `consumer_`. */
+export const REVOKED_CONSUMER_COLUMNS = ['name', 'roles', 'scopes', 'plan', 'metadata', 'created_at', 'updated_at']
+  .map((column) => `c.${column} AS consumer_${column}`)
+  .join(', ')
+
+/** A key row joined with its consumer's `REVOKED_CONSUMER_COLUMNS`. */
+export function revokedKeyFromRow(row: Row): RevokedApiKey {
+  const consumer: Row = { id: row.consumer_id }
+  for (const [column, value] of Object.entries(row)) if (column.startsWith('consumer_') && column !== 'consumer_id') consumer[column.slice('consumer_'.length)] = value
+  return { record: apiKeyFromRow(row), consumer: consumerFromRow(consumer) }
 }
 
 export function auditFromRow(row: Row): AuditEntry {

@@ -4,10 +4,10 @@
  * a CLI process can write while the gateway reads.
  */
 import Database from 'better-sqlite3'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
-import { apiKeyFromRow, auditFromRow, consumerFromRow, type Row } from './rows.js'
+import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 export class SqliteStore implements DataStore {
   readonly kind = 'sqlite'
@@ -128,6 +128,19 @@ export class SqliteStore implements DataStore {
       id,
     )
     return row === undefined ? null : apiKeyFromRow(row)
+  }
+
+  listRevokedApiKeys(after: RevocationCursor, limit: number): Promise<RevocationPage> {
+    // A file on this host: the store's clock is this process's, read before the rows are.
+    const storeNow = Date.now()
+    const rows = this.#all(
+      `SELECT k.*, ${REVOKED_CONSUMER_COLUMNS} FROM api_keys k JOIN consumers c ON c.id = k.consumer_id
+       WHERE k.revoked_at IS NOT NULL AND (k.revoked_at, k.id) > (?, ?) ORDER BY k.revoked_at, k.id LIMIT ?`,
+      after.revokedAt,
+      after.id,
+      limit,
+    )
+    return Promise.resolve({ storeNow, keys: rows.map(revokedKeyFromRow) })
   }
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {

@@ -307,8 +307,8 @@ describe('portcullis consumers, keys and audit', () => {
         code: 0,
         stdout: [
           `revoked API key ${ID} of acme`,
-          'Every gateway node that reaches the data store refuses it within 1 s (identity.apiKeys.cacheSec).',
-          'A node that cannot reach the store keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec (this one too, if it has not seen the revocation yet), but never a key it has seen revoked.',
+          'Every gateway node that reaches the data store refuses it within 1 s (identity.apiKeys.cacheSec; nodes also poll the store for revocations that often), and keeps refusing it if it loses the store afterwards.',
+          'A node cut off from the store before then keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec, but never a key it has seen revoked.',
           '',
         ].join('\n'),
         stderr: '',

@@ -2,7 +2,8 @@
  * The data store goes away (a real PostgreSQL behind a TCP forwarder that the test cuts, with
  * every connection reset, or hangs, as a blackhole does): API keys seen valid recently keep
  * working for `staleIfErrorSec` — answered at once, not after the query timeout — unknown ones
- * get 503, a key this node has seen revoked stays refused, and service resumes with the store.
+ * get 503, a key this node has seen revoked stays refused, so does one revoked (with the CLI)
+ * before the outage, which the node learns by polling the store, and service resumes with the store.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -144,6 +145,22 @@ describe('auth: the data store becomes unreachable', () => {
       assert.equal(await call(tolerant, key.key), '401 GW_ERR_AUTH_INVALID', 'a revocation seen is never undone')
     })
   }
+
+  test('hang: a key revoked with the CLI before the outage is refused during it, though the node last found it valid and was told nothing', async () => {
+    const key = await newKey('revoked-by-cli')
+    assert.equal(await call(tolerant, key.key), 200, 'cached as valid')
+    await management.revokeKey(by, key.record.id) // what `portcullis keys revoke` does: the store only, no gateway told
+    // The key is not sent meanwhile: only the gateway's own polling (every cacheSec, 1 s) can tell it.
+    await new Promise((r) => setTimeout(r, 2500))
+    await proxy.hang()
+    try {
+      assert.equal(await call(tolerant, key.key), '401 GW_ERR_AUTH_INVALID', 'not served from the stale entry')
+      await pastCacheSec()
+      assert.equal(await call(tolerant, key.key), '401 GW_ERR_AUTH_INVALID', 'still refused once the store is known to fail')
+    } finally {
+      await proxy.restore()
+    }
+  })
 
   test('an admin revocation while a look-up of the key is in flight: the look-up from before it cannot leave a good entry behind', async () => {
     const key = await newKey('race')

@@ -38,15 +38,17 @@ function newKeyOutput(key: string, details: string, quiet: boolean): string {
 }
 
 /**
- * How long until every running gateway refuses a revoked or expired key, and the exception: a node
- * cut off from the store cannot learn of the revocation, and serves keys from its stale cache.
+ * How long until every running gateway refuses a revoked key (each polls the store for
+ * revocations every cacheSec, at least 1 s, so an outage after that changes nothing), and the
+ * exception: a node cut off from the store before then serves keys from its stale cache.
  */
 function propagation({ cacheSec }: ManagementSession): string {
-  const when = cacheSec === null ? 'once its key cache expires' : `within ${cacheSec} s`
+  const when = cacheSec === null ? 'once its key cache expires' : `within ${Math.max(cacheSec, 1)} s`
   return (
-    `Every gateway node that reaches the data store refuses it ${when} (identity.apiKeys.cacheSec).\n` +
-    'A node that cannot reach the store keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec ' +
-    '(this one too, if it has not seen the revocation yet), but never a key it has seen revoked.\n'
+    `Every gateway node that reaches the data store refuses it ${when} (identity.apiKeys.cacheSec; nodes also poll the store for revocations that often), ` +
+    'and keeps refusing it if it loses the store afterwards.\n' +
+    'A node cut off from the store before then keeps accepting keys it has seen valid for up to identity.apiKeys.staleIfErrorSec, ' +
+    'but never a key it has seen revoked.\n'
   )
 }
 
