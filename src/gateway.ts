@@ -72,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = loaded
   const { logger, accessSink } = createLoggers(config.log)
   const clock = options.clock ?? { now: () => Date.now() }
-  const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight })
+  const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight, bufferedBytes: () => state.bufferBudget.used })
 
   const reportPolicyFailure: PolicyFailureReporter = (policy, error, failedOpen, ctx) => {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()

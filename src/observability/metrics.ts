@@ -21,11 +21,12 @@ export interface GatewayMetrics {
   readonly maskingUninspected: FastCounter<'api' | 'reason' | 'outcome'>
   readonly wafMatches: FastCounter<'api' | 'rule' | 'outcome'>
   readonly inFlight: Gauge
+  readonly bufferedBodyBytes: Gauge
   readonly circuitOpen: Gauge<'api'>
 }
 
-/** `inFlight` reads this at scrape time instead of being updated on every request. */
-export function createMetrics(options: { defaultMetrics: boolean; inFlight: () => number }): GatewayMetrics {
+/** `inFlight` and `bufferedBytes` are read at scrape time instead of being updated on every request. */
+export function createMetrics(options: { defaultMetrics: boolean; inFlight: () => number; bufferedBytes?: () => number }): GatewayMetrics {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' })
   const registers = [registry]
@@ -95,6 +96,14 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       registers,
       collect() {
         this.set(options.inFlight())
+      },
+    }),
+    bufferedBodyBytes: new Gauge({
+      name: 'portcullis_buffered_body_bytes',
+      help: 'Bytes of request and response bodies buffered for policies now (bounded by server.maxBufferedBytesTotal).',
+      registers,
+      collect() {
+        this.set(options.bufferedBytes?.() ?? 0)
       },
     }),
     circuitOpen: new Gauge({ name: 'portcullis_circuit_open', help: '1 while an upstream circuit is open.', labelNames: ['api'], registers }),

@@ -57,6 +57,11 @@ async function inFlight(gw: TestGateway): Promise<number> {
   return Number(/portcullis_requests_in_flight (\d+)/.exec(metric)?.[1] ?? NaN)
 }
 
+async function bufferedBytes(gw: TestGateway): Promise<number> {
+  const metric = await gw.gateway.metrics.registry.getSingleMetricAsString('portcullis_buffered_body_bytes')
+  return Number(/portcullis_buffered_body_bytes (\d+)/.exec(metric)?.[1] ?? NaN)
+}
+
 async function probe(url: string, timeoutMs = 3000): Promise<number> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
   await res.arrayBuffer()
@@ -143,10 +148,12 @@ describe('the process-wide budget of buffered bytes', () => {
       assert.equal(refused.status, 503)
       assert.equal(body.code, 'GW_ERR_GATEWAY_OVERLOADED')
       assert.equal(refused.headers.get('retry-after'), '1')
+      assert.ok((await bufferedBytes(gw)) >= HUGE.length, 'the held response counts in the gauge')
     } finally {
       holder.destroy()
     }
     await eventually(async () => (await inFlight(gw)) === 0, 5000, 'the holder to be finished')
+    assert.equal(await bufferedBytes(gw), 0)
     const again = await fetch(`${gw.url}/huge?third`, { signal: AbortSignal.timeout(10_000) })
     assert.equal(again.status, 200)
     assert.equal((await again.arrayBuffer()).byteLength, HUGE.length)
