@@ -2,8 +2,5 @@
 // The flag: a proxy allocates short-lived objects per request; a larger young generation lets far
 // fewer of them be promoted and collected again (bench/README.md). V8 sizes the young generation
 // when the heap is created, so it must be a start-up flag (v8.setFlagsFromString is too late).
-// Runs the TypeScript sources through tsx's loader (compiled once at start-up, not per request).
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/cli/main.ts')
+// Runs the compiled JavaScript in dist/ (`npm run build`; the package ships it built).
+await import('../dist/src/cli/main.js')

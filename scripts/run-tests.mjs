@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Finds every *.test.ts under src/ and test/ and runs them with node's test runner (Node 20's
-// --test takes no globs). Extra arguments are passed through, e.g. a file filter. The timeout
+// Builds dist/, then finds every *.test.ts under src/ and test/ and runs them with node's test
+// runner (Node 20's --test takes no globs). Extra arguments are passed through, e.g. a file filter. The timeout
 // applies to each file too: the CLI files spawn ~40 processes of ~2 s start-up each.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
@@ -14,6 +14,14 @@ function find(directory) {
     else if (name.endsWith('.test.ts')) out.push(path)
   }
   return out
+}
+
+// The CLI tests run bin/portcullis.js, which runs the compiled build: compile the sources first
+// (incremental, a few seconds when nothing changed), so no test runs stale JavaScript.
+const build = spawnSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+if (build.status !== 0) {
+  console.error('the build (tsc -p tsconfig.build.json) failed: fix it before the tests run')
+  process.exit(1)
 }
 
 const filters = process.argv.slice(2)

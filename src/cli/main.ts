@@ -40,9 +40,11 @@ program
   .command('quickstart')
   .description('start the demo orders API and the gateway on examples/quickstart.yaml')
   .option('--upstream-port <port>', 'port of the demo orders API', '3000')
-  .action(async (options: { upstreamPort: string }) => {
+  .option('--listen <host:port>', "the gateway's listener", '127.0.0.1:8080')
+  .option('--admin-listen <host:port>', 'the admin listener', '127.0.0.1:9090')
+  .action(async (options: { upstreamPort: string; listen: string; adminListen: string }) => {
     const { quickstartCommand } = await import('./commands/quickstart.js')
-    process.exitCode = await quickstartCommand({ upstreamPort: Number(options.upstreamPort) })
+    process.exitCode = await quickstartCommand({ upstreamPort: Number(options.upstreamPort), listen: options.listen, adminListen: options.adminListen })
   })
 
 const setExit = (code: number) => {
@@ -60,7 +62,8 @@ const COMMAND_MODULES: Readonly<Record<string, () => Promise<void>>> = {
   init: async () => (await import('./commands/init.js')).registerInitCommand(program, setExit),
   waf: async () => (await import('./commands/waf.js')).registerWafCommands(program, setExit),
 }
-const DEFINED_HERE = new Set(['start', 'validate', 'schema', 'quickstart'])
+// `--version` needs no command at all: it answers before any command module is loaded.
+const DEFINED_HERE = new Set(['start', 'validate', 'schema', 'quickstart', '--version', '-V'])
 const requested = process.argv[2] ?? ''
 const load = DEFINED_HERE.has(requested) ? [] : Object.hasOwn(COMMAND_MODULES, requested) ? [COMMAND_MODULES[requested]] : Object.values(COMMAND_MODULES)
 for (const register of load) await register?.()

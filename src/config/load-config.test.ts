@@ -74,6 +74,15 @@ admin: { listen: 127.0.0.1:9090, auth: { tokenHash: "\${env:ADMIN_HASH}" } }
     assert.match(problems[0] ?? '', /^admin\.auth\.tokenHash: must be the hex SHA-256/)
   })
 
+  test('${env:NAME:-default} takes the default when NAME is unset or empty', () => {
+    const file = write('defaults.yaml', `${minimal}
+stores: { data: "sqlite:\${env:PORTCULLIS_TEST_UNSET_DB:-./fallback.db}" }
+`)
+    assert.equal(loader.load(file).config.stores.data, 'sqlite:./fallback.db')
+    const set = createConfigLoader(builtinPolicies, { ...process.env, PORTCULLIS_TEST_UNSET_DB: '/var/lib/x.db' })
+    assert.equal(set.load(file).config.stores.data, 'sqlite:/var/lib/x.db')
+  })
+
   test('reports every problem with its path, unknown keys with a suggestion', () => {
     const file = write(
       'bad.yaml',

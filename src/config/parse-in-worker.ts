@@ -24,8 +24,12 @@ interface Pending {
   timer: NodeJS.Timeout
 }
 
-/** The worker's entry: registers the TypeScript loader this process runs with, then the parser module. */
+/**
+ * The worker's entry: the compiled parser module beside this one; from the TypeScript sources
+ * (development and tests, run through tsx) the worker registers the same loader first.
+ */
 function workerSource(): string {
+  if (!import.meta.url.endsWith('.ts')) return `import(${JSON.stringify(new URL('./config-worker.js', import.meta.url).href)})`
   const loader = import.meta.resolve('tsx/esm/api')
   const entry = new URL('./config-worker.ts', import.meta.url).href
   return `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`

@@ -1,5 +1,6 @@
 /**
- * `${env:NAME}` and `${file:PATH}` references: secrets stay out of config files. Resolved
+ * `${env:NAME}` (`${env:NAME:-default}` with a default) and `${file:PATH}` references: secrets
+ * stay out of config files. Resolved
  * values are never echoed in error messages; only the reference and its location are.
  */
 import { readFileSync } from 'node:fs'
@@ -24,8 +25,12 @@ export function resolveReferences(value: unknown, env: NodeJS.ProcessEnv, baseDi
   function resolveString(text: string, path: (string | number)[]): string {
     return text.replace(REFERENCE, (_, kind: string, name: string) => {
       if (kind === 'env') {
-        const found = env[name]
-        if (found === undefined) problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` })
+        // `${env:NAME:-default}`: the default (as in the shell) when NAME is unset or empty.
+        const split = name.indexOf(':-')
+        const variable = split === -1 ? name : name.slice(0, split)
+        const found = env[variable]
+        if (split !== -1 && (found === undefined || found === '')) return name.slice(split + 2)
+        if (found === undefined) problems.push({ path: formatPath(path), message: `environment variable ${variable} is not set` })
         return found ?? ''
       }
       const file = resolve(baseDir, name)
