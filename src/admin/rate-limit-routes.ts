@@ -11,7 +11,7 @@
  */
 import type { Static } from '@sinclair/typebox'
 import { LimitSet } from '../policies/rate-limit/limit-set.js'
-import type { RateLimitConfig } from '../policies/rate-limit/schema.js'
+import type { PlansConfig, RateLimitConfig } from '../policies/rate-limit/schema.js'
 import type { LoadedConfig } from '../config/load-config.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import type { Management } from './management.js'
@@ -70,7 +70,7 @@ export function createRateLimitRoutes(options: RateLimitRoutesOptions): (req: Ma
     const override = route?.overrides['rate-limit']
     const config = (override === undefined ? api.policies['rate-limit'] : override) as Static<typeof RateLimitConfig> | false | undefined
     if (config === undefined || config === false) return json(200, { api: apiName, route: routeKey, limits: [] })
-    const limitSet = new LimitSet(config, apiName, loaded.config.plans)
+    const limitSet = new LimitSet(config, apiName, loaded.config.plans as PlansConfig)
     const { limits } = limitSet.limitsFor(req.query.get('plan'))
     const headers = new Map<string, string>()
     for (const [name, value] of req.query) if (name.startsWith('header.')) headers.set(name.slice('header.'.length).toLowerCase(), value)

@@ -3,7 +3,6 @@ import { isIP } from 'node:net'
 import type { ConfigProblem } from '../errors.js'
 import { parseCidr } from '../net/ip-matcher.js'
 import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
-import { limitProblems } from '../policies/rate-limit/compile-limits.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 
@@ -21,10 +20,10 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
   }
   problems.push(...checkListenerAddresses(config))
   problems.push(...checkIdentity(config))
-  for (const [plan, { limits }] of Object.entries(config.plans)) {
-    limits.forEach((limit, index) => {
-      for (const problem of limitProblems(limit)) problems.push({ path: joinPath(formatPath(['plans', plan, 'limits', index]), problem.path), message: problem.message })
-    })
+  for (const policy of policies) {
+    for (const [name, section] of Object.entries(policy.sections)) {
+      for (const problem of section.check?.(config[name]) ?? []) problems.push({ path: joinPath(formatPath([name]), problem.path), message: problem.message })
+    }
   }
   const names = new Set<string>()
   const mounts = new Set<string>()

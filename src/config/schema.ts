@@ -6,7 +6,6 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { Identity, Stores } from './identity-schema.js'
-import { Plans } from '../policies/rate-limit/schema.js'
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one.' })
 const FilePath = Type.String({ minLength: 1, description: 'A file path, relative to the config file.' })
@@ -124,7 +123,10 @@ const Upstream = Type.Object(
 
 const ApiName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', 'x-message': 'must be lower-case letters, digits, `.`, `_` or `-`' })
 
-/** Builds the config schema with one optional field per registered policy. */
+/**
+ * Builds the config schema with one optional field per registered policy, and the top-level
+ * sections the policies declare (placed after `identity`).
+ */
 export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
   const policyProperties: Record<string, TSchema> = {}
   const overrideProperties: Record<string, TSchema> = {}
@@ -171,59 +173,73 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
     { additionalProperties: false },
   )
 
-  return Type.Object(
-    {
-      $schema: Type.Optional(Type.String()),
-      listen: Type.Object(
-        { http: Type.Optional(HttpListener), https: Type.Optional(HttpsListener) },
-        { additionalProperties: false, description: 'Client-facing listeners; at least one.' },
-      ),
-      admin: Type.Optional(Admin),
-      workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Worker processes sharing the listeners.' }),
-      trustedProxies: Type.Array(Type.String(), {
-        default: [],
-        description: 'CIDRs of proxies in front of the gateway whose X-Forwarded-*/Forwarded headers are believed.',
-      }),
-      server: Type.Object(
-        {
-          headersTimeoutMs: Type.Integer({ minimum: 1, default: 10000, description: 'Time for a client to send its request headers; past it 408.' }),
-          requestTimeoutMs: Type.Integer({ minimum: 1, default: 60000, description: 'Time for a client to send its whole request; past it 408.' }),
-          keepAliveTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Idle keep-alive connections are closed after this.' }),
-          maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 65536, default: 16384, description: 'Hard cap on request header size; larger gets 431.' }),
-          maxBufferedBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest body buffered for a policy when no request-limits applies.' }),
-          maxBufferedResponseBytes: Type.Integer({ minimum: 1024, default: 10485760, description: 'Largest upstream response body buffered for a policy (masking, response validation); past it 502.' }),
-          maxBufferedBytesTotal: Type.Integer({
-            minimum: 65536,
-            default: 134217728,
-            description: 'All request and response bodies buffered at once in one process, until each response is sent; a body that would pass it gets 503 (GW_ERR_GATEWAY_OVERLOADED).',
-          }),
-          maxPipelinedRequests: Type.Integer({
-            minimum: 0,
-            default: 16,
-            description: 'HTTP/1 requests one connection may queue behind the one being answered (each is answered in turn); the next gets 503 and the connection is closed.',
-          }),
-          sendTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time a response may wait for the client to read any of it; past it the connection is closed.' }),
-          maxConcurrentStreams: Type.Integer({ minimum: 1, maximum: 65535, default: 128, description: 'HTTP/2 streams one connection may have open at once (the SETTINGS the gateway announces).' }),
-          shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
-        },
-        { additionalProperties: false, default: {} },
-      ),
-      log: Type.Object(
-        {
-          level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
-          access: Type.Boolean({ default: true, description: 'Write one access-log line per request.' }),
-          destination: Type.String({ default: 'stdout', description: '`stdout` or a file path.' }),
-        },
-        { additionalProperties: false, default: {} },
-      ),
-      stores: Stores,
-      identity: Identity,
-      plans: Plans,
-      watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
-      apis: Type.Array(Api, { minItems: 1 }),
-    },
-    { additionalProperties: false },
-  )
+  const core = {
+    $schema: Type.Optional(Type.String()),
+    listen: Type.Object(
+      { http: Type.Optional(HttpListener), https: Type.Optional(HttpsListener) },
+      { additionalProperties: false, description: 'Client-facing listeners; at least one.' },
+    ),
+    admin: Type.Optional(Admin),
+    workers: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Worker processes sharing the listeners.' }),
+    trustedProxies: Type.Array(Type.String(), {
+      default: [],
+      description: 'CIDRs of proxies in front of the gateway whose X-Forwarded-*/Forwarded headers are believed.',
+    }),
+    server: Type.Object(
+      {
+        headersTimeoutMs: Type.Integer({ minimum: 1, default: 10000, description: 'Time for a client to send its request headers; past it 408.' }),
+        requestTimeoutMs: Type.Integer({ minimum: 1, default: 60000, description: 'Time for a client to send its whole request; past it 408.' }),
+        keepAliveTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Idle keep-alive connections are closed after this.' }),
+        maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 65536, default: 16384, description: 'Hard cap on request header size; larger gets 431.' }),
+        maxBufferedBodyBytes: Type.Integer({ minimum: 0, default: 1048576, description: 'Largest body buffered for a policy when no request-limits applies.' }),
+        maxBufferedResponseBytes: Type.Integer({ minimum: 1024, default: 10485760, description: 'Largest upstream response body buffered for a policy (masking, response validation); past it 502.' }),
+        maxBufferedBytesTotal: Type.Integer({
+          minimum: 65536,
+          default: 134217728,
+          description: 'All request and response bodies buffered at once in one process, until each response is sent; a body that would pass it gets 503 (GW_ERR_GATEWAY_OVERLOADED).',
+        }),
+        maxPipelinedRequests: Type.Integer({
+          minimum: 0,
+          default: 16,
+          description: 'HTTP/1 requests one connection may queue behind the one being answered (each is answered in turn); the next gets 503 and the connection is closed.',
+        }),
+        sendTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time a response may wait for the client to read any of it; past it the connection is closed.' }),
+        maxConcurrentStreams: Type.Integer({ minimum: 1, maximum: 65535, default: 128, description: 'HTTP/2 streams one connection may have open at once (the SETTINGS the gateway announces).' }),
+        shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+        access: Type.Boolean({ default: true, description: 'Write one access-log line per request.' }),
+        destination: Type.String({ default: 'stdout', description: '`stdout` or a file path.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    stores: Stores,
+    identity: Identity,
+    watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
+    apis: Type.Array(Api, { minItems: 1 }),
+  }
+  const { watch, apis, ...leading } = core
+  return Type.Object({ ...leading, ...policySections(policies, Object.keys(core)), watch, apis }, { additionalProperties: false })
 }
 
-export type GatewayConfig = Static<ReturnType<typeof buildConfigSchema>>
+/** The sections the policies declare, by name; a name the core or another policy already uses is a programming error. */
+function policySections(policies: readonly PolicyDefinition[], taken: readonly string[]): Record<string, TSchema> {
+  const sections: Record<string, TSchema> = {}
+  const owners = new Map(taken.map((name) => [name, 'the gateway']))
+  for (const policy of policies) {
+    for (const [name, section] of Object.entries(policy.sections)) {
+      const owner = owners.get(name)
+      if (owner !== undefined) throw new Error(`policy ${policy.name} declares the config section ${name}, which ${owner} already has`)
+      owners.set(name, `policy ${policy.name}`)
+      sections[name] = section.schema
+    }
+  }
+  return sections
+}
+
+/** A loaded config: the core's sections, and by name those the policies declare (e.g. rate-limit's `plans`). */
+export type GatewayConfig = Static<ReturnType<typeof buildConfigSchema>> & { readonly [section: string]: unknown }

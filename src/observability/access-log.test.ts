@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { AccessLogEntry } from '../pipeline/define-policy.js'
-import { createAccessLog, formatAccessLine } from './access-log.js'
+import { createAccessLog, formatAccessLine, type AccessLogEntry } from './access-log.js'
 
 test('access lines are valid JSON with every field, escaping text', () => {
   const line = formatAccessLine(

@@ -4,7 +4,31 @@
  * bytes costs a fraction of building a string from pieces and then flattening and UTF-8-encoding
  * it (which was ~3 µs of a proxied request). Any string that needs escaping gets JSON.stringify.
  */
-import type { AccessLogEntry } from '../pipeline/define-policy.js'
+
+/** One access-log line, as handed to `onLog` hooks and written by the logger. */
+export interface AccessLogEntry {
+  requestId: string
+  client: string
+  method: string
+  api: string | null
+  route: string | null
+  status: number
+  /** Request body bytes as declared by Content-Length (streamed bodies count 0). */
+  bytesIn: number
+  /** Response body bytes as declared by Content-Length; null for a streamed (chunked) body. */
+  bytesOut: number | null
+  /** Total time in the gateway, ms. */
+  durationMs: number
+  /** Time spent waiting on the upstream (from sending to last byte), ms; null when not forwarded. */
+  upstreamMs: number | null
+  /** Policy that answered locally, if any. */
+  policy: string | null
+  code: string | null
+  upstream: string | null
+  protocol: string
+  /** Fields policies added with `ctx.setLogField`, or null. */
+  fields: Readonly<Record<string, unknown>> | null
+}
 
 /** Where lines are encoded in place (BufferedSink). */
 export interface AccessLogSink {

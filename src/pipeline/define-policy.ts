@@ -1,18 +1,19 @@
 /**
  * `definePolicy`: a policy is a name, a priority, a config schema and a factory of phase hooks.
  * The factory runs once per config load (per API and per route override), never per request.
+ * What else of the gateway's config a policy owns, it declares here too (its top-level
+ * sections), so the core never names a policy.
  */
+import type { OperationEntry } from '../openapi/list-operations.js'
 import type { RemoteDocuments } from '../openapi/remote-documents.js'
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { Logger } from 'pino'
-import type { IdentityConfig } from '../config/identity-schema.js'
 import type { ConfigProblem } from '../errors.js'
-import type { ResolvedRoute } from '../config/resolve-routes.js'
 import type { IdentityServices } from '../identity/identity-services.js'
 import type { RequestContext } from './context.js'
 import type { Verdict } from './reply.js'
 import type { CounterStore } from '../stores/counter-store.js'
-import type { PlansConfig } from '../policies/rate-limit/schema.js'
+import type { AccessLogEntry } from '../observability/access-log.js'
 
 /** Hooks of one policy instance. Phases run in the order listed; see DESIGN.md. */
 export interface PolicyHooks {
@@ -36,8 +37,8 @@ export interface PolicyHooks {
   onLog?(ctx: RequestContext, entry: AccessLogEntry): void
 }
 
-/** What a policy reaches the world through. */
-export interface PolicyDeps {
+/** What a policy reaches the world through; `sections` are the values of the top-level sections it declared. */
+export interface PolicyDeps<Sections = Readonly<Record<string, unknown>>> {
   readonly logger: Logger
   readonly clock: { now(): number }
   /** The API the instance belongs to. */
@@ -47,11 +48,11 @@ export interface PolicyDeps {
   /** Credential verification (IdPs, key sets, API keys) shared by the gateway's policies. */
   readonly identity: IdentityServices
   /** The API's operations by `METHOD template` (from its OpenAPI document and route keys). */
-  readonly operations: ReadonlyMap<string, ResolvedRoute>
+  readonly operations: ReadonlyMap<string, OperationEntry>
   /** Rate-limit counters (`stores.counters`), and the per-process store used while it fails. */
   readonly counters: { readonly store: CounterStore; readonly fallback: CounterStore }
-  /** Limits by plan (the config's `plans`). */
-  readonly plans: PlansConfig
+  /** The top-level config sections the policy declared (`sections`), by name, as loaded. */
+  readonly sections: Sections
   /** The API's OpenAPI document (absolute path), or null. */
   readonly openapiFile: string | null
   /** The remote documents the API's document may reach (`openapiRemoteRefs`), as fetched when the config was parsed. */
@@ -78,7 +79,8 @@ export const NO_POLICY_METRICS: PolicyMetrics = { validation: () => undefined, m
 
 /** The parts of the gateway's config a policy's check may look at. */
 export interface PolicyCheckContext {
-  readonly identity: IdentityConfig
+  /** The `identity` section. */
+  readonly identity: IdentityServices['config']
   readonly workers: number
   /** `stores.counters`: `memory` or a Redis URL. */
   readonly counters: string
@@ -91,6 +93,19 @@ export const OnFailure = Type.Union([Type.Literal('closed'), Type.Literal('open'
 })
 export type OnFailure = Static<typeof OnFailure>
 
+/**
+ * A top-level section of the gateway's config that a policy owns (rate-limit's `plans`): added to
+ * the config's schema beside the core's sections, checked once per load, handed to `create`.
+ */
+export interface PolicySection<T extends TSchema = TSchema> {
+  readonly schema: T
+  /** Cross-field checks the schema cannot express; paths relative to the section. */
+  check?(value: Static<T>): ConfigProblem[]
+}
+
+/** The loaded values of declared sections, by name. */
+export type SectionValues<G extends Readonly<Record<string, PolicySection>>> = { readonly [K in keyof G]: Static<G[K]['schema']> }
+
 export interface PolicyDefinition<S extends TObject = TObject> {
   /** Folder name = config key = metric label. */
   readonly name: string
@@ -99,19 +114,22 @@ export interface PolicyDefinition<S extends TObject = TObject> {
   readonly description: string
   /** The schema with the common `onFailure` option added. */
   readonly configSchema: TObject
+  /** Top-level config sections the policy owns, by name (none: `{}`). */
+  readonly sections: Readonly<Record<string, PolicySection>>
   /** Cross-field checks the schema cannot express; paths relative to the policy's config. */
   check(config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext): ConfigProblem[]
   create(config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps): PolicyHooks
 }
 
 /** Typing helper; adds the common options to the policy's schema. */
-export function definePolicy<S extends TObject>(definition: {
+export function definePolicy<S extends TObject, G extends Readonly<Record<string, PolicySection>> = Record<string, never>>(definition: {
   name: string
   priority: number
   description: string
   configSchema: S
+  sections?: G
   check?: (config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext) => ConfigProblem[]
-  create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps) => PolicyHooks
+  create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps<SectionValues<G>>) => PolicyHooks
 }): PolicyDefinition<S> {
   const properties: TProperties = { onFailure: Type.Optional(OnFailure) }
   // Fields with defaults are optional, at every depth, so a route override (a union, where ajv
@@ -128,6 +146,7 @@ export function definePolicy<S extends TObject>(definition: {
       additionalProperties: false,
       description: definition.description,
     }),
+    sections: definition.sections ?? {},
     check: definition.check ?? (() => []),
     create: definition.create,
   }
@@ -150,29 +169,4 @@ function withDefaultsOptional(schema: TSchema): TSchema {
   }
   if (schema.items !== undefined && typeof schema.items === 'object' && !Array.isArray(schema.items)) copy.items = withDefaultsOptional(schema.items as TSchema)
   return copy as unknown as TSchema
-}
-
-/** One access-log line, as handed to `onLog` hooks and written by the logger. */
-export interface AccessLogEntry {
-  requestId: string
-  client: string
-  method: string
-  api: string | null
-  route: string | null
-  status: number
-  /** Request body bytes as declared by Content-Length (streamed bodies count 0). */
-  bytesIn: number
-  /** Response body bytes as declared by Content-Length; null for a streamed (chunked) body. */
-  bytesOut: number | null
-  /** Total time in the gateway, ms. */
-  durationMs: number
-  /** Time spent waiting on the upstream (from sending to last byte), ms; null when not forwarded. */
-  upstreamMs: number | null
-  /** Policy that answered locally, if any. */
-  policy: string | null
-  code: string | null
-  upstream: string | null
-  protocol: string
-  /** Fields policies added with `ctx.setLogField`, or null. */
-  fields: Readonly<Record<string, unknown>> | null
 }

@@ -6,7 +6,7 @@
 import { GatewayError } from '../errors.js'
 import type { Chain, Step } from './chain.js'
 import type { RequestContext } from './context.js'
-import type { AccessLogEntry } from './define-policy.js'
+import type { AccessLogEntry } from '../observability/access-log.js'
 import { isReply, respond, type Reply, type Verdict } from './reply.js'
 
 /** Called for every policy failure, whether it failed open or closed. */

@@ -16,7 +16,7 @@ import { securityHeaders } from './security-headers/index.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
 
 const checkContext: PolicyCheckContext = { identity: { apiKeys: { header: 'x-api-key', cacheSec: 5, staleIfErrorSec: 300 }, mtls: { consumerFrom: 'subject.CN', requireConsumer: false } }, workers: 1, counters: 'memory' }
-const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, plans: {}, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', operations: new Map(), identity: createIdentityServices(checkContext.identity, { store: null, clock: { now: () => 0 }, logger: pino({ level: 'silent' }), metrics: NO_AUTH_METRICS }) }
+const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, sections: { plans: {} }, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', operations: new Map(), identity: createIdentityServices(checkContext.identity, { store: null, clock: { now: () => 0 }, logger: pino({ level: 'silent' }), metrics: NO_AUTH_METRICS }) }
 
 /** Validates like the loader (defaults filled), runs cross-field checks, then creates the hooks. */
 function setUp(policy: PolicyDefinition, config: Record<string, unknown>) {

@@ -12,7 +12,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
-import type { AccessLogEntry } from '../pipeline/define-policy.js'
+import type { AccessLogEntry } from '../observability/access-log.js'
 import { renderProblem } from '../pipeline/reply.js'
 import { connectionOf } from './exchange.js'
 import type { ServingState } from './serving-state.js'

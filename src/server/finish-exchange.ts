@@ -4,7 +4,7 @@
  * served requests are accounted too (status 499, as nginx logs them); then the exchange's
  * buffered bytes are released and the next pipelined request of its connection may start.
  */
-import type { AccessLogEntry } from '../pipeline/define-policy.js'
+import type { AccessLogEntry } from '../observability/access-log.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 

@@ -101,12 +101,13 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     if (!memoized.has(key)) memoized.set(key, build())
     return memoized.get(key) as T
   }
+  const sections = declaredSections(deps.policies, config)
   // Compiled routes hold policy instances created with these; any change compiles every API anew.
   const reusable =
     previous !== null &&
     previous.identity === identity &&
     previous.counters === counters &&
-    JSON.stringify(previous.config.plans) === JSON.stringify(config.plans) &&
+    JSON.stringify([...declaredSections(deps.policies, previous.config)]) === JSON.stringify([...sections]) &&
     previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
 
   config.apis.forEach((api, index) => {
@@ -139,7 +140,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           identity,
           operations,
           counters,
-          plans: config.plans,
+          sections: sections.get(name) ?? {},
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
           memo,
@@ -214,6 +215,11 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     countersKey,
     inFlight: 0,
   }
+}
+
+/** Each policy's declared top-level sections (e.g. rate-limit's `plans`) with their values in `config`. */
+function declaredSections(policies: readonly PolicyDefinition[], config: GatewayConfig): Map<string, Readonly<Record<string, unknown>>> {
+  return new Map(policies.map((policy) => [policy.name, Object.fromEntries(Object.keys(policy.sections).map((name) => [name, config[name]]))]))
 }
 
 function upstreamConfigOf(upstream: GatewayConfig['apis'][number]['upstream']): UpstreamConfig {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import type { RouteStats } from '../observability/route-stats.js'
-import type { AccessLogEntry } from '../pipeline/define-policy.js'
+import type { AccessLogEntry } from '../observability/access-log.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
 import type { BufferBudget } from './buffer-budget.js'
 import type { Runtime } from './runtime.js'

@@ -6,10 +6,19 @@
  */
 import type { ErrorCode } from '../../errors.js'
 import type { Principal } from '../../identity/principal.js'
+import type { Chain } from '../../pipeline/chain.js'
 import { RequestContext } from '../../pipeline/context.js'
 import type { Verdict } from '../../pipeline/reply.js'
-import type { Runtime } from '../../server/runtime.js'
+import type { Router } from '../../router/router.js'
 import type { AuthzDecision } from './index.js'
+
+/** A compiled route as the check reads it (the serving runtime's routes are such), so this module needs nothing of the server. */
+export interface OfflineRoute {
+  readonly api: { readonly name: string }
+  readonly template: string
+  readonly operationId: string | null
+  readonly chain: Chain
+}
 
 export interface OfflineRequest {
   readonly method: string
@@ -37,11 +46,12 @@ export type OfflineResult =
       readonly notEvaluated: readonly string[]
     }
 
-export async function checkOffline(runtime: Runtime, request: OfflineRequest): Promise<OfflineResult> {
+/** Routes `request` through the compiled config's `router` and runs the chosen route's `authz` hooks. */
+export async function checkOffline(router: Router<OfflineRoute>, request: OfflineRequest): Promise<OfflineResult> {
   const q = request.target.indexOf('?')
   const path = q === -1 ? request.target : request.target.slice(0, q)
   const query = q === -1 ? '' : request.target.slice(q + 1)
-  const lookup = runtime.router.lookup(request.host?.toLowerCase(), request.method, path, null)
+  const lookup = router.lookup(request.host?.toLowerCase(), request.method, path, null)
   switch (lookup.kind) {
     case 'not-found':
       return { kind: 'not-routed', status: 404, code: 'GW_ERR_ROUTE_NOT_FOUND' }

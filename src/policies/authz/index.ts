@@ -10,8 +10,8 @@
  * Every decision is recorded: `ctx.state.authz`, an `authz` field on the access-log line, a
  * metric by API, decision and rule, and a log line for each denial.
  */
-import type { ResolvedRoute } from '../../config/resolve-routes.js'
 import type { Principal } from '../../identity/principal.js'
+import type { OperationEntry } from '../../openapi/list-operations.js'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy, type PolicyHooks } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
@@ -57,7 +57,7 @@ export const authz = definePolicy({
   description: 'Authorization from the OpenAPI document: security requirements (scopes, roles), default deny, administrative operations need admin roles; Cedar policies; ownership checks.',
   configSchema: AuthzConfig,
   create(config, deps) {
-    const isAdmin = (route: ResolvedRoute) =>
+    const isAdmin = (route: OperationEntry) =>
       route.tags.some((t) => config.admin.tags.includes(t)) || route.extensions[config.admin.extension] === true || config.admin.pathPrefixes.some((p) => route.template.startsWith(p))
     const table = new Map<string, OperationRule>()
     const undeclared: string[] = []

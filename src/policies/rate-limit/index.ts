@@ -12,6 +12,7 @@ import { respond, type Reply } from '../../pipeline/reply.js'
 import type { BanRule, ConsumeResult, LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
 import { durationMs, limitProblems, type CompiledLimit } from './compile-limits.js'
 import { LimitSet } from './limit-set.js'
+import { plansSection } from './plans.js'
 import { ConcurrencyLimiter, type Ticket } from './concurrency.js'
 import { keyOf, requestKeyInputs } from './request-key.js'
 import { RateLimitConfig } from './schema.js'
@@ -24,6 +25,7 @@ export const rateLimit = definePolicy({
   priority: 1800,
   description: 'Rate limits, sliding windows and calendar quotas, per consumer, key, address, route or header; plans; RateLimit headers.',
   configSchema: RateLimitConfig,
+  sections: { plans: plansSection },
   check(config, gateway) {
     const problems = config.limits.flatMap((limit, index) => limitProblems(limit).map((p) => ({ path: `limits[${index}]${p.path === '' ? '' : `.${p.path}`}`, message: p.message })))
     const names = config.limits.map((l, i) => l.name ?? `${i}`)
@@ -39,7 +41,7 @@ export const rateLimit = definePolicy({
     return problems
   },
   create(config, deps) {
-    const limitSet = new LimitSet(config, deps.api, deps.plans)
+    const limitSet = new LimitSet(config, deps.api, deps.sections.plans)
     const { store, fallback } = deps.counters
     const ban: BanRule | null = config.ban === undefined ? null : { after: config.ban.after, withinMs: durationMs(config.ban.within), forMs: durationMs(config.ban.for) }
     const warnedPlans = new Set<string>()
