@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Builds dist/, then finds every *.test.ts under src/ and test/ and runs them with node's test
-// runner (Node 20's --test takes no globs). Extra arguments are passed through, e.g. a file filter. The timeout
-// applies to each file too: the CLI files spawn ~40 processes of ~2 s start-up each.
+// Sets up what the tests need (scripts/test-environment.mjs: Debian packages, Redis, PostgreSQL),
+// builds dist/, then finds every *.test.ts under src/ and test/ and runs them with node's test
+// runner (Node 20's --test takes no globs). Extra arguments are file filters. The timeout applies
+// to each file too: the CLI files spawn ~40 processes of ~2 s start-up each.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { prepareTestEnvironment } from './test-environment.mjs'
 
 function find(directory) {
   const out = []
@@ -30,9 +32,15 @@ if (files.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-)
-process.exit(result.status ?? 1)
+const environment = await prepareTestEnvironment()
+let result
+try {
+  result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
+    { stdio: 'inherit', env: environment.env },
+  )
+} finally {
+  environment.stop()
+}
+process.exit(result?.status ?? 1)
