@@ -2,6 +2,58 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The layers of `src/` (docs/architecture.md): each folder with the folders and top-level files it
+ * never imports, because they are above it. Tests beside the code and `bench/` may import anything.
+ */
+const SERVING = ['server', 'admin', 'cli', 'gateway.ts', 'main.ts']
+const BLOCK_BANS = ['pipeline', 'policies', 'config', 'upstream', ...SERVING]
+const LAYER_BANS = {
+  // Building blocks: they know nothing of policies, of the config file or of serving.
+  net: BLOCK_BANS,
+  sensitive: BLOCK_BANS,
+  observability: BLOCK_BANS,
+  stores: BLOCK_BANS,
+  router: BLOCK_BANS,
+  openapi: BLOCK_BANS,
+  waf: BLOCK_BANS,
+  // The one exception: identity/ reads its config types from config/identity-schema.ts.
+  identity: BLOCK_BANS,
+  // The contract between the core and the policies.
+  pipeline: ['policies', 'config', 'upstream', ...SERVING],
+  // Builds its schema from the policy definitions it is handed, never from a policy module.
+  config: ['policies', 'upstream', ...SERVING],
+  policies: ['upstream', ...SERVING],
+  upstream: ['policies', 'config', ...SERVING],
+  audit: SERVING,
+  scan: SERVING,
+  posture: SERVING,
+}
+const LAYER_EXCEPTIONS = { identity: { config: 'identity-schema\\.js$' } }
+
+/** A relative specifier that climbs out of the importing folder into `target` (a folder or a top-level file). */
+function specifierPattern(target, except) {
+  if (target.endsWith('.ts')) return `^(\\.\\./)+${target.slice(0, -3)}\\.js$`
+  return `^(\\.\\./)+${target}(/${except === undefined ? '' : `(?!${except})`}|$)`
+}
+
+function layerRules(folder, banned) {
+  const patterns = banned.map((target) => ({
+    regex: specifierPattern(target, LAYER_EXCEPTIONS[folder]?.[target]),
+    message: `${folder}/ never imports ${target.endsWith('.ts') ? target : `${target}/`}: it is a layer above (docs/architecture.md).`,
+  }))
+  // esquery reads `/` as the end of a regex, so dynamic imports and `import()` types match `\x2F`.
+  const dynamic = patterns.map(({ regex, message }) => {
+    const source = regex.replaceAll('/', '\\x2F')
+    return { selector: `:matches(ImportExpression[source.value=/${source}/], TSImportType[argument.literal.value=/${source}/])`, message }
+  })
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns }], 'no-restricted-syntax': ['error', ...dynamic] },
+  }
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'bench/results/', 'eslint.config.js'] },
   js.configs.recommended,
@@ -34,4 +86,5 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', 'src/cli/**'],
     rules: { 'no-console': 'off' },
   },
+  ...Object.entries(LAYER_BANS).map(([folder, banned]) => layerRules(folder, banned)),
 )
