@@ -58,14 +58,37 @@ export interface LimitOutcome {
   readonly retryAfterMs: number
 }
 
+/**
+ * A counter's state as another store holds it, relative to that store's now (clocks need not
+ * agree): what a node counted on its own while the shared store failed, handed back to it.
+ */
+export type CarriedState =
+  /** GCRA: how far the theoretical arrival time is ahead of now, ms (> 0). */
+  | { readonly kind: 'gcra'; readonly aheadMs: number }
+  /** Sliding window: the counts of the window holding now and of the one before. */
+  | { readonly kind: 'sliding'; readonly current: number; readonly previous: number }
+  /** Fixed window (the window's id is in the key): units used. */
+  | { readonly kind: 'fixed'; readonly count: number }
+
 export interface CounterStore {
   readonly kind: 'memory' | 'redis'
   /**
    * Unless a subject is banned: checks every limit for `cost` units at `nowMs` and, only if all
    * pass, consumes them; with a ban rule, a refusal counts against the refused limits' subjects
-   * and may ban them. Outcomes are in the order of `checks`. Rejects when the store cannot answer.
+   * and may ban them. Outcomes are in the order of `checks`. Rejects when the store cannot answer
+   * (Redis: in time — and a command given up on then consumes nothing, whenever Redis runs it).
+   *
+   * `carried` (by check, null for none): state another store kept for the same counters, merged
+   * first by taking the more used of the two (so merging twice changes nothing), whether or not
+   * this request then passes.
    */
-  consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): Promise<ConsumeResult> | ConsumeResult
+  consume(
+    checks: readonly LimitCheck[],
+    cost: number,
+    nowMs: number,
+    ban: BanRule | null,
+    carried?: readonly (CarriedState | null)[],
+  ): Promise<ConsumeResult> | ConsumeResult
   /** The limits' current state without consuming (admin usage reads). */
   peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
   /** Subjects banned now whose subject starts with `prefix`, at most `max`. */

@@ -1,6 +1,7 @@
 /**
  * The counter stores, memory and Redis (the real server at 127.0.0.1:6379), run through the same
- * cases: each must decide identically, since a node falls back from one to the other.
+ * cases: each must decide identically, since a node falls back from one to the other. Then the
+ * memory store as Redis's stand-in, and Redis (a server of the test's own) pausing under the store.
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -10,7 +11,7 @@ import type { Algorithm, CounterStore, LimitCheck } from './counter-store.js'
 import { MemoryCounters } from './memory-counters.js'
 import { RedisCounters } from './redis-counters.js'
 import { startTestRedisCluster, type TestRedisCluster } from '../../test/helpers/redis-cluster.js'
-import { requireRedis } from '../../test/helpers/redis-server.js'
+import { requireRedis, startTestRedis, type TestRedis } from '../../test/helpers/redis-server.js'
 
 const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
 const T0 = 1_800_000_000_000
@@ -111,6 +112,25 @@ function cases(name: string, open: () => Promise<CounterStore>) {
       assert.equal((await run(mallory, 6000)).outcomes[0]?.allowed, true, 'lifted')
     })
 
+    test('state carried from another store is merged first, the more used kept, even when the request is refused', async () => {
+      prefix = tag()
+      const limit = check('g', gcra(10, 5))
+      const carry = (aheadMs: number) => [{ kind: 'gcra' as const, aheadMs }]
+      assert.equal((await store.consume([limit], 1, T0, null)).outcomes[0]?.remaining, 4)
+      assert.deepEqual((await store.consume([limit], 1, T0, null, carry(300))).outcomes[0]?.remaining, 1, 'the carried 3 units weigh more than the 1 counted here')
+      assert.deepEqual((await store.consume([limit], 1, T0, null, carry(300))).outcomes[0]?.remaining, 0, 'merging the same state again changes nothing')
+
+      const other = check('g2', gcra(10, 5))
+      assert.equal((await store.consume([other], 1, T0, null, carry(500))).outcomes[0]?.allowed, false, 'a whole burst carried')
+      assert.equal((await store.peek([other], T0))[0]?.remaining, 0, 'kept although the request was refused')
+
+      const window = check('s', { kind: 'sliding', windowMs: 1000, limit: 10 })
+      assert.equal((await store.consume([window], 1, T0 + 100, null, [{ kind: 'sliding', current: 4, previous: 0 }])).outcomes[0]?.remaining, 5)
+      const quota = check('q', { kind: 'fixed', limit: 3, windowId: 'w', startMs: T0, endMs: T0 + 10_000 })
+      assert.equal((await store.consume([quota], 1, T0, null, [{ kind: 'fixed', count: 2 }])).outcomes[0]?.remaining, 0)
+      assert.equal((await store.consume([quota, limit], 1, T0, null, [null, null])).outcomes[0]?.allowed, false, 'nothing carried: as before')
+    })
+
     test('a cost larger than one', async () => {
       prefix = tag()
       const limit = check('c', gcra(10, 10))
@@ -151,6 +171,73 @@ cases('Redis Cluster', async () => {
   const store = new RedisCounters(cluster.url, { timeoutMs: 1000, prefix: 'portcullis-test:', gatewayClock: true })
   await store.waitUntilConnected(10_000)
   return store
+})
+
+describe('memory counters standing in for Redis', () => {
+  const steady = { key: 'steady', algorithm: gcra(10, 5), subject: 'steady' }
+
+  test('charged with what Redis admitted, the stand-in takes over where Redis was, not with a fresh burst', () => {
+    const standIn = new MemoryCounters()
+    standIn.charge([steady], 5, T0)
+    assert.equal(standIn.owed([steady], T0), null, 'what Redis counted is not owed back to it')
+    assert.deepEqual(standIn.consume([steady], 1, T0, null).outcomes[0]?.allowed, false)
+    assert.deepEqual(standIn.consume([steady], 1, T0 + 100, null).outcomes[0]?.allowed, true, 'one unit per interval')
+  })
+
+  test('its own decisions are owed until settled; one made after the hand-back stays owed', () => {
+    const standIn = new MemoryCounters()
+    standIn.consume([steady], 2, T0, null)
+    const carry = standIn.owed([steady], T0 + 50)
+    assert.ok(carry)
+    assert.deepEqual(carry.states, [{ kind: 'gcra', aheadMs: 150 }])
+    standIn.settle([steady], carry, T0 + 50)
+    assert.equal(standIn.owed([steady], T0 + 50), null)
+
+    standIn.consume([steady], 1, T0 + 60, null)
+    const first = standIn.owed([steady], T0 + 60)
+    assert.ok(first)
+    standIn.consume([steady], 1, T0 + 70, null)
+    standIn.settle([steady], first, T0 + 80)
+    assert.deepEqual(standIn.owed([steady], T0 + 80)?.states, [{ kind: 'gcra', aheadMs: 320 }], 'the later decision is still owed')
+  })
+
+  test('nothing is owed once the counter no longer weighs anything', () => {
+    const standIn = new MemoryCounters()
+    standIn.consume([steady], 1, T0, null)
+    assert.equal(standIn.owed([steady], T0 + 100), null)
+  })
+})
+
+describe('Redis counters when Redis stalls', () => {
+  let redis: TestRedis
+  let control: Redis
+  let store: RedisCounters
+  before(async () => {
+    redis = await startTestRedis()
+    control = new Redis(redis.url, { maxRetriesPerRequest: 0 })
+    store = new RedisCounters(redis.url, { timeoutMs: 100, prefix: 'portcullis-test:', gatewayClock: true })
+    await store.waitUntilConnected(5000)
+  })
+  after(async () => {
+    await store?.close()
+    control?.disconnect()
+    await redis?.kill()
+  })
+
+  test('a command given up on consumes nothing when Redis runs it later', async () => {
+    const limit: LimitCheck = { key: `${tag()}stalled`, algorithm: gcra(1 / 60, 3), subject: 'stalled' }
+    assert.equal((await store.consume([limit], 1, T0, null)).outcomes[0]?.remaining, 2)
+    await control.call('CLIENT', 'PAUSE', '600', 'ALL')
+    const given = await Promise.allSettled([store.consume([limit], 1, T0, null), store.consume([limit], 1, T0, null)])
+    assert.deepEqual(
+      given.map((g) => (g.status === 'rejected' ? (g.reason as { code?: string }).code : 'answered')),
+      ['COUNTER_STORE_TIMEOUT', 'COUNTER_STORE_TIMEOUT'],
+    )
+    // Paused too, PING answers once the pause ends — after the commands written before it ran.
+    await control.ping()
+    assert.equal((await store.peek([limit], T0))[0]?.remaining, 2, 'both given-up commands ran and changed nothing')
+    assert.equal((await store.consume([limit], 1, T0, null)).outcomes[0]?.remaining, 1)
+  })
 })
 
 test('the memory store forgets counters that no longer matter, a few per call', () => {

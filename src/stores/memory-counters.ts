@@ -1,13 +1,17 @@
 /**
- * Rate-limit counters in this process's memory: exact for one process, and the fallback a node
- * uses while Redis cannot answer (`onFailure: open`). Entries expire when they no longer affect
- * any decision; a few are examined on every call, which bounds memory under many distinct keys.
+ * Rate-limit counters in this process's memory: exact for one process, and the stand-in a node
+ * uses while Redis cannot answer (`onFailure: open`). As a stand-in it carries state across each
+ * switch, so flapping hands out no extra bursts: it is charged with what Redis admits for this
+ * node (`charge`), and what it decides on its own is marked owed until Redis has merged it
+ * (`owed`, `settle`). Entries expire when they no longer affect any decision; a few are examined
+ * on every call, which bounds memory under many distinct keys.
  */
-import type { BanEntry, BanRule, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import type { BanEntry, BanRule, CarriedState, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
 import { ExpiringMap } from './expiring-map.js'
 import { fixed, gcra, rollSliding, sliding, withoutConsumption, type SlidingState } from './limit-math.js'
 
-type Entry = { kind: 'gcra'; tat: number; expiresAt: number } | { kind: 'sliding'; state: SlidingState; expiresAt: number } | { kind: 'fixed'; count: number; expiresAt: number }
+/** `owed`: 0, or the mark of this store's last own decision on the counter not yet handed back. */
+type Entry = ({ kind: 'gcra'; tat: number } | { kind: 'sliding'; state: SlidingState } | { kind: 'fixed'; count: number }) & { expiresAt: number; owed: number }
 
 /** Entries examined for expiry per call: memory stays bounded without a pause to sweep it all. */
 const SWEEP_STEP = 4
@@ -17,6 +21,12 @@ export function storageKey(check: LimitCheck): string {
   return check.algorithm.kind === 'fixed' ? `${check.key}:${check.algorithm.windowId}` : check.key
 }
 
+/** What a stand-in decided on its own, by check (null: nothing), with the marks `settle` clears. */
+export interface Carry {
+  readonly states: readonly (CarriedState | null)[]
+  readonly marks: readonly number[]
+}
+
 export class MemoryCounters implements CounterStore {
   readonly kind = 'memory'
   readonly #entries = new ExpiringMap<Entry>()
@@ -24,11 +34,14 @@ export class MemoryCounters implements CounterStore {
   readonly #bans = new ExpiringMap<{ expiresAt: number }>()
   /** Refusals by subject within the ban rule's window. */
   readonly #violations = new ExpiringMap<{ count: number; expiresAt: number }>()
+  /** Numbers this store's own decisions, so a hand-back settles only what it carried. */
+  #lastMark = 0
 
-  consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null): ConsumeResult {
+  consume(checks: readonly LimitCheck[], cost: number, nowMs: number, ban: BanRule | null, carried?: readonly (CarriedState | null)[]): ConsumeResult {
     this.#entries.sweepStep(nowMs, SWEEP_STEP)
     this.#bans.sweepStep(nowMs, SWEEP_STEP)
     this.#violations.sweepStep(nowMs, SWEEP_STEP)
+    if (carried !== undefined) checks.forEach((check, i) => this.#merge(check, carried[i] ?? null, nowMs))
     if (ban !== null) {
       for (const { subject } of checks) {
         const banned = this.#bans.get(subject, nowMs)
@@ -73,6 +86,54 @@ export class MemoryCounters implements CounterStore {
     return this.#evaluate(checks, 0, nowMs, false)
   }
 
+  /**
+   * Records `cost` units another store admitted (Redis, for this node) without deciding: the
+   * stand-in's counters then start where the shared ones were for this node, not full.
+   */
+  charge(checks: readonly LimitCheck[], cost: number, nowMs: number): void {
+    for (const check of checks) {
+      const key = storageKey(check)
+      const entry = this.#entries.get(key, nowMs)
+      const owed = entry?.owed ?? 0
+      const { algorithm } = check
+      if (algorithm.kind === 'gcra') {
+        const tat = Math.max(entry?.kind === 'gcra' ? entry.tat : nowMs, nowMs) + algorithm.intervalMs * cost
+        this.#entries.set(key, { kind: 'gcra', tat, expiresAt: tat, owed })
+      } else if (algorithm.kind === 'sliding') {
+        const state = rollSliding(entry?.kind === 'sliding' ? entry.state : { start: 0, current: 0, previous: 0 }, nowMs, algorithm.windowMs)
+        this.#entries.set(key, { kind: 'sliding', state: { ...state, current: state.current + cost }, expiresAt: state.start + 2 * algorithm.windowMs, owed })
+      } else {
+        this.#entries.set(key, { kind: 'fixed', count: (entry?.kind === 'fixed' ? entry.count : 0) + cost, expiresAt: algorithm.endMs, owed })
+      }
+    }
+  }
+
+  /** The state of the counters this store decided on its own since they were last settled, or null. */
+  owed(checks: readonly LimitCheck[], nowMs: number): Carry | null {
+    let any = false
+    const states: (CarriedState | null)[] = []
+    const marks: number[] = []
+    for (const check of checks) {
+      const entry = this.#entries.get(storageKey(check), nowMs)
+      const state = entry === undefined || entry.owed === 0 ? null : carriedState(entry, check, nowMs)
+      states.push(state)
+      marks.push(state === null ? 0 : (entry as Entry).owed)
+      any ||= state !== null
+    }
+    return any ? { states, marks } : null
+  }
+
+  /** The shared store merged `carry`: those decisions are no longer owed (later ones still are). */
+  settle(checks: readonly LimitCheck[], carry: Carry, nowMs: number): void {
+    checks.forEach((check, i) => {
+      const mark = carry.marks[i] ?? 0
+      if (mark === 0) return
+      const key = storageKey(check)
+      const entry = this.#entries.get(key, nowMs)
+      if (entry?.owed === mark) this.#entries.set(key, { ...entry, owed: 0 })
+    })
+  }
+
   /** Keys held (for tests and metrics). */
   get size(): number {
     return this.#entries.size
@@ -87,7 +148,7 @@ export class MemoryCounters implements CounterStore {
 
   #evaluate(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): readonly LimitOutcome[] {
     const outcomes: LimitOutcome[] = []
-    const writes: (() => void)[] = []
+    const writes: ((owed: number) => void)[] = []
     for (const check of checks) {
       const { algorithm } = check
       const key = storageKey(check)
@@ -96,25 +157,58 @@ export class MemoryCounters implements CounterStore {
         case 'gcra': {
           const { outcome, newTat } = gcra(entry?.kind === 'gcra' ? entry.tat : nowMs, nowMs, algorithm.intervalMs, algorithm.burst, cost)
           outcomes.push(outcome)
-          writes.push(() => this.#entries.set(key, { kind: 'gcra', tat: newTat, expiresAt: newTat }))
+          writes.push((owed) => this.#entries.set(key, { kind: 'gcra', tat: newTat, expiresAt: newTat, owed }))
           break
         }
         case 'sliding': {
           const state = rollSliding(entry?.kind === 'sliding' ? entry.state : { start: 0, current: 0, previous: 0 }, nowMs, algorithm.windowMs)
           outcomes.push(sliding(state, nowMs, algorithm.windowMs, algorithm.limit, cost))
           const next = { ...state, current: state.current + cost }
-          writes.push(() => this.#entries.set(key, { kind: 'sliding', state: next, expiresAt: next.start + 2 * algorithm.windowMs }))
+          writes.push((owed) => this.#entries.set(key, { kind: 'sliding', state: next, expiresAt: next.start + 2 * algorithm.windowMs, owed }))
           break
         }
         case 'fixed': {
           const count = entry?.kind === 'fixed' ? entry.count : 0
           outcomes.push(fixed(count, nowMs, algorithm.endMs, algorithm.limit, cost))
-          writes.push(() => this.#entries.set(key, { kind: 'fixed', count: count + cost, expiresAt: algorithm.endMs }))
+          writes.push((owed) => this.#entries.set(key, { kind: 'fixed', count: count + cost, expiresAt: algorithm.endMs, owed }))
           break
         }
       }
     }
-    if (commit && cost > 0 && outcomes.every((o) => o.allowed)) for (const write of writes) write()
+    if (commit && cost > 0 && outcomes.every((o) => o.allowed)) {
+      const mark = ++this.#lastMark
+      for (const write of writes) write(mark)
+    }
     return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
   }
+
+  /** Takes the more used of this store's state and `carried`, kept whatever the request's fate. */
+  #merge(check: LimitCheck, carried: CarriedState | null, nowMs: number): void {
+    if (carried === null || carried.kind !== check.algorithm.kind) return
+    const key = storageKey(check)
+    const entry = this.#entries.get(key, nowMs)
+    const owed = entry?.owed ?? 0
+    const { algorithm } = check
+    if (carried.kind === 'gcra') {
+      const tat = Math.max(entry?.kind === 'gcra' ? entry.tat : nowMs, nowMs + carried.aheadMs)
+      this.#entries.set(key, { kind: 'gcra', tat, expiresAt: tat, owed })
+    } else if (carried.kind === 'sliding' && algorithm.kind === 'sliding') {
+      const state = rollSliding(entry?.kind === 'sliding' ? entry.state : { start: 0, current: 0, previous: 0 }, nowMs, algorithm.windowMs)
+      const merged = { start: state.start, current: Math.max(state.current, carried.current), previous: Math.max(state.previous, carried.previous) }
+      this.#entries.set(key, { kind: 'sliding', state: merged, expiresAt: merged.start + 2 * algorithm.windowMs, owed })
+    } else if (carried.kind === 'fixed' && algorithm.kind === 'fixed') {
+      this.#entries.set(key, { kind: 'fixed', count: Math.max(entry?.kind === 'fixed' ? entry.count : 0, carried.count), expiresAt: algorithm.endMs, owed })
+    }
+  }
+}
+
+/** An entry's state relative to `nowMs`, or null when it no longer weighs anything. */
+function carriedState(entry: Entry, check: LimitCheck, nowMs: number): CarriedState | null {
+  const { algorithm } = check
+  if (entry.kind === 'gcra') return entry.tat > nowMs ? { kind: 'gcra', aheadMs: entry.tat - nowMs } : null
+  if (entry.kind === 'sliding' && algorithm.kind === 'sliding') {
+    const { current, previous } = rollSliding(entry.state, nowMs, algorithm.windowMs)
+    return current > 0 || previous > 0 ? { kind: 'sliding', current, previous } : null
+  }
+  return entry.kind === 'fixed' && entry.count > 0 ? { kind: 'fixed', count: entry.count } : null
 }

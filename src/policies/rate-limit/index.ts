@@ -9,16 +9,14 @@ import type { Static } from '@sinclair/typebox'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import type { BanRule, ConsumeResult, LimitCheck, LimitOutcome } from '../../stores/counter-store.js'
+import type { BanRule, ConsumeResult, LimitOutcome } from '../../stores/counter-store.js'
 import { durationMs, limitProblems, type CompiledLimit } from './compile-limits.js'
+import { createCounterAccess, type Access } from './counter-access.js'
 import { LimitSet } from './limit-set.js'
 import { plansSection } from './plans.js'
 import { ConcurrencyLimiter, type Ticket } from './concurrency.js'
 import { keyOf, requestKeyInputs } from './request-key.js'
 import { RateLimitConfig } from './schema.js'
-
-/** How often a node says again that it limits on its own while the shared store fails. */
-const FALLBACK_LOG_INTERVAL_MS = 10_000
 
 export const rateLimit = definePolicy({
   name: 'rate-limit',
@@ -42,10 +40,9 @@ export const rateLimit = definePolicy({
   },
   create(config, deps) {
     const limitSet = new LimitSet(config, deps.api, deps.sections.plans)
-    const { store, fallback } = deps.counters
     const ban: BanRule | null = config.ban === undefined ? null : { after: config.ban.after, withinMs: durationMs(config.ban.within), forMs: durationMs(config.ban.for) }
+    const counters = createCounterAccess({ onFailure: config.onFailure, ban, counters: deps.counters, logger: deps.logger })
     const warnedPlans = new Set<string>()
-    let lastFallbackLog = Number.NEGATIVE_INFINITY
 
     const concurrency = config.concurrency === undefined ? null : createConcurrency(config.concurrency, config.ipv6Prefix)
 
@@ -79,34 +76,17 @@ export const rateLimit = definePolicy({
       return respond.problem((refused as CompiledLimit).code, { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
     }
 
-    const failed = (ctx: RequestContext, applied: readonly CompiledLimit[], checks: readonly LimitCheck[], nowMs: number, error: unknown): Reply | undefined => {
-      if (config.onFailure === 'closed') {
-        deps.logger.error({ requestId: ctx.requestId, err: error }, 'rate-limit counter store failed; request refused (onFailure: closed)')
-        return respond.problem('GW_ERR_RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } })
-      }
-      if (nowMs - lastFallbackLog >= FALLBACK_LOG_INTERVAL_MS) {
-        lastFallbackLog = nowMs
-        deps.logger.warn({ err: error }, 'rate-limit counter store failed; this node limits on its own until it answers (onFailure: open)')
-      }
-      return decide(ctx, applied, fallback.consume(checks, 1, nowMs, ban) as ConsumeResult, nowMs)
-    }
+    const unavailable = () => respond.problem('GW_ERR_RATE_LIMIT_UNAVAILABLE', { headers: { 'retry-after': '1' } })
+    const decideAccess = (ctx: RequestContext, applied: readonly CompiledLimit[], access: Access, nowMs: number): Reply | undefined =>
+      access === null ? unavailable() : decide(ctx, applied, access, nowMs)
 
     const checkLimits = (ctx: RequestContext): Reply | undefined | Promise<Reply | undefined> => {
       const applied = limitsFor(ctx)
       if (applied.length === 0) return undefined
       const nowMs = deps.clock.now()
-      const checks = limitSet.checks(applied, requestKeyInputs(ctx), nowMs)
-      let result: ConsumeResult | Promise<ConsumeResult>
-      try {
-        result = store.consume(checks, 1, nowMs, ban)
-      } catch (error) {
-        return failed(ctx, applied, checks, nowMs, error)
-      }
-      if (!(result instanceof Promise)) return decide(ctx, applied, result, nowMs)
-      return result.then(
-        (answer) => decide(ctx, applied, answer, nowMs),
-        (error: unknown) => failed(ctx, applied, checks, nowMs, error),
-      )
+      const access = counters.consume(limitSet.checks(applied, requestKeyInputs(ctx), nowMs), nowMs)
+      if (!(access instanceof Promise)) return decideAccess(ctx, applied, access, nowMs)
+      return access.then((answer) => decideAccess(ctx, applied, answer, nowMs))
     }
 
     if (concurrency === null) {
