@@ -65,7 +65,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       const current = server
       server = null
       hanging = false
-      for (const socket of sockets) socket.resetAndDestroy()
+      for (const socket of sockets) reset(socket)
       if (current === null) resolve()
       else current.close(() => resolve())
     })
@@ -77,9 +77,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const restore = () => {
     if (!hanging) return server === null ? listen() : Promise.resolve()
     hanging = false
-    for (const socket of sockets) socket.resetAndDestroy()
+    for (const socket of sockets) reset(socket)
     return Promise.resolve()
   }
   await listen()
   return { port, cut: stop, hang, restore, close: stop }
+}
+
+/** An outage resets connections; one already closing normally (after a QUIT) is just destroyed (resetting it could spin). */
+function reset(socket: Socket): void {
+  if (socket.writableEnded || socket.destroyed) socket.destroy()
+  else socket.resetAndDestroy()
 }
