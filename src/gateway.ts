@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net'
 import type { ServerHttp2Session } from 'node:http2'
 import type { Logger } from 'pino'
-import { adminHost, adminPort } from './config/check-config.js'
+import { adminHost, adminPort, checkContextOf, policySettingsOf } from './config/check-config.js'
 import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './config/load-config.js'
 import { watchFiles } from './config/watch-files.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
@@ -16,6 +16,7 @@ import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
+import { errorSummary, LogThrottle } from './observability/log-throttle.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
@@ -74,12 +75,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? { now: () => Date.now() }
   const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight, bufferedBytes: () => state.bufferBudget.used })
 
+  // While a dependency fails every request fails alike: the first failure is logged in full, the
+  // rest once per interval with a count (the metric counts each).
+  const failureLogs = new Map<string, LogThrottle>()
   const reportPolicyFailure: PolicyFailureReporter = (policy, error, failedOpen, ctx) => {
     metrics.policyFailures.labels(ctx.route.api, policy, failedOpen ? 'open' : 'closed').inc()
-    logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, err: error }, 'policy failed')
+    const key = `${ctx.route.api}\u0000${policy}`
+    let throttle = failureLogs.get(key)
+    if (throttle === undefined) failureLogs.set(key, (throttle = new LogThrottle(POLICY_FAILURE_LOG_INTERVAL_MS)))
+    const count = throttle.occurred(clock.now())
+    if (count === 0) return
+    const err = count === 1 ? error : errorSummary(error)
+    logger.error({ requestId: ctx.requestId, policy, api: ctx.route.api, failedOpen, failures: count, err }, 'policy failed')
   }
   let store: DataStore | null = null
-  if (needsDataStore(config, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
+  if (needsDataStore(config, policies, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
   const authMetrics: AuthMetrics = {
     authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.inc(api, method, outcome, reason),
     authzDecision: (api, decision, rule) => metrics.authzDecisions.inc(api, decision, rule),
@@ -334,21 +344,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 const IDENTITY_READY_WAIT_MS = 10_000
+const POLICY_FAILURE_LOG_INTERVAL_MS = 10_000
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (let i = 0; i < 1000 && !condition() && Date.now() < deadline; i++) await sleep(20)
 }
 
-/** The data store is opened when something uses it: API keys, certificate consumers, the admin API. */
-function needsDataStore(config: GatewayConfig, servesAdmin: boolean): boolean {
+/** The data store is opened when something uses it: the admin API, or a policy setting that says it does (API keys, certificate consumers). */
+function needsDataStore(config: GatewayConfig, policies: readonly PolicyDefinition[], servesAdmin: boolean): boolean {
   if (servesAdmin && config.admin !== undefined) return true
-  const usesStore = (policies: Record<string, unknown>) => {
-    const auth = policies.auth as { methods?: string[] } | false | undefined
-    if (auth === undefined || auth === false) return false
-    return (auth.methods ?? []).includes('apiKey') || ((auth.methods ?? []).includes('mtls') && config.identity.mtls.requireConsumer)
-  }
-  return config.apis.some((api) => usesStore(api.policies) || Object.values(api.routes).some((overrides) => usesStore(overrides)))
+  const gateway = checkContextOf(config)
+  return config.apis.some((api) => policySettingsOf(api).some(([name, setting]) => policies.find((p) => p.name === name)?.needsDataStore(setting as never, gateway) === true))
 }
 
 /**

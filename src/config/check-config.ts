@@ -2,7 +2,7 @@
 import { isIP } from 'node:net'
 import type { ConfigProblem } from '../errors.js'
 import { parseCidr } from '../net/ip-matcher.js'
-import type { OnFailure, PolicyDefinition } from '../pipeline/define-policy.js'
+import type { OnFailure, PolicyCheckContext, PolicyDefinition } from '../pipeline/define-policy.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 
@@ -53,7 +53,21 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
 function checkPolicy(policies: readonly PolicyDefinition[], name: string, value: unknown, path: string, config: GatewayConfig): ConfigProblem[] {
   const policy = policies.find((p) => p.name === name)
   if (policy === undefined) return []
-  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, { identity: config.identity, workers: config.workers, counters: config.stores.counters }).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, checkContextOf(config)).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+}
+
+/** The parts of the config a policy's declarations may look at. */
+export function checkContextOf(config: GatewayConfig): PolicyCheckContext {
+  return { identity: config.identity, workers: config.workers, counters: config.stores.counters }
+}
+
+/** Every policy setting of an API, `[policy name, setting]`: the API's own, then its route overrides (those turned off left out). */
+export function policySettingsOf(api: GatewayConfig['apis'][number]): [string, unknown][] {
+  const settings: [string, unknown][] = Object.entries(api.policies)
+  for (const overrides of Object.values(api.routes)) {
+    for (const [name, value] of Object.entries(overrides)) if (value !== false) settings.push([name, value])
+  }
+  return settings
 }
 
 interface BindAddress {

@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { Type } from '@sinclair/typebox'
 import { ConfigError } from '../errors.js'
+import { definePolicy } from '../pipeline/define-policy.js'
 import { builtinPolicies } from '../policies/index.js'
 import { createConfigLoader } from './load-config.js'
 
@@ -204,5 +206,54 @@ paths:
     assert.match(problemsOf(() => loader.load(join(dir, 'absent.yaml')))[0] ?? '', /cannot read .*absent\.yaml: ENOENT/)
     const broken = write('broken.yaml', 'listen: [\n')
     assert.match(problemsOf(() => loader.load(broken))[0] ?? '', /broken\.yaml: .+/)
+  })
+})
+
+describe('what a policy declares instead of the core knowing it', () => {
+  const houseRules = definePolicy({
+    name: 'house-rules',
+    priority: 1,
+    description: 'A policy that reads a file its config names and owns a top-level section.',
+    configSchema: Type.Object({ file: Type.String() }),
+    sections: {
+      houses: {
+        schema: Type.Record(Type.String(), Type.Integer(), { default: {} }),
+        check: (houses) => Object.entries(houses).flatMap(([name, floors]) => (floors < 0 ? [{ path: name, message: 'must not be negative' }] : [])),
+      },
+    },
+    files: (config) => [config.file],
+    create: () => ({}),
+  })
+  const loader = createConfigLoader([...builtinPolicies, houseRules], {})
+  const config = (houses: string) => `
+listen: { http: 8080 }
+houses: ${houses}
+apis:
+  - { name: ruled, basePath: /ruled, upstream: http://127.0.0.1:3000, policies: { house-rules: { file: house-rules.txt } } }
+  - { name: free, basePath: /free, upstream: http://127.0.0.1:3000 }
+`
+
+  test('the files a setting names are watched, and a changed file changes only its API’s digest', () => {
+    const rules = write('house-rules.txt', 'shoes off')
+    const file = write('declared.yaml', config('{ tower: 3 }'))
+    const first = loader.load(file)
+    assert.ok(first.files.includes(rules))
+    assert.deepEqual(loader.load(file).apiDigests, first.apiDigests)
+    write('house-rules.txt', 'shoes on')
+    const changed = loader.load(file)
+    assert.notEqual(changed.apiDigests[0], first.apiDigests[0])
+    assert.equal(changed.apiDigests[1], first.apiDigests[1])
+  })
+
+  test('a declared section is part of the schema and checked with its path', () => {
+    write('house-rules.txt', 'shoes off')
+    assert.deepEqual(loader.load(write('declared.yaml', config('{ tower: 3 }'))).config.houses, { tower: 3 })
+    assert.deepEqual(problemsOf(() => loader.load(write('declared.yaml', config('{ tower: -1 }')))), ['houses.tower: must not be negative'])
+    assert.match(problemsOf(() => loader.load(write('declared.yaml', config('{ tower: x }'))))[0] ?? '', /^houses\.tower: /)
+  })
+
+  test('a section the core or another policy already has is refused when the loader is built', () => {
+    const clash = definePolicy({ name: 'clash', priority: 1, description: 'Claims the apis section.', configSchema: Type.Object({}), sections: { apis: { schema: Type.Object({}) } }, create: () => ({}) })
+    assert.throws(() => createConfigLoader([...builtinPolicies, clash]), /clash declares the config section apis, which the gateway already has/)
   })
 })

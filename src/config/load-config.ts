@@ -3,8 +3,8 @@
  * → fill defaults → freeze. Every problem is collected and reported together, with its path.
  */
 import { hash, randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigError, type ConfigProblem } from '../errors.js'
@@ -12,7 +12,7 @@ import { ParserWorker } from './parse-in-worker.js'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { applyShorthands } from './shorthands.js'
 import { buildConfigSchema, type GatewayConfig } from './schema.js'
-import { checkConfig } from './check-config.js'
+import { checkConfig, policySettingsOf } from './check-config.js'
 import { resolveReferences } from './references.js'
 import { resolveRoutes, type ResolvedRoute } from './resolve-routes.js'
 import { createSchemaValidator, type SchemaValidator } from './validate.js'
@@ -98,14 +98,11 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
         return resolved.routes
       })
       // On the parser thread, so a reload finds unchanged APIs without walking them again. The
-      // digest covers what an API is compiled from (its config and routes); a policy that reads
-      // other files when it is created must add their contents here.
-      const policyFiles = config.apis.map((api) => policyFilesOf(api, baseDir))
+      // digest covers what an API is compiled from (its config and routes); the files its
+      // policies read are added on the main thread, where the policies are (`addPolicyFiles`).
       // An API whose document may reach remote refs is never reused: its remote parts may have changed.
-      const apiDigests = config.apis.map((api, index) =>
-        api.openapiRemoteRefs.length > 0 ? `remote:${randomUUID()}` : hash('sha256', JSON.stringify([api, routes[index], (policyFiles[index] ?? []).map(fileDigest)]), 'base64url'),
-      )
-      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config), ...policyFiles.flat()], apiDigests, remoteDocuments, problems }
+      const apiDigests = config.apis.map((api, index) => (api.openapiRemoteRefs.length > 0 ? `remote:${randomUUID()}` : hash('sha256', JSON.stringify([api, routes[index]]), 'base64url')))
+      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], apiDigests, remoteDocuments, problems }
     },
   }
 }
@@ -126,6 +123,7 @@ export function createConfigLoader(policies: readonly PolicyDefinition[], env: N
   function finish(parsed: ParsedConfig, previous?: LoadedConfig): LoadedConfig {
     const problems = [...checkConfig(parsed.config, policies), ...parsed.problems]
     if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
+    addPolicyFiles(parsed, policies)
     if (previous !== undefined) reuseUnchangedApis(parsed, previous)
     const { file, baseDir, config, routes, files, apiDigests, remoteDocuments } = parsed
     return deepFreeze({ file, baseDir, config, routes, files, apiDigests, remoteDocuments })
@@ -194,33 +192,24 @@ function referencedFiles(config: GatewayConfig): string[] {
 }
 
 /**
- * Files policies read when they are created (the `authz` policy's Cedar policies and schema), in
- * the API's policies or its route overrides: watched for reload, and part of the API's digest.
+ * The files each API's policies read when they are created (each policy declares them: authz its
+ * Cedar files, waf its rule set), in the API's policies or its route overrides: added to the
+ * watched files and folded into the API's digest. Each file is read once per load.
  */
-function policyFilesOf(api: GatewayConfig['apis'][number], baseDir: string): string[] {
-  const files: string[] = []
-  for (const policies of [api.policies, ...Object.values(api.routes)]) {
-    const authz = policies.authz as { cedar?: { policies?: unknown; schema?: unknown } } | false | undefined
-    if (authz !== undefined && authz !== false && authz.cedar !== undefined) {
-      for (const file of [authz.cedar.policies, authz.cedar.schema]) if (typeof file === 'string') files.push(resolve(baseDir, file))
-    }
-    const waf = policies.waf as { ruleSet?: unknown } | false | undefined
-    if (waf !== undefined && waf !== false && typeof waf.ruleSet === 'string') files.push(...ruleSetFiles(resolve(baseDir, waf.ruleSet)))
+function addPolicyFiles(parsed: ParsedConfig, policies: readonly PolicyDefinition[]): void {
+  const digests = new Map<string, string>()
+  const digestOf = (file: string): string => {
+    let digest = digests.get(file)
+    if (digest === undefined) digests.set(file, (digest = fileDigest(file)))
+    return digest
   }
-  return [...new Set(files)]
-}
-
-/** A WAF rule-set directory's setup, rule and data files (unreadable: none; the policy reports that). */
-function ruleSetFiles(dir: string): string[] {
-  const setups = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name))
-  try {
-    const rules = readdirSync(join(dir, 'rules'))
-      .filter((name) => name.endsWith('.conf') || name.endsWith('.data'))
-      .map((name) => join(dir, 'rules', name))
-    return [...setups.filter((file) => existsSync(file)), ...rules]
-  } catch {
-    return []
-  }
+  parsed.config.apis.forEach((api, index) => {
+    const declared = policySettingsOf(api).flatMap(([name, setting]) => policies.find((p) => p.name === name)?.files(setting as never, parsed.baseDir) ?? [])
+    const files = [...new Set(declared.map((file) => resolve(parsed.baseDir, file)))]
+    if (files.length === 0) return
+    parsed.files.push(...files)
+    if (api.openapiRemoteRefs.length === 0) parsed.apiDigests[index] = hash('sha256', JSON.stringify([parsed.apiDigests[index], files.map(digestOf)]), 'base64url')
+  })
 }
 
 /** A file's content hash, or its read error: a changed or vanished file changes the digest. */

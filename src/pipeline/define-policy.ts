@@ -1,8 +1,9 @@
 /**
  * `definePolicy`: a policy is a name, a priority, a config schema and a factory of phase hooks.
  * The factory runs once per config load (per API and per route override), never per request.
- * What else of the gateway's config a policy owns, it declares here too (its top-level
- * sections), so the core never names a policy.
+ * What else the core must know of a policy, the policy declares here too — the top-level config
+ * sections it owns, the files its config names, whether its config reads the data store — so
+ * the core never names a policy and a new one never edits the core.
  */
 import type { OperationEntry } from '../openapi/list-operations.js'
 import type { RemoteDocuments } from '../openapi/remote-documents.js'
@@ -104,7 +105,10 @@ export interface PolicySection<T extends TSchema = TSchema> {
 }
 
 /** The loaded values of declared sections, by name. */
-export type SectionValues<G extends Readonly<Record<string, PolicySection>>> = { readonly [K in keyof G]: Static<G[K]['schema']> }
+export type SectionValues<G extends Readonly<Record<string, TSchema>>> = { readonly [K in keyof G]: Static<G[K]> }
+
+/** One setting of a policy (an API's, or a route override's) after validation: its schema's fields and `onFailure`. */
+export type PolicyConfig<S extends TObject> = Static<S> & { onFailure: OnFailure }
 
 export interface PolicyDefinition<S extends TObject = TObject> {
   /** Folder name = config key = metric label. */
@@ -117,19 +121,29 @@ export interface PolicyDefinition<S extends TObject = TObject> {
   /** Top-level config sections the policy owns, by name (none: `{}`). */
   readonly sections: Readonly<Record<string, PolicySection>>
   /** Cross-field checks the schema cannot express; paths relative to the policy's config. */
-  check(config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext): ConfigProblem[]
-  create(config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps): PolicyHooks
+  check(config: PolicyConfig<S>, gateway: PolicyCheckContext): ConfigProblem[]
+  /**
+   * The files this setting makes `create` read (absolute, or relative to `baseDir`): the config
+   * loader watches them for reload and folds their contents into the API's digest, so a changed
+   * file recompiles the API. Asked once per load, after the checks passed; none by default.
+   */
+  files(config: PolicyConfig<S>, baseDir: string): string[]
+  /** Whether this setting reads the data store (`stores.data`), which is opened only when something does; no by default. */
+  needsDataStore(config: PolicyConfig<S>, gateway: PolicyCheckContext): boolean
+  create(config: PolicyConfig<S>, deps: PolicyDeps): PolicyHooks
 }
 
-/** Typing helper; adds the common options to the policy's schema. */
-export function definePolicy<S extends TObject, G extends Readonly<Record<string, PolicySection>> = Record<string, never>>(definition: {
+/** Typing helper; adds the common options to the policy's schema and the defaults of what it may leave undeclared. */
+export function definePolicy<S extends TObject, G extends Readonly<Record<string, TSchema>> = Record<string, never>>(definition: {
   name: string
   priority: number
   description: string
   configSchema: S
-  sections?: G
-  check?: (config: Static<S> & { onFailure: OnFailure }, gateway: PolicyCheckContext) => ConfigProblem[]
-  create: (config: Static<S> & { onFailure: OnFailure }, deps: PolicyDeps<SectionValues<G>>) => PolicyHooks
+  sections?: { readonly [K in keyof G]: PolicySection<G[K]> }
+  check?: (config: PolicyConfig<S>, gateway: PolicyCheckContext) => ConfigProblem[]
+  files?: (config: PolicyConfig<S>, baseDir: string) => string[]
+  needsDataStore?: (config: PolicyConfig<S>, gateway: PolicyCheckContext) => boolean
+  create: (config: PolicyConfig<S>, deps: PolicyDeps<SectionValues<G>>) => PolicyHooks
 }): PolicyDefinition<S> {
   const properties: TProperties = { onFailure: Type.Optional(OnFailure) }
   // Fields with defaults are optional, at every depth, so a route override (a union, where ajv
@@ -148,6 +162,8 @@ export function definePolicy<S extends TObject, G extends Readonly<Record<string
     }),
     sections: definition.sections ?? {},
     check: definition.check ?? (() => []),
+    files: definition.files ?? (() => []),
+    needsDataStore: definition.needsDataStore ?? (() => false),
     create: definition.create,
   }
 }

@@ -31,6 +31,8 @@ export const auth = definePolicy({
     if (config.requireDpop && !config.methods.includes('jwt') && !config.methods.includes('introspection')) problems.push({ path: 'requireDpop', message: 'needs the jwt or introspection method' })
     return problems
   },
+  // API keys are looked up in the store, and so are the consumers certificates must name.
+  needsDataStore: (config, gateway) => config.methods.includes('apiKey') || (config.methods.includes('mtls') && gateway.identity.mtls.requireConsumer),
   create(config, deps) {
     const identity = deps.identity
     const methods = config.methods

@@ -56,6 +56,7 @@ export const authz = definePolicy({
   priority: 1900,
   description: 'Authorization from the OpenAPI document: security requirements (scopes, roles), default deny, administrative operations need admin roles; Cedar policies; ownership checks.',
   configSchema: AuthzConfig,
+  files: (config) => (config.cedar === undefined ? [] : [config.cedar.policies, ...(config.cedar.schema === undefined ? [] : [config.cedar.schema])]),
   create(config, deps) {
     const isAdmin = (route: OperationEntry) =>
       route.tags.some((t) => config.admin.tags.includes(t)) || route.extensions[config.admin.extension] === true || config.admin.pathPrefixes.some((p) => route.template.startsWith(p))

@@ -8,7 +8,7 @@
  * problem; every block or report is logged with the rules that matched and masked excerpts, and
  * counted.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
@@ -72,6 +72,19 @@ function buildRuleSet(config: Config, baseDir: string): RuleSet {
   return ruleSet
 }
 
+/** A rule-set directory's setup, rule and data files, watched for reload (unreadable: none; `create` reports that). */
+function ruleSetFiles(dir: string): string[] {
+  const setups = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name))
+  try {
+    const rules = readdirSync(join(dir, 'rules'))
+      .filter((name) => name.endsWith('.conf') || name.endsWith('.data'))
+      .map((name) => join(dir, 'rules', name))
+    return [...setups.filter((file) => existsSync(file)), ...rules]
+  } catch {
+    return []
+  }
+}
+
 function excerpt(value: string): string {
   // Masked before it is cut, so a secret is never half shown; only the start is scanned, as only it is kept.
   const masked = maskDetected(value.slice(0, 1024), DETECTORS_IN_EXCERPTS, () => REDACTED)
@@ -103,6 +116,8 @@ export const waf = definePolicy({
   priority: 1400,
   description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native SQLi/XSS detectors and attack rules) over request line, headers and body (and responses with inspectResponses).',
   configSchema: WafConfig,
+  // The rule set's files, watched for reload.
+  files: (config, baseDir) => (config.ruleSet === undefined ? [] : ruleSetFiles(resolve(baseDir, config.ruleSet))),
   create(config, deps) {
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
     // takes ~300 ms, its literal prefilter and what transactions share included); mode,
