@@ -172,6 +172,19 @@ describe('pipeline', () => {
     assert.match(metrics, /portcullis_policy_failures_total\{api="p",policy="gate",mode="closed"\} 2/)
   })
 
+  test('a failing dependency is logged once per interval with a count, not once per request', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await request(`${gw.url}/plain`, { headers: { 'x-fail': '1' } })
+      assert.equal(res.statusCode, 500)
+      await res.body.text()
+    }
+    const metrics = await gw.gateway.metrics.registry.metrics()
+    assert.match(metrics, /portcullis_policy_failures_total\{api="p",policy="gate",mode="closed"\} 22/)
+    const lines = gw.logLines().filter((l) => l.msg === 'policy failed' && l.policy === 'gate')
+    assert.ok(lines.length <= 3, `${lines.length} lines for 23 failures`)
+    assert.match(String((lines[0]?.err as { stack?: string } | undefined)?.stack), /dependency down/, 'the first failure is logged in full')
+  })
+
   test('route settings replace the API\'s, and false turns a policy off', async () => {
     const routed = (await (await request(`${gw.url}/route-tag`)).body.json()) as { headers: Record<string, string> }
     assert.equal(routed.headers['x-tag'], 'route')
