@@ -19,7 +19,7 @@ import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
 import type { Transformation } from './transformations.js'
-import { compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
+import { checkVariables, compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
 export interface MatchedRule {
@@ -69,7 +69,10 @@ export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]
   const ids = new Set(spec.ids)
   for (const tag of spec.tags) for (const id of ruleSet.tagged(`^${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)) ids.add(id)
   const targets = new Map<number, Target[]>()
-  for (const { rule, target } of spec.targets) targets.set(rule, [...(targets.get(rule) ?? []), ...parseTargetExclusion(target)])
+  for (const { rule, target } of spec.targets) {
+    checkVariables(parseVariables(target))
+    targets.set(rule, [...(targets.get(rule) ?? []), ...parseTargetExclusion(target)])
+  }
   return { ids, targets }
 }
 
@@ -198,6 +201,8 @@ export class WafTransaction {
   /** The rule set's known misses; null when this transaction checks everything (a test's reference run). */
   readonly #knownMisses: KnownMisses | null
   readonly #maxArguments: number | undefined
+  /** When the transaction began (`performance.now()`), for DURATION. */
+  readonly #began = performance.now()
 
   constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
@@ -588,8 +593,8 @@ export class WafTransaction {
         const read = reads[r] as (typeof reads)[number]
         const exclusions = read.exclusions
         const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read)
-        if (read.combinedSize) {
-          if (this.#check(rule, read.collection, null, this.#combinedSize())) matched = true
+        if (read.computed) {
+          if (this.#check(rule, read.collection, null, this.#computed(read.collection))) matched = true
           continue
         }
         if (read.count) {
@@ -944,7 +949,9 @@ export class WafTransaction {
     }
   }
 
-  #combinedSize(): string {
+  /** `ARGS_COMBINED_SIZE`, or `DURATION`: microseconds since the transaction began, as ModSecurity's. */
+  #computed(variable: string): string {
+    if (variable === 'DURATION') return String(Math.round((performance.now() - this.#began) * 1000))
     let size = 0
     for (const name of ARGS_SOURCES) for (const e of this.variables.get(name)?.all() ?? []) size += e.key.length + e.value.length
     return String(size)

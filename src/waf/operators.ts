@@ -11,6 +11,7 @@ import { AhoCorasick } from './aho-corasick.js'
 import { detectSqlInjection } from './detectors/sqli.js'
 import { detectXss } from './detectors/xss.js'
 import { createIpMatcher } from '../net/ip-matcher.js'
+import { pcreEquivalent, withPcreWhitespace, type PcreEquivalent } from './pcre-equivalents.js'
 import { requiredLiterals } from './required-literals.js'
 import { isHex } from './transformations.js'
 import type { OperatorRef } from './seclang/rule-parts.js'
@@ -51,6 +52,8 @@ export interface Operator {
 }
 
 const MAX_CAPTURES = 10
+/** Distinct expansions of one macro pattern compiled and kept. */
+const MAX_EXPANDED_PATTERNS = 100
 /**
  * From this length a phrase list is first checked against the characters the value holds (one
  * pass shared by every list reading the value) before its automaton passes over the value.
@@ -63,8 +66,12 @@ function matched(value: string, captures: boolean): string[] {
   return captures ? [value] : MATCHED
 }
 
-/** Throws an Error for an unknown operator or a bad argument. `ruleDir` resolves `@pmFromFile` paths. */
-export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
+/**
+ * Throws an Error for an unknown operator or a bad argument. `ruleDir` resolves `@pmFromFile`
+ * paths; `pcre` says the rule was written for PCRE (CRS 3.3), whose `\s` and `\v` RE2 reads
+ * otherwise (see `withPcreWhitespace`).
+ */
+export function compileOperator(ref: OperatorRef, ruleDir: string, pcre = false): Operator {
   const { name, argument } = ref
   const dynamic = argument.includes('%{')
   const simple = (test: (value: string, arg: string) => boolean): Operator => ({
@@ -78,7 +85,7 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
   }
   switch (name.toLowerCase()) {
     case 'rx':
-      return regexOperator(name, argument)
+      return dynamic ? expandedRegexOperator(name, argument, pcre) : regexOperator(name, argument, pcre)
     case 'pm':
       return phraseOperator(name, argument.split(/\s+/))
     case 'pmfromfile':
@@ -125,6 +132,15 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
       return { name, pure: true, match: (value) => detectSqlInjection(value) }
     case 'detectxss':
       return { name, pure: true, match: (value) => (detectXss(value) ? [value] : null) }
+    case 'geolookup':
+      // A GeoIP database is what ModSecurity's SecGeoLookupDb names, and the gateway has none (the
+      // loader refuses that directive): no address has a known country and GEO stays empty, as in
+      // ModSecurity without one.
+      return { name, match: () => null }
+    case 'rbl':
+      // A DNS block-list query per request is not made from the gateway: no address is listed.
+      // (CRS 3.3 asks only once its http:BL settings are on, which also need SecHttpBlKey: refused.)
+      return { name, match: () => null }
     default:
       throw new Error(`unsupported operator @${name}`)
   }
@@ -133,13 +149,19 @@ export function compileOperator(ref: OperatorRef, ruleDir: string): Operator {
 /** Patterns that match any value whole (`.` matches newlines too: the `s` flag), by whether they capture it: no regex needed. */
 const MATCHES_EVERYTHING: ReadonlyMap<string, boolean> = new Map([['^.*$', false], ['.*', false], ['^.*', false], ['.*$', false], ['^(.*)$', true], ['(.*)', true]])
 
-function regexOperator(name: string, pattern: string): Operator {
-  const group = MATCHES_EVERYTHING.get(pattern)
+function regexOperator(name: string, written: string, pcre: boolean): Operator {
+  const group = MATCHES_EVERYTHING.get(written)
   if (group !== undefined) return { name, match: (value) => (group ? [value, value] : [value]) }
   let regex: RE2
+  let pattern: string
   try {
+    pattern = pcre ? withPcreWhitespace(written) : written
     regex = new RE2(pattern, 's')
   } catch (error) {
+    // Lookarounds, backreferences and possessive quantifiers of a few released patterns (CRS 3.3)
+    // have linear-time equivalents; any other pattern RE2 refuses refuses the rule set.
+    const equivalent = pcreEquivalent(written)
+    if (equivalent !== undefined) return equivalentOperator(name, equivalent, pcre)
     throw new Error(`@rx pattern does not compile in RE2: ${(error as Error).message}`, { cause: error })
   }
   const literals = requiredLiterals(pattern)
@@ -151,16 +173,66 @@ function regexOperator(name: string, pattern: string): Operator {
     match(value, context, wantCaptures) {
       // Most values hold none of the literals a pattern needs: one scan of the value for all rules spares RE2.
       if (required !== undefined && required.slot !== -1 && !context.mayContain(required.slot, value)) return null
-      // The Buffer converted once per transaction and value: RE2 would convert a string again on
-      // every call (measured: three times slower over CRS than passing the Buffer).
-      const bytes = context.bytes(value)
-      if (!regex.test(bytes)) return null
-      if (!wantCaptures) return MATCHED
-      const found = regex.exec(bytes) as unknown as (Buffer | undefined)[] | null
-      if (found === null) return null
-      const captures: string[] = []
-      for (let i = 0; i < found.length && i < MAX_CAPTURES; i++) captures.push(found[i]?.toString('utf8') ?? '')
-      return captures
+      return runRegex(regex, context.bytes(value), wantCaptures)
+    },
+  }
+}
+
+/**
+ * The RE2 regex on a value's bytes, converted once per transaction and value (RE2 would convert a
+ * string again on every call: measured three times slower over CRS than passing the Buffer).
+ */
+function runRegex(regex: RE2, bytes: Buffer, wantCaptures: boolean): string[] | null {
+  if (!regex.test(bytes)) return null
+  if (!wantCaptures) return MATCHED
+  const found = regex.exec(bytes) as unknown as (Buffer | undefined)[] | null
+  if (found === null) return null
+  const captures: string[] = []
+  for (let i = 0; i < found.length && i < MAX_CAPTURES; i++) captures.push(found[i]?.toString('utf8') ?? '')
+  return captures
+}
+
+function equivalentOperator(name: string, equivalent: PcreEquivalent, pcre: boolean): Operator {
+  switch (equivalent.kind) {
+    case 'pattern':
+      return regexOperator(name, equivalent.pattern, pcre)
+    case 'complement': {
+      const regex = new RE2(equivalent.pattern, 's')
+      return { name, pure: true, match: (value, context, captures) => (regex.test(context.bytes(value)) ? null : matched(value, captures)) }
+    }
+    case 'scanner':
+      return {
+        name,
+        pure: true,
+        match(value, _context, captures) {
+          const found = equivalent.scan(value)
+          return found === null || captures ? found : MATCHED
+        },
+      }
+  }
+}
+
+/**
+ * `@rx` with a macro in its pattern (CRS 3.3's 920480: `^%{tx.allowed_request_content_type_charset}$`):
+ * expanded per transaction and compiled once per distinct expansion (a few: they come from the
+ * setup). An expansion RE2 cannot compile matches nothing, as ModSecurity's failed compilation.
+ */
+function expandedRegexOperator(name: string, pattern: string, pcre: boolean): Operator {
+  const compiled = new Map<string, RE2 | null>()
+  return {
+    name,
+    match(value, context, wantCaptures) {
+      const source = context.expand(pattern)
+      let regex = compiled.get(source)
+      if (regex === undefined) {
+        try {
+          regex = new RE2(pcre ? withPcreWhitespace(source) : source, 's')
+        } catch {
+          regex = null
+        }
+        if (compiled.size < MAX_EXPANDED_PATTERNS) compiled.set(source, regex)
+      }
+      return regex === null ? null : runRegex(regex, context.bytes(value), wantCaptures)
     },
   }
 }

@@ -1,14 +1,14 @@
 /**
- * A SecLang rule set loaded from files (and `Include`s, globs allowed) into rules and markers per
- * phase, in file order. Directives that configure a web server's own engine (audit logs, body
- * limits, temp dirs) are accepted and ignored: the gateway has its own settings for those.
- * Anything else unknown refuses the rule set with its file and line.
+ * A SecLang rule set loaded from files (and `Include`/`IncludeOptional`, globs allowed) into rules
+ * and markers per phase, in file order. Directives that configure a web server's own engine
+ * (audit logs, body limits, temp dirs) are accepted and ignored: the gateway has its own settings
+ * for those. Anything else unknown refuses the rule set with its file and line.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
-import { compileRule, compileTargets, setTargets, type Rule } from './rules.js'
+import { checkVariables, compileRule, compileTargets, setTargets, type Rule } from './rules.js'
 import { KnownMisses } from './known-misses.js'
 import { parseMacro, type MacroPart } from './macros.js'
 import { LiteralScanner } from './literal-scanner.js'
@@ -49,8 +49,17 @@ const IGNORED_DIRECTIVES = new Set(
 )
 const MAX_INCLUDE_DEPTH = 10
 
+export interface LoadOptions {
+  /**
+   * The rules were written for PCRE, as ModSecurity runs them (CRS 3.3): `\s` and `\v` in their
+   * patterns are read as PCRE reads them (the vertical tab is a space). CRS v4 is written for RE2
+   * engines too and read as written.
+   */
+  readonly pcre?: boolean
+}
+
 /** Throws a SecLangSyntaxError naming the file and line of the first problem. */
-export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
+export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions = {}): RuleSet {
   const phases = new Map<number, Step[]>([1, 2, 3, 4, 5].map((p) => [p, []]))
   const rules = new Map<number, Rule>()
   const defaults = new Map<number, ActionRef[]>()
@@ -62,7 +71,7 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
     const fail = (message: string): never => {
       throw new SecLangSyntaxError(message, file, line)
     }
-    const source = { file, line, dir: dirname(file) }
+    const source = { file, line, dir: dirname(file), pcre: options.pcre === true }
     switch (name.toLowerCase()) {
       case 'secrule':
       case 'secaction': {
@@ -122,19 +131,32 @@ export function loadRuleSet(sources: readonly RuleSource[]): RuleSet {
       case 'secruleupdatetargetbyid': {
         const [ids, targets] = args
         if (ids === undefined || targets === undefined) fail(`${name} needs a rule id and targets`)
+        let variables: ReturnType<typeof parseVariables> = []
+        try {
+          variables = parseVariables(targets ?? '')
+          checkVariables(variables)
+        } catch (error) {
+          fail((error as Error).message)
+        }
         for (const id of expandIds([ids ?? ''], fail)) {
           const rule = rules.get(id)
           if (rule === undefined) continue
-          setTargets(rule, [...rule.targets, ...compileTargets(parseVariables(targets ?? ''))])
+          setTargets(rule, [...rule.targets, ...compileTargets(variables)])
         }
         return
       }
       case 'include':
+      case 'includeoptional': {
         if (depth >= MAX_INCLUDE_DEPTH) fail(`Include nested deeper than ${MAX_INCLUDE_DEPTH}`)
-        for (const included of expandInclude(resolve(dirname(file), args[0] ?? ''))) {
-          for (const d of readDirectives(readFileSync(included, 'utf8'), included)) apply(d, depth + 1)
+        let included: string[] = []
+        try {
+          included = includedFiles(resolve(dirname(file), args[0] ?? ''), name.toLowerCase() === 'includeoptional')
+        } catch (error) {
+          fail((error as Error).message)
         }
+        for (const path of included) for (const d of readDirectives(readFileSync(path, 'utf8'), path)) apply(d, depth + 1)
         return
+      }
       default:
         if (!IGNORED_DIRECTIVES.has(name.toLowerCase())) fail(`unsupported directive ${name}`)
     }
@@ -219,16 +241,46 @@ export function ruleFilesIn(dir: string): string[] {
     .map((name) => join(dir, name))
 }
 
-function expandInclude(path: string): string[] {
-  if (!path.includes('*')) {
-    statSync(path)
-    return [path]
+/**
+ * The files an `Include` names, as Apache reads it: a path, or a glob (`*`, `?`, `[…]`) in its
+ * last part, in name order. A missing file, or a glob that matches nothing, is an error, or
+ * nothing for `IncludeOptional` (Debian's `owasp-crs.load` includes the exclusion files so).
+ * Relative paths are read from the including file's folder (Apache reads them from its
+ * ServerRoot, which the gateway has not).
+ */
+export function includedFiles(path: string, optional: boolean): string[] {
+  const folder = dirname(path)
+  if (/[*?[]/.test(folder)) throw new Error(`Include ${path}: wildcards are read in the file name only`)
+  const name = basename(path)
+  if (!/[*?[]/.test(name)) {
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) throw new Error(`Include ${path}: a folder (name its *.conf files)`)
+      return [path]
+    }
+    if (optional) return []
+    throw new Error(`Include ${path}: no such file`)
   }
-  const pattern = new RegExp(`^${basename(path).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)
-  return readdirSync(dirname(path))
-    .filter((name) => pattern.test(name))
-    .sort()
-    .map((name) => join(dirname(path), name))
+  const pattern = globPattern(name)
+  const matches = existsSync(folder) ? readdirSync(folder).filter((entry) => pattern.test(entry)).sort() : []
+  if (matches.length === 0 && !optional) throw new Error(`Include ${path}: no file matches`)
+  return matches.map((entry) => join(folder, entry)).filter((file) => !statSync(file).isDirectory())
+}
+
+/** A file-name glob as a regex: `*` and `?` within the name, `[…]` a class (`[!…]` negated). */
+function globPattern(glob: string): RegExp {
+  let source = ''
+  for (let at = 0; at < glob.length; at++) {
+    const c = glob[at] ?? ''
+    if (c === '*') source += '[^/]*'
+    else if (c === '?') source += '[^/]'
+    else if (c === '[' && glob.indexOf(']', at + 2) !== -1) {
+      const end = glob.indexOf(']', at + 2)
+      const body = glob.slice(at + 1, end)
+      source += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replaceAll('\\', '\\\\')
+      at = end
+    } else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${source}$`)
 }
 
 function expandIds(args: readonly string[], fail: (message: string) => never): number[] {

@@ -78,8 +78,8 @@ export type Selection = Pick<Target, 'collection' | 'sourceSlots' | 'selector' |
 export interface TargetRead extends Selection {
   readonly target: Target
   readonly exclusions: readonly Target[]
-  /** `ARGS_COMBINED_SIZE`: computed, not held in a collection. */
-  readonly combinedSize: boolean
+  /** `ARGS_COMBINED_SIZE` or `DURATION`: computed when read, not held in a collection. */
+  readonly computed: boolean
   /** Its collections' slots as bits, when it reads only values held in them (0 otherwise): passed over while they are empty. */
   readonly mask: number
   /**
@@ -121,7 +121,7 @@ function presenceSlotsOf(conditional: boolean, reads: readonly TargetRead[]): nu
   const slots = new Set<number>()
   for (const read of reads) {
     // Counts match on zero; sizes and MATCHED_* are computed when read, not held in a collection.
-    if (read.count || read.matched || read.combinedSize) return null
+    if (read.count || read.matched || read.computed) return null
     for (const slot of read.sourceSlots) slots.add(slot)
   }
   return [...slots]
@@ -131,7 +131,7 @@ function readsOf(targets: readonly Target[]): TargetRead[] {
   return targets
     .filter((t) => !t.exclude)
     .map((target) => {
-      const combinedSize = target.collection === 'ARGS_COMBINED_SIZE'
+      const computed = COMPUTED.has(target.collection)
       return {
         collection: target.collection,
         sourceSlots: target.sourceSlots,
@@ -139,8 +139,8 @@ function readsOf(targets: readonly Target[]): TargetRead[] {
         writable: target.writable,
         matched: target.matched,
         count: target.count,
-        combinedSize,
-        mask: target.count || target.matched || combinedSize ? 0 : maskOf(target.sourceSlots),
+        computed,
+        mask: target.count || target.matched || computed ? 0 : maskOf(target.sourceSlots),
         exclusions: exclusionsFor(targets, target),
         target,
         removedFor: null,
@@ -250,6 +250,38 @@ export interface RuleSource {
   readonly file: string
   readonly line: number
   readonly dir: string
+  /** Written for PCRE (CRS 3.3): its patterns' `\s` and `\v` are read as PCRE reads them. */
+  readonly pcre?: boolean
+}
+
+/**
+ * The variables the engine fills (request-variables.ts, request-body.ts, the response phases,
+ * TX and MATCHED_* as rules run), and those it knows but leaves empty: GEO (no GeoIP database:
+ * see `@geoLookup`) and the persistent collections (below). A rule naming any other variable is
+ * refused at load: a misspelt one would never match.
+ */
+const VARIABLES = new Set([
+  'ARGS', 'ARGS_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES', 'ARGS_COMBINED_SIZE',
+  'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES', 'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL',
+  'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'QUERY_STRING', 'REMOTE_ADDR', 'UNIQUE_ID', 'DURATION',
+  'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'REQBODY_ERROR_MSG',
+  'FILES', 'FILES_NAMES', 'FILES_SIZES', 'FILES_COMBINED_SIZE', 'MULTIPART_PART_HEADERS', 'XML',
+  'RESPONSE_STATUS', 'RESPONSE_PROTOCOL', 'RESPONSE_HEADERS', 'RESPONSE_HEADERS_NAMES', 'RESPONSE_CONTENT_TYPE', 'RESPONSE_CONTENT_LENGTH', 'RESPONSE_BODY',
+  'TX', 'MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS', 'MATCHED_VARS_NAMES', 'GEO',
+  'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE',
+])
+/**
+ * Collections ModSecurity keeps across transactions (`initcol`, `setsid`…: CRS 3.3's IP
+ * reputation and DoS counters). The gateway keeps none, as ModSecurity without SecDataDir: they
+ * read as empty, and `setvar` on one does nothing (the rate-limit policy counts requests).
+ */
+const PERSISTENT = new Set(['ip', 'global', 'session', 'user', 'resource'])
+/** Variables computed when read (`TargetRead.computed`). */
+const COMPUTED = new Set(['ARGS_COMBINED_SIZE', 'DURATION'])
+
+/** Throws an Error naming the first variable the engine does not know. */
+export function checkVariables(variables: readonly VariableRef[]): void {
+  for (const v of variables) if (!VARIABLES.has(v.collection)) throw new Error(`unsupported variable ${v.collection}`)
 }
 
 const SEVERITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG']
@@ -352,16 +384,20 @@ export function compileRule(
           transformations.push({ name: text.toLowerCase(), fn })
         }
         break
-      case 'setvar':
-        setvars.push(parseSetVar(text))
+      case 'setvar': {
+        const setvar = parseSetVar(text)
+        if (setvar !== null) setvars.push(setvar)
         break
+      }
       case 'ctl': {
         const eq = text.indexOf('=')
         if (eq === -1) throw new Error(`ctl:${text} has no value`)
         const ctl = { name: text.slice(0, eq).trim().toLowerCase(), value: text.slice(eq + 1).trim() }
         const semicolon = ctl.value.indexOf(';')
         if (ctl.name.startsWith('ruleremovetarget') && semicolon !== -1 && !ctl.value.includes('%{')) {
-          const targets = compileTargets(parseVariables(ctl.value.slice(semicolon + 1))).map((target) => ({ ...target, exclude: true }))
+          const variables = parseVariables(ctl.value.slice(semicolon + 1))
+          checkVariables(variables)
+          const targets = compileTargets(variables).map((target) => ({ ...target, exclude: true }))
           ctls.push({ ...ctl, removeTargets: { selector: ctl.value.slice(0, semicolon), targets } })
         } else ctls.push(ctl)
         break
@@ -392,6 +428,7 @@ export function compileRule(
     }
   }
   if (!chainedChild && id === 0) throw new Error('rule has no id')
+  if (variables !== null) checkVariables(variables)
   const targets = variables === null ? [] : compileTargets(variables)
   const reads = readsOf(targets)
   const texts = [operator?.argument ?? '', msg ?? '', logdata ?? '', ...setvars.flatMap((v) => [v.name, v.value])]
@@ -408,7 +445,7 @@ export function compileRule(
     readMasks: readMasksOf(reads),
     presenceSlots,
     presenceMask: maskOf(presenceSlots),
-    operator: operator === null ? null : compileOperator(operator, source.dir),
+    operator: operator === null ? null : compileOperator(operator, source.dir, source.pcre === true),
     negated: operator?.negated ?? false,
     transformations,
     transformKeys: transformations.map((_, i) => chainId(transformations.slice(0, i + 1).map((t) => t.name).join(','))),
@@ -454,7 +491,8 @@ function chainId(chain: string): number {
   return id
 }
 
-function parseSetVar(text: string): SetVar {
+/** Null for a variable of a persistent collection (`ip.dos_counter`), which is not kept. */
+function parseSetVar(text: string): SetVar | null {
   const setVar = (name: string, operation: SetVar['operation'], value: string): SetVar => ({
     name,
     lowerName: name.includes('%{') ? null : canonicalKey(name.toLowerCase()),
@@ -462,6 +500,8 @@ function parseSetVar(text: string): SetVar {
     value,
     valueParts: value.includes('%{') ? parseMacro(value) : null,
   })
+  const named = text.startsWith('!') ? text.slice(1) : text.split('=', 1)[0] ?? ''
+  if (named.includes('.') && PERSISTENT.has(named.slice(0, named.indexOf('.')).toLowerCase())) return null
   if (text.startsWith('!')) return setVar(collectionKey(text.slice(1)), 'delete', '')
   const eq = text.indexOf('=')
   if (eq === -1) return setVar(collectionKey(text), 'set', '1')
@@ -475,6 +515,6 @@ function parseSetVar(text: string): SetVar {
 /** `tx.name` → `name`: only the transaction collection is writable. */
 function collectionKey(target: string): string {
   const dot = target.indexOf('.')
-  if (dot === -1 || target.slice(0, dot).toLowerCase() !== 'tx') throw new Error(`setvar:${target}: only tx variables can be set`)
+  if (dot === -1 || target.slice(0, dot).toLowerCase() !== 'tx') throw new Error(`setvar:${target}: only tx variables can be set (and those of persistent collections, which are not kept)`)
   return target.slice(dot + 1)
 }
