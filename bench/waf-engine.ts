@@ -3,18 +3,22 @@
  * paranoia level on a typical GET and a 1 KB JSON POST — the number to watch when changing the
  * engine (the gateway bench adds the proxy around it).
  * Usage: node --import tsx bench/waf-engine.ts [--paranoia 1] [--count 5000] [--rounds 5] [--crs DIR]
+ * (DIR: a CRS release, or Debian's /usr/share/modsecurity-crs)
  */
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { crsSettings } from '../src/policies/waf/index.js'
 import { WafTransaction } from '../src/waf/engine.js'
-import { loadRuleSet, ruleFilesIn } from '../src/waf/rule-set.js'
+import { loadRuleSet } from '../src/waf/rule-set.js'
+import { findCrs } from '../src/policies/waf/crs-layout.js'
 
 const { values } = parseArgs({
   options: { paranoia: { type: 'string', default: '1' }, count: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '5' }, crs: { type: 'string', default: resolve(import.meta.dirname, '../../shared/crs/v4.28.0') } },
 })
 const settings = { paranoia: Number(values.paranoia), anomalyThreshold: 5, allowedMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], allowedContentTypes: ['application/json', 'application/x-www-form-urlencoded'] }
-const ruleSet = loadRuleSet([{ file: join(values.crs, 'crs-setup.conf.example') }, { text: crsSettings(settings), name: 'settings' }, ...ruleFilesIn(join(values.crs, 'rules')).map((file) => ({ file }))])
+// A CRS release directory or Debian's package (/usr/share/modsecurity-crs: CRS 3.3), as the policy finds them.
+const crs = findCrs(values.crs)
+const ruleSet = loadRuleSet([...crs.setup.map((file) => ({ file })), { text: crsSettings(settings, crs.major), name: 'settings' }, ...crs.rules.map((file) => ({ file }))], { pcre: crs.major === 3 })
 const headers: [string, string][] = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36'], ['Accept', 'application/json'], ['Connection', 'keep-alive']]
 const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 19.99, note: 'gift wrap please' })), shipping: { street: '1 Main Street', city: 'Lyon', postcode: '69001', country: 'FR' }, notes: 'leave at the door' }
 const body = Buffer.from(JSON.stringify(order))
@@ -58,5 +62,5 @@ for (const [name, fn] of cases) {
     perRound.push((used.user + used.system) / count)
   }
   perRound.sort((a, b) => a - b)
-  process.stdout.write(`${name.padEnd(32)} ${(perRound[0] ?? 0).toFixed(1)} µs CPU per transaction (best of ${rounds}; median ${(perRound[Math.floor(rounds / 2)] ?? 0).toFixed(1)}; CRS paranoia ${values.paranoia})\n`)
+  process.stdout.write(`${name.padEnd(32)} ${(perRound[0] ?? 0).toFixed(1)} µs CPU per transaction (best of ${rounds}; median ${(perRound[Math.floor(rounds / 2)] ?? 0).toFixed(1)}; CRS ${crs.release} paranoia ${values.paranoia})\n`)
 }

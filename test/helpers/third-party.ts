@@ -1,10 +1,12 @@
 /**
  * Third-party data and tools some tests need and a fresh clone does not have: the OWASP CRS v4
- * release (`PORTCULLIS_CRS_DIR`, else `../shared/crs/v4.28.0` beside the repository) and
- * Debian's sqlmap. Where one is missing the tests that need it are skipped with a one-line
- * reason naming what to set or install (node:test counts them as skipped, never as passed);
- * with `PORTCULLIS_REQUIRE_ALL=1` (CI) a missing one fails them instead.
+ * release (`PORTCULLIS_CRS_DIR`, else `../shared/crs/v4.28.0` beside the repository), Debian's
+ * sqlmap and Debian's CRS 3.3 package (installed on demand when the tests run as root). Where one
+ * is missing the tests that need it are skipped with a one-line reason naming what to set or
+ * install (node:test counts them as skipped, never as passed); with `PORTCULLIS_REQUIRE_ALL=1`
+ * (CI) a missing one fails them instead.
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
@@ -37,3 +39,28 @@ export const skipWithoutSqlmap = unlessPresent(
   existsSync('/usr/share/sqlmap/extra/vulnserver/vulnserver.py') && skipWithoutCrsRules === false,
   skipWithoutCrsRules === false ? 'skipped: sqlmap is not installed (Debian: apt-get install sqlmap)' : skipWithoutCrsRules,
 )
+
+/** Where Debian's `modsecurity-crs` package (OWASP CRS 3.3) puts its rules and loader. */
+export const DEBIAN_CRS_DIR = '/usr/share/modsecurity-crs'
+
+/**
+ * Skip reason for tests of Debian's CRS package. When it is missing and the tests run as root
+ * where apt-get is, it is installed first (`apt-get install -y modsecurity-crs`, after
+ * `apt-get update` when that fails), as a user would get it.
+ */
+export function skipWithoutDebianCrs(): string | false {
+  const present = () => existsSync(join(DEBIAN_CRS_DIR, 'rules')) && existsSync(join(DEBIAN_CRS_DIR, 'owasp-crs.load'))
+  let failure = ''
+  if (!present() && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    // Two test files may ask at once: the second waits for the first's dpkg lock.
+    const apt = (...args: string[]) => spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8', timeout: 900_000 })
+    const install = () => (present() ? { status: 0, stderr: '', error: undefined } : apt('install', '-y', '--no-install-recommends', 'modsecurity-crs'))
+    let result = install()
+    if (result.status !== 0) {
+      apt('update')
+      result = install()
+    }
+    if (result.status !== 0) failure = ` (apt-get install -y modsecurity-crs failed: ${(result.stderr || String(result.error ?? '')).trim().split('\n').at(-1) ?? ''})`
+  }
+  return unlessPresent(present(), `skipped: Debian's OWASP CRS 3.3 is not in ${DEBIAN_CRS_DIR}${failure}; install it with apt-get install modsecurity-crs (as root)`)
+}

@@ -8,15 +8,15 @@
  * problem; every block or report is logged with the rules that matched and masked excerpts, and
  * counted.
  */
-import { existsSync, readdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
 import { ALL_DETECTORS, DETECTORS, maskDetected } from '../../sensitive/detectors.js'
 import { REDACTED } from '../../sensitive/strategies.js'
 import { buildExclusions, WafTransaction, type MatchedRule } from '../../waf/engine.js'
-import { loadRuleSet, ruleFilesIn, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
+import { loadRuleSet, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
+import { crsFiles, findCrs, settingsWithoutEffect, type CrsInstallation } from './crs-layout.js'
 import { DEFAULT_PROFILE } from './default-profile.js'
 import { WafConfig } from './schema.js'
 import type { Static } from '@sinclair/typebox'
@@ -42,12 +42,19 @@ const API_EXCLUSIONS = {
   ],
 }
 
-/** The SecLang that carries the gateway's settings into a CRS-style rule set. */
-export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>): string {
+/**
+ * The SecLang that carries the gateway's settings into a CRS rule set, in the variables its major
+ * version reads: the paranoia level is `tx.blocking_paranoia_level` and `tx.detection_paranoia_level`
+ * in CRS 4, `tx.paranoia_level` and `tx.executing_paranoia_level` in CRS 3 (whose rule 901500
+ * refuses an executing level below the paranoia level). The threshold, methods and media types
+ * (`|type|` in both since 3.2) are named alike.
+ */
+export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>, major: 3 | 4 = 4): string {
   const types = config.allowedContentTypes.map((t) => `|${t}|`).join(' ')
+  const paranoia = major === 3 ? ['paranoia_level', 'executing_paranoia_level'] : ['blocking_paranoia_level', 'detection_paranoia_level']
   return [
     `SecAction "id:9000900,phase:1,pass,nolog,` +
-      `setvar:tx.blocking_paranoia_level=${config.paranoia},setvar:tx.detection_paranoia_level=${config.paranoia},` +
+      paranoia.map((name) => `setvar:tx.${name}=${config.paranoia},`).join('') +
       `setvar:tx.inbound_anomaly_score_threshold=${config.anomalyThreshold},` +
       `setvar:'tx.allowed_methods=${config.allowedMethods.join(' ')}',setvar:'tx.allowed_request_content_type=${types}'"`,
     // What ModSecurity's recommended setup does (its rule 200002) and CRS leaves to it: a body the
@@ -56,33 +63,22 @@ export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold'
   ].join('\n')
 }
 
-/** Throws an Error naming the file and line of a rule the engine cannot run. */
-function buildRuleSet(config: Config, baseDir: string): RuleSet {
-  const sources: RuleSource[] = []
+/**
+ * The built-in profile, or the CRS at `ruleSet` (crs-layout.ts: a release directory or Debian's
+ * package) with the gateway's settings after its setup; CRS 3 was written for PCRE and is read so.
+ * Throws an Error naming the file and line of a rule the engine cannot run.
+ */
+function buildRuleSet(config: Config, baseDir: string): { ruleSet: RuleSet; crs: CrsInstallation | null } {
   if (config.ruleSet === undefined) {
-    sources.push({ text: DEFAULT_PROFILE, name: 'builtin-profile.conf' })
-  } else {
-    const dir = resolve(baseDir, config.ruleSet)
-    const setup = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name)).find((file) => existsSync(file))
-    if (setup === undefined) throw new Error(`${dir} has no crs-setup.conf or crs-setup.conf.example`)
-    sources.push({ file: setup }, { text: crsSettings(config), name: 'gateway-settings.conf' }, ...ruleFilesIn(join(dir, 'rules')).map((file) => ({ file })))
+    const ruleSet = loadRuleSet([{ text: DEFAULT_PROFILE, name: 'builtin-profile.conf' }])
+    WafTransaction.prepare(ruleSet)
+    return { ruleSet, crs: null }
   }
-  const ruleSet = loadRuleSet(sources)
+  const crs = findCrs(resolve(baseDir, config.ruleSet))
+  const sources: RuleSource[] = [...crs.setup.map((file) => ({ file })), { text: crsSettings(config, crs.major), name: 'gateway-settings.conf' }, ...crs.rules.map((file) => ({ file }))]
+  const ruleSet = loadRuleSet(sources, { pcre: crs.major === 3 })
   WafTransaction.prepare(ruleSet)
-  return ruleSet
-}
-
-/** A rule-set directory's setup, rule and data files, watched for reload (unreadable: none; `create` reports that). */
-function ruleSetFiles(dir: string): string[] {
-  const setups = ['crs-setup.conf', 'crs-setup.conf.example'].map((name) => join(dir, name))
-  try {
-    const rules = readdirSync(join(dir, 'rules'))
-      .filter((name) => name.endsWith('.conf') || name.endsWith('.data'))
-      .map((name) => join(dir, 'rules', name))
-    return [...setups.filter((file) => existsSync(file)), ...rules]
-  } catch {
-    return []
-  }
+  return { ruleSet, crs }
 }
 
 function excerpt(value: string): string {
@@ -116,14 +112,20 @@ export const waf = definePolicy({
   priority: 1400,
   description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native SQLi/XSS detectors and attack rules) over request line, headers and body (and responses with inspectResponses).',
   configSchema: WafConfig,
-  // The rule set's files, watched for reload.
-  files: (config, baseDir) => (config.ruleSet === undefined ? [] : ruleSetFiles(resolve(baseDir, config.ruleSet))),
+  // The rule set's files, watched for reload (crs-layout.ts knows both layouts).
+  files: (config, baseDir) => (config.ruleSet === undefined ? [] : crsFiles(resolve(baseDir, config.ruleSet))),
   create(config, deps) {
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
     // takes ~300 ms, its literal prefilter and what transactions share included); mode,
     // exclusions and the argument cap apply per transaction, so route tuning shares it.
     const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, maxArguments, ...ruleSetSettings } = config
-    const ruleSet = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => buildRuleSet(config, deps.baseDir))
+    const { ruleSet } = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => {
+      const built = buildRuleSet(config, deps.baseDir)
+      if (built.crs !== null) {
+        for (const warning of settingsWithoutEffect(built.ruleSet)) deps.logger.warn({ ruleSet: config.ruleSet, crs: built.crs.release }, `WAF: ${warning}`)
+      }
+      return built
+    })
     const options = {
       mode: mode === 'block' ? ('On' as const) : ('DetectionOnly' as const),
       exclusions: buildExclusions(ruleSet, {

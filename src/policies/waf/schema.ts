@@ -17,7 +17,7 @@ export const WafConfig = Type.Object({
     Type.String({
       minLength: 1,
       description:
-        'A CRS-style rule-set directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`), e.g. an OWASP CRS v4 release you installed. Without it the built-in profile runs: the native SQL injection and XSS detectors plus path traversal, OS command injection and JNDI lookup rules.',
+        'An OWASP CRS installation: a release directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`, e.g. CRS v4), or Debian\'s `modsecurity-crs` package (`/usr/share/modsecurity-crs`, CRS 3.3: its `owasp-crs.load` is followed), or a loader file of `Include` lines. Without it the built-in profile runs: the native SQL injection and XSS detectors plus path traversal, OS command injection and JNDI lookup rules.',
     }),
   ),
   paranoia: Type.Integer({ minimum: 1, maximum: 4, default: 1, description: 'CRS paranoia level: higher catches more and refuses more legitimate traffic.' }),
