@@ -139,6 +139,8 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
   })
   const fork = (): Worker => {
     const worker = cluster.fork()
+    // A message to a worker that is exiting fails with EPIPE; its exit is handled on 'exit'.
+    worker.on('error', (error: NodeJS.ErrnoException) => logger.debug({ worker: worker.process.pid, err: { code: error.code } }, 'message to a worker failed'))
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') {
         // A stop sent while the worker was still loading may have found no listener yet.
