@@ -44,7 +44,10 @@ export class BodyCollector implements BodySink {
 
   end(): void {}
 
+  /** The body, once: the chunks are let go, so only the joined copy stays alive. */
   body(): Buffer {
-    return Buffer.concat(this.#chunks)
+    const body = Buffer.concat(this.#chunks)
+    this.#chunks = []
+    return body
   }
 }

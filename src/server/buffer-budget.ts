@@ -20,6 +20,11 @@ export class BufferBudget {
     return true
   }
 
+  /** Counts `bytes` even past the limit: memory already taken (a policy's body larger than what was read). */
+  forceReserve(bytes: number): void {
+    this.#used += bytes
+  }
+
   release(bytes: number): void {
     this.#used = Math.max(0, this.#used - bytes)
   }

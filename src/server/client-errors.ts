@@ -20,6 +20,9 @@ import type { ServingState } from './serving-state.js'
 const ANSWERED = Symbol('portcullis.client-error-answered')
 type MarkedSocket = Socket & { [ANSWERED]?: true }
 
+/** How long a raw answer may take to reach a client that does not read it before the socket is destroyed. */
+const RAW_ANSWER_LINGER_MS = 5000
+
 const REASONS: Partial<Record<number, string>> = {
   400: 'Bad Request',
   405: 'Method Not Allowed',
@@ -46,11 +49,18 @@ export function answerClientError(state: ServingState, error: NodeJS.ErrnoExcept
     return
   }
   const connection = connectionOf(socket)
-  const active = connection?.active ?? null
-  if (active !== null && !active.req.complete) {
-    // The request being served is the one that failed: its exchange answers (or, mid-response, is cut).
-    if (active.res.headersSent) socket.destroy()
-    else active.problem(code, { connection: 'close' })
+  // The request the parser was reading when it failed, if it had become an exchange.
+  const incoming = (socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming ?? null
+  const owner = connection === undefined || incoming === null || incoming.complete ? null : connection.find(incoming)
+  if (owner !== null && owner !== undefined) {
+    const answer = () => {
+      // Its body will never be read in full: the upstream request is abandoned, the answer closes.
+      owner.abortUpstream()
+      if (owner.res.headersSent) socket.destroy()
+      else owner.problem(code, { connection: 'close' })
+    }
+    if (owner === connection?.active) answer()
+    else connection?.answerInTurn(owner, answer)
     return
   }
   const answer = () => writeProblem(state, socket, code, '')
@@ -70,6 +80,10 @@ function writeProblem(state: ServingState, socket: Socket, code: ErrorCode, meth
   const body = renderProblem(code, status, requestId, null)
   const length = Buffer.byteLength(body)
   if (socket.writable) {
+    // Nothing more is read from this connection, and the client cannot keep it open by keeping its half.
+    socket.resume()
+    socket.once('finish', () => socket.destroy())
+    setTimeout(() => socket.destroy(), RAW_ANSWER_LINGER_MS).unref()
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
         `content-type: application/problem+json\r\ncontent-length: ${length}\r\ncache-control: no-store\r\n` +

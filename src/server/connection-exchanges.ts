@@ -18,9 +18,21 @@ export interface QueuedExchange {
   begin(): void
   /** Answers 503 GW_ERR_PIPELINE_LIMIT and closes the connection after it (its turn came). */
   refuse(): void
-  /** Finishes the exchange without (any more of) an answer: the connection is gone, or refusing (`code`). */
-  abandon(code?: 'GW_ERR_PIPELINE_LIMIT'): void
+  /**
+   * Finishes the exchange without (any more of) an answer: the connection is gone, or refusing
+   * (`code`); `logged` false counts it without an access line of its own.
+   */
+  abandon(code?: 'GW_ERR_PIPELINE_LIMIT', logged?: boolean): void
+  /** One line for the requests past the limit that were counted without access lines of their own. */
+  reportUnlogged(count: number): void
 }
+
+/**
+ * Requests past the limit logged one by one; more (one read of a flooding client can hold
+ * thousands) are counted in one line when the connection closes, so a flood cannot amplify
+ * into the log.
+ */
+const LOGGED_PAST_LIMIT = 32
 
 export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
   readonly #socket: Socket
@@ -29,7 +41,12 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
   #waiting: E[] = []
   #refused: E | null = null
   #closed = false
+  /** After a refusal, requests parsed from the same read are abandoned; one from a later read ends the connection. */
+  #refusalRead = false
+  #pastLimit = 0
   #whenIdle: (() => void) | null = null
+  /** Answers owed to queued requests the parser failed on, given in their turn instead of serving them. */
+  #answers: Map<E, () => void> | null = null
 
   constructor(socket: Socket, limit: number) {
     this.#socket = socket
@@ -44,18 +61,36 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
 
   /** A request was read: serve it now, or queue it behind the one being served. */
   admit(exchange: E): void {
-    if (this.#refused !== null) return exchange.abandon('GW_ERR_PIPELINE_LIMIT')
+    if (this.#refused !== null) {
+      exchange.abandon('GW_ERR_PIPELINE_LIMIT', this.#pastLimit++ < LOGGED_PAST_LIMIT)
+      // Node parses a whole read at once; a client that sends more after being told to stop is cut off.
+      if (!this.#refusalRead) this.#socket.destroy()
+      return
+    }
     if (this.#closed || this.#whenIdle !== null) return exchange.abandon()
     if (this.#active === null) {
       this.#active = exchange
       return exchange.begin()
     }
     if (this.#waiting.length >= this.#limit) {
-      // Stop reading: what the client sends next waits in the kernel, not in this process.
-      this.#socket.pause()
+      this.#stopReading()
       this.#refused = exchange
+      this.#refusalRead = true
+      setImmediate(() => (this.#refusalRead = false))
     }
     this.#waiting.push(exchange)
+  }
+
+  /** The exchange of `req`, while it is being served or waits. */
+  find(req: unknown): E | null {
+    if (this.#active !== null && (this.#active as unknown as { req: unknown }).req === req) return this.#active
+    return this.#waiting.find((exchange) => (exchange as unknown as { req: unknown }).req === req) ?? null
+  }
+
+  /** `exchange` (waiting) is answered with `answer` in its turn instead of being served; nothing is read after it. */
+  answerInTurn(exchange: E, answer: () => void): void {
+    ;(this.#answers ??= new Map()).set(exchange, answer)
+    this.#stopReading()
   }
 
   /** The exchange finished (its response ended or was destroyed): the next one may start. */
@@ -70,9 +105,16 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
       return
     }
     // The response's `close` can come before the socket's: a dead connection starts nothing more.
-    if (this.#closed || this.#socket.destroyed) return next.abandon()
+    // After a response that closed the connection (or a dead socket) nothing more is served (RFC 9112 §9.6).
+    if (this.#closed || this.#socket.destroyed || !this.#socket.writable) {
+      next.abandon()
+      for (const rest of this.#waiting.splice(0)) rest.abandon()
+      return
+    }
     this.#active = next
-    if (next === this.#refused) next.refuse()
+    const answer = this.#answers?.get(next)
+    if (answer !== undefined) answer()
+    else if (next === this.#refused) next.refuse()
     else next.begin()
   }
 
@@ -83,9 +125,20 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
    */
   deferUntilIdle(answer: () => void): boolean {
     if (this.#active === null) return false
-    this.#socket.pause()
+    this.#stopReading()
     this.#whenIdle = answer
     return true
+  }
+
+  /**
+   * Pauses the socket as Node's server does for its own back-pressure (its flag too): a plain
+   * pause would be undone when the parser finishes the current message.
+   */
+  #stopReading(): void {
+    const socket = this.#socket as Socket & { _paused?: boolean; parser?: { pause(): void } | null }
+    socket._paused = true
+    socket.pause()
+    socket.parser?.pause()
   }
 
   #close(): void {
@@ -96,5 +149,6 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
     for (const exchange of waiting) exchange.abandon()
     // Node closes the response being written, which finishes it; this covers one never assigned.
     this.#active?.abandon()
+    if (this.#pastLimit > LOGGED_PAST_LIMIT) this.#refused?.reportUnlogged(this.#pastLimit - LOGGED_PAST_LIMIT)
   }
 }

@@ -131,10 +131,14 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   }
 
   /** Finishes without an answer: the connection closed first, or it was refused before this request's turn. */
-  abandon(code: ErrorCode | null = null): void {
+  abandon(code: ErrorCode | null = null, logged = true): void {
     if (this.finished) return
     if (code !== null) this.code = code
-    finishExchange(this)
+    finishExchange(this, logged)
+  }
+
+  reportUnlogged(count: number): void {
+    this.state.logger.info({ client: this.peer, requests: count, code: 'GW_ERR_PIPELINE_LIMIT' }, 'pipelined requests past server.maxPipelinedRequests were not served (counted, not logged one by one)')
   }
 
   start(): void {
@@ -201,7 +205,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       else if (declared !== null && declared > chain.bufferLimit) this.problem('GW_ERR_REQUEST_BODY_TOO_LARGE')
       else {
         this.#sendContinue()
-        this.#then(readBody(this.req as Readable, chain.bufferLimit, declared, this.reserveBuffer), (body) => this.#afterBody(body))
+        this.#then(readBody(this.req as Readable, chain.bufferLimit, declared, this.#reserver), (body) => this.#afterBody(body))
       }
       return
     }
@@ -219,16 +223,22 @@ export class Exchange implements AttemptOwner, QueuedExchange {
    * refused on its headers or its declared length gets its final answer without a 100 first.
    */
   #sendContinue(): void {
-    if (this.#continued || this.req.headers.expect === undefined) return
+    // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client.
+    if (this.#continued || this.req.headers.expect === undefined || (this.req.httpVersionMajor === 1 && this.req.httpVersionMinor === 0)) return
     this.#continued = true
     if (!this.res.headersSent) (this.res as ServerResponse).writeContinue()
   }
 
-  /** Takes `bytes` from the process's buffered-bytes budget for this exchange; false when they do not fit. */
-  readonly reserveBuffer = (bytes: number): boolean => {
-    if (!this.state.bufferBudget.tryReserve(bytes)) return false
+  /** Takes `bytes` from the process's buffered-bytes budget for this exchange; false when they do not fit or it has finished. */
+  reserveBuffer(bytes: number): boolean {
+    if (this.finished || !this.state.bufferBudget.tryReserve(bytes)) return false
     this.bufferedBytes += bytes
     return true
+  }
+
+  /** `reserveBuffer` as a function for the body readers (made only for exchanges that buffer). */
+  get #reserver(): (bytes: number) => boolean {
+    return (bytes) => this.reserveBuffer(bytes)
   }
 
   /** The response is pushing back (or bytes wait after its end): the client must read within `server.sendTimeoutMs`. */
@@ -258,7 +268,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
 
   /** Sends the request to a target; `failed` is the target that just failed, avoided if possible. */
   forward(failed: Target | null): void {
-    if (this.res.destroyed) return
+    // A hook that settles after the exchange finished (client gone, connection closed) sends nothing.
+    if (this.finished || this.res.destroyed) return
     const route = this.route as RouteRuntime
     const ctx = this.ctx as RequestContext
     const upstream = route.api.upstream
@@ -292,6 +303,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
 
   /** The upstream's status and header fields arrived; returns where its body goes. */
   upstreamHeaders(status: number, rawHeaders: readonly (Buffer | string)[]): BodySink {
+    if (this.finished) return DISCARD
     const route = this.route as RouteRuntime
     const ctx = this.ctx as RequestContext
     if (route.api.upstream.retryOnStatus.has(status) && this.#canRetry()) {
@@ -313,7 +325,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       }
     }
     if (chain.onResponseBody.length > 0) {
-      this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes, this.reserveBuffer)
+      this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes, this.#reserver)
       return this.#collector
     }
     this.#writeHead()
@@ -371,10 +383,16 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const ctx = this.ctx as RequestContext
     if (collector.overBudget) return this.problem('GW_ERR_GATEWAY_OVERLOADED', { 'retry-after': '1' })
     if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
+    this.#collector = null
     ctx.responseBody = collector.body()
     this.#thenMaybe(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
       const body = ctx.responseBody ?? Buffer.alloc(0)
+      // A hook's body larger than what was read still counts until it is sent (it may pass the limit).
+      if (body.length > this.bufferedBytes) {
+        this.state.bufferBudget.forceReserve(body.length - this.bufferedBytes)
+        this.bufferedBytes = body.length
+      }
       const response = ctx.response as NonNullable<RequestContext['response']>
       delete response.headers['transfer-encoding']
       response.headers['content-length'] = String(body.length)
@@ -434,6 +452,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   }
 
   reply(reply: Reply): void {
+    if (this.finished) return
     if (reply.code !== null) this.code = reply.code
     const headers = reply.code === 'GW_ERR_REQUEST_BODY_TOO_LARGE' && this.req.httpVersionMajor === 1 ? { ...reply.headers, connection: 'close' } : reply.headers
     const length = sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.addedResponseHeaders ?? null)
@@ -494,7 +513,8 @@ function hostCount(raw: readonly string[]): number {
   let count = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
-    if (name.length === 4 && name.toLowerCase() === 'host') count++
+    // `host` in any case, by character codes (| 0x20 folds ASCII letters): no string per header.
+    if (name.length === 4 && (name.charCodeAt(0) | 0x20) === 104 && (name.charCodeAt(1) | 0x20) === 111 && (name.charCodeAt(2) | 0x20) === 115 && (name.charCodeAt(3) | 0x20) === 116) count++
   }
   return count
 }

@@ -4,17 +4,21 @@
  * served requests are accounted too (status 499, as nginx logs them); then the exchange's
  * buffered bytes are released and the next pipelined request of its connection may start.
  */
+import type { Http2ServerResponse } from 'node:http2'
 import type { AccessLogEntry } from '../observability/access-log.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 
-export function finishExchange(exchange: Exchange): void {
+/** `logged` false: counted in the metrics and the gauge, without an access line (a flood's requests, summarised elsewhere). */
+export function finishExchange(exchange: Exchange, logged = true): void {
   if (exchange.finished) return
   exchange.finished = true
   const { state, runtime, res, route, ctx } = exchange
-  const completed = res.writableFinished
+  const completed = responseCompleted(res)
   exchange.stopWatchingSend()
-  if (!completed) exchange.abortUpstream()
+  // Whatever the response's state (a local answer may have ended it while the upstream still
+  // runs), an attempt that has not ended is abandoned.
+  exchange.abortUpstream()
   if (exchange.bufferedBytes > 0) {
     state.bufferBudget.release(exchange.bufferedBytes)
     exchange.bufferedBytes = 0
@@ -32,7 +36,7 @@ export function finishExchange(exchange: Exchange): void {
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
 
-  const needEntry = state.accessLog !== null || (route !== null && route.chain.onLog.length > 0)
+  const needEntry = logged && (state.accessLog !== null || (route !== null && route.chain.onLog.length > 0))
   if (needEntry) {
     const entry: AccessLogEntry = {
       requestId: exchange.requestId,
@@ -58,6 +62,13 @@ export function finishExchange(exchange: Exchange): void {
   runtime.inFlight--
   if (runtime.inFlight === 0 && state.runtime !== runtime) state.onRuntimeDrained(runtime)
   exchange.connection?.done(exchange)
+}
+
+/** The response reached the client's connection in full: an HTTP/2 stream the client reset did not, whatever its writable state. */
+function responseCompleted(res: Exchange['res']): boolean {
+  if (!res.writableFinished) return false
+  const stream = (res as Http2ServerResponse).stream as Http2ServerResponse['stream'] | undefined
+  return stream === undefined || (!stream.aborted && (stream.rstCode === undefined || stream.rstCode === 0))
 }
 
 function round(ms: number): number {

@@ -31,6 +31,8 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   #sink: BodySink | null = null
   #abortRequest: ((error: Error) => void) | null = null
   #aborted = false
+  /** The attempt ended (completed or failed): nothing is left to abort. */
+  #ended = false
   #resume: (() => void) | null = null
   #drainListening = false
 
@@ -39,9 +41,9 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
     this.#target = target
   }
 
-  /** Abandons the attempt (the client went away); undici then reports it through `onError`. */
+  /** Abandons the attempt unless it has ended (the exchange finished first); undici then reports it through `onError`. */
   abort(): void {
-    if (this.#aborted) return
+    if (this.#aborted || this.#ended) return
     this.#aborted = true
     this.#abortRequest?.(new errors.RequestAbortedError())
   }
@@ -77,6 +79,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.#ended = true
     try {
       this.#sink?.end()
       this.#owner.upstreamComplete(this.#target)
@@ -86,6 +89,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
+    this.#ended = true
     try {
       this.#owner.upstreamFailed(this.#target, error)
     } catch (thrown) {

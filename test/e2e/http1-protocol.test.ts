@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { rawExchange, rawRequest, splitResponses } from '../helpers/raw-http.js'
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+import { connect } from 'node:net'
+import { echo, startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 describe('HTTP/1 protocol edges', () => {
   let upstream: TestUpstream
@@ -15,10 +16,13 @@ describe('HTTP/1 protocol edges', () => {
   let port: number
 
   before(async () => {
-    upstream = await startUpstream()
+    upstream = await startUpstream((req, res, body) => {
+      if (req.url?.startsWith('/slow') === true) setTimeout(() => echo(req, res, body), 1500)
+      else echo(req, res, body)
+    })
     gw = await startTestGateway({
       ...baseConfig(upstream.url),
-      server: { maxPipelinedRequests: 4 },
+      server: { maxPipelinedRequests: 4, headersTimeoutMs: 500, requestTimeoutMs: 1000 },
       apis: [{ name: 'a', upstream: { url: upstream.url }, policies: { 'request-limits': { maxBodyBytes: 100 } } }],
     })
     port = Number(new URL(gw.url).port)
@@ -92,6 +96,56 @@ describe('HTTP/1 protocol edges', () => {
     )
     assert.equal((JSON.parse(responses[0]?.body ?? '{}') as { url: string }).url, '/first')
     assert.ok(closed)
+  })
+
+  test('after an answer that closes the connection, pipelined requests behind it are not served (RFC 9112 §9.6)', async () => {
+    const before = upstream.requests.length
+    const { text, closed } = await rawExchange(port, ['GET /x HTTP/1.1\r\n\r\nPOST /after HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi'])
+    assert.deepEqual(
+      splitResponses(text).map((r) => r.status),
+      [400],
+    )
+    assert.ok(closed)
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(upstream.requests.length, before, 'the request after the close was not forwarded')
+  })
+
+  test('a request whose body never comes, queued behind a slow one: the slow one is answered, then 408, and nothing hangs', async () => {
+    const { text, closed } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: a\r\n\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc'], 8000)
+    assert.deepEqual(
+      splitResponses(text).map((r) => r.status),
+      [200, 408],
+    )
+    assert.ok(closed, 'the connection is closed after the 408')
+    const metric = await gw.gateway.metrics.registry.getSingleMetricAsString('portcullis_requests_in_flight')
+    assert.match(metric, /portcullis_requests_in_flight 0/)
+  })
+
+  test('an HTTP/1.0 client gets no 100 Continue (RFC 9110 §15.2)', async () => {
+    const { text } = await rawExchange(port, ['POST /x HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n', { pauseMs: 200 }, 'hello'], 3000)
+    assert.match(text, /^HTTP\/1\.1 200 /)
+  })
+
+  test('a CONNECT answer ends the connection even when the client keeps its half open', async () => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+    socket.on('error', () => undefined)
+    let text = ''
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+    socket.write('CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n')
+    await new Promise((resolve) => socket.once('end', resolve))
+    // The gateway's side is gone (not held half-open): what the client sends next is reset.
+    const poke = setInterval(() => socket.write('x'), 200)
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 8000)
+      socket.once('close', () => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+    clearInterval(poke)
+    socket.destroy()
+    assert.match(text, /^HTTP\/1\.1 405 /)
+    assert.ok(closed, 'the gateway closed the connection')
   })
 
   test('pipelined requests are answered in order; past maxPipelinedRequests the next gets 503 and the connection closes', async () => {
