@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   GW_ERR_REQUEST_BODY_INCOMPLETE: { status: 400, title: 'The request body ended early or is malformed' },
   GW_ERR_TRANSFER_CODING_UNSUPPORTED: { status: 501, title: 'The request’s transfer coding is not supported' },
   GW_ERR_HTTP_VERSION_NOT_SUPPORTED: { status: 505, title: 'The HTTP version is not supported' },
+  GW_ERR_EXPECTATION_FAILED: { status: 417, title: 'The request’s expectation cannot be met' },
   GW_ERR_PIPELINE_LIMIT: { status: 503, title: 'Too many pipelined requests on this connection' },
   GW_ERR_GATEWAY_OVERLOADED: { status: 503, title: 'The gateway is temporarily overloaded' },
   GW_ERR_IP_DENIED: { status: 403, title: 'Requests from this address are not allowed' },

@@ -146,6 +146,9 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const method = req.method ?? 'GET'
     const refusal = this.connection === null ? null : protocolRefusal(req)
     if (refusal !== null) return this.problem(refusal, { connection: 'close' })
+    const expect = req.headers.expect
+    // RFC 9110 §10.1.1: the only expectation is 100-continue; the body of a refused one is not read.
+    if (expect !== undefined && !CONTINUE.test(expect)) return this.problem('GW_ERR_EXPECTATION_FAILED', { connection: 'close' })
     const target = requestTarget(req)
     if (target === null) return this.problem('GW_ERR_REQUEST_PATH_INVALID')
     const { path, query, host } = target
@@ -491,6 +494,7 @@ function onResponseClose(this: ClientResponse & { [EXCHANGE]?: Exchange }): void
 }
 
 const CHUNKED_ONLY = /^[\t ]*chunked[\t ]*$/i
+const CONTINUE = /^[\t ]*100-continue[\t ]*$/i
 
 /**
  * What an HTTP/1 request line and framing must satisfy before anything else looks at it; Node's

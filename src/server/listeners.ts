@@ -43,6 +43,8 @@ function attachHandlers(server: AnyServer, handlers: ListenerHandlers): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => handlers.clientError(error, socket))
   server.on('connect', (req: IncomingMessage, socket: Socket) => handlers.connect(req, socket))
   server.on('checkContinue', handlers.request)
+  // Any other expectation is refused by the request handler, with a problem and an access line.
+  server.on('checkExpectation', handlers.request)
 }
 
 export function createHttpListener(options: ServerConfig, handlers: ListenerHandlers): AnyServer {

@@ -121,6 +121,10 @@ describe('HTTP/1 protocol edges', () => {
     assert.match(metric, /portcullis_requests_in_flight 0/)
   })
 
+  test('an expectation other than 100-continue gets 417 problem+json', async () => {
+    await refused('GET /x HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n', 417, 'GW_ERR_EXPECTATION_FAILED')
+  })
+
   test('an HTTP/1.0 client gets no 100 Continue (RFC 9110 §15.2)', async () => {
     const { text } = await rawExchange(port, ['POST /x HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n', { pauseMs: 200 }, 'hello'], 3000)
     assert.match(text, /^HTTP\/1\.1 200 /)
