@@ -14,6 +14,8 @@ import type { Socket } from 'node:net'
 
 /** What the queue asks of an exchange. */
 export interface QueuedExchange {
+  /** The request it serves (the parser's errors name it). */
+  readonly req: object
   /** Starts serving the request (its turn came). */
   begin(): void
   /** Answers 503 GW_ERR_PIPELINE_LIMIT and closes the connection after it (its turn came). */
@@ -83,8 +85,8 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
 
   /** The exchange of `req`, while it is being served or waits. */
   find(req: unknown): E | null {
-    if (this.#active !== null && (this.#active as unknown as { req: unknown }).req === req) return this.#active
-    return this.#waiting.find((exchange) => (exchange as unknown as { req: unknown }).req === req) ?? null
+    if (this.#active !== null && this.#active.req === req) return this.#active
+    return this.#waiting.find((exchange) => exchange.req === req) ?? null
   }
 
   /** `exchange` (waiting) is answered with `answer` in its turn instead of being served; nothing is read after it. */
@@ -104,8 +106,8 @@ export class ConnectionExchanges<E extends QueuedExchange = QueuedExchange> {
       answer?.()
       return
     }
-    // The response's `close` can come before the socket's: a dead connection starts nothing more.
-    // After a response that closed the connection (or a dead socket) nothing more is served (RFC 9112 §9.6).
+    // After a response that closed the connection nothing more is served (RFC 9112 §9.6); the
+    // response's `close` can also come before its dead socket's.
     if (this.#closed || this.#socket.destroyed || !this.#socket.writable) {
       next.abandon()
       for (const rest of this.#waiting.splice(0)) rest.abandon()
