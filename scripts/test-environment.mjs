@@ -101,30 +101,16 @@ async function prepareRedis(stops) {
   stops.push(() => child.kill('SIGKILL'))
 }
 
-/** Connects with the project's own `pg` client; resolves with null or the error's message. */
-async function tryPostgres(url) {
+/** Runs `sql` with the project's own `pg` client; resolves with null or the error's message. */
+async function queryPostgres(url, sql) {
   const { default: pg } = await import('pg')
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
   try {
     await client.connect()
-    await client.query('SELECT 1')
+    await client.query(sql)
     return null
   } catch (error) {
     return error.message
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
-
-async function createDatabase(serverUrl) {
-  const { default: pg } = await import('pg')
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query('CREATE DATABASE test')
-    return true
-  } catch {
-    return false
   } finally {
     await client.end().catch(() => undefined)
   }
@@ -143,8 +129,10 @@ async function preparePostgres(env, stops) {
       }
       await waitFor(() => answers(5432), 15_000)
     }
-    let problem = await tryPostgres(machine)
-    if (problem !== null && /database "test" does not exist/.test(problem) && (await createDatabase('postgres://postgres@127.0.0.1:5432/postgres'))) problem = await tryPostgres(machine)
+    let problem = await queryPostgres(machine, 'SELECT 1')
+    if (problem !== null && /database "test" does not exist/.test(problem) && (await queryPostgres('postgres://postgres@127.0.0.1:5432/postgres', 'CREATE DATABASE test')) === null) {
+      problem = await queryPostgres(machine, 'SELECT 1')
+    }
     if (problem === null) return say('PostgreSQL: the machine’s own at 127.0.0.1:5432 (database test)')
     say(`PostgreSQL: the machine’s own is not usable as postgres@127.0.0.1:5432/test with trust auth (${problem}); starting one of this run’s own`)
   }
@@ -165,7 +153,7 @@ async function preparePostgres(env, stops) {
     asOwner(pgCtl, ['-D', join(dir, 'data'), '-m', 'immediate', 'stop'])
     rmSync(dir, { recursive: true, force: true })
   })
-  await createDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`)
+  await queryPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, 'CREATE DATABASE test')
   env.PORTCULLIS_TEST_POSTGRES = `postgres://postgres@127.0.0.1:${port}/test`
   say(`PostgreSQL: started one of this run’s own at 127.0.0.1:${port} (stopped after the tests)`)
 }

@@ -220,12 +220,7 @@ export class StoreCache<V extends object> {
     // A final answer stands, whatever the store says later.
     if (this.#final.has(key)) return
     const now = this.#clock.now()
-    if (value !== null && this.#tuning.isFinal(value, now)) {
-      this.#final.set(key, value)
-      this.#found.delete(key)
-      this.#missing.delete(key)
-      return
-    }
+    if (value !== null && this.#tuning.isFinal(value, now)) return this.markFinal(key, value)
     const freshUntil = now + this.#cacheMs
     const staleUntil = freshUntil + this.#staleMs
     if (value === null) {

@@ -9,7 +9,7 @@
  * waits for them (their responses come first, RFC 9112 §9.3.2); one about the request being
  * served now (its body too slow or malformed) is that exchange's own answer.
  */
-import type { IncomingMessage } from 'node:http'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
 import type { AccessLogEntry } from '../observability/access-log.js'
@@ -22,14 +22,6 @@ type MarkedSocket = Socket & { [ANSWERED]?: true }
 
 /** How long a raw answer may take to reach a client that does not read it before the socket is destroyed. */
 const RAW_ANSWER_LINGER_MS = 5000
-
-const REASONS: Partial<Record<number, string>> = {
-  400: 'Bad Request',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  431: 'Request Header Fields Too Large',
-}
 
 /** A parser error on an HTTP/1 connection (the server's `clientError` event). */
 export function answerClientError(state: ServingState, error: NodeJS.ErrnoException, socket: Socket): void {
@@ -85,7 +77,7 @@ function writeProblem(state: ServingState, socket: Socket, code: ErrorCode, meth
     socket.once('finish', () => socket.destroy())
     setTimeout(() => socket.destroy(), RAW_ANSWER_LINGER_MS).unref()
     socket.end(
-      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
         `content-type: application/problem+json\r\ncontent-length: ${length}\r\ncache-control: no-store\r\n` +
         `x-content-type-options: nosniff\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
     )
