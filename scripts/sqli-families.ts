@@ -1,0 +1,153 @@
+/**
+ * Generated families of SQL injections and of benign values that look like them, for the SQL
+ * injection detector's measurement (scripts/sqli-detector-corpus.ts) and its unit test
+ * (src/waf/detectors/sqli.test.ts). Written here from the techniques' descriptions, not copied
+ * from any payload list. Templates are expanded with a seeded source: `{b}` a break-out (none,
+ * `'`, `"`, `)`, `')`, `"))`… after a number or a word), `{n}` a number, `{w}` a word, `{c}` a
+ * trailing comment, `{col}`/`{tbl}` names, `{_}` a separator (space, tab, newline, `/**\/`);
+ * keywords get a random case.
+ */
+export interface Family {
+  readonly name: string
+  readonly attack: boolean
+  readonly values: readonly string[]
+}
+
+const ATTACKS: Record<string, readonly string[]> = {
+  'tautology': [
+    "{b} OR '{n}'='{n}", '{b} or {n}={n}{c}', '{b} OR 1=1{c}', "{b} or 'x'='x", '{b} || {n}={n}{c}', "{b} OR ''='", '{b} OR true{c}',
+    '{b} OR {n}>{n}{c}', "{w}'-- ", "{w}'#", '{w}"--', "{w}' /*", "{b} or not {n}={n}+1{c}", "{b} OR 'a' IS NOT NULL{c}", '{b} OR {n} BETWEEN {n} AND {n}{c}',
+  ],
+  'order-by probing': ['{b} ORDER BY {n}{c}', '{b} order by {n}', '{b} GROUP BY {col}{c}', '{b} ORDER BY {n},{n}{c}', '{b} GROUP BY {n} HAVING {n}={n}{c}', '{b} LIMIT {n},{n}{c}', '{b} ORDER BY {col} DESC{c}'],
+  'function boolean': [
+    '{b} AND ASCII(SUBSTRING((SELECT {col} FROM {tbl} LIMIT 1),{n},1))>{n}{c}', "{b} AND LENGTH(database())>{n} AND '{n}'='{n}", '{b} and ord(mid(user(),1,1))>{n}{c}',
+    "{b} OR SUBSTR(version(),1,1)='{n}", '{b} AND (SELECT COUNT(*) FROM {tbl})>{n}{c}', '{b} AND LENGTH({col})={n}{c}', "{b} and substring(@@version,1,1)='5'{c}",
+    '{b} AND EXISTS(SELECT * FROM {tbl}){c}', "{b} AND (SELECT SUBSTRING({col},1,1) FROM {tbl} WHERE id=1)='a'{c}", '{b} AND UNICODE(SUBSTRING(DB_NAME(),1,1))>{n}{c}',
+  ],
+  'parenthesis closing': [
+    "{w}') OR ('{n}'='{n}", "{w}')) UNION SELECT {col},{col} FROM {tbl}{c}", '{n}) AND ({n}={n}', '{n})) OR (({n}={n}', "{w}\") or (\"a\"=\"a", "{w}') AND SLEEP({n}){c}",
+    '{n}) UNION ALL SELECT NULL,NULL{c}', "{w}')) OR 1=1{c}", "{w}') AND ('{w}' LIKE '{w}", '{n}) OR {n}={n}{c}',
+  ],
+  'time blind': [
+    '{b} AND SLEEP({n}){c}', "{b}; WAITFOR DELAY '0:0:{n}'{c}", '{b} AND pg_sleep({n}){c}', '{b} AND BENCHMARK({n}000000,MD5(1)){c}', 'BENCHMARK({n}000000,MD5(1))',
+    '{b} OR IF(1=1,SLEEP({n}),0){c}', '{b} AND (SELECT * FROM (SELECT(SLEEP({n}))){w}){c}', "{b} || pg_sleep({n}){c}", '{b};SELECT pg_sleep({n}){c}', "{b} AND {n}=DBMS_PIPE.RECEIVE_MESSAGE('{w}',{n}){c}",
+    "{b}+sleep({n})+'", '{b} WAITFOR DELAY \'0:0:{n}\'{c}', 'sleep({n})#', '{b} RLIKE SLEEP({n}){c}', '{b} AND {n}=LIKE(\'ABCDEFG\',UPPER(HEX(RANDOMBLOB({n}00000000/2)))){c}',
+  ],
+  'stacked queries': [
+    '{b}; DROP TABLE {tbl}{c}', "{b}; INSERT INTO {tbl} VALUES('{w}','{w}'){c}", "{b}; EXEC xp_cmdshell('dir'){c}", '{b}; SHUTDOWN{c}', "{b};UPDATE {tbl} SET {col}='{w}'{c}",
+    '{b}; DELETE FROM {tbl}{c}', '{b}; SELECT {col} FROM {tbl}{c}', '{b}; CREATE TABLE {tbl}({col} int){c}', "{b}; DECLARE @x varchar(99); SET @x='{w}'{c}",
+  ],
+  'comment obfuscation': [
+    '{b}/**/UNION/**/SELECT/**/{n},{n}{c}', "{b}/**/OR/**/{n}={n}#", '{b}/*{w}*/OR/*{w}*/{n}={n}{c}', '{b} /*!50000UNION*/ /*!50000SELECT*/ {col} FROM {tbl}{c}',
+    '{b} /*!UNION*/ SELECT {n},{n}{c}', '{b}/*!AND*/{n}={n}{c}', '{b}%0aUNION%0aSELECT {n}{c}', '{b} UNION -- {w}\nSELECT {n},{n}{c}', '{b} /*!12345UNION SELECT*/ {n}{c}',
+    '{b}/**/AND/**/SLEEP({n})#', '{b}#{w}\nOR {n}={n}{c}',
+  ],
+  'hex strings': [
+    "{b} OR {col}=0x61646d696e{c}", '{b} UNION SELECT 0x{n}41,{n}{c}', '{b} AND 0x41=0x41{c}', '{b} AND {col}=0x{n}{c}', "{b} UNION SELECT CHAR(0x{n}),{n}{c}",
+    '{b} OR {col} LIKE 0x25{c}', '{b} AND X\'41\'=X\'41\'{c}',
+  ],
+  'concatenation': [
+    "{w}'||(SELECT {col} FROM {tbl})||'", "{w}' || '{w}'='{w}", "{w}'+(SELECT TOP 1 {col} FROM {tbl})+'", "{w}'||UTL_INADDR.GET_HOST_NAME('{w}')||'", "{w}' + CHAR({n}) + '",
+    "{w}' CONCAT '{w}", '{n}||{n}={n}{c}', "{w}'||chr({n})||'",
+  ],
+  'like boolean': ["{b} OR {col} LIKE '%{w}%", '{b} AND {col} LIKE \'{w}%\'{c}', '{b} or 1 like 1{c}', "{b} AND {col} NOT LIKE '{w}", "{b} OR {col} RLIKE '^{w}'{c}", "{b} AND '{w}' LIKE '{w}"],
+  'error based': [
+    '{b} AND extractvalue(1,concat(0x7e,version())){c}', '{b} AND updatexml(1,concat(0x7e,(SELECT user())),1){c}', '{b} AND 1=CONVERT(int,@@version){c}',
+    '{b} AND {n}=CAST((SELECT version()) AS int){c}', '{b} AND (SELECT 1 FROM(SELECT COUNT(*),CONCAT(version(),FLOOR(RAND(0)*2))x FROM information_schema.tables GROUP BY x)a){c}',
+    '{b} AND EXP(~(SELECT * FROM (SELECT USER())a)){c}', "{b} AND 1=(SELECT UPPER(XMLType(CHR(60)||CHR(58)||'{w}'||CHR(62))) FROM DUAL){c}", '{b} OR 1 GROUP BY CONCAT(version(),FLOOR(RAND(0)*2)) HAVING MIN(0){c}',
+    '{b} AND GTID_SUBSET(CONCAT(0x7e,version()),{n}){c}', "{b} AND {n}=CTXSYS.DRITHSX.SN({n},(SELECT '{w}' FROM DUAL)){c}",
+  ],
+  'case when': [
+    '{b} AND (CASE WHEN ({n}={n}) THEN 1 ELSE 0 END)=1{c}', '(CASE WHEN {n}={n} THEN {n} ELSE 1/0 END)', "{b} OR CASE WHEN 1=1 THEN 'a' ELSE 'b' END='a", '(SELECT (CASE WHEN ({n}={n}) THEN {n} ELSE (SELECT {n} UNION SELECT {n}) END))',
+    '{b} AND {n}=(CASE WHEN (SUBSTRING(user(),1,1)=\'r\') THEN {n} ELSE 0 END){c}', '{b} ORDER BY (CASE WHEN {n}={n} THEN {col} ELSE {col} END){c}',
+  ],
+  'dialect specifics': [
+    "{b} AND 1=(SELECT 1 FROM dual){c}", "{b} UNION SELECT banner,NULL FROM v$version{c}", "{b} AND UTL_INADDR.GET_HOST_ADDRESS('{w}') IS NOT NULL{c}", "{b}; EXEC master..xp_cmdshell 'ping {w}'{c}",
+    '{b} AND @@version>0{c}', "{b} AND {n}::int={n}{c}", '{b} AND 1=CAST(version() AS int){c}', "{b} AND $$a$$=$$a$${c}", '{b} UNION SELECT NULL,table_name FROM information_schema.tables{c}',
+    "{b} AND 1=(SELECT COUNT(*) FROM all_users){c}", "{b}; SELECT * FROM pg_user{c}", '{b} AND ROWNUM=1{c}', "{b} OR 1=1 INTO OUTFILE '/tmp/{w}'{c}", '{b} UNION SELECT load_file(\'/etc/passwd\'),{n}{c}',
+    '{b} PROCEDURE ANALYSE(){c}', '{b} AND SUSER_NAME()=\'sa\'{c}', '{b} AND DB_NAME()>{n}{c}',
+  ],
+  'union': [
+    '{b} UNION SELECT {col},{col} FROM {tbl}{c}', '{b} UNION ALL SELECT NULL,NULL,NULL{c}', '-{n} UNION SELECT {n},{n},{n}', '{b} union distinct select {n},{col} from {tbl}{c}',
+    '{b} UNION(SELECT {col} FROM {tbl}){c}', "{b} UNION SELECT @@version,{n}{c}", '{b} UNION SELECT * FROM {tbl}{c}',
+  ],
+}
+
+const BENIGN: Record<string, readonly string[]> = {
+  'prose with quotes and dashes': [
+    'Select the best option from the list and update your profile.', "It's fine -- don't worry", "O'Reilly's 'Learning SQL' -- 2nd ed.", "Don't drop the {w} -- it's fragile!",
+    'Order by Friday or we\'ll sell out', "Union members' meeting: 5 - 7pm", 'Where\'s the "select all" button?', "Delete old files; then create a backup.", "We've updated the {w} - see 'News' for details",
+    "Kids' and adults' sizes available", 'I said "yes" or "no" -- nothing else', "Rock 'n' roll isn't dead", "Please select one or more items from the table below.", "Update: the {w}'s price is $5 -- or less",
+    "Insert coin, then select 'Play'", 'The "union" of two sets -- A or B', "Can't decide between 1 or 2? Let's talk.", "That's {n}% off -- today only!", "You're in! Don't forget to set your password.",
+    "From 9 to 5 -- Monday to Friday", "Truncate the text if it's longer than {n} characters", "Create, update and delete {w}s in one place", "What's 1+1? It's 2 -- obviously",
+    "Join us for the {w} on May {n} -- it's free", "Ain't no mountain high enough -- or is it?", "Hello, world! It's me -- {w}.", "Between you and me, it's the best {w}", "Top {n} tips: drop shipping, 'lean' ops -- and more",
+    "He said: 'Select carefully, and order by priority.'", "{w}'s \"final\" answer -- or not?", "A 'like' or a 'share' helps us a lot", "Where and when? Tomorrow -- {n} o'clock",
+  ],
+  'names with apostrophes': [
+    "O'Brien", "D'Angelo", "O'Neil-Smith", "Mc'Donald", "N'Golo Kanté", "Jean-Luc d'Artagnan", "Ng'ang'a", "Ma'afu", "{w} O'{w}", "D'Souza & Sons", "L'Oréal Paris", "Toys 'R' Us", "Dunkin' Donuts",
+    "Guns N' Roses", "O'Hare International", "Côte d'Ivoire", "Martha's Vineyard", "St. John's", "Hawai'i", "Chef's \"special\" menu",
+  ],
+  'numbers, dates, identifiers': [
+    '-{n}', '{n}e10', '3.14', '1,234.56', '{n}-{n}', '2024-01-{n}', '12:30:00', '+1 (555) 010-{n}', '0x1F', '1.2.3-rc.{n}', '{n}/{n}', '50%', '#{n}', 'N/A', '--', '-', '1--2', "5'10\"", "{n}'", '{n}"',
+    '10 or more', '1 or 2', '{n} and up', '{n} - {n}', '(555) {n}-0000', '{n}x{n}', 'v{n}.0', '{n}.{n}.{n}.{n}', 'ISBN 978-0-{n}-1', "{n}' x {n}'", '1/2"', '{n}%-{n}%',
+  ],
+  'whole SQL statements': [
+    'SELECT region, SUM(amount) FROM sales GROUP BY region', "SELECT * FROM {tbl} WHERE {col} = '{w}' AND {col} > {n} ORDER BY {col} LIMIT {n}",
+    'WITH totals AS (SELECT {col}, COUNT(*) AS n FROM {tbl} GROUP BY {col}) SELECT * FROM totals ORDER BY n DESC', "select {col}, avg({col}) from {tbl} where {col} between {n} and {n} group by {col} having count(*) > {n}",
+    "SELECT a.{col}, b.{col} FROM {tbl} a JOIN {tbl} b ON a.id = b.{col} WHERE b.{col} IN ('{w}', '{w}')", 'SELECT COUNT(DISTINCT {col}) FROM {tbl}', "SELECT {col} FROM {tbl} WHERE {col} LIKE '{w}%'",
+    'SELECT date_trunc(\'month\', created_at) AS month, SUM(total) FROM orders GROUP BY 1 ORDER BY 1',
+  ],
+  'search syntax': [
+    'title:"{w} {w}" AND author:{w}', '"exact phrase" -exclude', 'is:open label:"bug fix" -author:{w}', 'price:[10 TO {n}]', "name:O'Brien OR name:{w}", '({w} OR {w}) AND NOT {w}',
+    'tag:c++ sort:votes', 'site:example.com "sql injection"', "{w} -{w} +{w}", '{w}* AND {w}~2', 'created:>2024-01-01 stars:>{n}', "author:'{w}' or title:'{w}'",
+  ],
+  'paths': [
+    "/api/v1/users/O'Brien/orders", '/files/report--final.pdf', "/search/rock-'n'-roll", '/v1/items/1-2-3', '/repos/{w}/{w}/issues/{n}', "/blog/2024/01/what's-new", '/api/{w}/{n}/select',
+    '/catalog/order-by-date', '/v2/union-station/departures', "/wiki/Côte_d'Ivoire", '/download/{w}.tar.gz', '/users/{n}/delete',
+  ],
+}
+
+const WORDS = ['alpha', 'report', 'users', 'name', 'price', 'order', 'admin', 'test', 'value', 'data', 'item', 'table', 'password', 'email', 'x', 'abc']
+const COLUMNS = ['username', 'password', 'id', 'email', 'name', 'col1', 'user_id', 'amount']
+const TABLES = ['users', 'accounts', 'orders', 'information_schema.tables', 'sys.objects', 'dual', 'members']
+const BREAK_OUTS = ['', "'", '"', ')', "')", '")', "'))", '))']
+const COMMENTS = ['', '-- -', '--', '#', '/*', '-- x', '; --', ';--']
+const SEPARATORS = [' ', ' ', ' ', '\t', '\n', '/**/', '  ']
+
+function seeded(seed: number): (n: number) => number {
+  let state = seed | 0 || 1
+  return (n) => {
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return (state >>> 0) % n
+  }
+}
+
+function expand(template: string, random: (n: number) => number, attack: boolean): string {
+  const pick = <T>(list: readonly T[]) => list[random(list.length)]!
+  let text = template
+    .replace(/\{b\}/g, () => `${pick(['1', String(random(999)), pick(WORDS)])}${pick(BREAK_OUTS)}`)
+    .replace(/\{n\}/g, () => String(1 + random(99))).replace(/\{w\}/g, () => pick(WORDS))
+    .replace(/\{col\}/g, () => pick(COLUMNS)).replace(/\{tbl\}/g, () => pick(TABLES)).replace(/\{c\}/g, () => pick(COMMENTS))
+  if (attack) {
+    text = text.replace(/%0a/g, '\n').replace(/\b[A-Za-z]{2,}\b/g, (word) => {
+      const mode = random(4)
+      return mode === 0 ? word.toLowerCase() : mode === 1 ? word.toUpperCase() : mode === 2 ? [...word].map((ch, i) => (i % 2 === 0 ? ch.toUpperCase() : ch.toLowerCase())).join('') : word
+    })
+    if (random(4) === 0) {
+      const separator = pick(SEPARATORS)
+      text = text.replace(/ /g, () => (random(2) === 0 ? separator : ' '))
+    }
+  }
+  return text
+}
+
+/** `perFamily` values a family, the same for the same seed. */
+export function generatedFamilies(seed: number, perFamily: number): Family[] {
+  const random = seeded(seed)
+  const build = (templates: Record<string, readonly string[]>, attack: boolean) => Object.entries(templates).map(([name, list]) => ({
+    name, attack, values: Array.from({ length: perFamily }, (_, i) => expand(list[i % list.length]!, random, attack)),
+  }))
+  return [...build(ATTACKS, true), ...build(BENIGN, false)]
+}
