@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { RemoteDocuments } from './remote-documents.js'
+import { ArgumentKinds, type ArgumentKind } from './argument-kinds.js'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
 import { checkJsonText, type JsonLimits } from './json-limits.js'
 import { isJsonMediaType, mediaTypeOf } from '../net/media-type.js'
@@ -53,7 +54,11 @@ export type ResponseCheck =
   | { readonly kind: 'undeclared'; readonly violation: Violation }
   | { readonly kind: 'invalid'; readonly violations: readonly Violation[]; readonly body: Buffer | null }
 
-export type BodyCheck = { readonly kind: 'ok' } | { readonly kind: 'unsupported-media-type' } | { readonly kind: 'invalid'; readonly violations: readonly Violation[] }
+/** A body that passed names the schema it was held to, when it was held to one (JSON, form and multipart bodies). */
+export type BodyCheck =
+  | { readonly kind: 'ok'; readonly heldTo?: { readonly format: 'json' | 'form' | 'multipart'; readonly schema: Located } }
+  | { readonly kind: 'unsupported-media-type' }
+  | { readonly kind: 'invalid'; readonly violations: readonly Violation[] }
 
 export interface OperationValidator {
   /** Whether the operation declares a request body (the policy then reads bodies). */
@@ -62,6 +67,10 @@ export interface OperationValidator {
   checkBody(contentType: string | undefined, body: Buffer): BodyCheck
   /** `strip`: remove undeclared properties from a JSON body before checking it. */
   checkResponse(response: { status: number; contentType: string | undefined; contentEncoding: string | undefined }, body: Buffer, strip: boolean): ResponseCheck
+  /** What the document holds a parameter to (undeclared ones: `other`), for the WAF's schema-aware mode. */
+  parameterKind(location: ParameterLocation, name: string): ArgumentKind
+  /** What a body value at `path` is held to, in a body that passed `checkBody` against `schema`. */
+  bodyValueKind(schema: Located, path: readonly string[]): ArgumentKind
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
@@ -76,6 +85,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   // every object position forbids undeclared properties.
   const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
   const stripper = options.responses ? new UndeclaredStripper(documents) : null
+  const kinds = new ArgumentKinds(documents)
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')
   if (!isRecord(paths)) return validators
@@ -88,7 +98,7 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
       const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
       const key = `${method.toUpperCase()} ${template}`
       try {
-        validators.set(key, compileOperation(documents, { plain, coercing, bodies }, stripper, pathItem, located, options))
+        validators.set(key, compileOperation(documents, { plain, coercing, bodies }, stripper, kinds, pathItem, located, options))
       } catch (error) {
         throw new Error(`${key}: ${(error as Error).message}`, { cause: error })
       }
@@ -209,7 +219,7 @@ interface Compilers {
   readonly bodies: { readonly json: Ajv; readonly coerced: Ajv }
 }
 
-function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: Compilers, stripper: UndeclaredStripper | null, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
+function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: Compilers, stripper: UndeclaredStripper | null, kinds: ArgumentKinds, pathItem: Located, operation: Located, options: ValidatorOptions): OperationValidator {
   const responses = stripper === null ? null : compileResponses(documents, plain, operation)
   const parameters = collectParameters(documents, pathItem, operation)
   const byLocation = new Map<ParameterLocation, ValidateFunction>()
@@ -229,6 +239,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
   const media: {
     pattern: RegExp
     kind: 'json' | 'form' | 'multipart' | 'other'
+    schema: Located | null
     validate: ValidateFunction | null
     parts: ReadonlyMap<string, PartEncoding>
     /** Multipart JSON parts, checked without type coercion before the body is (which coerces text parts). */
@@ -246,13 +257,21 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
       const validate = root === null || kind === 'other' ? null : (kind === 'json' ? bodies.json : bodies.coerced).compile(root)
       const parts = kind === 'multipart' && schema !== null ? partEncodings(documents, schema, isRecord(entry) ? entry.encoding : undefined) : new Map<string, PartEncoding & { schema: Located | null }>()
       const jsonParts = new Map([...parts].flatMap(([name, part]) => (part.structured && part.schema !== null ? [[name, bodies.json.compile(options.strictBodies ? { ...refTo(part.schema), unevaluatedProperties: false } : refTo(part.schema))] as const] : [])))
-      media.push({ pattern: mediaPattern(mediaType), kind, validate, parts, jsonParts })
+      media.push({ pattern: mediaPattern(mediaType), kind, schema, validate, parts, jsonParts })
     }
   }
   const max = options.maxViolations
+  const heldTo = (entry: (typeof media)[number]): BodyCheck =>
+    entry.validate === null || entry.schema === null || entry.kind === 'other' ? { kind: 'ok' } : { kind: 'ok', heldTo: { format: entry.kind, schema: entry.schema } }
+  const parameterSchemas = new Map(parameters.map((p) => [`${p.in}\u0000${p.in === 'header' ? p.name.toLowerCase() : p.name}`, p.schema]))
 
   return {
     declaresBody: requestBody !== null,
+    parameterKind(location, name) {
+      const key = `${location}\u0000${location === 'header' ? name.toLowerCase() : name}`
+      return parameterSchemas.has(key) ? kinds.ofParameter(parameterSchemas.get(key) ?? null, name, location) : location === 'path' ? 'identifier' : 'other'
+    },
+    bodyValueKind: (schema, path) => kinds.ofBodyValue(schema, path),
     checkParameters(request) {
       const violations: Violation[] = []
       let query: { values: Record<string, unknown>; undeclared: string[] }
@@ -289,7 +308,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
           if (fields[name] !== undefined && !validate(fields[name])) violations.push(...violationsOf(`body.${name}`, validate.errors ?? [], max))
         }
         if (violations.length > 0) return { kind: 'invalid', violations: distinct(violations, max) }
-        if (entry.validate === null || entry.validate(fields)) return { kind: 'ok' }
+        if (entry.validate === null || entry.validate(fields)) return heldTo(entry)
         return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
       }
       let text: string
@@ -314,7 +333,7 @@ function compileOperation(documents: DocumentSet, { plain, coercing, bodies }: C
           return { kind: 'invalid', violations: [{ location: 'body', message: 'is not a valid form (bad percent-encoding)' }] }
         }
       }
-      if (entry.validate === null || entry.validate(value)) return { kind: 'ok' }
+      if (entry.validate === null || entry.validate(value)) return entry.kind === 'json' && hasDottedName(value) ? { kind: 'ok' } : heldTo(entry)
       return { kind: 'invalid', violations: violationsOf('body', entry.validate.errors ?? [], max) }
     },
     checkResponse({ status, contentType, contentEncoding }, body, strip) {
@@ -396,6 +415,24 @@ function mediaPattern(mediaType: string): RegExp {
 }
 
 /** A form body as an object; a repeated field becomes an array. */
+/**
+ * Whether a JSON value has a property name with a `.`: the WAF names values by dotted paths
+ * (`json.a.b`), so `{"a.b": …}` would pass for the value at `a` → `b` the document typed.
+ */
+function hasDottedName(value: unknown): boolean {
+  const stack = [value]
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (Array.isArray(next)) stack.push(...(next as unknown[]))
+    else if (isRecord(next)) {
+      for (const [key, child] of Object.entries(next)) {
+        if (key.includes('.')) return true
+        if (typeof child === 'object' && child !== null) stack.push(child)
+      }
+    }
+  }
+  return false
+}
+
 function formObject(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of queryPairs(text)) {

@@ -16,11 +16,13 @@ export interface Entry {
   transforms: (number | string)[] | undefined
   /** The known misses of this value (known-misses.ts), once looked up; null when it is too long to have any. */
   misses: number[] | null | undefined
+  /** How far a caller's schema-aware inspection reads this value (engine.ts `ArgumentInspection`), once asked. */
+  inspection: 'skip' | 'high' | 'all' | undefined
 }
 
 /** Every entry has every field from the start: one shape for the engine's reads. */
 function entryOf(key: string, value: string): Entry {
-  return { key, value, transforms: undefined, misses: undefined }
+  return { key, value, transforms: undefined, misses: undefined, inspection: undefined }
 }
 
 const NONE: readonly Entry[] = []
@@ -28,9 +30,13 @@ const NONE: readonly Entry[] = []
 /** In a `trace`: the collection was read whole (no lower-case key can be this: it has upper-case letters). */
 export const WHOLE = 'WHOLE'
 
-const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES'] }
+/**
+ * ARGS_PATH holds a request's path parameters (Coraza's name for them): a gateway that routes by
+ * template knows them, and an injection in `/users/{id}` is an argument like `?id=`.
+ */
+const COMPOSED: Readonly<Record<string, readonly string[]>> = { ARGS: ['ARGS_GET', 'ARGS_POST', 'ARGS_PATH'], ARGS_NAMES: ['ARGS_GET_NAMES', 'ARGS_POST_NAMES', 'ARGS_PATH_NAMES'] }
 
-/** The collections holding a collection's entries: ARGS is ARGS_GET then ARGS_POST; others themselves. */
+/** The collections holding a collection's entries: ARGS is ARGS_GET, ARGS_POST then ARGS_PATH; others themselves. */
 export function sourcesOf(name: string): readonly string[] {
   let sources = SOURCES.get(name)
   if (sources === undefined) {
@@ -218,12 +224,13 @@ const SLOTS = new Map<string, number>()
 /** Slots below this fit in a bit mask (the engine's test of which collections hold something). */
 export const MASKABLE_SLOTS = 31
 
-// The collections of a request and response first, so that they get maskable slots whatever loads first.
+// The collections of a request and response first, so that they get maskable slots whatever loads
+// first; REMOTE_ADDR and UNIQUE_ID last, as they always hold a value and a mask cannot pass them over.
 for (const name of [
   'TX', 'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES',
-  'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'QUERY_STRING',
-  'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS', 'XML',
-  'REMOTE_ADDR', 'UNIQUE_ID', 'RESPONSE_HEADERS', 'RESPONSE_BODY', 'RESPONSE_STATUS',
+  'ARGS_PATH', 'ARGS_PATH_NAMES', 'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME',
+  'QUERY_STRING', 'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'FILES', 'FILES_NAMES', 'FILES_SIZES', 'MULTIPART_PART_HEADERS',
+  'XML', 'RESPONSE_HEADERS', 'RESPONSE_BODY', 'RESPONSE_STATUS', 'REMOTE_ADDR', 'UNIQUE_ID',
 ]) {
   slotOf(name)
 }

@@ -62,7 +62,23 @@ export interface TransactionOptions {
   readonly knownMisses?: boolean
   /** Most arguments (or multipart parts) a request body may have; past it the body is a REQBODY_ERROR. Default 1,000. */
   readonly maxArguments?: number
+  /** Which rules read which argument values (schema-aware mode); every rule reads every value without it. */
+  readonly inspection?: ArgumentInspection
 }
+
+/**
+ * How far each argument's value is read, decided by the caller from what validated it: `skip`,
+ * no rule; `high`, only rules `isHighConfidence` accepts; `all`, every rule. It applies to the
+ * values of ARGS (query, body, path), cookies and headers, not to their names.
+ */
+export interface ArgumentInspection {
+  levelOf(collection: 'ARGS_GET' | 'ARGS_POST' | 'ARGS_PATH' | 'REQUEST_COOKIES' | 'REQUEST_HEADERS', key: string): 'skip' | 'high' | 'all'
+  /** Whether `rule` (a chain's first rule) may read `high` values. Asked once per rule and transaction at most. */
+  isHighConfidence(rule: Rule): boolean
+}
+
+/** The collections `ArgumentInspection` applies to, by slot. */
+const INSPECTED_SLOTS = new Map((['ARGS_GET', 'ARGS_POST', 'ARGS_PATH', 'REQUEST_COOKIES', 'REQUEST_HEADERS'] as const).map((name) => [slotOf(name), name]))
 
 /** Exclusions by rule id, by tag (resolved against the rule set) and by rule and variable (`ARGS:q`). */
 export function buildExclusions(ruleSet: RuleSet, spec: { ids: readonly number[]; tags: readonly string[]; targets: readonly { rule: number; target: string }[] }): Exclusions {
@@ -201,6 +217,9 @@ export class WafTransaction {
   /** The rule set's known misses; null when this transaction checks everything (a test's reference run). */
   readonly #knownMisses: KnownMisses | null
   readonly #maxArguments: number | undefined
+  readonly #inspection: ArgumentInspection | null
+  /** `isHighConfidence` per rule, as asked. */
+  #highConfidence: Map<Rule, boolean> | null = null
   /** When the transaction began (`performance.now()`), for DURATION. */
   readonly #began = performance.now()
 
@@ -210,6 +229,7 @@ export class WafTransaction {
     this.#usePrologue = options.prologue ?? true
     this.#knownMisses = options.knownMisses === false ? null : ruleSet.knownMisses
     this.#maxArguments = options.maxArguments
+    this.#inspection = options.inspection ?? null
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
@@ -609,6 +629,7 @@ export class WafTransaction {
         for (let k = 0; k < slots.length; k++) {
           const collection = this.variables.at(slots[k] as number)
           if (collection === undefined) continue
+          const inspected = this.#inspection === null ? undefined : INSPECTED_SLOTS.get(slots[k] as number)
           let entries = this.#select(read, collection)
           if (entries.length === 0) continue
           // Actions may write these while the rule reads them: read what was there when it started.
@@ -619,6 +640,7 @@ export class WafTransaction {
             const entry = entries[e] as Entry
             if (exclusions.length > 0 && excludes(exclusions, entry.key)) continue
             if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
+            if (inspected !== undefined && !this.#inspects(starter, inspected, collection, entry)) continue
             if (missSlot !== -1 && this.#missKnown(entry, missSlot)) continue
             if (this.#check(rule, read.collection, entry, entry.value)) matched = true
           }
@@ -627,6 +649,19 @@ export class WafTransaction {
     }
     if (!matched) return false
     return rule.chained === null || this.#evaluate(rule.chained, starter)
+  }
+
+  /** Whether the schema-aware inspection lets `starter`'s chain read the entry's value. */
+  #inspects(starter: Rule, name: Parameters<ArgumentInspection['levelOf']>[0], collection: Collection, entry: Entry): boolean {
+    const inspection = this.#inspection as ArgumentInspection
+    // A name given twice (`?id=1&id=…`, in any case) is read by every rule: the validator may have held only one of its values.
+    const level = (entry.inspection ??= collection.get(entry.key).length > 1 ? 'all' : inspection.levelOf(name, entry.key))
+    if (level === 'all') return true
+    if (level === 'skip') return false
+    const known = (this.#highConfidence ??= new Map<Rule, boolean>())
+    let high = known.get(starter)
+    if (high === undefined) known.set(starter, (high = inspection.isHighConfidence(starter)))
+    return high
   }
 
   /**

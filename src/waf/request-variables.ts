@@ -16,6 +16,8 @@ export interface WafRequest {
   /** In arrival order, values as latin1 strings. */
   readonly headers: readonly (readonly [string, string])[]
   readonly remoteAddress: string
+  /** Path parameters (name, decoded value) where the caller knows the route's template: ARGS_PATH. */
+  readonly pathArguments?: readonly (readonly [string, string])[]
 }
 
 function percentDecode(text: string): string {
@@ -62,6 +64,8 @@ const SLOT = {
   cookieNames: slotOf('REQUEST_COOKIES_NAMES'),
   argsGet: slotOf('ARGS_GET'),
   argsGetNames: slotOf('ARGS_GET_NAMES'),
+  argsPath: slotOf('ARGS_PATH'),
+  argsPathNames: slotOf('ARGS_PATH_NAMES'),
 }
 
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i
@@ -125,5 +129,14 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   }
 
   if (query !== '') parseArguments(query, variables.ensure(SLOT.argsGet), variables.ensure(SLOT.argsGetNames))
+  const pathArguments = request.pathArguments
+  if (pathArguments !== undefined && pathArguments.length > 0) {
+    const args = variables.ensure(SLOT.argsPath)
+    const names = variables.ensure(SLOT.argsPathNames)
+    for (const [name, value] of pathArguments) {
+      args.add(name, value)
+      names.add(name, name)
+    }
+  }
   return variables
 }

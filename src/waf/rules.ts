@@ -18,7 +18,7 @@ const WRITABLE = new Set(['TX', 'MATCHED_VARS', 'MATCHED_VARS_NAMES'])
 
 export interface Target {
   readonly collection: string
-  /** The collections holding its entries, as slots (see `slotOf`): ARGS is ARGS_GET then ARGS_POST. */
+  /** The collections holding its entries, as slots (see `slotOf`): ARGS is ARGS_GET, ARGS_POST then ARGS_PATH. */
   readonly sourceSlots: readonly number[]
   /** Its entries may change while a rule reads them (read from a copy). */
   readonly writable: boolean
@@ -261,7 +261,7 @@ export interface RuleSource {
  * refused at load: a misspelt one would never match.
  */
 const VARIABLES = new Set([
-  'ARGS', 'ARGS_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES', 'ARGS_COMBINED_SIZE',
+  'ARGS', 'ARGS_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES', 'ARGS_PATH', 'ARGS_PATH_NAMES', 'ARGS_COMBINED_SIZE',
   'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'REQUEST_COOKIES', 'REQUEST_COOKIES_NAMES', 'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL',
   'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME', 'QUERY_STRING', 'REMOTE_ADDR', 'UNIQUE_ID', 'DURATION',
   'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'REQBODY_ERROR_MSG',

@@ -11,8 +11,18 @@
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
-import { compileOperationValidators, type OperationValidator, type Violation } from '../../openapi/operation-validators.js'
+import { compileOperationValidators, type BodyCheck, type OperationValidator, type Violation } from '../../openapi/operation-validators.js'
 import { OpenApiValidationConfig } from './schema.js'
+
+declare module '../../pipeline/context.js' {
+  interface RequestState {
+    /**
+     * Set once the request's parameters matched the document (and its body, `body`, when it was
+     * held to a schema): the WAF's schema-aware mode reads what each value was held to from it.
+     */
+    validatedRequest?: { readonly validator: OperationValidator; body: Extract<BodyCheck, { kind: 'ok' }>['heldTo'] | null }
+  }
+}
 
 const MAX_VIOLATIONS = 20
 
@@ -81,14 +91,22 @@ export const openapiValidation = definePolicy({
         const validator = validatorOf(ctx)
         if (validator === undefined) return undefined
         const violations = validator.checkParameters({ params: ctx.route.params, query: ctx.query, headers: ctx.headers })
-        return violations.length === 0 ? undefined : refuse(ctx, violations, invalid(violations))
+        if (violations.length === 0) {
+          ctx.state.validatedRequest = { validator, body: null }
+          return undefined
+        }
+        return refuse(ctx, violations, invalid(violations))
       },
       onRequestBody(ctx, body) {
         if (ctx.isPreflight) return undefined
         const validator = validatorOf(ctx)
         if (validator === undefined) return undefined
         const check = validator.checkBody(ctx.headers['content-type'], body)
-        if (check.kind === 'ok') return undefined
+        if (check.kind === 'ok') {
+          const validated = ctx.state.validatedRequest
+          if (validated !== undefined && body.length > 0) validated.body = check.heldTo ?? null
+          return undefined
+        }
         if (check.kind === 'unsupported-media-type') {
           const violation = { location: 'header.content-type', message: validator.declaresBody ? 'is not a media type this operation accepts' : 'this operation takes no request body' }
           return refuse(ctx, [violation], respond.problem('GW_ERR_UNSUPPORTED_MEDIA_TYPE', { detail: `${violation.location}: ${violation.message}`, extensions: { errors: [violation] } }))

@@ -16,6 +16,7 @@ import { ALL_DETECTORS, DETECTORS, maskDetected } from '../../sensitive/detector
 import { REDACTED } from '../../sensitive/strategies.js'
 import { buildExclusions, WafTransaction, type MatchedRule } from '../../waf/engine.js'
 import { loadRuleSet, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
+import { pathArguments, schemaInspection } from './argument-sources.js'
 import { crsFiles, findCrs, settingsWithoutEffect, type CrsInstallation } from './crs-layout.js'
 import { DEFAULT_PROFILE } from './default-profile.js'
 import { WafConfig } from './schema.js'
@@ -118,7 +119,7 @@ export const waf = definePolicy({
     // Loaded once per config load for every API and route with the same rule-set settings (CRS
     // takes ~300 ms, its literal prefilter and what transactions share included); mode,
     // exclusions and the argument cap apply per transaction, so route tuning shares it.
-    const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, maxArguments, ...ruleSetSettings } = config
+    const { mode, excludeRules, excludeTags, excludeTargets, apiExclusions, inspectResponses: _inspect, maxBodyBytes: _max, maxArguments, schemaAware: _schemaAware, ...ruleSetSettings } = config
     const { ruleSet } = deps.memo(`waf:${deps.baseDir}:${JSON.stringify(ruleSetSettings)}`, () => {
       const built = buildRuleSet(config, deps.baseDir)
       if (built.crs !== null) {
@@ -190,7 +191,8 @@ export const waf = definePolicy({
           protocol: ctx.client.tls?.alpnProtocol === 'h2' ? 'HTTP/2.0' : 'HTTP/1.1',
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
-        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments })
+          pathArguments: pathArguments(ctx.route, ctx.path),
+        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments, inspection: config.schemaAware ? schemaInspection(ctx) : undefined })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body)
         if (config.inspectResponses) ctx.state.waf = transaction

@@ -46,6 +46,11 @@ export const WafConfig = Type.Object({
     description:
       'Most arguments a request body may hold (form fields, JSON values, multipart parts; ModSecurity’s SecArgumentsLimit, default 1,000): a body with more cannot be inspected and is refused. Raise it for APIs whose bodies carry more values (`openapi-validation` allows 1,000 keys per object and 10,000 array items); each argument is read by every rule that reads arguments, hence the ceiling of 100,000.',
   }),
+  schemaAware: Type.Boolean({
+    default: true,
+    description:
+      'Where `openapi-validation` held a request to the API’s document, use what it declares (docs/waf.md): values it held to an integer, number, boolean, enum, uuid, date or a pattern of safe characters are not inspected; free text (strings bounded above 256 characters, fields named like `description`, `comment`, `message`) is read only by high-confidence rules (the SQLi/XSS detectors and rules tagged `confidence/high`); everything else by every rule.',
+  }),
   inspectResponses: Type.Boolean({
     default: false,
     description: 'Run the response phases too (CRS 950–959: SQL errors, stack traces, web shells leaking out); buffers the API’s responses and asks upstreams for uncompressed bodies.',

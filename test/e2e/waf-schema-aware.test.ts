@@ -1,0 +1,127 @@
+/**
+ * The WAF's use of what the gateway knows beyond ModSecurity, end to end: path parameters as
+ * arguments (ARGS_PATH), and schema-aware inspection once `openapi-validation` held a request to
+ * the API's document — typed values unread, free text read by high-confidence rules only,
+ * identifiers by every rule — without letting a repeated parameter or a dotted JSON name borrow
+ * a typed field's pass. A rule set of two rules of our own (CRS layout) makes each outcome depend
+ * on one rule: `select` as a word (low confidence) and `<script` (tagged `confidence/high`).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
+import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+
+const SETUP = `SecAction "id:900990,phase:1,pass,nolog,setvar:tx.crs_setup_version=4280"\n`
+const RULES = `SecRule ARGS "@rx (?i)\\bselect\\b" "id:100001,phase:2,deny,status:403,t:none,t:urlDecodeUni,msg:'the word select'"
+SecRule ARGS "@rx (?i)<script" "id:100002,phase:2,deny,status:403,t:none,msg:'script tag',tag:'confidence/high'"
+`
+
+const DOCUMENT = {
+  openapi: '3.0.3',
+  info: { title: 'items', version: '1' },
+  paths: {
+    '/items/{name}': {
+      get: {
+        operationId: 'getItem',
+        parameters: [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'id', in: 'query', schema: { type: 'integer' } },
+          { name: 'mode', in: 'query', schema: { type: 'string', enum: ['select-all', 'none'] } },
+          { name: 'since', in: 'query', schema: { type: 'string', format: 'date' } },
+        ],
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+    '/items': {
+      post: {
+        operationId: 'createItem',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  title: { type: 'string', maxLength: 40 },
+                  description: { type: 'string', maxLength: 4000 },
+                  tags: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+$' } },
+                  meta: { type: 'object', properties: { count: { type: 'integer' } } },
+                },
+              },
+            },
+          },
+        },
+        responses: { '201': { description: 'created' } },
+      },
+    },
+  },
+}
+
+async function status(gw: TestGateway, method: string, path: string, body?: unknown): Promise<number> {
+  const response = await request(`${gw.url}${path}`, {
+    method: method as 'GET',
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  })
+  await response.body.dump()
+  return response.statusCode
+}
+
+describe('waf: path parameters and schema-aware inspection', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream()
+    const waf = { ruleSet: 'rules-dir' }
+    const validated = { 'openapi-validation': {}, waf }
+    const config = baseConfig(upstream.url)
+    config.apis = [
+      { name: 'aware', basePath: '/aware', openapi: 'items.json', upstream: { url: upstream.url }, policies: validated },
+      { name: 'unaware', basePath: '/unaware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: { ...waf, schemaAware: false } } },
+      { name: 'unvalidated', basePath: '/unvalidated', openapi: 'items.json', upstream: { url: upstream.url }, policies: { waf } },
+      { name: 'raw', basePath: '/raw', upstream: { url: upstream.url }, policies: { waf: {} } },
+    ]
+    gw = await startTestGateway(config, {
+      files: { 'items.json': JSON.stringify(DOCUMENT), 'rules-dir/crs-setup.conf': SETUP, 'rules-dir/rules/REQUEST-100-TEST.conf': RULES },
+    })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('a path parameter is an argument: rules on ARGS read it, templated or not', async () => {
+    assert.equal(await status(gw, 'GET', '/aware/items/widget'), 200)
+    assert.equal(await status(gw, 'GET', '/aware/items/select'), 403)
+    assert.equal(await status(gw, 'GET', '/unvalidated/items/select'), 403)
+    // No document: the built-in profile reads the decoded segments that are more than a word.
+    assert.equal(await status(gw, 'GET', '/raw/files/report-2025.pdf'), 200)
+    assert.equal(await status(gw, 'GET', `/raw/files/${encodeURIComponent("1' OR '1'='1")}`), 403)
+    assert.equal(await status(gw, 'GET', `/raw/users/${encodeURIComponent('1 UNION SELECT password FROM users--')}/profile`), 403)
+  })
+
+  test('a value the document typed (enum, date) is not inspected; without validation or with schemaAware off it is', async () => {
+    assert.equal(await status(gw, 'GET', '/aware/items/widget?mode=select-all'), 200)
+    assert.equal(await status(gw, 'GET', '/unaware/items/widget?mode=select-all'), 403)
+    assert.equal(await status(gw, 'GET', '/unvalidated/items/widget?mode=select-all'), 403)
+    // What the document refuses never reaches the WAF's judgement: validation answers 400.
+    assert.equal(await status(gw, 'GET', '/aware/items/widget?mode=select'), 400)
+  })
+
+  test('free text is read by high-confidence rules only; identifiers by every rule', async () => {
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', description: 'Select the colour you like and we ship it.' }), 200)
+    assert.equal(await status(gw, 'POST', '/unaware/items', { title: 'Chair', description: 'Select the colour you like and we ship it.' }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', description: 'nice <script>alert(1)</script>' }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'select', description: 'fine' }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', tags: ['select-all', 'blue'] }), 200)
+  })
+
+  test('a repeated parameter or a dotted JSON name does not borrow a typed field’s pass', async () => {
+    // The validator reads the last `id` (5); the WAF reads both.
+    assert.equal(await status(gw, 'GET', '/aware/items/widget?id=5'), 200)
+    assert.equal(await status(gw, 'GET', `/aware/items/widget?id=${encodeURIComponent('1 select')}&id=5`), 403)
+    // `{"meta.count": …}` is an undeclared property to the validator and `json.meta.count` to the WAF.
+    assert.equal(await status(gw, 'POST', '/aware/items', { meta: { count: 3 } }), 200)
+    assert.equal(await status(gw, 'POST', '/aware/items', { 'meta.count': 'select' }), 403)
+  })
+})
