@@ -1,14 +1,18 @@
 /**
  * SecLang operators, compiled once per rule. `@rx` runs on RE2 (linear time: no input can make a
  * rule hang); `@pm`/`@pmFromFile` on one Aho–Corasick automaton per rule; `@detectSQLi` and
- * `@detectXSS` on the native detectors. An argument holding a macro (`%{tx.allowed_methods}`) is
+ * `@detectXSS` on the native detectors, as do the built-in profile's own `@detectSQLiInPath`,
+ * `@detectCommandInjection` and `@detectSSRF`. An argument holding a macro (`%{tx.allowed_methods}`) is
  * expanded per transaction. A match returns its captures (`[0]` is the matched text).
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import RE2 from 're2'
 import { AhoCorasick } from './aho-corasick.js'
+import { detectCommandInjection } from './detectors/command.js'
+import { inPathSegments } from './detectors/path-segments.js'
 import { detectSqlInjection } from './detectors/sqli.js'
+import { detectSsrf } from './detectors/ssrf.js'
 import { detectXss } from './detectors/xss.js'
 import { createIpMatcher } from '../net/ip-matcher.js'
 import { pcreEquivalent, withPcreWhitespace, type PcreEquivalent } from './pcre-equivalents.js'
@@ -132,6 +136,13 @@ export function compileOperator(ref: OperatorRef, ruleDir: string, pcre = false)
       return { name, pure: true, match: (value) => detectSqlInjection(value) }
     case 'detectxss':
       return { name, pure: true, match: (value) => (detectXss(value) ? [value] : null) }
+    // The built-in profile's own detectors (not ModSecurity operators; no CRS rule names them).
+    case 'detectsqliinpath':
+      return { name, pure: true, match: (value) => inPathSegments(value, detectSqlInjection) }
+    case 'detectcommandinjection':
+      return { name, pure: true, match: (value) => (detectCommandInjection(value) ? [value] : null) }
+    case 'detectssrf':
+      return { name, pure: true, match: (value) => { const host = detectSsrf(value); return host === null ? null : [host] } }
     case 'geolookup':
       // A GeoIP database is what ModSecurity's SecGeoLookupDb names, and the gateway has none (the
       // loader refuses that directive): no address has a known country and GEO stays empty, as in

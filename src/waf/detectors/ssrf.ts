@@ -1,0 +1,86 @@
+/**
+ * `@detectSSRF`: does this value point a server-side fetch at somewhere only the server can
+ * reach? Each URL in the value is parsed as node's WHATWG URL parser (what an upstream written in
+ * Node or a browser-compatible client fetches: decimal, hex, octal and short IPv4 forms normalised,
+ * userinfo dropped, IDNA applied) and its host judged: cloud metadata services, loopback, private,
+ * link-local and unique-local ranges (ipaddr.js), internal names (`localhost`, `*.internal`,
+ * cluster DNS, wildcard DNS services resolving to such addresses), and an address spelled in a
+ * numeric form nobody writes by hand. Schemes that fetch files or talk raw protocols (`file:`,
+ * `gopher:`, `dict:`…) are SSRF wherever they point. The metadata addresses are matched without
+ * a scheme too. Returns the host (or scheme) that matched, or null.
+ */
+import ipaddr from 'ipaddr.js'
+
+/** Schemes a URL-fetching server should never be handed. */
+const RAW_SCHEMES = new Set(['file', 'gopher', 'dict', 'tftp', 'jar', 'netdoc'])
+/** Schemes whose host is worth judging. */
+const FETCH_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps', 'ws', 'wss', 'ldap', 'ldaps', 'sftp', 'ssh', 'telnet', 'smb', 'redis', 'mysql', 'postgres', 'mongodb', 'memcached'])
+
+/** ipaddr.js ranges that only the server's own network reaches. */
+const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecified', 'uniqueLocal', 'carrierGradeNat', 'broadcast'])
+
+/** Cloud metadata services (AWS, GCP, Azure, Alibaba, Oracle, ECS, AWS IPv6), as written in values with or without a scheme. */
+const METADATA = /169\.254\.169\.254|169\.254\.170\.2\b|metadata\.google\.internal|fd00:ec2::254|100\.100\.100\.200|metadata\.azure\.internal|\binstance-data\b/i
+
+/** Host names that resolve inside the server's network, or to loopback through a public wildcard DNS service. */
+const INTERNAL_NAME = /^(?:localhost|metadata|kubernetes|kubernetes\.default(?:\.svc)?)$|\.(?:localhost|internal|svc|cluster\.local|localdomain)$|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me)$/
+
+/** `<scheme>://<rest>`: the candidates for a URL in a value. */
+const URL_START = /([a-z][a-z0-9+.-]{0,15}):\/\/([^\s"'<>`{}|^]{0,400})/gi
+const MAX_URLS = 20
+
+function internalAddress(host: string): boolean {
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  if (!ipaddr.isValid(bare)) return false
+  let address = ipaddr.parse(bare)
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) address = (address as ipaddr.IPv6).toIPv4Address()
+  return INTERNAL_RANGES.has(address.range())
+}
+
+/** `127.0.0.1.nip.io`, `10-0-0-1.sslip.io`: a public name for the address it spells. */
+function wildcardDnsAddress(host: string): string | null {
+  const found = /^(?:.*?[.-])?(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io|nip\.direct)$/.exec(host)
+  return found === null ? null : found.slice(1, 5).join('.')
+}
+
+/** The authority as written (before normalisation), to tell an address spelled oddly (`0x7f.1`, `2130706433`, `0177.0.0.1`). */
+function writtenHost(rest: string): string {
+  const authority = rest.split(/[/?#\\]/, 1)[0] ?? ''
+  const host = authority.slice(authority.lastIndexOf('@') + 1)
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '')
+}
+
+function judgeUrl(scheme: string, rest: string): string | null {
+  if (RAW_SCHEMES.has(scheme)) return `${scheme}:`
+  if (!FETCH_SCHEMES.has(scheme)) return null
+  let host: string
+  try {
+    host = new URL(`${scheme}://${rest}`).hostname.toLowerCase()
+  } catch {
+    return null
+  }
+  if (host === '') return null
+  if (INTERNAL_NAME.test(host) || internalAddress(host)) return host
+  const spelled = wildcardDnsAddress(host)
+  if (spelled !== null && internalAddress(spelled)) return host
+  // The parser turned something that is not a dotted quad into an address: an evasion.
+  const written = writtenHost(rest).toLowerCase()
+  if (ipaddr.IPv4.isValid(host) && written !== host && /^[0-9a-fx.]+$/.test(written)) return host
+  return null
+}
+
+export function detectSsrf(value: string): string | null {
+  if (value.length < 7) return null
+  const metadata = METADATA.exec(value)
+  if (metadata !== null) return metadata[0]
+  if (!value.includes('://')) return null
+  // Values are bytes (latin1): a host in another script is read as the UTF-8 it was sent as.
+  const text = /[\x80-\xff]/.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value
+  URL_START.lastIndex = 0
+  let count = 0
+  for (let found = URL_START.exec(text); found !== null && count < MAX_URLS; found = URL_START.exec(text), count++) {
+    const judged = judgeUrl((found[1] ?? '').toLowerCase(), found[2] ?? '')
+    if (judged !== null) return judged
+  }
+  return null
+}
