@@ -129,6 +129,14 @@ function buildRequest(input: FtwInput): { request: WafRequest; body: Buffer | nu
   }
 }
 
+/** The bytes a client sends for a stage's input: its `encoded_request`, or the request it describes, completed as go-ftw completes it. */
+export function stageBytes(input: FtwInput): Buffer {
+  if (input.encoded_request !== undefined) return Buffer.from(input.encoded_request, 'base64')
+  const { request, body } = buildRequest(input)
+  const head = [`${request.method} ${request.uri} ${request.protocol}`, ...request.headers.map(([name, value]) => `${name}: ${value}`)].join('\r\n')
+  return Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), body ?? Buffer.alloc(0)])
+}
+
 /** A raw HTTP/1.x request: request line, headers, blank line, body. */
 function decodeRawRequest(encoded: string): { request: WafRequest; body: Buffer | null } {
   const raw = Buffer.from(encoded, 'base64')
