@@ -1,0 +1,175 @@
+/**
+ * Collects the benign corpus into the shared format (scripts/waf-corpus-format.ts): each API's
+ * document under `documents/<api>.json`, mounted at `/b<N>`, and each request checked against
+ * its operation with the validators the `openapi-validation` policy uses (a request its own API
+ * would refuse with 400 is not benign traffic: it is dropped and counted), then numbered.
+ */
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { compileOperationValidators, type OperationValidator } from '../src/openapi/operation-validators.js'
+import type { CorpusRequest, Placement } from './waf-corpus-format.js'
+
+/** A request as a family builds it: against an operation of an API the builder knows, or none. */
+export interface DraftRequest {
+  class: string
+  placement: Placement
+  source: string
+  method: string
+  /** The API and the operation's path template; `target` is then `basePath` + template filled with `params`. */
+  api?: string
+  template?: string
+  operationId?: string
+  /** Path parameters (decoded); percent-encoded into the template with `encodeURIComponent` unless `rawParams`. */
+  params?: Record<string, string>
+  /** Path parameters already encoded as the client sends them. */
+  rawParams?: Record<string, string>
+  /** Target without an API (e.g. `/search`), when `api` is absent. */
+  path?: string
+  /** The query string without `?`, as the client encodes it. */
+  query?: string
+  headers: [string, string][]
+  body?: string
+}
+
+interface Api {
+  basePath: string
+  validators: Map<string, OperationValidator>
+}
+
+const VALIDATION = { strictBodies: false, rejectUndeclaredQuery: false, limits: { depth: 32, keys: 1000, arrayLength: 10000, stringLength: 1000000 }, maxViolations: 20, responses: false }
+
+export class CorpusBuilder {
+  readonly requests: CorpusRequest[] = []
+  /** Requests dropped because their API would refuse them, by family, with a few reasons. */
+  readonly dropped = new Map<string, { count: number; reasons: string[] }>()
+  readonly #dir: string
+  readonly #apis = new Map<string, Api>()
+  #mounted = 0
+
+  constructor(dir: string) {
+    this.#dir = dir
+    mkdirSync(join(dir, 'documents'), { recursive: true })
+  }
+
+  /** Writes the API's document (a file to copy or a document object) and compiles its validators; throws when they cannot compile. */
+  addApi(name: string, document: string | object): string {
+    const existing = this.#apis.get(name)
+    if (existing !== undefined) return existing.basePath
+    const file = join(this.#dir, 'documents', `${name}.json`)
+    if (typeof document === 'string') copyFileSync(document, file)
+    else writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`)
+    let validators: Map<string, OperationValidator>
+    try {
+      validators = compileOperationValidators(file, VALIDATION)
+    } catch (error) {
+      rmSync(file, { force: true })
+      throw error
+    }
+    const api = { basePath: `/b${++this.#mounted}`, validators }
+    this.#apis.set(name, api)
+    return api.basePath
+  }
+
+  /** Removes an API no request was built for (its document is not needed). */
+  dropApi(name: string): void {
+    if (this.requests.some((request) => request.api === name)) return
+    this.#apis.delete(name)
+    rmSync(join(this.#dir, 'documents', `${name}.json`), { force: true })
+  }
+
+  /** Why the request's API would refuse it (none: it would pass `openapi-validation`). */
+  violations(draft: DraftRequest): string[] {
+    return draft.api === undefined ? [] : this.#violations(draft)
+  }
+
+  /** Counts a request its API would refuse, with the first few reasons per family. */
+  reject(draft: DraftRequest, violations: readonly string[]): void {
+    const entry = this.dropped.get(draft.class) ?? { count: 0, reasons: [] }
+    entry.count++
+    if (entry.reasons.length < 5) entry.reasons.push(`${draft.api ?? ''} ${draft.method} ${draft.template ?? ''}: ${violations.join('; ').slice(0, 240)}`)
+    this.dropped.set(draft.class, entry)
+  }
+
+  /** Adds the request if its API accepts it; returns whether it did. */
+  add(draft: DraftRequest, checked = false): boolean {
+    const target = this.#target(draft)
+    const violations = checked ? [] : this.violations(draft)
+    if (violations.length > 0) {
+      this.reject(draft, violations)
+      return false
+    }
+    const request: CorpusRequest = {
+      id: `benign-${draft.class}-${String(this.requests.length + 1).padStart(5, '0')}`,
+      kind: 'benign',
+      class: draft.class,
+      placement: draft.placement,
+      source: draft.source,
+      method: draft.method,
+      target,
+      headers: draft.headers,
+      ...(draft.body === undefined ? {} : { body: draft.body }),
+      ...(draft.api === undefined ? {} : { api: draft.api, basePath: this.#apis.get(draft.api)?.basePath }),
+      ...(draft.operationId === undefined ? {} : { operationId: draft.operationId }),
+    }
+    this.requests.push(request)
+    return true
+  }
+
+  write(): void {
+    writeFileSync(join(this.#dir, 'requests.jsonl'), this.requests.map((request) => `${JSON.stringify(request)}\n`).join(''))
+  }
+
+  #target(draft: DraftRequest): string {
+    let path = draft.path ?? ''
+    if (draft.api !== undefined) {
+      const api = this.#apis.get(draft.api)
+      if (api === undefined) throw new Error(`unknown API ${draft.api}`)
+      path = `${api.basePath}${(draft.template ?? '/').replace(/\{([^}]+)\}/g, (_, name: string) => draft.rawParams?.[name] ?? encodeURIComponent(draft.params?.[name] ?? ''))}`
+    }
+    return draft.query === undefined || draft.query === '' ? path : `${path}?${draft.query}`
+  }
+
+  #violations(draft: DraftRequest): string[] {
+    const validator = this.#apis.get(draft.api as string)?.validators.get(`${draft.method} ${draft.template ?? ''}`)
+    if (validator === undefined) return ['no such operation']
+    const params = { ...draft.params, ...Object.fromEntries(Object.entries(draft.rawParams ?? {}).map(([name, value]) => [name, decodeURIComponent(value)])) }
+    const headers: Record<string, string> = {}
+    for (const [name, value] of draft.headers) headers[name.toLowerCase()] = headers[name.toLowerCase()] === undefined ? value : `${headers[name.toLowerCase()] as string}, ${value}`
+    const found = validator.checkParameters({ params, query: draft.query ?? '', headers }).map((v) => `${v.location}: ${v.message}`)
+    if (draft.body !== undefined || validator.declaresBody) {
+      const check = validator.checkBody(headers['content-type'], Buffer.from(draft.body ?? ''))
+      if (check.kind === 'unsupported-media-type') found.push(`unsupported media type ${headers['content-type'] ?? '(none)'}`)
+      if (check.kind === 'invalid') found.push(...check.violations.map((v) => `${v.location}: ${v.message}`))
+    }
+    return found
+  }
+}
+
+/** `application/x-www-form-urlencoded` as browsers encode it (spaces as `+`). */
+export function formBody(fields: Record<string, string | number | boolean>): string {
+  return new URLSearchParams(Object.entries(fields).map(([name, value]): [string, string] => [name, String(value)])).toString()
+}
+
+/** A query string: as URLSearchParams (spaces as `+`) or, as many SDKs do, `encodeURIComponent` (`%20`). */
+export function queryString(pairs: [string, string | number][], style: 'form' | 'percent' = 'form'): string {
+  if (style === 'form') return new URLSearchParams(pairs.map(([name, value]): [string, string] => [name, String(value)])).toString()
+  return pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`).join('&')
+}
+
+export interface MultipartPart {
+  name: string
+  value: string
+  filename?: string
+  contentType?: string
+}
+
+/** A `multipart/form-data` body and its Content-Type, with a boundary as browsers and SDKs make them. */
+export function multipartBody(parts: readonly MultipartPart[], boundaryToken: string): { body: string; contentType: string } {
+  const boundary = `----WebKitFormBoundary${boundaryToken}`
+  const chunks = parts.map((part) => {
+    const filename = part.filename === undefined ? '' : `; filename="${part.filename.replaceAll('"', '%22')}"`
+    const type = part.contentType === undefined ? '' : `\r\nContent-Type: ${part.contentType}`
+    return `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"${filename}${type}\r\n\r\n${part.value}\r\n`
+  })
+  return { body: `${chunks.join('')}--${boundary}--\r\n`, contentType: `multipart/form-data; boundary=${boundary}` }
+}
