@@ -206,6 +206,11 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
         sendTimeoutMs: Type.Integer({ minimum: 1, default: 30000, description: 'Time a response may wait for the client to read any of it; past it the connection is closed.' }),
         maxConcurrentStreams: Type.Integer({ minimum: 1, maximum: 65535, default: 128, description: 'HTTP/2 streams one connection may have open at once (the SETTINGS the gateway announces).' }),
         shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10000, description: 'On SIGTERM, how long in-flight requests may finish.' }),
+        encodedSlashes: Type.Union([Type.Literal('forward'), Type.Literal('reject')], {
+          default: 'forward',
+          description:
+            'A path segment holding an encoded `/` or `\\` (`%2F`, `%5C`: GitLab project ids, Azure resource ids, OPA data paths) is routed as one decoded segment and `forward`ed unchanged; `reject` answers 400 instead (after the policies), for upstreams that decode them before routing. A dot segment hidden behind one (`a%2F..%2Fb`) is refused either way.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -76,8 +76,38 @@ describe('router', () => {
     assert.equal(all.kind === 'match' && all.value, 'catch-all')
   })
 
-  test('refuses paths that could be read differently upstream', () => {
-    for (const path of ['/orders/v2/orders/..', '/orders/v2/./orders', '/orders/v2/orders/a%2fb', '/orders/v2/orders/%2e%2e', '/orders/v2/orders/%ff', '/orders/v2/orders/%zz', '/orders/v2/orders/a\\b', '/orders/v2/orders/a%00', '/orders/v2/orders/\u00e9']) {
+  test('routes an encoded / or \\ inside a segment on the decoded value, and says so', () => {
+    const slash = look('GET', '/orders/v2/orders/group%2Fsub%2Fproject')
+    assert.ok(slash.kind === 'match')
+    assert.equal(slash.value, 'orders GET /orders/{id}')
+    assert.deepEqual(slash.params, { id: 'group/sub/project' })
+    assert.equal(slash.pathHazard, 'encoded-separator')
+    assert.equal(slash.relativePath, '/orders/group%2Fsub%2Fproject')
+    const backslash = look('GET', '/orders/v2/orders/dir%5Cfile.txt')
+    assert.ok(backslash.kind === 'match')
+    assert.deepEqual(backslash.params, { id: 'dir\\file.txt' })
+    assert.equal(backslash.pathHazard, 'encoded-separator')
+    const pattern = look('GET', '/orders/v2/files/a%2Fb.pdf')
+    assert.ok(pattern.kind === 'match')
+    assert.deepEqual(pattern.params, { name: 'a/b', ext: 'pdf' })
+    const plain = look('GET', '/orders/v2/orders/a..b%20c')
+    assert.ok(plain.kind === 'match')
+    assert.equal(plain.pathHazard, 'none')
+  })
+
+  test('routes paths an upstream could read as another resource, marked ambiguous', () => {
+    for (const id of ['..', '.', '%2e%2e', '%2E', 'a%2F..%2Fadmin', '..%2Fetc', 'a%5C..', 'a%2F.%2Fb', 'a%00', 'a\\b', '..%5C..%5Cwin.ini']) {
+      const found = look('GET', `/orders/v2/orders/${id}`)
+      assert.ok(found.kind === 'match', id)
+      assert.equal(found.value, 'orders GET /orders/{id}', id)
+      assert.equal(found.pathHazard, 'ambiguous', id)
+    }
+    const later = look('POST', '/orders/v2/orders/%2e%2e/items')
+    assert.ok(later.kind === 'match' && later.pathHazard === 'ambiguous')
+  })
+
+  test('refuses paths that cannot be decoded', () => {
+    for (const path of ['/orders/v2/orders/%ff', '/orders/v2/orders/%zz', '/orders/v2/orders/%', '/orders/v2/orders/%E0%80%AF', '/orders/v2/orders/%C0%AE', '/orders/v2/orders/\u00e9', '/orders/v2/orders/a b']) {
       assert.equal(look('GET', path).kind, 'bad-path', path)
     }
   })

@@ -2,7 +2,7 @@
  * The route table: APIs by host and base path, then routes by method and path template.
  * Built once per config load; lookups allocate only the parameter object.
  */
-import { splitPath } from './normalize-path.js'
+import { splitPath, type PathHazard } from './normalize-path.js'
 import { parseTemplate } from './path-template.js'
 import { RouteNode } from './route-tree.js'
 
@@ -23,7 +23,16 @@ export interface RouterApi<T> {
 }
 
 export type RouteLookup<T> =
-  | { kind: 'match'; value: T; params: Record<string, string>; isPreflight: boolean; relativePath: string }
+  | {
+      kind: 'match'
+      value: T
+      /** Decoded: `{id}` matched by `a%2Fb` is `a/b`. */
+      params: Record<string, string>
+      isPreflight: boolean
+      relativePath: string
+      /** How risky the raw path is to forward (normalize-path.ts); judged where the request would be forwarded. */
+      pathHazard: PathHazard
+    }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed'; allow: string }
   | { kind: 'bad-path' }
@@ -95,10 +104,10 @@ export function createRouter<T>(apis: readonly RouterApi<T>[]): Router<T> {
       const api = findApi(stripPort((hostHeader ?? '').toLowerCase()), path)
       if (api === null) return NOT_FOUND
       const relativePath = api.basePath === '/' ? path : path.slice(api.basePath.length) || '/'
-      const segments = splitPath(relativePath)
-      if (segments === null) return BAD_PATH
-      if (api.catchAll !== null) return { kind: 'match', value: api.catchAll, params: {}, isPreflight: false, relativePath }
-      return lookupInTree(api.tree, segments, method, preflightMethod, relativePath)
+      const split = splitPath(relativePath)
+      if (split === null) return BAD_PATH
+      if (api.catchAll !== null) return { kind: 'match', value: api.catchAll, params: {}, isPreflight: false, relativePath, pathHazard: split.hazard }
+      return lookupInTree(api.tree, split.segments, method, preflightMethod, relativePath, split.hazard)
     },
   }
 }
@@ -109,6 +118,7 @@ function lookupInTree<T>(
   method: string,
   preflightMethod: string | null,
   relativePath: string,
+  pathHazard: PathHazard,
 ): RouteLookup<T> {
   const wanted = preflightMethod ?? method
   let found: Entry<T> | null = null
@@ -130,10 +140,10 @@ function lookupInTree<T>(
     const entry: Entry<T> = found
     const params: Record<string, string> = {}
     entry.paramNames.forEach((name, i) => (params[name] = values[i] as string))
-    return { kind: 'match', value: entry.value, params, isPreflight: preflightMethod !== null, relativePath }
+    return { kind: 'match', value: entry.value, params, isPreflight: preflightMethod !== null, relativePath, pathHazard }
   }
   // A preflight for a method the path lacks falls back to routing the OPTIONS request itself.
-  if (preflightMethod !== null) return lookupInTree(tree, segments, method, null, relativePath)
+  if (preflightMethod !== null) return lookupInTree(tree, segments, method, null, relativePath, pathHazard)
   const methods = allowed as Set<string> | null
   if (methods === null) return NOT_FOUND
   if (methods.has('GET')) methods.add('HEAD')

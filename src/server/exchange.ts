@@ -12,6 +12,7 @@ import { resolveClientAddress } from '../net/client-address.js'
 import { RequestContext, type TlsInfo } from '../pipeline/context.js'
 import { respond, type HeaderValue, type Reply } from '../pipeline/reply.js'
 import { runRequestBodyHooks, runRequestHooks, runResponseBodyHooks, runResponseHooks } from '../pipeline/run-chain.js'
+import { refusesToForward, type PathHazard } from '../router/normalize-path.js'
 import { classifyUpstreamError, isGatewayFailureStatus } from '../upstream/classify-error.js'
 import { buildUpstreamHeaders } from '../upstream/request-headers.js'
 import { buildClientResponseHeaders, clientFieldList } from '../upstream/response-headers.js'
@@ -87,6 +88,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   #sendWatchdog: SendWatchdog | null = null
   #continued = false
   #relativePath = ''
+  #pathHazard: PathHazard = 'none'
   #query = ''
   #body: Buffer | Readable | null = null
   #retryStatus = 0
@@ -168,6 +170,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const route = lookup.value
     this.route = route
     this.#relativePath = route.api.stripBasePath ? lookup.relativePath : path
+    this.#pathHazard = lookup.pathHazard
     const runtime = this.runtime
     const ctx = new RequestContext({
       requestId: this.requestId,
@@ -199,6 +202,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
     }
     const chain = (this.route as RouteRuntime).chain
+    if (chain.onRequestBody.length === 0 && this.#refusesPath()) return
     // Policies that read the response need it as the API describes it, not compressed.
     if (chain.onResponseBody.length > 0) (this.ctx as RequestContext).upstreamHeaders.set('accept-encoding', 'identity')
     const declared = declaredLength(this.req)
@@ -219,6 +223,18 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       this.#body = limit !== null && declared === null ? limitBody(this.req, limit) : (this.req)
     }
     this.forward(null)
+  }
+
+  /**
+   * A path the upstream could read as another resource than the one routed (normalize-path.ts)
+   * is refused where it would be forwarded, not before the policies: it was routed on its decoded
+   * segments, so the policies judge what the gateway understood, and the WAF gets to refuse (403)
+   * and log an attack hidden in it first.
+   */
+  #refusesPath(): boolean {
+    if (!refusesToForward(this.#pathHazard, this.runtime.config.server.encodedSlashes)) return false
+    this.problem('GW_ERR_REQUEST_PATH_INVALID')
+    return true
   }
 
   /**
@@ -264,6 +280,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     ctx.requestBody = body
     this.#thenMaybe(runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
+      if (this.#refusesPath()) return
       this.#body = ctx.requestBody
       this.forward(null)
     })

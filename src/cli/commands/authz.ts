@@ -122,7 +122,7 @@ async function check(flags: CheckFlags): Promise<number> {
     return reportError(error, flags.config)
   }
   try {
-    const result = await checkOffline(runtime.router, request)
+    const result = await checkOffline(runtime.router, request, runtime.config.server.encodedSlashes)
     const requestLine = `${request.method} ${request.target}`
     process.stdout.write(flags.json === true ? `${JSON.stringify({ request: requestLine, principal: principal ?? null, ...result }, null, 2)}\n` : formatAuthzCheck(requestLine, principal, result))
     const allowed = result.kind === 'no-authz' || (result.kind === 'decided' && result.decision.decision === 'allow')

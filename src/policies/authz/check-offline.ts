@@ -9,6 +9,7 @@ import type { Principal } from '../../identity/principal.js'
 import type { Chain } from '../../pipeline/chain.js'
 import { RequestContext } from '../../pipeline/context.js'
 import type { Verdict } from '../../pipeline/reply.js'
+import { refusesToForward, type EncodedSlashes } from '../../router/normalize-path.js'
 import type { Router } from '../../router/router.js'
 import type { AuthzDecision } from './index.js'
 
@@ -46,8 +47,13 @@ export type OfflineResult =
       readonly notEvaluated: readonly string[]
     }
 
-/** Routes `request` through the compiled config's `router` and runs the chosen route's `authz` hooks. */
-export async function checkOffline(router: Router<OfflineRoute>, request: OfflineRequest): Promise<OfflineResult> {
+/**
+ * Routes `request` through the compiled config's `router` and runs the chosen route's `authz` hooks.
+ * A path the gateway routes but never forwards (a dot segment behind an encoded `/`; an encoded
+ * `/` with `server.encodedSlashes: reject`) is reported as not routed, with the 400 it ends in:
+ * whatever authz decides, such a request does not reach the upstream.
+ */
+export async function checkOffline(router: Router<OfflineRoute>, request: OfflineRequest, encodedSlashes: EncodedSlashes = 'forward'): Promise<OfflineResult> {
   const q = request.target.indexOf('?')
   const path = q === -1 ? request.target : request.target.slice(0, q)
   const query = q === -1 ? '' : request.target.slice(q + 1)
@@ -60,6 +66,7 @@ export async function checkOffline(router: Router<OfflineRoute>, request: Offlin
     case 'method-not-allowed':
       return { kind: 'not-routed', status: 405, code: 'GW_ERR_METHOD_NOT_ALLOWED', allow: lookup.allow }
   }
+  if (refusesToForward(lookup.pathHazard, encodedSlashes)) return { kind: 'not-routed', status: 400, code: 'GW_ERR_REQUEST_PATH_INVALID' }
   const route = lookup.value
   const { chain } = route
   const api = route.api.name
