@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { MEDIA_TYPE_ENTRY } from './content-types.js'
 
 const RuleTarget = Type.Object(
   {
@@ -26,10 +27,17 @@ export const WafConfig = Type.Object({
     default: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     description: 'Methods CRS lets through (its own default refuses PUT, PATCH and DELETE, which APIs need).',
   }),
-  allowedContentTypes: Type.Array(Type.String({ minLength: 1 }), {
-    default: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml', 'application/xml', 'application/soap+xml', 'application/merge-patch+json', 'application/problem+json', 'text/plain'],
-    description: 'Request media types CRS lets through.',
-  }),
+  allowedContentTypes: Type.Array(
+    Type.String({
+      pattern: MEDIA_TYPE_ENTRY.source,
+      'x-message': 'must be a media type without parameters (`application/json`) or a structured-syntax family (`application/*+json`)',
+    }),
+    {
+      default: ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/xml', 'application/xml', 'application/soap+xml', 'text/plain'],
+      description:
+        'Request media types CRS lets through (rule 920420). `type/*+suffix` admits a structured-syntax family: the default `application/*+json` lets vendor JSON types (`application/vnd.api+json`, `application/scim+json`, `application/json-patch+json`, `application/ld+json`…) through, and the firewall inspects them as JSON.',
+    },
+  ),
   apiExclusions: Type.Boolean({
     default: true,
     description:
