@@ -127,7 +127,7 @@ function draftFor(placement: Placement, text: TextSource, random: Faker): Draft 
       const { body, contentType } = multipartBody(
         [
           { name: 'description', value: text.comment() },
-          { name: 'file', value: `${text.comment()}\n`, filename: `${slugOf(text.title()).slice(0, 40)}.${extension}`, contentType: extension === 'csv' ? 'text/csv' : extension === 'md' ? 'text/markdown' : 'text/plain' },
+          { name: 'file', value: `${text.comment()}\n`, filename: `${fileNameOf(text.title(), random.datatype.boolean() ? ' ' : '_')}.${extension}`, contentType: extension === 'csv' ? 'text/csv' : extension === 'md' ? 'text/markdown' : 'text/plain' },
         ],
         random.string.alphanumeric(16),
       )
@@ -147,6 +147,11 @@ function profile(text: TextSource, random: Faker): Draft {
   const address = text.address()
   const body = { display_name: text.name(), bio: text.comment(), ...(random.datatype.boolean() ? { company: text.company() } : {}), address: { street: address.street, city: address.city, postal_code: address.postalCode, country: address.country } }
   return { method: 'PATCH', template: '/me/profile', operationId: 'updateProfile', body: JSON.stringify(body), headers: [['content-type', random.helpers.arrayElement(['application/json', 'application/json; charset=utf-8'])]] }
+}
+
+/** The first words of a title as people name files: punctuation dropped, case kept. */
+function fileNameOf(title: string, separator: string): string {
+  return title.replace(/[\p{P}\p{S}]+/gu, ' ').trim().split(/\s+/u).slice(0, 4).join(separator).slice(0, 60)
 }
 
 /** A title as a slug: words joined by dashes, lower case where the script has case, punctuation dropped. */
