@@ -67,6 +67,10 @@ const ATTACKS: Record<string, readonly string[]> = {
     "{b} AND 1=(SELECT COUNT(*) FROM all_users){c}", "{b}; SELECT * FROM pg_user{c}", '{b} AND ROWNUM=1{c}', "{b} OR 1=1 INTO OUTFILE '/tmp/{w}'{c}", '{b} UNION SELECT load_file(\'/etc/passwd\'),{n}{c}',
     '{b} PROCEDURE ANALYSE(){c}', '{b} AND SUSER_NAME()=\'sa\'{c}', '{b} AND DB_NAME()>{n}{c}',
   ],
+  'login bypass': [
+    "{w}'--", "{w}' --", "{w}' #", "{w}'/*", "' or ''='", "'or''='", "' or 1 --", "') or true--", '" or ""="', "{w}' or '{n}'='{n}' --", "{w}') or ('{n}'='{n}'--", "' OR 1=1 LIMIT 1 -- -",
+    "{w}' or {n}={n} or '{w}'='{w}", "'='", "{w}'||'", "' or sleep({n})='", "0'XOR(if(now()=sysdate(),sleep({n}),0))XOR'Z", "'XOR(select(0)from(select(sleep({n})))v)XOR'",
+  ],
   'union': [
     '{b} UNION SELECT {col},{col} FROM {tbl}{c}', '{b} UNION ALL SELECT NULL,NULL,NULL{c}', '-{n} UNION SELECT {n},{n},{n}', '{b} union distinct select {n},{col} from {tbl}{c}',
     '{b} UNION(SELECT {col} FROM {tbl}){c}', "{b} UNION SELECT @@version,{n}{c}", '{b} UNION SELECT * FROM {tbl}{c}',
@@ -82,6 +86,24 @@ const BENIGN: Record<string, readonly string[]> = {
     "From 9 to 5 -- Monday to Friday", "Truncate the text if it's longer than {n} characters", "Create, update and delete {w}s in one place", "What's 1+1? It's 2 -- obviously",
     "Join us for the {w} on May {n} -- it's free", "Ain't no mountain high enough -- or is it?", "Hello, world! It's me -- {w}.", "Between you and me, it's the best {w}", "Top {n} tips: drop shipping, 'lean' ops -- and more",
     "He said: 'Select carefully, and order by priority.'", "{w}'s \"final\" answer -- or not?", "A 'like' or a 'share' helps us a lot", "Where and when? Tomorrow -- {n} o'clock",
+    "Kids' #1 choice", "Parents' #{n} pick for 2024", "The Smiths' -- their best album", "the students' -- and teachers' -- views", '5" - {n}"', "Height: 6' = 72", "'a', 'b', 'c'", "'a' or 'b'",
+    '"McDonald\'s" or "Wendy\'s"', "Tom's & Jerry's", 'Use `SELECT * FROM {tbl}` to list rows', 'He said "no" -- and left', "'Tis the season", "'90s and '00s hits", "Size: {n}' x {n}' -- approx.",
+    "The '=' sign", "'#' means number", "'--' is a dash", "Press '*' then '#'", "the Joneses' union -- {n} years", '"quoted" and "more quoted" or "other"', "Type '1' or '2' and press Enter",
+    "It's either 'on' or 'off' -- nothing in between", "Don't forget: 'a' < 'b' is true", "the dogs' bowls -- all {n} of them", "Women's sizes (US) -- 4-16", "What's 2+2? It's 4 -- duh",
+  ],
+  'header values': [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{n}0.0.0.0 Safari/537.36', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+    'curl/8.{n}.0', 'python-requests/2.{n}.0', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.{w}', '_ga=GA1.2.{n}34567890.1700000000; theme=dark; lang=en-US', 'max-age=0, no-cache, no-store', 'gzip, deflate, br',
+    'en-US,en;q=0.9,fr;q=0.8', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'W/"{w}{n}"', 'Mon, 07 Dec 2026 06:{n}:00 GMT', 'https://www.example.com/search?q={w}+{w}&page={n}',
+    'attachment; filename="report ({n}).pdf"', 'form-data; name="{w}"; filename="{w}\'s notes.txt"', 'for=192.0.2.{n};proto=https;by=203.0.113.43', 'id={n}; expires=Wed, 21 Oct 2026 07:28:00 GMT; Secure',
+  ],
+  'expressions and query languages': [
+    '=SUM(A1:A{n})', '=IF(A1>0,"yes","no")', "=IF(B2>={n}, 'high', 'low')", '$.store.book[?(@.price < {n})].title', '//book[@price<{n}]/title', "a[href^='http']", '(&(objectClass=user)(cn={w}*))',
+    'rate(http_requests_total{job="api"}[5m]) > 0.5', 'sum(rate(errors[5m])) by (service) > {n}', '*/5 * * * *', 'x = (a + b) * {n}', 'name asc', '-created_at', 'id,name,email', 'created_at:desc,name:asc',
+    'price>{n}', 'price >= {n} and price <= {n}', "status eq 'active' and age gt {n}", "Name eq 'Milk' and Price lt 2.55", "startswith(Name, 'Mi') eq true", "contains(title, '{w}') or contains(body, '{w}')",
+    'year(BirthDate) eq 1990', "SELECT Id, Name FROM Account WHERE Industry = 'Technology' LIMIT {n}", 'select A, sum(B) group by A', 'query { user(id: "{n}") { name } }',
+    'mutation AddUser($name: String!) { addUser(name: $name) { id } }', "if (a == {n} && b != 2) { return '{w}'; }", "print(\"It's \" + str(n) + \" items\")", '10 > 5 and 3 < 4', '3 + 4 = 7 or 8?',
+    "magnitude > 3.{n} AND depth < {n}", "date >= '2024-01-01' and region = '{w}'", 'status = "open" AND assignee = {w} ORDER BY created DESC',
   ],
   'names with apostrophes': [
     "O'Brien", "D'Angelo", "O'Neil-Smith", "Mc'Donald", "N'Golo Kanté", "Jean-Luc d'Artagnan", "Ng'ang'a", "Ma'afu", "{w} O'{w}", "D'Souza & Sons", "L'Oréal Paris", "Toys 'R' Us", "Dunkin' Donuts",

@@ -225,14 +225,14 @@ function parenthesised(reader: Reader, into: Expression): boolean {
 }
 
 /**
- * How a value that is not pasted into a string reads: the value itself (a number, a name, a
+ * How a value that is not pasted into a string reads (from token `from` on): the value itself (a number, a name, a
  * call, a parenthesised expression), then its continuation. A value that starts with `AND`,
  * `OR`, `UNION` or `;` is all continuation: it was meant to follow whatever the query had.
  */
-export function readUnquoted(tokens: readonly SqlToken[]): Continuation {
-  const first = tokens[0]?.type ?? ''
-  if (first === '&' || first === 'U' || first === ';') return readContinuation(tokens, 0, false)
-  const reader = new Reader(tokens, 0)
+export function readUnquoted(tokens: readonly SqlToken[], from = 0): Continuation {
+  const reader = new Reader(tokens, from)
+  const first = reader.type
+  if (first === '&' || first === 'U' || first === ';') return readContinuation(tokens, reader.position, false)
   const e = nothing()
   // The value's first word reads as a name even where SQL has a keyword of that spelling (`order`, `table`).
   if (first === 'k' && !(reader.word === 'case' && reader.caseFollows()) && !LITERALS.has(reader.word)) reader.advance()
@@ -257,6 +257,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
   const reader = new Reader(tokens, at)
   let strength = WEAK
   let closed = 0
+  // Whether ORDER BY, GROUP BY or LIMIT followed: SQL clauses no prose has.
+  let clause = false
   while (reader.type === ')') {
     closed++
     reader.advance()
@@ -271,9 +273,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
   const note = (level: number, structural = false) => {
     if ((structural || !predicate) && level > strength) strength = level
   }
-  // A break-out straight into a comment: `admin'--`, `1)--`.
-  if (brokeOut && reader.commentAt(at + closed)) note(MEDIUM)
-  let first = true
+  // A break-out straight into a comment that cuts the statement off: `admin'--`, `1)-- -`, `x'#`.
+  if (brokeOut && reader.commentAt(at + closed) && cutsOff(tokens[at + closed]?.text ?? '')) note(MEDIUM)
   while (!reader.done && strength < STRONG) {
     const type = reader.type
     const word = reader.word
@@ -282,8 +283,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       reader.advance()
       if (!expression(reader, e)) break
       // `1 or 2` is prose; `1 or true-- -` cuts the query off.
-      const plain = first && !brokeOut && !e.subquery && !e.call && !e.comparison
-      note(plain ? (endsInComment && e.literal ? MEDIUM : WEAK) : booleanStrength(e))
+      const plain = !brokeOut && !e.subquery && !e.call && !e.comparison
+      note(plain ? (endsInComment && e.literal && tokens[at - 1]?.type !== 's' ? MEDIUM : WEAK) : booleanStrength(e))
       if (e.subquery || e.attackCall) note(STRONG, true)
     } else if (type === 'o') {
       if (word === 'not') reader.advance()
@@ -298,8 +299,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       note(e.subquery || e.attackCall ? STRONG : brokeOut && (e.call || (e.comparison && e.literal) || (reopens && e.name)) ? MEDIUM : WEAK, e.subquery || e.attackCall)
     } else if (type === 'U') {
       reader.advance()
-      if (reader.word === 'all' || reader.word === 'distinct') reader.advance()
-      if (reader.type === 'E' || reader.type === '(') note(STRONG, true)
+      // `UNION ALL` and `UNION DISTINCT` are SQL even where the value ends before the SELECT.
+      if (reader.word === 'all' || reader.word === 'distinct' || reader.type === 'E' || reader.type === '(') note(STRONG, true)
       break
     } else if (type === ';') {
       reader.advance()
@@ -322,6 +323,7 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       if (reader.word !== 'by') break
       reader.advance()
       if (!expressionList(reader, e)) break
+      clause = true
       note(e.subquery || e.attackCall ? STRONG : MEDIUM)
     } else if (type === 'k' && (word === 'having' || word === 'where')) {
       reader.advance()
@@ -331,6 +333,7 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
     } else if (type === 'k' && (word === 'limit' || word === 'offset')) {
       reader.advance()
       if (!expressionList(reader, e)) break
+      clause = true
       note(MEDIUM)
     } else if (type === 'k' && (word === 'procedure' || word === 'waitfor' || word === 'into')) {
       note(STRONG, true)
@@ -348,7 +351,17 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
     } else {
       break
     }
-    first = false
   }
+  // Medium evidence after a quote needs a value of the kind applications paste into queries before it — a number, an
+  // id, a word — not a phrase: `x' = 'y`, not `The '=' sign`; `admin'--`, not `The Smiths' -- their best album`.
+  const phrase = quoted && /\s/.test(tokens[at - 1]?.text ?? '')
+  if (strength === MEDIUM && phrase && !clause) strength = WEAK
   return { strength, complete: reader.done && last !== undefined }
+}
+
+/** A comment that ends a statement early rather than remarking on it: `--` with at most one word after, a bare `#`, a block comment. */
+function cutsOff(comment: string): boolean {
+  if (comment.startsWith('#')) return comment.slice(1).trim() === ''
+  if (comment.startsWith('--')) return !/\S\s+\S/.test(comment.slice(2).trim())
+  return true
 }

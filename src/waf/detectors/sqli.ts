@@ -11,7 +11,9 @@
  * after the break-out are held to a small grammar (sql-break-out.ts): the continuation must read
  * as SQL and carry enough evidence. Prose fails the grammar early — in `It's fine -- don't`, the
  * closed literal `'It'` is followed by a name, which SQL never allows — and text in any script
- * reads as names, so it fails the same way.
+ * reads as names, so it fails the same way. A block comment is where SQL sees a space and other
+ * readers do not, the way payloads hide a break-out in a path (`/post/%2A/%2A/2+union+all`): the as-is
+ * reading also restarts after each of the first few.
  *
  * A value that starts with a statement keyword (`SELECT region, SUM(amount) FROM sales GROUP BY
  * region`) breaks out of nothing: pasted as a literal it is data, and an API that runs it as a
@@ -55,10 +57,25 @@ function startsStatement(tokens: readonly SqlToken[]): boolean {
   return first !== undefined && (first.type === 'E' || (first.type === 'k' && first.text.toLowerCase() === 'begin' && tokens.length > 2))
 }
 
+/** How many block comments the as-is reading restarts after. */
+const MAX_RESTARTS = 4
+
+/** The as-is reading from the value's start, then from after each of its first block comments. */
+function unquotedInjection(tokens: readonly SqlToken[]): boolean {
+  if (startsStatement(tokens) ? abusesStatement(tokens) : isInjection(readUnquoted(tokens))) return true
+  let restarts = 0
+  for (let i = 0; i < tokens.length - 1 && restarts < MAX_RESTARTS; i++) {
+    if (tokens[i]?.type !== 'c' || !tokens[i]?.text.startsWith('/*')) continue
+    restarts++
+    if (isInjection(readUnquoted(tokens, i + 1))) return true
+  }
+  return false
+}
+
 export function detectSqlInjection(value: string): string[] | null {
   if (value.length < 2) return null
   const asIs = sqlTokens(value)
-  if (startsStatement(asIs) ? abusesStatement(asIs) : isInjection(readUnquoted(asIs))) return [fingerprint(asIs)]
+  if (unquotedInjection(asIs)) return [fingerprint(asIs)]
   for (const quote of QUOTES) {
     if (!value.includes(quote)) continue
     // The first token is the literal the value's own quote closes.
