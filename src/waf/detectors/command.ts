@@ -40,8 +40,15 @@ const SHELL_ARGUMENT = /^[\t ]+(?:-{1,2}[a-z0-9]|\/[a-z0-9._~?*-]|~\/?|\.{1,2}\/
 /** Right after a bare command, the end of what was injected: end of value, a comment, a separator, a closing quote. */
 const COMMAND_END = /^[\t ]*(?:$|#|[;&`]|['"][\t ]*(?:$|#|[;&|]))/
 
+/** After a command in backticks: its words, the closing backtick, then the end of the value or of the command. */
+const BACKTICKS_CLOSE = /^(?:[\t ]+[^`\n]{0,100})?`[\t ]*(?:$|[;&|#'"\n)])/
+
+/** A bare probe with one word of options (`ps aux`, `ls la`) ending the value or the command. */
+const BARE_WORD_END = /^[\t ]+[a-z-]{1,12}[\t ]*(?:$|[;&|#`])/
+
 /** Constructs that are shell attacks wherever they stand. */
-const ALWAYS = /\/dev\/(?:tcp|udp)\/|[;|&`][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\$\{?ifs\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/
+const IFS = /\$\{?IFS\b/i
+const ALWAYS = /\/dev\/(?:tcp|udp)\/|[;|&`][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/
 
 /** `c\at`, `c''at`, `c""at`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
 function asShellReads(value: string): string {
@@ -62,30 +69,39 @@ function commandAt(text: string, from: number): { name: string; end: number } | 
   return { name, end: from + found[0].length }
 }
 
-/** Whether the command after `separator` is followed by shell syntax. */
-function injectedAfter(text: string, separator: string, command: { name: string; end: number }): boolean {
+/** Whether the command after `separator` is followed by shell syntax (`bare`: or ends there, as a probe does). */
+function injectedAfter(text: string, separator: string, command: { name: string; end: number }, depth = 0, bare = true): boolean {
   const rest = text.slice(command.end, command.end + 200)
+  // `` `sleep 5` ``, `` x`id` ``: the backticks close and the value or command ends there (markdown's code spans run on into prose).
+  if (separator === '`') return BACKTICKS_CLOSE.test(rest)
   if (SHELL_ARGUMENT.test(rest)) return true
-  // `$(whoami)`, `` `sleep` ``: the substitution closes right after the command.
-  if ((separator === '`' && /^[\t ]*`/.test(rest)) || (separator.endsWith('(') && /^[\t ]*\)/.test(rest))) return true
-  return BARE.has(command.name) && COMMAND_END.test(rest)
+  // `$(whoami)`, `$(echo pwned)`: the substitution closes after the command and its words.
+  if (separator.endsWith('(') && /^(?:[\t ]+[^()\n]{0,100})?\)/.test(rest)) return true
+  // `nohup sh -c whoami`, `sudo cat /etc/shadow`: a command that runs the next one.
+  if (depth === 0 && /^[\t ]+[a-z/]/.test(rest)) {
+    const next = commandAt(text, command.end)
+    if (next !== null && injectedAfter(text, separator, next, 1)) return true
+  }
+  // `;id`, `| ps aux`: a probe needs no option.
+  return bare && BARE.has(command.name) && (COMMAND_END.test(rest) || BARE_WORD_END.test(rest))
 }
 
 export function detectCommandInjection(value: string): boolean {
   if (value.length < 2) return false
   const text = asShellReads(value)
-  if (ALWAYS.test(text)) return true
+  if (ALWAYS.test(text) || IFS.test(value)) return true
   // A value that is a command line (`cat /etc/passwd`, `ping -c 10 10.0.0.1`), written in lower case, with an option or a path.
   const first = commandAt(text, 0)
-  if (first !== null && !WORDS.has(first.name) && /^[^a-zA-Z]*[a-z]/.test(value) && SHELL_ARGUMENT.test(text.slice(first.end, first.end + 200))) return true
+  if (first !== null && !WORDS.has(first.name) && /^[^a-zA-Z]*[a-z]/.test(value) && injectedAfter(text, '', first, 0, false)) return true
   const fenced = text.includes('```')
   SEPARATOR.lastIndex = 0
   let count = 0
+  let backticks = 0
   for (let found = SEPARATOR.exec(text); found !== null && count < 200; found = SEPARATOR.exec(text), count++) {
     const separator = found[0]
     const at = found.index
-    // A backtick after a blank opens a markdown code span (“the `id` field”), not a substitution.
-    if (separator === '`' && at > 0 && /[\s([]/.test(text.charAt(at - 1))) continue
+    // Of markdown's code spans (“the `id` field”), a closing backtick starts nothing and an opening one after a blank is no substitution.
+    if (separator === '`' && ((backticks++ & 1) === 1 || (at > 0 && /[\s([]/.test(text.charAt(at - 1))))) continue
     // Lines of prose and of markdown code blocks start with commands (“```\ncurl https://…”); an injected line follows a short value.
     if ((separator === '\n' || separator === '\r') && (at > MAX_VALUE_BEFORE_LINE || fenced)) continue
     const command = commandAt(text, at + separator.length)
