@@ -17,6 +17,7 @@ import { REDACTED } from '../../sensitive/strategies.js'
 import { buildExclusions, WafTransaction, type MatchedRule } from '../../waf/engine.js'
 import { loadRuleSet, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
 import { pathArguments, schemaInspection } from './argument-sources.js'
+import { allowedContentTypeList, contentTypeFamilyRules } from './content-types.js'
 import { crsFiles, findCrs, settingsWithoutEffect, type CrsInstallation } from './crs-layout.js'
 import { DEFAULT_PROFILE } from './default-profile.js'
 import { WafConfig } from './schema.js'
@@ -51,7 +52,7 @@ const API_EXCLUSIONS = {
  * (`|type|` in both since 3.2) are named alike.
  */
 export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>, major: 3 | 4 = 4): string {
-  const types = config.allowedContentTypes.map((t) => `|${t}|`).join(' ')
+  const types = allowedContentTypeList(config.allowedContentTypes)
   const paranoia = major === 3 ? ['paranoia_level', 'executing_paranoia_level'] : ['blocking_paranoia_level', 'detection_paranoia_level']
   return [
     `SecAction "id:9000900,phase:1,pass,nolog,` +
@@ -61,7 +62,10 @@ export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold'
     // What ModSecurity's recommended setup does (its rule 200002) and CRS leaves to it: a body the
     // firewall cannot parse is refused, not passed unseen.
     `SecRule REQBODY_ERROR "!@eq 0" "id:9000901,phase:2,t:none,log,deny,status:400,msg:'Request body the firewall cannot read: %{REQBODY_ERROR_MSG}',tag:'protocol'"`,
-  ].join('\n')
+    contentTypeFamilyRules(config.allowedContentTypes),
+  ]
+    .filter((text) => text !== '')
+    .join('\n')
 }
 
 /**
