@@ -105,6 +105,13 @@ const BENIGN: Record<string, readonly string[]> = {
     'mutation AddUser($name: String!) { addUser(name: $name) { id } }', "if (a == {n} && b != 2) { return '{w}'; }", "print(\"It's \" + str(n) + \" items\")", '10 > 5 and 3 < 4', '3 + 4 = 7 or 8?',
     "magnitude > 3.{n} AND depth < {n}", "date >= '2024-01-01' and region = '{w}'", 'status = "open" AND assignee = {w} ORDER BY created DESC',
   ],
+  'multilingual text': [
+    "L'école d'été commence le {n} juin -- c'est « génial » !", "Qu'est-ce que c'est ? Ce n'est pas l'heure.", "C'è un'altra possibilità, o no? Dell'anno {n}.", "Sant'Agata de' Goti -- dall'1 al 5 maggio",
+    "Türkiye'nin başkenti Ankara'dır; İstanbul'un nüfusu {n} milyon.", "П'ять і м'ясо -- це «тест» на {n} рядків", 'Привет, мир -- это "тест" или нет?', 'Γεια σου κόσμε -- «δοκιμή» {n}',
+    '東京都渋谷区「テスト」-- 第{n}版', '北京市朝阳区 "测试" 或者 \'不是\'', '서울특별시 "테스트" -- {n}번', 'مرحبا بالعالم -- "اختبار" {n}', 'שלום עולם -- "בדיקה" או לא', 'नमस्ते दुनिया -- "परीक्षण" {n}',
+    "Weißt du, wie's geht? -- Ja, „sicher“!", "¿Qué tal? Estoy bien -- 'gracias' o no.", "Olá, tudo bem? -- d'água e 'café'", "Cześć! To jest 'test' -- nr {n}", "Xin chào thế giới -- 'thử nghiệm' {n}",
+    "Hyvää päivää! Se on 'testi' -- tai ei.", "Dia duit! Ó Briain agus Ó'Neill -- {n}", "Sawubona -- 'uvivinyo' {n}", "Jag heter O'Brien och bor på 'Storgatan' {n}", "d'1 à {n} -- l'autre",
+  ],
   'names with apostrophes': [
     "O'Brien", "D'Angelo", "O'Neil-Smith", "Mc'Donald", "N'Golo Kanté", "Jean-Luc d'Artagnan", "Ng'ang'a", "Ma'afu", "{w} O'{w}", "D'Souza & Sons", "L'Oréal Paris", "Toys 'R' Us", "Dunkin' Donuts",
     "Guns N' Roses", "O'Hare International", "Côte d'Ivoire", "Martha's Vineyard", "St. John's", "Hawai'i", "Chef's \"special\" menu",

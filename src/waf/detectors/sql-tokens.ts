@@ -27,9 +27,10 @@ const WORD_OPERATORS = new Set(['not', 'like', 'ilike', 'in', 'is', 'div', 'mod'
 /** Enough for the grammar to see a clause or two past where an injection breaks out. */
 export const MAX_TOKENS = 64
 
-/** `\s` of JavaScript regular expressions (and the no-break space), by character code. */
+/** `\s` of JavaScript regular expressions, by character code (no regular expression per character: text in other scripts is long). */
 function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || (c > 0xff && /\s/.test(String.fromCharCode(c)))
+  if (c <= 0xff) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0
+  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
 }
 
 function isDigit(c: number): boolean {
