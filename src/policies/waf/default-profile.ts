@@ -12,13 +12,15 @@
 const VALUES = 'ARGS|ARGS_NAMES|REQUEST_COOKIES|REQUEST_COOKIES_NAMES|FILES|FILES_NAMES|XML:/*|XML://@*'
 /**
  * Header values, except those the HTTP stack itself parses and clients fill in (content
- * negotiation, caching, fetch metadata, lengths): an attack there is refused by the protocol,
- * and their syntax (`q=0.9;`, `"Chromium";v="118"`) reads as injection to the detectors.
- * Cookie is read as REQUEST_COOKIES.
+ * negotiation but the language, caching, fetch metadata, lengths): an attack there is refused by
+ * the protocol, and their syntax (`gzip;q=0.9`, `"Chromium";v="118"`) reads as injection to the
+ * detectors. Cookie is read as REQUEST_COOKIES.
  */
-const HEADERS = 'REQUEST_HEADERS|!REQUEST_HEADERS:Cookie|!REQUEST_HEADERS:/^(?:accept(?:-[a-z]+)?|sec-[a-z0-9-]+|content-length|content-type|connection|keep-alive|host|if-[a-z-]+|cache-control|pragma|priority|te|upgrade|upgrade-insecure-requests|dnt|expect)$/'
-/** Values of headers and arguments that name a URL the client came from or is, not one the server fetches. */
-const NOT_FETCHED = '!REQUEST_HEADERS:/^(?:origin|referer|x-forwarded-[a-z]+|forwarded|x-real-ip|x-original-url|true-client-ip)$/'
+const HEADERS = 'REQUEST_HEADERS|!REQUEST_HEADERS:Cookie|!REQUEST_HEADERS:/^(?:accept|accept-(?:encoding|charset|ranges)|sec-[a-z0-9-]+|content-length|content-type|connection|keep-alive|host|if-[a-z-]+|cache-control|pragma|priority|te|upgrade|upgrade-insecure-requests|dnt|expect)$/'
+/** Headers that name where the client is (a developer's `http://localhost:3000`), not a URL the server fetches. */
+const CLIENT_LOCATION = 'REQUEST_HEADERS:/^(?:origin|referer)$/'
+/** Arguments whose names say they hold a shell command (CI jobs' `script`, containers' `command`): running it is what the API is for. */
+const SHELL_FIELDS = 'ARGS:/(?:^|[._\\[])(?:script|scripts|before_script|after_script|command|commands|cmd|commandline|command_line|shell|entrypoint|run)\\]?(?:\\.\\d+)?$/'
 /** Everywhere: values, headers, the decoded path. */
 const EVERYWHERE = `${VALUES}|${HEADERS}|REQUEST_FILENAME`
 
@@ -54,10 +56,10 @@ SecRule ${EVERYWHERE} "@rx <[\\t ]*script\\b|[\\x22'\\x60;)}\\]][\\t ]*[-+*/%;,|
 SecRule REQUEST_URI_RAW|REQUEST_BODY|${VALUES}|${HEADERS} "@rx ${DOT}{2,4}(?:;[^\\\\/]*)?${SLASH}+${DOT}{2,4}(?:;[^\\\\/]*)?${SLASH}" \\
   "id:9000003,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'Path traversal',tag:'attack-lfi',tag:'confidence/high',severity:'CRITICAL'"
 
-SecRule ${EVERYWHERE} "@rx (?:^|[\\\\/\\s=:'\\x22(]|file:|\\x{e0}\\x{af}|\\x{e1}\\x{9c})(?:etc[\\\\/]+(?:passwd|shadow|group|gshadow|hosts|issue|hostname|crontab|sudoers|fstab|motd|resolv\\.conf|my\\.cnf|environment|(?:httpd|apache2?|nginx|mysql|ssh|security)[\\\\/])|proc[\\\\/]+(?:self|\\d+)[\\\\/]+(?:environ|cmdline|fd|maps|status|mounts|cwd|exe|root)|(?:windows|winnt)[\\\\/]+(?:win\\.ini|system\\.ini|system32[\\\\/]|repair[\\\\/])|boot\\.ini|web-inf[\\\\/]+(?:web\\.xml|classes|lib)|\\.htpasswd|\\.bash_history|id_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.aws[\\\\/]+credentials|wp-config\\.php|\\.git[\\\\/]+(?:config|head|index)\\b)|[\\\\/]\\.env(?:$|[\\s?#.])" \\
+SecRule ${EVERYWHERE} "@rx (?:^|[\\\\/\\s=:'\\x22(]|file:|\\x{e0}\\x{af}|\\x{e1}\\x{9c})(?:etc[\\\\/]+(?:passwd|shadow|gshadow|sudoers|master\\.passwd)|proc[\\\\/]+(?:self|\\d+)[\\\\/]+(?:environ|cmdline|fd|maps|status|mounts|cwd|exe|root)|(?:windows|winnt)[\\\\/]+(?:win\\.ini|system\\.ini|system32[\\\\/]|repair[\\\\/])|boot\\.ini|web-inf[\\\\/]+(?:web\\.xml|classes|lib)|\\.htpasswd|\\.bash_history|id_(?:rsa|dsa|ecdsa|ed25519)\\b|\\.aws[\\\\/]+credentials|wp-config\\.php|\\.git[\\\\/]+(?:config|head|index)\\b)|[\\\\/]\\.env(?:$|[\\s?#.])|^\\S*(?:^|[\\\\/=:])etc[\\\\/]+(?:group|hosts|issue|hostname|crontab|fstab|motd|resolv\\.conf|my\\.cnf|environment|(?:httpd|apache2?|nginx|mysql|ssh|security)[\\\\/])\\S*$" \\
   "id:9000009,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'Local file inclusion: a system file',tag:'attack-lfi',tag:'confidence/high',severity:'CRITICAL'"
 
-SecRule ${EVERYWHERE} "@detectCommandInjection" \\
+SecRule ${EVERYWHERE}|!${SHELL_FIELDS} "@detectCommandInjection" \\
   "id:9000004,phase:2,deny,status:403,${DECODE},msg:'OS command injection',tag:'attack-rce',severity:'CRITICAL'"
 
 SecRule ${VALUES}|${HEADERS}|REQUEST_URI_RAW|REQUEST_BODY "@rx \\$\\{[^\\n]{0,200}?(?:jndi|\\$\\{(?:lower|upper|env|sys|date|main|ctx|base64|::-)[^}]{0,40}\\})" \\
@@ -72,8 +74,11 @@ SecRule ${EVERYWHERE} "@rx <\\?(?:php\\b|=|\\s)|\\$_(?:get|post|request|cookie|s
 SecRule ${EVERYWHERE} "@rx \\b(?:php|phar|zip|compress\\.zlib|compress\\.bzip2|expect|glob|ogg|rar|ssh2\\.(?:shell|exec|tunnel|sftp|scp))://|\\bdata://|\\bdata:[^,]{0,60};base64,pd9|(?:^|[\\s=/])(?:https?|ftps?)://[^?#\\s]*\\?+\\s*$|(?:^|[\\s=/])(?:https?|ftps?)://\\S*(?:%00|\\x00)|(?:^|[\\s=/])(?:https?|ftps?)://(?:\\d{1,3}\\.){3}\\d{1,3}(?::\\d+)?/[^\\s?#]*\\.(?:txt|php\\d?|phtml|inc|sh|pl|py|jsp|asp|aspx|cgi|exe)\\b|(?:^|[\\s=/])(?:https?|ftps?)://[^\\s?#]*/(?:shell|c99|r57|backdoor|webshell|cmd|evil|exploit|hack|malicious|payload)\\w*\\.(?:txt|php\\d?|inc|jsp|asp)\\b|\\binclude(?:_once)?\\s*\\(?\\s*[\\x22']?(?:https?|ftps?)://" \\
   "id:9000012,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:lowercase,msg:'Remote file inclusion or PHP stream wrapper',tag:'attack-rfi',tag:'confidence/high',severity:'CRITICAL'"
 
-SecRule ${EVERYWHERE}|${NOT_FETCHED} "@detectSSRF" \\
+SecRule ${EVERYWHERE}|!${CLIENT_LOCATION} "@detectSSRF" \\
   "id:9000013,phase:2,deny,status:403,capture,${DECODE},msg:'Server-side request forgery: internal or metadata address',logdata:'%{TX.0}',tag:'attack-ssrf',severity:'CRITICAL'"
+
+SecRule ${CLIENT_LOCATION} "@rx 169\\.254\\.169\\.254|metadata\\.google\\.internal|fd00:ec2::254|100\\.100\\.100\\.200|^(?:gopher|dict|file|tftp|jar|netdoc)://|^[a-z]+://(?:[^/@]*@)?(?:0x[0-9a-f]+|\\d{8,10}(?:[:/]|$)|0\\d+\\.)" \\
+  "id:9000019,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'Server-side request forgery: metadata address or raw scheme in Origin or Referer',tag:'attack-ssrf',severity:'CRITICAL'"
 
 SecRule ARGS_NAMES|REQUEST_COOKIES_NAMES "@rx (?:^|[\\[.])\\$(?:${NOSQL_OPERATORS})(?:$|[\\].])" \\
   "id:9000014,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'NoSQL operator injection',tag:'attack-nosql',tag:'confidence/high',severity:'CRITICAL'"

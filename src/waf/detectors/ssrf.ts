@@ -7,7 +7,9 @@
  * cluster DNS, wildcard DNS services resolving to such addresses), and an address spelled in a
  * numeric form nobody writes by hand. Schemes that fetch files or talk raw protocols (`file:`,
  * `gopher:`, `dict:`…) are SSRF wherever they point. The metadata addresses are matched without
- * a scheme too. Returns the host (or scheme) that matched, or null.
+ * a scheme too. An internal host in a URL written inside prose (after a blank) is someone's own
+ * machine in a support ticket, not a fetch: only the other signs count there. Returns the host
+ * (or scheme) that matched, or null.
  */
 import ipaddr from 'ipaddr.js'
 
@@ -50,7 +52,11 @@ function writtenHost(rest: string): string {
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '')
 }
 
-function judgeUrl(scheme: string, rest: string): string | null {
+/**
+ * `inProse`: the URL follows a blank, as in a sentence (“open http://localhost:3000 and…”), where
+ * people write their own machine's address; a URL-valued field, a query, a path holds it alone.
+ */
+function judgeUrl(scheme: string, rest: string, inProse: boolean): string | null {
   if (RAW_SCHEMES.has(scheme)) return `${scheme}:`
   if (!FETCH_SCHEMES.has(scheme)) return null
   let host: string
@@ -60,9 +66,9 @@ function judgeUrl(scheme: string, rest: string): string | null {
     return null
   }
   if (host === '') return null
-  if (INTERNAL_NAME.test(host) || internalAddress(host)) return host
+  if (!inProse && (INTERNAL_NAME.test(host) || internalAddress(host))) return host
   const spelled = wildcardDnsAddress(host)
-  if (spelled !== null && internalAddress(spelled)) return host
+  if (!inProse && spelled !== null && internalAddress(spelled)) return host
   // The parser turned something that is not a dotted quad into an address: an evasion.
   const written = writtenHost(rest).toLowerCase()
   if (ipaddr.IPv4.isValid(host) && written !== host && /^[0-9a-fx.]+$/.test(written)) return host
@@ -79,7 +85,7 @@ export function detectSsrf(value: string): string | null {
   URL_START.lastIndex = 0
   let count = 0
   for (let found = URL_START.exec(text); found !== null && count < MAX_URLS; found = URL_START.exec(text), count++) {
-    const judged = judgeUrl((found[1] ?? '').toLowerCase(), found[2] ?? '')
+    const judged = judgeUrl((found[1] ?? '').toLowerCase(), found[2] ?? '', found.index > 0 && /\s/.test(text.charAt(found.index - 1)))
     if (judged !== null) return judged
   }
   return null
