@@ -122,10 +122,12 @@ describe('waf: the built-in profile', () => {
     for (const sent of attempts) assert.equal(await send(gw, sent), 403, JSON.stringify(sent))
   })
 
-  test('SSRF spellings of internal addresses are refused; public URLs pass', async () => {
+  test('SSRF spellings of internal addresses are refused, metadata addresses in Referer too; public URLs pass', async () => {
     const json = (url: string): Sent => ({ method: 'POST', path: '/api/webhooks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl: url }) })
     for (const url of ['http://0x7f000001/', 'http://0177.0.0.1/', 'http://127.1/', 'http://[::1]:8080/', 'http://[::ffff:127.0.0.1]/', 'http://example.com@10.0.0.5/', 'http://10.0.0.5.nip.io/', 'dict://localhost:11211/stat', 'http://kubernetes.default.svc/api'])
       assert.equal(await send(gw, json(url)), 403, url)
+    for (const referer of ['http://169.254.169.254/latest/meta-data/', 'gopher://127.0.0.1:6379/_INFO', 'http://2130706433/'])
+      assert.equal(await send(gw, { method: 'GET', path: '/api/items', headers: { referer } }), 403, referer)
     for (const url of ['https://hooks.example.com/services/T000/B000/XXXX', 'https://api.github.com/repos/octocat/hello-world/issues?state=open', 'https://8.8.8.8/dns-query', 'http://[2001:db8::1]/'])
       assert.equal(await send(gw, json(url)), 200, url)
   })
@@ -148,7 +150,9 @@ describe('waf: the built-in profile', () => {
       json({ website: 'https://www.example.org/about?lang=en#team', email: "jane.o'neil@example.com", avatar: 'https://cdn.example.net/u/42.png?size=200' }),
       json({ path: '../schemas/pet.json#/definitions/Pet', jsonPath: '$.store.book[?(@.price < 10)].title', windowsPath: 'C:\\Users\\Public\\report.pdf' }),
       json({ message: 'Line one\nLocation: Berlin, Germany\nTime: 10:00; weather: sunny' }),
-      json({ command: 'To deploy: cd project && npm install && npm test', tip: 'It\'s a dog\'s life; cat lovers won\'t agree' }),
+      json({ howto: 'To deploy: cd project && npm install && npm test', tip: 'It\'s a dog\'s life; cat lovers won\'t agree' }),
+      json({ image: 'node:20-alpine', before_script: ['cat /etc/os-release; uname -a'], script: 'npm ci && npm test', command: ['/bin/sh', '-c', 'echo hello; sleep 5'] }),
+      json({ text: 'Steps: 1) run `npm run build` 2) open http://localhost:3000 -- the page is blank. The config lives in /etc/nginx/sites-enabled/default; after `sudo systemctl reload nginx` it worked.' }),
       query(`q=${encodeURIComponent('rock & roll; jazz & blues')}&sort=-created_at&page[size]=20&filter[status]=active`),
       query(`q=${encodeURIComponent('Der Kunde sagt: „Das Paket ist beschädigt – bitte ersetzen!“')}&lang=de`),
       { method: 'POST', path: '/api/items', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `comment=${encodeURIComponent('Great product!\r\nWould buy again; 5/5 — thanks.')}&rating=5` },
