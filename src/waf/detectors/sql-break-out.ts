@@ -74,6 +74,11 @@ class Reader {
     return this.#tokens[this.#at]?.type ?? ''
   }
 
+  /** The lower-case text `ahead` tokens on, comments included. */
+  peekWord(ahead: number): string {
+    return this.#tokens[this.#at + ahead]?.text.toLowerCase() ?? ''
+  }
+
   /** The type `ahead` tokens on, comments included. */
   peekType(ahead: number): string {
     return this.#tokens[this.#at + ahead]?.type ?? ''
@@ -199,6 +204,8 @@ function expressionList(reader: Reader, into: Expression): boolean {
   if (!expression(reader, into)) return false
   while (reader.type === ',') {
     reader.advance()
+    // A trailing comma before the end or a comment: `GROUP BY 1,2,--`.
+    if (reader.done) return true
     if (!expression(reader, into)) return false
   }
   while (reader.type === 'k' && (reader.word === 'asc' || reader.word === 'desc')) reader.advance()
@@ -232,7 +239,9 @@ function parenthesised(reader: Reader, into: Expression): boolean {
 export function readUnquoted(tokens: readonly SqlToken[], from = 0): Continuation {
   const reader = new Reader(tokens, from)
   const first = reader.type
-  if (first === '&' || first === 'U' || first === ';') return readContinuation(tokens, reader.position, false)
+  if (first === '&' || first === 'U' || first === ';' || first === ',' || first === ')') return readContinuation(tokens, reader.position, false)
+  // `ORDER BY SLEEP(5)`: a clause meant to follow the query's own; as a sort order (`order by date`) only structure counts.
+  if (first === 'k' && (reader.word === 'order' || reader.word === 'group') && reader.peekWord(1) === 'by') return readContinuation(tokens, reader.position, false, true)
   const e = nothing()
   // The value's first word reads as a name even where SQL has a keyword of that spelling (`order`, `table`).
   if (first === 'k' && !(reader.word === 'case' && reader.caseFollows()) && !LITERALS.has(reader.word)) reader.advance()
@@ -265,6 +274,9 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
   }
   // After a quote or a closing parenthesis the value has visibly left its context.
   const brokeOut = quoted || closed > 0
+  // Medium evidence after a quote needs a value of the kind applications paste into queries before it — a number, an
+  // id, a word — not a phrase: `x' = 'y`, not `The '=' sign`; `admin'--`, not `The Smiths' -- their best album`.
+  const phrase = quoted && /\s/.test(tokens[at - 1]?.text ?? '')
   // The input's own end, unless the tokenizer stopped reading before it.
   const last = tokens.length < MAX_TOKENS ? tokens[tokens.length - 1] : undefined
   const endsInComment = last?.type === 'c'
@@ -304,7 +316,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       break
     } else if (type === ';') {
       reader.advance()
-      if (reader.type === 'E' || (reader.type !== 's' && STATEMENT_STARTS.has(reader.word))) note(STRONG, true)
+      if (reader.type === '(') reader.group(e)
+      if (reader.type === 'E' || (reader.type !== 's' && STATEMENT_STARTS.has(reader.word)) || e.subquery || e.attackCall) note(STRONG, true)
       else if (reader.done && brokeOut) note(MEDIUM)
       break
     } else if (type === ',') {
@@ -324,7 +337,8 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       reader.advance()
       if (!expressionList(reader, e)) break
       clause = true
-      note(e.subquery || e.attackCall ? STRONG : MEDIUM)
+      if (e.subquery || e.attackCall) note(STRONG, true)
+      else note(MEDIUM)
     } else if (type === 'k' && (word === 'having' || word === 'where')) {
       reader.advance()
       if (!expression(reader, e)) break
@@ -339,8 +353,10 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       note(STRONG, true)
       break
     } else if (type === 'f' && ATTACK_FUNCTIONS.has(word)) {
-      // An attack function right after the break-out, even without an operator: `x' sleep(20) '`.
-      note(STRONG, true)
+      // An attack function right after the break-out, even without an operator: `2010-01-01' sleep(20) '` (not `Results for 'sleep(5)'`).
+      if (!phrase) note(STRONG, true)
+      reader.advance()
+      if (reader.type === '(') reader.group(e)
     } else if (type === 'k' && word === 'as') {
       reader.advance()
       if (reader.type !== 'n' && reader.type !== 's') break
@@ -352,9 +368,6 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
       break
     }
   }
-  // Medium evidence after a quote needs a value of the kind applications paste into queries before it — a number, an
-  // id, a word — not a phrase: `x' = 'y`, not `The '=' sign`; `admin'--`, not `The Smiths' -- their best album`.
-  const phrase = quoted && /\s/.test(tokens[at - 1]?.text ?? '')
   if (strength === MEDIUM && phrase && !clause) strength = WEAK
   return { strength, complete: reader.done && last !== undefined }
 }
