@@ -1,12 +1,16 @@
 /**
  * Collects the benign corpus into the shared format (scripts/waf-corpus-format.ts): each API's
- * document under `documents/<api>.json`, mounted at `/b<N>`, and each request checked against
- * its operation with the validators the `openapi-validation` policy uses (a request its own API
- * would refuse with 400 is not benign traffic: it is dropped and counted), then numbered.
+ * document under `documents/<api>.json`, mounted at `/b<N>` (a document the gateway could not
+ * mount — routes it refuses, validators that do not compile — is left out), and each request
+ * routed by the gateway's router to its operation and checked with the validators the
+ * `openapi-validation` policy uses (a request its own API would refuse is not benign traffic:
+ * it is dropped and counted), then numbered.
  */
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { listOperations } from '../src/openapi/list-operations.js'
 import { compileOperationValidators, type OperationValidator } from '../src/openapi/operation-validators.js'
+import { createRouter, type Router } from '../src/router/router.js'
 import type { CorpusRequest, Placement } from './waf-corpus-format.js'
 
 /** A request as a family builds it: against an operation of an API the builder knows, or none. */
@@ -34,6 +38,8 @@ export interface DraftRequest {
 interface Api {
   basePath: string
   validators: Map<string, OperationValidator>
+  /** The gateway's route table for this API alone: values are `METHOD template`. */
+  router: Router<string>
 }
 
 const VALIDATION = { strictBodies: false, rejectUndeclaredQuery: false, limits: { depth: 32, keys: 1000, arrayLength: 10000, stringLength: 1000000 }, maxViolations: 20, responses: false }
@@ -58,14 +64,19 @@ export class CorpusBuilder {
     const file = join(this.#dir, 'documents', `${name}.json`)
     if (typeof document === 'string') copyFileSync(document, file)
     else writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`)
+    const basePath = `/b${this.#mounted + 1}`
     let validators: Map<string, OperationValidator>
+    let router: Router<string>
     try {
       validators = compileOperationValidators(file, VALIDATION)
+      const routes = listOperations(file).map((operation) => ({ method: operation.method, template: operation.template, value: `${operation.method} ${operation.template}` }))
+      router = createRouter([{ name, hosts: [], basePath, routes, catchAll: null }])
     } catch (error) {
       rmSync(file, { force: true })
       throw error
     }
-    const api = { basePath: `/b${++this.#mounted}`, validators }
+    this.#mounted++
+    const api = { basePath, validators, router }
     this.#apis.set(name, api)
     return api.basePath
   }
@@ -130,9 +141,15 @@ export class CorpusBuilder {
   }
 
   #violations(draft: DraftRequest): string[] {
-    const validator = this.#apis.get(draft.api as string)?.validators.get(`${draft.method} ${draft.template ?? ''}`)
-    if (validator === undefined) return ['no such operation']
-    const params = { ...draft.params, ...Object.fromEntries(Object.entries(draft.rawParams ?? {}).map(([name, value]) => [name, decodeURIComponent(value)])) }
+    const api = this.#apis.get(draft.api as string)
+    const key = `${draft.method} ${draft.template ?? ''}`
+    const validator = api?.validators.get(key)
+    if (api === undefined || validator === undefined) return ['no such operation']
+    const target = this.#target(draft)
+    const route = api.router.lookup('api.example.com', draft.method, target.split('?')[0] ?? '', null)
+    if (route.kind !== 'match') return [`the gateway's router answers ${route.kind}`]
+    if (route.value !== key) return [`the gateway routes it to ${route.value}`]
+    const params = route.params
     const headers: Record<string, string> = {}
     for (const [name, value] of draft.headers) headers[name.toLowerCase()] = headers[name.toLowerCase()] === undefined ? value : `${headers[name.toLowerCase()] as string}, ${value}`
     const found = validator.checkParameters({ params, query: draft.query ?? '', headers }).map((v) => `${v.location}: ${v.message}`)
