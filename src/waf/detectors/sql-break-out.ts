@@ -10,14 +10,18 @@
  * groups whose content only adds evidence. Anything else — a name right after a string, two
  * names in a row, a string after a name: prose — stops the reading.
  *
- * Evidence comes in three strengths. Strong: a subquery, `UNION SELECT`, a stacked statement,
- * `CASE`, a function call in a boolean clause, a comparison of a literal in a boolean clause,
- * `WAITFOR`, `INTO OUTFILE`, `PROCEDURE`. It holds even if the text after it does not read as SQL
- * (attackers append junk). Medium: a literal in a boolean clause, a comparison right after the
- * break-out, `ORDER BY`, `LIMIT`, a comment right after a closed quote or parenthesis. It holds
- * only if everything after the break-out reads as SQL to the end (or to a comment), which prose
- * almost never does. Weak: anything else, never enough.
+ * Evidence comes in three strengths. Strong: a subquery, `UNION SELECT` (or `UNION ALL`), a
+ * stacked statement, `CASE`, a call of a delaying, file or error-extracting function, any call or
+ * a comparison of a literal in a boolean clause, `WAITFOR`, `INTO OUTFILE`, `PROCEDURE`. It holds
+ * even if the text after it does not read as SQL (attackers append junk). Medium: a literal in a
+ * boolean clause, a comparison or a call right after a quote, `ORDER BY`, `LIMIT`, a comment that
+ * cuts the statement off right after a quote or parenthesis. It holds only if everything after the
+ * break-out reads as SQL to the end (or to a comment), which prose almost never does. Weak:
+ * anything else, never enough.
  */
+import {
+  ATTACK_FUNCTIONS, COMPARISONS, expression, expressionList, fullTextModifier, isClosedString, LITERALS, nothing, operand, parenthesised, Reader, type Expression,
+} from './sql-expression.js'
 import { MAX_TOKENS, type SqlToken } from './sql-tokens.js'
 
 export const WEAK = 0
@@ -30,168 +34,8 @@ export interface Continuation {
   readonly complete: boolean
 }
 
-/** Functions attacks call to delay, to reach files or the network, or to extract data through errors: a call is an injection wherever it sits. */
-export const ATTACK_FUNCTIONS = new Set([
-  'sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml', 'dbms_pipe.receive_message', 'dbms_lock.sleep', 'utl_inaddr.get_host_address',
-  'utl_inaddr.get_host_name', 'utl_http.request', 'xp_cmdshell', 'sys_eval', 'sys_exec', 'randomblob', 'json_keys', 'gtid_subset', 'gtid_subtract', 'name_const',
-  'make_set', 'elt', 'ctxsys.drithsx.sn', 'xmltype', 'dbms_xmlgen.getxml', 'regexp_substring', 'exp', 'polygon', 'multipoint', 'linestring', 'geometrycollection',
-  'multipolygon', 'multilinestring', 'st_latfromgeohash', 'st_longfromgeohash', 'st_pointfromgeohash', 'waitfor', 'iif',
-])
-
-const COMPARISONS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', 'like', 'ilike', 'rlike', 'regexp', 'in', 'is', 'between', 'sounds', 'glob', 'similar', 'match'])
-const UNARY = new Set(['-', '+', '~', '!', 'not'])
-const LITERALS = new Set(['null', 'true', 'false', 'unknown'])
 /** What may follow `;` as a new statement, besides the statement keywords. */
 const STATEMENT_STARTS = new Set(['waitfor', 'set', 'if', 'begin', 'declare', 'with'])
-
-interface Expression {
-  literal: boolean
-  name: boolean
-  comparison: boolean
-  call: boolean
-  attackCall: boolean
-  subquery: boolean
-}
-
-const nothing = (): Expression => ({ literal: false, name: false, comparison: false, call: false, attackCall: false, subquery: false })
-
-/** A reader over tokens; comments are skipped, but remembered where they end the input. */
-class Reader {
-  readonly #tokens: readonly SqlToken[]
-  #at: number
-
-  constructor(tokens: readonly SqlToken[], at: number) {
-    this.#tokens = tokens
-    this.#at = at
-    this.#skipComments()
-  }
-
-  #skipComments(): void {
-    while (this.#tokens[this.#at]?.type === 'c') this.#at++
-  }
-
-  get type(): string {
-    return this.#tokens[this.#at]?.type ?? ''
-  }
-
-  /** The lower-case text `ahead` tokens on, comments included. */
-  peekWord(ahead: number): string {
-    return this.#tokens[this.#at + ahead]?.text.toLowerCase() ?? ''
-  }
-
-  /** The type `ahead` tokens on, comments included. */
-  peekType(ahead: number): string {
-    return this.#tokens[this.#at + ahead]?.type ?? ''
-  }
-
-  get word(): string {
-    return this.#tokens[this.#at]?.text.toLowerCase() ?? ''
-  }
-
-  get done(): boolean {
-    return this.#at >= this.#tokens.length
-  }
-
-  /** Whether the token here is a comment (looked at before skipping). */
-  commentAt(index: number): boolean {
-    return this.#tokens[index]?.type === 'c'
-  }
-
-  get position(): number {
-    return this.#at
-  }
-
-  advance(): void {
-    this.#at++
-    this.#skipComments()
-  }
-
-  /** From `(`, past its matching `)` (or to the end): what the group holds. */
-  group(into: Expression): void {
-    let depth = 0
-    do {
-      const type = this.type
-      if (type === '(') depth++
-      else if (type === ')') depth--
-      else if (type === 'E') into.subquery = true
-      else if (type === '1' || type === 's' || type === 'v') into.literal = true
-      else if (type === 'f') {
-        into.call = true
-        if (ATTACK_FUNCTIONS.has(this.word)) into.attackCall = true
-      } else if (type === 'k' && this.word === 'case' && this.caseFollows()) into.subquery = true
-      else if (type === 'o' && COMPARISONS.has(this.word)) into.comparison = true
-      this.advance()
-    } while (depth > 0 && !this.done)
-  }
-
-  /** Whether the `CASE` here starts a CASE expression: `CASE WHEN` or `CASE x WHEN`, not the English word. */
-  caseFollows(): boolean {
-    const isWhen = (t: SqlToken | undefined) => t?.type === 'k' && t.text.toLowerCase() === 'when'
-    return isWhen(this.#tokens[this.#at + 1]) || isWhen(this.#tokens[this.#at + 2])
-  }
-
-  /** `CASE … END`, nested ones included. */
-  caseExpression(into: Expression): void {
-    let depth = 0
-    do {
-      if (this.type === 'k' && this.word === 'case') depth++
-      else if (this.type === 'k' && this.word === 'end') depth--
-      else if (this.type === 'f') into.call = true
-      this.advance()
-    } while (depth > 0 && !this.done)
-    into.subquery = true
-  }
-}
-
-/** One operand, after any unary operators; false if the token here cannot start one. */
-function operand(reader: Reader, into: Expression): boolean {
-  while (reader.type === 'o' && UNARY.has(reader.word)) reader.advance()
-  const type = reader.type
-  if (type === '1' || type === 's' || type === 'v' || (type === 'k' && LITERALS.has(reader.word))) {
-    into.literal = true
-    reader.advance()
-  } else if (type === 'n') {
-    into.name = true
-    reader.advance()
-  } else if (type === 'f') {
-    into.call = true
-    if (ATTACK_FUNCTIONS.has(reader.word)) into.attackCall = true
-    reader.advance()
-    if (reader.type === '(') reader.group(into)
-  } else if (type === '(') {
-    reader.group(into)
-  } else if (type === 'k' && reader.word === 'case' && reader.caseFollows()) {
-    reader.caseExpression(into)
-  } else {
-    return false
-  }
-  return true
-}
-
-/** operand (operator operand)*; false if no operand starts here. */
-function expression(reader: Reader, into: Expression): boolean {
-  if (!operand(reader, into)) return false
-  while (reader.type === 'o' && !reader.done) {
-    if (reader.word === 'not') reader.advance()
-    if (COMPARISONS.has(reader.word)) into.comparison = true
-    reader.advance()
-    if (reader.type === 'o' && reader.word === 'not') reader.advance()
-    fullTextModifier(reader)
-    if (!operand(reader, into)) return true
-  }
-  return true
-}
-
-/** MySQL's `IN BOOLEAN MODE`, `IN NATURAL LANGUAGE MODE` after `MATCH … AGAINST ('…'`: names SQL allows there. */
-function fullTextModifier(reader: Reader): void {
-  const first = reader.word
-  if (first !== 'boolean' && first !== 'natural') return
-  for (let i = 0; i < 3 && reader.type === 'n'; i++) {
-    const word: string = reader.word
-    reader.advance()
-    if (word === 'mode') break
-  }
-}
 
 /** A boolean clause's strength: calls, subqueries and comparisons of literals are SQL; a lone literal is a hint. */
 function booleanStrength(e: Expression): number {
@@ -199,42 +43,11 @@ function booleanStrength(e: Expression): number {
   return e.literal ? MEDIUM : WEAK
 }
 
-/** Reads a list of expressions separated by commas; the strongest evidence of any. */
-function expressionList(reader: Reader, into: Expression): boolean {
-  if (!expression(reader, into)) return false
-  while (reader.type === ',') {
-    reader.advance()
-    // A trailing comma before the end or a comment: `GROUP BY 1,2,--`.
-    if (reader.done) return true
-    if (!expression(reader, into)) return false
-  }
-  while (reader.type === 'k' && (reader.word === 'asc' || reader.word === 'desc')) reader.advance()
-  return true
-}
-
-/** Whether a string token ends with the quote it opened with (`'a'`, `N'a'`), rather than running to the input's end. */
-function isClosedString(text: string): boolean {
-  const open = /['"$]/.exec(text)
-  return open !== null && text.length > open.index + 1 && text.endsWith(open[0])
-}
-
-/** A value in parentheses: a subquery or CASE (read as a group), or an expression that fills them (`(1=2)`, not `(see note 1)`). */
-function parenthesised(reader: Reader, into: Expression): boolean {
-  const inner = reader.peekType(1)
-  if (inner === 'E' || inner === '(' || inner === 'k') {
-    reader.group(into)
-    return true
-  }
-  reader.advance()
-  if (!expression(reader, into) || reader.type !== ')') return false
-  reader.advance()
-  return true
-}
-
 /**
- * How a value that is not pasted into a string reads (from token `from` on): the value itself (a number, a name, a
- * call, a parenthesised expression), then its continuation. A value that starts with `AND`,
- * `OR`, `UNION` or `;` is all continuation: it was meant to follow whatever the query had.
+ * How a value that is not pasted into a literal reads (from token `from` on): the value itself —
+ * a number, a name, a call, a parenthesised expression — then its continuation. A value that
+ * starts with `AND`, `OR`, `UNION`, `;`, `,`, `)` or `ORDER BY` is all continuation: it was meant
+ * to follow whatever the query had.
  */
 export function readUnquoted(tokens: readonly SqlToken[], from = 0): Continuation {
   const reader = new Reader(tokens, from)
@@ -252,123 +65,184 @@ export function readUnquoted(tokens: readonly SqlToken[], from = 0): Continuatio
   const own = e.subquery || e.attackCall ? STRONG : first === '(' && e.comparison && e.literal ? MEDIUM : WEAK
   // A value that is itself an expression — a condition or a sum (`status = 'open' AND …`, `10 > 5 and 3 < 4`), a call
   // (`contains(title, 'x') or …`, filter and query languages) — broke out of nothing: only structure counts.
-  const predicate = reader.type === 'o' || (e.call && !e.attackCall)
-  const rest = readContinuation(tokens, reader.position, false, predicate)
+  const expressionValue = reader.type === 'o' || (e.call && !e.attackCall)
+  const rest = readContinuation(tokens, reader.position, false, expressionValue)
   return { strength: Math.max(own, rest.strength), complete: rest.complete }
+}
+
+/** Where the continuation starts, as the clauses need to know it. */
+interface Start {
+  /** After a quote or a closing parenthesis: the value has visibly left its context. */
+  readonly brokeOut: boolean
+  /** The literal the value's quote closed holds a phrase, not one word (see `readContinuation`). */
+  readonly phrase: boolean
+  /** The input ends by opening a literal that the query's own closing quote will close: `x' | y | '`. */
+  readonly reopens: boolean
+  /** The input ends in a comment. */
+  readonly endsInComment: boolean
+  /** The value before the continuation is a string literal (`"abc" or …`), not a number or a name. */
+  readonly afterString: boolean
+}
+
+/** One clause's evidence. `structural`: it counts for a value that is an expression itself; `clause`: ORDER BY, GROUP BY or LIMIT; `last`: reading stops after it. */
+interface Evidence {
+  readonly level: number
+  readonly structural?: boolean
+  readonly clause?: boolean
+  readonly last?: boolean
+}
+
+const structure = (e: Expression) => e.subquery || e.attackCall
+
+/** `AND`/`OR` and a condition. `1 or 2` is prose; `1 or true-- -` cuts the query off. */
+function booleanClause(reader: Reader, start: Start): Evidence | null {
+  const e = nothing()
+  reader.advance()
+  if (!expression(reader, e)) return null
+  const plain = !start.brokeOut && !e.subquery && !e.call && !e.comparison
+  if (structure(e)) return { level: STRONG, structural: true }
+  return { level: plain ? (start.endsInComment && e.literal && !start.afterString ? MEDIUM : WEAK) : booleanStrength(e) }
+}
+
+/**
+ * An operator and an operand. Arithmetic on a number (`2+2=4`) is not a break-out; after a
+ * quote, a comparison or a call is (`x'='x`, `x'+char(65)+'`), and so is an operator chain that
+ * reopens a literal — of names, not of quoted words only (`by "+" or " + "`: prose quotes
+ * operators too).
+ */
+function operatorClause(reader: Reader, start: Start): Evidence | null {
+  const e = nothing()
+  if (reader.word === 'not') reader.advance()
+  if (COMPARISONS.has(reader.word)) e.comparison = true
+  reader.advance()
+  if (reader.type === 'o' && reader.word === 'not') reader.advance()
+  fullTextModifier(reader)
+  if (reader.type === ')' || reader.done) return { level: WEAK }
+  if (!expression(reader, e)) return null
+  if (structure(e)) return { level: STRONG, structural: true }
+  return { level: start.brokeOut && (e.call || (e.comparison && e.literal) || (start.reopens && e.name)) ? MEDIUM : WEAK }
+}
+
+/** `UNION [ALL|DISTINCT] SELECT`; `UNION ALL` is SQL even where the value ends before the SELECT. */
+function unionClause(reader: Reader): Evidence {
+  reader.advance()
+  const select = reader.word === 'all' || reader.word === 'distinct' || reader.type === 'E' || reader.type === '('
+  return { level: select ? STRONG : WEAK, structural: true, last: true }
+}
+
+/** `;` and another statement (or a call or subquery), or `;` closing the value. */
+function stackedClause(reader: Reader, start: Start): Evidence {
+  const e = nothing()
+  reader.advance()
+  if (reader.type === '(') reader.group(e)
+  if (reader.type === 'E' || (reader.type !== 's' && STATEMENT_STARTS.has(reader.word)) || structure(e)) return { level: STRONG, structural: true, last: true }
+  return { level: reader.done && start.brokeOut ? MEDIUM : WEAK, last: true }
+}
+
+/** `ORDER BY`, `GROUP BY`, `LIMIT`, `OFFSET` and their lists: SQL clauses no prose has. */
+function listClause(reader: Reader): Evidence | null {
+  const e = nothing()
+  const word = reader.word
+  reader.advance()
+  if (word === 'order' || word === 'group') {
+    if (reader.word !== 'by') return null
+    reader.advance()
+  }
+  if (!expressionList(reader, e)) return null
+  return structure(e) ? { level: STRONG, structural: true } : { level: MEDIUM, clause: true }
+}
+
+/** One clause of the continuation; null where none starts (reading stops). */
+function readClause(reader: Reader, start: Start): Evidence | null {
+  const type = reader.type
+  const word = reader.word
+  const e = nothing()
+  if (type === '&') return booleanClause(reader, start)
+  if (type === 'o') return operatorClause(reader, start)
+  if (type === 'U') return unionClause(reader)
+  if (type === ';') return stackedClause(reader, start)
+  if (type === ',') {
+    reader.advance()
+    if (!expression(reader, e)) return null
+    return { level: structure(e) || (e.call && e.comparison) ? STRONG : WEAK, structural: true }
+  }
+  if (type === ')') {
+    reader.advance()
+    return { level: WEAK }
+  }
+  if (type === '(') {
+    // A subquery right after the break-out: `')(SELECT …)`.
+    reader.group(e)
+    return e.subquery ? { level: STRONG, structural: true } : null
+  }
+  if (type === 'f' && ATTACK_FUNCTIONS.has(word)) {
+    // An attack function right after the break-out, even without an operator: `2010-01-01' sleep(20) '` (not `Results for 'sleep(5)'`).
+    reader.advance()
+    if (reader.type === '(') reader.group(e)
+    return { level: start.phrase ? WEAK : STRONG, structural: true }
+  }
+  if (type !== 'k') return null
+  if (word === 'order' || word === 'group' || word === 'limit' || word === 'offset') return listClause(reader)
+  if (word === 'having' || word === 'where') {
+    reader.advance()
+    if (!expression(reader, e)) return null
+    return structure(e) ? { level: STRONG, structural: true } : { level: MEDIUM }
+  }
+  if (word === 'procedure' || word === 'waitfor' || word === 'into') return { level: STRONG, structural: true, last: true }
+  if (word === 'as') {
+    reader.advance()
+    if (reader.type !== 'n' && reader.type !== 's') return null
+    reader.advance()
+    return { level: WEAK }
+  }
+  if (word === 'collate') {
+    reader.advance()
+    reader.advance()
+    return { level: WEAK }
+  }
+  return null
 }
 
 /**
  * Reads the continuation from `at`, the first token after the break-out. `quoted`: the value
- * broke out of a string, where even a lone comment after the quote (`admin'--`) is a statement
- * cut short.
+ * broke out of a literal. `expressionValue`: the value is an expression itself (a condition, a
+ * sum, a call, a sort order), which broke out of nothing: only structural evidence counts.
+ *
+ * Medium evidence after a quote needs a value of the kind applications paste into queries before
+ * it — a number, an id, a word — not a phrase: `x' = 'y`, not `The '=' sign`; `admin'--`, not
+ * `The Smiths' -- their best album`.
  */
-export function readContinuation(tokens: readonly SqlToken[], at: number, quoted: boolean, predicate = false): Continuation {
+export function readContinuation(tokens: readonly SqlToken[], at: number, quoted: boolean, expressionValue = false): Continuation {
   const reader = new Reader(tokens, at)
-  let strength = WEAK
   let closed = 0
-  // Whether ORDER BY, GROUP BY or LIMIT followed: SQL clauses no prose has.
-  let clause = false
   while (reader.type === ')') {
     closed++
     reader.advance()
   }
-  // After a quote or a closing parenthesis the value has visibly left its context.
-  const brokeOut = quoted || closed > 0
-  // Medium evidence after a quote needs a value of the kind applications paste into queries before it — a number, an
-  // id, a word — not a phrase: `x' = 'y`, not `The '=' sign`; `admin'--`, not `The Smiths' -- their best album`.
-  const phrase = quoted && /\s/.test(tokens[at - 1]?.text ?? '')
   // The input's own end, unless the tokenizer stopped reading before it.
   const last = tokens.length < MAX_TOKENS ? tokens[tokens.length - 1] : undefined
-  const endsInComment = last?.type === 'c'
-  // Ends by opening a literal that the query's own closing quote will close: `x' | y | '`, `x'+f()+'`.
-  const reopens = quoted && last?.type === 's' && !isClosedString(last.text)
-  const note = (level: number, structural = false) => {
-    if ((structural || !predicate) && level > strength) strength = level
+  const start: Start = {
+    brokeOut: quoted || closed > 0,
+    phrase: quoted && /\s/.test(tokens[at - 1]?.text ?? ''),
+    reopens: quoted && last?.type === 's' && !isClosedString(last.text),
+    endsInComment: last?.type === 'c',
+    afterString: tokens[at - 1]?.type === 's',
+  }
+  let strength = WEAK
+  let sqlClause = false
+  const note = (evidence: Evidence) => {
+    if ((evidence.structural === true || !expressionValue) && evidence.level > strength) strength = evidence.level
+    if (evidence.clause === true) sqlClause = true
   }
   // A break-out straight into a comment that cuts the statement off: `admin'--`, `1)-- -`, `x'#`.
-  if (brokeOut && reader.commentAt(at + closed) && cutsOff(tokens[at + closed]?.text ?? '')) note(MEDIUM)
+  if (start.brokeOut && reader.commentAt(at + closed) && cutsOff(tokens[at + closed]?.text ?? '')) note({ level: MEDIUM })
   while (!reader.done && strength < STRONG) {
-    const type = reader.type
-    const word = reader.word
-    const e = nothing()
-    if (type === '&') {
-      reader.advance()
-      if (!expression(reader, e)) break
-      // `1 or 2` is prose; `1 or true-- -` cuts the query off.
-      const plain = !brokeOut && !e.subquery && !e.call && !e.comparison
-      note(plain ? (endsInComment && e.literal && tokens[at - 1]?.type !== 's' ? MEDIUM : WEAK) : booleanStrength(e))
-      if (e.subquery || e.attackCall) note(STRONG, true)
-    } else if (type === 'o') {
-      if (word === 'not') reader.advance()
-      if (COMPARISONS.has(reader.word)) e.comparison = true
-      reader.advance()
-      if (reader.type === 'o' && reader.word === 'not') reader.advance()
-      fullTextModifier(reader)
-      if (reader.type === ')' || reader.done) continue
-      if (!expression(reader, e)) break
-      // Arithmetic on a number (`2+2=4`) is not a break-out; after a quote, a comparison or a call is (`x'='x`, `x'+char(65)+'`).
-      // Not a chain of quoted words (`by "+" or " + "`): prose quotes operators too.
-      note(e.subquery || e.attackCall ? STRONG : brokeOut && (e.call || (e.comparison && e.literal) || (reopens && e.name)) ? MEDIUM : WEAK, e.subquery || e.attackCall)
-    } else if (type === 'U') {
-      reader.advance()
-      // `UNION ALL` and `UNION DISTINCT` are SQL even where the value ends before the SELECT.
-      if (reader.word === 'all' || reader.word === 'distinct' || reader.type === 'E' || reader.type === '(') note(STRONG, true)
-      break
-    } else if (type === ';') {
-      reader.advance()
-      if (reader.type === '(') reader.group(e)
-      if (reader.type === 'E' || (reader.type !== 's' && STATEMENT_STARTS.has(reader.word)) || e.subquery || e.attackCall) note(STRONG, true)
-      else if (reader.done && brokeOut) note(MEDIUM)
-      break
-    } else if (type === ',') {
-      reader.advance()
-      if (!expression(reader, e)) break
-      note(e.subquery || e.attackCall || (e.call && e.comparison) ? STRONG : WEAK, true)
-    } else if (type === ')') {
-      reader.advance()
-    } else if (type === '(') {
-      // A subquery right after the break-out: `')(SELECT …)`.
-      reader.group(e)
-      if (!e.subquery) break
-      note(STRONG, true)
-    } else if (type === 'k' && (word === 'order' || word === 'group')) {
-      reader.advance()
-      if (reader.word !== 'by') break
-      reader.advance()
-      if (!expressionList(reader, e)) break
-      clause = true
-      if (e.subquery || e.attackCall) note(STRONG, true)
-      else note(MEDIUM)
-    } else if (type === 'k' && (word === 'having' || word === 'where')) {
-      reader.advance()
-      if (!expression(reader, e)) break
-      note(MEDIUM)
-      if (e.subquery || e.attackCall) note(STRONG, true)
-    } else if (type === 'k' && (word === 'limit' || word === 'offset')) {
-      reader.advance()
-      if (!expressionList(reader, e)) break
-      clause = true
-      note(MEDIUM)
-    } else if (type === 'k' && (word === 'procedure' || word === 'waitfor' || word === 'into')) {
-      note(STRONG, true)
-      break
-    } else if (type === 'f' && ATTACK_FUNCTIONS.has(word)) {
-      // An attack function right after the break-out, even without an operator: `2010-01-01' sleep(20) '` (not `Results for 'sleep(5)'`).
-      if (!phrase) note(STRONG, true)
-      reader.advance()
-      if (reader.type === '(') reader.group(e)
-    } else if (type === 'k' && word === 'as') {
-      reader.advance()
-      if (reader.type !== 'n' && reader.type !== 's') break
-      reader.advance()
-    } else if (type === 'k' && word === 'collate') {
-      reader.advance()
-      reader.advance()
-    } else {
-      break
-    }
+    const evidence = readClause(reader, start)
+    if (evidence === null) break
+    note(evidence)
+    if (evidence.last === true) break
   }
-  if (strength === MEDIUM && phrase && !clause) strength = WEAK
+  if (strength === MEDIUM && start.phrase && !sqlClause) strength = WEAK
   return { strength, complete: reader.done && last !== undefined }
 }
 
