@@ -6,7 +6,7 @@
  * option (`-la`), a path (`/etc/passwd`, `C:\`), a variable, a redirection, another separator,
  * or the end of the value. The value is first read as a shell would see through its evasions
  * (`c\at`, `c''at`, `${IFS}`, `{cat,/etc/passwd}`, Windows' `^`). A few constructs are attacks
- * on their own wherever they stand: `/dev/tcp/`, `${IFS}`, glob-spelled binaries (`/???/c?t`),
+ * on their own wherever they stand: `/dev/tcp/`, `${IFS}`, `${PATH:0:1}`, glob-spelled binaries (`/???/c?t`),
  * a shell started with `-c` or `-i`, a download piped into a shell.
  */
 
@@ -41,21 +41,22 @@ const SHELL_ARGUMENT = /^[\t ]+(?:-{1,2}[a-z0-9]|\/[a-z0-9._~?*-]|~\/?|\.{1,2}\/
 const COMMAND_END = /^[\t ]*(?:$|#|[;&`]|['"][\t ]*(?:$|#|[;&|]))/
 
 /** After a command in backticks: its words, the closing backtick, then the end of the value or of the command. */
-const BACKTICKS_CLOSE = /^(?:[\t ]+[^`\n]{0,100})?`[\t ]*(?:$|[;&|#'"\n)])/
+const BACKTICKS_CLOSE = /^(?:[\t ]+[^`\n]{0,100})?`[\t ]*(?:$|[;&|#'"\n)/])/
 
 /** A bare probe with one word of options (`ps aux`, `ls la`) ending the value or the command. */
 const BARE_WORD_END = /^[\t ]+[a-z-]{1,12}[\t ]*(?:$|[;&|#`])/
 
 /** Constructs that are shell attacks wherever they stand. */
 const IFS = /\$\{?IFS\b/i
-const ALWAYS = /\/dev\/(?:tcp|udp)\/|[;|&`][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/
+const ALWAYS = /\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n]{0,200}\bexec:|[;|&`][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/
 
-/** `c\at`, `c''at`, `c""at`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
+/** `c\at`, `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
 function asShellReads(value: string): string {
   return value
     .toLowerCase()
     .replace(/\$\{ifs\}|\$ifs(?:\$\d)?/g, ' ')
     .replace(/\\(?=[a-z/])|''|""|\^(?=[a-z])|\$@/g, '')
+    .replace(/(?<=[a-z])['"](?=[a-z/])/g, '')
     .replace(/\{([a-z0-9_./-]+),/g, '$1 ')
 }
 

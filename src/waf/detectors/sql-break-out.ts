@@ -99,9 +99,11 @@ function booleanClause(reader: Reader, start: Start): Evidence | null {
   const e = nothing()
   reader.advance()
   if (!expression(reader, e)) return null
-  const plain = !start.brokeOut && !e.subquery && !e.call && !e.comparison
   if (structure(e)) return { level: STRONG, structural: true }
-  return { level: plain ? (start.endsInComment && e.literal && !start.afterString ? MEDIUM : WEAK) : booleanStrength(e) }
+  if (start.brokeOut) return { level: booleanStrength(e) }
+  // Without a quote or parenthesis before it, a call may be prose's parenthesis (`Learn and adapt(go/laa) …`).
+  if (e.call || (e.comparison && e.literal)) return { level: e.comparison && e.literal ? STRONG : MEDIUM }
+  return { level: e.literal && start.endsInComment && !start.afterString ? MEDIUM : WEAK }
 }
 
 /**
@@ -183,12 +185,20 @@ function readClause(reader: Reader, start: Start): Evidence | null {
   }
   if (type !== 'k') return null
   if (word === 'order' || word === 'group' || word === 'limit' || word === 'offset') return listClause(reader)
+  // `1 WHERE 1=2 AND …`, `') AS x WHERE …`, `GROUP BY 1 HAVING 1=2`; a comparison of a literal unless after a break-out
+  // (not `Optional. Where provenance is stored.`).
   if (word === 'having' || word === 'where') {
     reader.advance()
     if (!expression(reader, e)) return null
-    return structure(e) ? { level: STRONG, structural: true } : { level: MEDIUM }
+    if (structure(e)) return { level: STRONG, structural: true }
+    return { level: start.brokeOut || (e.comparison && e.literal) ? MEDIUM : WEAK }
   }
-  if (word === 'procedure' || word === 'waitfor' || word === 'into') return { level: STRONG, structural: true, last: true }
+  if (word === 'procedure' || word === 'waitfor') return { level: STRONG, structural: true, last: true }
+  // `INTO OUTFILE`, `INTO DUMPFILE`, `INTO @variable`, not `Insight into codes of conduct`.
+  if (word === 'into') {
+    const target = reader.peekWord(1)
+    return target === 'outfile' || target === 'dumpfile' || target.startsWith('@') ? { level: STRONG, structural: true, last: true } : null
+  }
   if (word === 'as') {
     reader.advance()
     if (reader.type !== 'n' && reader.type !== 's') return null

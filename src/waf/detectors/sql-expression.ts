@@ -188,7 +188,7 @@ export function isClosedString(text: string): boolean {
   return open !== null && text.length > open.index + 1 && text.endsWith(open[0])
 }
 
-/** A value in parentheses: a subquery or CASE (read as a group), or an expression that fills them (`(1=2)`, not `(see note 1)`). */
+/** A value in parentheses: a subquery or CASE (read as a group), or an expression or condition that fills them (`(1=2)`, not `(see note 1)`). */
 export function parenthesised(reader: Reader, into: Expression): boolean {
   const inner = reader.peekType(1)
   if (inner === 'E' || inner === '(' || inner === 'k') {
@@ -196,7 +196,13 @@ export function parenthesised(reader: Reader, into: Expression): boolean {
     return true
   }
   reader.advance()
-  if (!expression(reader, into) || reader.type !== ')') return false
+  if (!expression(reader, into)) return false
+  // A condition: `(1=2 AND SLEEP(5))`.
+  while (reader.type === '&') {
+    reader.advance()
+    if (!expression(reader, into)) return false
+  }
+  if (reader.type !== ')') return false
   reader.advance()
   return true
 }

@@ -80,7 +80,9 @@ export function detectSqlInjection(value: string): string[] | null {
     if (!value.includes(quote)) continue
     // The first token is the literal the value's own quote closes.
     const tokens = sqlTokens(quote + value)
-    if (isInjection(readContinuation(tokens, 1, true))) return [fingerprint(tokens)]
+    const reading = readContinuation(tokens, 1, true)
+    // Backticks quote names in MySQL only, and code in Markdown everywhere: strong evidence only.
+    if (quote === '`' ? reading.strength >= STRONG : isInjection(reading)) return [fingerprint(tokens)]
   }
   return null
 }

@@ -14,9 +14,9 @@
 import ipaddr from 'ipaddr.js'
 
 /** Schemes a URL-fetching server should never be handed. */
-const RAW_SCHEMES = new Set(['file', 'gopher', 'dict', 'tftp', 'jar', 'netdoc'])
+const RAW_SCHEMES = new Set(['file', 'gopher', 'dict', 'tftp', 'jar', 'netdoc', 'sftp', 'smb', 'telnet'])
 /** Schemes whose host is worth judging. */
-const FETCH_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps', 'ws', 'wss', 'ldap', 'ldaps', 'sftp', 'ssh', 'telnet', 'smb', 'redis', 'mysql', 'postgres', 'mongodb', 'memcached'])
+const FETCH_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps', 'ws', 'wss', 'ldap', 'ldaps', 'ssh', 'redis', 'mysql', 'postgres', 'mongodb', 'memcached'])
 
 /** ipaddr.js ranges that only the server's own network reaches. */
 const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecified', 'uniqueLocal', 'carrierGradeNat', 'broadcast'])
@@ -25,18 +25,24 @@ const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecifie
 const METADATA = /169\.254\.169\.254|169\.254\.170\.2\b|metadata\.google\.internal|fd00:ec2::254|100\.100\.100\.200|metadata\.azure\.internal|\binstance-data\b/i
 
 /** Host names that resolve inside the server's network, or to loopback through a public wildcard DNS service. */
-const INTERNAL_NAME = /^(?:localhost|metadata|kubernetes|kubernetes\.default(?:\.svc)?)$|\.(?:localhost|internal|svc|cluster\.local|localdomain)$|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me)$/
+const INTERNAL_NAME = /^(?:localhost|metadata|kubernetes|kubernetes\.default(?:\.svc)?)$|\.(?:localhost|internal|svc|local|localdomain|consul|lan|intranet|corp|home\.arpa)$|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me)$/
+/** Loopback names: where a developer's own client runs (`Origin: http://localhost:3000`). */
+const LOOPBACK_NAME = /^(?:localhost|.*\.localhost)$|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me)$/
+/** `jar:http://…!/`: Java's archive scheme around another URL. */
+const WRAPPED_URL = /\bjar:[a-z]+:|\bnetdoc:/i
 
 /** `<scheme>://<rest>`: the candidates for a URL in a value. */
 const URL_START = /([a-z][a-z0-9+.-]{0,15}):\/\/([^\s"'<>`{}|^]{0,400})/gi
 const MAX_URLS = 20
 
-function internalAddress(host: string): boolean {
+/** Whether `host` is an address in an internal range; `origin`: loopback is where the client runs, not internal. */
+function internalAddress(host: string, origin: boolean): boolean {
   const bare = host.startsWith('[') ? host.slice(1, -1) : host
   if (!ipaddr.isValid(bare)) return false
   let address = ipaddr.parse(bare)
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) address = (address as ipaddr.IPv6).toIPv4Address()
-  return INTERNAL_RANGES.has(address.range())
+  const range = address.range()
+  return INTERNAL_RANGES.has(range) && !(origin && range === 'loopback')
 }
 
 /** `127.0.0.1.nip.io`, `10-0-0-1.sslip.io`: a public name for the address it spells. */
@@ -56,7 +62,7 @@ function writtenHost(rest: string): string {
  * `inProse`: the URL follows a blank, as in a sentence (“open http://localhost:3000 and…”), where
  * people write their own machine's address; a URL-valued field, a query, a path holds it alone.
  */
-function judgeUrl(scheme: string, rest: string, inProse: boolean): string | null {
+function judgeUrl(scheme: string, rest: string, inProse: boolean, origin: boolean): string | null {
   if (RAW_SCHEMES.has(scheme)) return `${scheme}:`
   if (!FETCH_SCHEMES.has(scheme)) return null
   let host: string
@@ -66,18 +72,22 @@ function judgeUrl(scheme: string, rest: string, inProse: boolean): string | null
     return null
   }
   if (host === '') return null
-  if (!inProse && (INTERNAL_NAME.test(host) || internalAddress(host))) return host
+  if (!inProse && ((INTERNAL_NAME.test(host) && !(origin && LOOPBACK_NAME.test(host))) || internalAddress(host, origin))) return host
   const spelled = wildcardDnsAddress(host)
-  if (!inProse && spelled !== null && internalAddress(spelled)) return host
+  if (!inProse && spelled !== null && internalAddress(spelled, origin)) return host
   // The parser turned something that is not a dotted quad into an address: an evasion.
   const written = writtenHost(rest).toLowerCase()
   if (ipaddr.IPv4.isValid(host) && written !== host && /^[0-9a-fx.]+$/.test(written)) return host
   return null
 }
 
-export function detectSsrf(value: string): string | null {
+/**
+ * `origin`: the value says where the client is (Origin, Referer), so a loopback host is a
+ * developer's own machine, not a target.
+ */
+export function detectSsrf(value: string, origin = false): string | null {
   if (value.length < 7) return null
-  const metadata = METADATA.exec(value)
+  const metadata = METADATA.exec(value) ?? WRAPPED_URL.exec(value)
   if (metadata !== null) return metadata[0]
   if (!value.includes('://')) return null
   // Values are bytes (latin1): a host in another script is read as the UTF-8 it was sent as.
@@ -85,7 +95,7 @@ export function detectSsrf(value: string): string | null {
   URL_START.lastIndex = 0
   let count = 0
   for (let found = URL_START.exec(text); found !== null && count < MAX_URLS; found = URL_START.exec(text), count++) {
-    const judged = judgeUrl((found[1] ?? '').toLowerCase(), found[2] ?? '', found.index > 0 && /\s/.test(text.charAt(found.index - 1)))
+    const judged = judgeUrl((found[1] ?? '').toLowerCase(), found[2] ?? '', found.index > 0 && /\s/.test(text.charAt(found.index - 1)), origin)
     if (judged !== null) return judged
   }
   return null
