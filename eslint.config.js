@@ -17,7 +17,6 @@ const LAYER_BANS = {
   router: BLOCK_BANS,
   openapi: BLOCK_BANS,
   waf: BLOCK_BANS,
-  // The one exception: identity/ reads its config types from config/identity-schema.ts.
   identity: BLOCK_BANS,
   // The contract between the core and the policies.
   pipeline: ['policies', 'config', 'upstream', ...SERVING],
@@ -29,17 +28,16 @@ const LAYER_BANS = {
   scan: SERVING,
   posture: SERVING,
 }
-const LAYER_EXCEPTIONS = { identity: { config: 'identity-schema\\.js$' } }
 
 /** A relative specifier that climbs out of the importing folder into `target` (a folder or a top-level file). */
-function specifierPattern(target, except) {
+function specifierPattern(target) {
   if (target.endsWith('.ts')) return `^(\\.\\./)+${target.slice(0, -3)}\\.js$`
-  return `^(\\.\\./)+${target}(/${except === undefined ? '' : `(?!${except})`}|$)`
+  return `^(\\.\\./)+${target}(/|$)`
 }
 
 function layerRules(folder, banned) {
   const patterns = banned.map((target) => ({
-    regex: specifierPattern(target, LAYER_EXCEPTIONS[folder]?.[target]),
+    regex: specifierPattern(target),
     message: `${folder}/ never imports ${target.endsWith('.ts') ? target : `${target}/`}: it is a layer above (docs/architecture.md).`,
   }))
   // esquery reads `/` as the end of a regex, so dynamic imports and `import()` types match `\x2F`.

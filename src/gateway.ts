@@ -29,7 +29,6 @@ import { createHttpListener, createHttpsListener, listen, type AnyServer, type L
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import { RedisCounters } from './stores/redis-counters.js'
-import type { AuthMetrics } from './identity/identity-services.js'
 import type { DataStore } from './stores/data-store.js'
 import { openConfiguredDataStore } from './stores/open-data-store.js'
 import type { GatewayConfig } from './config/schema.js'
@@ -90,21 +89,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   let store: DataStore | null = null
   if (needsDataStore(config, policies, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
-  const authMetrics: AuthMetrics = {
-    authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.inc(api, method, outcome, reason),
-    authzDecision: (api, decision, rule) => metrics.authzDecisions.inc(api, decision, rule),
-    jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
-  }
   const runtimeDeps: RuntimeDeps = {
     logger,
     clock,
     policies,
     store,
-    authMetrics,
     policyMetrics: {
       validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
       maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),
       waf: (api, rule, outcome) => metrics.wafMatches.inc(api, rule, outcome),
+      authOutcome: (api, method, outcome, reason) => metrics.authOutcomes.inc(api, method, outcome, reason),
+      jwksFetch: (outcome, reason) => metrics.jwksFetches.labels(outcome, reason).inc(),
+      authzDecision: (api, decision, rule) => metrics.authzDecisions.inc(api, decision, rule),
     },
     openCounters: (url, timeoutMs) => openCounterStore(url, timeoutMs, options.clock !== undefined),
   }
@@ -115,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await store?.close()
     throw error
   }
-  initialRuntime.identity.start()
+  initialRuntime.services.start()
   await waitForCounters(initialRuntime, logger)
   const state: ServingState = {
     runtime: initialRuntime,
@@ -139,7 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const successor = retiring.get(old)
     if (successor === undefined) return
     retiring.delete(old)
-    if (old.identity !== successor.identity) old.identity.close()
+    old.services.notIn(successor.services).close()
     if (old.counters.store !== successor.counters.store) await old.counters.store.close()
     await Promise.all(retiredUpstreams(old, successor).map((u) => u.close()))
   }
@@ -180,7 +176,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
-      isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
+      isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
       management: adminRoutes(store === null ? null : new Management(store, clock)),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
@@ -205,12 +201,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return { ok: false, problems }
     }
     warnAboutRestartOnlyChanges(loaded, next, logger)
-    if (runtime.identity !== state.runtime.identity) {
-      // New key sources: let them load before they serve, so tokens are not refused meanwhile.
-      runtime.identity.start()
-      await waitUntil(() => runtime.identity.isReady(), IDENTITY_READY_WAIT_MS)
-      if (!runtime.identity.isReady()) logger.warn('the new identity config is not ready yet (key set not loaded); applying it anyway')
-    }
+    // New services (e.g. new key sources): let them get ready before they serve, so tokens are not refused meanwhile.
+    const fresh = runtime.services.notIn(state.runtime.services)
+    fresh.start()
+    await waitUntil(() => fresh.isReady(), SERVICE_READY_WAIT_MS)
+    if (!fresh.isReady()) logger.warn('a policy service of the new config is not ready yet (e.g. a key set not loaded); applying it anyway')
     if (certificateSet !== null && certificates !== null) {
       certificates.replace(certificateSet)
       for (const server of servers) if ('setSecureContext' in server) server.setSecureContext(certificateSet.defaultOptions)
@@ -286,8 +281,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       })
     }
     await loader.close()
-    state.runtime.identity.close()
-    for (const old of retiring.keys()) old.identity.close()
+    // Each service once, though runtimes share them.
+    const runtimes = [state.runtime, ...retiring.keys()]
+    runtimes.forEach((runtime, index) => runtime.services.notIn(...runtimes.slice(0, index).map((r) => r.services)).close())
     await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
     logger.info('gateway stopped')
@@ -315,7 +311,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections()
     await Promise.all(closed)
     await Promise.all([...state.runtime.upstreams.values()].map((u) => u.destroy()))
-    state.runtime.identity.close()
+    state.runtime.services.close()
     await state.runtime.counters.store.close()
     await store?.close()
     await loader.close()
@@ -323,7 +319,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function forgetStoreLookups(keyId?: string): void {
-    state.runtime.identity.forget(keyId)
+    state.runtime.services.onDataStoreChange(keyId)
+  }
+
+  function isReady(): boolean {
+    return ready && !state.draining && state.runtime.services.isReady()
   }
 
   function flushLogs(): void {
@@ -337,13 +337,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     flushLogs,
     forgetStoreLookups,
-    isReady: () => ready && !state.draining && state.runtime.identity.isReady(),
+    isReady,
     reload,
     stop: () => (stopping ??= stop()),
   }
 }
 
-const IDENTITY_READY_WAIT_MS = 10_000
+const SERVICE_READY_WAIT_MS = 10_000
 const POLICY_FAILURE_LOG_INTERVAL_MS = 10_000
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -354,8 +354,12 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 /** The data store is opened when something uses it: the admin API, or a policy setting that says it does (API keys, certificate consumers). */
 function needsDataStore(config: GatewayConfig, policies: readonly PolicyDefinition[], servesAdmin: boolean): boolean {
   if (servesAdmin && config.admin !== undefined) return true
-  const gateway = checkContextOf(config)
-  return config.apis.some((api) => policySettingsOf(api).some(([name, setting]) => policies.find((p) => p.name === name)?.needsDataStore(setting as never, gateway) === true))
+  return config.apis.some((api) =>
+    policySettingsOf(api).some(([name, setting]) => {
+      const policy = policies.find((p) => p.name === name)
+      return policy !== undefined && policy.needsDataStore(setting as never, checkContextOf(config, policy))
+    }),
+  )
 }
 
 /**

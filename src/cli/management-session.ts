@@ -8,6 +8,7 @@ import type { Command } from 'commander'
 import { Management, ConflictError, NotFoundError, type Actor } from '../admin/management.js'
 import { InvalidInputError } from '../admin/management-input.js'
 import { createConfigLoader } from '../config/load-config.js'
+import { identityConfigOf } from '../policies/auth/identity-section.js'
 import { builtinPolicies } from '../policies/index.js'
 import { openConfiguredDataStore, redactUrl } from '../stores/open-data-store.js'
 import { EXIT_ERROR, EXIT_OK, reportError } from './report-error.js'
@@ -65,7 +66,7 @@ export async function withManagement(options: StoreOptions, work: (session: Mana
       const loaded = createConfigLoader(builtinPolicies).load(options.config)
       url = loaded.config.stores.data
       baseDir = loaded.baseDir
-      cacheSec = loaded.config.identity.apiKeys.cacheSec
+      cacheSec = identityConfigOf(loaded.config).apiKeys.cacheSec
     } else {
       url = options.store as string
       baseDir = process.cwd()

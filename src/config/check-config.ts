@@ -2,7 +2,7 @@
 import { isIP } from 'node:net'
 import type { ConfigProblem } from '../errors.js'
 import { parseCidr } from '../net/ip-matcher.js'
-import type { OnFailure, PolicyCheckContext, PolicyDefinition } from '../pipeline/define-policy.js'
+import { sectionValuesOf, type OnFailure, type PolicyCheckContext, type PolicyDefinition } from '../pipeline/define-policy.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 
@@ -19,7 +19,6 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }
   problems.push(...checkListenerAddresses(config))
-  problems.push(...checkIdentity(config))
   for (const policy of policies) {
     for (const [name, section] of Object.entries(policy.sections)) {
       for (const problem of section.check?.(config[name]) ?? []) problems.push({ path: joinPath(formatPath([name]), problem.path), message: problem.message })
@@ -53,12 +52,12 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
 function checkPolicy(policies: readonly PolicyDefinition[], name: string, value: unknown, path: string, config: GatewayConfig): ConfigProblem[] {
   const policy = policies.find((p) => p.name === name)
   if (policy === undefined) return []
-  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, checkContextOf(config)).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
+  return policy.check(value as never as Record<string, unknown> & { onFailure: OnFailure }, checkContextOf(config, policy)).map((p) => ({ path: joinPath(path, p.path), message: p.message }))
 }
 
-/** The parts of the config a policy's declarations may look at. */
-export function checkContextOf(config: GatewayConfig): PolicyCheckContext {
-  return { identity: config.identity, workers: config.workers, counters: config.stores.counters }
+/** The parts of the config `policy`'s declarations may look at: the sections it declared, and the core's facts they depend on. */
+export function checkContextOf(config: GatewayConfig, policy: PolicyDefinition): PolicyCheckContext {
+  return { sections: sectionValuesOf(policy, config), workers: config.workers, counters: config.stores.counters }
 }
 
 /** Every policy setting of an API, `[policy name, setting]`: the API's own, then its route overrides (those turned off left out). */
@@ -116,29 +115,6 @@ function covers(wildcard: string, address: string): boolean {
 
 function formatAddress({ host, port }: BindAddress): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-const SYMMETRIC = /^HS/
-
-function checkIdentity(config: GatewayConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = []
-  const { jwt, introspection } = config.identity
-  if (jwt !== undefined) {
-    const sources = [jwt.jwksUri, jwt.keys, jwt.secret].filter((s) => s !== undefined).length
-    if (sources > 1) problems.push({ path: 'identity.jwt', message: 'must have only one of jwksUri, keys or secret' })
-    if (sources === 0 && jwt.issuer === undefined) problems.push({ path: 'identity.jwt', message: 'must have issuer (for OIDC discovery), jwksUri, keys or secret' })
-    jwt.algorithms.forEach((alg, index) => {
-      const symmetric = SYMMETRIC.test(alg)
-      // Key confusion: a public key must never verify an HMAC, a secret never stands for a public key.
-      if (symmetric && jwt.secret === undefined) problems.push({ path: `identity.jwt.algorithms[${index}]`, message: `${alg} needs identity.jwt.secret; public keys only verify asymmetric algorithms` })
-      if (!symmetric && jwt.secret !== undefined) problems.push({ path: `identity.jwt.algorithms[${index}]`, message: `${alg} cannot be verified with a shared secret` })
-    })
-    if (jwt.jwks.minRefreshSec > jwt.jwks.maxRefreshSec) problems.push({ path: 'identity.jwt.jwks.minRefreshSec', message: 'must not exceed maxRefreshSec' })
-  }
-  if (introspection !== undefined && introspection.endpoint === undefined && introspection.issuer === undefined) {
-    problems.push({ path: 'identity.introspection', message: 'must have endpoint or issuer (for OIDC discovery)' })
-  }
-  return problems
 }
 
 /** The host part of `host:port` / `[v6]:port`. */

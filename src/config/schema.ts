@@ -5,7 +5,26 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
-import { Identity, Stores } from './identity-schema.js'
+
+/** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
+const Stores = Type.Object(
+  {
+    data: Type.String({
+      default: 'sqlite:./portcullis.db',
+      pattern: '^(sqlite:.+|postgres(ql)?://.+)$',
+      'x-message': 'must be sqlite:PATH (relative to the config file, or :memory:) or postgres://…',
+      description: 'Durable store of consumers, API keys and the admin audit log: embedded SQLite or PostgreSQL (shared by several nodes).',
+    }),
+    counters: Type.String({
+      default: 'memory',
+      pattern: '^(memory|rediss?://.+|redis-cluster://[^,]+:[0-9]+(,[^,]+:[0-9]+)*)$',
+      'x-message': 'must be memory, redis://HOST:PORT (rediss:// for TLS) or redis-cluster://HOST:PORT,HOST:PORT',
+      description: 'Rate-limit counters: `memory` (this process only), Redis, or a Redis Cluster (seed nodes), shared by every node.',
+    }),
+    countersTimeoutMs: Type.Integer({ minimum: 1, maximum: 10000, default: 50, description: 'A counter-store answer slower than this counts as a failure (the policy’s `onFailure` decides).' }),
+  },
+  { additionalProperties: false, default: {} },
+)
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one.' })
 const FilePath = Type.String({ minLength: 1, description: 'A file path, relative to the config file.' })
@@ -125,7 +144,7 @@ const ApiName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', 'x-message': 'm
 
 /**
  * Builds the config schema with one optional field per registered policy, and the top-level
- * sections the policies declare (placed after `identity`).
+ * sections the policies declare (auth's `identity`, rate-limit's `plans`), placed after `stores`.
  */
 export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
   const policyProperties: Record<string, TSchema> = {}
@@ -223,7 +242,6 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
       { additionalProperties: false, default: {} },
     ),
     stores: Stores,
-    identity: Identity,
     watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
     apis: Type.Array(Api, { minItems: 1 }),
   }
@@ -246,5 +264,5 @@ function policySections(policies: readonly PolicyDefinition[], taken: readonly s
   return sections
 }
 
-/** A loaded config: the core's sections, and by name those the policies declare (e.g. rate-limit's `plans`). */
+/** A loaded config: the core's sections, and by name those the policies declare (e.g. auth's `identity`, rate-limit's `plans`). */
 export type GatewayConfig = Static<ReturnType<typeof buildConfigSchema>> & { readonly [section: string]: unknown }

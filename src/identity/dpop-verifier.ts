@@ -7,7 +7,7 @@
  */
 import { hash } from 'node:crypto'
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify, type JWK } from 'jose'
-import type { DpopConfig } from '../config/identity-schema.js'
+import type { DpopConfig } from './identity-schema.js'
 import { ExpiringCache } from './expiring-cache.js'
 import { TokenRejectedError } from './jwt-verifier.js'
 

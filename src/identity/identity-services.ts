@@ -1,9 +1,11 @@
 /**
- * What the `auth` policy verifies credentials with, built once per gateway from `identity` and
- * `stores`, and reused across reloads while their config is unchanged.
+ * What the `auth` policy verifies credentials with: its shared service (policies/auth), built once
+ * per runtime from the `identity` section and the data store, and reused across reloads while the
+ * section is unchanged. Its lifecycle (start, isReady, onDataStoreChange, close) is the one the
+ * runtime drives for every policy's service.
  */
 import type { Logger } from 'pino'
-import type { IdentityConfig } from '../config/identity-schema.js'
+import type { IdentityConfig } from './identity-schema.js'
 import type { Consumer, DataStore } from '../stores/data-store.js'
 import { ApiKeyAuthenticator } from './api-keys.js'
 import { DpopVerifier } from './dpop-verifier.js'
@@ -12,14 +14,10 @@ import { StoreCache } from './store-cache.js'
 import { Introspector } from './introspector.js'
 import { JwtVerifier } from './jwt-verifier.js'
 import type { JwksFetchOutcome } from './jwks-source.js'
-import type { AuthMethod } from './principal.js'
 
-export interface AuthMetrics {
-  /** One authentication outcome; `reason` is a short fixed word (never the credential). */
-  authOutcome(api: string, method: AuthMethod | 'none', outcome: 'allowed' | 'denied' | 'unavailable', reason: string): void
+export interface IdentityMetrics {
+  /** One fetch of a JSON Web Key Set and why it ended so. */
   jwksFetch(outcome: JwksFetchOutcome, reason: string): void
-  /** One authorization decision and the rule that made it. */
-  authzDecision(api: string, decision: 'allow' | 'deny', rule: string): void
 }
 
 export interface IdentityServices {
@@ -33,19 +31,17 @@ export interface IdentityServices {
   /** Consumers by id (certificate consumers), cached like API keys; null without a data store. */
   readonly consumers: { get(id: string): Promise<Consumer | null> } | null
   readonly store: DataStore | null
-  readonly metrics: AuthMetrics
   /** Starts background work (key-set loading, polling for revoked keys); a runtime that is only compiled never starts. */
   start(): void
+  /** Whether the key set is loaded (when `identity.jwt` is configured). */
   isReady(): boolean
   close(): void
   /**
    * After an admin change: one key, or (no id) every key and consumer, is looked up again, and
    * meanwhile cannot fall back on a good answer from before the change; revocations already seen stay.
    */
-  forget(keyId?: string): void
+  onDataStoreChange(keyId?: string): void
 }
-
-export const NO_AUTH_METRICS: AuthMetrics = { authOutcome: () => undefined, jwksFetch: () => undefined, authzDecision: () => undefined }
 
 const STALE_WARNING_INTERVAL_MS = 10_000
 
@@ -62,7 +58,7 @@ function staleWarning(logger: Logger, clock: { now(): number }): (error: unknown
 
 export function createIdentityServices(
   config: IdentityConfig,
-  deps: { store: DataStore | null; clock: { now(): number }; logger: Logger; metrics: AuthMetrics },
+  deps: { store: DataStore | null; clock: { now(): number }; logger: Logger; metrics: IdentityMetrics },
 ): IdentityServices {
   const jwt = config.jwt === undefined ? null : new JwtVerifier(config.jwt, { clock: deps.clock, logger: deps.logger.child({ component: 'jwks' }), onJwksFetch: (outcome, reason) => deps.metrics.jwksFetch(outcome, reason) })
   const introspection = config.introspection === undefined ? null : new Introspector(config.introspection, deps.clock)
@@ -86,7 +82,6 @@ export function createIdentityServices(
     apiKeys,
     consumers: store === null || consumerCache === null ? null : { get: (id) => consumerCache.get(id, () => store.getConsumer(id)) },
     store,
-    metrics: deps.metrics,
     start: () => {
       jwt?.start()
       revocations?.start()
@@ -96,7 +91,7 @@ export function createIdentityServices(
       jwt?.close()
       revocations?.close()
     },
-    forget: (keyId) => {
+    onDataStoreChange: (keyId) => {
       apiKeys?.forget(keyId)
       if (keyId === undefined) consumerCache?.forget()
     },

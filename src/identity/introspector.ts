@@ -4,7 +4,7 @@
  * whichever is sooner; inactive ones briefly. Concurrent look-ups of one token share one call.
  */
 import { hash } from 'node:crypto'
-import type { IntrospectionConfig } from '../config/identity-schema.js'
+import type { IntrospectionConfig } from './identity-schema.js'
 import { discoverProvider } from './discovery.js'
 import { ExpiringCache } from './expiring-cache.js'
 import { fetchJson } from './fetch-json.js'

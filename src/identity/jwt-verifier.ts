@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto'
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type ProtectedHeaderParameters } from 'jose'
 import type { Logger } from 'pino'
-import type { JwtProviderConfig } from '../config/identity-schema.js'
+import type { JwtProviderConfig } from './identity-schema.js'
 import { discoverProvider } from './discovery.js'
 import { ExpiringCache } from './expiring-cache.js'
 import { JwksSource, JwksUnavailableError, type JwksFetchOutcome } from './jwks-source.js'

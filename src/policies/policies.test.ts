@@ -4,7 +4,6 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { pino } from 'pino'
 import { createSchemaValidator } from '../config/validate.js'
-import { createIdentityServices, NO_AUTH_METRICS } from '../identity/identity-services.js'
 import { NO_POLICY_METRICS, type PolicyCheckContext, type PolicyDefinition } from '../pipeline/define-policy.js'
 import { isReply, type Reply } from '../pipeline/reply.js'
 import { testContext } from '../pipeline/test-context.js'
@@ -15,8 +14,8 @@ import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
 
-const checkContext: PolicyCheckContext = { identity: { apiKeys: { header: 'x-api-key', cacheSec: 5, staleIfErrorSec: 300 }, mtls: { consumerFrom: 'subject.CN', requireConsumer: false } }, workers: 1, counters: 'memory' }
-const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, sections: { plans: {} }, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', operations: new Map(), identity: createIdentityServices(checkContext.identity, { store: null, clock: { now: () => 0 }, logger: pino({ level: 'silent' }), metrics: NO_AUTH_METRICS }) }
+const checkContext: PolicyCheckContext = { sections: {}, workers: 1, counters: 'memory' }
+const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, sections: { plans: {} }, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', operations: new Map() }
 
 /** Validates like the loader (defaults filled), runs cross-field checks, then creates the hooks. */
 function setUp(policy: PolicyDefinition, config: Record<string, unknown>) {

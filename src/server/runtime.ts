@@ -13,13 +13,13 @@ import { ConfigError, type ConfigProblem } from '../errors.js'
 import { createIpMatcher, type IpMatcher } from '../net/ip-matcher.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.js'
-import { NO_POLICY_METRICS, type OnFailure, type PolicyDefinition, type PolicyMetrics } from '../pipeline/define-policy.js'
+import { NO_POLICY_METRICS, sectionValuesOf, type Counters, type OnFailure, type PolicyDefinition, type PolicyMetrics } from '../pipeline/define-policy.js'
 import { createRouter, type Router, type RouterApi } from '../router/router.js'
 import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
-import { createIdentityServices, NO_AUTH_METRICS, type AuthMetrics, type IdentityServices } from '../identity/identity-services.js'
 import type { DataStore } from '../stores/data-store.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
+import { PolicyServices } from './policy-services.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -47,13 +47,17 @@ export interface Runtime {
   readonly upstreams: ReadonlyMap<string, Upstream>
   readonly isTrustedProxy: IpMatcher
   readonly hasTrustedProxies: boolean
-  /** Credential verification; kept across reloads while `identity` is unchanged. */
-  readonly identity: IdentityServices
-  readonly identityKey: string
+  /** The services the policies declared (auth's credential verifiers), each kept across reloads while its sections are unchanged. */
+  readonly services: PolicyServices
+  /**
+   * The same services, under the name `cli/commands/validate.ts` and `cli/commands/authz.ts` still
+   * close them by (`runtime.identity.close()`); to go once they call `runtime.services.close()`.
+   */
+  readonly identity: Pick<PolicyServices, 'close'>
   /** Each API's compiled routes by its digest, reused by the next reload while unchanged. */
   readonly compiledApis: ReadonlyMap<string, RouterApi<RouteRuntime>>
   /** Rate-limit counters; kept across reloads while `stores.counters` is unchanged, so limits survive them. */
-  readonly counters: { readonly store: CounterStore; readonly fallback: CounterStore }
+  readonly counters: Counters
   readonly countersKey: string
   inFlight: number
 }
@@ -62,8 +66,8 @@ export interface RuntimeDeps {
   logger: Logger
   clock: { now(): number }
   policies: readonly PolicyDefinition[]
+  /** The data store, for the policies' services and for the policies that declare `needsDataStore`. */
   store: DataStore | null
-  authMetrics: AuthMetrics
   policyMetrics?: PolicyMetrics
   /** Opens the counter store `stores.counters` names; without it every store is in memory (nothing connects). */
   openCounters?: (url: string, timeoutMs: number) => CounterStore
@@ -71,7 +75,7 @@ export interface RuntimeDeps {
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
 export function compileOnlyDeps(policies: readonly PolicyDefinition[], logger: Logger): RuntimeDeps {
-  return { logger, clock: { now: () => Date.now() }, policies, store: null, authMetrics: NO_AUTH_METRICS }
+  return { logger, clock: { now: () => Date.now() }, policies, store: null }
 }
 
 /** Compiles a loaded config; throws ConfigError naming the API or policy that failed. */
@@ -80,14 +84,11 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   const upstreams = new Map<string, Upstream>()
   const problems: ConfigProblem[] = []
   const routerApis: RouterApi<RouteRuntime>[] = []
-  const identityKey = JSON.stringify(config.identity)
-  const identity =
-    previous !== null && previous.identityKey === identityKey
-      ? previous.identity
-      : createIdentityServices(config.identity, { store: deps.store, clock: deps.clock, logger: deps.logger, metrics: deps.authMetrics })
+  const metrics = deps.policyMetrics ?? NO_POLICY_METRICS
+  const services = PolicyServices.build(deps.policies, config, { logger: deps.logger, clock: deps.clock, metrics, dataStore: deps.store }, previous?.services ?? null)
 
   const countersKey = `${config.stores.counters} ${config.stores.countersTimeoutMs}`
-  const counters =
+  const counters: Counters =
     previous !== null && previous.countersKey === countersKey
       ? previous.counters
       : {
@@ -105,7 +106,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   // Compiled routes hold policy instances created with these; any change compiles every API anew.
   const reusable =
     previous !== null &&
-    previous.identity === identity &&
+    services.sameAs(previous.services) &&
     previous.counters === counters &&
     JSON.stringify([...declaredSections(deps.policies, previous.config)]) === JSON.stringify([...sections]) &&
     previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
@@ -131,20 +132,23 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       const definition = deps.policies.find((p) => p.name === name)
       if (definition === undefined) return null
       const policyConfig = value as Record<string, unknown> & { onFailure?: OnFailure }
+      const service = services.of(name)
       try {
         const hooks = definition.create(policyConfig as never, {
           logger: deps.logger.child({ policy: name, api: api.name }),
           clock: deps.clock,
           api: api.name,
           baseDir: loaded.baseDir,
-          identity,
           operations,
-          counters,
-          sections: sections.get(name) ?? {},
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
           memo,
-          metrics: deps.policyMetrics ?? NO_POLICY_METRICS,
+          metrics,
+          // What the policy declared, and only that.
+          sections: sections.get(name) ?? {},
+          ...(service !== undefined && { service }),
+          ...(definition.receives.counters && { counters }),
+          ...(definition.receives.dataStore && { dataStore: deps.store }),
         })
         return { name, priority: definition.priority, onFailure: policyConfig.onFailure ?? 'closed', hooks }
       } catch (error) {
@@ -196,7 +200,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     problems.push({ path: 'apis', message: (error as Error).message })
   }
   if (problems.length > 0) {
-    if (identity !== previous?.identity) identity.close()
+    services.notIn(previous?.services ?? null).close()
     if (counters !== previous?.counters) void counters.store.close()
     throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
   }
@@ -208,8 +212,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     upstreams,
     isTrustedProxy: createIpMatcher(config.trustedProxies),
     hasTrustedProxies: config.trustedProxies.length > 0,
-    identity,
-    identityKey,
+    services,
+    identity: services,
     compiledApis,
     counters,
     countersKey,
@@ -219,7 +223,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
 
 /** Each policy's declared top-level sections (e.g. rate-limit's `plans`) with their values in `config`. */
 function declaredSections(policies: readonly PolicyDefinition[], config: GatewayConfig): Map<string, Readonly<Record<string, unknown>>> {
-  return new Map(policies.map((policy) => [policy.name, Object.fromEntries(Object.keys(policy.sections).map((name) => [name, config[name]]))]))
+  return new Map(policies.map((policy) => [policy.name, sectionValuesOf(policy, config)]))
 }
 
 function upstreamConfigOf(upstream: GatewayConfig['apis'][number]['upstream']): UpstreamConfig {

@@ -7,10 +7,12 @@ import type { ConfigProblem } from '../../errors.js'
 import { GatewayError } from '../../errors.js'
 import { IdentityUnavailableError, TokenRejectedError } from '../../identity/jwt-verifier.js'
 import type { AuthMethod, Principal } from '../../identity/principal.js'
+import { createIdentityServices } from '../../identity/identity-services.js'
 import type { RequestContext } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
 import { apiKey, bearerToken, challenges, dpopProof, looksLikeJwt, requestUrl, type ChallengeOptions } from './credentials.js'
+import { identitySection } from './identity-section.js'
 import { PrincipalResolver, type MaybePromise, type Outcome } from './principals.js'
 import { AuthConfig } from './schema.js'
 
@@ -21,20 +23,24 @@ export const auth = definePolicy({
   priority: 2000,
   description: 'Authentication: JWT (JWKS, OIDC discovery), OAuth 2.0 introspection, API keys, mTLS; required scopes; identity headers for the upstream.',
   configSchema: AuthConfig,
+  sections: { identity: identitySection },
+  // One set of verifiers per runtime, shared by every API and route: key sets and caches are fetched and kept once.
+  service: ({ identity }, deps) => createIdentityServices(identity, { store: deps.dataStore, clock: deps.clock, logger: deps.logger, metrics: deps.metrics }),
   check(config, gateway) {
+    const identity = gateway.sections.identity
     const problems: ConfigProblem[] = []
     config.methods.forEach((method, index) => {
-      if (method === 'jwt' && gateway.identity.jwt === undefined) problems.push({ path: `methods[${index}]`, message: 'jwt needs identity.jwt' })
-      if (method === 'introspection' && gateway.identity.introspection === undefined) problems.push({ path: `methods[${index}]`, message: 'introspection needs identity.introspection' })
+      if (method === 'jwt' && identity.jwt === undefined) problems.push({ path: `methods[${index}]`, message: 'jwt needs identity.jwt' })
+      if (method === 'introspection' && identity.introspection === undefined) problems.push({ path: `methods[${index}]`, message: 'introspection needs identity.introspection' })
     })
-    if (config.requireDpop && gateway.identity.dpop === undefined) problems.push({ path: 'requireDpop', message: 'needs identity.dpop' })
+    if (config.requireDpop && identity.dpop === undefined) problems.push({ path: 'requireDpop', message: 'needs identity.dpop' })
     if (config.requireDpop && !config.methods.includes('jwt') && !config.methods.includes('introspection')) problems.push({ path: 'requireDpop', message: 'needs the jwt or introspection method' })
     return problems
   },
   // API keys are looked up in the store, and so are the consumers certificates must name.
-  needsDataStore: (config, gateway) => config.methods.includes('apiKey') || (config.methods.includes('mtls') && gateway.identity.mtls.requireConsumer),
+  needsDataStore: (config, gateway) => config.methods.includes('apiKey') || (config.methods.includes('mtls') && gateway.sections.identity.mtls.requireConsumer),
   create(config, deps) {
-    const identity = deps.identity
+    const identity = deps.service
     const methods = config.methods
     const bearerAccepted = methods.includes('jwt') || methods.includes('introspection')
     const keyConfig = identity.config.apiKeys
@@ -53,7 +59,7 @@ export const auth = definePolicy({
     const principals = new PrincipalResolver(identity)
 
     const deny = (ctx: RequestContext, method: AuthMethod | 'none', reason: string, reply: Reply): Reply => {
-      identity.metrics.authOutcome(deps.api, method, 'denied', reason)
+      deps.metrics.authOutcome(deps.api, method, 'denied', reason)
       logger.info({ requestId: ctx.requestId, method, reason }, 'authentication refused')
       return reply
     }
@@ -100,14 +106,14 @@ export const auth = definePolicy({
       ctx.state.principal = principal
       for (const [name, value] of identityHeadersFor(principal)) ctx.upstreamHeaders.set(name, value)
       if (!config.forwardCredential && credentialHeader !== null) ctx.upstreamHeaders.set(credentialHeader, null)
-      identity.metrics.authOutcome(deps.api, principal.method, 'allowed', 'ok')
+      deps.metrics.authOutcome(deps.api, principal.method, 'allowed', 'ok')
       return undefined
     }
 
     const fail = (ctx: RequestContext, method: AuthMethod, error: unknown): Reply => {
       if (error instanceof TokenRejectedError) return invalid(ctx, method, error.reason)
       if (error instanceof IdentityUnavailableError) {
-        identity.metrics.authOutcome(deps.api, method, 'unavailable', 'dependency')
+        deps.metrics.authOutcome(deps.api, method, 'unavailable', 'dependency')
         throw new GatewayError('GW_ERR_AUTH_UNAVAILABLE', error.message, { cause: error })
       }
       throw error

@@ -4,8 +4,8 @@
  * no promise; the principal is built once per verified token or key, since the caches hand
  * back the same object until it expires.
  */
-import type { MtlsConfig } from '../../config/identity-schema.js'
 import type { AuthenticatedKey } from '../../identity/api-keys.js'
+import type { MtlsConfig } from '../../identity/identity-schema.js'
 import type { IdentityServices } from '../../identity/identity-services.js'
 import { IdentityUnavailableError, TokenRejectedError, type VerifiedJwt } from '../../identity/jwt-verifier.js'
 import type { IntrospectedToken } from '../../identity/introspector.js'

@@ -91,7 +91,7 @@ export const authz = definePolicy({
       const scopes = effectiveScopes(principal)
       return alternative.scopes.every((s) => scopes.has(s))
     }
-    const metrics = deps.identity.metrics
+    const metrics = deps.metrics
     const record = (ctx: RequestContext, decision: AuthzDecision): void => {
       ctx.state.authz = decision
       ctx.setLogField('authz', decision)

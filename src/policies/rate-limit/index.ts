@@ -24,6 +24,7 @@ export const rateLimit = definePolicy({
   description: 'Rate limits, sliding windows and calendar quotas, per consumer, key, address, route or header; plans; RateLimit headers.',
   configSchema: RateLimitConfig,
   sections: { plans: plansSection },
+  needsCounters: true,
   check(config, gateway) {
     const problems = config.limits.flatMap((limit, index) => limitProblems(limit).map((p) => ({ path: `limits[${index}]${p.path === '' ? '' : `.${p.path}`}`, message: p.message })))
     const names = config.limits.map((l, i) => l.name ?? `${i}`)

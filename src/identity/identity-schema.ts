@@ -1,6 +1,7 @@
 /**
- * The `identity` section: where credentials are verified (IdPs, key sets, the API-key store).
- * The `auth` policy chooses per API or route which of these methods it accepts.
+ * The `identity` section's schema: where credentials are verified (IdPs, key sets, the API-key
+ * store). The `auth` policy declares the section (policies/auth/identity-section.ts) and chooses
+ * per API or route which of these methods it accepts; the verifiers here read their config types.
  */
 import { Type, type Static } from '@sinclair/typebox'
 
@@ -149,23 +150,3 @@ export const Identity = Type.Object(
   { additionalProperties: false, default: {}, description: 'How credentials are verified; the `auth` policy picks the methods.' },
 )
 export type IdentityConfig = Static<typeof Identity>
-
-export const Stores = Type.Object(
-  {
-    data: Type.String({
-      default: 'sqlite:./portcullis.db',
-      pattern: '^(sqlite:.+|postgres(ql)?://.+)$',
-      'x-message': 'must be sqlite:PATH (relative to the config file, or :memory:) or postgres://…',
-      description: 'Durable store of consumers, API keys and the admin audit log: embedded SQLite or PostgreSQL (shared by several nodes).',
-    }),
-    counters: Type.String({
-      default: 'memory',
-      pattern: '^(memory|rediss?://.+|redis-cluster://[^,]+:[0-9]+(,[^,]+:[0-9]+)*)$',
-      'x-message': 'must be memory, redis://HOST:PORT (rediss:// for TLS) or redis-cluster://HOST:PORT,HOST:PORT',
-      description: 'Rate-limit counters: `memory` (this process only), Redis, or a Redis Cluster (seed nodes), shared by every node.',
-    }),
-    countersTimeoutMs: Type.Integer({ minimum: 1, maximum: 10000, default: 50, description: 'A counter-store answer slower than this counts as a failure (the policy’s `onFailure` decides).' }),
-  },
-  { additionalProperties: false, default: {} },
-)
-export type StoresConfig = Static<typeof Stores>
