@@ -56,25 +56,47 @@ export function processRequestBody(variables: Variables, body: string, processor
 /** JSON values as byte strings again: they were decoded from UTF-8 and rules match bytes. */
 const bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
 
+/**
+ * A JSON document as arguments named by their path. A scalar is `json.a.b` (array elements
+ * `json.a.0`). An array is also an argument of its own, `json.a` with its element count, as
+ * Coraza reads it (ModSecurity names no container; its elements carry the key): a property whose
+ * value is an array is then an argument name like any other, for rules on ARGS_NAMES, without its
+ * elements counted twice. An empty array or object is one too (`0`, empty), where Coraza has
+ * nothing: `{"$where": []}` has no element to carry its key. Values count towards `maxArguments`,
+ * and so, apart, do arrays (nested single-element arrays would otherwise multiply the arguments
+ * every rule reads), so a body holds at most twice `maxArguments` arguments.
+ */
 function flattenJson(value: unknown, args: Collection, names: Collection, maxArguments: number): void {
   const stack: [string, unknown, number][] = [['json', value, 0]]
+  let values = 0
+  let arrays = 0
+  const add = (name: string, text: string) => {
+    args.add(name, text)
+    names.add(name, name)
+  }
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [prefix, item, depth] = next
     if (depth > MAX_JSON_DEPTH) throw new Error(`nested deeper than ${MAX_JSON_DEPTH}`)
-    if (args.size >= maxArguments) throw new Error(`more than ${maxArguments} arguments`)
     if (Array.isArray(item)) {
+      add(prefix, String(item.length))
+      if (item.length === 0) values++
+      else arrays++
       for (let i = item.length - 1; i >= 0; i--) stack.push([`${prefix}.${i}`, item[i], depth + 1])
     } else if (typeof item === 'object' && item !== null) {
       const entries: [string, unknown][] = Object.entries(item)
+      if (entries.length === 0) {
+        add(prefix, '')
+        values++
+      }
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] ?? ['', null]
         stack.push([`${prefix}.${bytes(key)}`, child, depth + 1])
       }
     } else {
-      const text = typeof item === 'string' ? bytes(item) : typeof item === 'number' || typeof item === 'boolean' ? String(item) : ''
-      args.add(prefix, text)
-      names.add(prefix, prefix)
+      add(prefix, typeof item === 'string' ? bytes(item) : typeof item === 'number' || typeof item === 'boolean' ? String(item) : '')
+      values++
     }
+    if (values > maxArguments || arrays > maxArguments) throw new Error(`more than ${maxArguments} arguments`)
   }
 }
 

@@ -115,6 +115,42 @@ SecAction "id:4,phase:2,pass,nolog"`,
   })
 })
 
+describe('JSON bodies', () => {
+  const json = (body: string, rules: string, maxArguments?: number) => {
+    const ruleSet = loadRuleSet([{ name: 'rules.conf', text: `SecRuleEngine DetectionOnly\n${rules}` }])
+    const transaction = new WafTransaction(ruleSet, { method: 'POST', uri: '/x', protocol: 'HTTP/1.1', headers: [['content-type', 'application/vnd.api+json']], remoteAddress: '127.0.0.1' }, maxArguments === undefined ? {} : { maxArguments })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(Buffer.from(body))
+    return transaction.matchedIds()
+  }
+
+  test('a property whose value is an array or an empty container is an argument name; its elements are not counted twice', () => {
+    const body = JSON.stringify({ $where: ['this.a', 'x'], '<script>': [1], none: [], empty: {}, obj: { b: 1 } })
+    const rules = [
+      'SecRule ARGS_NAMES "@streq json.$where" "id:1,phase:2,pass,log"',
+      'SecRule ARGS_NAMES "@rx ^json\\.<script>$" "id:2,phase:2,pass,log"',
+      'SecRule ARGS:json.$where "@streq 2" "id:3,phase:2,pass,log"',
+      'SecRule ARGS_NAMES "@streq json.none" "id:4,phase:2,pass,log"',
+      'SecRule ARGS_NAMES "@streq json.empty" "id:5,phase:2,pass,log"',
+      // A non-empty object's key is carried by its members' names, as in every reference engine.
+      'SecRule ARGS_NAMES "@streq json.obj" "id:6,phase:2,pass,log"',
+      'SecRule &ARGS:json.$where.0 "@eq 1" "id:7,phase:2,pass,log"',
+      // Four values (this.a, x, 1, b), two empty containers, two non-empty arrays.
+      'SecRule &ARGS "@eq 8" "id:8,phase:2,pass,log"',
+      'SecRule &ARGS_NAMES "@eq 8" "id:9,phase:2,pass,log"',
+    ].join('\n')
+    assert.deepEqual(json(body, rules), [1, 2, 3, 4, 5, 7, 8, 9])
+  })
+
+  test('a top-level array is the argument json; values and arrays count apart towards maxArguments', () => {
+    assert.deepEqual(json('[{"op":"add"},{"op":"remove"}]', 'SecRule ARGS:json "@streq 2" "id:1,phase:2,pass,log"\nSecRule ARGS:json.1.op "@streq remove" "id:2,phase:2,pass,log"'), [1, 2])
+    const error = 'SecRule REQBODY_ERROR "@eq 1" "id:1,phase:2,pass,log"'
+    assert.deepEqual(json('{"a":[1],"b":[2],"c":[3]}', error, 3), [])
+    assert.deepEqual(json('{"a":[1],"b":[2],"c":[3,4]}', error, 3), [1])
+    assert.deepEqual(json('{"a":[[[[1]]]]}', error, 3), [1])
+  })
+})
+
 describe('transformations', () => {
   const t = (name: string, input: string) => (TRANSFORMATIONS.get(name) as (s: string) => string)(input)
   test('decoders keep what they cannot decode', () => {
