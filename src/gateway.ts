@@ -386,12 +386,17 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'host name lookup failed',
 }
 
-/** Listeners, workers and the admin address are bound at start; a reload cannot move them. */
+/**
+ * Listeners, workers and the admin address are bound at start; a reload cannot move them.
+ * Certificates and `server.encodedSlashes` (read per request from the runtime) reload live.
+ */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
   const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores'] as const
+  const boundAtStart = (config: LoadedConfig['config'], key: (typeof fixed)[number]): unknown =>
+    key === 'listen' ? stripCertificates(config.listen) : key === 'server' ? { ...config.server, encodedSlashes: undefined } : config[key]
   for (const key of fixed) {
-    const before = key === 'listen' ? stripCertificates(previous.config.listen) : previous.config[key]
-    const after = key === 'listen' ? stripCertificates(next.config.listen) : next.config[key]
+    const before = boundAtStart(previous.config, key)
+    const after = boundAtStart(next.config, key)
     if (JSON.stringify(before) !== JSON.stringify(after)) logger.warn({ key }, `${key} changed; it takes effect at the next restart`)
   }
 }

@@ -49,11 +49,6 @@ export interface Runtime {
   readonly hasTrustedProxies: boolean
   /** The services the policies declared (auth's credential verifiers), each kept across reloads while its sections are unchanged. */
   readonly services: PolicyServices
-  /**
-   * The same services, under the name `cli/commands/validate.ts` and `cli/commands/authz.ts` still
-   * close them by (`runtime.identity.close()`); to go once they call `runtime.services.close()`.
-   */
-  readonly identity: Pick<PolicyServices, 'close'>
   /** Each API's compiled routes by its digest, reused by the next reload while unchanged. */
   readonly compiledApis: ReadonlyMap<string, RouterApi<RouteRuntime>>
   /** Rate-limit counters; kept across reloads while `stores.counters` is unchanged, so limits survive them. */
@@ -213,7 +208,6 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     isTrustedProxy: createIpMatcher(config.trustedProxies),
     hasTrustedProxies: config.trustedProxies.length > 0,
     services,
-    identity: services,
     compiledApis,
     counters,
     countersKey,

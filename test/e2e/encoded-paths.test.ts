@@ -118,6 +118,11 @@ describe('server.encodedSlashes: reject', () => {
       assert.deepEqual(await send(gw, 'GET', '/projects/group%5Cproject'), { status: 400, code: 'GW_ERR_REQUEST_PATH_INVALID' })
       assert.deepEqual(await send(gw, 'GET', '/projects/group-project'), { status: 200, code: null })
       assert.deepEqual(upstream.requests.map((r) => r.url), ['/projects/group-project'])
+      // The setting is read per request: a reload changes it without a restart, and says nothing of one.
+      gw.writeConfig({ ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', upstream: { url: upstream.url }, routes: { 'GET /projects/{id}': {} } }] })
+      assert.equal((await gw.gateway.reload()).ok, true)
+      assert.deepEqual(await send(gw, 'GET', '/projects/group%2Fproject'), { status: 200, code: null })
+      assert.equal(gw.logLines().filter((line) => String(line.msg).includes('next restart')).length, 0)
     } finally {
       await gw?.stop()
       await upstream.close()

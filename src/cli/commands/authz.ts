@@ -129,7 +129,7 @@ async function check(flags: CheckFlags): Promise<number> {
     return allowed ? EXIT_OK : EXIT_FINDINGS
   } finally {
     for (const upstream of runtime.upstreams.values()) void upstream.destroy()
-    runtime.identity.close()
+    runtime.services.close()
   }
 }
 

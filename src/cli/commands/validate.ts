@@ -11,7 +11,7 @@ export function validateCommand(file: string): number {
     // Compiling catches what only policy set-up and the route table can see.
     const runtime = buildRuntime(loaded, compileOnlyDeps(builtinPolicies, pino({ level: 'silent' })), null)
     for (const upstream of runtime.upstreams.values()) void upstream.destroy()
-    runtime.identity.close()
+    runtime.services.close()
     const routes = loaded.routes.reduce((n, r) => n + (r?.length ?? 1), 0)
     process.stdout.write(`${file}: valid (${loaded.config.apis.length} API(s), ${routes} route(s))\n`)
     return EXIT_OK
