@@ -20,7 +20,7 @@
  * anything else, never enough.
  */
 import {
-  ATTACK_FUNCTIONS, COMPARISONS, expression, expressionList, fullTextModifier, isClosedString, LITERALS, nothing, operand, parenthesised, Reader, type Expression,
+  ATTACK_FUNCTIONS, expression, expressionList, isClosedString, LITERALS, nothing, operand, operation, parenthesised, Reader, type Expression,
 } from './sql-expression.js'
 import { MAX_TOKENS, type SqlToken } from './sql-tokens.js'
 
@@ -33,9 +33,6 @@ export interface Continuation {
   readonly strength: number
   readonly complete: boolean
 }
-
-/** What may follow `;` as a new statement, besides the statement keywords. */
-const STATEMENT_STARTS = new Set(['waitfor', 'set', 'if', 'begin', 'declare', 'with'])
 
 /** A boolean clause's strength: calls, subqueries and comparisons of literals are SQL; a lone literal is a hint. */
 function booleanStrength(e: Expression): number {
@@ -82,6 +79,8 @@ interface Start {
   readonly endsInComment: boolean
   /** The value before the continuation is a string literal (`"abc" or …`), not a number or a name. */
   readonly afterString: boolean
+  /** The value before the continuation is a number. */
+  readonly afterNumber: boolean
 }
 
 /** One clause's evidence. `structural`: it counts for a value that is an expression itself; `clause`: ORDER BY, GROUP BY or LIMIT; `last`: reading stops after it. */
@@ -98,31 +97,29 @@ const structure = (e: Expression) => e.subquery || e.attackCall
 function booleanClause(reader: Reader, start: Start): Evidence | null {
   const e = nothing()
   reader.advance()
+  const operandType = reader.type
   if (!expression(reader, e)) return null
   if (structure(e)) return { level: STRONG, structural: true }
   if (start.brokeOut) return { level: booleanStrength(e) }
   // Without a quote or parenthesis before it, a call may be prose's parenthesis (`Learn and adapt(go/laa) …`).
   if (e.call || (e.comparison && e.literal)) return { level: e.comparison && e.literal ? STRONG : MEDIUM }
-  return { level: e.literal && start.endsInComment && !start.afterString ? MEDIUM : WEAK }
+  // `1 or true-- -`, not `Invalid or 'missing' -- token`.
+  return { level: e.literal && start.endsInComment && !start.afterString && operandType !== 's' ? MEDIUM : WEAK }
 }
 
 /**
  * An operator and an operand. Arithmetic on a number (`2+2=4`) is not a break-out; after a
- * quote, a comparison or a call is (`x'='x`, `x'+char(65)+'`), and so is an operator chain that
- * reopens a literal — of names, not of quoted words only (`by "+" or " + "`: prose quotes
- * operators too).
+ * quote, a comparison or a call is (`x'='x`, `x'+char(65)+'`), and so is a chain of arithmetic
+ * or concatenation over names that reopens a literal (`" | type %SystemDrive% | "`) — not
+ * Markdown or HTML in quotes (`"*Conditional*"`, `"<p>"`), nor quoted operators
+ * (`by "+" or " + "`).
  */
 function operatorClause(reader: Reader, start: Start): Evidence | null {
   const e = nothing()
-  if (reader.word === 'not') reader.advance()
-  if (COMPARISONS.has(reader.word)) e.comparison = true
-  reader.advance()
-  if (reader.type === 'o' && reader.word === 'not') reader.advance()
-  fullTextModifier(reader)
-  if (reader.type === ')' || reader.done) return { level: WEAK }
-  if (!expression(reader, e)) return null
+  if (!operation(reader, e)) return reader.done ? { level: WEAK } : null
+  while (reader.type === 'o' && operation(reader, e));
   if (structure(e)) return { level: STRONG, structural: true }
-  return { level: start.brokeOut && (e.call || (e.comparison && e.literal) || (start.reopens && e.name)) ? MEDIUM : WEAK }
+  return { level: start.brokeOut && (e.call || (e.comparison && e.literal) || (start.reopens && e.names >= 2 && !e.comparison)) ? MEDIUM : WEAK }
 }
 
 /** `UNION [ALL|DISTINCT] SELECT`; `UNION ALL` is SQL even where the value ends before the SELECT. */
@@ -132,17 +129,16 @@ function unionClause(reader: Reader): Evidence {
   return { level: select ? STRONG : WEAK, structural: true, last: true }
 }
 
-/** `;` and another statement (or a call or subquery), or `;` closing the value. */
-function stackedClause(reader: Reader, start: Start): Evidence {
+/** `;` and another statement (or a call or subquery in parentheses). */
+function stackedClause(reader: Reader): Evidence {
   const e = nothing()
   reader.advance()
   if (reader.type === '(') reader.group(e)
-  if (reader.type === 'E' || (reader.type !== 's' && STATEMENT_STARTS.has(reader.word)) || structure(e)) return { level: STRONG, structural: true, last: true }
-  return { level: reader.done && start.brokeOut ? MEDIUM : WEAK, last: true }
+  return { level: reader.statementHere() || structure(e) ? STRONG : WEAK, structural: true, last: true }
 }
 
 /** `ORDER BY`, `GROUP BY`, `LIMIT`, `OFFSET` and their lists: SQL clauses no prose has. */
-function listClause(reader: Reader): Evidence | null {
+function listClause(reader: Reader, start: Start): Evidence | null {
   const e = nothing()
   const word = reader.word
   reader.advance()
@@ -150,8 +146,12 @@ function listClause(reader: Reader): Evidence | null {
     if (reader.word !== 'by') return null
     reader.advance()
   }
+  // Rows are ordered by columns and expressions, counted in numbers: not `The "offset" value`, `order by 'date'`.
+  if (reader.type === 's' || ((word === 'limit' || word === 'offset') && reader.type !== '1' && reader.type !== 'v')) return null
   if (!expressionList(reader, e)) return null
-  return structure(e) ? { level: STRONG, structural: true } : { level: MEDIUM, clause: true }
+  if (structure(e)) return { level: STRONG, structural: true }
+  // After a number or a quote, or by column numbers: not `Optional. Order by fields -- for the result.`
+  return { level: start.brokeOut || start.afterNumber || e.literal ? MEDIUM : WEAK, clause: true }
 }
 
 /** One clause of the continuation; null where none starts (reading stops). */
@@ -162,7 +162,7 @@ function readClause(reader: Reader, start: Start): Evidence | null {
   if (type === '&') return booleanClause(reader, start)
   if (type === 'o') return operatorClause(reader, start)
   if (type === 'U') return unionClause(reader)
-  if (type === ';') return stackedClause(reader, start)
+  if (type === ';') return stackedClause(reader)
   if (type === ',') {
     reader.advance()
     if (!expression(reader, e)) return null
@@ -184,14 +184,14 @@ function readClause(reader: Reader, start: Start): Evidence | null {
     return { level: start.phrase ? WEAK : STRONG, structural: true }
   }
   if (type !== 'k') return null
-  if (word === 'order' || word === 'group' || word === 'limit' || word === 'offset') return listClause(reader)
-  // `1 WHERE 1=2 AND …`, `') AS x WHERE …`, `GROUP BY 1 HAVING 1=2`; a comparison of a literal unless after a break-out
-  // (not `Optional. Where provenance is stored.`).
+  if (word === 'order' || word === 'group' || word === 'limit' || word === 'offset') return listClause(reader, start)
+  // `1 WHERE 1=2 AND …`, `') AS x WHERE …`, `GROUP BY 1 HAVING 1=2`: a comparison of a literal (not `Optional. Where
+  // provenance is stored.`).
   if (word === 'having' || word === 'where') {
     reader.advance()
     if (!expression(reader, e)) return null
     if (structure(e)) return { level: STRONG, structural: true }
-    return { level: start.brokeOut || (e.comparison && e.literal) ? MEDIUM : WEAK }
+    return { level: e.comparison && e.literal ? MEDIUM : WEAK }
   }
   if (word === 'procedure' || word === 'waitfor') return { level: STRONG, structural: true, last: true }
   // `INTO OUTFILE`, `INTO DUMPFILE`, `INTO @variable`, not `Insight into codes of conduct`.
@@ -231,12 +231,17 @@ export function readContinuation(tokens: readonly SqlToken[], at: number, quoted
   }
   // The input's own end, unless the tokenizer stopped reading before it.
   const last = tokens.length < MAX_TOKENS ? tokens[tokens.length - 1] : undefined
+  // The value's last token before the break-out (`1/**/ORDER BY`: the number).
+  let valueEnd = at - 1
+  while (tokens[valueEnd]?.type === 'c') valueEnd--
+  const before = tokens[valueEnd]
   const start: Start = {
     brokeOut: quoted || closed > 0,
-    phrase: quoted && /\s/.test(tokens[at - 1]?.text ?? ''),
+    phrase: quoted && /\s/.test(before?.text ?? ''),
     reopens: quoted && last?.type === 's' && !isClosedString(last.text),
     endsInComment: last?.type === 'c',
-    afterString: tokens[at - 1]?.type === 's',
+    afterString: before?.type === 's',
+    afterNumber: before?.type === '1',
   }
   let strength = WEAK
   let sqlClause = false

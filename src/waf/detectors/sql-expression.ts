@@ -5,6 +5,7 @@
  * all), subqueries and CASE. Parenthesised groups (subqueries, arguments) are read as balanced
  * token runs: their content only adds evidence.
  */
+import { statementAt } from './sql-statements.js'
 import type { SqlToken } from './sql-tokens.js'
 
 /** Functions attacks call to delay, to reach files or the network, or to extract data through errors: a call is an injection wherever it sits. */
@@ -22,14 +23,27 @@ export const LITERALS = new Set(['null', 'true', 'false', 'unknown'])
 /** What an expression holds. */
 export interface Expression {
   literal: boolean
-  name: boolean
+  text: boolean
+  /** How many names it holds. */
+  names: number
   comparison: boolean
   call: boolean
   attackCall: boolean
   subquery: boolean
 }
 
-export const nothing = (): Expression => ({ literal: false, name: false, comparison: false, call: false, attackCall: false, subquery: false })
+/**
+ * A literal operand: a number, a variable, `NULL`/`TRUE`…, or a string of one word. A string with
+ * spaces in it is text — `"Date "and" time "in" UTC"` read from its first quote holds strings
+ * like `" time "` — and is noted as such, not as a literal: injected literals are short
+ * (`'1'='1`, `'x'='x`).
+ */
+function noteLiteral(into: Expression, token: SqlToken | undefined): void {
+  if (token?.type === 's' && /\S\s+\S/.test(token.text)) into.text = true
+  else into.literal = true
+}
+
+export const nothing = (): Expression => ({ literal: false, text: false, names: 0, comparison: false, call: false, attackCall: false, subquery: false })
 
 /** A reader over tokens; comments are skipped, but remembered where they end the input. */
 export class Reader {
@@ -44,6 +58,10 @@ export class Reader {
 
   #skipComments(): void {
     while (this.#tokens[this.#at]?.type === 'c') this.#at++
+  }
+
+  get token(): SqlToken | undefined {
+    return this.#tokens[this.#at]
   }
 
   get type(): string {
@@ -68,6 +86,11 @@ export class Reader {
     return this.#at >= this.#tokens.length
   }
 
+  /** Whether a statement starts here (see sql-statements.ts). */
+  statementHere(): boolean {
+    return statementAt(this.#tokens, this.#at)
+  }
+
   /** Whether the token here is a comment (looked at before skipping). */
   commentAt(index: number): boolean {
     return this.#tokens[index]?.type === 'c'
@@ -89,8 +112,8 @@ export class Reader {
       const type = this.type
       if (type === '(') depth++
       else if (type === ')') depth--
-      else if (type === 'E') into.subquery = true
-      else if (type === '1' || type === 's' || type === 'v') into.literal = true
+      else if (type === 'E' && this.word === 'select' && this.peekType(1) !== ')') into.subquery = true
+      else if (type === '1' || type === 's' || type === 'v') noteLiteral(into, this.#tokens[this.#at])
       else if (type === 'f') {
         into.call = true
         if (ATTACK_FUNCTIONS.has(this.word)) into.attackCall = true
@@ -124,10 +147,10 @@ export function operand(reader: Reader, into: Expression): boolean {
   while (reader.type === 'o' && UNARY.has(reader.word)) reader.advance()
   const type = reader.type
   if (type === '1' || type === 's' || type === 'v' || (type === 'k' && LITERALS.has(reader.word))) {
-    into.literal = true
+    noteLiteral(into, reader.token)
     reader.advance()
   } else if (type === 'n') {
-    into.name = true
+    into.names++
     reader.advance()
   } else if (type === 'f') {
     into.call = true
@@ -147,26 +170,38 @@ export function operand(reader: Reader, into: Expression): boolean {
 /** operand (operator operand)*; false if no operand starts here. */
 export function expression(reader: Reader, into: Expression): boolean {
   if (!operand(reader, into)) return false
-  while (reader.type === 'o' && !reader.done) {
-    if (reader.word === 'not') reader.advance()
-    if (COMPARISONS.has(reader.word)) into.comparison = true
-    reader.advance()
-    if (reader.type === 'o' && reader.word === 'not') reader.advance()
-    fullTextModifier(reader)
-    if (!operand(reader, into)) return true
-  }
+  while (reader.type === 'o' && operation(reader, into));
+  return true
+}
+
+/**
+ * An operator here and its right operand, as SQL has them: `= 1`, `NOT LIKE 'a%'`, `IS NOT
+ * NULL`, `IN (…)`, `IN BOOLEAN MODE`; false where what follows is not the operator's operand
+ * (`"replyUrl" is 'too long'`, `511</p>`). A comparison is noted only once its operand is read.
+ */
+export function operation(reader: Reader, into: Expression): boolean {
+  if (reader.word === 'not') reader.advance()
+  const operator = reader.word
+  reader.advance()
+  if (reader.type === 'o' && reader.word === 'not') reader.advance()
+  if (fullTextModifier(reader)) return true
+  if (operator === 'is' && !(reader.type === 'k' && LITERALS.has(reader.word))) return false
+  if (operator === 'in' && reader.type !== '(') return false
+  if (!operand(reader, into)) return false
+  if (COMPARISONS.has(operator)) into.comparison = true
   return true
 }
 
 /** MySQL's `IN BOOLEAN MODE`, `IN NATURAL LANGUAGE MODE` after `MATCH … AGAINST ('…'`: names SQL allows there. */
-export function fullTextModifier(reader: Reader): void {
+function fullTextModifier(reader: Reader): boolean {
   const first = reader.word
-  if (first !== 'boolean' && first !== 'natural') return
+  if (first !== 'boolean' && first !== 'natural') return false
   for (let i = 0; i < 3 && reader.type === 'n'; i++) {
     const word: string = reader.word
     reader.advance()
     if (word === 'mode') break
   }
+  return true
 }
 
 /** Reads a list of expressions separated by commas; the strongest evidence of any. */

@@ -58,8 +58,21 @@ function stickyMatch(regex: RegExp, input: string, at: number): string | undefin
   return regex.test(input) ? input.slice(at, regex.lastIndex) : undefined
 }
 
-/** Whether `(` follows position `at`, after white space, within 32 characters. */
-function parenthesisFollows(input: string, at: number): boolean {
+/**
+ * SQL's functions that injections call, which databases call with a space before `(` too
+ * (`sleep (5)`). Any other word is a function only when `(` follows it at once: in prose a
+ * parenthesis after a word is a remark — "one or more (optional)".
+ */
+const SPACED_CALLS = new Set([
+  'sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml', 'ascii', 'ord', 'char', 'chr', 'concat', 'concat_ws', 'group_concat', 'substring', 'substr',
+  'mid', 'length', 'count', 'cast', 'convert', 'if', 'iif', 'ifnull', 'isnull', 'nullif', 'coalesce', 'version', 'database', 'user', 'exists', 'hex', 'unhex', 'md5',
+  'floor', 'rand', 'elt', 'make_set', 'exp', 'upper', 'lower', 'xmltype', 'waitfor', 'current_user', 'system_user', 'db_name', 'schema', 'min', 'max',
+])
+
+/** Whether `(` follows position `at`: at once, or after white space (within 32 characters) for the functions above. */
+function parenthesisFollows(input: string, at: number, word: string): boolean {
+  if (input.charCodeAt(at) === 0x28) return true
+  if (!SPACED_CALLS.has(word)) return false
   const end = Math.min(input.length, at + 32)
   let i = at
   while (i < end && isSpace(input.charCodeAt(i))) i++
@@ -85,7 +98,7 @@ function wordType(lower: string, input: string, end: number): string {
   if (lower === 'union') return 'U'
   if (LOGIC.has(lower)) return '&'
   if (WORD_OPERATORS.has(lower)) return 'o'
-  const call = parenthesisFollows(input, end)
+  const call = parenthesisFollows(input, end, lower)
   if (STATEMENTS.has(lower) && !(call && FUNCTION_FIRST.has(lower))) return 'E'
   if (call) return 'f'
   return KEYWORDS.has(lower) ? 'k' : 'n'

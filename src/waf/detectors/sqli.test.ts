@@ -1,6 +1,6 @@
 /**
  * The SQL injection detector family by family: generated attack families (scripts/sqli-families.ts,
- * seeded) are found at least 98 % of the time each and benign families never; the examples issue 23
+ * seeded) are found at least 95 % of the time each and benign families never; the examples issue 23
  * reports, both ways; what each context and the whole-statement rule decide; and inputs that would
  * make a careless tokenizer slow. scripts/sqli-detector-corpus.ts measures the same families with
  * sqlmap's payloads, the CRS tests and public text beside libinjection.
@@ -22,9 +22,9 @@ describe('@detectSQLi over generated families', () => {
   })
 
   for (const family of FAMILIES.filter((f) => f.attack)) {
-    test(`attacks, ${family.name}: at least 98 % found`, () => {
+    test(`attacks, ${family.name}: at least 95 % found`, () => {
       const missed = family.values.filter((v) => detectSqlInjection(v) === null)
-      assert.ok(missed.length <= PER_FAMILY * 0.02, `${missed.length} of ${PER_FAMILY} missed, e.g. ${JSON.stringify(missed.slice(0, 5))}`)
+      assert.ok(missed.length <= PER_FAMILY * 0.05, `${missed.length} of ${PER_FAMILY} missed, e.g. ${JSON.stringify(missed.slice(0, 5))}`)
     })
   }
 

@@ -27,6 +27,7 @@
  * as TX.0), or null.
  */
 import { MEDIUM, readContinuation, readUnquoted, STRONG, type Continuation } from './sql-break-out.js'
+import { statementAt } from './sql-statements.js'
 import { sqlTokens, type SqlToken } from './sql-tokens.js'
 
 /** The quotes whose literal a value may break out of. */
@@ -49,7 +50,7 @@ const SIDE_EFFECTS = new Set([
 
 /** A whole statement (or PL/SQL block) breaks out of nothing: only a second statement after `;`, a delay or a system call is an injection. */
 function abusesStatement(tokens: readonly SqlToken[]): boolean {
-  return tokens.some((t, i) => (t.type === ';' && tokens[i + 1]?.type === 'E') || ((t.type === 'f' || t.type === 'k') && SIDE_EFFECTS.has(t.text.toLowerCase())) || (t.type === 'k' && t.text.toLowerCase() === 'waitfor'))
+  return tokens.some((t, i) => (t.type === ';' && statementAt(tokens, i + 1)) || ((t.type === 'f' || t.type === 'k') && SIDE_EFFECTS.has(t.text.toLowerCase())) || (t.type === 'k' && t.text.toLowerCase() === 'waitfor'))
 }
 
 function startsStatement(tokens: readonly SqlToken[]): boolean {
