@@ -9,7 +9,8 @@ import RE2 from 're2'
  * or the end of the value. The value is first read as a shell would see through its evasions
  * (`c\at`, `c''at`, `${IFS}`, `{cat,/etc/passwd}`, Windows' `^`). A few constructs are attacks
  * on their own wherever they stand: `/dev/tcp/`, `${IFS}`, `${PATH:0:1}`, glob-spelled binaries
- * (`/???/c?t`), `nc -e`, `socat … exec:`, a download piped into a shell, `cmd /c`, `powershell -enc`.
+ * (`/???/c?t`), Shellshock's `() { :;};`, `nc -e`, `socat … exec:`, a download piped into a shell,
+ * `cmd /c`, `powershell -enc`.
  */
 
 /** Programs an injected command starts with: probes, downloaders, shells, interpreters, Windows built-ins. */
@@ -50,14 +51,14 @@ const BARE_WORD_END = /^[\t ]+[a-z-]{1,12}[\t ]*(?:$|[;&|#`])/
 
 const IFS = /\$\{?IFS\b/i
 /** Constructs that are shell attacks wherever they stand (RE2: its bounded gaps stay linear on values repeating `curl `). */
-const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n]{0,200}\bexec:|[;|&`][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/)
+const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n]{0,200}\bexec:|\(\)[\t ]*\{[^}]{0,30};[\t ]*\}|[;|&`\n][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/)
 
 /** `c\at`, `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
 function asShellReads(value: string): string {
   return value
     .toLowerCase()
     .replace(/\$\{ifs\}|\$ifs(?:\$\d)?/g, ' ')
-    .replace(/\\(?=[a-z/])|''|""|\^(?=[a-z])|\$@/g, '')
+    .replace(/\\(?=[a-z0-9/])|''|""|\^(?=[a-z])|\$@/g, '')
     .replace(/[a-z]+(?:['"][a-z/]+)+/g, (word) => word.replaceAll("'", '').replaceAll('"', ''))
     .replace(/(^|[;|&`\n(][\t ]*)\{([a-z0-9_./-]+),/g, '$1$2 ')
 }
