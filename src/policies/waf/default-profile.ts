@@ -54,7 +54,7 @@ SecRule ${EVERYWHERE} "@detectXSS" \\
   "id:9000002,phase:2,deny,status:403,${DECODE},t:htmlEntityDecode,t:jsDecode,t:cssDecode,msg:'Cross-site scripting',tag:'attack-xss',severity:'CRITICAL'"
 
 SecRule ${EVERYWHERE} "@rx <[\\t ]*script\\b|<[a-z][a-z0-9]*(?:[\\s/][^>]{0,200}?)?[\\s/\\x22'\\x60;]on[a-z]{3,}[\\t ]*=|(?:^|[\\s\\x22'\\x60/;])on[a-z]{3,}[\\t ]*=[\\t ]*[\\x22'\\x60]?[\\t ]*(?:alert|prompt|confirm|eval|import|fetch|document\\.|window\\.|top\\[|self\\[|location|new[\\t ]+image)|\\bdata:[\\t ]*text/html|[\\x22'\\x60;)}\\]][\\t ]*[-+*/%;,|&=]*[\\t ]*(?:alert|prompt|confirm|eval)[\\t ]*[(\\x60]|(?:java|vb|live)script[\\t ]*:[\\t ]*[\\w$.\\[\\]'\\x22]{1,60}[(\\x60]" \\
-  "id:9000008,phase:2,deny,status:403,${DECODE},t:htmlEntityDecode,t:jsDecode,t:lowercase,msg:'Cross-site scripting: script call after a closed string',tag:'attack-xss',severity:'CRITICAL'"
+  "id:9000008,phase:2,deny,status:403,${DECODE},t:htmlEntityDecode,t:jsDecode,t:lowercase,msg:'Cross-site scripting: script call after a closed string',tag:'attack-xss',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule REQUEST_URI_RAW|REQUEST_BODY|${VALUES}|${HEADERS} "@rx ${DOT}{2,4}(?:;[^\\\\/]*)?${SLASH}+${DOT}{2,4}(?:;[^\\\\/]*)?${SLASH}" \\
   "id:9000003,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'Path traversal',tag:'attack-lfi',tag:'confidence/high',severity:'CRITICAL'"
@@ -84,10 +84,10 @@ SecRule ${EVERYWHERE} "@rx (?:^|[./@\\s])(?:oast\\.(?:pro|live|site|online|fun|m
   "id:9000021,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'Out-of-band interaction host of attack tools',tag:'attack-generic',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${EVERYWHERE}|!${CLIENT_LOCATION} "@detectSSRF" \\
-  "id:9000013,phase:2,deny,status:403,capture,${DECODE},msg:'Server-side request forgery: internal or metadata address',logdata:'%{TX.0}',tag:'attack-ssrf',severity:'CRITICAL'"
+  "id:9000013,phase:2,deny,status:403,capture,${DECODE},msg:'Server-side request forgery: internal or metadata address',logdata:'%{TX.0}',tag:'attack-ssrf',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${CLIENT_LOCATION} "@detectSSRF origin" \\
-  "id:9000019,phase:2,deny,status:403,capture,${DECODE},msg:'Server-side request forgery in Origin or Referer (loopback allowed: where the client runs)',logdata:'%{TX.0}',tag:'attack-ssrf',severity:'CRITICAL'"
+  "id:9000019,phase:2,deny,status:403,capture,${DECODE},msg:'Server-side request forgery in Origin or Referer (loopback allowed: where the client runs)',logdata:'%{TX.0}',tag:'attack-ssrf',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ARGS_NAMES|REQUEST_COOKIES_NAMES "@rx (?:^|[\\[.])\\$(?:${NOSQL_OPERATORS})(?:$|[\\].])" \\
   "id:9000014,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'NoSQL operator injection',tag:'attack-nosql',tag:'confidence/high',severity:'CRITICAL'"
@@ -99,7 +99,7 @@ SecRule ${EVERYWHERE} "@rx \\{\\{[^{}]{0,200}?(?:\\d\\s*[*/+%-]\\s*[\\x22']?\\d|
   "id:9000016,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'Server-side template injection',tag:'attack-ssti',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${VALUES}|${HEADERS}|REQUEST_FILENAME|REQUEST_URI_RAW "@rx (?:\\r|\\\\[rn]|\\x{e5}\\x{98}[\\x{8a}\\x{8d}])\\n?(?:0[ad])?[\\t ]*(?:${INJECTED_HEADER})|^[^\\n]{0,80}\\n(?:0[ad])?[\\t ]*(?:${INJECTED_HEADER}|${FORGED_LOG_LINE})|\\r\\n[\\t ]*(?:${FORGED_LOG_LINE})|\\n[\\t ]*set-cookie[\\t ]*:|(?:^[^\\n]{0,80}\\n|\\r\\n)\\r?\\n[\\t ]*<(?:html|script|svg|img|body|!doctype)" \\
-  "id:9000017,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'CRLF injection: a header, a log line or a body after a line break',tag:'attack-crlf',severity:'CRITICAL'"
+  "id:9000017,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'CRLF injection: a header, a log line or a body after a line break',tag:'attack-crlf',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule FILES "@rx \\.(?:php\\d?|phtml|phar|pht|phps|jsp|jspx|asp|aspx|asa|cer|shtml|cgi|htaccess)(?:$|[.;\\s])" \\
   "id:9000018,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'Upload of a server-side script',tag:'attack-php',tag:'confidence/high',severity:'CRITICAL'"
