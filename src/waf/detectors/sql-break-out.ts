@@ -205,6 +205,11 @@ function readClause(reader: Reader, start: Start): Evidence | null {
     reader.advance()
     return { level: WEAK }
   }
+  // A sort direction: the value was a column to order by (`id DESC; SELECT …`).
+  if (word === 'asc' || word === 'desc') {
+    reader.advance()
+    return { level: WEAK }
+  }
   if (word === 'collate') {
     reader.advance()
     reader.advance()

@@ -8,23 +8,30 @@ import type { SqlToken } from './sql-tokens.js'
 
 /** What DROP, CREATE, ALTER, TRUNCATE and RENAME act on. */
 const OBJECTS = new Set(['table', 'database', 'schema', 'view', 'index', 'procedure', 'function', 'user', 'trigger', 'login', 'role', 'temporary', 'or', 'sequence', 'type'])
-/** Operand tokens that only SQL puts after SELECT: `*`, a number, a literal, a variable, a call, a parenthesis. */
-const SELECTED = new Set(['1', 's', 'v', 'f', '('])
 
 const word = (token: SqlToken | undefined) => token?.text.toLowerCase() ?? ''
 
+/** The first three tokens from `at`, comments skipped (payloads put block comments where spaces go). */
+function firstThree(tokens: readonly SqlToken[], at: number): (SqlToken | undefined)[] {
+  const found: (SqlToken | undefined)[] = []
+  for (let i = at; i < tokens.length && found.length < 3; i++) if (tokens[i]?.type !== 'c') found.push(tokens[i])
+  return found
+}
+
 /** Whether the tokens from `at` start a statement. */
 export function statementAt(tokens: readonly SqlToken[], at: number): boolean {
-  const verb = tokens[at]
-  const next = tokens[at + 1]
-  const after = word(tokens[at + 2])
+  const [verb, next, third] = firstThree(tokens, at)
+  const after = word(third)
   switch (word(verb)) {
     case 'select':
-      return next !== undefined && (SELECTED.has(next.type) || next.text === '*' || (next.type === 'n' && (after === ',' || after === 'from' || tokens[at + 2] === undefined)))
+      // Anything but prose's words: `*`, a number, a literal, a call, `(`; or a column before `,` or FROM.
+      return next !== undefined && next.type !== 'k' && (next.type !== 'n' || after === ',' || after === 'from' || third === undefined)
+    case 'if':
+      return next?.type === '('
     case 'insert': case 'replace': case 'merge':
       return word(next) === 'into'
     case 'update':
-      return next?.type === 'n' && after === 'set'
+      return (next?.type === 'n' || next?.type === 'k') && after === 'set'
     case 'delete':
       return word(next) === 'from'
     case 'drop': case 'create': case 'alter': case 'truncate': case 'rename':
