@@ -13,17 +13,16 @@ export const ATTACK_FUNCTIONS = new Set([
   'sleep', 'benchmark', 'pg_sleep', 'load_file', 'extractvalue', 'updatexml', 'dbms_pipe.receive_message', 'dbms_lock.sleep', 'utl_inaddr.get_host_address',
   'utl_inaddr.get_host_name', 'utl_http.request', 'xp_cmdshell', 'sys_eval', 'sys_exec', 'randomblob', 'json_keys', 'gtid_subset', 'gtid_subtract', 'name_const',
   'make_set', 'elt', 'ctxsys.drithsx.sn', 'xmltype', 'dbms_xmlgen.getxml', 'regexp_substring', 'exp', 'polygon', 'multipoint', 'linestring', 'geometrycollection',
-  'multipolygon', 'multilinestring', 'st_latfromgeohash', 'st_longfromgeohash', 'st_pointfromgeohash', 'waitfor', 'iif',
+  'multipolygon', 'multilinestring', 'st_latfromgeohash', 'st_longfromgeohash', 'st_pointfromgeohash', 'iif',
 ])
 
-export const COMPARISONS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', 'like', 'ilike', 'rlike', 'regexp', 'in', 'is', 'between', 'sounds', 'glob', 'similar', 'match'])
+const COMPARISONS = new Set(['=', '<', '>', '<=', '>=', '<>', '!=', '<=>', 'like', 'ilike', 'rlike', 'regexp', 'in', 'is', 'between', 'sounds', 'glob', 'similar', 'match'])
 const UNARY = new Set(['-', '+', '~', '!', 'not'])
 export const LITERALS = new Set(['null', 'true', 'false', 'unknown'])
 
-/** What an expression holds. */
+/** What an expression holds: literals, names, comparisons (with their operands read), calls, subqueries or CASE. */
 export interface Expression {
   literal: boolean
-  text: boolean
   /** How many names it holds. */
   names: number
   comparison: boolean
@@ -33,17 +32,15 @@ export interface Expression {
 }
 
 /**
- * A literal operand: a number, a variable, `NULL`/`TRUE`…, or a string of one word. A string with
- * spaces in it is text — `"Date "and" time "in" UTC"` read from its first quote holds strings
- * like `" time "` — and is noted as such, not as a literal: injected literals are short
- * (`'1'='1`, `'x'='x`).
+ * Notes a literal operand: a number, a variable, `NULL`/`TRUE`…, or a string of one word. A
+ * string with spaces in it is text, not a literal — `Date "and" time "in" UTC` read from its first
+ * quote holds strings like `" time "` — while injected literals are short (`'1'='1`, `'x'='x`).
  */
 function noteLiteral(into: Expression, token: SqlToken | undefined): void {
-  if (token?.type === 's' && /\S\s+\S/.test(token.text)) into.text = true
-  else into.literal = true
+  if (token?.type !== 's' || !/\S\s+\S/.test(token.text)) into.literal = true
 }
 
-export const nothing = (): Expression => ({ literal: false, text: false, names: 0, comparison: false, call: false, attackCall: false, subquery: false })
+export const nothing = (): Expression => ({ literal: false, names: 0, comparison: false, call: false, attackCall: false, subquery: false })
 
 /** A reader over tokens; comments are skipped, but remembered where they end the input. */
 export class Reader {

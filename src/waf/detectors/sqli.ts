@@ -4,27 +4,30 @@
  * A value is pasted into a statement in one of a few contexts: as a number or a name
  * (`WHERE id = 1`), or inside a single-, double- or backtick-quoted literal. An injection breaks
  * out of its context — past the end of the number or name, or past a quote of its own that
- * closes the literal — and then continues the statement with SQL: `AND`/`OR` and a condition,
- * an operator, `UNION SELECT`, `;` and another statement, `ORDER BY`, a comment that cuts the
- * rest off, after any `)` that closes the query's parentheses. So the value is read once per
- * context, as is and as the rest of a literal opened by each quote it contains, and the tokens
- * after the break-out are held to a small grammar (sql-break-out.ts): the continuation must read
- * as SQL and carry enough evidence. Prose fails the grammar early — in `It's fine -- don't`, the
- * closed literal `'It'` is followed by a name, which SQL never allows — and text in any script
- * reads as names, so it fails the same way. A block comment is where SQL sees a space and other
- * readers do not, the way payloads hide a break-out in a path (`/post/%2A/%2A/2+union+all`): the as-is
+ * closes the literal — and continues the statement with SQL: after any `)` that closes the
+ * query's parentheses, `AND`/`OR` and a condition, an operator, `UNION SELECT`, `;` and another
+ * statement, `ORDER BY`, or a comment that cuts the rest off. So the value is read once per
+ * context — as is, and as the rest of a literal opened by each kind of quote it contains — and
+ * what follows the break-out is held to a small grammar (sql-break-out.ts): it must read as SQL
+ * and carry enough evidence. Prose fails the grammar early: in `It's fine -- don't`, the closed
+ * literal `'It'` is followed by a name, which SQL never allows; text in any script reads as names
+ * and fails the same way. A block comment is where SQL sees a space and other readers do not —
+ * payloads hide a break-out behind one in a path (`/post/%2A/%2A/2+union+all`) — so the as-is
  * reading also restarts after each of the first few.
  *
  * A value that starts with a statement keyword (`SELECT region, SUM(amount) FROM sales GROUP BY
- * region`) breaks out of nothing: pasted as a literal it is data, and an API that runs it as a
- * query (data and BI APIs do) asked for a query. Its as-is reading is therefore only held to
- * what no such query does — a second statement after `;`, a delay (`SLEEP`, `WAITFOR`), file,
- * network or shell access; its quotes are still read as break-outs, so
- * `SELECT … WHERE name='x' OR '1'='1'` and a prose sentence that begins with "Select" are judged
- * like any other value. libinjection, which ModSecurity and Coraza use, decides from a table of
- * known-bad fingerprints of the first five tokens instead; this detector shares its three
- * contexts and nothing else. Returns the fingerprint of the context that matched (CRS logs it
- * as TX.0), or null.
+ * region`) breaks out of nothing: pasted into a literal it is data, and an API that runs it as a
+ * query (data and BI APIs do) asked for a query. Its as-is reading is only held to what no such
+ * query does — a second statement after `;`, a delay (`SLEEP`, `WAITFOR`), file, network or shell
+ * access — while its quotes are still read as break-outs, so `SELECT … WHERE name='x' OR '1'='1'`
+ * is found and a sentence that begins with "Select" is judged like any other value. The same
+ * holds for a value that is an expression itself (a filter such as `status = 'open' AND n > 1`,
+ * a call, a sort order): only structure — a subquery, UNION, a stacked statement, an attack
+ * function — counts there.
+ *
+ * libinjection, which ModSecurity and Coraza use, reads the same contexts but decides from a
+ * table of known-bad fingerprints of the first five tokens; this detector decides by grammar.
+ * Returns the fingerprint of the reading that matched (CRS logs it as TX.0), or null.
  */
 import { MEDIUM, readContinuation, readUnquoted, STRONG, type Continuation } from './sql-break-out.js'
 import { statementAt } from './sql-statements.js'
