@@ -33,6 +33,8 @@ export interface DraftRequest {
   query?: string
   headers: [string, string][]
   body?: string
+  /** The text under test as the application receives it (before the client's encoding), for reports. */
+  payload?: string
 }
 
 interface Api {
@@ -90,7 +92,7 @@ export class CorpusBuilder {
 
   /** Why the request's API would refuse it (none: it would pass `openapi-validation`). */
   violations(draft: DraftRequest): string[] {
-    return draft.api === undefined ? [] : this.#violations(draft)
+    return draft.api === undefined ? [] : this.#violations({ ...draft, headers: oneCookieHeader(draft.headers) })
   }
 
   /** Counts a request its API would refuse, with the first few reasons per family. */
@@ -102,14 +104,16 @@ export class CorpusBuilder {
   }
 
   /** Adds the request if its API accepts it; returns whether it did. */
-  add(draft: DraftRequest, checked = false): boolean {
+  add(candidate: DraftRequest, checked = false): boolean {
+    const draft = { ...candidate, headers: oneCookieHeader(candidate.headers) }
     const target = this.#target(draft)
     const violations = checked ? [] : this.violations(draft)
     if (violations.length > 0) {
       this.reject(draft, violations)
       return false
     }
-    const request: CorpusRequest = {
+    // `payload` is the format's optional field (typed here too, so this compiles against either version of the format).
+    const request: CorpusRequest & { payload?: string } = {
       id: `benign-${draft.class}-${String(this.requests.length + 1).padStart(5, '0')}`,
       kind: 'benign',
       class: draft.class,
@@ -119,6 +123,7 @@ export class CorpusBuilder {
       target,
       headers: draft.headers,
       ...(draft.body === undefined ? {} : { body: draft.body }),
+      ...(draft.payload === undefined ? {} : { payload: draft.payload }),
       ...(draft.api === undefined ? {} : { api: draft.api, basePath: this.#apis.get(draft.api)?.basePath }),
       ...(draft.operationId === undefined ? {} : { operationId: draft.operationId }),
     }
@@ -160,6 +165,18 @@ export class CorpusBuilder {
     }
     return found
   }
+}
+
+/** The cookies a family adds joined to the client's own in one `Cookie` header, as browsers send them (RFC 6265 §5.4). */
+function oneCookieHeader(headers: [string, string][]): [string, string][] {
+  const cookies = headers.filter(([name]) => name === 'cookie').map(([, value]) => value)
+  if (cookies.length < 2) return headers
+  const merged: [string, string][] = []
+  for (const header of headers) {
+    if (header[0] !== 'cookie') merged.push(header)
+    else if (merged.every(([name]) => name !== 'cookie')) merged.push(['cookie', cookies.join('; ')])
+  }
+  return merged
 }
 
 /** `application/x-www-form-urlencoded` as browsers encode it (spaces as `+`). */

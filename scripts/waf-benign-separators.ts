@@ -104,6 +104,8 @@ export function separatorRequests(builder: CorpusBuilder, random: Faker, count: 
     const { contentType, source, ...shape } = random.helpers.arrayElement(SHAPES)(random)
     const headers = clientHeaders(random, { kind: 'sdk' })
     if (contentType !== undefined) headers.push(['content-type', contentType])
-    if (builder.add({ ...shape, class: 'encoded-separators', placement: 'path', source, api, headers })) added++
+    const segments = [...Object.values(shape.params ?? {}), ...Object.values(shape.rawParams ?? {}).map((value) => decodeURIComponent(value))]
+    const payload = segments.find((segment) => /[/\\]/.test(segment))
+    if (builder.add({ ...shape, class: 'encoded-separators', placement: 'path', source, api, headers, ...(payload === undefined ? {} : { payload }) })) added++
   }
 }

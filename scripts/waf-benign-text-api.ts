@@ -29,7 +29,8 @@ export const TEXT_API = {
         ],
       },
     },
-    '/recommendations': { get: { operationId: 'recommendations', parameters: [{ name: 'last_search', in: 'cookie', schema: text(500) }, { name: 'display_name', in: 'cookie', schema: text(200) }] } },
+    // Cookie values are percent-encoded: a browser keeps up to 4,096 bytes per cookie.
+    '/recommendations': { get: { operationId: 'recommendations', parameters: [{ name: 'last_search', in: 'cookie', schema: text(4000) }, { name: 'display_name', in: 'cookie', schema: text(1000) }] } },
     '/articles/{slug}': { get: { operationId: 'getArticle', parameters: [{ name: 'slug', in: 'path', required: true, schema: text(300) }] } },
     '/products/{productId}/reviews': {
       post: {
@@ -108,30 +109,38 @@ type Draft = Omit<DraftRequest, 'class' | 'placement' | 'source' | 'api'>
 
 function draftFor(placement: Placement, text: TextSource, random: Faker): Draft {
   switch (placement) {
-    case 'query':
-      return { method: 'GET', template: '/search', operationId: 'search', query: queryString([['q', text.query()], ['lang', text.tag.split('-')[0] as string], ...(random.datatype.boolean() ? [['page', random.number.int({ min: 1, max: 9 })] as [string, number]] : [])], random.datatype.boolean() ? 'form' : 'percent'), headers: [] }
-    case 'cookie': {
-      const cookie = `last_search=${encodeURIComponent(text.query())}${random.datatype.boolean() ? `; display_name=${encodeURIComponent(text.name())}` : ''}`
-      return { method: 'GET', template: '/recommendations', operationId: 'recommendations', headers: [['cookie', cookie]] }
+    case 'query': {
+      const q = text.query()
+      return { method: 'GET', template: '/search', operationId: 'search', payload: q, query: queryString([['q', q], ['lang', text.tag.split('-')[0] as string], ...(random.datatype.boolean() ? [['page', random.number.int({ min: 1, max: 9 })] as [string, number]] : [])], random.datatype.boolean() ? 'form' : 'percent'), headers: [] }
     }
-    case 'path':
-      return { method: 'GET', template: '/articles/{slug}', operationId: 'getArticle', params: { slug: slugOf(text.title()) }, headers: [] }
+    case 'cookie': {
+      const search = text.query()
+      const cookie = `last_search=${encodeURIComponent(search)}${random.datatype.boolean() ? `; display_name=${encodeURIComponent(text.name())}` : ''}`
+      return { method: 'GET', template: '/recommendations', operationId: 'recommendations', payload: search, headers: [['cookie', cookie]] }
+    }
+    case 'path': {
+      const slug = slugOf(text.title())
+      return { method: 'GET', template: '/articles/{slug}', operationId: 'getArticle', params: { slug }, payload: slug, headers: [] }
+    }
     case 'header': {
       const reason = text.title().slice(0, 60)
-      return { method: 'DELETE', template: '/messages/{messageId}', operationId: 'deleteMessage', params: { messageId: random.string.numeric(19) }, headers: [['x-audit-log-reason', encodeURIComponent(reason)]] }
+      return { method: 'DELETE', template: '/messages/{messageId}', operationId: 'deleteMessage', params: { messageId: random.string.numeric(19) }, payload: reason, headers: [['x-audit-log-reason', encodeURIComponent(reason)]] }
     }
-    case 'form':
-      return { method: 'POST', template: '/tickets/{ticketId}/comments', operationId: 'addTicketComment', params: { ticketId: String(random.number.int({ min: 1000, max: 99999 })) }, body: formBody({ body: text.comment(), author_name: text.name(), notify: random.datatype.boolean() }), headers: [['content-type', 'application/x-www-form-urlencoded']] }
+    case 'form': {
+      const comment = text.comment()
+      return { method: 'POST', template: '/tickets/{ticketId}/comments', operationId: 'addTicketComment', params: { ticketId: String(random.number.int({ min: 1000, max: 99999 })) }, payload: comment, body: formBody({ body: comment, author_name: text.name(), notify: random.datatype.boolean() }), headers: [['content-type', 'application/x-www-form-urlencoded']] }
+    }
     case 'multipart': {
       const extension = random.helpers.arrayElement(['txt', 'md', 'csv'])
+      const description = text.comment()
       const { body, contentType } = multipartBody(
         [
-          { name: 'description', value: text.comment() },
+          { name: 'description', value: description },
           { name: 'file', value: `${text.comment()}\n`, filename: `${fileNameOf(text.title(), random.datatype.boolean() ? ' ' : '_')}.${extension}`, contentType: extension === 'csv' ? 'text/csv' : extension === 'md' ? 'text/markdown' : 'text/plain' },
         ],
         random.string.alphanumeric(16),
       )
-      return { method: 'POST', template: '/attachments', operationId: 'uploadAttachment', body, headers: [['content-type', contentType]] }
+      return { method: 'POST', template: '/attachments', operationId: 'uploadAttachment', payload: description, body, headers: [['content-type', contentType]] }
     }
     default:
       return random.datatype.boolean() ? review(text, random) : profile(text, random)
@@ -140,13 +149,13 @@ function draftFor(placement: Placement, text: TextSource, random: Faker): Draft 
 
 function review(text: TextSource, random: Faker): Draft {
   const body = { rating: random.number.int({ min: 1, max: 5 }), title: text.title(), text: text.comment(), language: text.tag, author: { name: text.name(), city: text.address().city } }
-  return { method: 'POST', template: '/products/{productId}/reviews', operationId: 'createReview', params: { productId: random.string.uuid() }, body: JSON.stringify(body), headers: [['content-type', 'application/json']] }
+  return { method: 'POST', template: '/products/{productId}/reviews', operationId: 'createReview', params: { productId: random.string.uuid() }, payload: body.text, body: JSON.stringify(body), headers: [['content-type', 'application/json']] }
 }
 
 function profile(text: TextSource, random: Faker): Draft {
   const address = text.address()
   const body = { display_name: text.name(), bio: text.comment(), ...(random.datatype.boolean() ? { company: text.company() } : {}), address: { street: address.street, city: address.city, postal_code: address.postalCode, country: address.country } }
-  return { method: 'PATCH', template: '/me/profile', operationId: 'updateProfile', body: JSON.stringify(body), headers: [['content-type', random.helpers.arrayElement(['application/json', 'application/json; charset=utf-8'])]] }
+  return { method: 'PATCH', template: '/me/profile', operationId: 'updateProfile', payload: body.bio, body: JSON.stringify(body), headers: [['content-type', random.helpers.arrayElement(['application/json', 'application/json; charset=utf-8'])]] }
 }
 
 /** The first words of a title as people name files: punctuation dropped, case kept. */
