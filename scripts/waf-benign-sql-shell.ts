@@ -11,25 +11,26 @@ import { clientHeaders } from './waf-benign-client.js'
 import type { Faker } from './waf-benign-text.js'
 import type { Placement } from './waf-corpus-format.js'
 
-const json = { required: true, content: { 'application/json': { schema: { type: 'object' } } } }
+const json = (properties: Record<string, object> = {}) => ({ required: true, content: { 'application/json': { schema: { type: 'object', properties } } } })
+const string = (maxLength: number) => ({ type: 'string', maxLength })
 const query = (...names: string[]) => names.map((name) => ({ name, in: 'query', schema: { type: 'string' } }))
 
 const DOCUMENT = {
   openapi: '3.1.0',
   info: { title: 'Data, search and CI APIs (benign corpus)', version: '1.0.0' },
   paths: {
-    '/api/2.0/sql/statements': { post: { operationId: 'executeStatement', requestBody: json } },
-    '/api/dataset': { post: { operationId: 'runNativeQuery', requestBody: json } },
+    '/api/2.0/sql/statements': { post: { operationId: 'executeStatement', requestBody: json({ statement: string(100000), sql: string(100000), warehouse_id: string(64), catalog: string(255), schema: string(255) }) } },
+    '/api/dataset': { post: { operationId: 'runNativeQuery', requestBody: json({ database: { type: 'integer' }, type: { enum: ['native', 'query'] }, native: { type: 'object', properties: { query: string(100000) } } }) } },
     '/rest/api/2/search': { get: { operationId: 'jiraSearch', parameters: query('jql', 'fields', 'maxResults') } },
     '/api/logs/search': { get: { operationId: 'logSearch', parameters: query('q', 'from', 'size') } },
-    '/logs/_search': { post: { operationId: 'elasticSearch', requestBody: json } },
+    '/logs/_search': { post: { operationId: 'elasticSearch', requestBody: json({ query: { type: 'object' }, size: { type: 'integer' } }) } },
     '/odata/v4/{entitySet}': { get: { operationId: 'odataQuery', parameters: [{ name: 'entitySet', in: 'path', required: true, schema: { type: 'string' } }, ...query('$filter', '$orderby', '$select', '$top', '$expand', '$search', '$count')] } },
-    '/api/v1/schedules': { post: { operationId: 'createSchedule', requestBody: json } },
-    '/api/v4/ci/lint': { post: { operationId: 'ciLint', requestBody: json } },
-    '/api/v1/jobs': { post: { operationId: 'createJob', requestBody: json } },
+    '/api/v1/schedules': { post: { operationId: 'createSchedule', requestBody: json({ name: string(200), cron: string(100), timezone: string(64), command: string(10000), enabled: { type: 'boolean' } }) } },
+    '/api/v4/ci/lint': { post: { operationId: 'ciLint', requestBody: json({ content: string(1000000) }) } },
+    '/api/v1/jobs': { post: { operationId: 'createJob', requestBody: json({ name: string(200), image: string(255), before_script: { type: 'array', items: string(10000) }, script: string(10000), variables: { type: 'object', additionalProperties: { type: 'string' } }, timeout: string(20) }) } },
     '/job/{name}/buildWithParameters': { post: { operationId: 'jenkinsBuild', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } } } },
-    '/api/v1/rules': { post: { operationId: 'createRule', requestBody: json } },
-    '/api/v1/snippets': { post: { operationId: 'createSnippet', requestBody: json } },
+    '/api/v1/rules': { post: { operationId: 'createRule', requestBody: json({ name: string(200), pattern: string(1000), flags: string(10), replacement: string(1000) }) } },
+    '/api/v1/snippets': { post: { operationId: 'createSnippet', requestBody: json({ title: string(300), content: string(100000), visibility: { enum: ['private', 'internal', 'public'] } }) } },
     '/api/v1/migrations': { post: { operationId: 'uploadMigration', requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, description: { type: 'string' } } } } } } } },
   },
 } as const
