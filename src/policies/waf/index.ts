@@ -1,6 +1,6 @@
 /**
  * `waf`: the injection firewall. Runs a SecLang rule set — an OWASP CRS release the user points
- * at, or the built-in profile around the native SQLi/XSS detectors — over each request's line,
+ * at, or the built-in profile around the native detectors — over each request's line,
  * headers and body (phases 1 and 2, after OpenAPI validation; 3 and 4 with `inspectResponses`).
  * The gateway's settings (paranoia, threshold, allowed methods and media types) become a setup
  * rule loaded with the rule set, so the rules read them the way CRS expects; the mode and the
@@ -115,7 +115,7 @@ declare module '../../pipeline/context.js' {
 export const waf = definePolicy({
   name: 'waf',
   priority: 1400,
-  description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native SQLi/XSS detectors and attack rules) over request line, headers and body (and responses with inspectResponses).',
+  description: 'Injection firewall: an OWASP CRS rule set (or the built-in profile of native detectors and attack rules for eleven classes) over request line, headers and body (and responses with inspectResponses).',
   configSchema: WafConfig,
   // The rule set's files, watched for reload (crs-layout.ts knows both layouts).
   files: (config, baseDir) => (config.ruleSet === undefined ? [] : crsFiles(resolve(baseDir, config.ruleSet))),

@@ -18,7 +18,7 @@ export const WafConfig = Type.Object({
     Type.String({
       minLength: 1,
       description:
-        'An OWASP CRS installation: a release directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`, e.g. CRS v4), or Debian\'s `modsecurity-crs` package (`/usr/share/modsecurity-crs`, CRS 3.3: its `owasp-crs.load` is followed), or a loader file of `Include` lines. Without it the built-in profile runs: the native SQL injection and XSS detectors plus path traversal, OS command injection and JNDI lookup rules.',
+        'An OWASP CRS installation: a release directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`, e.g. CRS v4), or Debian\'s `modsecurity-crs` package (`/usr/share/modsecurity-crs`, CRS 3.3: its `owasp-crs.load` is followed), or a loader file of `Include` lines. Without it the built-in profile runs: native detectors for SQL injection, XSS, OS command injection and SSRF, and rules for path traversal and system files, RFI and PHP stream wrappers, PHP and Java/JNDI injection, NoSQL operators, template injection and CRLF injection, over arguments and their names, cookies, headers and the path, each blocking on its own.',
     }),
   ),
   paranoia: Type.Integer({ minimum: 1, maximum: 4, default: 1, description: 'CRS paranoia level: higher catches more and refuses more legitimate traffic.' }),
