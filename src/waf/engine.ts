@@ -252,9 +252,18 @@ export class WafTransaction {
   }
 
   /** Body processing then phase 2. `body` is the raw body, null when there is none. */
-  processRequestBody(body: Buffer | null): void {
+  /** Phase 2. `extraArguments` (name, latin1 value) join ARGS_POST: values the caller found inside others (a GraphQL document's strings). */
+  processRequestBody(body: Buffer | null, extraArguments: readonly (readonly [string, string])[] = []): void {
     const contentType = this.#first('REQUEST_HEADERS', 'content-type') ?? ''
     if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), this.#bodyProcessor, contentType, this.#forceBodyVariable, this.#maxArguments)
+    if (extraArguments.length > 0) {
+      const args = this.variables.ensure(slotOf('ARGS_POST'))
+      const names = this.variables.ensure(slotOf('ARGS_POST_NAMES'))
+      for (const [name, value] of extraArguments) {
+        args.add(name, value)
+        names.add(name, name)
+      }
+    }
     this.#runPhase(2)
   }
 

@@ -17,6 +17,7 @@ import { REDACTED } from '../../sensitive/strategies.js'
 import { buildExclusions, WafTransaction, type MatchedRule } from '../../waf/engine.js'
 import { loadRuleSet, type RuleSet, type RuleSource } from '../../waf/rule-set.js'
 import { pathArguments, schemaInspection } from './argument-sources.js'
+import { graphqlArguments, withoutDocuments } from './graphql-arguments.js'
 import { allowedContentTypeList, contentTypeFamilyRules } from './content-types.js'
 import { crsFiles, findCrs, settingsWithoutEffect, type CrsInstallation } from './crs-layout.js'
 import { DEFAULT_PROFILE } from './default-profile.js'
@@ -189,6 +190,8 @@ export const waf = definePolicy({
       requestBodyLimit: config.maxBodyBytes,
       onRequestBody(ctx, body) {
         if (ctx.isPreflight) return undefined
+        const graphql = graphqlArguments(ctx.query, ctx.headers['content-type'], body)
+        const schema = config.schemaAware ? schemaInspection(ctx) : undefined
         const transaction = new WafTransaction(ruleSet, {
           method: ctx.method,
           uri: ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`,
@@ -196,9 +199,9 @@ export const waf = definePolicy({
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
           pathArguments: pathArguments(ctx.route, ctx.path),
-        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments, inspection: config.schemaAware ? schemaInspection(ctx) : undefined })
+        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments, inspection: graphql === null ? schema : withoutDocuments(graphql, schema) })
         transaction.processRequestHeaders()
-        transaction.processRequestBody(body.length === 0 ? null : body)
+        transaction.processRequestBody(body.length === 0 ? null : body, graphql?.strings)
         if (config.inspectResponses) ctx.state.waf = transaction
         return decide(ctx, transaction, 'request')
       },
