@@ -50,8 +50,8 @@ export function readUnquoted(tokens: readonly SqlToken[], from = 0): Continuatio
   const reader = new Reader(tokens, from)
   const first = reader.type
   if (first === '&' || first === 'U' || first === ';' || first === ',' || first === ')') return readContinuation(tokens, reader.position, false)
-  // `ORDER BY SLEEP(5)`: a clause meant to follow the query's own; as a sort order (`order by date`) only structure counts.
-  if (first === 'k' && (reader.word === 'order' || reader.word === 'group') && reader.peekWord(1) === 'by') return readContinuation(tokens, reader.position, false, true)
+  // `ORDER BY 1--`, `ORDER BY SLEEP(5)`: a clause meant to follow the query's own (`order by date` is a sort order: names only are weak).
+  if (first === 'k' && (reader.word === 'order' || reader.word === 'group') && reader.peekWord(1) === 'by') return readContinuation(tokens, reader.position, false)
   const e = nothing()
   // The value's first word reads as a name even where SQL has a keyword of that spelling (`order`, `table`).
   if (first === 'k' && !(reader.word === 'case' && reader.caseFollows()) && !LITERALS.has(reader.word)) reader.advance()
@@ -177,6 +177,10 @@ function readClause(reader: Reader, start: Start): Evidence | null {
     reader.group(e)
     return e.subquery ? { level: STRONG, structural: true } : null
   }
+  // A second statement without `;`, as SQL Server runs it: `t'exec master..xp_cmdshell '…'` — after a quote or parenthesis
+  // closing one word, and not
+  // SELECT, which prose and Markdown quote (`'Select carefully, …'`, `` `SELECT * FROM t` ``).
+  if (type === 'E' && word !== 'select' && start.brokeOut && !start.phrase && reader.statementHere()) return { level: STRONG, structural: true, last: true }
   if (type === 'f' && ATTACK_FUNCTIONS.has(word)) {
     // An attack function right after the break-out, even without an operator: `2010-01-01' sleep(20) '` (not `Results for 'sleep(5)'`).
     reader.advance()

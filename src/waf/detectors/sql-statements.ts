@@ -7,7 +7,7 @@
 import type { SqlToken } from './sql-tokens.js'
 
 /** What DROP, CREATE, ALTER, TRUNCATE and RENAME act on. */
-const OBJECTS = new Set(['table', 'database', 'schema', 'view', 'index', 'procedure', 'function', 'user', 'trigger', 'login', 'role', 'temporary', 'or', 'sequence', 'type'])
+const OBJECTS = new Set(['table', 'database', 'schema', 'view', 'index', 'procedure', 'function', 'user', 'trigger', 'login', 'role', 'temporary', 'sequence', 'type'])
 
 const word = (token: SqlToken | undefined) => token?.text.toLowerCase() ?? ''
 
@@ -35,7 +35,7 @@ export function statementAt(tokens: readonly SqlToken[], at: number): boolean {
     case 'delete':
       return word(next) === 'from'
     case 'drop': case 'create': case 'alter': case 'truncate': case 'rename':
-      return OBJECTS.has(word(next))
+      return OBJECTS.has(word(next)) || (word(next) === 'or' && after === 'replace')
     case 'exec': case 'execute': case 'call':
       return next !== undefined && (next.type === 'f' || next.type === 'v' || next.type === '(' || /^(?:xp_|sp_|master\.|dbo\.)/.test(word(next)))
     case 'declare': case 'set':
@@ -44,6 +44,8 @@ export function statementAt(tokens: readonly SqlToken[], at: number): boolean {
       return next === undefined || next.type === 'c' || next.type === ';'
     case 'waitfor':
       return word(next) === 'delay' || word(next) === 'time'
+    case 'copy':
+      return next?.type === '(' || (next?.type === 'n' && (after === 'to' || after === 'from'))
     case 'begin':
       return next?.type === 'f' || word(next) === 'if' || word(next) === 'declare' || word(next) === 'execute'
     case 'load':

@@ -14,7 +14,7 @@ export interface SqlToken {
 }
 
 /** Statement keywords; `replace`, `insert` and `if` followed by `(` are functions (MySQL's REPLACE(), INSERT(), IF()). */
-const STATEMENTS = new Set(['select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute', 'declare', 'shutdown', 'replace', 'merge', 'grant', 'revoke', 'call', 'handler', 'load', 'rename'])
+const STATEMENTS = new Set(['select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute', 'declare', 'shutdown', 'replace', 'merge', 'grant', 'revoke', 'call', 'handler', 'load', 'rename', 'copy'])
 const FUNCTION_FIRST = new Set(['replace', 'insert', 'if', 'left', 'right', 'char', 'values', 'exists', 'format', 'database', 'schema', 'user', 'version'])
 const KEYWORDS = new Set([
   'from', 'where', 'having', 'group', 'order', 'by', 'limit', 'offset', 'into', 'values', 'set', 'table', 'procedure', 'case', 'when', 'then', 'else', 'end',

@@ -19,7 +19,8 @@
  * region`) breaks out of nothing: pasted into a literal it is data, and an API that runs it as a
  * query (data and BI APIs do) asked for a query. Its as-is reading is only held to what no such
  * query does — a second statement after `;`, a delay (`SLEEP`, `WAITFOR`), file, network or shell
- * access — while its quotes are still read as break-outs, so `SELECT … WHERE name='x' OR '1'='1'`
+ * access, a probe that reads no table and compares constants (sqlmap's inline queries) — while
+ * its quotes are still read as break-outs, so `SELECT … WHERE name='x' OR '1'='1'`
  * is found and a sentence that begins with "Select" is judged like any other value. The same
  * holds for a value that is an expression itself (a filter such as `status = 'open' AND n > 1`,
  * a call, a sort order): only structure — a subquery, UNION, a stacked statement, an attack
@@ -56,6 +57,23 @@ function abusesStatement(tokens: readonly SqlToken[]): boolean {
   return tokens.some((t, i) => (t.type === ';' && statementAt(tokens, i + 1)) || ((t.type === 'f' || t.type === 'k') && SIDE_EFFECTS.has(t.text.toLowerCase())) || (t.type === 'k' && t.text.toLowerCase() === 'waitfor'))
 }
 
+/** Tables that hold no data: a query that reads only these computes rather than reads. */
+const DUMMY_TABLES = new Set(['dual', 'rdb$database', 'sysibm.sysdummy1', 'information_schema.system_users'])
+
+/**
+ * A query that reads no table and compares constants (`SELECT 'a'||(CASE WHEN (1=1) THEN 1 ELSE
+ * 0 END)||'b'`, `CASE 5 WHEN 5`) is a probe: a query an API runs for its client reads data.
+ */
+function probesWithConstants(tokens: readonly SqlToken[]): boolean {
+  const from = tokens.findIndex((t) => t.type === 'k' && t.text.toLowerCase() === 'from')
+  if (from !== -1 && !DUMMY_TABLES.has(tokens[from + 1]?.text.toLowerCase() ?? '')) return false
+  const literal = (t: SqlToken | undefined) => t?.type === '1' || t?.type === 's'
+  const word = (t: SqlToken | undefined) => t?.text.toLowerCase() ?? ''
+  // `(1=1)`, `WHEN 1=1`, `CASE 5 WHEN 5`: a condition on constants, not a list of `0 = "sunday", 1 = monday`.
+  return tokens.some((t, i) => literal(t) && literal(tokens[i + 2]) && (
+    (tokens[i + 1]?.text === '=' && (tokens[i - 1]?.type === '(' || word(tokens[i - 1]) === 'when')) || (word(tokens[i + 1]) === 'when' && word(tokens[i - 1]) === 'case')))
+}
+
 function startsStatement(tokens: readonly SqlToken[]): boolean {
   const first = tokens[0]
   return first !== undefined && (first.type === 'E' || (first.type === 'k' && first.text.toLowerCase() === 'begin' && tokens.length > 2))
@@ -66,7 +84,7 @@ const MAX_RESTARTS = 4
 
 /** The as-is reading from the value's start, then from after each of its first block comments. */
 function unquotedInjection(tokens: readonly SqlToken[]): boolean {
-  if (startsStatement(tokens) ? abusesStatement(tokens) : isInjection(readUnquoted(tokens))) return true
+  if (startsStatement(tokens) ? abusesStatement(tokens) || probesWithConstants(tokens) : isInjection(readUnquoted(tokens))) return true
   let restarts = 0
   for (let i = 0; i < tokens.length - 1 && restarts < MAX_RESTARTS; i++) {
     if (tokens[i]?.type !== 'c' || !tokens[i]?.text.startsWith('/*')) continue
