@@ -71,7 +71,7 @@ export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold'
 
 /**
  * The built-in profile, or the CRS at `ruleSet` (crs-layout.ts: a release directory or Debian's
- * package) with the gateway's settings after its setup; CRS 3 was written for PCRE and is read so.
+ * package) with the gateway's settings after its setup and, with `builtinRules`, the built-in profile after its rules; CRS 3 was written for PCRE and is read so.
  * Throws an Error naming the file and line of a rule the engine cannot run.
  */
 function buildRuleSet(config: Config, baseDir: string): { ruleSet: RuleSet; crs: CrsInstallation | null } {
@@ -81,7 +81,13 @@ function buildRuleSet(config: Config, baseDir: string): { ruleSet: RuleSet; crs:
     return { ruleSet, crs: null }
   }
   const crs = findCrs(resolve(baseDir, config.ruleSet))
-  const sources: RuleSource[] = [...crs.setup.map((file) => ({ file })), { text: crsSettings(config, crs.major), name: 'gateway-settings.conf' }, ...crs.rules.map((file) => ({ file }))]
+  const sources: RuleSource[] = [
+    ...crs.setup.map((file) => ({ file })),
+    { text: crsSettings(config, crs.major), name: 'gateway-settings.conf' },
+    ...crs.rules.map((file) => ({ file })),
+    // After the CRS: its phase-2 evaluation (949110) has judged the score when these run; each blocks on its own.
+    ...(config.builtinRules ? [{ text: DEFAULT_PROFILE, name: 'builtin-profile.conf' }] : []),
+  ]
   const ruleSet = loadRuleSet(sources, { pcre: crs.major === 3 })
   WafTransaction.prepare(ruleSet)
   return { ruleSet, crs }

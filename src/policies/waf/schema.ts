@@ -21,6 +21,11 @@ export const WafConfig = Type.Object({
         'An OWASP CRS installation: a release directory (holding `rules/*.conf` and `crs-setup.conf` or `crs-setup.conf.example`, e.g. CRS v4), or Debian\'s `modsecurity-crs` package (`/usr/share/modsecurity-crs`, CRS 3.3: its `owasp-crs.load` is followed), or a loader file of `Include` lines. Without it the built-in profile runs: native detectors for SQL injection, XSS, OS command injection and SSRF, and rules for path traversal and system files, RFI and PHP stream wrappers, PHP and Java/JNDI injection, NoSQL operators, template injection and CRLF injection, over arguments and their names, cookies, headers and the path, each blocking on its own.',
     }),
   ),
+  builtinRules: Type.Boolean({
+    default: true,
+    description:
+      'With `ruleSet`, also run the built-in profile’s rules after the CRS, each blocking on its own: they cover what CRS at paranoia 1 reads thinly in API traffic (SSRF in URL-valued fields, NoSQL operators, template injection, remote file inclusion and PHP wrappers, CRLF, Java gadgets, header values and path segments) with rules written not to fire on API payloads (docs/waf.md). `false` runs the CRS alone.',
+  }),
   paranoia: Type.Integer({ minimum: 1, maximum: 4, default: 1, description: 'CRS paranoia level: higher catches more and refuses more legitimate traffic.' }),
   anomalyThreshold: Type.Integer({ minimum: 1, default: 5, description: 'CRS inbound anomaly score at which a request is blocked (one critical match scores 5).' }),
   allowedMethods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), {
