@@ -18,8 +18,9 @@
  *   JSON-LD, HAL, problem details), `encoded-separators` (250: `%2F`/`%5C` in path segments);
  * - `sql-shell-looking` (450): SQL, search syntaxes, OData, cron, CI scripts, regexes — legitimate
  *   fields a gateway in front of such an API would need per-field exclusions for.
- * Every request built for an API is checked against its document with the validators the
- * `openapi-validation` policy uses; one the API would refuse is dropped (and counted).
+ * Every request built for an API is routed by the gateway's router to the operation it was built
+ * for and checked with the validators the `openapi-validation` policy uses; one the API would
+ * refuse is dropped (and counted), and a document the gateway would not mount is left out.
  * The npm packages are installed on demand into a scratch folder, never project dependencies.
  * `--limit` scales every family to about that many requests in all.
  * Usage: node --import tsx scripts/waf-benign-corpus.ts [--out /tmp/waf-benign] [--seed 1] [--limit 5000]
