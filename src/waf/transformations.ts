@@ -19,11 +19,25 @@ function unicodeToByte(code: number): number {
 
 const isOctal = (c: number) => c >= 0x30 && c <= 0x37
 
+/**
+ * A `%uHHHH` escape as bytes. ModSecurity keeps the low byte of a code point it has no mapping
+ * for, so `utf8toUnicode` then `urlDecodeUni` turn text in other scripts into ASCII punctuation
+ * (Devanagari ढ U+0922 into `"`, Thai and Cyrillic letters into quotes, brackets and `;`), which
+ * CRS's SQL and command rules then read as syntax. We keep such a code point as its UTF-8 bytes,
+ * as every decoder an upstream runs does; full-width ASCII still maps to ASCII (the evasion), and
+ * code points below 256 are their byte.
+ */
+function unicodeEscapeToBytes(code: number): string {
+  if (code < 0x100) return String.fromCharCode(code)
+  if (code >= 0xff01 && code <= 0xff5e) return String.fromCharCode(code - 0xfee0)
+  return Buffer.from(String.fromCharCode(code), 'utf8').toString('latin1')
+}
+
 // The decoders below copy the text between escapes as whole slices: appending one character at a
 // time made a string per character, which on adversarial inputs (10,000 escapes, 100 KB values)
 // was most of the engine's time and garbage.
 
-/** `+` as a space, `%hh` (and with `unicode`, `%uhhhh`) as a byte; an invalid `%` stays. */
+/** `+` as a space, `%hh` as a byte (and with `unicode`, `%uhhhh` as `unicodeEscapeToBytes` says); an invalid `%` stays. */
 export function urlDecode(input: string, unicode: boolean): string {
   // The next `%` and the next `+`, each searched again only once passed (searching both from
   // every escape would rescan to the end for the one that is absent: quadratic).
@@ -45,7 +59,7 @@ export function urlDecode(input: string, unicode: boolean): string {
     const next = input.charCodeAt(i + 1)
     if (unicode && (next === 0x75 || next === 0x55) /* u U */ && isHex(input.charCodeAt(i + 2)) && isHex(input.charCodeAt(i + 3)) && isHex(input.charCodeAt(i + 4)) && isHex(input.charCodeAt(i + 5))) {
       const code = ((hexValue(input.charCodeAt(i + 2)) * 16 + hexValue(input.charCodeAt(i + 3))) * 16 + hexValue(input.charCodeAt(i + 4))) * 16 + hexValue(input.charCodeAt(i + 5))
-      out += input.slice(run, i) + String.fromCharCode(unicodeToByte(code))
+      out += input.slice(run, i) + unicodeEscapeToBytes(code)
       run = i + 6
     } else if (isHex(next) && isHex(input.charCodeAt(i + 2))) {
       out += input.slice(run, i) + String.fromCharCode(hexValue(next) * 16 + hexValue(input.charCodeAt(i + 2)))

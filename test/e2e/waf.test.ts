@@ -172,6 +172,20 @@ describe('waf with the OWASP CRS v4.28.0 at paranoia 1', { skip: skipWithoutCrsR
     assert.equal((await call(gw, 'POST', '/items', { headers: json, body: JSON.stringify({ url: 'https://cdn.example.net/images/1.png', where: 'in the garden' }) })).status, 200)
   })
 
+  test('API exclusions: a resource named by an e-mail address is no .com file; other restricted extensions still are', async () => {
+    const named = { host: 'shop.example.com' }
+    assert.equal((await call(gw, 'GET', '/users/ann.lee%40example.com', { headers: named })).status, 200)
+    assert.equal((await call(gw, 'GET', '/alone/users/ann.lee%40example.com', { headers: named })).status, 200)
+    assert.equal((await call(gw, 'GET', '/downloads/setup.com', { headers: named })).status, 403)
+    assert.equal((await call(gw, 'GET', '/backups/db.bak', { headers: named })).status, 403)
+  })
+
+  test('text in other scripts is not read as punctuation (utf8toUnicode, urlDecodeUni)', async () => {
+    for (const text of ['ढकाल', 'ทุกคนมีสิทธิในอิสรภาพแห่งความเห็นและการแสดงออก', 'Вони наділені розумом і совістю', 'هر زن و مرد بالغی حق دارند']) {
+      assert.equal((await call(gw, 'GET', `/search?q=${encodeURIComponent(text)}`, { headers: { host: 'shop.example.com' } })).status, 200, text)
+    }
+  })
+
   test('a route override excludes one field from the rules that misread it', async () => {
     const json = { 'content-type': 'application/json' }
     const snippet = JSON.stringify({ code: '<script>console.log(1)</script>' })

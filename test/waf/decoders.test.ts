@@ -21,7 +21,9 @@ function referenceUrlDecode(input: string, unicode: boolean): string {
     if (c === 0x2b) out += ' '
     else if (c === 0x25) {
       if (unicode && (input[i + 1] === 'u' || input[i + 1] === 'U') && [2, 3, 4, 5].every((k) => isHex(input.charCodeAt(i + k)))) {
-        out += String.fromCharCode(unicodeToByte(parseInt(input.slice(i + 2, i + 6), 16)))
+        const code = parseInt(input.slice(i + 2, i + 6), 16)
+        // Code points beyond Latin-1 (but full-width ASCII) stay their UTF-8 bytes: other scripts are not punctuation.
+        out += code < 0x100 || (code >= 0xff01 && code <= 0xff5e) ? String.fromCharCode(unicodeToByte(code)) : Buffer.from(String.fromCharCode(code), 'utf8').toString('latin1')
         i += 5
       } else if (isHex(input.charCodeAt(i + 1)) && isHex(input.charCodeAt(i + 2))) {
         out += String.fromCharCode(hexValue(input.charCodeAt(i + 1)) * 16 + hexValue(input.charCodeAt(i + 2)))
@@ -160,4 +162,11 @@ test('@validateByteRange by a compiled character class agrees with a byte-by-byt
       assert.equal(operator.match(value, context, false) !== null, reference(ranges, value), `@validateByteRange ${argument} on ${JSON.stringify(value)}`)
     }
   }
+})
+
+test('utf8toUnicode then urlDecodeUni leaves text in other scripts as its bytes, not ASCII punctuation', () => {
+  const chain = (value: string) => transform('urldecodeuni')(transform('utf8tounicode')(Buffer.from(value, 'utf8').toString('latin1')))
+  for (const text of ['ढकाल', 'ทุกคนมีสิทธิ', 'Вони наділені розумом', 'هر زن و مرد']) assert.equal(chain(text), Buffer.from(text, 'utf8').toString('latin1'), text)
+  // Full-width ASCII is still read as ASCII (an evasion), and escapes below 256 are their byte.
+  assert.equal(transform('urldecodeuni')('%uff07%u0027%u003c'), "''<")
 })

@@ -39,6 +39,8 @@ const BOOKKEEPING = /^9(?:01|49|59|80)\d{3}$|^900\d{3}$/
  */
 const API_EXCLUSIONS = {
   ids: [943110, 943120],
+  /** Restricted file extensions (920440) when the path's last segment is an e-mail address: `.com` is its domain. */
+  emailResourceIds: [920440],
   targets: [
     { rule: 942290, target: 'ARGS_NAMES:/^\\$(?:filter|select|expand|orderby|top|skip|count|search|format|apply|compute|skiptoken|deltatoken|levels|index|schemaversion)$/' },
     { rule: 930120, target: 'ARGS_NAMES:/^json\\./' },
@@ -93,6 +95,19 @@ function buildRuleSet(config: Config, baseDir: string): { ruleSet: RuleSet; crs:
   return { ruleSet, crs }
 }
 
+const EMAIL_ADDRESS = /^[^@/\\\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/
+
+/** Whether the path's last segment, decoded, is an e-mail address. */
+function endsWithEmailAddress(path: string): boolean {
+  const last = path.slice(path.lastIndexOf('/') + 1)
+  if (!last.includes('@') && !last.includes('%40')) return false
+  try {
+    return EMAIL_ADDRESS.test(decodeURIComponent(last))
+  } catch {
+    return false
+  }
+}
+
 function excerpt(value: string): string {
   // Masked before it is cut, so a secret is never half shown; only the start is scanned, as only it is kept.
   const masked = maskDetected(value.slice(0, 1024), DETECTORS_IN_EXCERPTS, () => REDACTED)
@@ -138,14 +153,18 @@ export const waf = definePolicy({
       }
       return built
     })
+    const exclusionSpec = {
+      ids: [...excludeRules, ...(apiExclusions ? API_EXCLUSIONS.ids : [])],
+      tags: excludeTags,
+      targets: [...excludeTargets, ...(apiExclusions ? API_EXCLUSIONS.targets : [])],
+    }
     const options = {
       mode: mode === 'block' ? ('On' as const) : ('DetectionOnly' as const),
-      exclusions: buildExclusions(ruleSet, {
-        ids: [...excludeRules, ...(apiExclusions ? API_EXCLUSIONS.ids : [])],
-        tags: excludeTags,
-        targets: [...excludeTargets, ...(apiExclusions ? API_EXCLUSIONS.targets : [])],
-      }),
+      exclusions: buildExclusions(ruleSet, exclusionSpec),
     }
+    // A resource named by an e-mail address (`/users/ann@example.com`) is no file with a `.com` extension.
+    const emailResourceExclusions = apiExclusions ? buildExclusions(ruleSet, { ...exclusionSpec, ids: [...exclusionSpec.ids, ...API_EXCLUSIONS.emailResourceIds] }) : null
+    const exclusionsFor = (path: string) => (emailResourceExclusions !== null && endsWithEmailAddress(path) ? emailResourceExclusions : options.exclusions)
 
     /** Logs and counts what matched; the reply when the transaction was interrupted. */
     const decide = (ctx: RequestContext, transaction: WafTransaction, direction: 'request' | 'response'): Reply | undefined => {
@@ -205,7 +224,7 @@ export const waf = definePolicy({
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
           pathArguments: pathArguments(ctx.route, ctx.path),
-        }, { mode: options.mode, exclusions: options.exclusions, uniqueId: ctx.requestId, maxArguments, inspection: graphql === null ? schema : withoutDocuments(graphql, schema) })
+        }, { mode: options.mode, exclusions: exclusionsFor(ctx.path), uniqueId: ctx.requestId, maxArguments, inspection: graphql === null ? schema : withoutDocuments(graphql, schema) })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body, graphql?.strings)
         if (config.inspectResponses) ctx.state.waf = transaction
