@@ -19,8 +19,8 @@ export interface Started {
   stop(): Promise<void>
 }
 
-/** Starts `command` pinned to `core`; the pid is the command's own (taskset execs). */
-export function startPinned(name: string, core: number, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
+/** Starts `command` pinned to `core` (a number, or a taskset list such as `0-1`); the pid is the command's own (taskset execs). */
+export function startPinned(name: string, core: number | string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
   const child = spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   child.stdout?.resume()
   let stderr = ''

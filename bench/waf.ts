@@ -15,6 +15,7 @@ import { crsSettings } from '../src/policies/waf/index.js'
 import { WafTransaction } from '../src/waf/engine.js'
 import { loadRuleSet, ruleFilesIn } from '../src/waf/rule-set.js'
 import { formatSummaries, measureInterleaved, parseBenchArgs, selectContenders, startPinned, writeGatewayConfig, startStaticUpstream, type Contender, type Summary } from './harness.js'
+import { startApacheModSecurity } from './support/apache-modsecurity.js'
 
 const args = parseBenchArgs()
 const CRS = resolve(process.env.CRS_DIR ?? join(import.meta.dirname, '../../shared/crs/v4.28.0'))
@@ -62,38 +63,7 @@ function apache(name: string, script: string | null): Contender {
   return {
     name,
     ...(script === null ? {} : { script: join(dir, script) }),
-    start: (port) => {
-      const modules = ['mpm_event', 'authz_core', 'proxy', 'proxy_http', 'unique_id', 'security2']
-      const config = `${modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
-ServerName localhost
-ServerRoot ${dir}
-Listen 127.0.0.1:${port}
-PidFile ${dir}/${slug}.pid
-ErrorLog ${dir}/${slug}.error.log
-LogLevel warn
-User www-data
-Group www-data
-KeepAlive On
-MaxKeepAliveRequests 0
-ThreadsPerChild 64
-ThreadLimit 64
-SecRuleEngine On
-SecRequestBodyAccess On
-SecRequestBodyLimit 13107200
-SecRequestBodyNoFilesLimit 1048576
-SecResponseBodyAccess Off
-SecAuditEngine Off
-SecTmpDir ${dir}
-SecDataDir ${dir}
-SecRule REQUEST_HEADERS:Content-Type "^application/json" "id:200001,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=JSON"
-Include ${CRS}/crs-setup.conf.example
-${crsSettings(settings)}
-Include ${CRS}/rules/*.conf
-ProxyPass / http://127.0.0.1:${upstreamPort}/
-`
-      writeFileSync(join(dir, `${slug}.conf`), config)
-      return startPinned(slug, PROXY_CORE, 'apache2', ['-X', '-f', join(dir, `${slug}.conf`)])
-    },
+    start: (port) => startApacheModSecurity({ dir, name: slug, port, upstreamPort, crs: CRS, settings, core: PROXY_CORE }),
   }
 }
 

@@ -21,8 +21,13 @@ export interface CorpusRequest {
   class: string
   /** Where the attack (or the text under test) sits in the request. */
   placement: Placement
-  /** Where the payload or text came from: `sqlmap:<file>`, `npm:<package>`, `generated:<family>`, `openapi:<document>`. */
+  /**
+   * Where the payload or text came from: `sqlmap:<file>`, `npm:<package>`, `debian:<package>/<file>`,
+   * `generated:<family>`, `openapi:<document>`.
+   */
   source: string
+  /** The attack (or the text under test) as the application receives it, before the client's encoding; for reports. */
+  payload?: string
   method: string
   /** The request target exactly as sent: path and query, percent-encoded as a client encodes them. */
   target: string
