@@ -55,6 +55,11 @@ const API_EXCLUSIONS = {
  * (`|type|` in both since 3.2) are named alike.
  */
 export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>, major: 3 | 4 = 4): string {
+  return [crsSetup(config, major), contentTypeFamilyRules(config.allowedContentTypes)].filter((text) => text !== '').join('\n')
+}
+
+/** `crsSettings` but the media-type family rules, which `buildRuleSet` places after CRS's initialization. */
+function crsSetup(config: Pick<Config, 'paranoia' | 'anomalyThreshold' | 'allowedMethods' | 'allowedContentTypes'>, major: 3 | 4): string {
   const types = allowedContentTypeList(config.allowedContentTypes)
   const paranoia = major === 3 ? ['paranoia_level', 'executing_paranoia_level'] : ['blocking_paranoia_level', 'detection_paranoia_level']
   return [
@@ -65,11 +70,11 @@ export function crsSettings(config: Pick<Config, 'paranoia' | 'anomalyThreshold'
     // What ModSecurity's recommended setup does (its rule 200002) and CRS leaves to it: a body the
     // firewall cannot parse is refused, not passed unseen.
     `SecRule REQBODY_ERROR "!@eq 0" "id:9000901,phase:2,t:none,log,deny,status:400,msg:'Request body the firewall cannot read: %{REQBODY_ERROR_MSG}',tag:'protocol'"`,
-    contentTypeFamilyRules(config.allowedContentTypes),
-  ]
-    .filter((text) => text !== '')
-    .join('\n')
+  ].join('\n')
 }
+
+/** CRS's own setup and initialization files (900, 901): rules after them run after the request's TX is initialised. */
+const INITIALIZATION = /(?:^|[/\\])(?:crs-setup\.conf(?:\.example)?|REQUEST-90[01]-[^/\\]*\.conf)$/
 
 /**
  * The built-in profile, or the CRS at `ruleSet` (crs-layout.ts: a release directory or Debian's
@@ -83,10 +88,18 @@ function buildRuleSet(config: Config, baseDir: string): { ruleSet: RuleSet; crs:
     return { ruleSet, crs: null }
   }
   const crs = findCrs(resolve(baseDir, config.ruleSet))
+  // The media-type family rules read the request's headers: placed after CRS's initialization,
+  // not among the settings, so that the rules before them (which read and write only TX) stay one
+  // prologue computed once per rule set (engine.ts) instead of running on every request.
+  const afterInitialization = crs.rules.findIndex((file) => !INITIALIZATION.test(file))
+  const split = afterInitialization === -1 ? crs.rules.length : afterInitialization
+  const families = contentTypeFamilyRules(config.allowedContentTypes)
   const sources: RuleSource[] = [
     ...crs.setup.map((file) => ({ file })),
-    { text: crsSettings(config, crs.major), name: 'gateway-settings.conf' },
-    ...crs.rules.map((file) => ({ file })),
+    { text: crsSetup(config, crs.major), name: 'gateway-settings.conf' },
+    ...crs.rules.slice(0, split).map((file) => ({ file })),
+    ...(families === '' ? [] : [{ text: families, name: 'gateway-media-types.conf' }]),
+    ...crs.rules.slice(split).map((file) => ({ file })),
     // After the CRS: its phase-2 evaluation (949110) has judged the score when these run; each blocks on its own.
     ...(config.builtinRules ? [{ text: DEFAULT_PROFILE, name: 'builtin-profile.conf' }] : []),
   ]
