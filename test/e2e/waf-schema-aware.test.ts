@@ -29,6 +29,10 @@ const DOCUMENT = {
           { name: 'id', in: 'query', schema: { type: 'integer' } },
           { name: 'mode', in: 'query', schema: { type: 'string', enum: ['select-all', 'none'] } },
           { name: 'since', in: 'query', schema: { type: 'string', format: 'date' } },
+          // Not typed: the validator checks int64 on numbers only, and `A-z` holds more than letters.
+          { name: 'ref', in: 'query', schema: { type: 'string', format: 'int64' } },
+          { name: 'code', in: 'query', schema: { type: 'string', pattern: '^[A-z0-9 ]+$' } },
+          { name: 'slug', in: 'query', schema: { type: 'string', pattern: '^[a-z0-9-]+$' } },
         ],
         responses: { '200': { description: 'ok' } },
       },
@@ -104,6 +108,9 @@ describe('waf: path parameters and schema-aware inspection', () => {
     assert.equal(await status(gw, 'GET', '/aware/items/widget?mode=select-all'), 200)
     assert.equal(await status(gw, 'GET', '/unaware/items/widget?mode=select-all'), 403)
     assert.equal(await status(gw, 'GET', '/unvalidated/items/widget?mode=select-all'), 403)
+    assert.equal(await status(gw, 'GET', '/aware/items/widget?slug=select-all'), 200)
+    assert.equal(await status(gw, 'GET', `/aware/items/widget?ref=${encodeURIComponent('1 select')}`), 403)
+    assert.equal(await status(gw, 'GET', `/aware/items/widget?code=${encodeURIComponent('1 select')}`), 403)
     // What the document refuses never reaches the WAF's judgement: validation answers 400.
     assert.equal(await status(gw, 'GET', '/aware/items/widget?mode=select'), 400)
   })
