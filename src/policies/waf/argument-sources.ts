@@ -12,7 +12,7 @@ import type { Rule } from '../../waf/rules.js'
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]*$/
 
 /** The engine matches bytes: a decoded value as the latin1 string of its UTF-8 bytes. */
-function asBytes(value: string): string {
+export function asBytes(value: string): string {
   // eslint-disable-next-line no-control-regex -- ASCII, the common case, is its own byte string
   return /^[\x00-\x7f]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1')
 }

@@ -7,6 +7,7 @@
 import { graphqlStrings, MAX_GRAPHQL_LENGTH } from '../../waf/graphql-document.js'
 import type { ArgumentInspection } from '../../waf/engine.js'
 import { isJsonMediaType, mediaTypeOf } from '../../net/media-type.js'
+import { asBytes } from './argument-sources.js'
 
 export interface GraphqlArguments {
   /** The arguments holding documents, by the WAF's collection and name: not read as they stand. */
@@ -17,10 +18,6 @@ export interface GraphqlArguments {
 
 /** At most this many operations of a batch are read as GraphQL; a longer batch is read as it stands. */
 const MAX_BATCH = 32
-
-function asBytes(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1')
-}
 
 /** The GraphQL documents of a request, or null when it carries none. */
 export function graphqlArguments(query: string, contentType: string | undefined, body: Buffer): GraphqlArguments | null {
