@@ -4,8 +4,11 @@ import type { OperationView } from '../../audit/operations.js'
 import { isObject } from '../../audit/spec-model.js'
 import type { Identity } from '../identities.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { WEAK_JWT_SECRETS } from '../weak-secrets.js'
-import { identityA, isSuccess, parseJson, requestAs, securedOperations } from './shared.js'
+import { isAdminPath } from '../../audit/operation-kinds.js'
+import type { Exchange, ScanClient } from '../scan-client.js'
+import { crackHmacSecret } from '../weak-secrets.js'
+import { adminIdentity, escalatedClaims, freshClaims, identityMarkers, mentions } from './forged-claims.js'
+import { identityA, identityB, isSuccess, parseJson, requestAs, securedOperations } from './shared.js'
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url')
 const hmac = (algorithm: string, key: string | Buffer, input: string) => createHmac(algorithm, key).update(input).digest('base64url')
@@ -182,35 +185,99 @@ export const jwtKeyConfusion = jwtCheck(
     ),
 )
 
-/** The secret of an HMAC-signed token, when it is in the word list. */
-function crackSecret(jwt: Jwt): string | undefined {
+/** Per scan (one client each): the weak-secret and expired-token checks crack the same token of A. */
+const crackedOfScan = new WeakMap<ScanClient, Promise<string | undefined>>()
+
+/** The secret of identity A's HMAC-signed token, when it is a candidate; cracked once per scan. */
+function crackedSecret(context: ScanContext, jwt: Jwt): Promise<string | undefined> {
+  let cracked = crackedOfScan.get(context.client)
+  if (cracked === undefined) {
+    const algorithm = typeof jwt.header.alg === 'string' ? HMAC_ALGORITHMS[jwt.header.alg] : undefined
+    cracked = algorithm === undefined ? Promise.resolve(undefined) : crackHmacSecret(algorithm, `${jwt.parts[0]}.${jwt.parts[1]}`, Buffer.from(jwt.parts[2], 'base64url'))
+    crackedOfScan.set(context.client, cracked)
+  }
+  return cracked
+}
+
+/** A token with the cracked token's header (algorithm, `kid`) and `claims`, signed with `secret`. */
+function signLike(jwt: Jwt, claims: Record<string, unknown>, secret: string): string {
+  const input = `${b64url(JSON.stringify(jwt.header))}.${b64url(JSON.stringify(claims))}`
   const algorithm = typeof jwt.header.alg === 'string' ? HMAC_ALGORITHMS[jwt.header.alg] : undefined
-  if (algorithm === undefined) return undefined
-  const input = `${jwt.parts[0]}.${jwt.parts[1]}`
-  return WEAK_JWT_SECRETS.find((secret) => hmac(algorithm, secret, input) === jwt.parts[2])
+  return `${input}.${hmac(algorithm ?? 'sha256', secret, input)}`
 }
 
 const masked = (secret: string) => `${secret.slice(0, 1)}${'*'.repeat(Math.max(0, secret.length - 2))}${secret.length > 1 ? secret.slice(-1) : ''}`
+
+const sendBearer = (context: ScanContext, operation: OperationView, token: string) =>
+  context.client.send(requestAs(context, operation, undefined, { headers: { authorization: `Bearer ${token}` } }))
+
+/**
+ * A token forged with B's claims, sent to the probe: it counts when the answer is B's (B is
+ * named, A is not) or, where the answer names no one, the same as B's own token gets.
+ */
+async function forgeForB(context: ScanContext, probe: OperationView, a: Identity, aJwt: Jwt, asA: Exchange, secret: string): Promise<{ name: string; exchange: Exchange } | undefined> {
+  const b = identityB(context)
+  const bJwt = decodeJwt(b?.token)
+  if (b === undefined || bJwt === undefined) return undefined
+  const exchange = await sendBearer(context, probe, signLike(aJwt, freshClaims(bJwt.payload), secret))
+  if (!isSuccess(exchange.status)) return undefined
+  const namesOfB = identityMarkers(b, bJwt.payload)
+  const namesOfA = identityMarkers(a, aJwt.payload).filter((name) => !namesOfB.includes(name))
+  const namesB = namesOfB.some((name) => mentions(exchange.body, name)) && !namesOfA.some((name) => mentions(exchange.body, name))
+  const own = namesB ? undefined : await context.client.send(requestAs(context, probe, b))
+  const answersAsOwn = own !== undefined && isSuccess(own.status) && own.body === exchange.body && own.body !== asA.body
+  return namesB || answersAsOwn ? { name: b.name, exchange } : undefined
+}
+
+/** Administrative-looking GET operations to try a forged administrator on, those without path parameters first. */
+const ADMIN_PROBES = 5
+
+/**
+ * A token forged for the administrator (the admin identity's claims, else A's escalated), sent
+ * to administrative-looking GET operations that A's own token does not reach.
+ */
+async function forgeForAdmin(context: ScanContext, a: Identity, aJwt: Jwt, secret: string): Promise<{ name: string; operation: OperationView; exchange: Exchange } | undefined> {
+  const admin = adminIdentity(context.identities)
+  const adminClaims = decodeJwt(admin?.token)?.payload
+  const token = signLike(aJwt, freshClaims(adminClaims ?? escalatedClaims(aJwt.payload)), secret)
+  const name = admin !== undefined && adminClaims !== undefined ? admin.name : `${a.name} made administrator`
+  const adminReads = securedOperations(context)
+    .filter((operation) => operation.method === 'get' && isAdminPath(operation.pathTemplate))
+    .sort((left, right) => Number(left.pathTemplate.includes('{')) - Number(right.pathTemplate.includes('{')))
+  for (const operation of adminReads.slice(0, ADMIN_PROBES)) {
+    if (isSuccess((await context.client.send(requestAs(context, operation, a))).status)) continue
+    const exchange = await sendBearer(context, operation, token)
+    if (isSuccess(exchange.status)) return { name, operation, exchange }
+  }
+  return undefined
+}
 
 export const jwtWeakSecret: ScanCheck = {
   id: 'jwt-weak-secret',
   severity: 'critical',
   owasp: 'API2:2023',
   title: 'JWT signed with a guessable secret',
-  description: 'The identity\'s HMAC-signed token verifies with a secret from a list of common ones: anyone can sign tokens for any user.',
+  description: 'The identity\'s HMAC-signed token verifies with a secret from a list of common passwords and words: anyone can sign tokens for any user, administrators included.',
   remediation: 'Use a random secret of at least 256 bits from a secret store, or asymmetric keys; rotate the current one.',
   async run(context) {
     const identity = identityA(context)
     const jwt = decodeJwt(identity?.token)
     if (identity === undefined || jwt === undefined) return
-    const secret = crackSecret(jwt)
+    const secret = await crackedSecret(context, jwt)
     if (secret === undefined) return
     const probe = await probeFor(context, identity)
     if (probe === undefined) return
-    // Proof that the secret is the server's: a token it signs is accepted.
-    const forged = signHs256({ alg: 'HS256', typ: 'JWT' }, { ...jwt.payload, iat: Math.floor(Date.now() / 1000) }, secret)
-    const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${forged}` } }))
-    if (isSuccess(exchange.status)) context.report(probe, `The token's HMAC secret is in the word list (${masked(secret)}); a token signed with it was accepted.`, exchange)
+    const asA = await sendBearer(context, probe, signLike(jwt, freshClaims(jwt.payload), secret))
+    const asB = await forgeForB(context, probe, identity, jwt, asA, secret)
+    const asAdmin = await forgeForAdmin(context, identity, jwt, secret)
+    const proofs = [
+      ...(isSuccess(asA.status) && asB === undefined ? [`a token it signed for ${identity.name} was accepted`] : []),
+      ...(asB === undefined ? [] : [`a token forged for ${asB.name} was answered as ${asB.name}`]),
+      ...(asAdmin === undefined ? [] : [`a token forged for ${asAdmin.name} reached ${asAdmin.operation.method.toUpperCase()} ${asAdmin.operation.pathTemplate}, which ${identity.name}'s own token does not`]),
+    ]
+    if (proofs.length === 0) return
+    const evidence = asB?.exchange ?? (isSuccess(asA.status) ? asA : asAdmin?.exchange)
+    context.report(probe, `The token's HMAC secret is guessable (${masked(secret)}, in a list of common passwords and words): ${proofs.join('; ')}.`, evidence)
   },
 }
 
@@ -224,13 +291,12 @@ export const jwtExpiredAccepted: ScanCheck = {
   async run(context) {
     const identity = identityA(context)
     const jwt = decodeJwt(identity?.token)
-    const secret = jwt === undefined ? undefined : crackSecret(jwt)
+    const secret = jwt === undefined ? undefined : await crackedSecret(context, jwt)
     if (identity === undefined || jwt === undefined || secret === undefined) return
     const probe = await probeFor(context, identity)
     if (probe === undefined) return
     const now = Math.floor(Date.now() / 1000)
-    const expired = signHs256({ alg: 'HS256', typ: 'JWT' }, { ...jwt.payload, iat: now - 7200, exp: now - 3600 }, secret)
-    await tryForgery(context, this, probe, expired, 'A token that expired an hour ago was accepted.')
+    await tryForgery(context, this, probe, signLike(jwt, { ...jwt.payload, iat: now - 7200, exp: now - 3600 }, secret), 'A token that expired an hour ago was accepted.')
   },
 }
 
