@@ -7,14 +7,19 @@ export interface RunningCanary extends Canary {
   close(): Promise<void>
 }
 
-export async function startCanary(): Promise<RunningCanary> {
+export async function startCanary(listenPort = 0): Promise<RunningCanary> {
   const seen = new Set<string>()
   const server: Server = createServer((request, response) => {
     const token = /\/canary\/([a-f0-9]{16})/.exec(request.url ?? '')?.[1]
     if (token !== undefined) seen.add(token)
     response.writeHead(200, { 'content-type': 'text/plain' }).end('portcullis canary\n')
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(`--canary-port ${String(listenPort)}: cannot listen on 127.0.0.1 (${error.code ?? error.message})`))
+    })
+    server.listen(listenPort, '127.0.0.1', resolve)
+  })
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   return {

@@ -1,27 +1,138 @@
 /**
- * Identities the scanner acts as: `NAME=Header-Name: value` (any header) or `NAME=TOKEN`
- * (sent as `Authorization: Bearer TOKEN`). The first is A, the second B: B is the one that must
- * not reach A's objects nor, when A is an administrator, the administrative operations.
+ * Identities the scanner acts as. Two ordinary users (A and B: B must not reach A's objects) and,
+ * optionally, an administrator (the operations it may call and B may not are the function-level
+ * checks). An identity has ready credentials (`NAME=TOKEN`, `NAME=Header-Name: value`), log-in
+ * credentials the scan exchanges for a token through the document's log-in operation (and again
+ * when the token expires), or both.
  */
+export type IdentityRole = 'user' | 'admin'
+
 export interface Identity {
   readonly name: string
+  readonly role: IdentityRole
+  /** The credential headers as they stand now: a new log-in replaces them. */
   readonly headers: Readonly<Record<string, string>>
   /** The bearer token when there is one (JWT checks mutate it). */
   readonly token: string | undefined
-  /** Values to mask wherever they would be shown. */
+  /** Values to mask wherever they would be shown: every token it ever had, its password. */
   readonly secrets: readonly string[]
+  /** Log-in credentials, when given. */
+  readonly username?: string
+  readonly password?: string
 }
 
-export function parseIdentity(text: string): Identity {
+/** How a scan logs an identity in; set by the scanner, called by the client when credentials are stale. */
+export type LogIn = (identity: ScanIdentity) => Promise<boolean>
+
+const REFRESH_MARGIN_SECONDS = 10
+/** A token that cannot be read for its expiry is refreshed after a 401 at most this often. */
+const OPAQUE_REFRESH_MS = 30_000
+
+export class ScanIdentity implements Identity {
+  readonly name: string
+  role: IdentityRole
+  readonly username: string | undefined
+  readonly password: string | undefined
+  #headers: Readonly<Record<string, string>> = {}
+  #token: string | undefined
+  readonly #secrets = new Set<string>()
+  #logIn: LogIn | undefined
+  #loggedInAt = 0
+  #pending: Promise<boolean> | undefined
+
+  constructor(name: string, options: { role?: IdentityRole; username?: string; password?: string } = {}) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name)) throw new Error(`identity name "${name.slice(0, 40)}": expected a letter, then letters, digits, _ or - (at most 32)`)
+    this.name = name
+    this.role = options.role ?? 'user'
+    this.username = options.username
+    this.password = options.password
+    if (options.password !== undefined) this.#secrets.add(options.password)
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return this.#headers
+  }
+
+  get token(): string | undefined {
+    return this.#token
+  }
+
+  get secrets(): readonly string[] {
+    // In the order added: a token before the header value holding it, so evidence shows `Bearer $VARIABLE`.
+    return [...this.#secrets]
+  }
+
+  get canLogIn(): boolean {
+    return this.username !== undefined && this.password !== undefined
+  }
+
+  setCredentials(headers: Readonly<Record<string, string>>, token: string | undefined): void {
+    this.#headers = headers
+    this.#token = token
+    if (token !== undefined) this.#secrets.add(token)
+    for (const value of Object.values(headers)) this.#secrets.add(value)
+  }
+
+  useLogIn(logIn: LogIn): void {
+    this.#logIn = logIn
+  }
+
+  /** Logs in (again); concurrent callers share one attempt. */
+  async logIn(): Promise<boolean> {
+    if (this.#logIn === undefined) return false
+    this.#pending ??= this.#logIn(this).finally(() => {
+      this.#loggedInAt = Date.now()
+      this.#pending = undefined
+    })
+    return this.#pending
+  }
+
+  /** Before a request: a JWT about to expire is replaced first. */
+  async ensureFresh(): Promise<void> {
+    if (this.#logIn === undefined) return
+    const expiry = jwtExpiry(this.#token)
+    if (expiry !== undefined && expiry - REFRESH_MARGIN_SECONDS <= Date.now() / 1000) await this.logIn()
+  }
+
+  /** After a 401 to this identity's credentials: an opaque token may have expired; log in again, not more than every 30 s. */
+  async refreshAfterRefusal(): Promise<boolean> {
+    if (this.#logIn === undefined || Date.now() - this.#loggedInAt < OPAQUE_REFRESH_MS) return false
+    const before = this.#token
+    return (await this.logIn()) && this.#token !== before
+  }
+}
+
+function jwtExpiry(token: string | undefined): number | undefined {
+  const payload = token?.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp
+    return typeof exp === 'number' ? exp : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `NAME=TOKEN` (sent as `Authorization: Bearer TOKEN`) or `NAME=Header-Name: value`. */
+export function parseIdentity(text: string, role: IdentityRole = 'user'): ScanIdentity {
   const equals = text.indexOf('=')
   const name = text.slice(0, equals)
   const credential = text.slice(equals + 1)
   if (equals <= 0 || !/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name) || credential === '') throw new Error(`--identity: expected NAME=TOKEN or NAME='Header: value' (got "${text.slice(0, 20)}…")`)
+  const identity = new ScanIdentity(name, { role })
   const header = /^([A-Za-z0-9-]+):\s*(.+)$/.exec(credential)
   if (header?.[1] !== undefined && header[2] !== undefined) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header[2])
-    // The token before the whole value: evidence then shows `Bearer $VARIABLE` with the token in the variable.
-    return { name, headers: { [header[1]]: header[2] }, token: bearer?.[1], secrets: [...(bearer?.[1] ? [bearer[1]] : []), header[2]] }
+    identity.setCredentials({ [header[1]]: header[2] }, bearer?.[1])
+  } else {
+    identity.setCredentials({ authorization: `Bearer ${credential}` }, credential)
   }
-  return { name, headers: { authorization: `Bearer ${credential}` }, token: credential, secrets: [credential] }
+  return identity
+}
+
+/** `NAME=USERNAME:PASSWORD`: the password is everything after the first colon. */
+export function parseLogin(text: string, role: IdentityRole = 'user'): ScanIdentity {
+  const match = /^([^=]+)=([^:]+):(.+)$/s.exec(text)
+  if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) throw new Error(`--login: expected NAME=USERNAME:PASSWORD (got "${text.slice(0, text.indexOf('=') + 1 || 20)}…")`)
+  return new ScanIdentity(match[1], { role, username: match[2], password: match[3] })
 }

@@ -2,7 +2,7 @@
 import type { OperationView } from '../audit/operations.js'
 import type { RuleMetadata } from '../audit/rule.js'
 import type { SpecModel } from '../audit/spec-model.js'
-import type { Identity } from './identities.js'
+import type { ScanIdentity } from './identities.js'
 import type { Exchange, ScanClient } from './scan-client.js'
 
 export interface ScanContext {
@@ -10,7 +10,7 @@ export interface ScanContext {
   readonly client: ScanClient
   /** The target URL's path, prefixed to every operation's path template. */
   readonly basePath: string
-  readonly identities: readonly Identity[]
+  readonly identities: readonly ScanIdentity[]
   /** DELETE (and other destructive calls on objects the scan did not create) only when the user allows it. */
   readonly allowDestructive: boolean
   readonly operations: readonly OperationView[]

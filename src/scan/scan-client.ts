@@ -4,6 +4,7 @@
  * Identities' credentials are known so that evidence and reproduction commands can mask them.
  */
 import { Agent, request, type Dispatcher } from 'undici'
+import type { ScanIdentity } from './identities.js'
 
 export interface ScanRequest {
   readonly method: string
@@ -11,6 +12,8 @@ export interface ScanRequest {
   readonly path: string
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: string
+  /** Sent as this identity: its current credentials are applied at send time (after a log-in when they are stale). */
+  readonly identity?: ScanIdentity
 }
 
 export interface Exchange {
@@ -63,6 +66,15 @@ export class ScanClient {
   }
 
   async send(scanRequest: ScanRequest): Promise<Exchange> {
+    const { identity } = scanRequest
+    if (identity === undefined) return this.#send(scanRequest)
+    await identity.ensureFresh()
+    const exchange = await this.#send(withCredentials(scanRequest, identity))
+    if (exchange.status !== 401 || !(await identity.refreshAfterRefusal())) return exchange
+    return this.#send(withCredentials(scanRequest, identity))
+  }
+
+  async #send(scanRequest: ScanRequest): Promise<Exchange> {
     if (this.#sent >= this.#options.budget) throw new BudgetExhaustedError(`the request budget (${String(this.#options.budget)}) is spent`)
     this.#sent++
     if (this.#options.rate > 0) {
@@ -91,6 +103,10 @@ export class ScanClient {
       return { request: { ...scanRequest, url }, status: 0, headers: {}, body: (error as Error).message, ms: performance.now() - started }
     }
   }
+}
+
+function withCredentials(scanRequest: ScanRequest, identity: ScanIdentity): ScanRequest {
+  return { ...scanRequest, headers: { ...scanRequest.headers, ...identity.headers } }
 }
 
 async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {

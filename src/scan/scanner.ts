@@ -11,7 +11,9 @@ import type { SpecSource } from '../audit/spec-source.js'
 import type { AuditConfig } from '../audit/audit-config.js'
 import { startCanary } from './canary.js'
 import { evidenceOf } from './evidence.js'
-import type { Identity } from './identities.js'
+import { ScanIdentity, type Identity } from './identities.js'
+import { logIn, LogInError } from './log-in.js'
+import { isExcluded, isStateResetting } from './operation-safety.js'
 import { BudgetExhaustedError, ScanClient } from './scan-client.js'
 import type { ScanContext } from './scan-check.js'
 import { SCAN_CHECKS } from './checks/index.js'
@@ -19,7 +21,16 @@ import { SCAN_CHECKS } from './checks/index.js'
 export interface ScanOptions {
   readonly source: SpecSource
   readonly target: URL
+  /** Identities with ready credentials (`parseIdentity`). */
   readonly identities: readonly Identity[]
+  /** Identities the scan logs in through the document's log-in operation (and again when their tokens expire); a name also in `identities` adds log-in credentials to it. */
+  readonly logins?: readonly { readonly name: string; readonly username: string; readonly password: string; readonly admin?: boolean }[]
+  /** The administrator's name among the identities (also: a login with `admin: true`). */
+  readonly admin?: string
+  /** Operations never called: operationId, path template or `METHOD /path`. */
+  readonly exclude?: readonly string[]
+  /** The SSRF canary's port on 127.0.0.1 (0 or absent: any free port). */
+  readonly canaryPort?: number
   readonly budget: number
   readonly rate: number
   readonly timeoutMs: number
@@ -40,13 +51,64 @@ export interface ScanResult {
   readonly stoppedBy?: string
 }
 
+/** The identities in the order given, log-in credentials merged in by name, roles set. */
+function identitiesOf(options: ScanOptions): ScanIdentity[] {
+  const byName = new Map<string, ScanIdentity>()
+  for (const given of options.identities) {
+    let identity: ScanIdentity
+    if (given instanceof ScanIdentity) identity = given
+    else {
+      identity = new ScanIdentity(given.name, { role: given.role })
+      identity.setCredentials(given.headers, given.token)
+    }
+    byName.set(identity.name, identity)
+  }
+  for (const login of options.logins ?? []) {
+    const ready = byName.get(login.name)
+    const identity = new ScanIdentity(login.name, { username: login.username, password: login.password, role: login.admin === true ? 'admin' : (ready?.role ?? 'user') })
+    if (ready !== undefined) identity.setCredentials(ready.headers, ready.token)
+    byName.set(login.name, identity)
+  }
+  const identities = [...byName.values()]
+  for (const identity of identities) if (identity.name === options.admin) identity.role = 'admin'
+  if (options.admin !== undefined && !byName.has(options.admin)) throw new LogInError(`--admin ${options.admin}: no identity has that name`)
+  return identities
+}
+
+/** Gives each identity with log-in credentials its log-in, and logs in those without ready credentials: a refusal names the identity. */
+async function logInAll(client: ScanClient, spec: SpecModel, basePath: string, identities: readonly ScanIdentity[]): Promise<void> {
+  const operations = operationsOf(spec)
+  for (const identity of identities) {
+    if (!identity.canLogIn) continue
+    identity.useLogIn(async (self) => {
+      try {
+        await logIn(client, spec, basePath, operations, self)
+        return true
+      } catch (error) {
+        if (error instanceof LogInError) return false
+        throw error
+      }
+    })
+    if (identity.token === undefined && Object.keys(identity.headers).length === 0) await logIn(client, spec, basePath, operations, identity)
+  }
+}
+
 export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
   const spec = new SpecModel(options.source)
   const client = new ScanClient({ target: options.target, budget: options.budget, rate: options.rate, timeoutMs: options.timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) })
   const collector = new FindingCollector(options.target.href, options.source.positions, options.settings?.rules)
   const evidence = new Map<number, Finding['evidence']>()
-  const canary = await startCanary()
+  const basePath = options.target.pathname.replace(/\/+$/, '')
+  const operations = operationsOf(spec).filter((operation) => !isStateResetting(operation) && !isExcluded(operation, options.exclude ?? []))
+  const identities = identitiesOf(options)
   const started = performance.now()
+  try {
+    await logInAll(client, spec, basePath, identities)
+  } catch (error) {
+    await client.close()
+    throw error
+  }
+  const canary = await startCanary(options.canaryPort ?? 0)
   let stoppedBy: string | undefined
   try {
     for (const check of SCAN_CHECKS) {
@@ -55,15 +117,15 @@ export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
       const context: ScanContext = {
         spec,
         client,
-        basePath: options.target.pathname.replace(/\/+$/, ''),
-        identities: options.identities,
+        basePath,
+        identities,
         allowDestructive: options.allowDestructive,
-        operations: operationsOf(spec),
+        operations,
         canary,
         report(operation, message, exchange) {
           const before = collector.findings.length
           collector.add(check, operation?.path ?? null, message)
-          if (exchange !== undefined && collector.findings.length > before) evidence.set(before, evidenceOf(exchange, options.identities))
+          if (exchange !== undefined && collector.findings.length > before) evidence.set(before, evidenceOf(exchange, identities))
         },
       }
       try {

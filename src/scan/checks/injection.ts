@@ -1,49 +1,14 @@
 /** Check 6, injection: SQL (errors, boolean differential, time), NoSQL operators, OS commands (time), templates, path traversal. */
-import type { OperationView } from '../../audit/operations.js'
 import { isObject } from '../../audit/spec-model.js'
+import { describePoint as where, injectionPoints, sendAt, sendWithQuery, type InjectionPoint } from '../injection-points.js'
 import type { Exchange } from '../scan-client.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { sampleValue } from '../sample-values.js'
-import { identityA, isSuccess, requestAs } from './shared.js'
+import { isSuccess, parseJson } from './shared.js'
 
 /** Extra delay that counts as "the payload slept", above the baseline; payloads sleep 3 s. */
 const DELAY_THRESHOLD_MS = 2500
 const SQL_ERRORS = /SQLITE_ERROR|SqliteError|unrecognized token|SQL syntax|syntax error at or near|unterminated quoted string|quoted string not properly terminated|ORA-\d{5}|SQLSTATE\[|PG::SyntaxError|mysql_fetch|Microsoft OLE DB|ODBC SQL Server Driver|near "[^"]*": syntax error/i
 const FILE_PARAMETER = /^(file|filename|file_name|path|filepath|name|doc|document|template|page|folder|dir|directory|include|download|attachment)$/i
-
-/** Where a payload goes: a string query parameter, or a string property of a JSON body. */
-interface InjectionPoint {
-  readonly operation: OperationView
-  readonly kind: 'query' | 'body'
-  readonly name: string
-  readonly value: string
-}
-
-function injectionPoints(context: ScanContext): InjectionPoint[] {
-  const points: InjectionPoint[] = []
-  for (const operation of context.operations) {
-    if (operation.method === 'delete' || operation.pathTemplate.includes('{')) continue
-    for (const { parameter, schema } of operation.parameters) {
-      if (parameter.in !== 'query' || typeof parameter.name !== 'string') continue
-      const value = parameter.example ?? sampleValue(context.spec, context.spec.isOas3 ? parameter.schema : schema)
-      if (typeof value === 'string') points.push({ operation, kind: 'query', name: parameter.name, value })
-    }
-    const body = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
-    const sample = body === undefined ? undefined : sampleValue(context.spec, body.schema)
-    if (isObject(sample)) for (const [name, value] of Object.entries(sample)) if (typeof value === 'string') points.push({ operation, kind: 'body', name, value })
-  }
-  return points
-}
-
-/** Sends the operation as identity A with `value` at the injection point. */
-function sendAt(context: ScanContext, point: InjectionPoint, value: unknown): Promise<Exchange> {
-  if (point.kind === 'query') return context.client.send(requestAs(context, point.operation, identityA(context), { query: { [point.name]: String(value) } }))
-  const body = point.operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
-  const sample = body === undefined ? {} : sampleValue(context.spec, body.schema)
-  return context.client.send(requestAs(context, point.operation, identityA(context), { body: { ...(isObject(sample) ? sample : {}), [point.name]: value } }))
-}
-
-const where = (point: InjectionPoint) => `${point.kind === 'query' ? 'query parameter' : 'body property'} "${point.name}" of ${point.operation.method.toUpperCase()} ${point.operation.pathTemplate}`
 
 /** The second of two answers to `value` that both came at least the threshold later than the baseline, or undefined. */
 async function delayedTwice(context: ScanContext, point: InjectionPoint, value: string, baseline: Exchange): Promise<Exchange | undefined> {
@@ -56,6 +21,62 @@ async function delayedTwice(context: ScanContext, point: InjectionPoint, value: 
 /** A response body without the echoed payload, so a reflected payload does not look like its effect. */
 const withoutEcho = (body: string, payload: string) => body.replaceAll(payload, '').replaceAll(encodeURIComponent(payload), '')
 
+/** A quote makes the database fail, and the same quote doubled (a valid literal) does not: the input is inside SQL text. */
+async function errorBased(context: ScanContext, point: InjectionPoint): Promise<boolean> {
+  for (const [breaking, balanced] of [["'", "''"], ['"', '""'], ["')", "''"]] as const) {
+    const exchange = await sendAt(context, point, `${point.value}${breaking}`)
+    if (!SQL_ERRORS.test(withoutEcho(exchange.body, breaking))) continue
+    const confirmation = await sendAt(context, point, `${point.value}${balanced}`)
+    if (SQL_ERRORS.test(withoutEcho(confirmation.body, balanced))) continue
+    context.report(point.operation, `SQL error after a quote in the ${where(point)} (the quote doubled gives none).`, exchange)
+    return true
+  }
+  return false
+}
+
+/** The same answer, payload echoes aside. */
+const sameAnswer = (a: Exchange, b: Exchange, payloads: readonly string[]) => a.status === b.status && payloads.reduce((body, payload) => withoutEcho(body, payload), a.body) === payloads.reduce((body, payload) => withoutEcho(body, payload), b.body)
+
+/**
+ * Conditions appended to the value change the answer the way SQL would: a true condition answers
+ * like the value alone, a false one like a value that matches nothing — proven twice, with
+ * differently written conditions. For lists, OR-true and AND-false give two stable, different
+ * successful answers.
+ */
+async function booleanBased(context: ScanContext, point: InjectionPoint, baseline: Exchange): Promise<boolean> {
+  const { value } = point
+  const nothing = await sendAt(context, point, `${value}zq${String(Date.now() % 100000)}x`)
+  for (const quote of ["'", '']) {
+    // A literal that the quote closes, or a number: "alice' AND '1'='1" or "7 AND 1=1".
+    const condition = (test: string) => (quote === '' ? `${value} AND ${test}` : `${value}' AND ${test.replace(/(\S+)$/, (last) => last.replace(/'$/, ''))}`)
+    const shapes = quote === '' ? [['1=1', '1=2'], ['2>1', '2<1']] : [["'1'='1'", "'1'='2'"], ["'b'>'a'", "'a'>'b'"]]
+    if (!sameAnswer(baseline, nothing, [])) {
+      let proven = 0
+      let evidence: Exchange | undefined
+      for (const [truth, falsehood] of shapes) {
+        if (truth === undefined || falsehood === undefined) continue
+        const [t, f] = [condition(truth), condition(falsehood)]
+        const whenTrue = await sendAt(context, point, t)
+        if (!sameAnswer(whenTrue, baseline, [t, value])) break
+        const whenFalse = await sendAt(context, point, f)
+        if (sameAnswer(whenFalse, whenTrue, [t, f]) || !(whenFalse.status === nothing.status && (whenFalse.status !== baseline.status || whenFalse.body.length !== baseline.body.length))) break
+        proven++
+        evidence ??= whenTrue
+      }
+      if (proven === shapes.length && evidence !== undefined) {
+        context.report(point.operation, `Boolean SQL conditions appended to the ${where(point)} decide the answer: a true one answers like the value alone (${String(baseline.status)}), a false one like a value that matches nothing (${String(nothing.status)}); twice, written two ways.`, evidence)
+        return true
+      }
+    }
+    const [t1, t2, f1, f2] = await Promise.all([` OR 1=1 -- `, ` OR 2=2 -- `, ` AND 1=2 -- `, ` AND 2=3 -- `].map((suffix) => sendAt(context, point, `${value}${quote}${suffix}`)))
+    if (t1 && t2 && f1 && f2 && isSuccess(t1.status) && isSuccess(f1.status) && t1.body === t2.body && f1.body === f2.body && t1.body !== f1.body) {
+      context.report(point.operation, `Boolean SQL conditions in the ${where(point)} change the result (true: ${String(t1.body.length)} bytes, false: ${String(f1.body.length)} bytes).`, t1)
+      return true
+    }
+  }
+  return false
+}
+
 export const sqlInjection: ScanCheck = {
   id: 'sql-injection',
   severity: 'critical',
@@ -67,27 +88,8 @@ export const sqlInjection: ScanCheck = {
     for (const point of injectionPoints(context)) {
       const baseline = await sendAt(context, point, point.value)
       if (SQL_ERRORS.test(baseline.body)) continue
-      let found = false
-      for (const payload of [`${point.value}'`, `${point.value}"`, `${point.value}')`]) {
-        const exchange = await sendAt(context, point, payload)
-        if (SQL_ERRORS.test(withoutEcho(exchange.body, payload))) {
-          context.report(point.operation, `SQL error after a quote in the ${where(point)}.`, exchange)
-          found = true
-          break
-        }
-      }
-      if (found) continue
-      // In a string literal, then as a number: two true and two false conditions; only a stable, different answer counts.
-      let differential = false
-      for (const quote of ["'", '']) {
-        const [t1, t2, f1, f2] = await Promise.all([` OR 1=1 -- `, ` OR 2=2 -- `, ` AND 1=2 -- `, ` AND 2=3 -- `].map((suffix) => sendAt(context, point, `${point.value}${quote}${suffix}`)))
-        if (t1 && t2 && f1 && f2 && isSuccess(t1.status) && isSuccess(f1.status) && t1.body === t2.body && f1.body === f2.body && t1.body !== f1.body) {
-          context.report(point.operation, `Boolean SQL conditions in the ${where(point)} change the result (true: ${String(t1.body.length)} bytes, false: ${String(f1.body.length)} bytes).`, t1)
-          differential = true
-          break
-        }
-      }
-      if (differential) continue
+      if (await errorBased(context, point)) continue
+      if (await booleanBased(context, point, baseline)) continue
       for (const suffix of [`' AND SLEEP(3)-- `, `'; SELECT pg_sleep(3)-- `, `'; WAITFOR DELAY '0:0:3'-- `]) {
         const delayed = await delayedTwice(context, point, `${point.value}${suffix}`, baseline)
         if (delayed !== undefined) {
@@ -99,24 +101,46 @@ export const sqlInjection: ScanCheck = {
   },
 }
 
+/** Items in a JSON answer: the length of the first array found (at the top, or under a property such as `data`). */
+function itemCount(body: string): number | undefined {
+  const value = parseJson(body)
+  if (Array.isArray(value)) return value.length
+  if (!isObject(value)) return undefined
+  for (const inner of Object.values(value)) {
+    if (Array.isArray(inner)) return inner.length
+    if (isObject(inner)) for (const deeper of Object.values(inner)) if (Array.isArray(deeper)) return deeper.length
+  }
+  return undefined
+}
+
 export const nosqlInjection: ScanCheck = {
   id: 'nosql-injection',
   severity: 'critical',
   owasp: 'API8:2023',
   title: 'NoSQL operator injection',
-  description: 'A query operator (`{"$ne": null}`) sent where a string belongs changed the outcome: a failing request succeeded.',
-  remediation: 'Require the declared types (strings stay strings) before values reach a query; validate against the document.',
+  description: 'A query operator sent where a string belongs changed the outcome: in a JSON body (`{"$ne": null}`) a failing request succeeded; in a query string (`name[$ne]=x`) a filter that matches nothing returned items. Each is proven with two different operators.',
+  remediation: 'Require the declared types (strings stay strings) before values reach a query; parse query strings without nested objects; validate against the document.',
   async run(context) {
     for (const point of injectionPoints(context)) {
-      if (point.kind !== 'body') continue
-      const baseline = await sendAt(context, point, `${point.value}-portcullis-wrong`)
-      if (isSuccess(baseline.status)) continue
-      for (const operator of [{ $ne: null }, { $gt: '' }]) {
-        const exchange = await sendAt(context, point, operator)
-        if (isSuccess(exchange.status)) {
-          context.report(point.operation, `${JSON.stringify(operator)} in the ${where(point)} turned a ${String(baseline.status)} into ${String(exchange.status)}.`, exchange)
-          break
-        }
+      if (point.location === 'body') {
+        const baseline = await sendAt(context, point, `${point.value}-portcullis-wrong`)
+        if (isSuccess(baseline.status)) continue
+        const ne = await sendAt(context, point, { $ne: null })
+        if (!isSuccess(ne.status)) continue
+        const gt = await sendAt(context, point, { $gt: '' })
+        if (isSuccess(gt.status)) context.report(point.operation, `{"$ne": null} and {"$gt": ""} in the ${where(point)} each turned a ${String(baseline.status)} into ${String(ne.status)}.`, ne)
+      } else if (point.location === 'query') {
+        const miss = `portcullis${String(Date.now() % 100000)}`
+        const baseline = await sendWithQuery(context, point, `${encodeURIComponent(point.name)}=${miss}`)
+        if (!isSuccess(baseline.status) || itemCount(baseline.body) !== 0) continue
+        // Operators that select everything must return items, and one that selects nothing must not: a parser that ignores the brackets gives the same answer to both.
+        const operator = (name: string, value: string) => sendWithQuery(context, point, `${encodeURIComponent(point.name)}%5B%24${name}%5D=${value}`)
+        const ne = await operator('ne', miss)
+        if (!isSuccess(ne.status) || (itemCount(ne.body) ?? 0) === 0) continue
+        const eq = await operator('eq', miss)
+        if (!isSuccess(eq.status) || itemCount(eq.body) !== 0) continue
+        const regex = await operator('regex', '.*')
+        if (isSuccess(regex.status) && (itemCount(regex.body) ?? 0) > 0) context.report(point.operation, `"${point.name}[$ne]=${miss}" and "${point.name}[$regex]=.*" in the query of ${point.operation.method.toUpperCase()} ${point.operation.pathTemplate} returned ${String(itemCount(ne.body))} items where "${point.name}=${miss}" and "${point.name}[$eq]=${miss}" returned none.`, ne)
       }
     }
   },
@@ -174,7 +198,7 @@ export const pathTraversal: ScanCheck = {
   remediation: 'Resolve names against the folder and refuse anything that leaves it; better, look files up by id.',
   async run(context) {
     for (const point of injectionPoints(context)) {
-      if (!FILE_PARAMETER.test(point.name) && !/\.[a-z0-9]{2,4}$/i.test(point.value)) continue
+      if (point.location !== 'path' && !FILE_PARAMETER.test(point.name) && !/\.[a-z0-9]{2,4}$/i.test(point.value)) continue
       for (const payload of ['../../../../../../../../etc/passwd', '....//....//....//....//....//....//etc/passwd', '/etc/passwd']) {
         const exchange = await sendAt(context, point, payload)
         if (/root:[^:\n]*:0:0:/.test(exchange.body)) {

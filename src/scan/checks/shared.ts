@@ -1,6 +1,6 @@
 /** Helpers the scan checks share: requests as an identity, JSON bodies, operations by kind. */
 import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
-import type { Identity } from '../identities.js'
+import { ScanIdentity, type Identity } from '../identities.js'
 import type { Exchange, ScanClient, ScanRequest } from '../scan-client.js'
 import { buildRequest, type RequestParts } from '../sample-values.js'
 import type { ScanContext } from '../scan-check.js'
@@ -10,8 +10,17 @@ export function withHeaders(request: ScanRequest, headers: Readonly<Record<strin
 }
 
 /** A request for `operation` sent as `identity` (none: anonymous). */
+/** A path parameter that names a user account: filled with the acting identity's own user name when it has one. */
+export const USER_PARAMETER = /^(user_?name|user|login|handle|account_?name|owner|member_?name|screen_?name)$/i
+
 export function requestAs(context: ScanContext, operation: OperationView, identity: Identity | undefined, parts: RequestParts = {}): ScanRequest {
-  return withHeaders(buildRequest(context.spec, context.basePath, operation, parts), identity?.headers ?? {})
+  const ownNames: Record<string, string> = {}
+  if (identity?.username !== undefined) {
+    for (const { parameter } of operation.parameters) if (parameter.in === 'path' && typeof parameter.name === 'string' && USER_PARAMETER.test(parameter.name)) ownNames[parameter.name] = identity.username
+  }
+  const withOwnNames = Object.keys(ownNames).length === 0 ? parts : { ...parts, pathValues: { ...ownNames, ...parts.pathValues } }
+  const request = withHeaders(buildRequest(context.spec, context.basePath, operation, withOwnNames), identity?.headers ?? {})
+  return identity instanceof ScanIdentity ? { ...request, identity } : request
 }
 
 export function parseJson(text: string): unknown {
@@ -29,8 +38,13 @@ export function securedOperations(context: ScanContext): OperationView[] {
   return context.operations.filter((operation) => !allowsAnonymous(operation))
 }
 
-export const identityA = (context: ScanContext): Identity | undefined => context.identities[0]
-export const identityB = (context: ScanContext): Identity | undefined => context.identities[1]
+const ordinary = (context: ScanContext) => context.identities.filter((identity) => identity.role !== 'admin')
+/** The first ordinary identity: the owner of the objects the scan creates. */
+export const identityA = (context: ScanContext): Identity | undefined => ordinary(context)[0]
+/** The second ordinary identity: the one that must not reach A's objects nor administrative operations. */
+export const identityB = (context: ScanContext): Identity | undefined => ordinary(context)[1]
+/** The administrator, when one is given: what it may call and B may not is function-level authorization. */
+export const adminIdentity = (context: ScanContext): Identity | undefined => context.identities.find((identity) => identity.role === 'admin')
 
 export interface ReachableRead {
   readonly operation: OperationView
