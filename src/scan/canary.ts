@@ -7,6 +7,9 @@ export interface RunningCanary extends Canary {
   close(): Promise<void>
 }
 
+/** The chosen port cannot be listened on (taken, or privileged). */
+export class CanaryPortError extends Error {}
+
 export async function startCanary(listenPort = 0): Promise<RunningCanary> {
   const seen = new Set<string>()
   const server: Server = createServer((request, response) => {
@@ -16,7 +19,7 @@ export async function startCanary(listenPort = 0): Promise<RunningCanary> {
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(`--canary-port ${String(listenPort)}: cannot listen on 127.0.0.1 (${error.code ?? error.message})`))
+      reject(new CanaryPortError(`--canary-port ${String(listenPort)}: cannot listen on 127.0.0.1 (${error.code ?? error.message})`))
     })
     server.listen(listenPort, '127.0.0.1', resolve)
   })

@@ -90,8 +90,9 @@ export class ScanIdentity implements Identity {
   /** Before a request: a JWT about to expire is replaced first. */
   async ensureFresh(): Promise<void> {
     if (this.#logIn === undefined) return
-    const expiry = jwtExpiry(this.#token)
-    if (expiry !== undefined && expiry - REFRESH_MARGIN_SECONDS <= Date.now() / 1000) await this.logIn()
+    const lifetime = jwtLifetime(this.#token)
+    // A quarter of a short lifetime: a token that lives 4 s is replaced after 3, not before every request.
+    if (lifetime !== undefined && lifetime.expiry - Math.min(REFRESH_MARGIN_SECONDS, lifetime.seconds / 4) <= Date.now() / 1000) await this.logIn()
   }
 
   /** After a 401 to this identity's credentials: an opaque token may have expired; log in again, not more than every 30 s. */
@@ -102,12 +103,14 @@ export class ScanIdentity implements Identity {
   }
 }
 
-function jwtExpiry(token: string | undefined): number | undefined {
+/** When a JWT expires, and how long it lives (from `iat`, else an hour). */
+function jwtLifetime(token: string | undefined): { expiry: number; seconds: number } | undefined {
   const payload = token?.split('.')[1]
   if (payload === undefined) return undefined
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp
-    return typeof exp === 'number' ? exp : undefined
+    const { exp, iat } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown; iat?: unknown }
+    if (typeof exp !== 'number') return undefined
+    return { expiry: exp, seconds: typeof iat === 'number' && iat < exp ? exp - iat : 3600 }
   } catch {
     return undefined
   }
@@ -128,11 +131,4 @@ export function parseIdentity(text: string, role: IdentityRole = 'user'): ScanId
     identity.setCredentials({ authorization: `Bearer ${credential}` }, credential)
   }
   return identity
-}
-
-/** `NAME=USERNAME:PASSWORD`: the password is everything after the first colon. */
-export function parseLogin(text: string, role: IdentityRole = 'user'): ScanIdentity {
-  const match = /^([^=]+)=([^:]+):(.+)$/s.exec(text)
-  if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) throw new Error(`--login: expected NAME=USERNAME:PASSWORD (got "${text.slice(0, text.indexOf('=') + 1 || 20)}…")`)
-  return new ScanIdentity(match[1], { role, username: match[2], password: match[3] })
 }

@@ -2,7 +2,8 @@
  * Where the scan puts a payload: every string parameter the document declares — in the path, the
  * query, a header — and every string property of a JSON body, each with a valid value to start
  * from (the acting identity's own user name for a path parameter that names a user). The
- * operations are those the scan may call at all; DELETE is left out.
+ * operations are those the scan may call at all, except DELETE and those that set a password
+ * (a payload would become the acting identity's password).
  */
 import type { OperationView } from '../audit/operations.js'
 import { isObject } from '../audit/spec-model.js'
@@ -28,6 +29,10 @@ function jsonBody(operation: OperationView) {
   return operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
 }
 
+/** An operation that sets a password: a payload there would change the acting identity's own credentials. */
+const CREDENTIAL_CHANGE = /pass(word)?|passwd|pwd|credential|secret/i
+const changesCredentials = (operation: OperationView) => operation.method !== 'get' && CREDENTIAL_CHANGE.test(`${operation.pathTemplate} ${typeof operation.operation.operationId === 'string' ? operation.operation.operationId : ''}`)
+
 const pointsOfContext = new WeakMap<readonly OperationView[], InjectionPoint[]>()
 
 export function injectionPoints(context: ScanContext): readonly InjectionPoint[] {
@@ -36,7 +41,7 @@ export function injectionPoints(context: ScanContext): readonly InjectionPoint[]
   const a = identityA(context)
   const points: InjectionPoint[] = []
   for (const operation of context.operations) {
-    if (operation.method === 'delete') continue
+    if (operation.method === 'delete' || changesCredentials(operation)) continue
     for (const { parameter, schema } of operation.parameters) {
       const location = parameter.in
       if ((location !== 'query' && location !== 'path' && location !== 'header') || typeof parameter.name !== 'string') continue

@@ -101,3 +101,14 @@ function sessionCookies(setCookie: string | undefined): string | undefined {
     .filter((pair) => /^[^=\s]+=/.test(pair))
   return pairs.length === 0 ? undefined : pairs.join('; ')
 }
+
+/** `logIn`, with a refusal as `false` rather than an error: for accounts the scan itself creates or changes. */
+export async function logInQuietly(client: ScanClient, spec: SpecModel, basePath: string, operations: readonly OperationView[], identity: ScanIdentity): Promise<boolean> {
+  try {
+    await logIn(client, spec, basePath, operations, identity)
+    return true
+  } catch (error) {
+    if (error instanceof LogInError) return false
+    throw error
+  }
+}

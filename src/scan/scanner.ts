@@ -12,7 +12,7 @@ import type { AuditConfig } from '../audit/audit-config.js'
 import { startCanary } from './canary.js'
 import { evidenceOf } from './evidence.js'
 import { ScanIdentity, type Identity } from './identities.js'
-import { logIn, LogInError } from './log-in.js'
+import { logIn, LogInError, logInQuietly } from './log-in.js'
 import { isExcluded, isStateResetting } from './operation-safety.js'
 import { BudgetExhaustedError, ScanClient } from './scan-client.js'
 import type { ScanContext } from './scan-check.js'
@@ -80,15 +80,7 @@ async function logInAll(client: ScanClient, spec: SpecModel, basePath: string, i
   const operations = operationsOf(spec)
   for (const identity of identities) {
     if (!identity.canLogIn) continue
-    identity.useLogIn(async (self) => {
-      try {
-        await logIn(client, spec, basePath, operations, self)
-        return true
-      } catch (error) {
-        if (error instanceof LogInError) return false
-        throw error
-      }
-    })
+    identity.useLogIn((self) => logInQuietly(client, spec, basePath, operations, self))
     if (identity.token === undefined && Object.keys(identity.headers).length === 0) await logIn(client, spec, basePath, operations, identity)
   }
 }
@@ -102,13 +94,14 @@ export async function scanTarget(options: ScanOptions): Promise<ScanResult> {
   const operations = operationsOf(spec).filter((operation) => !isStateResetting(operation) && !isExcluded(operation, options.exclude ?? []))
   const identities = identitiesOf(options)
   const started = performance.now()
+  let canary
   try {
     await logInAll(client, spec, basePath, identities)
+    canary = await startCanary(options.canaryPort ?? 0)
   } catch (error) {
     await client.close()
     throw error
   }
-  const canary = await startCanary(options.canaryPort ?? 0)
   let stoppedBy: string | undefined
   try {
     for (const check of SCAN_CHECKS) {

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { freePort } from '../../bench/harness.js'
 import { startNotesApi } from '../fixtures/scan/notes-api.js'
+import { startShelfApi } from '../fixtures/scan/shelf-api.js'
 
 const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
 const FIXTURES = join(import.meta.dirname, '../fixtures/scan')
@@ -76,12 +79,47 @@ test('scan: SQL injection in sqlmap’s vulnerable server (Debian sqlmap, extra/
   }
 })
 
+test('scan: identities by --login (password from the environment), --admin, --exclude; a refused log-in and a taken canary port exit 2', async () => {
+  const api = await startShelfApi({ fixed: false })
+  const busy = createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  try {
+    const spec = join(FIXTURES, 'shelf-api.json')
+    const target = `${api.url}/api`
+    const logins = ['--login', `alice=alice:env:ALICE_PASSWORD`, '--login', `bob=bob:${api.users.bob.password}`, '--login', `root=root:${api.users.root.password}`, '--admin', 'root']
+    const env = { ALICE_PASSWORD: api.users.alice.password }
+    const run = await scan(['--spec', spec, '--target', target, ...logins, '--exclude', 'GET /covers/{fileName}', '--exclude', 'signUp', '--rate', '0', '--format', 'json'], env)
+    assert.equal(run.code, 1, run.stderr)
+    const found = new Set(((JSON.parse(run.stdout) as Report).targets[0]?.findings ?? []).map((finding) => `${finding.ruleId} ${finding.location.pointer}`))
+    assert.ok(found.has('bola /paths/~1books~1{title}/get') && found.has('bfla /paths/~1admin~1audit-log/get'), [...found].join('\n'))
+    assert.ok(!found.has('path-traversal /paths/~1covers~1{fileName}/get'), 'an excluded operation is never called')
+    assert.ok(![...found].some((finding) => finding.endsWith('/paths/~1users/post')), 'nor one excluded by operationId')
+    assert.ok(!run.stdout.includes(api.users.alice.password) && !run.stderr.includes(api.users.alice.password), 'the password is never printed')
+
+    const refused = await scan(['--spec', spec, '--target', target, '--login', 'alice=alice:not-her-password'])
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /^error: --login alice: POST \/login answered 401$/m)
+    const port = (busy.address() as AddressInfo).port
+    const taken = await scan(['--spec', spec, '--target', target, '--login', `alice=alice:${api.users.alice.password}`, '--canary-port', String(port)])
+    assert.equal(taken.code, 2)
+    assert.match(taken.stderr, new RegExp(`^error: --canary-port ${String(port)}: cannot listen on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)$`, 'm'))
+    const unknownAdmin = await scan(['--spec', spec, '--target', target, '--login', `alice=alice:x`, '--admin', 'carol'])
+    assert.match(unknownAdmin.stderr, /^error: --admin carol: no --identity or --login has that name \(alice\)$/m)
+  } finally {
+    busy.close()
+    await api.close()
+  }
+})
+
 test('scan: usage errors say what is wrong and exit 2', () => {
   const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'scan', ...args], { encoding: 'utf8', timeout: 60_000 })
   const spec = join(FIXTURES, 'notes-api.yaml')
   assert.match(run('--spec', spec, '--target', 'ftp://x').stderr, /--target: must be an http:\/\/ or https:\/\/ URL/)
   assert.match(run('--spec', spec, '--target', 'http://127.0.0.1:1/', '--budget', 'lots').stderr, /--budget: must be a whole number above 0/)
   assert.match(run('--spec', spec, '--target', 'http://127.0.0.1:1/', '--identity', 'alice=env:PORTCULLIS_UNSET_VARIABLE').stderr, /--identity alice: the environment variable PORTCULLIS_UNSET_VARIABLE is not set/)
+  assert.match(run('--spec', spec, '--target', 'http://127.0.0.1:1/', '--login', 'alice').stderr, /--login: expected NAME=USERNAME:PASSWORD or NAME=USERNAME:env:VARIABLE/)
+  assert.match(run('--spec', spec, '--target', 'http://127.0.0.1:1/', '--login', 'alice=alice:env:PORTCULLIS_UNSET_VARIABLE').stderr, /--login alice: the environment variable PORTCULLIS_UNSET_VARIABLE is not set/)
+  assert.match(run('--spec', spec, '--target', 'http://127.0.0.1:1/', '--canary-port', '70000').stderr, /--canary-port: must be a port number, 1 to 65535/)
   const missing = run('--spec', join(FIXTURES, 'nope.yaml'), '--target', 'http://127.0.0.1:1/')
   assert.equal(missing.status, 2)
   assert.match(missing.stderr, /--spec .*nope\.yaml: no such file/)

@@ -12,6 +12,8 @@ import type { SecurityReport } from '../../audit/findings.js'
 import { readSpecSource, SpecInputError } from '../../audit/spec-source.js'
 import { SCAN_CHECKS } from '../../scan/checks/index.js'
 import { parseIdentity, type Identity } from '../../scan/identities.js'
+import { CanaryPortError } from '../../scan/canary.js'
+import { LogInError } from '../../scan/log-in.js'
 import { scanTarget } from '../../scan/scanner.js'
 import { EXIT_ERROR } from '../report-error.js'
 import { addReportOptions, checkReportFlags, emitReport, readRuleSettings, UsageError, type ReportFlags } from '../report-output.js'
@@ -21,6 +23,10 @@ interface ScanFlags extends ReportFlags {
   spec: string
   target: string
   identity: string[]
+  login: string[]
+  admin?: string
+  exclude: string[]
+  canaryPort?: string
   budget: string
   rate: string
   timeoutMs: string
@@ -48,6 +54,18 @@ function identityFrom(text: string): Identity {
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
+}
+
+/** `NAME=USERNAME:PASSWORD`, or `NAME=USERNAME:env:VARIABLE` with the password in the environment. */
+function loginFrom(text: string): { name: string; username: string; password: string } {
+  const match = /^([^=]+)=([^:]+):(.+)$/s.exec(text)
+  if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) throw new UsageError(`--login: expected NAME=USERNAME:PASSWORD or NAME=USERNAME:env:VARIABLE (got "${text.slice(0, Math.max(0, text.indexOf('=')) + 1) || text.slice(0, 12)}…")`)
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(match[1])) throw new UsageError(`--login ${match[1].slice(0, 40)}: the name must be a letter, then letters, digits, _ or - (at most 32)`)
+  const fromEnv = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(match[3])
+  if (fromEnv?.[1] === undefined) return { name: match[1], username: match[2], password: match[3] }
+  const password = process.env[fromEnv[1]]
+  if (password === undefined || password === '') throw new UsageError(`--login ${match[1]}: the environment variable ${fromEnv[1]} is not set`)
+  return { name: match[1], username: match[2], password }
 }
 
 /** A progress bar on a terminal; a line per check otherwise. */
@@ -83,6 +101,11 @@ async function runScan(flags: ScanFlags): Promise<number> {
   const rate = positiveInteger('--rate', flags.rate, true)
   const timeoutMs = positiveInteger('--timeout-ms', flags.timeoutMs)
   const identities = flags.identity.map(identityFrom)
+  const logins = flags.login.map(loginFrom)
+  const names = new Set([...identities.map((identity) => identity.name), ...logins.map((login) => login.name)])
+  if (flags.admin !== undefined && !names.has(flags.admin)) throw new UsageError(`--admin ${flags.admin}: no --identity or --login has that name (${names.size === 0 ? 'none given' : [...names].join(', ')})`)
+  const canaryPort = flags.canaryPort === undefined ? undefined : positiveInteger('--canary-port', flags.canaryPort)
+  if (canaryPort !== undefined && canaryPort > 65535) throw new UsageError(`--canary-port: must be a port number, 1 to 65535 (got "${String(flags.canaryPort)}")`)
   const settings = flags.rules === undefined ? undefined : readRuleSettings(flags.rules, SCAN_CHECKS.map((check) => check.id))
   let source
   try {
@@ -100,20 +123,31 @@ async function runScan(flags: ScanFlags): Promise<number> {
     }
   }
   const progress = progressPrinter(budget)
-  const result = await scanTarget({
-    source,
-    target,
-    identities,
-    budget,
-    rate,
-    timeoutMs,
-    allowDestructive: flags.destructive === true,
-    ...(ca === undefined ? {} : { ca }),
-    ...(settings === undefined ? {} : { settings }),
-    onProgress: ({ check, sent }) => {
-      progress({ check, sent })
-    },
-  })
+  let result
+  try {
+    result = await scanTarget({
+      source,
+      target,
+      identities,
+      logins,
+      exclude: flags.exclude,
+      ...(flags.admin === undefined ? {} : { admin: flags.admin }),
+      ...(canaryPort === undefined ? {} : { canaryPort }),
+      budget,
+      rate,
+      timeoutMs,
+      allowDestructive: flags.destructive === true,
+      ...(ca === undefined ? {} : { ca }),
+      ...(settings === undefined ? {} : { settings }),
+      onProgress: ({ check, sent }) => {
+        progress({ check, sent })
+      },
+    })
+  } catch (error) {
+    // A refused log-in or a busy canary port is the user's to fix: said in one line, exit 2.
+    if (error instanceof LogInError || error instanceof CanaryPortError) throw new UsageError(error.message)
+    throw error
+  }
   if (process.stderr.isTTY) process.stderr.write('\n')
   process.stderr.write(`scan: ${String(result.requests)} requests in ${result.seconds.toFixed(1)} s${result.stoppedBy === undefined ? '' : `; stopped: ${result.stoppedBy}`}\n`)
   const checks = SCAN_CHECKS.filter((check) => settings?.rules.get(check.id) !== 'off')
@@ -122,10 +156,14 @@ async function runScan(flags: ScanFlags): Promise<number> {
 }
 
 export function registerScanCommand(program: Command, setExit: (code: number) => void): void {
-  addReportOptions(program.command('scan').description('attack a running API with requests derived from its OpenAPI document, with up to two identities'))
+  addReportOptions(program.command('scan').description('attack a running API with requests derived from its OpenAPI document, as two ordinary identities and an administrator'))
     .requiredOption('--spec <file>', 'the OpenAPI document of the target')
     .requiredOption('--target <url>', 'base URL of the API (the document’s paths are appended), e.g. https://api.example.com/v1')
-    .option('--identity <name=credential>', 'an identity: NAME=TOKEN (Bearer), NAME="Header: value", or NAME=env:VARIABLE; the first is A, the second B (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--identity <name=credential>', 'an identity with ready credentials: NAME=TOKEN (Bearer), NAME="Header: value", or NAME=env:VARIABLE; the first ordinary one is A, the second B (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--login <name=user:password>', 'an identity the scan logs in through the document’s log-in operation (again when its token expires): NAME=USERNAME:PASSWORD or NAME=USERNAME:env:VARIABLE (repeatable; with the same NAME as an --identity, adds log-in to it)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--admin <name>', 'the identity that is an administrator (function-level checks: what it may call and B may not)')
+    .option('--exclude <operation>', 'never call this operation: an operationId, a path template, or "METHOD /path" (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--canary-port <n>', 'the SSRF canary’s port on 127.0.0.1 (default: any free port)')
     .option('--budget <n>', 'most requests in all', '2000')
     .option('--rate <n>', 'requests per second (0: as fast as the target answers)', '10')
     .option('--timeout-ms <n>', 'per request', '10000')

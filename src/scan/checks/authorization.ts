@@ -1,9 +1,11 @@
 /** Checks 2 and 3, authorization: identity B on identity A's objects (BOLA), B on administrative operations (BFLA), undeclared methods. */
 import { isAdminPath } from '../../audit/operation-kinds.js'
-import type { OperationView } from '../../audit/operations.js'
-import { isObject } from '../../audit/spec-model.js'
+import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
+import { accountOperations } from '../account-operations.js'
+import { accountTakeover } from './account-takeover.js'
+import { createOwned, listedOwned, markedBody, type OwnedObject } from '../owned-objects.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { identityA, identityB, isSuccess, parseJson, requestAs } from './shared.js'
+import { adminIdentity, identityA, identityB, isSuccess, requestAs } from './shared.js'
 
 
 interface ItemPath {
@@ -30,59 +32,62 @@ function collections(context: ScanContext): { collection: string; create?: Opera
   return out
 }
 
-/** The id of an object in a response: the property named like the path parameter, or `id`. */
-function idOf(value: unknown, parameter: string): string | undefined {
-  if (!isObject(value)) return undefined
-  const base = parameter.replace(/(_id|Id|-id)$/, '')
-  for (const key of [parameter, 'id', `${base}_id`, 'uuid']) {
-    const id = value[key]
-    if (typeof id === 'string' || typeof id === 'number') return String(id)
-  }
-  return undefined
-}
+/** A collection of user accounts whose POST is the sign-up: its objects are accounts, which account-takeover checks. */
+const isAccountCollection = (context: ScanContext, create: OperationView | undefined) => create !== undefined && accountOperations(context.spec, context.operations).signUp?.operation === create
 
-/** Ids of objects identity A owns: one it creates, then those it lists. */
-async function objectsOfA(context: ScanContext, create: OperationView | undefined, list: OperationView | undefined, parameter: string): Promise<string[]> {
-  const ids: string[] = []
-  if (create !== undefined) {
-    const created = await context.client.send(requestAs(context, create, identityA(context)))
-    const id = isSuccess(created.status) ? idOf(parseJson(created.body), parameter) : undefined
-    if (id !== undefined) ids.push(id)
-  }
-  if (ids.length === 0 && list !== undefined) {
-    const listed = parseJson((await context.client.send(requestAs(context, list, identityA(context)))).body)
-    const items = Array.isArray(listed) ? listed : isObject(listed) ? Object.values(listed).find(Array.isArray) : undefined
-    for (const item of (items as unknown[] | undefined)?.slice(0, 2) ?? []) {
-      const id = idOf(item, parameter)
-      if (id !== undefined) ids.push(id)
-    }
-  }
-  return ids
-}
+/** Whether the answer shows the object: one of its markers, or (when it has none) its id. */
+const shows = (body: string, object: OwnedObject) => (object.markers.length > 0 ? object.markers.some((marker) => body.includes(marker)) : body.includes(object.id))
 
 export const bola: ScanCheck = {
   id: 'bola',
   severity: 'critical',
   owasp: 'API1:2023',
   title: 'Broken object-level authorization: another identity reaches the object',
-  description: "Identity B read, changed or deleted an object that identity A created or listed: the operation does not check who owns the object.",
+  description: "Identity B read, changed or deleted an object that identity A created (or that the API says is A's): the operation does not check who owns the object. Each finding is confirmed: a read by a second request, a change or deletion by reading the object back as A. Operations the document declares public are not checked.",
   remediation: "Check the caller's right to the object on every access (the gateway's `authz` ownership rules can enforce it); answer 404 to others.",
   async run(context) {
     const [a, b] = [identityA(context), identityB(context)]
     if (a === undefined || b === undefined) return
     for (const { create, list, item } of collections(context)) {
-      const ids = await objectsOfA(context, create, list, item.parameter)
-      const id = ids[0]
-      if (id === undefined) continue
-      const methods = ['get', 'put', 'patch', ...(context.allowDestructive ? ['delete'] : [])]
-      for (const method of methods) {
+      if (isAccountCollection(context, create)) continue
+      const guarded = ['get', 'put', 'patch', ...(context.allowDestructive ? ['delete'] : [])].flatMap((method) => {
         const operation = item.operations.get(method)
-        if (operation === undefined) continue
-        const exchange = await context.client.send(requestAs(context, operation, b, { pathValues: { [item.parameter]: id } }))
-        if (isSuccess(exchange.status)) context.report(operation, `${b.name} could ${method.toUpperCase()} ${a.name}'s object ${id} (${String(exchange.status)}).`, exchange)
+        return operation === undefined || allowsAnonymous(operation) ? [] : [operation]
+      })
+      if (guarded.length === 0) continue
+      const created = create === undefined ? undefined : await createOwned(context, create, item.parameter, a)
+      const object = created ?? (list === undefined ? undefined : (await listedOwned(context, list, item.parameter, a))[0])
+      if (object === undefined) continue
+      const read = item.operations.get('get')
+      const readAsA = async () => (read === undefined ? undefined : await context.client.send(requestAs(context, read, a, { pathValues: { [item.parameter]: object.id } })))
+      for (const operation of guarded) {
+        const pathValues = { [item.parameter]: object.id }
+        const what = `${a.name}'s object ${object.id}`
+        if (operation.method === 'get') {
+          const exchange = await context.client.send(requestAs(context, operation, b, { pathValues }))
+          if (!isSuccess(exchange.status) || !shows(exchange.body, object)) continue
+          const again = await context.client.send(requestAs(context, operation, b, { pathValues, headers: { accept: '*/*', 'cache-control': 'no-cache' } }))
+          if (isSuccess(again.status) && shows(again.body, object)) context.report(operation, `${b.name} could GET ${what} (${String(exchange.status)}, twice, with the object's content).`, exchange)
+        } else if (operation.method === 'delete') {
+          const exchange = await context.client.send(requestAs(context, operation, b, { pathValues }))
+          const after = isSuccess(exchange.status) ? await readAsA() : undefined
+          if (after !== undefined && (after.status === 404 || after.status === 410)) context.report(operation, `${b.name} could DELETE ${what} (${String(exchange.status)}); ${a.name} then got ${String(after.status)} for it.`, exchange)
+        } else {
+          const marked = markedBody(context, operation)
+          if (marked === undefined || marked.markers.length === 0) continue
+          const exchange = await context.client.send(requestAs(context, operation, b, { pathValues, body: marked.body }))
+          const after = isSuccess(exchange.status) ? await readAsA() : undefined
+          if (after !== undefined && isSuccess(after.status) && marked.markers.some((marker) => after.body.includes(marker))) context.report(operation, `${b.name} could ${operation.method.toUpperCase()} ${what} (${String(exchange.status)}); ${a.name} then read ${b.name}'s values in it.`, exchange)
+        }
       }
     }
   },
+}
+
+/** The document says only administrators may call it: an administrative path, or a summary or description that says so. */
+function isAdministrative(operation: OperationView): boolean {
+  const text = [operation.operation.summary, operation.operation.description].filter((part): part is string => typeof part === 'string').join(' ')
+  return isAdminPath(operation.pathTemplate) || /\b(admins?|administrators?)\b[^.]{0,40}\bonly\b|\bonly\b[^.]{0,40}\b(admins?|administrators?)\b|\brequires?\b[^.]{0,30}\badmin/i.test(text)
 }
 
 export const bfla: ScanCheck = {
@@ -90,16 +95,20 @@ export const bfla: ScanCheck = {
   severity: 'high',
   owasp: 'API5:2023',
   title: 'Broken function-level authorization: administrative operation open to a regular identity',
-  description: 'An administrative-looking operation (`/admin`, `/internal`, `/management`…) succeeded for identity B.',
+  description: 'An administrative operation (an `/admin`, `/internal`, `/management`… path, or one the document says is for administrators only) succeeded for identity B, twice. With an administrator identity, only operations the administrator can call are tried.',
   remediation: 'Require an administrator role or scope for administrative operations and refuse others with 403.',
   async run(context) {
     const b = identityB(context)
     if (b === undefined) return
+    const admin = adminIdentity(context)
     for (const operation of context.operations) {
-      if (!isAdminPath(operation.pathTemplate)) continue
+      if (!isAdministrative(operation) || allowsAnonymous(operation)) continue
       if (operation.method !== 'get' && !context.allowDestructive) continue
+      if (admin !== undefined && !isSuccess((await context.client.send(requestAs(context, operation, admin))).status)) continue
       const exchange = await context.client.send(requestAs(context, operation, b))
-      if (isSuccess(exchange.status)) context.report(operation, `${b.name} called ${operation.method.toUpperCase()} ${operation.pathTemplate} (${String(exchange.status)}).`, exchange)
+      if (!isSuccess(exchange.status)) continue
+      const again = await context.client.send(requestAs(context, operation, b, { headers: { accept: '*/*', 'cache-control': 'no-cache' } }))
+      if (isSuccess(again.status)) context.report(operation, `${b.name} called ${operation.method.toUpperCase()} ${operation.pathTemplate} (${String(exchange.status)}, twice)${admin === undefined ? '' : `, an operation for administrators such as ${admin.name}`}.`, exchange)
     }
   },
 }
@@ -131,4 +140,4 @@ export const methodTampering: ScanCheck = {
   },
 }
 
-export const AUTHORIZATION_CHECKS: readonly ScanCheck[] = [bola, bfla, methodTampering]
+export const AUTHORIZATION_CHECKS: readonly ScanCheck[] = [bola, accountTakeover, bfla, methodTampering]

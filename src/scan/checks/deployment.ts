@@ -1,5 +1,7 @@
 /** Checks 7, 8 and 11 — resource limits, misconfiguration, inventory: how the API is deployed rather than what it computes. */
+import { randomBytes } from 'node:crypto'
 import { isLoginLike } from '../../audit/operation-kinds.js'
+import { accountBody, accountOperations } from '../account-operations.js'
 import type { ScanCheck } from '../scan-check.js'
 import { identityA, isSuccess, reachableReads, requestAs } from './shared.js'
 
@@ -16,14 +18,17 @@ export const noRateLimit: ScanCheck = {
   description: `A burst of ${String(BURST)} requests got no 429: nothing stops one client from taking the API's capacity, or guessing passwords at full speed.`,
   remediation: 'Rate-limit every API per consumer and per IP, and login-like operations much more tightly (the gateway\'s `rate-limit` policy).',
   async run(context) {
-    // The login-like operations first (with a wrong password), then one ordinary read.
-    const login = context.operations.filter((operation) => operation.method === 'post' && isLoginLike(operation.pathTemplate, operation.operation.operationId))
+    // The log-in operation first, with a generated user and password (never the document's example: it may be a real account), then one ordinary read.
+    const account = accountOperations(context.spec, context.operations).logIn
+    const login = account?.operation ?? context.operations.find((operation) => operation.method === 'post' && isLoginLike(operation.pathTemplate, operation.operation.operationId) && !/regist|sign-?up|reset|forgot/i.test(`${operation.pathTemplate} ${String(operation.operation.operationId)}`))
     const read = (await reachableReads(context))[0]?.operation
-    for (const operation of [...login, ...(read === undefined ? [] : [read])]) {
+    const wrong = { username: `portcullis-${randomBytes(4).toString('hex')}`, password: `Wrong-${randomBytes(6).toString('hex')}` }
+    for (const operation of [...(login === undefined ? [] : [login]), ...(read === undefined ? [] : [read])]) {
+      const request = operation === read ? requestAs(context, operation, identityA(context)) : requestAs(context, operation, undefined, account === undefined ? {} : { body: accountBody(account, wrong) })
       let last
       let limited = false
       for (let i = 0; i < BURST && !limited; i++) {
-        last = await context.client.send(requestAs(context, operation, operation === read ? identityA(context) : undefined))
+        last = await context.client.send(request)
         limited = last.status === 429
       }
       if (!limited && last !== undefined) context.report(operation, `${String(BURST)} requests to ${operation.method.toUpperCase()} ${operation.pathTemplate} in a burst, no 429.`, last)

@@ -139,8 +139,8 @@ export const nosqlInjection: ScanCheck = {
         if (!isSuccess(ne.status) || (itemCount(ne.body) ?? 0) === 0) continue
         const eq = await operator('eq', miss)
         if (!isSuccess(eq.status) || itemCount(eq.body) !== 0) continue
-        const regex = await operator('regex', '.*')
-        if (isSuccess(regex.status) && (itemCount(regex.body) ?? 0) > 0) context.report(point.operation, `"${point.name}[$ne]=${miss}" and "${point.name}[$regex]=.*" in the query of ${point.operation.method.toUpperCase()} ${point.operation.pathTemplate} returned ${String(itemCount(ne.body))} items where "${point.name}=${miss}" and "${point.name}[$eq]=${miss}" returned none.`, ne)
+        const greater = await operator('gt', '')
+        if (isSuccess(greater.status) && (itemCount(greater.body) ?? 0) > 0) context.report(point.operation, `"${point.name}[$ne]=${miss}" and "${point.name}[$gt]=" in the query of ${point.operation.method.toUpperCase()} ${point.operation.pathTemplate} returned ${String(itemCount(ne.body))} items where "${point.name}=${miss}" and "${point.name}[$eq]=${miss}" returned none.`, ne)
       }
     }
   },

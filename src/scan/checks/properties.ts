@@ -1,11 +1,16 @@
 /** Checks 4 and 5: mass assignment, and responses that say more than the document declares. */
-import type { OperationView } from '../../audit/operations.js'
+import { randomBytes } from 'node:crypto'
+import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
 import { isObject, type SpecModel } from '../../audit/spec-model.js'
 import { ALL_DETECTORS, DETECTORS } from '../../sensitive/detectors.js'
 import { detect } from '../../audit/rules/properties.js'
-import type { ScanCheck } from '../scan-check.js'
+import { accountBody, accountOperations, type AccountOperation } from '../account-operations.js'
+import { ScanIdentity } from '../identities.js'
+import { logInQuietly } from '../log-in.js'
+import { objectIn } from '../owned-objects.js'
+import type { ScanCheck, ScanContext } from '../scan-check.js'
 import { sampleValue } from '../sample-values.js'
-import { identityA, isSuccess, parseJson, reachableReads, requestAs } from './shared.js'
+import { identityA, isSuccess, ME_PATH, parseJson, reachableReads, requestAs, USER_PARAMETER } from './shared.js'
 
 /** Properties a client should never set, with values the scan can recognise when they come back. */
 const PRIVILEGED: Readonly<Record<string, unknown>> = { role: 'admin', isAdmin: true, is_admin: true, admin: true, balance: 9999999, permissions: ['admin'], verified: true }
@@ -33,6 +38,7 @@ function declaredProperties(spec: SpecModel, schema: unknown, depth = 0): Set<st
 
 /** The schema of an operation's 2XX JSON response. */
 function responseSchema(operation: OperationView, status: number): unknown {
+  if (!operation.responses.some((candidate) => candidate.status === String(status)) && status !== 200) return undefined
   const response = operation.responses.find((candidate) => candidate.status === String(status)) ?? operation.responses.find((candidate) => /^2/.test(candidate.status))
   return response?.contents.find((content) => /json/i.test(content.mediaType))?.schema
 }
@@ -60,9 +66,11 @@ export const massAssignment: ScanCheck = {
   remediation: 'Bind request bodies to an explicit allow-list of writable properties; have the gateway strip undeclared properties (`openapi-validation`).',
   async run(context) {
     const a = identityA(context)
+    const signUp = accountOperations(context.spec, context.operations).signUp
+    if (signUp !== undefined) await signUpAssignment(context, signUp)
     if (a === undefined) return
     for (const operation of context.operations) {
-      if (!['post', 'put', 'patch'].includes(operation.method) || operation.pathTemplate.includes('{')) continue
+      if (!['post', 'put', 'patch'].includes(operation.method) || operation.pathTemplate.includes('{') || operation === signUp?.operation) continue
       const body = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
       if (body === undefined) continue
       const base = sampleValue(context.spec, body.schema)
@@ -74,14 +82,61 @@ export const massAssignment: ScanCheck = {
       const write = await context.client.send(requestAs(context, operation, a, { body: { ...base, ...sent } }))
       if (!isSuccess(write.status)) continue
       const exchange = read === undefined ? write : await context.client.send(requestAs(context, read, a))
-      const stored = parseJson(exchange.body)
-      if (!isObject(stored)) continue
-      const taken = Object.entries(sent)
-        .filter(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value))
-        .map(([name]) => (name in readOnly ? `${name} (read-only)` : name))
+      const taken = takenProperties(exchange.body, sent, readOnly)
       if (taken.length > 0) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} stored ${taken.join(', ')} sent by the client.`, exchange)
     }
   },
+}
+
+/** The privileged properties an answer shows with the values sent. */
+function takenProperties(body: string, sent: Readonly<Record<string, unknown>>, readOnly: Readonly<Record<string, unknown>>): string[] {
+  const stored = objectIn(parseJson(body))
+  if (stored === undefined) return []
+  return Object.entries(sent)
+    .filter(([name, value]) => JSON.stringify(stored[name]) === JSON.stringify(value))
+    .map(([name]) => (name in readOnly ? `${name} (read-only)` : name))
+}
+
+
+/**
+ * Sign-up with privileged properties, under a fresh user name: the new user then reads itself
+ * back (its "me" operation, or the user's own path) — the sign-up's answer alone proves nothing.
+ */
+async function signUpAssignment(context: ScanContext, signUp: AccountOperation): Promise<void> {
+  const { operation } = signUp
+  const username = `pcs${randomBytes(5).toString('hex')}`
+  const password = `Pcs-${randomBytes(8).toString('hex')}`
+  const body = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
+  const readOnly = { ...readOnlyProbes(context.spec, body?.schema), ...readOnlyProbes(context.spec, objectSchema(context.spec, responseSchema(operation, 201) ?? responseSchema(operation, 200))) }
+  const sent = { ...PRIVILEGED, ...readOnly }
+  const write = await context.client.send(requestAs(context, operation, allowsAnonymous(operation) ? undefined : identityA(context), { body: { ...accountBody(signUp, { username, password, email: `${username}@example.com` }), ...sent } }))
+  if (!isSuccess(write.status)) return
+  const user = new ScanIdentity('signed-up', { username, password })
+  if (!(await logInQuietly(context.client, context.spec, context.basePath, context.operations, user))) return
+  // The user's own reads: "me", or a path whose only parameter names the user (filled with the new user name by requestAs).
+  const reads = context.operations.filter((candidate) => {
+    if (candidate.method !== 'get') return false
+    const pathParameters = candidate.parameters.filter(({ parameter }) => parameter.in === 'path')
+    if (pathParameters.length === 0) return ME_PATH.test(candidate.pathTemplate)
+    return pathParameters.length === 1 && /\}$/.test(candidate.pathTemplate) && USER_PARAMETER.test(String(pathParameters[0]?.parameter.name))
+  })
+  for (const read of reads) {
+    const exchange = await context.client.send(requestAs(context, read, user))
+    if (!isSuccess(exchange.status)) continue
+    const taken = takenProperties(exchange.body, sent, readOnly)
+    if (taken.length > 0) {
+      context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} (sign-up) stored ${taken.join(', ')} sent by the client: the new user ${username} read them back through GET ${read.pathTemplate}.`, exchange)
+      return
+    }
+  }
+}
+
+/** The object schema of an answer, under an envelope property such as `data` when the answer has one. */
+function objectSchema(spec: SpecModel, schema: unknown): unknown {
+  const resolved = spec.resolve(schema, []).value
+  if (!isObject(resolved) || !isObject(resolved.properties)) return schema
+  const envelope = Object.entries(resolved.properties).find(([name]) => /^(data|result|item|object|resource|payload)$/i.test(name))?.[1]
+  return envelope ?? schema
 }
 
 export const excessiveDataExposure: ScanCheck = {

@@ -10,6 +10,9 @@ export function withHeaders(request: ScanRequest, headers: Readonly<Record<strin
 }
 
 /** A request for `operation` sent as `identity` (none: anonymous). */
+/** The caller's own account: `/me`, `/users/me`, `/profile`, `/whoami`… */
+export const ME_PATH = /(^|\/)(me|self|whoami|profile|account|current(-?user)?)$/i
+
 /** A path parameter that names a user account: filled with the acting identity's own user name when it has one. */
 export const USER_PARAMETER = /^(user_?name|user|login|handle|account_?name|owner|member_?name|screen_?name)$/i
 
