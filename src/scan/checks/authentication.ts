@@ -8,7 +8,7 @@ import { isAdminPath } from '../../audit/operation-kinds.js'
 import type { Exchange, ScanClient } from '../scan-client.js'
 import { crackHmacSecret } from '../weak-secrets.js'
 import { adminIdentity, escalatedClaims, freshClaims, identityMarkers, mentions } from './forged-claims.js'
-import { identityA, identityB, isSuccess, parseJson, requestAs, securedOperations } from './shared.js'
+import { answersAlike, identityA, identityB, isSuccess, parseJson, requestAs, securedOperations } from './shared.js'
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url')
 const hmac = (algorithm: string, key: string | Buffer, input: string) => createHmac(algorithm, key).update(input).digest('base64url')
@@ -33,13 +33,29 @@ function signHs256(header: Record<string, unknown>, payload: Record<string, unkn
   return `${input}.${hmac('sha256', key, input)}`
 }
 
-/** A secured GET operation without path parameters that identity A can call: where forged tokens are tried. */
+/** What the probe answers the identity's genuine credentials and no credentials: an accepted forgery answers like the first, not like the second. */
+const probeAnswers = new WeakMap<OperationView, { genuine: Exchange; anonymous: Exchange }>()
+
+/** A secured GET operation without path parameters that identity A can call, and that answers A unlike an anonymous caller: where forged tokens are tried. */
 async function probeFor(context: ScanContext, identity: Identity): Promise<OperationView | undefined> {
   for (const operation of securedOperations(context)) {
     if (operation.method !== 'get' || operation.pathTemplate.includes('{')) continue
-    if (isSuccess((await context.client.send(requestAs(context, operation, identity))).status)) return operation
+    if (probeAnswers.has(operation)) return operation
+    const genuine = await context.client.send(requestAs(context, operation, identity))
+    if (!isSuccess(genuine.status)) continue
+    const anonymous = await context.client.send(requestAs(context, operation, undefined))
+    if (isSuccess(anonymous.status) && answersAlike(anonymous, genuine)) continue
+    probeAnswers.set(operation, { genuine, anonymous })
+    return operation
   }
   return undefined
+}
+
+/** The probe took the token: a success shaped like the genuine answer, not like the anonymous one. */
+function accepted(probe: OperationView, exchange: Exchange): boolean {
+  const answers = probeAnswers.get(probe)
+  if (!isSuccess(exchange.status)) return false
+  return answers === undefined || (answersAlike(exchange, answers.genuine) && !(isSuccess(answers.anonymous.status) && answersAlike(exchange, answers.anonymous)))
 }
 
 export const unauthenticatedAccess: ScanCheck = {
@@ -50,10 +66,14 @@ export const unauthenticatedAccess: ScanCheck = {
   description: 'The document requires credentials for the operation, yet a request without any succeeds.',
   remediation: 'Authenticate every secured operation, at the gateway (`auth`) or in the service, and refuse with 401.',
   async run(context) {
+    const a = identityA(context)
     for (const operation of securedOperations(context)) {
       if (operation.method !== 'get') continue
       const exchange = await context.client.send(requestAs(context, operation, undefined))
-      if (isSuccess(exchange.status)) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} answered ${String(exchange.status)} without credentials.`, exchange)
+      if (!isSuccess(exchange.status)) continue
+      // Confirmed by a request with credentials: the anonymous answer is the real one, not a 200 that says "log in".
+      const genuine = a === undefined ? await context.client.send(requestAs(context, operation, undefined)) : await context.client.send(requestAs(context, operation, a))
+      if (isSuccess(genuine.status) && answersAlike(exchange, genuine)) context.report(operation, `${operation.method.toUpperCase()} ${operation.pathTemplate} answered ${String(exchange.status)} without credentials${a === undefined ? ', twice' : `, as it answers ${a.name}`}.`, exchange)
     }
   },
 }
@@ -71,7 +91,7 @@ export const malformedToken: ScanCheck = {
     if (probe === undefined) return
     for (const token of ['eyJhbGciOi.not-json.x', 'not-a-token']) {
       const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${token}` } }))
-      if (isSuccess(exchange.status) || exchange.status >= 500) {
+      if (accepted(probe, exchange) || exchange.status >= 500) {
         context.report(probe, `A malformed bearer token got ${String(exchange.status)} instead of 401.`, exchange)
         return
       }
@@ -82,7 +102,7 @@ export const malformedToken: ScanCheck = {
 /** Sends a forged token to the probe; reports when it is accepted. */
 async function tryForgery(context: ScanContext, check: ScanCheck, probe: OperationView, token: string, message: string): Promise<boolean> {
   const exchange = await context.client.send(requestAs(context, probe, undefined, { headers: { authorization: `Bearer ${token}` } }))
-  if (!isSuccess(exchange.status)) return false
+  if (!accepted(probe, exchange)) return false
   context.report(probe, message, exchange)
   return true
 }

@@ -1,11 +1,11 @@
 /** Checks 2 and 3, authorization: identity B on identity A's objects (BOLA), B on administrative operations (BFLA), undeclared methods. */
 import { isAdminPath } from '../../audit/operation-kinds.js'
-import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
+import type { OperationView } from '../../audit/operations.js'
 import { accountOperations } from '../account-operations.js'
 import { accountTakeover } from './account-takeover.js'
 import { createOwned, listedOwned, markedBody, type OwnedObject } from '../owned-objects.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { adminIdentity, identityA, identityB, isSuccess, requestAs } from './shared.js'
+import { adminIdentity, identityA, identityB, isPublicByDesign, isSuccess, requestAs } from './shared.js'
 
 
 interface ItemPath {
@@ -52,7 +52,7 @@ export const bola: ScanCheck = {
       if (isAccountCollection(context, create)) continue
       const guarded = ['get', 'put', 'patch', ...(context.allowDestructive ? ['delete'] : [])].flatMap((method) => {
         const operation = item.operations.get(method)
-        return operation === undefined || allowsAnonymous(operation) ? [] : [operation]
+        return operation === undefined || isPublicByDesign(context, operation) ? [] : [operation]
       })
       if (guarded.length === 0) continue
       const created = create === undefined ? undefined : await createOwned(context, create, item.parameter, a)
@@ -102,7 +102,7 @@ export const bfla: ScanCheck = {
     if (b === undefined) return
     const admin = adminIdentity(context)
     for (const operation of context.operations) {
-      if (!isAdministrative(operation) || allowsAnonymous(operation)) continue
+      if (!isAdministrative(operation) || isPublicByDesign(context, operation)) continue
       if (operation.method !== 'get' && !context.allowDestructive) continue
       if (admin !== undefined && !isSuccess((await context.client.send(requestAs(context, operation, admin))).status)) continue
       const exchange = await context.client.send(requestAs(context, operation, b))

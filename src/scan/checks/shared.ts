@@ -1,5 +1,6 @@
 /** Helpers the scan checks share: requests as an identity, JSON bodies, operations by kind. */
 import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
+import { isObject } from '../../audit/spec-model.js'
 import { ScanIdentity, type Identity } from '../identities.js'
 import type { Exchange, ScanClient, ScanRequest } from '../scan-client.js'
 import { buildRequest, type RequestParts } from '../sample-values.js'
@@ -35,6 +36,18 @@ export function parseJson(text: string): unknown {
 }
 
 export const isSuccess = (status: number) => status >= 200 && status < 300
+
+/**
+ * Public by design: the operation declares an empty requirement (`security: []` or `{}` among
+ * them), or says nothing while the document secures other operations. In a document that names no
+ * security at all, nothing is known to be public.
+ */
+export function isPublicByDesign(context: ScanContext, operation: OperationView): boolean {
+  const declared = operation.operation.security
+  if (Array.isArray(declared)) return declared.length === 0 || declared.some((requirement) => isObject(requirement) && Object.keys(requirement).length === 0)
+  if (operation.security !== undefined) return allowsAnonymous(operation)
+  return context.operations.some((other) => other.security !== undefined && !allowsAnonymous(other))
+}
 
 /** Operations the document secures (a requirement, none of them anonymous). */
 export function securedOperations(context: ScanContext): OperationView[] {
@@ -75,4 +88,20 @@ export function reachableReads(context: ScanContext): Promise<ReachableRead[]> {
     readsOfScan.set(context.client, reads)
   }
   return reads
+}
+
+/** The shape of an answer: an array, the sorted keys of an object, or the body's size class for text. */
+function shapeOf(body: string): string {
+  const value = parseJson(body)
+  if (Array.isArray(value)) return 'array'
+  if (isObject(value)) return `object:${Object.keys(value).sort().join(',')}`
+  return `text:${String(Math.round(Math.log2(body.length + 1)))}`
+}
+
+/**
+ * Two answers alike: the same status class and the same shape. An API that answers a refused
+ * token with `200 {"status": "fail", "message": …}` is then not taken to have accepted it.
+ */
+export function answersAlike(a: Exchange, b: Exchange): boolean {
+  return Math.floor(a.status / 100) === Math.floor(b.status / 100) && shapeOf(a.body) === shapeOf(b.body)
 }
