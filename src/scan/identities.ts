@@ -69,6 +69,7 @@ export class ScanIdentity implements Identity {
   setCredentials(headers: Readonly<Record<string, string>>, token: string | undefined): void {
     this.#headers = headers
     this.#token = token
+    this.#loggedInAt = Date.now()
     if (token !== undefined) this.#secrets.add(token)
     for (const value of Object.values(headers)) this.#secrets.add(value)
   }

