@@ -12,6 +12,8 @@ export interface MediaSchema {
   readonly mediaType: string
   readonly schema: unknown
   readonly path: Path
+  /** The media type's own example (`example`, else the first of `examples`), when it has one. */
+  readonly example?: unknown
 }
 
 export interface ParameterView {
@@ -70,7 +72,9 @@ function mediaSchemas(spec: SpecModel, content: unknown, contentPath: Path): Med
   return Object.entries(content).flatMap(([mediaType, media]) => {
     if (!isObject(media)) return []
     const { value, path } = spec.resolve(media.schema, [...contentPath, mediaType, 'schema'])
-    return [{ mediaType, schema: value, path }]
+    const named = isObject(media.examples) ? Object.values(media.examples).map((example) => spec.resolve(example, []).value).find(isObject) : undefined
+    const example = media.example !== undefined ? media.example : named?.value
+    return [{ mediaType, schema: value, path, ...(example === undefined ? {} : { example }) }]
   })
 }
 

@@ -5,7 +5,7 @@
  */
 import type { OperationView } from '../audit/operations.js'
 import { isObject, type SpecModel } from '../audit/spec-model.js'
-import { sampleValue } from './sample-values.js'
+import { bodySample } from './sample-values.js'
 
 const USER_FIELD = /^(user_?name|user|login|email|e_?mail|mail|user_?id|account|handle|name|identifier|principal)$/i
 const PASSWORD_FIELD = /^(password|pass|passwd|pwd|passphrase|secret|credential)$/i
@@ -41,7 +41,7 @@ function wordsOf(operation: OperationView): string {
 function jsonBodyProperties(spec: SpecModel, operation: OperationView): { names: string[]; sample: Record<string, unknown> } | undefined {
   const body = operation.requestBodies.find((candidate) => /json|x-www-form-urlencoded/i.test(candidate.mediaType))
   if (body === undefined) return undefined
-  const sample = sampleValue(spec, body.schema)
+  const sample = bodySample(spec, body)
   const resolved = spec.resolve(body.schema, []).value
   const names = new Set<string>(isObject(sample) ? Object.keys(sample) : [])
   if (isObject(resolved) && isObject(resolved.properties)) for (const name of Object.keys(resolved.properties)) names.add(name)

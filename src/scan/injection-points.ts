@@ -10,7 +10,7 @@ import { isObject } from '../audit/spec-model.js'
 import { identityA, requestAs, USER_PARAMETER } from './checks/shared.js'
 import type { ScanContext } from './scan-check.js'
 import type { Exchange } from './scan-client.js'
-import { sampleValue } from './sample-values.js'
+import { bodySample, sampleValue } from './sample-values.js'
 
 export type InjectionLocation = 'path' | 'query' | 'header' | 'body'
 
@@ -51,7 +51,7 @@ export function injectionPoints(context: ScanContext): readonly InjectionPoint[]
       if (typeof value === 'string') points.push({ operation, location, name: parameter.name, value })
     }
     const body = jsonBody(operation)
-    const sample = body === undefined ? undefined : sampleValue(context.spec, body.schema)
+    const sample = body === undefined ? undefined : bodySample(context.spec, body)
     if (isObject(sample)) for (const [name, value] of Object.entries(sample)) if (typeof value === 'string') points.push({ operation, location: 'body', name, value })
   }
   pointsOfContext.set(context.operations, points)
@@ -70,7 +70,7 @@ export function sendAt(context: ScanContext, point: InjectionPoint, value: unkno
       return context.client.send(requestAs(context, point.operation, a, { headers: { [point.name]: String(value) } }))
     case 'body': {
       const body = jsonBody(point.operation)
-      const sample = body === undefined ? {} : sampleValue(context.spec, body.schema)
+      const sample = body === undefined ? {} : bodySample(context.spec, body)
       return context.client.send(requestAs(context, point.operation, a, { body: { ...(isObject(sample) ? sample : {}), [point.name]: value } }))
     }
   }

@@ -9,7 +9,7 @@ import type { OperationView } from '../audit/operations.js'
 import { isObject, type JsonObject } from '../audit/spec-model.js'
 import type { Identity } from './identities.js'
 import type { ScanContext } from './scan-check.js'
-import { sampleValue } from './sample-values.js'
+import { bodySample, isShapedByName } from './sample-values.js'
 import { isSuccess, parseJson, requestAs } from './checks/shared.js'
 
 export interface OwnedObject {
@@ -25,11 +25,15 @@ const ENVELOPE = /^(data|result|item|object|resource|payload)$/i
 
 const baseOf = (parameter: string) => parameter.replace(/(_id|Id|-id|_name|Name|_key|Key)$/, '')
 
-/** The object in an answer: the value itself, or under an envelope property such as `data`. */
+/**
+ * The object in an answer: under an envelope property such as `data`, or under the only property
+ * that holds an object (`{"status": "success", "owner": {…}}`), else the value itself.
+ */
 export function objectIn(value: unknown): JsonObject | undefined {
   if (!isObject(value)) return undefined
   for (const [key, inner] of Object.entries(value)) if (ENVELOPE.test(key) && isObject(inner)) return inner
-  return value
+  const objects = Object.values(value).filter(isObject)
+  return objects.length === 1 && objects[0] !== undefined && Object.values(value).every((inner) => isObject(inner) || typeof inner !== 'object') ? objects[0] : value
 }
 
 /** The items of a list answer: the array itself, or the first array under the answer's properties. */
@@ -55,7 +59,7 @@ export function idOf(value: unknown, parameter: string): string | undefined {
 export function markedBody(context: ScanContext, operation: OperationView): { body: Record<string, unknown>; markers: string[] } | undefined {
   const json = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
   if (json === undefined) return undefined
-  const sample = sampleValue(context.spec, json.schema)
+  const sample = bodySample(context.spec, json)
   if (!isObject(sample)) return undefined
   const schema = context.spec.resolve(json.schema, []).value
   const properties = isObject(schema) && isObject(schema.properties) ? schema.properties : {}
@@ -63,7 +67,7 @@ export function markedBody(context: ScanContext, operation: OperationView): { bo
   const markers: string[] = []
   for (const [name, value] of Object.entries(sample)) {
     const property = context.spec.resolve(properties[name], []).value
-    if (typeof value !== 'string' || !isObject(property) || property.format !== undefined || property.enum !== undefined || property.pattern !== undefined) continue
+    if (typeof value !== 'string' || !isObject(property) || property.format !== undefined || property.enum !== undefined || property.pattern !== undefined || isShapedByName(name)) continue
     const maxLength = typeof property.maxLength === 'number' ? property.maxLength : 64
     if (maxLength < 12) continue
     const marker = `pcs${randomBytes(5).toString('hex')}`.slice(0, maxLength)

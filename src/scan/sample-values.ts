@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { isObject, type JsonObject, type SpecModel } from '../audit/spec-model.js'
-import type { OperationView } from '../audit/operations.js'
+import type { MediaSchema, OperationView } from '../audit/operations.js'
 import type { ScanRequest } from './scan-client.js'
 
 const MAX_DEPTH = 5
@@ -18,7 +18,25 @@ function firstExample(schema: JsonObject): unknown {
   return undefined
 }
 
-function sampleString(schema: JsonObject): string {
+/** What a property's name says its value looks like, for a string schema without a format. */
+const NAMED_STRINGS: readonly [RegExp, string][] = [
+  [/(^|_|-)(e-?mail|mail)($|_|-)|Email$/i, 'scan@example.com'],
+  [/phone|mobile|^tel$|telephone|fax/i, '+14155550199'],
+  [/(^|_)(url|uri|website|homepage|link)$|Url$|Uri$/i, 'https://example.com/'],
+  [/zip|postal|postcode/i, '94105'],
+  [/(^|_)(country)($|_?code$)|Country$/i, 'US'],
+  [/(^|_)(date|birthday|dob)$|Date$/i, new Date().toISOString().slice(0, 10)],
+]
+
+/** Whether a property's name says its value has a shape (a phone number, an address, a URL…): not free text to write a marker into. */
+export const isShapedByName = (name: string) => NAMED_STRINGS.some(([pattern]) => pattern.test(name))
+
+function sampleString(schema: JsonObject, name: string | undefined): string {
+  if (schema.format === undefined && name !== undefined) {
+    const named = NAMED_STRINGS.find(([pattern]) => pattern.test(name))?.[1]
+    const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity
+    if (named !== undefined && named.length <= maxLength) return named
+  }
   switch (schema.format) {
     case 'uuid':
       return randomUUID()
@@ -46,7 +64,7 @@ function sampleString(schema: JsonObject): string {
 }
 
 /** A value valid for `schema` (refs followed), or undefined for a schema it cannot satisfy. */
-export function sampleValue(spec: SpecModel, schema: unknown, depth = 0): unknown {
+export function sampleValue(spec: SpecModel, schema: unknown, depth = 0, name?: string): unknown {
   const resolved = spec.resolve(schema, []).value
   if (!isObject(resolved) || depth > MAX_DEPTH) return undefined
   const example = firstExample(resolved)
@@ -63,7 +81,7 @@ export function sampleValue(spec: SpecModel, schema: unknown, depth = 0): unknow
   const type: unknown = Array.isArray(resolved.type) ? (resolved.type as unknown[]).find((t) => t !== 'null') : resolved.type
   switch (type) {
     case 'string':
-      return sampleString(resolved)
+      return sampleString(resolved, name)
     case 'integer':
     case 'number':
       return typeof resolved.minimum === 'number' ? Math.max(resolved.minimum, 1) : typeof resolved.maximum === 'number' ? Math.min(resolved.maximum, 1) : 1
@@ -80,12 +98,27 @@ export function sampleValue(spec: SpecModel, schema: unknown, depth = 0): unknow
       for (const [name, property] of Object.entries(isObject(resolved.properties) ? resolved.properties : {})) {
         const propertySchema = spec.resolve(property, []).value
         if (isObject(propertySchema) && propertySchema.readOnly === true) continue
-        const value = sampleValue(spec, property, depth + 1)
+        const value = sampleValue(spec, property, depth + 1, name)
         if (value !== undefined) out[name] = value
       }
       return out
     }
   }
+}
+
+/** Property names whose example values may be real credentials: never taken from the document's examples. */
+const CREDENTIAL_PROPERTY = /user|login|name|e-?mail|mail|pass|pwd|secret|token|key|credential|account|phone/i
+
+/**
+ * A request body: the schema's sample, with the media type's own example laid over it (the author's
+ * valid values) — except for properties that may hold real credentials (a log-in example is often
+ * a real account's).
+ */
+export function bodySample(spec: SpecModel, media: MediaSchema): unknown {
+  const sample = sampleValue(spec, media.schema)
+  if (!isObject(media.example)) return sample
+  const example = Object.fromEntries(Object.entries(media.example).filter(([name]) => !CREDENTIAL_PROPERTY.test(name)))
+  return isObject(sample) ? { ...sample, ...example } : sample === undefined && Object.keys(example).length > 0 ? example : sample
 }
 
 export interface RequestParts {
@@ -109,7 +142,7 @@ export function buildRequest(spec: SpecModel, basePath: string, operation: Opera
   }
   for (const [name, value] of Object.entries(parts.query ?? {})) query.set(name, value)
   const json = operation.requestBodies.find((body) => /json/i.test(body.mediaType))
-  const body = parts.body !== undefined ? parts.body : json === undefined ? undefined : sampleValue(spec, json.schema)
+  const body = parts.body !== undefined ? parts.body : json === undefined ? undefined : bodySample(spec, json)
   const search = query.toString()
   return {
     method: operation.method.toUpperCase(),

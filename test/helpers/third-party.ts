@@ -1,7 +1,7 @@
 /**
  * Third-party data and tools some tests need and a fresh clone does not have: the OWASP CRS v4
  * release (`PORTCULLIS_CRS_DIR`, else `../shared/crs/v4.28.0` beside the repository), Debian's
- * sqlmap and Debian's CRS 3.3 package (installed on demand when the tests run as root). Where one
+ * sqlmap, Debian's Flask (for a fixture API) and Debian's CRS 3.3 package (installed on demand when the tests run as root). Where one
  * is missing the tests that need it are skipped with a one-line reason naming what to set or
  * install (node:test counts them as skipped, never as passed); with `PORTCULLIS_REQUIRE_ALL=1`
  * (CI) a missing one fails them instead.
@@ -38,6 +38,12 @@ export const skipWithoutCrsRegression = unlessPresent(
 export const skipWithoutSqlmap = unlessPresent(
   existsSync('/usr/share/sqlmap/extra/vulnserver/vulnserver.py') && skipWithoutCrsRules === false,
   skipWithoutCrsRules === false ? 'skipped: sqlmap is not installed (Debian: apt-get install sqlmap)' : skipWithoutCrsRules,
+)
+
+/** Skip reason for tests of the Flask fixture API (Debian's python3-flask and python3-jwt under /usr/bin/python3). */
+export const skipWithoutFlask = unlessPresent(
+  spawnSync('/usr/bin/python3', ['-c', 'import flask, jwt'], { stdio: 'ignore' }).status === 0,
+  'skipped: /usr/bin/python3 cannot import flask and jwt; install them with apt-get install python3-flask python3-jwt (the test line does so as root)',
 )
 
 /** Where Debian's `modsecurity-crs` package (OWASP CRS 3.3) puts its rules and loader. */

@@ -14,6 +14,7 @@ import { SignJWT, jwtVerify } from 'jose'
 import yaml from 'js-yaml'
 import { request } from 'undici'
 import { FLASK_API_DOCUMENT, startFlaskApi, type FlaskApi } from '../fixtures/scan/flask-api/start.js'
+import { skipWithoutFlask } from '../helpers/third-party.js'
 
 // ajv-formats is CommonJS with a default export property.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
@@ -101,7 +102,7 @@ const profileOf = async (api: FlaskApi, token: string) =>
   ((await call(api, 'GET /api/v2/owners/me', { token })).body as { owner: Json }).owner
 
 for (const fixed of [false, true]) {
-  describe(`PetVet, ${fixed ? 'fixed' : 'vulnerable'} mode`, () => {
+  describe(`PetVet, ${fixed ? 'fixed' : 'vulnerable'} mode`, { skip: skipWithoutFlask }, () => {
     let api: FlaskApi
     let jenny: string
     let omar: string

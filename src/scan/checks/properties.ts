@@ -9,7 +9,7 @@ import { ScanIdentity } from '../identities.js'
 import { logInQuietly } from '../log-in.js'
 import { objectIn } from '../owned-objects.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { sampleValue } from '../sample-values.js'
+import { bodySample } from '../sample-values.js'
 import { identityA, isSuccess, ME_PATH, parseJson, reachableReads, requestAs, USER_PARAMETER } from './shared.js'
 
 /** Properties a client should never set, with values the scan can recognise when they come back. */
@@ -73,7 +73,7 @@ export const massAssignment: ScanCheck = {
       if (!['post', 'put', 'patch'].includes(operation.method) || operation.pathTemplate.includes('{') || operation === signUp?.operation) continue
       const body = operation.requestBodies.find((candidate) => /json/i.test(candidate.mediaType))
       if (body === undefined) continue
-      const base = sampleValue(context.spec, body.schema)
+      const base = bodySample(context.spec, body)
       if (!isObject(base)) continue
       // Read back: the same path's GET, else the write's own response.
       const read = context.operations.find((candidate) => candidate.pathTemplate === operation.pathTemplate && candidate.method === 'get')

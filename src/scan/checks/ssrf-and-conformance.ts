@@ -5,7 +5,7 @@ import type { OperationView } from '../../audit/operations.js'
 import { isObject, type SpecModel } from '../../audit/spec-model.js'
 import type { Exchange } from '../scan-client.js'
 import type { ScanCheck } from '../scan-check.js'
-import { sampleValue } from '../sample-values.js'
+import { bodySample } from '../sample-values.js'
 import { identityA, parseJson, reachableReads, requestAs } from './shared.js'
 
 const URL_NAME = /(^(callback|redirect|webhook|url|uri|href|link|target|dest|destination|feed|image|avatar|icon|next|return)$)|(_url|Url|-url|_uri|Uri)$/
@@ -27,7 +27,7 @@ export const ssrf: ScanCheck = {
         if (parameter.in === 'query' && typeof parameter.name === 'string' && (URL_NAME.test(parameter.name) || format === 'uri' || format === 'url')) query[parameter.name] = canary.url
       }
       const json = operation.requestBodies.find((body) => /json/i.test(body.mediaType))
-      const sample = json === undefined ? undefined : sampleValue(context.spec, json.schema)
+      const sample = json === undefined ? undefined : bodySample(context.spec, json)
       const resolved = json === undefined ? undefined : context.spec.resolve(json.schema, []).value
       const properties = isObject(resolved) && isObject(resolved.properties) ? resolved.properties : {}
       const body = isObject(sample) ? { ...sample } : undefined
