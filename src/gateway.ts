@@ -13,6 +13,8 @@ import { createAdminServer } from './admin/admin-server.js'
 import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
+import { createInventoryRoutes } from './admin/inventory-routes.js'
+import type { InventoryService } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
@@ -169,7 +171,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const adminRoutes = (management: Management | null) => {
     const managementRoutes = management === null ? null : createManagementRoutes({ management, clock, onChange: forgetStoreLookups })
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req)
+    const inventoryRoutes = createInventoryRoutes({ source: () => state.runtime.services.of('inventory') as InventoryService | undefined })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? inventoryRoutes(req)
   }
   let adminServer: AnyServer | null = null
   if (options.admin !== false && config.admin !== undefined) {

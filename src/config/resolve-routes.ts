@@ -20,6 +20,8 @@ export interface ResolvedRoute {
   security: SchemeRequirement[][] | null
   tags: string[]
   extensions: Record<string, unknown>
+  /** The document's `deprecated: true`; false for routes only in the config. */
+  deprecated: boolean
   overrides: PolicyOverrides
 }
 
@@ -72,7 +74,7 @@ export function resolveRoutes(
       }
       const existing = routes.find((r) => r.method === method && r.template === template)
       if (existing !== undefined) existing.overrides = overrides
-      else routes.push({ method, template, operationId: null, security: null, tags: [], extensions: {}, overrides })
+      else routes.push({ method, template, operationId: null, security: null, tags: [], extensions: {}, deprecated: false, overrides })
       continue
     }
     const operation = routes.find((r) => r.operationId === key)

@@ -29,6 +29,8 @@ export interface OperationEntry {
   tags: string[]
   /** The operation's `x-` fields. */
   extensions: Record<string, unknown>
+  /** The operation's `deprecated: true`. */
+  deprecated: boolean
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
@@ -67,6 +69,7 @@ export function listOperations(file: string, options: DocumentSetOptions = {}): 
         security: 'security' in fields ? securityOf(fields.security, schemes) : documentSecurity,
         tags: Array.isArray(fields.tags) ? fields.tags.filter((t): t is string => typeof t === 'string') : [],
         extensions: Object.fromEntries(Object.entries(fields).filter(([key]) => key.startsWith('x-'))),
+        deprecated: fields.deprecated === true,
       })
     }
   }

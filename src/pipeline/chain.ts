@@ -2,6 +2,7 @@
  * A route's compiled chain: its policy instances sorted by priority and split by phase, built
  * once per config load. Routes without overrides share their API's chain.
  */
+import type { RequestContext } from './context.js'
 import type { OnFailure, PolicyHooks } from './define-policy.js'
 
 /** One configured policy: created once per API (and once per route that overrides it). */
@@ -27,6 +28,11 @@ export interface Chain {
   readonly onResponse: readonly Step<Hook<'onResponse'>>[]
   readonly onResponseBody: readonly Step<Hook<'onResponseBody'>>[]
   readonly onLog: readonly Step<Hook<'onLog'>>[]
+  readonly onUnrouted: readonly Step<Hook<'onUnrouted'>>[]
+  /** Whether a policy wants this request's body buffered (only meaningful with `onRequestBody` steps). */
+  readonly wantsRequestBody: (ctx: RequestContext) => boolean
+  /** Whether a policy wants this response's body buffered (`ctx.response` null: whether one might). */
+  readonly wantsResponseBody: (ctx: RequestContext) => boolean
   /** Smallest body limit a policy declared, or null: bodies then stream unbounded by policy. */
   readonly requestBodyLimit: number | null
   /** The limit a buffered request body is held to (413 past it). */
@@ -48,7 +54,21 @@ export function buildChain(instances: readonly PolicyInstance[], maxBufferedBody
     onResponse: steps('onResponse'),
     onResponseBody: steps('onResponseBody'),
     onLog: steps('onLog'),
+    onUnrouted: steps('onUnrouted'),
+    wantsRequestBody: bodyWanted(sorted, 'onRequestBody', 'wantsRequestBody'),
+    wantsResponseBody: bodyWanted(sorted, 'onResponseBody', 'wantsResponseBody'),
     requestBodyLimit,
     bufferLimit: requestBodyLimit ?? maxBufferedBodyBytes,
   }
+}
+
+const ALWAYS = (): boolean => true
+
+/** One predicate for a body phase: always when a policy with a body hook has no predicate, else when any predicate says so. */
+function bodyWanted(sorted: readonly PolicyInstance[], phase: 'onRequestBody' | 'onResponseBody', predicate: 'wantsRequestBody' | 'wantsResponseBody'): (ctx: RequestContext) => boolean {
+  const readers = sorted.filter((i) => i.hooks[phase] !== undefined)
+  if (readers.some((i) => i.hooks[predicate] === undefined)) return ALWAYS
+  const wants = readers.map((i) => (i.hooks[predicate] as (ctx: RequestContext) => boolean).bind(i.hooks))
+  if (wants.length === 1) return wants[0] as (ctx: RequestContext) => boolean
+  return (ctx) => wants.some((w) => w(ctx))
 }

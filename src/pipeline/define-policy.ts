@@ -38,6 +38,37 @@ export interface PolicyHooks {
   requestBodyLimit?: number
   /** After the response is sent; must not throw or block. */
   onLog?(ctx: RequestContext, entry: AccessLogEntry): void
+  /**
+   * With `onRequestBody`: whether this policy wants this request's body, asked after the
+   * `onRequest` hooks. The body is buffered when a policy of the chain wants it (one without this
+   * predicate always does); otherwise it streams and no body hook runs. A body hook may still run
+   * for a body another policy wanted. Must be cheap, synchronous, and must not throw.
+   */
+  wantsRequestBody?(ctx: RequestContext): boolean
+  /**
+   * With `onResponseBody`: whether this policy wants this response's body. Asked after the
+   * `onRequest` hooks with `ctx.response` null (could it want it? no: the response is relayed as
+   * it streams, untouched), then once the status and headers are in `ctx.response`. Same rules as
+   * `wantsRequestBody`.
+   */
+  wantsResponseBody?(ctx: RequestContext): boolean
+  /**
+   * A request under the API's base path that no route matched (answered 404 or 405 by the
+   * gateway, no other hook ran for it), after the answer. Only for APIs with routes; must not
+   * throw or block.
+   */
+  onUnrouted?(request: UnroutedRequest): void
+}
+
+/** What `onUnrouted` hooks learn of a request no route of the API matched. */
+export interface UnroutedRequest {
+  readonly api: string
+  readonly method: string
+  /** The raw path relative to the API's base path. */
+  readonly relativePath: string
+  /** Raw query string without `?`, or the empty string. */
+  readonly query: string
+  readonly status: number
 }
 
 /** What every policy's `create` gets, whatever it declared. */
@@ -48,6 +79,8 @@ export interface PolicyDeps {
   readonly api: string
   /** Directory relative paths in the policy's config are resolved against. */
   readonly baseDir: string
+  /** The API's base path (`/` or `/orders/v2`); route templates are relative to it. */
+  readonly basePath: string
   /** The API's operations by `METHOD template` (from its OpenAPI document and route keys). */
   readonly operations: ReadonlyMap<string, OperationEntry>
   /** The API's OpenAPI document (absolute path), or null. */

@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.js'
 import type { Chain, Step } from './chain.js'
 import type { RequestContext } from './context.js'
 import type { AccessLogEntry } from '../observability/access-log.js'
+import type { UnroutedRequest } from './define-policy.js'
 import { isReply, respond, type Reply, type Verdict } from './reply.js'
 
 /** Called for every policy failure, whether it failed open or closed. */
@@ -136,6 +137,17 @@ export function runLogHooks(chain: Chain, ctx: RequestContext, entry: AccessLogE
       step.hook(ctx, entry)
     } catch (error) {
       report(step.name, error, true, ctx)
+    }
+  }
+}
+
+/** `onUnrouted` hooks, like log hooks: their failures are only reported. */
+export function runUnroutedHooks(chain: Chain, request: UnroutedRequest, report: (policy: string, error: unknown) => void): void {
+  for (const step of chain.onUnrouted) {
+    try {
+      step.hook(request)
+    } catch (error) {
+      report(step.name, error)
     }
   }
 }

@@ -15,7 +15,7 @@ import { securityHeaders } from './security-headers/index.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
 
 const checkContext: PolicyCheckContext = { sections: {}, workers: 1, counters: 'memory' }
-const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, sections: { plans: {} }, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', operations: new Map() }
+const deps = { counters: { store: new MemoryCounters(), fallback: new MemoryCounters() }, sections: { plans: {} }, openapiFile: null, openapiRemote: new RemoteDocuments([]), memo: <T>(_key: string, build: () => T) => build(), metrics: NO_POLICY_METRICS, logger: pino({ level: 'silent' }), clock: { now: () => 0 }, api: 'test', baseDir: '/', basePath: '/', operations: new Map() }
 
 /** Validates like the loader (defaults filled), runs cross-field checks, then creates the hooks. */
 function setUp(policy: PolicyDefinition, config: Record<string, unknown>) {

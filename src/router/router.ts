@@ -20,6 +20,14 @@ export interface RouterApi<T> {
   routes: readonly RouterRoute<T>[]
   /** Used for every path and method under the base path when the API declares no routes. */
   catchAll: T | null
+  /** Handed back with a not-found or method-not-allowed answer for a path under the API's base path (what observes unrouted requests), if any. */
+  unmatched?: T | null
+}
+
+/** The API a path belonged to that none of its routes matched. */
+export interface Unmatched<T> {
+  value: T
+  relativePath: string
 }
 
 export type RouteLookup<T> =
@@ -33,8 +41,8 @@ export type RouteLookup<T> =
       /** How risky the raw path is to forward (normalize-path.ts); judged where the request would be forwarded. */
       pathHazard: PathHazard
     }
-  | { kind: 'not-found' }
-  | { kind: 'method-not-allowed'; allow: string }
+  | { kind: 'not-found'; unmatched?: Unmatched<T> }
+  | { kind: 'method-not-allowed'; allow: string; unmatched?: Unmatched<T> }
   | { kind: 'bad-path' }
 
 interface Entry<T> {
@@ -46,6 +54,7 @@ interface CompiledApi<T> {
   basePath: string
   tree: RouteNode<Entry<T>>
   catchAll: T | null
+  unmatched: T | null
 }
 
 const NOT_FOUND = { kind: 'not-found' } as const
@@ -107,7 +116,9 @@ export function createRouter<T>(apis: readonly RouterApi<T>[]): Router<T> {
       const split = splitPath(relativePath)
       if (split === null) return BAD_PATH
       if (api.catchAll !== null) return { kind: 'match', value: api.catchAll, params: {}, isPreflight: false, relativePath, pathHazard: split.hazard }
-      return lookupInTree(api.tree, split.segments, method, preflightMethod, relativePath, split.hazard)
+      const found = lookupInTree(api.tree, split.segments, method, preflightMethod, relativePath, split.hazard)
+      if (api.unmatched === null || found.kind === 'match') return found
+      return { ...found, unmatched: { value: api.unmatched, relativePath } }
     },
   }
 }
@@ -176,7 +187,7 @@ function compileApiTree<T>(api: RouterApi<T>): CompiledApi<T> {
     }
   }
   const basePath = api.basePath.length > 1 && api.basePath.endsWith('/') ? api.basePath.slice(0, -1) : api.basePath
-  return { basePath, tree, catchAll: api.catchAll }
+  return { basePath, tree, catchAll: api.catchAll, unmatched: api.unmatched ?? null }
 }
 
 function firstByBase<T>(apis: readonly CompiledApi<T>[], path: string): CompiledApi<T> | null {

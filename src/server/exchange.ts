@@ -79,6 +79,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   upstreamEndedAt: number | null = null
   target: Target | null = null
   attempts = 0
+  /** The API a path matched none of the routes of, for its `onUnrouted` hooks; null otherwise. */
+  unmatched: { route: RouteRuntime; relativePath: string; query: string } | null = null
   /** The HTTP/1 connection's queue; null on HTTP/2. */
   connection: ConnectionExchanges<Exchange> | null = null
   /** Set once the exchange is accounted (logged, counted); it happens once whatever closes it. */
@@ -97,6 +99,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   #collector: BodyCollector | null = null
   #attempt: UpstreamAttempt | null = null
   #declaredResponseLength: string | null = null
+  /** Whether a policy may want the response's body (asked once the request hooks passed). */
+  #mayReadResponse = false
 
   constructor(state: ServingState, runtime: Runtime, req: ClientRequest, res: ClientResponse) {
     this.state = state
@@ -159,6 +163,9 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const preflight = method === 'OPTIONS' && headers.origin !== undefined ? (headers['access-control-request-method'] ?? null) : null
     const lookup = method === 'CONNECT' ? null : this.runtime.router.lookup(host, method, path, preflight)
     if (lookup === null) return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
+    if (lookup.kind !== 'match' && lookup.kind !== 'bad-path' && lookup.unmatched !== undefined) {
+      this.unmatched = { route: lookup.unmatched.value, relativePath: lookup.unmatched.relativePath, query }
+    }
     switch (lookup.kind) {
       case 'not-found':
         return this.problem('GW_ERR_ROUTE_NOT_FOUND')
@@ -202,11 +209,14 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
     }
     const chain = (this.route as RouteRuntime).chain
-    if (chain.onRequestBody.length === 0 && this.#refusesPath()) return
+    const ctx = this.ctx as RequestContext
+    const readsBody = chain.onRequestBody.length > 0 && chain.wantsRequestBody(ctx)
+    if (!readsBody && this.#refusesPath()) return
+    this.#mayReadResponse = chain.onResponseBody.length > 0 && chain.wantsResponseBody(ctx)
     // Policies that read the response need it as the API describes it, not compressed.
-    if (chain.onResponseBody.length > 0) (this.ctx as RequestContext).upstreamHeaders.set('accept-encoding', 'identity')
+    if (this.#mayReadResponse) ctx.upstreamHeaders.set('accept-encoding', 'identity')
     const declared = declaredLength(this.req)
-    if (chain.onRequestBody.length > 0) {
+    if (readsBody) {
       // A request without a body (most GETs) has nothing to wait for: no listeners, no extra turn of the loop.
       if (!hasBody(this.req)) this.#afterBody(NO_BODY)
       else if (declared !== null && declared > chain.bufferLimit) this.problem('GW_ERR_REQUEST_BODY_TOO_LARGE')
@@ -332,7 +342,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     }
     this.#upstreamStatus = status
     const chain = route.chain
-    if (chain.onResponse.length === 0 && chain.onResponseBody.length === 0 && ctx.addedResponseHeaders === null && ctx.responseHeaderRemovals === null && this.req.httpVersionMajor === 1) {
+    if (chain.onResponse.length === 0 && !this.#mayReadResponse && ctx.addedResponseHeaders === null && ctx.responseHeaderRemovals === null && this.req.httpVersionMajor === 1) {
       this.#writeFieldList(status, clientFieldList(rawHeaders, this.requestId))
       return this.res
     }
@@ -344,7 +354,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
         return DISCARD
       }
     }
-    if (chain.onResponseBody.length > 0) {
+    if (this.#mayReadResponse && chain.wantsResponseBody(ctx)) {
       this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes, this.#reserver)
       return this.#collector
     }

@@ -6,7 +6,7 @@
  */
 import type { Http2ServerResponse } from 'node:http2'
 import type { AccessLogEntry } from '../observability/access-log.js'
-import { runLogHooks } from '../pipeline/run-chain.js'
+import { runLogHooks, runUnroutedHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
 
 /** `logged` false: counted in the metrics and the gauge, without an access line (a flood's requests, summarised elsewhere). */
@@ -57,6 +57,15 @@ export function finishExchange(exchange: Exchange, logged = true): void {
     }
     state.accessLog?.(entry)
     if (route !== null && ctx !== null) runLogHooks(route.chain, ctx, entry, state.reportPolicyFailure)
+  }
+  const unmatched = exchange.unmatched
+  if (unmatched !== null) {
+    const apiName = unmatched.route.api.name
+    const request = { api: apiName, method: exchange.req.method ?? '', relativePath: unmatched.relativePath, query: unmatched.query, status }
+    runUnroutedHooks(unmatched.route.chain, request, (policy, error) => {
+      metrics.policyFailures.labels(apiName, policy, 'open').inc()
+      state.logger.debug({ policy, api: apiName, err: error }, 'policy failed on an unrouted request')
+    })
   }
 
   runtime.inFlight--

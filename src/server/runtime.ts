@@ -134,6 +134,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           clock: deps.clock,
           api: api.name,
           baseDir: loaded.baseDir,
+          basePath: api.basePath,
           operations,
           openapiFile: api.openapi === undefined ? null : resolve(loaded.baseDir, api.openapi),
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
@@ -183,6 +184,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       basePath: api.basePath,
       routes: routes === null ? [] : routes.map((route) => ({ method: route.method, template: route.template, value: routeRuntime(route) })),
       catchAll: routes === null ? routeRuntime(null) : null,
+      // Requests no route matches reach the API's `onUnrouted` hooks, when it has any.
+      unmatched: routes !== null && apiChain.onUnrouted.length > 0 ? { api: apiRuntime, template: '', operationId: null, chain: apiChain, stats: null } : null,
     }
     routerApis.push(compiled)
     if (digest !== '') compiledApis.set(digest, compiled)
