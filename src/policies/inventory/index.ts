@@ -71,6 +71,14 @@ export const inventory = definePolicy({
         return undefined
       }
     }
+    // An observer never answers a request: a failure to record (a bug) is logged, the request goes on whatever `onFailure` says.
+    const observe = (what: string, record: () => void): void => {
+      try {
+        record()
+      } catch (error) {
+        deps.logger.debug({ err: error, what }, 'inventory could not record a request')
+      }
+    }
 
     return {
       wantsRequestBody(ctx) {
@@ -80,8 +88,11 @@ export const inventory = definePolicy({
         const sample = ctx.state.inventory
         if (sample?.sampled !== true || sample.stats === null || body.length === 0 || body.length > maxBodyBytes) return
         if (!isJsonMediaType(recordableMediaType(ctx.headers['content-type']) ?? '')) return
-        const value = parse(body)
-        if (value !== undefined) sample.stats.recordRequestBody(value)
+        const { stats } = sample
+        observe('request body', () => {
+          const value = parse(body)
+          if (value !== undefined) stats.recordRequestBody(value)
+        })
       },
       wantsResponseBody(ctx) {
         if (sampleOf(ctx)?.sampled !== true) return false
@@ -94,8 +105,11 @@ export const inventory = definePolicy({
         const response = ctx.response
         if (sample?.sampled !== true || sample.stats === null || response === null || body.length === 0 || body.length > maxBodyBytes) return
         if (response.headers['content-encoding'] !== undefined || !isJsonMediaType(recordableMediaType(response.headers['content-type']) ?? '')) return
-        const value = parse(body)
-        if (value !== undefined) sample.stats.recordResponseBody(response.status, value)
+        const { stats } = sample
+        observe('response body', () => {
+          const value = parse(body)
+          if (value !== undefined) stats.recordResponseBody(response.status, value)
+        })
       },
       onLog(ctx, entry) {
         if (ctx.isPreflight) return
