@@ -14,7 +14,7 @@ import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
-import type { InventoryService } from './policies/inventory/inventory-service.js'
+import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
@@ -62,6 +62,8 @@ export interface Gateway {
   flushLogs(): void
   /** Forgets cached data-store look-ups (one API key, or every key and consumer): the admin API changed the store. */
   forgetStoreLookups(keyId?: string): void
+  /** What the `inventory` policy learned in this process: every API's, or `api`'s (null when it has none, or the policy is not loaded). */
+  inventorySnapshot(api?: string): InventorySnapshot | null
   reload(): Promise<ReloadResult>
   stop(): Promise<void>
 }
@@ -171,7 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const adminRoutes = (management: Management | null) => {
     const managementRoutes = management === null ? null : createManagementRoutes({ management, clock, onChange: forgetStoreLookups })
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
-    const inventoryRoutes = createInventoryRoutes({ source: () => state.runtime.services.of('inventory') as InventoryService | undefined })
+    const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
     return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? inventoryRoutes(req)
   }
   let adminServer: AnyServer | null = null
@@ -325,6 +327,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     state.runtime.services.onDataStoreChange(keyId)
   }
 
+  function inventorySnapshot(api?: string): InventorySnapshot | null {
+    return (state.runtime.services.of('inventory') as InventoryService | undefined)?.snapshot(api) ?? null
+  }
+
   function isReady(): boolean {
     return ready && !state.draining && state.runtime.services.isReady()
   }
@@ -340,6 +346,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     flushLogs,
     forgetStoreLookups,
+    inventorySnapshot,
     isReady,
     reload,
     stop: () => (stopping ??= stop()),

@@ -17,6 +17,7 @@ import { createConfigLoader, type ConfigLoader, type LoadedConfig } from './conf
 import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
+import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { ConfigError, type ConfigProblem, type OperatorErrorCode } from './errors.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import type { DataStore } from './stores/data-store.js'
@@ -24,16 +25,20 @@ import { openConfiguredDataStore } from './stores/open-data-store.js'
 import { bindListener, startGateway, type Gateway } from './gateway.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { builtinPolicies } from './policies/index.js'
+import type { InventorySnapshot } from './policies/inventory/inventory-service.js'
+import { mergeSnapshots } from './policies/inventory/merge-snapshots.js'
 
 type WorkerMessage =
   | { type: 'ready'; addresses: Gateway['addresses'] }
   /** `code` and `problems` of a ConfigError (null for any other error), so the primary can report it as its own. */
   | { type: 'failed'; code: OperatorErrorCode | null; problems: ConfigProblem[]; message: string }
-type PrimaryMessage = { type: 'reload' } | { type: 'stop' } | { type: 'forget-store-lookups'; keyId?: string }
+  | { type: 'inventory'; id: number; snapshot: InventorySnapshot | null }
+type PrimaryMessage = { type: 'reload' } | { type: 'stop' } | { type: 'forget-store-lookups'; keyId?: string } | { type: 'inventory'; id: number; api?: string }
 
 /** Exit codes: a stop that failed part-way (logged), a start that failed (reported). */
 const EXIT_STOP_FAILED = 1
 const EXIT_START_FAILED = 2
+const INVENTORY_REPLY_TIMEOUT_MS = 2000
 
 /**
  * Runs until a terminating signal; resolves with the process exit code. A start that fails
@@ -67,6 +72,7 @@ async function runWorker(configFile: string): Promise<number> {
       stop?.()
     } else if (message.type === 'reload') void gateway?.reload()
     else if (message.type === 'forget-store-lookups') gateway?.forgetStoreLookups(message.keyId)
+    else if (message.type === 'inventory') void sendToPrimary({ type: 'inventory', id: message.id, snapshot: gateway?.inventorySnapshot(message.api) ?? null })
   })
   try {
     gateway = await startGateway({ configFile, admin: false })
@@ -109,6 +115,32 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
   const broadcast = (message: PrimaryMessage) => {
     for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected() === true) worker.send(message)
   }
+  // `GET /inventory` on the primary: each worker learned its own share of the traffic.
+  const inventoryReplies = new Map<number, (snapshot: InventorySnapshot | null) => void>()
+  let inventoryRequests = 0
+  const workerInventories = async (api: string | undefined): Promise<InventorySnapshot | null> => {
+    const targets = [...ready].filter((worker) => worker.isConnected())
+    const id = ++inventoryRequests
+    const snapshots: InventorySnapshot[] = []
+    await new Promise<void>((resolve) => {
+      let waiting = targets.length
+      const finish = () => {
+        clearTimeout(timer)
+        inventoryReplies.delete(id)
+        resolve()
+      }
+      // A worker that does not answer in time (busy, exiting) is left out rather than holding the answer.
+      const timer = setTimeout(finish, INVENTORY_REPLY_TIMEOUT_MS)
+      inventoryReplies.set(id, (snapshot) => {
+        if (snapshot !== null) snapshots.push(snapshot)
+        if (--waiting === 0) finish()
+      })
+      if (waiting === 0) return finish()
+      for (const worker of targets) worker.send({ type: 'inventory', id, ...(api !== undefined && { api }) } satisfies PrimaryMessage)
+    })
+    return snapshots.length === 0 ? null : mergeSnapshots(snapshots, Date.now())
+  }
+
   let admin: Server | null = null
   let store: DataStore | null = null
   const counters = openCounterStore(config.stores.counters, config.stores.countersTimeoutMs)
@@ -142,6 +174,10 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     // A message to a worker that is exiting fails with EPIPE; its exit is handled on 'exit'.
     worker.on('error', (error: NodeJS.ErrnoException) => logger.debug({ worker: worker.process.pid, err: { code: error.code } }, 'message to a worker failed'))
     worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'inventory') {
+        inventoryReplies.get(message.id)?.(message.snapshot)
+        return
+      }
       if (message.type === 'ready') {
         // A stop sent while the worker was still loading may have found no listener yet.
         if (stopping) {
@@ -225,8 +261,9 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     // The workers count in the shared store (a memory store is refused with workers > 1); the
     // primary reads and lifts bans there too, against the config it started with.
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
+    const inventoryRoutes = createInventoryRoutes({ snapshot: workerInventories, clock })
     return createAdminServer({
-      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req),
+      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? inventoryRoutes(req),
       tokenHash: adminConfig.auth.tokenHash,
       publicProbes: adminConfig.publicProbes,
       isReady: () => !stopping && ready.size === workers,

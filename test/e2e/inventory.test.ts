@@ -9,7 +9,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { METHODS } from 'node:http'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { parse as parseYaml, stringify } from 'yaml'
@@ -306,5 +307,59 @@ describe('inventory bounds', () => {
     for (const operation of flood.operations) assert.ok(operation.query.length <= 32)
     const recorded = flood.operations.reduce((sum, o) => sum + o.count, 0)
     assert.equal(recorded + flood.dropped, 1000, 'every request is either recorded or counted as dropped')
+  })
+})
+
+describe('inventory of a node with workers', () => {
+  test("the primary's GET /inventory merges what every worker learned", async () => {
+    const upstream = await startUpstream(api)
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-inventory-'))
+    const configFile = join(dir, 'gateway.yaml')
+    writeFileSync(
+      configFile,
+      stringify({ ...baseConfig(upstream.url), workers: 2, admin: ADMIN, stores: { data: 'sqlite:./data.db' }, apis: [{ name: 'shop', upstream: { url: upstream.url }, policies: { inventory: {} } }] }),
+    )
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '-c', configFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    const lines: Record<string, unknown>[] = []
+    let buffer = ''
+    let started: () => void = () => undefined
+    // Workers compile the TypeScript sources on start: slow on a loaded machine, so waited for by event, not polled.
+    const allStarted = new Promise<void>((resolve, reject) => {
+      started = resolve
+      setTimeout(() => reject(new Error('the gateway did not start within 120 s')), 120_000).unref()
+      child.once('exit', () => reject(new Error('the gateway exited before it started')))
+    })
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      const parts = buffer.split('\n')
+      buffer = parts.pop() ?? ''
+      for (const line of parts) {
+        if (!line.startsWith('{')) continue
+        const parsed = JSON.parse(line) as Record<string, unknown>
+        lines.push(parsed)
+        if (parsed.msg === 'gateway started' && parsed.workers === 2) started()
+      }
+    })
+    child.stderr.resume()
+    try {
+      await allStarted
+      const http = `http://${(lines.find((l) => l.msg === 'gateway started') as { addresses: { http: string } }).addresses.http}`
+      const admin = `http://${(lines.find((l) => l.msg === 'admin listening') as { admin: string }).admin}`
+      // New connections each time, so both workers take a share.
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${http}/users/${String(i + 1)}`, { headers: { connection: 'close' } })
+        await res.arrayBuffer()
+      }
+      const res = await fetch(`${admin}/inventory`, { headers: { authorization: `Bearer ${TOKEN}` } })
+      const body = (await res.json()) as { apis: ApiRecordJson[] }
+      assert.equal(res.status, 200)
+      assert.deepEqual(body.apis[0]?.operations.map((o) => [o.method, o.template, o.count]), [['GET', '/users/{id}', 40]])
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+      await upstream.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

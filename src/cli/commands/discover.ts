@@ -10,11 +10,12 @@ import { stringify } from 'yaml'
 import type { ApiRecord } from '../../policies/inventory/api-inventory.js'
 import { buildDraftOpenApi } from '../../policies/inventory/draft-openapi.js'
 import { SNAPSHOT_FORMAT, type InventorySnapshot } from '../../policies/inventory/inventory-service.js'
+import { mergeSnapshots } from '../../policies/inventory/merge-snapshots.js'
 import { EXIT_ERROR, EXIT_OK } from '../report-error.js'
 
 interface DiscoverFlags {
   admin?: string
-  from?: string
+  from: string[]
   api?: string
   tokenEnv: string
   format?: string
@@ -28,11 +29,11 @@ const ADMIN_TIMEOUT_MS = 10000
 class DiscoverError extends Error {}
 
 async function runDiscover(flags: DiscoverFlags): Promise<number> {
-  if ((flags.admin === undefined) === (flags.from === undefined)) throw new DiscoverError('give the inventory with either --admin URL (a running gateway) or --from FILE (a saved GET /inventory answer)')
+  if ((flags.admin === undefined) === (flags.from.length === 0)) throw new DiscoverError('give the inventory with either --admin URL (a running gateway) or --from FILE (a saved GET /inventory answer)')
   const format = flags.format ?? (flags.output?.endsWith('.json') === true ? 'json' : 'yaml')
   if (format !== 'yaml' && format !== 'json') throw new DiscoverError(`--format ${format}: must be yaml or json`)
-  const snapshot = flags.admin !== undefined ? await fetchSnapshot(flags.admin, flags.tokenEnv, flags.api) : readSnapshot(flags.from as string)
-  const api = chooseApi(snapshot, flags.api, flags.admin ?? (flags.from as string))
+  const snapshot = flags.admin !== undefined ? await fetchSnapshot(flags.admin, flags.tokenEnv, flags.api) : mergeSnapshots(flags.from.map(readSnapshot), Date.now())
+  const api = chooseApi(snapshot, flags.api, flags.admin ?? flags.from.join(', '))
   const document = buildDraftOpenApi(api, snapshot.since, { undocumentedOnly: flags.undocumentedOnly === true })
   const text = format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 })
   if (flags.output === undefined) process.stdout.write(text)
@@ -123,7 +124,7 @@ export function registerDiscoverCommand(program: Command, setExit: (code: number
     .description('write a draft OpenAPI 3.1 document from the endpoints the inventory policy learned from traffic')
     .option('--admin <url>', "a running gateway's admin API, e.g. http://127.0.0.1:9090")
     .option('--token-env <name>', 'environment variable holding the admin token', 'PORTCULLIS_ADMIN_TOKEN')
-    .option('--from <file>', 'a saved GET /inventory answer instead of --admin')
+    .option('--from <file>', 'a saved GET /inventory answer instead of --admin; repeat it to merge the inventories of several nodes', (file: string, files: string[]) => [...files, file], [] as string[])
     .option('--api <name>', 'the API to describe (needed when several have an inventory)')
     .option('--undocumented-only', 'only operations outside the API’s document (shadow)')
     .option('--format <format>', 'yaml or json (default: json for an --output ending in .json, else yaml)')
