@@ -303,7 +303,7 @@ describe('inventory bounds', () => {
     }
     const flood = ((await inventoryOf(gw)).body.apis as ApiRecordJson[])[0] as ApiRecordJson
     assert.ok(flood.nodes <= 64, `nodes ${String(flood.nodes)}`)
-    assert.ok(flood.operations.length <= 64 * 16)
+    assert.ok(flood.operations.length <= 64, `operations ${String(flood.operations.length)}`)
     for (const operation of flood.operations) assert.ok(operation.query.length <= 32)
     const recorded = flood.operations.reduce((sum, o) => sum + o.count, 0)
     assert.equal(recorded + flood.dropped, 1000, 'every request is either recorded or counted as dropped')

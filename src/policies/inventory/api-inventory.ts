@@ -18,6 +18,10 @@ export type Classification = 'active' | 'shadow' | 'zombie' | 'orphan'
 export interface InventoryLimits extends TemplateLimits, StatsLimits {
   /** Distinct methods per learned template (methods are tokens a client may invent). */
   readonly maxMethods: number
+  /** Learned operations (template and method) in all. */
+  readonly maxOperations: number
+  /** Shape nodes of all the API's sampled bodies together. */
+  readonly maxShapeNodes: number
 }
 
 export interface ApiSetup {
@@ -63,22 +67,33 @@ export class ApiInventory {
   readonly learned: PathTemplates<MethodStats>
   readonly #declared = new Map<string, OperationStats>()
   #methodOverflow = 0
+  #learnedOperations = 0
+  /** Shared by every operation's shape recorders, kept across reloads like what it bounds. */
+  readonly #shapeBudget: { remaining: number }
 
   constructor(name: string, setup: ApiSetup) {
     this.name = name
     this.#setup = setup
-    const limits = setup.limits
-    this.learned = new PathTemplates<MethodStats>(limits, {
+    this.#shapeBudget = { remaining: setup.limits.maxShapeNodes }
+    this.learned = new PathTemplates<MethodStats>(setup.limits, {
       create: () => new Map(),
       merge: (into, from) => {
         for (const [method, stats] of from) {
           const mine = into.get(method)
+          if (mine === undefined && into.size < this.#setup.limits.maxMethods) {
+            into.set(method, stats)
+            continue
+          }
+          this.#learnedOperations--
           if (mine !== undefined) mine.merge(stats)
-          else if (into.size < limits.maxMethods) into.set(method, stats)
           else this.#methodOverflow += stats.count
         }
       },
     })
+  }
+
+  #newStats(): OperationStats {
+    return new OperationStats({ shapes: { ...this.#setup.limits.shapes, budget: this.#shapeBudget } })
   }
 
   get setup(): ApiSetup {
@@ -99,7 +114,7 @@ export class ApiInventory {
       key = `GET ${template}`
     }
     let stats = this.#declared.get(key)
-    if (stats === undefined) this.#declared.set(key, (stats = new OperationStats(this.#setup.limits)))
+    if (stats === undefined) this.#declared.set(key, (stats = this.#newStats()))
     return stats
   }
 
@@ -109,11 +124,12 @@ export class ApiInventory {
     if (methods === null) return null
     let stats = methods.get(method)
     if (stats === undefined) {
-      if (methods.size >= this.#setup.limits.maxMethods) {
+      if (methods.size >= this.#setup.limits.maxMethods || this.#learnedOperations >= this.#setup.limits.maxOperations) {
         this.#methodOverflow++
         return null
       }
-      methods.set(method, (stats = new OperationStats(this.#setup.limits)))
+      this.#learnedOperations++
+      methods.set(method, (stats = this.#newStats()))
     }
     return stats
   }

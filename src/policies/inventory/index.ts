@@ -39,6 +39,9 @@ export const inventory = definePolicy({
       maxLiteralsPerSegment: config.maxLiteralsPerSegment,
       maxDepth: config.maxDepth,
       maxMethods: MAX_METHODS,
+      // As many learned operations as template prefixes, and 16 shape nodes per prefix for all the API's bodies (32,000 by default: a few MB).
+      maxOperations: config.maxNodes,
+      maxShapeNodes: config.maxNodes * 16,
       shapes: SHAPE_LIMITS,
     }
     const api = deps.service.forApi(deps.api, {

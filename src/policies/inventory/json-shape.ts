@@ -2,7 +2,8 @@
  * Sample-free shapes of JSON bodies: types, field names and string formats, merged across
  * samples; never a value. Bounded: `maxDepth` levels (deeper values count by type only),
  * `maxProperties` names per object (the rest mark the object truncated), the first
- * `ARRAY_ITEMS_SEEN` items of an array, and `maxNodes` shapes in all. Keys that look like values
+ * `ARRAY_ITEMS_SEEN` items of an array, `maxNodes` shapes in all, and a budget of shapes shared by
+ * every recorder of an API. Keys that look like values
  * (ids, e-mail addresses, dates: `{"user_8f3a…": {…}}`) are not names: they become the object's
  * `additionalProperties`, so a map keyed by ids leaks none of them.
  */
@@ -14,6 +15,8 @@ export interface ShapeLimits {
   readonly maxDepth: number
   readonly maxProperties: number
   readonly maxNodes: number
+  /** Shape nodes every recorder of one API may still add, shared by them: the API's bound whatever its number of operations. */
+  readonly budget?: { remaining: number }
 }
 
 /** The JSON Schema written for a shape (OpenAPI 3.1 / JSON Schema 2020-12). */
@@ -131,8 +134,10 @@ export class ShapeRecorder {
   }
 
   #newShape(): Shape | null {
-    if (this.#nodes >= this.#limits.maxNodes) return null
+    const budget = this.#limits.budget
+    if (this.#nodes >= this.#limits.maxNodes || (budget !== undefined && budget.remaining <= 0)) return null
     this.#nodes++
+    if (budget !== undefined) budget.remaining--
     return new Shape()
   }
 
