@@ -25,6 +25,8 @@ export const LONGEST_LITERAL = 40
 
 /** The kind of value `segment` holds, or null when it may be a literal word. */
 export function paramKindOf(segment: string): ParamKind | null {
+  // Most literal segments are short lower-case words: answered by one pass over the characters.
+  if (isPlainWord(segment)) return null
   if (INTEGER.test(segment)) return 'integer'
   const length = segment.length
   if (length >= 32 && UUID.test(segment)) return 'uuid'
@@ -37,6 +39,16 @@ export function paramKindOf(segment: string): ParamKind | null {
   if (PREFIXED_ID.test(segment) && (DIGIT.test(segment) || /[A-Z]/.test(segment))) return 'opaque'
   if (DIGIT.test(segment) && LETTER.test(segment) && TOKEN.test(segment) && (length >= 16 || digitCount(segment) >= 4)) return 'opaque'
   return null
+}
+
+/** Lower-case letters, `-` and `_`, at most `LONGEST_LITERAL` characters: never a value by shape. */
+function isPlainWord(segment: string): boolean {
+  if (segment.length > LONGEST_LITERAL || segment.length === 0) return false
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i)
+    if (!((c >= 97 && c <= 122) || c === 45 || c === 95)) return false
+  }
+  return true
 }
 
 function digitCount(text: string): number {
