@@ -13,11 +13,15 @@ import { createAdminServer } from './admin/admin-server.js'
 import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
+import { createEventRoutes } from './admin/event-routes.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { errorSummary, LogThrottle } from './observability/log-throttle.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
+import { createSecurityEvents, type SecurityEvents } from './observability/security-events/security-events.js'
+import { classOfAction, classOfAdminChange, eventPath, EVENT_CLASS_BY_CODE, type EventClass } from './observability/security-events/security-event.js'
+import { PORTCULLIS_VERSION } from './cli/version.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
 import { builtinPolicies } from './policies/index.js'
@@ -29,7 +33,7 @@ import { createHttpListener, createHttpsListener, listen, type AnyServer, type L
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import { RedisCounters } from './stores/redis-counters.js'
-import type { DataStore } from './stores/data-store.js'
+import type { DataStore, NewAuditEntry } from './stores/data-store.js'
 import { openConfiguredDataStore } from './stores/open-data-store.js'
 import type { GatewayConfig } from './config/schema.js'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -55,6 +59,8 @@ export interface Gateway {
   readonly addresses: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }
   readonly metrics: GatewayMetrics
   readonly logger: Logger
+  /** The security-event hub; null when `events` configures no sink. */
+  readonly events: SecurityEvents | null
   isReady(): boolean
   /** Writes buffered log lines now (tests, shutdown). */
   flushLogs(): void
@@ -89,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   let store: DataStore | null = null
   if (needsDataStore(config, policies, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
+  const events: SecurityEvents | null = createSecurityEvents(config.events, { logger, metrics, clock, store, version: PORTCULLIS_VERSION })
   const runtimeDeps: RuntimeDeps = {
     logger,
     clock,
@@ -108,6 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     initialRuntime = buildRuntime(loaded, runtimeDeps, null)
   } catch (error) {
+    await events?.close(0)
     await store?.close()
     throw error
   }
@@ -120,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     accessLog: config.log.access ? createAccessLog(accessSink) : null,
     metrics,
+    events,
     unmatchedStats: metrics.routes.get('', ''),
     clock,
     nextRequestId: createRequestIds(),
@@ -169,7 +178,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const adminRoutes = (management: Management | null) => {
     const managementRoutes = management === null ? null : createManagementRoutes({ management, clock, onChange: forgetStoreLookups })
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req)
+    const eventRoutes = createEventRoutes({ store })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req)
   }
   let adminServer: AnyServer | null = null
   if (options.admin !== false && config.admin !== undefined) {
@@ -178,7 +188,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       publicProbes: config.admin.publicProbes,
       isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
-      management: adminRoutes(store === null ? null : new Management(store, clock)),
+      onAuthFailure: (source, method, path, reason) =>
+        events?.emit({
+          class: EVENT_CLASS_BY_CODE.GW_ERR_AUTH_INVALID as EventClass,
+          code: 'GW_ERR_ADMIN_UNAUTHORIZED',
+          reason,
+          message: `admin authentication-failed (GW_ERR_ADMIN_UNAUTHORIZED): ${method} ${eventPath(path)}`,
+          source: { ip: source },
+          url: { path: eventPath(path) },
+          portcullis: { policy: 'admin' },
+        }),
+      management: adminRoutes(store === null ? null : new Management(store, clock, emitAdminChange)),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
@@ -198,6 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const problems = error instanceof ConfigError ? error.problems : [{ path: '', message: (error as Error).message }]
       metrics.reloads.labels('refused').inc()
       logger.error({ problems }, 'config reload refused; the previous config keeps serving')
+      emitReloadEvent('config-reload-refused', { problems: problems.slice(0, 20) })
       return { ok: false, problems }
     }
     warnAboutRestartOnlyChanges(loaded, next, logger)
@@ -218,6 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     restartWatch()
     metrics.reloads.labels('applied').inc()
     logger.info({ apis: next.config.apis.length }, 'config reloaded')
+    emitReloadEvent('config-reloaded', { apis: next.config.apis.map((api) => api.name) })
     flushLogger(logger)
     return { ok: true, problems: [] }
   }
@@ -239,6 +261,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } finally {
       reloading = null
     }
+  }
+
+  function emitReloadEvent(action: 'config-reloaded' | 'config-reload-refused', details: Record<string, unknown>): void {
+    events?.emit({ class: classOfAction(action), message: action, portcullis: { policy: 'config', details } })
+  }
+
+  /** An admin API write, after its audit entry: the same facts as a security event. */
+  function emitAdminChange(entry: NewAuditEntry): void {
+    events?.emit({
+      class: classOfAdminChange(entry.action, 'success'),
+      message: `admin ${entry.action} ${entry.target}`,
+      source: { ip: entry.source },
+      user: { id: entry.actor },
+      portcullis: { policy: 'admin', details: { action: entry.action, target: entry.target, ...entry.details } },
+    })
   }
 
   let stopWatching: (() => void) | null = null
@@ -285,6 +322,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const runtimes = [state.runtime, ...retiring.keys()]
     runtimes.forEach((runtime, index) => runtime.services.notIn(...runtimes.slice(0, index).map((r) => r.services)).close())
     await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
+    // Before the data store closes: the store sink writes into it.
+    await events?.close(loaded.config.events.shutdownFlushMs)
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
     logger.info('gateway stopped')
     flushLogs()
@@ -313,6 +352,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all([...state.runtime.upstreams.values()].map((u) => u.destroy()))
     state.runtime.services.close()
     await state.runtime.counters.store.close()
+    await events?.close(0)
     await store?.close()
     await loader.close()
     flushLogs()
@@ -335,6 +375,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     addresses,
     metrics,
     logger,
+    events,
     flushLogs,
     forgetStoreLookups,
     isReady,
@@ -354,6 +395,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 /** The data store is opened when something uses it: the admin API, or a policy setting that says it does (API keys, certificate consumers). */
 function needsDataStore(config: GatewayConfig, policies: readonly PolicyDefinition[], servesAdmin: boolean): boolean {
   if (servesAdmin && config.admin !== undefined) return true
+  if (config.events.store !== undefined) return true
   return config.apis.some((api) =>
     policySettingsOf(api).some(([name, setting]) => {
       const policy = policies.find((p) => p.name === name)
@@ -391,7 +433,7 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
  * Certificates and `server.encodedSlashes` (read per request from the runtime) reload live.
  */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
-  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores'] as const
+  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores', 'events'] as const
   const boundAtStart = (config: LoadedConfig['config'], key: (typeof fixed)[number]): unknown =>
     key === 'listen' ? stripCertificates(config.listen) : key === 'server' ? { ...config.server, encodedSlashes: undefined } : config[key]
   for (const key of fixed) {

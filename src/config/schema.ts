@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
+import { EventsConfig } from '../observability/security-events/events-schema.js'
 
 /** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
 const Stores = Type.Object(
@@ -242,6 +243,7 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
       { additionalProperties: false, default: {} },
     ),
     stores: Stores,
+    events: EventsConfig,
     watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
     apis: Type.Array(Api, { minItems: 1 }),
   }

@@ -8,6 +8,7 @@ import type { Http2ServerResponse } from 'node:http2'
 import type { AccessLogEntry } from '../observability/access-log.js'
 import { runLogHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
+import { emitRequestEvents } from './request-events.js'
 
 /** `logged` false: counted in the metrics and the gauge, without an access line (a flood's requests, summarised elsewhere). */
 export function finishExchange(exchange: Exchange, logged = true): void {
@@ -35,6 +36,8 @@ export function finishExchange(exchange: Exchange, logged = true): void {
   stats.record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
+  // Only refused requests and those a policy noted (masking) pay for an event.
+  if (state.events !== null && (exchange.code !== null || (ctx !== null && ctx.securityNotes !== null))) emitRequestEvents(state.events, exchange, status)
 
   const needEntry = logged && (state.accessLog !== null || (route !== null && route.chain.onLog.length > 0))
   if (needEntry) {
