@@ -34,6 +34,15 @@ paths:
       operationId: limited
       security: []
       responses: { '200': { description: ok } }
+  /banned:
+    get:
+      operationId: banned
+      security: []
+      responses: { '200': { description: ok } }
+  /report:
+    get:
+      operationId: report
+      responses: { '200': { description: ok } }
 `
 
 type Ecs = Record<string, unknown> & {
@@ -76,8 +85,11 @@ function apis(upstreamUrl: string): unknown[] {
       basePath: '/shop',
       openapi: 'shop.yaml',
       upstream: { url: upstreamUrl },
-      policies: { waf: {}, 'openapi-validation': {}, masking: { detect: [{ detector: 'email', strategy: 'redact' }] } },
-      routes: { limited: { 'rate-limit': { plans: false, limits: [{ name: 'per-ip', per: 'ip', rate: '1/h', burst: 1 }] } } },
+      policies: { authz: {}, waf: {}, 'openapi-validation': {}, masking: { detect: [{ detector: 'email', strategy: 'redact' }] } },
+      routes: {
+        limited: { 'rate-limit': { plans: false, limits: [{ name: 'per-ip', per: 'ip', rate: '1/h', burst: 1 }] } },
+        banned: { 'rate-limit': { plans: false, limits: [{ name: 'strict', per: 'ip', rate: '1/h', burst: 1 }], ban: { after: 1, within: '1m', for: '10m' } } },
+      },
     },
   ]
 }
@@ -138,13 +150,16 @@ describe('security events: every sink, SQLite store, admin GET /events', () => {
 
   test('each decision is answered as before and becomes an ECS event in every sink', async () => {
     assert.deepEqual(await provoke(gw), EXPECTED_ANSWERS)
+    assert.equal((await status(`${gw.url}/shop/report`)).code, 'GW_ERR_AUTHZ_DENIED')
+    const banned = [await status(`${gw.url}/shop/banned`), await status(`${gw.url}/shop/banned`), await status(`${gw.url}/shop/banned`)]
+    assert.deepEqual(banned.map((r) => r.status), [200, 429, 429])
     const created = await admin(gw, '/consumers', { method: 'POST', body: { id: 'acme', name: 'Acme' } })
     assert.equal(created.status, 201)
     assert.equal((await admin(gw, '/consumers', { method: 'GET' })).status, 200)
     const unauthorized = await fetch(`http://127.0.0.1:${gw.gateway.addresses.admin!.port}/consumers`, { headers: { authorization: 'Bearer wrong' } })
     assert.equal(unauthorized.status, 401)
     await unauthorized.body?.cancel()
-    const actions = [...EXPECTED_ACTIONS, 'admin-consumer-create']
+    const actions = [...EXPECTED_ACTIONS, 'admin-consumer-create', 'authorization-denied', 'rate-limit-ban-started', 'rate-limit-banned-request']
 
     // Webhook: JSON batches, each signed over its exact body.
     const hooked = (): Ecs[] => webhook.received.flatMap((post) => (JSON.parse(post.body) as { events: Ecs[] }).events)
@@ -180,6 +195,13 @@ describe('security events: every sink, SQLite store, admin GET /events', () => {
     assert.deepEqual(invalid.portcullis.details?.locations, ['path.id'])
     assert.equal(byAction(events, 'rate-limited').rule?.name, 'per-ip')
 
+    const denied = byAction(events, 'authorization-denied')
+    assert.deepEqual([denied.event.code, denied.rule?.name, denied.portcullis.details?.operation], ['GW_ERR_AUTHZ_DENIED', 'undeclared', 'report'])
+    assert.ok(typeof denied.event.reason === 'string')
+    const ban = byAction(events, 'rate-limit-ban-started')
+    assert.equal(ban.event.severity, 7)
+    assert.match(ban.portcullis.details?.subject as string, /^\{shop\}:/)
+
     const masked = byAction(events.filter((e) => e.trace !== undefined), 'sensitive-data-masked')
     assert.equal(masked.event.outcome, 'success')
     assert.deepEqual(masked.portcullis.details, { count: 1, by: ['email'] })
@@ -190,7 +212,7 @@ describe('security events: every sink, SQLite store, admin GET /events', () => {
     assert.deepEqual(change.event.category, ['iam', 'configuration'])
     assert.equal(change.portcullis.details?.target, 'acme')
     assert.equal(events.filter((e) => e.event.code === 'GW_ERR_ADMIN_UNAUTHORIZED').length, 1, 'the refused admin call')
-    assert.equal(events.filter((e) => e.portcullis.api === 'shop' && e.event.action === 'sensitive-data-masked').length, 2, 'an allowed request makes an event only when something was masked')
+    assert.equal(events.filter((e) => e.portcullis.api === 'shop' && e.event.action === 'sensitive-data-masked').length, 3, 'an allowed request makes an event only when something was masked')
 
     // OTLP/HTTP JSON: one log record per event, ECS fields as dotted attributes.
     type LogRecord = { timeUnixNano: string; severityNumber: number; body: { stringValue: string }; attributes: { key: string; value: Record<string, unknown> }[]; traceId?: string }
