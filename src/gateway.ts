@@ -20,7 +20,8 @@ import { createLoggers, flushLogger } from './observability/logger.js'
 import { errorSummary, LogThrottle } from './observability/log-throttle.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import { createSecurityEvents, type SecurityEvents } from './observability/security-events/security-events.js'
-import { classOfAction, classOfAdminChange, eventPath, EVENT_CLASS_BY_CODE, type EventClass } from './observability/security-events/security-event.js'
+import { classOfAction } from './observability/security-events/security-event.js'
+import { adminEventHooks } from './admin/admin-events.js'
 import { PORTCULLIS_VERSION } from './cli/version.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
@@ -33,7 +34,7 @@ import { createHttpListener, createHttpsListener, listen, type AnyServer, type L
 import { buildRuntime, retiredUpstreams, type Runtime, type RuntimeDeps } from './server/runtime.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import { RedisCounters } from './stores/redis-counters.js'
-import type { DataStore, NewAuditEntry } from './stores/data-store.js'
+import type { DataStore } from './stores/data-store.js'
 import { openConfiguredDataStore } from './stores/open-data-store.js'
 import type { GatewayConfig } from './config/schema.js'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -182,23 +183,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req)
   }
   let adminServer: AnyServer | null = null
+  const adminEvents = adminEventHooks(events)
   if (options.admin !== false && config.admin !== undefined) {
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
-      onAuthFailure: (source, method, path, reason) =>
-        events?.emit({
-          class: EVENT_CLASS_BY_CODE.GW_ERR_AUTH_INVALID as EventClass,
-          code: 'GW_ERR_ADMIN_UNAUTHORIZED',
-          reason,
-          message: `admin authentication-failed (GW_ERR_ADMIN_UNAUTHORIZED): ${method} ${eventPath(path)}`,
-          source: { ip: source },
-          url: { path: eventPath(path) },
-          portcullis: { policy: 'admin' },
-        }),
-      management: adminRoutes(store === null ? null : new Management(store, clock, emitAdminChange)),
+      onAuthFailure: adminEvents.onAuthFailure,
+      management: adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited)),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
@@ -265,17 +258,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   function emitReloadEvent(action: 'config-reloaded' | 'config-reload-refused', details: Record<string, unknown>): void {
     events?.emit({ class: classOfAction(action), message: action, portcullis: { policy: 'config', details } })
-  }
-
-  /** An admin API write, after its audit entry: the same facts as a security event. */
-  function emitAdminChange(entry: NewAuditEntry): void {
-    events?.emit({
-      class: classOfAdminChange(entry.action, 'success'),
-      message: `admin ${entry.action} ${entry.target}`,
-      source: { ip: entry.source },
-      user: { id: entry.actor },
-      portcullis: { policy: 'admin', details: { action: entry.action, target: entry.target, ...entry.details } },
-    })
   }
 
   let stopWatching: (() => void) | null = null

@@ -109,6 +109,14 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       },
     }),
     circuitOpen: new Gauge({ name: 'portcullis_circuit_open', help: '1 while an upstream circuit is open.', labelNames: ['api'], registers }),
+    ...createSecurityEventMetrics(registry),
+  }
+}
+
+/** The security-event counters, on `registry` (the gateway's; a cluster primary's own for its admin events). */
+export function createSecurityEventMetrics(registry: Registry): Pick<GatewayMetrics, 'securityEvents' | 'securityEventsDropped'> {
+  const registers = [registry]
+  return {
     securityEvents: new Counter({
       name: 'portcullis_security_events_total',
       help: 'Security events made, by ECS event.action (authentication-failed, waf-blocked, …).',

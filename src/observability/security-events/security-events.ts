@@ -15,9 +15,12 @@ import { SinkQueue, type EventSink } from './sink-queue.js'
 import { createStoreSink } from './store-sink.js'
 import { createWebhookSink } from './webhook-sink.js'
 
+/** The two counters the hub keeps (the gateway's, or a cluster primary's own). */
+export type SecurityEventMetrics = Pick<GatewayMetrics, 'securityEvents' | 'securityEventsDropped'>
+
 export interface SecurityEventsDeps {
   readonly logger: Logger
-  readonly metrics: GatewayMetrics
+  readonly metrics: SecurityEventMetrics
   readonly clock: { now(): number }
   /** The data store, for the `store` sink; null when none is open. */
   readonly store: DataStore | null
@@ -29,7 +32,7 @@ const FAILURE_LOG_INTERVAL_MS = 30_000
 export class SecurityEvents {
   readonly #queues: readonly SinkQueue[]
   readonly #observer: SecurityEvent['observer']
-  readonly #metrics: GatewayMetrics
+  readonly #metrics: SecurityEventMetrics
   readonly #clock: { now(): number }
   readonly #minSeverity: number
   #closing: Promise<void> | null = null
