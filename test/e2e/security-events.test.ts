@@ -360,3 +360,38 @@ describe('security events: the PostgreSQL store', () => {
     assert.ok(typeof page.body.next === 'string')
   })
 })
+
+describe('security events: a Slack-compatible webhook', () => {
+  let upstream: TestUpstream
+  let slack: TestCollector
+  let gw: TestGateway
+
+  before(async () => {
+    upstream = await startUpstream()
+    slack = await startCollector()
+    gw = await startTestGateway({
+      ...baseConfig(upstream.url),
+      events: { log: false, flushIntervalMs: 20, webhook: { url: `${slack.url}/services/T0/B0/x`, secret: SECRET, format: 'slack', minSeverity: 4 } },
+      apis: [
+        { name: 'walled', basePath: '/walled', upstream: { url: upstream.url }, policies: { 'ip-filter': { deny: ['127.0.0.0/8'] } } },
+        { name: 'cors', basePath: '/cors', upstream: { url: upstream.url }, policies: { cors: { origins: ['https://app.example'] } } },
+      ],
+    })
+  })
+  after(async () => {
+    await gw?.stop()
+    await Promise.all([upstream?.close(), slack?.close()])
+  })
+
+  test('batches arrive as one signed {"text"} message; events below minSeverity are left out', async () => {
+    assert.equal((await status(`${gw.url}/cors/x`, { origin: 'https://evil.example' })).code, 'GW_ERR_CORS_ORIGIN_DENIED')
+    assert.equal((await status(`${gw.url}/walled/x`)).code, 'GW_ERR_IP_DENIED')
+    await eventually(() => slack.received.length > 0, 10_000, 'the Slack message')
+    const [post] = slack.received
+    assert.equal(post!.headers['x-portcullis-signature'], `sha256=${createHmac('sha256', SECRET).update(post!.body).digest('hex')}`)
+    const message = JSON.parse(post!.body) as Record<string, unknown>
+    assert.deepEqual(Object.keys(message), ['text'])
+    assert.match(message.text as string, /^Portcullis security events \(1\):\n\[sev 4\] ip-denied — walled GET \/walled\/x \(127\.0\.0\.1\) — GW_ERR_IP_DENIED$/)
+    assert.doesNotMatch(message.text as string, /cors-denied/, 'severity 2 is below minSeverity 4')
+  })
+})
