@@ -210,7 +210,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       headers: req.headers,
       peerAddress: this.peer,
       peerPort: this.peerPort,
-      protocolVersion: req.httpVersion,
+      protocolVersion: req.httpVersionMajor === 2 ? '2' : req.httpVersion,
       startTime: this.receivedAt,
     })
   }
