@@ -313,3 +313,23 @@ describe('tracing off', () => {
     assert.notEqual(on.upstreamTraceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
   })
 })
+
+describe('tracing to a collector that is down', () => {
+  test('requests are served; the failed export is logged without the collector’s credentials', async () => {
+    const upstream = await startUpstream()
+    const endpoint = `http://127.0.0.1:${await unusedPort()}/v1/traces`
+    const gw = await startTestGateway({ ...baseConfig(upstream.url), telemetry: { tracing: { ...(tracingConfig(endpoint, 1).tracing as object), exportTimeoutMs: 500 } } }, { env: { ...process.env, PORTCULLIS_TEST_COLLECTOR_TOKEN: 'collector-secret' } })
+    try {
+      const res = await request(`${gw.url}/x`)
+      assert.equal(res.statusCode, 200)
+      await res.body.dump()
+      await eventually(() => gw.logLines().some((l) => String(l.msg).startsWith('trace export failed')), 10_000, 'the export failure in the log')
+      const failure = gw.logLines().find((l) => String(l.msg).startsWith('trace export failed'))
+      assert.equal(failure?.level, 'warn')
+      assert.equal(JSON.stringify(gw.logLines()).includes('collector-secret'), false)
+    } finally {
+      await gw.stop()
+      await upstream.close()
+    }
+  })
+})
