@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { connect as http2Connect } from 'node:http2'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Type } from '@sinclair/typebox'
@@ -7,6 +9,7 @@ import { request } from 'undici'
 import { definePolicy } from '../../src/pipeline/define-policy.js'
 import { respond } from '../../src/pipeline/reply.js'
 import { builtinPolicies } from '../../src/policies/index.js'
+import { createPki } from '../helpers/certificates.js'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js'
 import { startUpstream, unusedPort, type TestUpstream } from '../helpers/upstream.js'
@@ -330,6 +333,47 @@ describe('tracing to a collector that is down', () => {
     } finally {
       await gw.stop()
       await upstream.close()
+    }
+  })
+})
+
+describe('tracing over HTTP/2', () => {
+  test('the server span says https, protocol 2 and the :authority; the upstream continues the trace', async () => {
+    const pki = createPki()
+    const main = pki.issue('main', { cn: 'localhost', san: ['DNS:localhost', 'IP:127.0.0.1'] })
+    const receiver = await startOtlpReceiver()
+    const upstream = await startUpstream()
+    const gw = await startTestGateway(
+      { listen: { https: { port: 0, host: '127.0.0.1', cert: main.cert, key: main.key } }, watch: false, apis: [{ name: 'h2', upstream: { url: upstream.url } }], telemetry: tracingConfig(receiver.endpoint, 1) },
+      { env: { ...process.env, PORTCULLIS_TEST_COLLECTOR_TOKEN: 'x' } },
+    )
+    const port = gw.gateway.addresses.https?.port ?? 0
+    const session = http2Connect(`https://localhost:${port}`, { ca: pki.read(pki.caCert) })
+    try {
+      const traceId = '11112222333344445555666677778888'
+      const status = await new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ':path': '/over/h2?q=1', ':method': 'GET', traceparent: `00-${traceId}-1111222233334444-01` })
+        stream.on('response', (h) => resolve(Number(h[':status'])))
+        stream.on('error', reject)
+        stream.resume()
+        stream.end()
+      })
+      assert.equal(status, 200)
+      assert.equal(parsedTraceparent(upstream.requests.at(-1)?.headers.traceparent).traceId, traceId)
+      await eventually(() => spansOf(receiver, traceId).some((s) => s.kind === SERVER), 5000, 'the HTTP/2 request’s server span')
+      const server = only(spansOf(receiver, traceId), (s) => s.kind === SERVER, 'server span')
+      assert.equal(server.attributes['network.protocol.version'], '2')
+      assert.equal(server.attributes['url.scheme'], 'https')
+      assert.equal(server.attributes['url.path'], '/over/h2')
+      assert.equal(server.attributes['server.address'], 'localhost')
+      assert.equal(server.attributes['server.port'], port)
+      assert.equal(server.name, 'GET /*')
+    } finally {
+      session.close()
+      await gw.stop()
+      await upstream.close()
+      await receiver.close()
+      rmSync(pki.dir, { recursive: true, force: true })
     }
   })
 })
