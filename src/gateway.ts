@@ -18,6 +18,8 @@ import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { errorSummary, LogThrottle } from './observability/log-throttle.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
+import { loadTracing, type Tracing, type TracingOptions } from './observability/tracing.js'
+import { PORTCULLIS_VERSION } from './cli/version.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
 import { builtinPolicies } from './policies/index.js'
@@ -113,12 +115,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   initialRuntime.services.start()
   await waitForCounters(initialRuntime, logger)
+  let tracing: Tracing | null
+  try {
+    tracing = await loadTracing(tracingOptionsOf(config, logger))
+  } catch (error) {
+    initialRuntime.services.close()
+    await initialRuntime.counters.store.close()
+    await store?.close()
+    throw error
+  }
   const state: ServingState = {
     runtime: initialRuntime,
     inFlight: 0,
     draining: false,
     logger,
     accessLog: config.log.access ? createAccessLog(accessSink) : null,
+    tracing,
     metrics,
     unmatchedStats: metrics.routes.get('', ''),
     clock,
@@ -286,6 +298,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     runtimes.forEach((runtime, index) => runtime.services.notIn(...runtimes.slice(0, index).map((r) => r.services)).close())
     await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
+    // Spans of the last requests are exported before the process may exit.
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'traces did not flush cleanly'))
     logger.info('gateway stopped')
     flushLogs()
   }
@@ -314,6 +328,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     state.runtime.services.close()
     await state.runtime.counters.store.close()
     await store?.close()
+    await tracing?.shutdown()
     await loader.close()
     flushLogs()
   }
@@ -340,6 +355,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     isReady,
     reload,
     stop: () => (stopping ??= stop()),
+  }
+}
+
+/** Tracing's settings for this process, or null when tracing is off. */
+function tracingOptionsOf(config: GatewayConfig, logger: Logger): TracingOptions | null {
+  const tracing = config.telemetry.tracing
+  if (!tracing.enabled) return null
+  return {
+    endpoint: tracing.endpoint,
+    sampleRatio: tracing.sampleRatio,
+    serviceName: tracing.serviceName,
+    serviceVersion: PORTCULLIS_VERSION,
+    headers: tracing.headers,
+    maxQueueSize: tracing.maxQueueSize,
+    exportIntervalMs: tracing.exportIntervalMs,
+    exportTimeoutMs: tracing.exportTimeoutMs,
+    logger,
   }
 }
 
@@ -391,7 +423,7 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
  * Certificates and `server.encodedSlashes` (read per request from the runtime) reload live.
  */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
-  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores'] as const
+  const fixed = ['listen', 'admin', 'workers', 'log', 'telemetry', 'server', 'stores'] as const
   const boundAtStart = (config: LoadedConfig['config'], key: (typeof fixed)[number]): unknown =>
     key === 'listen' ? stripCertificates(config.listen) : key === 'server' ? { ...config.server, encodedSlashes: undefined } : config[key]
   for (const key of fixed) {

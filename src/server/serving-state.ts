@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import type { AccessLogEntry } from '../observability/access-log.js'
+import type { Tracing } from '../observability/tracing.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
 import type { BufferBudget } from './buffer-budget.js'
 import type { Runtime } from './runtime.js'
@@ -17,6 +18,8 @@ export interface ServingState {
   readonly logger: Logger
   /** Writes one access-log line; null when access logging is off. */
   readonly accessLog: ((entry: AccessLogEntry) => void) | null
+  /** Request tracing; null when it is off (no OpenTelemetry module is loaded then). */
+  readonly tracing: Tracing | null
   readonly metrics: GatewayMetrics
   /** Counters of requests that matched no route. */
   readonly unmatchedStats: RouteStats
