@@ -22,6 +22,7 @@ import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
 import { createSecurityEvents, type SecurityEvents } from './observability/security-events/security-events.js'
 import { classOfAction } from './observability/security-events/security-event.js'
 import { adminEventHooks } from './admin/admin-events.js'
+import { loadTracing, type Tracing, type TracingOptions } from './observability/tracing.js'
 import { PORTCULLIS_VERSION } from './cli/version.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
@@ -122,12 +123,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   initialRuntime.services.start()
   await waitForCounters(initialRuntime, logger)
+  let tracing: Tracing | null
+  try {
+    tracing = await loadTracing(tracingOptionsOf(config, logger))
+  } catch (error) {
+    initialRuntime.services.close()
+    await initialRuntime.counters.store.close()
+    await store?.close()
+    throw error
+  }
   const state: ServingState = {
     runtime: initialRuntime,
     inFlight: 0,
     draining: false,
     logger,
     accessLog: config.log.access ? createAccessLog(accessSink) : null,
+    tracing,
     metrics,
     events,
     unmatchedStats: metrics.routes.get('', ''),
@@ -307,6 +318,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Before the data store closes: the store sink writes into it.
     await events?.close(loaded.config.events.shutdownFlushMs)
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
+    // Spans of the last requests are exported before the process may exit.
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'traces did not flush cleanly'))
     logger.info('gateway stopped')
     flushLogs()
   }
@@ -336,6 +349,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await state.runtime.counters.store.close()
     await events?.close(0)
     await store?.close()
+    await tracing?.shutdown()
     await loader.close()
     flushLogs()
   }
@@ -363,6 +377,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     isReady,
     reload,
     stop: () => (stopping ??= stop()),
+  }
+}
+
+/** Tracing's settings for this process, or null when tracing is off. */
+function tracingOptionsOf(config: GatewayConfig, logger: Logger): TracingOptions | null {
+  const tracing = config.telemetry.tracing
+  if (!tracing.enabled) return null
+  return {
+    endpoint: tracing.endpoint,
+    sampleRatio: tracing.sampleRatio,
+    serviceName: tracing.serviceName,
+    serviceVersion: PORTCULLIS_VERSION,
+    headers: tracing.headers,
+    maxQueueSize: tracing.maxQueueSize,
+    exportIntervalMs: tracing.exportIntervalMs,
+    exportTimeoutMs: tracing.exportTimeoutMs,
+    logger,
   }
 }
 
@@ -415,7 +446,7 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
  * Certificates and `server.encodedSlashes` (read per request from the runtime) reload live.
  */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
-  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores', 'events'] as const
+  const fixed = ['listen', 'admin', 'workers', 'log', 'telemetry', 'server', 'stores', 'events'] as const
   const boundAtStart = (config: LoadedConfig['config'], key: (typeof fixed)[number]): unknown =>
     key === 'listen' ? stripCertificates(config.listen) : key === 'server' ? { ...config.server, encodedSlashes: undefined } : config[key]
   for (const key of fixed) {

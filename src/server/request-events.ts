@@ -32,7 +32,9 @@ function requestEvent(exchange: Exchange, status: number, eventClass: EventClass
   const principal = ctx?.state.principal
   const path = eventPath(ctx?.path ?? (exchange.req.url ?? '').split('?', 1)[0] ?? '')
   const method = ctx?.method ?? exchange.req.method ?? ''
-  const traceId = traceIdOf(exchange.req.headers.traceparent)
+  // The gateway's own trace when tracing is on (it continues the client's), else the client's.
+  const traceId = exchange.trace?.traceId ?? traceIdOf(exchange.req.headers.traceparent)
+  const spanId = exchange.trace?.spanId
   const reason = note?.reason
   const ruleIds = note?.ruleIds
   const rule = ruleIds !== undefined || note?.ruleName !== undefined ? { ...(ruleIds === undefined ? {} : { id: ruleIds.length === 1 ? (ruleIds[0] as string) : ruleIds }), ...(note?.ruleName === undefined ? {} : { name: note.ruleName }) } : undefined
@@ -47,6 +49,7 @@ function requestEvent(exchange: Exchange, status: number, eventClass: EventClass
     http: { request: { id: exchange.requestId, method }, response: { status_code: status } },
     ...(rule === undefined ? {} : { rule }),
     ...(traceId === null ? {} : { trace: { id: traceId } }),
+    ...(spanId === undefined ? {} : { span: { id: spanId } }),
     ...(api === undefined ? {} : { labels: { api } }),
     portcullis: {
       policy,

@@ -80,6 +80,7 @@ export function otlpLogsBody(batch: readonly SecurityEvent[], serviceName: strin
                 attributes: attributes(event),
                 // OTLP/JSON writes trace ids as hex, not base64.
                 ...(event.trace === undefined ? {} : { traceId: event.trace.id }),
+                ...(event.span === undefined ? {} : { spanId: event.span.id }),
               }
             }),
           },

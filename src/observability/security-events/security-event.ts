@@ -33,6 +33,7 @@ export interface SecurityEvent {
   readonly http?: { readonly request: { readonly id: string; readonly method: string }; readonly response?: { readonly status_code: number } }
   readonly rule?: { readonly id?: string | readonly string[]; readonly name?: string }
   readonly trace?: { readonly id: string }
+  readonly span?: { readonly id: string }
   readonly labels?: Readonly<Record<string, string>>
   readonly portcullis: {
     readonly api?: string
