@@ -13,6 +13,7 @@ import { createAdminServer } from './admin/admin-server.js'
 import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
+import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
@@ -20,6 +21,11 @@ import { createRequestIds } from './observability/request-id.js'
 import { createLoggers, flushLogger } from './observability/logger.js'
 import { errorSummary, LogThrottle } from './observability/log-throttle.js'
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js'
+import { createSecurityEvents, type SecurityEvents } from './observability/security-events/security-events.js'
+import { classOfAction } from './observability/security-events/security-event.js'
+import { adminEventHooks } from './admin/admin-events.js'
+import { loadTracing, type Tracing, type TracingOptions } from './observability/tracing.js'
+import { PORTCULLIS_VERSION } from './cli/version.js'
 import type { PolicyDefinition } from './pipeline/define-policy.js'
 import type { PolicyFailureReporter } from './pipeline/run-chain.js'
 import { builtinPolicies } from './policies/index.js'
@@ -57,6 +63,8 @@ export interface Gateway {
   readonly addresses: { http?: AddressInfo; https?: AddressInfo; admin?: AddressInfo }
   readonly metrics: GatewayMetrics
   readonly logger: Logger
+  /** The security-event hub; null when `events` configures no sink. */
+  readonly events: SecurityEvents | null
   isReady(): boolean
   /** Writes buffered log lines now (tests, shutdown). */
   flushLogs(): void
@@ -93,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   let store: DataStore | null = null
   if (needsDataStore(config, policies, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
+  const events: SecurityEvents | null = createSecurityEvents(config.events, { logger, metrics, clock, store, version: PORTCULLIS_VERSION })
   const runtimeDeps: RuntimeDeps = {
     logger,
     clock,
@@ -112,18 +121,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     initialRuntime = buildRuntime(loaded, runtimeDeps, null)
   } catch (error) {
+    await events?.close(0)
     await store?.close()
     throw error
   }
   initialRuntime.services.start()
   await waitForCounters(initialRuntime, logger)
+  let tracing: Tracing | null
+  try {
+    tracing = await loadTracing(tracingOptionsOf(config, logger))
+  } catch (error) {
+    initialRuntime.services.close()
+    await initialRuntime.counters.store.close()
+    await store?.close()
+    throw error
+  }
   const state: ServingState = {
     runtime: initialRuntime,
     inFlight: 0,
     draining: false,
     logger,
     accessLog: config.log.access ? createAccessLog(accessSink) : null,
+    tracing,
     metrics,
+    events,
     unmatchedStats: metrics.routes.get('', ''),
     clock,
     nextRequestId: createRequestIds(),
@@ -174,16 +195,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const managementRoutes = management === null ? null : createManagementRoutes({ management, clock, onChange: forgetStoreLookups })
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? inventoryRoutes(req)
+    const eventRoutes = createEventRoutes({ store })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req)
   }
   let adminServer: AnyServer | null = null
+  const adminEvents = adminEventHooks(events)
   if (options.admin !== false && config.admin !== undefined) {
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
-      management: adminRoutes(store === null ? null : new Management(store, clock)),
+      onAuthFailure: adminEvents.onAuthFailure,
+      management: adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited)),
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
@@ -203,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const problems = error instanceof ConfigError ? error.problems : [{ path: '', message: (error as Error).message }]
       metrics.reloads.labels('refused').inc()
       logger.error({ problems }, 'config reload refused; the previous config keeps serving')
+      emitReloadEvent('config-reload-refused', { problems: problems.slice(0, 20) })
       return { ok: false, problems }
     }
     warnAboutRestartOnlyChanges(loaded, next, logger)
@@ -223,6 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     restartWatch()
     metrics.reloads.labels('applied').inc()
     logger.info({ apis: next.config.apis.length }, 'config reloaded')
+    emitReloadEvent('config-reloaded', { apis: next.config.apis.map((api) => api.name) })
     flushLogger(logger)
     return { ok: true, problems: [] }
   }
@@ -244,6 +270,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } finally {
       reloading = null
     }
+  }
+
+  function emitReloadEvent(action: 'config-reloaded' | 'config-reload-refused', details: Record<string, unknown>): void {
+    events?.emit({ class: classOfAction(action), message: action, portcullis: { policy: 'config', details } })
   }
 
   let stopWatching: (() => void) | null = null
@@ -290,7 +320,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const runtimes = [state.runtime, ...retiring.keys()]
     runtimes.forEach((runtime, index) => runtime.services.notIn(...runtimes.slice(0, index).map((r) => r.services)).close())
     await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
+    // Before the data store closes: the store sink writes into it.
+    await events?.close(loaded.config.events.shutdownFlushMs)
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
+    // Spans of the last requests are exported before the process may exit.
+    await tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'traces did not flush cleanly'))
     logger.info('gateway stopped')
     flushLogs()
   }
@@ -318,7 +352,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all([...state.runtime.upstreams.values()].map((u) => u.destroy()))
     state.runtime.services.close()
     await state.runtime.counters.store.close()
+    await events?.close(0)
     await store?.close()
+    await tracing?.shutdown()
     await loader.close()
     flushLogs()
   }
@@ -344,12 +380,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     addresses,
     metrics,
     logger,
+    events,
     flushLogs,
     forgetStoreLookups,
     inventorySnapshot,
     isReady,
     reload,
     stop: () => (stopping ??= stop()),
+  }
+}
+
+/** Tracing's settings for this process, or null when tracing is off. */
+function tracingOptionsOf(config: GatewayConfig, logger: Logger): TracingOptions | null {
+  const tracing = config.telemetry.tracing
+  if (!tracing.enabled) return null
+  return {
+    endpoint: tracing.endpoint,
+    sampleRatio: tracing.sampleRatio,
+    serviceName: tracing.serviceName,
+    serviceVersion: PORTCULLIS_VERSION,
+    headers: tracing.headers,
+    maxQueueSize: tracing.maxQueueSize,
+    exportIntervalMs: tracing.exportIntervalMs,
+    exportTimeoutMs: tracing.exportTimeoutMs,
+    logger,
   }
 }
 
@@ -364,6 +418,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 /** The data store is opened when something uses it: the admin API, or a policy setting that says it does (API keys, certificate consumers). */
 function needsDataStore(config: GatewayConfig, policies: readonly PolicyDefinition[], servesAdmin: boolean): boolean {
   if (servesAdmin && config.admin !== undefined) return true
+  if (config.events.store !== undefined) return true
   return config.apis.some((api) =>
     policySettingsOf(api).some(([name, setting]) => {
       const policy = policies.find((p) => p.name === name)
@@ -401,7 +456,7 @@ const LISTEN_ERRORS: Readonly<Record<string, string>> = {
  * Certificates and `server.encodedSlashes` (read per request from the runtime) reload live.
  */
 function warnAboutRestartOnlyChanges(previous: LoadedConfig, next: LoadedConfig, logger: Logger): void {
-  const fixed = ['listen', 'admin', 'workers', 'log', 'server', 'stores'] as const
+  const fixed = ['listen', 'admin', 'workers', 'log', 'telemetry', 'server', 'stores', 'events'] as const
   const boundAtStart = (config: LoadedConfig['config'], key: (typeof fixed)[number]): unknown =>
     key === 'listen' ? stripCertificates(config.listen) : key === 'server' ? { ...config.server, encodedSlashes: undefined } : config[key]
   for (const key of fixed) {

@@ -9,7 +9,7 @@
  */
 import cluster, { type Worker } from 'node:cluster'
 import type { Server } from 'node:http'
-import { AggregatorRegistry } from 'prom-client'
+import { AggregatorRegistry, Registry } from 'prom-client'
 import type { Logger } from 'pino'
 import { createAdminServer } from './admin/admin-server.js'
 import { adminHost, adminPort } from './config/check-config.js'
@@ -18,6 +18,11 @@ import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
+import { createEventRoutes } from './admin/event-routes.js'
+import { adminEventHooks } from './admin/admin-events.js'
+import { createSecurityEventMetrics } from './observability/metrics.js'
+import { PORTCULLIS_VERSION } from './cli/version.js'
+import { createSecurityEvents, type SecurityEvents } from './observability/security-events/security-events.js'
 import { ConfigError, type ConfigProblem, type OperatorErrorCode } from './errors.js'
 import { openCounterStore } from './stores/open-counter-store.js'
 import type { DataStore } from './stores/data-store.js'
@@ -143,9 +148,12 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
 
   let admin: Server | null = null
   let store: DataStore | null = null
+  // The primary's own events (admin changes and refused admin calls); the workers have theirs.
+  let events: SecurityEvents | null = null
   const counters = openCounterStore(config.stores.counters, config.stores.countersTimeoutMs)
   const closeShared = async () => {
     if (admin !== null) await closeServer(admin)
+    await events?.close(config.events.shutdownFlushMs)
     await counters.close()
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
   }
@@ -153,6 +161,7 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
   if (config.admin !== undefined) {
     try {
       store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
+      events = createSecurityEvents(config.events, { logger, metrics: createSecurityEventMetrics(new Registry()), clock: { now: () => Date.now() }, store, version: PORTCULLIS_VERSION })
       admin = createPrimaryAdmin(config.admin, store)
       const address = await bindListener(admin, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
       logger.info({ admin: `${address.address}:${address.port}` }, 'admin listening')
@@ -252,7 +261,8 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
 
   function createPrimaryAdmin(adminConfig: NonNullable<LoadedConfig['config']['admin']>, dataStore: DataStore): Server {
     const clock = { now: () => Date.now() }
-    const management = new Management(dataStore, clock)
+    const adminEvents = adminEventHooks(events)
+    const management = new Management(dataStore, clock, adminEvents.onAudited)
     const managementRoutes = createManagementRoutes({
       management,
       clock,
@@ -262,8 +272,10 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     // primary reads and lifts bans there too, against the config it started with.
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: workerInventories, clock })
+    const eventRoutes = createEventRoutes({ store: dataStore })
     return createAdminServer({
-      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? inventoryRoutes(req),
+      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req),
+      onAuthFailure: adminEvents.onAuthFailure,
       tokenHash: adminConfig.auth.tokenHash,
       publicProbes: adminConfig.publicProbes,
       isReady: () => !stopping && ready.size === workers,

@@ -20,6 +20,8 @@ export interface AdminOptions {
   /** The management routes; null when the gateway has no data store. */
   management: ((req: ManagementRequest) => Promise<ManagementReply> | null) | null
   onError(error: unknown, context: string): void
+  /** A request without a valid admin token (a security event). */
+  onAuthFailure?(source: string, method: string, path: string, reason: 'missing' | 'invalid' | 'ambiguous'): void
 }
 
 const MAX_BODY_BYTES = 64 * 1024
@@ -60,9 +62,13 @@ export function createAdminServer(options: AdminOptions): Server {
       // Node keeps only the first Authorization header; a proxy in front may keep another one, so
       // two of them are ambiguous, not a choice to make here (RFC 6750 §3.1: invalid_request, 400).
       if ((req.headersDistinct.authorization?.length ?? 0) > 1) {
+        options.onAuthFailure?.(req.socket.remoteAddress ?? 'unknown', req.method ?? '', path, 'ambiguous')
         return problem(res, 'GW_ERR_AUTH_MALFORMED', 'the request carries more than one Authorization header', { 'www-authenticate': `${CHALLENGE}, error="invalid_request"` })
       }
-      if (!authorized(req)) return problem(res, 'GW_ERR_ADMIN_UNAUTHORIZED', null, { 'www-authenticate': CHALLENGE })
+      if (!authorized(req)) {
+        options.onAuthFailure?.(req.socket.remoteAddress ?? 'unknown', req.method ?? '', path, req.headers.authorization === undefined ? 'missing' : 'invalid')
+        return problem(res, 'GW_ERR_ADMIN_UNAUTHORIZED', null, { 'www-authenticate': CHALLENGE })
+      }
     }
     const readOnly = req.method === 'GET' || req.method === 'HEAD'
     switch (path) {

@@ -4,7 +4,7 @@
  * creation or rotation; records never carry the key, and audit entries never carry a hash.
  */
 import { generateApiKey, type NewKeyOptions } from '../identity/api-keys.js'
-import { DataConflictError, type ApiKeyRecord, type AuditEntry, type Consumer, type ConsumerPatch, type DataStore, type NewConsumer } from '../stores/data-store.js'
+import { DataConflictError, type ApiKeyRecord, type AuditEntry, type Consumer, type ConsumerPatch, type DataStore, type NewAuditEntry, type NewConsumer } from '../stores/data-store.js'
 
 export interface Actor {
   /** `admin-token:<fingerprint>` or `cli:<user>` */
@@ -29,14 +29,19 @@ export function publicKey(record: ApiKeyRecord): PublicKeyRecord {
 export class Management {
   readonly #store: DataStore
   readonly #clock: { now(): number }
+  readonly #onAudited: ((entry: NewAuditEntry) => void) | null
 
-  constructor(store: DataStore, clock: { now(): number } = { now: () => Date.now() }) {
+  /** `onAudited` hears of each change once its audit entry is written (the gateway makes it a security event). */
+  constructor(store: DataStore, clock: { now(): number } = { now: () => Date.now() }, onAudited: ((entry: NewAuditEntry) => void) | null = null) {
     this.#store = store
     this.#clock = clock
+    this.#onAudited = onAudited
   }
 
   async #audit(by: Actor, action: string, target: string, details: Record<string, unknown>): Promise<void> {
-    await this.#store.appendAudit({ at: this.#clock.now(), actor: by.actor, source: by.source, action, target, details })
+    const entry: NewAuditEntry = { at: this.#clock.now(), actor: by.actor, source: by.source, action, target, details }
+    await this.#store.appendAudit(entry)
+    this.#onAudited?.(entry)
   }
 
   /** Records an admin change made elsewhere (e.g. a rate-limit ban lifted) in the audit log. */

@@ -52,6 +52,17 @@ describe('config loading', () => {
     }, TypeError)
   })
 
+  test('telemetry.tracing: off by default with its defaults; a ratio past 1 or an endpoint without a scheme is refused', () => {
+    assert.deepEqual(loader.load(write('minimal.yaml', minimal)).config.telemetry, {
+      tracing: { enabled: false, endpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.01, serviceName: 'portcullis', headers: {}, maxQueueSize: 2048, exportIntervalMs: 5000, exportTimeoutMs: 10000 },
+    })
+    const traced = loader.load(write('traced.yaml', `${minimal}telemetry: { tracing: { enabled: true, sampleRatio: 0.5, headers: { authorization: "\${env:SECRET}" } } }\n`))
+    assert.equal(traced.config.telemetry.tracing.sampleRatio, 0.5)
+    assert.deepEqual(traced.config.telemetry.tracing.headers, { authorization: 's3cr3t' })
+    const problems = problemsOf(() => loader.load(write('bad-tracing.yaml', `${minimal}telemetry: { tracing: { sampleRatio: 2, endpoint: collector:4318 } }\n`)))
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['telemetry.tracing.endpoint', 'telemetry.tracing.sampleRatio'])
+  })
+
   test('reads JSON as well as YAML', () => {
     const file = write('c.json', JSON.stringify({ listen: { http: 1 }, apis: [{ name: 'a', upstream: { url: 'http://127.0.0.1:1' } }] }))
     assert.equal(loader.load(file).config.apis[0]!.name, 'a')

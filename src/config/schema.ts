@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
+import { EventsConfig } from '../observability/security-events/events-schema.js'
 
 /** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
 const Stores = Type.Object(
@@ -140,6 +141,40 @@ const Upstream = Type.Object(
   { additionalProperties: false },
 )
 
+/** `telemetry`: OpenTelemetry traces exported over OTLP/HTTP (docs/operations.md, Tracing). */
+const Telemetry = Type.Object(
+  {
+    tracing: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Trace requests. Off, no OpenTelemetry module is loaded and requests pay nothing for it.' }),
+        endpoint: Type.String({
+          default: 'http://127.0.0.1:4318/v1/traces',
+          format: 'uri',
+          pattern: '^https?://[^/?#]+(/[^#]*)?$',
+          'x-message': 'must be an http:// or https:// URL, e.g. http://127.0.0.1:4318/v1/traces',
+          description: 'The collector’s OTLP/HTTP traces URL (spans are sent as JSON).',
+        }),
+        sampleRatio: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.01,
+          description: 'Share of new traces recorded (by trace id). A request whose `traceparent` says sampled is always recorded, one that says not sampled never is.',
+        }),
+        serviceName: Type.String({ minLength: 1, default: 'portcullis', description: 'The `service.name` of the spans.' }),
+        headers: Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), Type.String(), {
+          default: {},
+          description: 'Fields sent with every export, e.g. the collector’s credentials: give secret values as `${env:NAME}` or `${file:PATH}`.',
+        }),
+        maxQueueSize: Type.Integer({ minimum: 1, maximum: 1000000, default: 2048, description: 'Finished spans waiting for export; past it new spans are dropped (a slow collector never holds memory or requests).' }),
+        exportIntervalMs: Type.Integer({ minimum: 10, maximum: 600000, default: 5000, description: 'How often queued spans are sent.' }),
+        exportTimeoutMs: Type.Integer({ minimum: 100, maximum: 600000, default: 10000, description: 'An export slower than this fails (and is logged); its spans are dropped.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'OpenTelemetry: request traces.' },
+)
+
 const ApiName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', 'x-message': 'must be lower-case letters, digits, `.`, `_` or `-`' })
 
 /**
@@ -241,7 +276,9 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
       },
       { additionalProperties: false, default: {} },
     ),
+    telemetry: Telemetry,
     stores: Stores,
+    events: EventsConfig,
     watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
     apis: Type.Array(Api, { minItems: 1 }),
   }

@@ -118,3 +118,12 @@ test('every field survives the byte encoder as JSON.parse reads it: escapes, non
     assert.deepEqual(parsed, JSON.parse(JSON.stringify(expected)), `entry ${i}`)
   }
 })
+
+test('a traced request’s line carries trace_id and span_id; an untraced one has neither', () => {
+  const base: AccessLogEntry = { requestId: 'a', client: '::1', method: 'GET', api: null, route: null, status: 200, bytesIn: 0, bytesOut: 0, durationMs: 0, upstreamMs: null, policy: null, code: null, upstream: null, protocol: '1.1', fields: null }
+  const traced = JSON.parse(formatAccessLine({ ...base, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }, 't', 1)) as Record<string, unknown>
+  assert.equal(traced.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736')
+  assert.equal(traced.span_id, '00f067aa0ba902b7')
+  const untraced = JSON.parse(formatAccessLine({ ...base, traceId: null, spanId: null }, 't', 1)) as Record<string, unknown>
+  assert.equal('trace_id' in untraced || 'span_id' in untraced, false)
+})

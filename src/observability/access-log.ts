@@ -28,6 +28,9 @@ export interface AccessLogEntry {
   protocol: string
   /** Fields policies added with `ctx.setLogField`, or null. */
   fields: Readonly<Record<string, unknown>> | null
+  /** The request's trace id and server span id (hex) when tracing is on; written as `trace_id` and `span_id`. */
+  traceId?: string | null
+  spanId?: string | null
 }
 
 /** Where lines are encoded in place (BufferedSink). */
@@ -60,6 +63,8 @@ function accessLineBound(entry: AccessLogEntry, time: string, extra: string): nu
     stringBound(entry.code) +
     stringBound(entry.upstream) +
     stringBound(entry.protocol) +
+    stringBound(entry.traceId ?? null) +
+    stringBound(entry.spanId ?? null) +
     extra.length * 3
   )
 }
@@ -159,6 +164,13 @@ function encodeAccessLine(buffer: Buffer, at: number, entry: AccessLogEntry, tim
   at = writeJsonString(buffer, at, entry.upstream)
   at = writeRaw(buffer, at, ',"protocol":')
   at = writeJsonString(buffer, at, entry.protocol)
+  // The OpenTelemetry log data model's names, which collectors read to join a line to its trace.
+  if (entry.traceId != null) {
+    at = writeRaw(buffer, at, ',"trace_id":')
+    at = writeJsonString(buffer, at, entry.traceId)
+    at = writeRaw(buffer, at, ',"span_id":')
+    at = writeJsonString(buffer, at, entry.spanId ?? null)
+  }
   if (extra !== '') at += buffer.write(extra, at, 'utf8')
   return writeRaw(buffer, at, ',"msg":"request"}\n')
 }

@@ -23,6 +23,8 @@ export interface GatewayMetrics {
   readonly inFlight: Gauge
   readonly bufferedBodyBytes: Gauge
   readonly circuitOpen: Gauge<'api'>
+  readonly securityEvents: Counter<'action'>
+  readonly securityEventsDropped: Counter<'sink' | 'reason'>
 }
 
 /** `inFlight` and `bufferedBytes` are read at scrape time instead of being updated on every request. */
@@ -107,5 +109,25 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       },
     }),
     circuitOpen: new Gauge({ name: 'portcullis_circuit_open', help: '1 while an upstream circuit is open.', labelNames: ['api'], registers }),
+    ...createSecurityEventMetrics(registry),
+  }
+}
+
+/** The security-event counters, on `registry` (the gateway's; a cluster primary's own for its admin events). */
+export function createSecurityEventMetrics(registry: Registry): Pick<GatewayMetrics, 'securityEvents' | 'securityEventsDropped'> {
+  const registers = [registry]
+  return {
+    securityEvents: new Counter({
+      name: 'portcullis_security_events_total',
+      help: 'Security events made, by ECS event.action (authentication-failed, waf-blocked, …).',
+      labelNames: ['action'],
+      registers,
+    }),
+    securityEventsDropped: new Counter({
+      name: 'portcullis_security_events_dropped_total',
+      help: 'Security events a sink lost, by sink (log, webhook, otlp, store) and reason (queue_full, failed, shutdown).',
+      labelNames: ['sink', 'reason'],
+      registers,
+    }),
   }
 }

@@ -51,6 +51,27 @@ export interface MatchedRoute {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- extended by declaration merging
 export interface RequestState {}
 
+/**
+ * What a policy records about one of its security decisions, for the request's security event.
+ * Never values from the request or response: reasons, rule ids, names, counts, masked excerpts.
+ */
+export interface SecurityNote {
+  /** Why, in a word or a short phrase: `expired`, `insufficient_scope`, the unmet requirement. */
+  readonly reason?: string
+  /** Ids of the rules that decided (WAF rule ids). */
+  readonly ruleIds?: readonly string[]
+  /** Name of the rule that decided (authz's `requirements`, a rate limit's name). */
+  readonly ruleName?: string
+  /**
+   * The event's action when it differs from what the reply's code says (a ban that starts now), or
+   * for a decision that let the request through (`sensitive-data-masked`, a report-only match):
+   * such a note is an event of its own.
+   */
+  readonly action?: string
+  /** Policy-specific fields, shown under `portcullis.details`. */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
 /** The upstream's response as seen by response hooks. */
 export interface UpstreamResponse {
   status: number
@@ -79,6 +100,7 @@ export class RequestContext {
   #removedResponseHeaders: Set<string> | null = null
   #state: RequestState | null = null
   #logFields: Record<string, unknown> | null = null
+  #securityNotes: Map<string, SecurityNote> | null = null
 
   /** Headers to set (string) or remove (null) on the request sent upstream. */
   get upstreamHeaders(): Map<string, string | null> {
@@ -110,6 +132,20 @@ export class RequestContext {
   /** Fields policies added to the access-log line, or null. */
   get logFields(): Readonly<Record<string, unknown>> | null {
     return this.#logFields
+  }
+
+  /**
+   * Records what `policy` decided, for the request's security event: the deciding policy's note
+   * completes the denial's event; a note with an `action` from a policy that did not refuse the
+   * request is an event of its own. A second note of the same policy replaces the first.
+   */
+  noteSecurity(policy: string, note: SecurityNote): void {
+    ;(this.#securityNotes ??= new Map()).set(policy, note)
+  }
+
+  /** The policies' security notes, or null (most requests). */
+  get securityNotes(): ReadonlyMap<string, SecurityNote> | null {
+    return this.#securityNotes
   }
 
   // Read by the gateway without creating empty collections.

@@ -27,6 +27,7 @@ export type LogIn = (identity: ScanIdentity) => Promise<boolean>
 const REFRESH_MARGIN_SECONDS = 10
 /** A token that cannot be read for its expiry is refreshed after a 401 at most this often. */
 const OPAQUE_REFRESH_MS = 30_000
+const MAX_REFUSALS = 3
 
 export class ScanIdentity implements Identity {
   readonly name: string
@@ -39,6 +40,8 @@ export class ScanIdentity implements Identity {
   #logIn: LogIn | undefined
   #loggedInAt = 0
   #pending: Promise<boolean> | undefined
+  #refusals = 0
+  #retryAt = 0
 
   constructor(name: string, options: { role?: IdentityRole; username?: string; password?: string } = {}) {
     if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name)) throw new Error(`identity name "${name.slice(0, 40)}": expected a letter, then letters, digits, _ or - (at most 32)`)
@@ -78,13 +81,23 @@ export class ScanIdentity implements Identity {
     this.#logIn = logIn
   }
 
-  /** Logs in (again); concurrent callers share one attempt. */
+  /**
+   * Logs in (again); concurrent callers share one attempt. A refused log-in is retried at most
+   * every 30 s and not at all after three refusals in a row: a changed password must not turn
+   * every later request into a failed log-in (and the account into a locked one).
+   */
   async logIn(): Promise<boolean> {
-    if (this.#logIn === undefined) return false
-    this.#pending ??= this.#logIn(this).finally(() => {
-      this.#loggedInAt = Date.now()
-      this.#pending = undefined
-    })
+    if (this.#logIn === undefined || this.#refusals >= MAX_REFUSALS || Date.now() < this.#retryAt) return false
+    this.#pending ??= this.#logIn(this)
+      .then((succeeded) => {
+        this.#refusals = succeeded ? 0 : this.#refusals + 1
+        this.#retryAt = succeeded ? 0 : Date.now() + OPAQUE_REFRESH_MS
+        return succeeded
+      })
+      .finally(() => {
+        this.#loggedInAt = Date.now()
+        this.#pending = undefined
+      })
     return this.#pending
   }
 

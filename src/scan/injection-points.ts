@@ -5,8 +5,10 @@
  * operations are those the scan may call at all, except DELETE and those that set a password
  * (a payload would become the acting identity's password).
  */
+import { randomBytes } from 'node:crypto'
 import type { OperationView } from '../audit/operations.js'
 import { isObject } from '../audit/spec-model.js'
+import { accountBody, accountOperations } from './account-operations.js'
 import { identityA, requestAs, USER_PARAMETER } from './checks/shared.js'
 import type { ScanContext } from './scan-check.js'
 import type { Exchange } from './scan-client.js'
@@ -33,15 +35,26 @@ function jsonBody(operation: OperationView) {
 const CREDENTIAL_CHANGE = /pass(word)?|passwd|pwd|credential|secret/i
 const changesCredentials = (operation: OperationView) => operation.method !== 'get' && CREDENTIAL_CHANGE.test(`${operation.pathTemplate} ${typeof operation.operation.operationId === 'string' ? operation.operation.operationId : ''}`)
 
-const pointsOfContext = new WeakMap<readonly OperationView[], InjectionPoint[]>()
+/** An operation that writes to the acting identity's own account: a non-GET whose path names a user (filled with A's own name). */
+export const writesOwnAccount = (operation: OperationView) =>
+  operation.method !== 'get' && operation.parameters.some(({ parameter }) => parameter.in === 'path' && typeof parameter.name === 'string' && USER_PARAMETER.test(parameter.name))
 
-export function injectionPoints(context: ScanContext): readonly InjectionPoint[] {
-  const cached = pointsOfContext.get(context.operations)
+const pointsOfContext = new WeakMap<readonly OperationView[], Map<boolean, InjectionPoint[]>>()
+
+/**
+ * `ownAccount`: also the operations that write to A's own account (ReDoS, whose payloads no
+ * validator accepts, needs them; the injections would store their payloads in A's profile).
+ */
+export function injectionPoints(context: ScanContext, options: { ownAccount?: boolean } = {}): readonly InjectionPoint[] {
+  const ownAccount = options.ownAccount === true
+  const byOption = pointsOfContext.get(context.operations) ?? new Map<boolean, InjectionPoint[]>()
+  pointsOfContext.set(context.operations, byOption)
+  const cached = byOption.get(ownAccount)
   if (cached !== undefined) return cached
   const a = identityA(context)
   const points: InjectionPoint[] = []
   for (const operation of context.operations) {
-    if (operation.method === 'delete' || changesCredentials(operation)) continue
+    if (operation.method === 'delete' || changesCredentials(operation) || (!ownAccount && writesOwnAccount(operation))) continue
     for (const { parameter, schema } of operation.parameters) {
       const location = parameter.in
       if ((location !== 'query' && location !== 'path' && location !== 'header') || typeof parameter.name !== 'string') continue
@@ -50,16 +63,27 @@ export function injectionPoints(context: ScanContext): readonly InjectionPoint[]
       const value = ownName ?? parameter.example ?? sampleValue(context.spec, context.spec.isOas3 ? parameter.schema : schema)
       if (typeof value === 'string') points.push({ operation, location, name: parameter.name, value })
     }
-    const body = jsonBody(operation)
-    const sample = body === undefined ? undefined : bodySample(context.spec, body)
+    const sample = baseBody(context, operation)
     if (isObject(sample)) for (const [name, value] of Object.entries(sample)) if (typeof value === 'string') points.push({ operation, location: 'body', name, value })
   }
-  pointsOfContext.set(context.operations, points)
+  byOption.set(ownAccount, points)
   return points
 }
 
+/** Credentials generated once per process: payloads at a log-in never pair with a real account's name or password. */
+const GENERATED = { username: `portcullis-${randomBytes(4).toString('hex')}`, password: `Wrong-${randomBytes(6).toString('hex')}` }
+
+/** The body a payload goes into: the document's sample, with generated credentials for log-in, sign-up and reset operations (their examples may be a real account's). */
+function baseBody(context: ScanContext, operation: OperationView): unknown {
+  const body = jsonBody(operation)
+  if (body === undefined) return undefined
+  const accounts = accountOperations(context.spec, context.operations)
+  const account = [accounts.logIn, accounts.signUp, accounts.passwordReset].find((candidate) => candidate?.operation === operation)
+  return account === undefined ? bodySample(context.spec, body) : accountBody(account, GENERATED)
+}
+
 /** Sends the operation as identity A with `value` at the point (other values as the document samples them). */
-export function sendAt(context: ScanContext, point: InjectionPoint, value: unknown): Promise<Exchange> {
+export function sendAt(context: ScanContext, point: InjectionPoint, value: unknown, body?: Readonly<Record<string, unknown>>): Promise<Exchange> {
   const a = identityA(context)
   switch (point.location) {
     case 'query':
@@ -69,8 +93,7 @@ export function sendAt(context: ScanContext, point: InjectionPoint, value: unkno
     case 'header':
       return context.client.send(requestAs(context, point.operation, a, { headers: { [point.name]: String(value) } }))
     case 'body': {
-      const body = jsonBody(point.operation)
-      const sample = body === undefined ? {} : bodySample(context.spec, body)
+      const sample = body ?? baseBody(context, point.operation)
       return context.client.send(requestAs(context, point.operation, a, { body: { ...(isObject(sample) ? sample : {}), [point.name]: value } }))
     }
   }

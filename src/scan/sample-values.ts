@@ -18,6 +18,8 @@ function firstExample(schema: JsonObject): unknown {
   return undefined
 }
 
+const PASSWORD_PROPERTY = /pass(word)?|passwd|pwd|passphrase/i
+
 /** What a property's name says its value looks like, for a string schema without a format. */
 const NAMED_STRINGS: readonly [RegExp, string][] = [
   [/(^|_|-)(e-?mail|mail)($|_|-)|Email$/i, 'scan@example.com'],
@@ -98,7 +100,8 @@ export function sampleValue(spec: SpecModel, schema: unknown, depth = 0, name?: 
       for (const [name, property] of Object.entries(isObject(resolved.properties) ? resolved.properties : {})) {
         const propertySchema = spec.resolve(property, []).value
         if (isObject(propertySchema) && propertySchema.readOnly === true) continue
-        const value = sampleValue(spec, property, depth + 1, name)
+        // A password's example may be a real one: never sent.
+        const value = PASSWORD_PROPERTY.test(name) && isObject(propertySchema) ? sampleString({ ...propertySchema, format: 'password' }, undefined) : sampleValue(spec, property, depth + 1, name)
         if (value !== undefined) out[name] = value
       }
       return out
@@ -114,8 +117,16 @@ const CREDENTIAL_PROPERTY = /user|login|name|e-?mail|mail|pass|pwd|secret|token|
  * valid values) — except for properties that may hold real credentials (a log-in example is often
  * a real account's).
  */
+const USER_PROPERTY = /^(user_?name|user|login|e_?mail|email_?address|account|handle)$/i
+
+/** A credentials body (a user name and a password): the user name generated, never the schema's example (often a real account). */
+function credentialsFree(sample: unknown): unknown {
+  if (!isObject(sample) || !Object.keys(sample).some((name) => PASSWORD_PROPERTY.test(name))) return sample
+  return Object.fromEntries(Object.entries(sample).map(([name, value]) => [name, USER_PROPERTY.test(name) && typeof value === 'string' ? (/mail/i.test(name) ? 'portcullis-scan@example.com' : 'portcullis-scan') : value]))
+}
+
 export function bodySample(spec: SpecModel, media: MediaSchema): unknown {
-  const sample = sampleValue(spec, media.schema)
+  const sample = credentialsFree(sampleValue(spec, media.schema))
   if (!isObject(media.example)) return sample
   const example = Object.fromEntries(Object.entries(media.example).filter(([name]) => !CREDENTIAL_PROPERTY.test(name)))
   return isObject(sample) ? { ...sample, ...example } : sample === undefined && Object.keys(example).length > 0 ? example : sample

@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream'
 import { util as undiciUtil } from 'undici'
 import { GatewayError, type ErrorCode } from '../errors.js'
 import { resolveClientAddress } from '../net/client-address.js'
+import type { RequestTrace, Tracing } from '../observability/tracing.js'
 import { RequestContext, type TlsInfo } from '../pipeline/context.js'
 import { respond, type HeaderValue, type Reply } from '../pipeline/reply.js'
 import { runRequestBodyHooks, runRequestHooks, runResponseBodyHooks, runResponseHooks } from '../pipeline/run-chain.js'
@@ -81,6 +82,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   attempts = 0
   /** The API a path matched none of the routes of, for its `onUnrouted` hooks; null otherwise. */
   unmatched: { route: RouteRuntime; relativePath: string; query: string } | null = null
+  /** This request's trace; null when tracing is off. */
+  trace: RequestTrace | null = null
   /** The HTTP/1 connection's queue; null on HTTP/2. */
   connection: ConnectionExchanges<Exchange> | null = null
   /** Set once the exchange is accounted (logged, counted); it happens once whatever closes it. */
@@ -150,6 +153,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   start(): void {
     const { req } = this
     const method = req.method ?? 'GET'
+    const tracing = this.state.tracing
+    if (tracing !== null) this.#startTrace(tracing, method)
     const refusal = this.connection === null ? null : protocolRefusal(req)
     if (refusal !== null) return this.problem(refusal, { connection: 'close' })
     const expect = req.headers.expect
@@ -197,13 +202,29 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       receivedAt: this.receivedAt,
     })
     this.ctx = ctx
+    if (this.trace !== null && route.chain.onRequest.length > 0) this.trace.startPhase('onRequest')
     const verdict = runRequestHooks(route.chain, ctx, this.state.reportPolicyFailure)
     if (verdict instanceof Promise) this.#then(verdict, (reply) => this.#afterRequestHooks(reply))
     else this.#afterRequestHooks(verdict)
   }
 
+  #startTrace(tracing: Tracing, method: string): void {
+    const req = this.req
+    this.trace = tracing.startRequest({
+      method,
+      path: tracedPath(req.url ?? '/'),
+      scheme: this.tls === null ? 'http' : 'https',
+      headers: req.headers,
+      peerAddress: this.peer,
+      peerPort: this.peerPort,
+      protocolVersion: req.httpVersionMajor === 2 ? '2' : req.httpVersion,
+      startTime: this.receivedAt,
+    })
+  }
+
   #afterRequestHooks(reply: Reply | undefined): void {
     if (reply !== undefined) return this.reply(reply)
+    if (this.trace !== null) this.trace.endPhase(null, null)
     if (this.ctx?.isPreflight === true) {
       // No policy answered the preflight: the path has no OPTIONS operation of its own.
       return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
@@ -288,8 +309,10 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   #afterBody(body: Buffer): void {
     const ctx = this.ctx as RequestContext
     ctx.requestBody = body
+    if (this.trace !== null) this.trace.startPhase('onRequestBody')
     this.#thenMaybe(runRequestBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
+      if (this.trace !== null) this.trace.endPhase(null, null)
       if (this.#refusesPath()) return
       this.#body = ctx.requestBody
       this.forward(null)
@@ -313,6 +336,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     target.pending++
     this.upstreamStartedAt ??= performance.now()
     const body = this.#body
+    const relativePath = target.pathPrefix + this.#relativePath
+    const trace = this.trace === null ? null : this.trace.startAttempt({ method: ctx.method, origin: target.origin, path: relativePath, resendCount: this.attempts })
     const headers = buildUpstreamHeaders(
       this.req.headers,
       {
@@ -322,10 +347,11 @@ export class Exchange implements AttemptOwner, QueuedExchange {
         requestId: this.requestId,
         upstreamHost: target.host,
         bodyLength: Buffer.isBuffer(body) ? body.length : null,
+        trace,
       },
       ctx.upstreamHeaderEdits,
     )
-    const path = target.pathPrefix + this.#relativePath + (this.#query === '' ? '' : `?${this.#query}`)
+    const path = this.#query === '' ? relativePath : `${relativePath}?${this.#query}`
     const attempt = new UpstreamAttempt(this, target)
     this.#attempt = attempt
     target.pool.dispatch({ path, method: ctx.method, headers, body }, attempt)
@@ -334,6 +360,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   /** The upstream's status and header fields arrived; returns where its body goes. */
   upstreamHeaders(status: number, rawHeaders: readonly (Buffer | string)[]): BodySink {
     if (this.finished) return DISCARD
+    if (this.trace !== null) this.trace.attemptResponded(status)
     const route = this.route as RouteRuntime
     const ctx = this.ctx as RequestContext
     if (route.api.upstream.retryOnStatus.has(status) && this.#canRetry()) {
@@ -348,11 +375,13 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     }
     ctx.response = { status, headers: parseHeaders(rawHeaders as Buffer[]) }
     if (chain.onResponse.length > 0) {
+      if (this.trace !== null) this.trace.startPhase('onResponse')
       const reply = runResponseHooks(chain, ctx, this.state.reportPolicyFailure)
       if (reply !== undefined) {
         this.reply(reply)
         return DISCARD
       }
+      if (this.trace !== null) this.trace.endPhase(null, null)
     }
     if (this.#mayReadResponse && chain.wantsResponseBody(ctx)) {
       this.#collector = new BodyCollector(this.state.maxBufferedResponseBytes, this.#reserver)
@@ -384,6 +413,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
 
   upstreamComplete(target: Target): void {
     this.upstreamEndedAt = performance.now()
+    if (this.trace !== null) this.trace.endAttempt(null)
     target.pending--
     const upstream = (this.route as RouteRuntime).api.upstream
     const now = this.state.clock.now()
@@ -415,8 +445,10 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     if (collector.overflowed) return this.problem('GW_ERR_UPSTREAM_BAD_RESPONSE')
     this.#collector = null
     ctx.responseBody = collector.body()
+    if (this.trace !== null) this.trace.startPhase('onResponseBody')
     this.#thenMaybe(runResponseBodyHooks((this.route as RouteRuntime).chain, ctx, this.state.reportPolicyFailure), (reply) => {
       if (reply !== undefined) return this.reply(reply)
+      if (this.trace !== null) this.trace.endPhase(null, null)
       const body = ctx.responseBody ?? Buffer.alloc(0)
       // A hook's body larger than what was read still counts until it is sent (it may pass the limit).
       if (body.length > this.bufferedBytes) {
@@ -434,6 +466,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
 
   upstreamFailed(target: Target, error: unknown): void {
     this.upstreamEndedAt = performance.now()
+    if (this.trace !== null) this.trace.endAttempt(attemptFailure(error, this.#attempt?.aborted === true))
     target.pending--
     if (error instanceof GatewayError) return this.fail(error)
     if (this.res.destroyed || this.#attempt?.aborted === true) return
@@ -484,6 +517,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   reply(reply: Reply): void {
     if (this.finished) return
     if (reply.code !== null) this.code = reply.code
+    // A local answer ends the phase that gave it (if one is open), with the policy that decided.
+    if (this.trace !== null) this.trace.endPhase(this.ctx?.decidingPolicy ?? null, reply.code)
     const headers = reply.code === 'GW_ERR_REQUEST_BODY_TOO_LARGE' && this.req.httpVersionMajor === 1 ? { ...reply.headers, connection: 'close' } : reply.headers
     const length = sendReply(this.res, this.requestId, headers === reply.headers ? reply : { ...reply, headers }, this.ctx?.addedResponseHeaders ?? null)
     this.#declaredResponseLength = String(length)
@@ -518,6 +553,25 @@ const EXCHANGE = Symbol('portcullis.exchange')
 function onResponseClose(this: ClientResponse & { [EXCHANGE]?: Exchange }): void {
   const exchange = this[EXCHANGE]
   if (exchange !== undefined) finishExchange(exchange)
+}
+
+/** The path of a request target for a span: origin-form or absolute-form, without the query (it may carry credentials). */
+function tracedPath(url: string): string {
+  let start = 0
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const scheme = url.indexOf('://')
+    start = scheme === -1 ? 0 : url.indexOf('/', scheme + 3)
+    if (start === -1) return '/'
+  }
+  const q = url.indexOf('?', start)
+  return q === -1 ? (start === 0 ? url : url.slice(start)) : url.slice(start, q)
+}
+
+/** Why an attempt failed, for its span. */
+function attemptFailure(error: unknown, aborted: boolean): string {
+  if (aborted) return 'aborted'
+  if (error instanceof GatewayError) return error.code
+  return classifyUpstreamError(error).kind
 }
 
 const CHUNKED_ONLY = /^[\t ]*chunked[\t ]*$/i

@@ -8,6 +8,7 @@ import type { Http2ServerResponse } from 'node:http2'
 import type { AccessLogEntry } from '../observability/access-log.js'
 import { runLogHooks, runUnroutedHooks } from '../pipeline/run-chain.js'
 import type { Exchange } from './exchange.js'
+import { emitRequestEvents } from './request-events.js'
 
 /** `logged` false: counted in the metrics and the gauge, without an access line (a flood's requests, summarised elsewhere). */
 export function finishExchange(exchange: Exchange, logged = true): void {
@@ -35,6 +36,19 @@ export function finishExchange(exchange: Exchange, logged = true): void {
   stats.record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
+  const trace = exchange.trace
+  if (trace !== null) {
+    trace.end({
+      status,
+      api: route?.api.name ?? null,
+      route: route === null ? null : routeTemplate(route.api.basePath, route.template),
+      clientAddress: ctx?.client.address ?? exchange.peer,
+      code: exchange.code,
+      policy,
+    })
+  }
+  // Only refused requests and those a policy noted (masking) pay for an event.
+  if (state.events !== null && (exchange.code !== null || (ctx !== null && ctx.securityNotes !== null))) emitRequestEvents(state.events, exchange, status)
 
   const needEntry = logged && (state.accessLog !== null || (route !== null && route.chain.onLog.length > 0))
   if (needEntry) {
@@ -54,6 +68,8 @@ export function finishExchange(exchange: Exchange, logged = true): void {
       upstream: exchange.target?.origin ?? null,
       protocol: exchange.req.httpVersion,
       fields: ctx?.logFields ?? null,
+      traceId: trace === null ? null : trace.traceId,
+      spanId: trace === null ? null : trace.spanId,
     }
     state.accessLog?.(entry)
     if (route !== null && ctx !== null) runLogHooks(route.chain, ctx, entry, state.reportPolicyFailure)
@@ -78,6 +94,12 @@ function responseCompleted(res: Exchange['res']): boolean {
   if (!res.writableFinished) return false
   const stream = (res as Http2ServerResponse).stream as Http2ServerResponse['stream'] | undefined
   return stream === undefined || (!stream.aborted && (stream.rstCode === undefined || stream.rstCode === 0))
+}
+
+/** The route as the client's path reads it: the API's base path and the template (`*` for an API without routes). */
+function routeTemplate(basePath: string, template: string): string {
+  const base = basePath.endsWith('/') ? basePath.slice(0, -1) : basePath
+  return template === '*' ? `${base}/*` : base + template
 }
 
 function round(ms: number): number {

@@ -3,7 +3,9 @@ import type { Logger } from 'pino'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import type { AccessLogEntry } from '../observability/access-log.js'
+import type { Tracing } from '../observability/tracing.js'
 import type { PolicyFailureReporter } from '../pipeline/run-chain.js'
+import type { SecurityEvents } from '../observability/security-events/security-events.js'
 import type { BufferBudget } from './buffer-budget.js'
 import type { Runtime } from './runtime.js'
 
@@ -17,7 +19,11 @@ export interface ServingState {
   readonly logger: Logger
   /** Writes one access-log line; null when access logging is off. */
   readonly accessLog: ((entry: AccessLogEntry) => void) | null
+  /** Request tracing; null when it is off (no OpenTelemetry module is loaded then). */
+  readonly tracing: Tracing | null
   readonly metrics: GatewayMetrics
+  /** Where security events go; null when the `events` section configures no sink. */
+  readonly events: SecurityEvents | null
   /** Counters of requests that matched no route. */
   readonly unmatchedStats: RouteStats
   readonly clock: { now(): number }

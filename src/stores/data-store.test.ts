@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { DataConflictError, type DataStore } from './data-store.js'
+import { DataConflictError, type DataStore, type SecurityEventQuery, type SecurityEventRow } from './data-store.js'
 import pg from 'pg'
 import { openDataStore } from './open-data-store.js'
 import { createTestSchema } from '../../test/helpers/postgres.js'
@@ -121,6 +121,42 @@ for (const kind of kinds) {
       // The store itself refuses to rewrite history.
       const raw = kind.name === 'sqlite' ? await rawSqlite(url, 'UPDATE audit_log SET actor = ?', ['mallory']) : await rawPostgres(url, 'DELETE FROM audit_log')
       assert.match(raw, /append-only/)
+    })
+
+    test('security events: appended in batches, searched by time, consumer, address, API, category and code, newest first, pruned by age and count', async () => {
+      const row = (i: number, extra: Partial<SecurityEventRow> = {}): SecurityEventRow => ({
+        at: 1_000_000 + i * 1000,
+        eventId: `e${i}`,
+        kind: i % 5 === 0 ? 'alert' : 'event',
+        categories: i % 2 === 0 ? ['authentication'] : ['api'],
+        action: i % 2 === 0 ? 'authentication-failed' : 'rate-limited',
+        outcome: 'failure',
+        severity: i % 10,
+        code: i % 2 === 0 ? 'GW_ERR_AUTH_INVALID' : 'GW_ERR_RATE_LIMITED',
+        sourceIp: `10.0.0.${i % 3}`,
+        consumer: i % 4 === 0 ? 'acme' : null,
+        api: i % 2 === 0 ? 'orders' : 'shop',
+        document: { n: i },
+        ...extra,
+      })
+      await store.appendSecurityEvents(Array.from({ length: 30 }, (_, i) => row(i)))
+      await store.appendSecurityEvents([])
+      const ns = async (query: Omit<SecurityEventQuery, 'limit'>, limit = 100) => (await store.listSecurityEvents({ limit, ...query })).map((e) => e.document.n)
+      assert.deepEqual(await ns({}, 3), [29, 28, 27])
+      assert.deepEqual(await ns({ since: 1_010_000, until: 1_013_000 }), [12, 11, 10])
+      assert.deepEqual(await ns({ consumer: 'acme', sourceIp: '10.0.0.0' }), [24, 12, 0])
+      assert.deepEqual(await ns({ category: 'api', api: 'shop', code: 'GW_ERR_RATE_LIMITED', kind: 'alert' }), [25, 15, 5])
+      assert.deepEqual(await ns({ category: '%' }), [], 'a LIKE wildcard is no category')
+      assert.deepEqual(await ns({ action: 'authentication-failed', minSeverity: 8 }), [28, 18, 8])
+      const page = await store.listSecurityEvents({ limit: 2 })
+      assert.deepEqual(await ns({ before: page[1]!.id }, 2), [27, 26])
+
+      assert.equal(await store.pruneSecurityEvents(1_005_000, 1000, 2), 2, 'a slice at a time')
+      assert.equal(await store.pruneSecurityEvents(1_005_000, 1000, 100), 3)
+      assert.deepEqual((await ns({})).at(-1), 5)
+      assert.equal(await store.pruneSecurityEvents(0, 10, 100), 15, 'beyond the newest 10')
+      assert.deepEqual(await ns({}), [29, 28, 27, 26, 25, 24, 23, 22, 21, 20])
+      assert.equal(await store.pruneSecurityEvents(0, 10, 100), 0)
     })
   })
 }

@@ -69,6 +69,51 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id'>
 
+/** A security event as the store keeps it: the columns it is searched by, and the whole document. */
+export interface SecurityEventRow {
+  /** When it happened, ms since the epoch. */
+  readonly at: number
+  /** The event's own id (a UUID). */
+  readonly eventId: string
+  readonly kind: string
+  readonly categories: readonly string[]
+  readonly action: string
+  readonly outcome: string
+  readonly severity: number
+  readonly code: string | null
+  readonly sourceIp: string | null
+  /** The principal's id. */
+  readonly consumer: string | null
+  readonly api: string | null
+  /** The whole event (ECS document). */
+  readonly document: Readonly<Record<string, unknown>>
+}
+
+export interface StoredSecurityEvent {
+  /** The store's sequence number: newest first, and the cursor of the next page. */
+  readonly id: number
+  readonly document: Readonly<Record<string, unknown>>
+}
+
+/** A page of events, newest first; every filter given must match. */
+export interface SecurityEventQuery {
+  readonly limit: number
+  /** Only events with a store id below this (the next page). */
+  readonly before?: number
+  /** ms since the epoch, inclusive. */
+  readonly since?: number
+  /** ms since the epoch, exclusive. */
+  readonly until?: number
+  readonly kind?: string
+  readonly category?: string
+  readonly action?: string
+  readonly code?: string
+  readonly sourceIp?: string
+  readonly consumer?: string
+  readonly api?: string
+  readonly minSeverity?: number
+}
+
 export class DataConflictError extends Error {}
 
 export interface DataStore {
@@ -97,6 +142,15 @@ export interface DataStore {
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>
   /** Newest first. */
   listAudit(options: { limit: number; before?: number }): Promise<AuditEntry[]>
+
+  appendSecurityEvents(rows: readonly SecurityEventRow[]): Promise<void>
+  listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>
+  /**
+   * Deletes at most `maxRows` of the oldest events that are older than `olderThan` or beyond the
+   * newest `keep`: called again and again, so no single call holds the store for long. Returns how
+   * many it deleted.
+   */
+  pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number>
 
   close(): Promise<void>
 }

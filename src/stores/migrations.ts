@@ -9,6 +9,13 @@ export interface Migration {
   readonly postgres: string
 }
 
+/** The dashboard's and `GET /events`' searches: newest by time, by consumer, by client address, by API. */
+const SECURITY_EVENT_INDEXES = `
+      CREATE INDEX security_events_at ON security_events(at);
+      CREATE INDEX security_events_consumer ON security_events(consumer, at);
+      CREATE INDEX security_events_source_ip ON security_events(source_ip, at);
+      CREATE INDEX security_events_api ON security_events(api, at);`
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -50,5 +57,21 @@ export const MIGRATIONS: readonly Migration[] = [
     // Partial: only revoked keys are in it, so it stays small however many keys are issued.
     sqlite: 'CREATE INDEX IF NOT EXISTS api_keys_revoked ON api_keys(revoked_at, id) WHERE revoked_at IS NOT NULL;',
     postgres: 'CREATE INDEX IF NOT EXISTS api_keys_revoked ON api_keys(revoked_at, id) WHERE revoked_at IS NOT NULL;',
+  },
+  {
+    version: 3,
+    description: 'security events for the dashboard and GET /events, searchable by time, consumer, client address and API',
+    sqlite: `
+      CREATE TABLE security_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL,
+        categories TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL, severity INTEGER NOT NULL, code TEXT,
+        source_ip TEXT, consumer TEXT, api TEXT, document TEXT NOT NULL);
+      ${SECURITY_EVENT_INDEXES}`,
+    postgres: `
+      CREATE TABLE security_events (
+        id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL,
+        categories TEXT NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL, severity INTEGER NOT NULL, code TEXT,
+        source_ip TEXT, consumer TEXT, api TEXT, document TEXT NOT NULL);
+      ${SECURITY_EVENT_INDEXES}`,
   },
 ]

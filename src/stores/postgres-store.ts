@@ -1,8 +1,9 @@
 /** PostgreSQL data store (`pg`), shared by several gateway nodes. */
 import pg from 'pg'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
+import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
 import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 // Any constant: nodes starting together take turns migrating.
@@ -154,6 +155,31 @@ export class PostgresStore implements DataStore {
         ? await this.#query('SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [options.limit])
         : await this.#query('SELECT * FROM audit_log WHERE id < $2 ORDER BY id DESC LIMIT $1', [options.limit, options.before])
     return rows.map(auditFromRow)
+  }
+
+  async appendSecurityEvents(rows: readonly SecurityEventRow[]): Promise<void> {
+    if (rows.length === 0) return
+    // One multi-row INSERT per batch: one round trip.
+    const width = SECURITY_EVENT_COLUMNS.length
+    const tuples = rows.map((_, r) => `(${SECURITY_EVENT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`)
+    await this.#query(`INSERT INTO security_events (${SECURITY_EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, rows.flatMap(securityEventValues))
+  }
+
+  async listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]> {
+    const { where, values } = securityEventWhere(query, (n) => `$${n}`)
+    const rows = await this.#query(`SELECT id, document FROM security_events ${where} ORDER BY id DESC LIMIT $${values.length + 1}`, [...values, query.limit])
+    return rows.map(storedSecurityEventFromRow)
+  }
+
+  async pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number> {
+    const rows = await this.#query(
+      `DELETE FROM security_events WHERE id IN (
+         SELECT id FROM security_events
+         WHERE at < $1 OR id <= COALESCE((SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET $2), 0)
+         ORDER BY id LIMIT $3) RETURNING id`,
+      [olderThan, keep, maxRows],
+    )
+    return rows.length
   }
 
   async close(): Promise<void> {

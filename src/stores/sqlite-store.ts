@@ -4,9 +4,10 @@
  * a CLI process can write while the gateway reads.
  */
 import Database from 'better-sqlite3'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
+import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
 import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 export class SqliteStore implements DataStore {
@@ -162,6 +163,29 @@ export class SqliteStore implements DataStore {
         ? this.#all('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?', options.limit)
         : this.#all('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', options.before, options.limit)
     return Promise.resolve(rows.map(auditFromRow))
+  }
+
+  appendSecurityEvents(rows: readonly SecurityEventRow[]): Promise<void> {
+    const insert = this.#db.prepare(`INSERT INTO security_events (${SECURITY_EVENT_COLUMNS.join(', ')}) VALUES (${SECURITY_EVENT_COLUMNS.map(() => '?').join(', ')})`)
+    // One transaction per batch: one fsync instead of one per event.
+    this.#db.transaction(() => {
+      for (const row of rows) insert.run(...securityEventValues(row))
+    })()
+    return Promise.resolve()
+  }
+
+  listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]> {
+    const { where, values } = securityEventWhere(query, () => '?')
+    return Promise.resolve(this.#all(`SELECT id, document FROM security_events ${where} ORDER BY id DESC LIMIT ?`, ...values, query.limit).map(storedSecurityEventFromRow))
+  }
+
+  pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number> {
+    const newestKept = this.#get('SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET ?', keep)
+    const cutoff = newestKept === undefined ? 0 : Number(newestKept.id)
+    const result = this.#db
+      .prepare('DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE at < ? OR id <= ? ORDER BY id LIMIT ?)')
+      .run(olderThan, cutoff, maxRows)
+    return Promise.resolve(result.changes)
   }
 
   close(): Promise<void> {

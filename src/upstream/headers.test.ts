@@ -24,7 +24,7 @@ test('response edits: removals, additions, and Vary appended to', () => {
 })
 
 test('the Forwarded element follows each request’s peer, protocol and host', () => {
-  const info = (peerAddress: string, protocol: 'http' | 'https'): ForwardingInfo => ({ peerAddress, peerTrusted: false, protocol, requestId: 'r', upstreamHost: 'up', bodyLength: null })
+  const info = (peerAddress: string, protocol: 'http' | 'https'): ForwardingInfo => ({ peerAddress, peerTrusted: false, protocol, requestId: 'r', upstreamHost: 'up', bodyLength: null, trace: null })
   const cases: [string, 'http' | 'https', string | undefined, string][] = [
     ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],
     ['10.0.0.1', 'http', 'a.test', 'for=10.0.0.1;proto=http;host=a.test'],

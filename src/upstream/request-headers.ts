@@ -31,6 +31,11 @@ export interface ForwardingInfo {
   upstreamHost: string
   /** Content length of a replaced (buffered) body, or null to keep the client's framing. */
   bodyLength: number | null
+  /**
+   * The trace fields (`traceparent`, `tracestate`) of this attempt as `[name, value, …]`, which
+   * replace the client's; null when tracing is off (the client's are forwarded as they came).
+   */
+  trace: readonly string[] | null
 }
 
 /**
@@ -50,6 +55,7 @@ export function connectionListed(value: string): Set<string> | null {
 
 /** Fields the gateway always sets itself; the client's are dropped (trusted values are folded in). */
 const SET_BY_GATEWAY = new Set(['host', 'x-request-id', 'x-forwarded-for', 'forwarded'])
+const TRACE_FIELDS = new Set(['traceparent', 'tracestate'])
 
 /**
  * The upstream request's fields as a flat `[name, value, …]` list (undici takes it as is; an
@@ -63,6 +69,7 @@ export function buildUpstreamHeaders(
 ): string[] {
   const listed = incoming.connection === undefined ? null : connectionListed(incoming.connection)
   const replacesLength = info.bodyLength !== null
+  const trace = info.trace
   const out: string[] = []
   for (const name in incoming) {
     const value = incoming[name]
@@ -70,6 +77,7 @@ export function buildUpstreamHeaders(
     if (HOP_BY_HOP.has(name) || SET_BY_GATEWAY.has(name) || (listed !== null && listed.has(name))) continue
     if (FORWARDING.has(name) && !info.peerTrusted) continue
     if ((replacesLength && name === 'content-length') || (edits !== null && edits.has(name))) continue
+    if (trace !== null && TRACE_FIELDS.has(name)) continue
     if (typeof value === 'string') out.push(name, value)
     else for (const item of value) out.push(name, item)
   }
@@ -87,6 +95,7 @@ export function buildUpstreamHeaders(
   if ((!trusted || incoming['x-forwarded-host'] === undefined) && host !== undefined) pushUnlessEdited(out, edits, 'x-forwarded-host', host)
   pushUnlessEdited(out, edits, 'forwarded', previousForwarded === undefined ? element : `${previousForwarded}, ${element}`)
   if (replacesLength) pushUnlessEdited(out, edits, 'content-length', String(info.bodyLength))
+  if (trace !== null) for (let i = 0; i < trace.length; i += 2) pushUnlessEdited(out, edits, trace[i] as string, trace[i + 1] as string)
   if (edits !== null) for (const [name, value] of edits) if (value !== null) out.push(name, value)
   return out
 }

@@ -60,6 +60,7 @@ export const auth = definePolicy({
 
     const deny = (ctx: RequestContext, method: AuthMethod | 'none', reason: string, reply: Reply): Reply => {
       deps.metrics.authOutcome(deps.api, method, 'denied', reason)
+      ctx.noteSecurity('auth', { reason, details: { method } })
       logger.info({ requestId: ctx.requestId, method, reason }, 'authentication refused')
       return reply
     }

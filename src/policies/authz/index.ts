@@ -96,7 +96,10 @@ export const authz = definePolicy({
       ctx.state.authz = decision
       ctx.setLogField('authz', decision)
       metrics.authzDecision(deps.api, decision.decision, decision.rule)
-      if (decision.decision === 'deny') deps.logger.info({ requestId: ctx.requestId, ...decision }, 'authorization denied')
+      if (decision.decision !== 'deny') return
+      deps.logger.info({ requestId: ctx.requestId, ...decision }, 'authorization denied')
+      const details = { operation: decision.operation, principal: decision.principal, policies: decision.policies }
+      ctx.noteSecurity('authz', { ruleName: decision.rule, details, ...(decision.reason === null ? {} : { reason: decision.reason }) })
     }
     const owner = config.responseOwner
     const ownerOperations = owner === undefined || owner.operations.length === 0 ? null : new Set(owner.operations)

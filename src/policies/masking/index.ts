@@ -92,9 +92,11 @@ export const masking = definePolicy({
         if (body.length > config.maxBodyBytes) return unreadable(ctx, 'too_large', `larger than ${config.maxBodyBytes} bytes`)
         const masker = maskerFor(rolesOf(ctx))
         if (!json) {
-          const text = body.toString('utf8')
-          const masked = masker.maskString(text)
-          if (masked !== text) ctx.responseBody = Buffer.from(masked)
+          const masked = masker.mask(body.toString('utf8')) as string
+          if (masker.masked > 0) {
+            ctx.responseBody = Buffer.from(masked)
+            noteMasked(ctx, masker)
+          }
           return undefined
         }
         let value: unknown
@@ -104,9 +106,17 @@ export const masking = definePolicy({
           return unreadable(ctx, 'not_json', 'not valid JSON')
         }
         const masked = masker.mask(value)
-        if (masker.masked > 0) ctx.responseBody = Buffer.from(JSON.stringify(masked))
+        if (masker.masked > 0) {
+          ctx.responseBody = Buffer.from(JSON.stringify(masked))
+          noteMasked(ctx, masker)
+        }
         return undefined
       },
     }
   },
 })
+
+/** A response had sensitive data masked: how much and by what, never the values. */
+function noteMasked(ctx: RequestContext, masker: JsonMasker): void {
+  ctx.noteSecurity('masking', { action: 'sensitive-data-masked', details: { count: masker.masked, by: [...masker.maskedBy] } })
+}

@@ -57,6 +57,8 @@ export class JsonMasker {
   readonly #ruleByName: Map<string, FieldRule | null> | null
   /** Values masked in the last call. */
   masked = 0
+  /** What masked them in the last call: detector names, and `field` for field rules. */
+  readonly maskedBy = new Set<string>()
 
   constructor(fields: readonly FieldRule[], detectors: readonly DetectorRule[], hashKey: string | null) {
     this.#fields = fields
@@ -69,6 +71,7 @@ export class JsonMasker {
 
   mask(value: unknown): unknown {
     this.masked = 0
+    this.maskedBy.clear()
     return this.#walk(value, '', 0)
   }
 
@@ -76,6 +79,7 @@ export class JsonMasker {
     if (this.#detectors.length === 0) return text
     return maskDetected(text, this.#detectorList, (detector, match) => {
       this.masked++
+      this.maskedBy.add(detector.name)
       return maskText(match, this.#byDetector.get(detector) ?? 'redact', detector, this.#hashKey)
     })
   }
@@ -109,6 +113,7 @@ export class JsonMasker {
         continue
       }
       this.masked++
+      this.maskedBy.add('field')
       if (rule.strategy === 'drop') continue
       out[name] = typeof child === 'string' || typeof child === 'number' ? maskText(String(child), rule.strategy, null, this.#hashKey) : REDACTED
     }

@@ -8,7 +8,7 @@
  * With `response`, the upstream's answers are held to the document too; its error answers the
  * document does not describe pass, reported, unless `undeclaredErrorResponses: block`.
  */
-import type { RequestContext } from '../../pipeline/context.js'
+import type { RequestContext, SecurityNote } from '../../pipeline/context.js'
 import { definePolicy } from '../../pipeline/define-policy.js'
 import { respond, type Reply } from '../../pipeline/reply.js'
 import { compileOperationValidators, type BodyCheck, type OperationValidator, type Violation } from '../../openapi/operation-validators.js'
@@ -47,6 +47,7 @@ export const openapiValidation = definePolicy({
     const refuse = (ctx: RequestContext, violations: readonly Violation[], reply: Reply): Reply | undefined => {
       const operation = ctx.route.operationId ?? `${ctx.method} ${ctx.route.template}`
       deps.metrics.validation(deps.api, 'request', config.mode === 'report' ? 'reported' : 'blocked')
+      ctx.noteSecurity('openapi-validation', violationNote(operation, violations, config.mode === 'report' ? 'openapi-violation-reported' : null))
       if (config.mode === 'report') {
         deps.logger.warn({ requestId: ctx.requestId, operation, violations }, 'request does not match the API description (report only: passed)')
         return undefined
@@ -79,6 +80,7 @@ export const openapiValidation = definePolicy({
       const passedError = check.kind === 'undeclared' && response.status >= 400 && config.undeclaredErrorResponses === 'pass'
       const refuse = !passedError && (responseMode === 'block' || (responseMode === 'strip' && check.kind === 'undeclared'))
       deps.metrics.validation(deps.api, 'response', refuse ? 'blocked' : 'reported')
+      ctx.noteSecurity('openapi-validation', violationNote(operation, violations, refuse ? null : 'openapi-response-violation-reported'))
       deps.logger.warn({ requestId: ctx.requestId, operation, status: response.status, violations, refused: refuse }, 'response does not match the API description')
       return refuse ? respond.problem('GW_ERR_UPSTREAM_RESPONSE_INVALID') : undefined
     }
@@ -116,3 +118,12 @@ export const openapiValidation = definePolicy({
     }
   },
 })
+
+/**
+ * Where a request or response failed the description, for its security event: locations and how
+ * many, not the messages (an enum's or pattern's text may echo what was sent).
+ */
+function violationNote(operation: string, violations: readonly Violation[], action: string | null): SecurityNote {
+  const locations = [...new Set(violations.map((v) => v.location))].slice(0, 20)
+  return { reason: `${violations.length} violation(s) at ${locations.join(', ')}`.slice(0, 300), details: { operation, locations, violations: violations.length }, ...(action === null ? {} : { action }) }
+}

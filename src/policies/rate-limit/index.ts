@@ -63,7 +63,10 @@ export const rateLimit = definePolicy({
         const seconds = Math.max(1, Math.ceil(result.ban.remainingMs / 1000))
         return respond.problem('GW_ERR_RATE_LIMIT_BANNED', { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
       }
-      if (result.ban !== null) deps.logger.warn({ requestId: ctx.requestId, subject: result.ban.subject, forMs: result.ban.remainingMs }, 'rate-limit ban: a subject kept exceeding its limits')
+      if (result.ban !== null) {
+        deps.logger.warn({ requestId: ctx.requestId, subject: result.ban.subject, forMs: result.ban.remainingMs }, 'rate-limit ban: a subject kept exceeding its limits')
+        ctx.noteSecurity('rate-limit', { action: 'rate-limit-ban-started', details: { subject: result.ban.subject, forMs: result.ban.remainingMs } })
+      }
       if (config.headers !== 'none') setHeaders(ctx, config.headers, applied, outcomes, nowMs)
       let refused: CompiledLimit | null = null
       let retryAfterMs = 0
@@ -74,6 +77,7 @@ export const rateLimit = definePolicy({
       })
       if (refused === null) return undefined
       const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+      if (result.ban === null) ctx.noteSecurity('rate-limit', { ruleName: (refused as CompiledLimit).name, details: { retryAfterMs } })
       return respond.problem((refused as CompiledLimit).code, { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
     }
 

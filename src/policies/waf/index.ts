@@ -197,6 +197,11 @@ export const waf = definePolicy({
       const outcome = interruption !== null ? 'blocked' : 'reported'
       for (const rule of reportable) deps.metrics.waf(deps.api, String(rule.id), outcome)
       ctx.setLogField('waf', { outcome, direction, rules: reportable.map((r) => r.id) })
+      ctx.noteSecurity('waf', {
+        ruleIds: reportable.map((r) => String(r.id)),
+        ...(interruption === null ? { action: 'waf-match-reported' } : {}),
+        details: { direction, outcome, matches: reportable },
+      })
       const message = interruption !== null ? `${direction} blocked by the WAF` : `${direction} matched WAF rules (report only: passed)`
       deps.logger.warn({ requestId: ctx.requestId, outcome, rules: reportable }, message)
       return interruption === null ? undefined : respond.problem('GW_ERR_WAF_BLOCKED')

@@ -1,13 +1,13 @@
 /**
- * Account takeover: identity A changes another user's password or profile through an operation
- * whose path names the user (`PUT /users/{username}/password`), and the scan proves the effect —
- * it logs in as the victim with the password A set, or reads the changed value back. The victim is
- * an account the scan signs up for the purpose when the API has a sign-up; otherwise B, whose
- * password is put back afterwards.
+ * Account takeover: one user changes another's password or profile through an operation whose
+ * path names the user (`PUT /users/{username}/password`), and the scan proves the effect — it logs
+ * in as the victim with the password set, or reads the changed value back. Attacker and victim
+ * are accounts the scan signs up when the API has a sign-up, so no given account is touched;
+ * otherwise A acts on B (passwords only), and whichever password changed is put back.
  */
 import { randomBytes } from 'node:crypto'
 import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
-import { accountBody, accountOperations } from '../account-operations.js'
+import { accountBody, accountOperations, type AccountOperation } from '../account-operations.js'
 import { ScanIdentity, type Identity } from '../identities.js'
 import { logInQuietly } from '../log-in.js'
 import { markedBody } from '../owned-objects.js'
@@ -20,28 +20,34 @@ const EMAIL_FIELD = /^(email|e_?mail|mail|email_?address|new_?email)$/i
 
 const fresh = (prefix: string) => `${prefix}${randomBytes(5).toString('hex')}`
 
-interface Victim {
-  readonly identity: ScanIdentity
-  /** Signed up by the scan: nothing to restore. */
+/** Who acts on whom: two accounts the scan signs up when the API has a sign-up, so no given account is ever changed; else A on B. */
+interface Parties {
+  readonly attacker: ScanIdentity
+  readonly victim: ScanIdentity
+  /** Both signed up by the scan: nothing to restore. */
   readonly scratch: boolean
 }
 
-/** A user the scan may change: a fresh sign-up, logged in; else B when its user name is known. */
-async function victimFor(context: ScanContext): Promise<Victim | undefined> {
+async function signUpScratch(context: ScanContext, signUp: AccountOperation, name: string): Promise<ScanIdentity | undefined> {
+  const username = fresh('pcs')
+  const password = `Pcs-${randomBytes(8).toString('hex')}`
+  const body = accountBody(signUp, { username, password, email: `${username}@example.com` })
+  const created = await context.client.send(requestAs(context, signUp.operation, allowsAnonymous(signUp.operation) ? undefined : identityA(context), { body }))
+  if (!isSuccess(created.status)) return undefined
+  const identity = new ScanIdentity(name, { username, password })
+  return (await tryLogIn(context, identity)) ? identity : undefined
+}
+
+async function partiesFor(context: ScanContext): Promise<Parties | undefined> {
   const signUp = accountOperations(context.spec, context.operations).signUp
   if (signUp !== undefined) {
-    const username = fresh('pcs')
-    const password = `Pcs-${randomBytes(8).toString('hex')}`
-    const body = accountBody(signUp, { username, password, email: `${username}@example.com` })
-    const a = allowsAnonymous(signUp.operation) ? undefined : identityA(context)
-    const created = await context.client.send(requestAs(context, signUp.operation, a, { body }))
-    if (isSuccess(created.status)) {
-      const identity = new ScanIdentity('victim', { username, password })
-      if (await tryLogIn(context, identity)) return { identity, scratch: true }
-    }
+    const attacker = await signUpScratch(context, signUp, 'scratch-attacker')
+    const victim = attacker === undefined ? undefined : await signUpScratch(context, signUp, 'scratch-victim')
+    if (attacker !== undefined && victim !== undefined) return { attacker, victim, scratch: true }
   }
-  const b = identityB(context)
-  return b instanceof ScanIdentity && b.username !== undefined ? { identity: b, scratch: false } : undefined
+  const [a, b] = [identityA(context), identityB(context)]
+  // A's and B's passwords must be known: a change that lands on the wrong account is found and undone.
+  return a instanceof ScanIdentity && b instanceof ScanIdentity && a.canLogIn && b.canLogIn ? { attacker: a, victim: b, scratch: false } : undefined
 }
 
 const tryLogIn = (context: ScanContext, identity: ScanIdentity) => logInQuietly(context.client, context.spec, context.basePath, context.operations, identity)
@@ -79,41 +85,58 @@ export const accountTakeover: ScanCheck = {
   severity: 'critical',
   owasp: 'API1:2023',
   title: "Another user's password or profile can be changed",
-  description: "Identity A changed the password or profile of another user through an operation whose path names that user, and the change took effect: the scan logged in as the user with the password A set, or read the new value back. The victim is an account the scan signed up when the API has a sign-up, else identity B (its password is put back).",
+  description: "One user changed the password or profile of another through an operation whose path names that user, and the change took effect: the scan logged in as the user with the password set, or read the new value back. Both are accounts the scan signed up when the API has a sign-up; else A acts on B, passwords only, and both passwords are put back (A's too, when the API applied the change to the caller).",
   remediation: "Derive the account from the caller's credentials (`/me/password`), or check that the caller is the user named in the path (or an administrator); require the current password to set a new one.",
   async run(context) {
-    const a = identityA(context)
     const changes = userChanges(context)
-    if (a === undefined || changes.length === 0) return
-    let victim = await victimFor(context)
+    if (changes.length === 0) return
+    let parties = await partiesFor(context)
     for (const { operation, parameter } of changes) {
-      if (victim === undefined) return
+      if (parties === undefined) return
+      const { attacker, victim, scratch } = parties
       const marked = markedBody(context, operation)
       const body: Record<string, unknown> = { ...(marked?.body ?? {}) }
       const passwordField = Object.keys(body).find((name) => PASSWORD_FIELD.test(name))
       const emailField = Object.keys(body).find((name) => EMAIL_FIELD.test(name))
+      // With the given accounts, only passwords: a profile change that lands on A could not be undone.
+      if (!scratch && passwordField === undefined) continue
       const newPassword = `Pcs-${randomBytes(8).toString('hex')}`
       const newEmail = `${fresh('pcs')}@example.com`
       if (passwordField !== undefined) body[passwordField] = newPassword
       if (emailField !== undefined) body[emailField] = newEmail
       const where = `${operation.method.toUpperCase()} ${operation.pathTemplate}`
-      const target = victim.identity
-      const exchange = await context.client.send(requestAs(context, operation, a, { pathValues: { [parameter]: target.username ?? '' }, body }))
+      const who = scratch ? 'an account the scan signed up' : attacker.name
+      const whom = scratch ? 'another such account' : victim.name
+      const exchange = await context.client.send(requestAs(context, operation, attacker, { pathValues: { [parameter]: victim.username ?? '' }, body }))
       if (!isSuccess(exchange.status)) continue
       if (passwordField !== undefined) {
-        const proof = new ScanIdentity('victim', { username: target.username ?? '', password: newPassword })
-        if (!(await tryLogIn(context, proof))) continue
-        context.report(operation, `${a.name} set the password of ${victim.scratch ? 'another user (an account the scan signed up)' : target.name} through ${where} (${String(exchange.status)}); logging in as that user with it worked.`, exchange)
-        if (victim.scratch) victim = { identity: proof, scratch: true }
-        else await restorePassword(context, operation, parameter, passwordField, body, proof, target)
+        const proof = new ScanIdentity('scratch-victim', { username: victim.username ?? '', password: newPassword })
+        if (!(await tryLogIn(context, proof))) {
+          // The API may have applied the change to the caller instead: put the attacker's password back.
+          if (!scratch) await restoreIfChanged(context, operation, parameter, passwordField, body, attacker, newPassword)
+          else parties = await partiesFor(context)
+          continue
+        }
+        context.report(operation, `${who} set the password of ${whom} through ${where} (${String(exchange.status)}); logging in as that user with it worked.`, exchange)
+        if (scratch) parties = { attacker, victim: proof, scratch }
+        else await restorePassword(context, operation, parameter, passwordField, body, proof, victim)
         continue
       }
       const value = emailField === undefined ? marked?.markers[0] : newEmail
       if (value === undefined) continue
-      const read = await readBack(context, userReads(context, operation, parameter), parameter, target, value)
-      if (read !== undefined) context.report(operation, `${a.name} changed ${emailField === undefined ? 'the profile' : 'the e-mail address'} of ${victim.scratch ? 'another user (an account the scan signed up)' : target.name} through ${where} (${String(exchange.status)}); reading the user back showed the new value.`, exchange)
+      const read = await readBack(context, userReads(context, operation, parameter), parameter, victim, value)
+      if (read !== undefined) context.report(operation, `${who} changed ${emailField === undefined ? 'the profile' : 'the e-mail address'} of ${whom} through ${where} (${String(exchange.status)}); reading the user back showed the new value.`, exchange)
     }
   },
+}
+
+/** After a change the victim did not get: if the attacker's own password no longer works, the new one does — set the old one back. */
+async function restoreIfChanged(context: ScanContext, operation: OperationView, parameter: string, passwordField: string, body: Record<string, unknown>, attacker: ScanIdentity, newPassword: string): Promise<void> {
+  if (await tryLogIn(context, new ScanIdentity('check', { username: attacker.username ?? '', password: attacker.password ?? '' }))) return
+  const changed = new ScanIdentity('check', { username: attacker.username ?? '', password: newPassword })
+  if (!(await tryLogIn(context, changed))) return
+  await context.client.send(requestAs(context, operation, changed, { pathValues: { [parameter]: attacker.username ?? '' }, body: { ...body, [passwordField]: attacker.password } }))
+  await attacker.logIn()
 }
 
 /** B's own password back, set by B (logged in with the password A set): B's credentials keep working for the rest of the scan. */

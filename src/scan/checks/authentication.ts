@@ -38,7 +38,9 @@ const probeAnswers = new WeakMap<OperationView, { genuine: Exchange; anonymous: 
 
 /** A secured GET operation without path parameters that identity A can call, and that answers A unlike an anonymous caller: where forged tokens are tried. */
 async function probeFor(context: ScanContext, identity: Identity): Promise<OperationView | undefined> {
-  for (const operation of securedOperations(context)) {
+  // A document that declares no security at all: any read may be a secured one.
+  const secured = securedOperations(context)
+  for (const operation of secured.length > 0 || context.operations.some((candidate) => candidate.security !== undefined) ? secured : context.operations) {
     if (operation.method !== 'get' || operation.pathTemplate.includes('{')) continue
     if (probeAnswers.has(operation)) return operation
     const genuine = await context.client.send(requestAs(context, operation, identity))

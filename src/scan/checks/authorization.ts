@@ -5,7 +5,9 @@ import { accountOperations } from '../account-operations.js'
 import { accountTakeover } from './account-takeover.js'
 import { createOwned, listedOwned, markedBody, type OwnedObject } from '../owned-objects.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { adminIdentity, identityA, identityB, isPublicByDesign, isSuccess, requestAs } from './shared.js'
+import type { Identity } from '../identities.js'
+import type { Exchange } from '../scan-client.js'
+import { adminIdentity, answersAlike, identityA, identityB, isPublicByDesign, isSuccess, requestAs, USER_PARAMETER } from './shared.js'
 
 
 interface ItemPath {
@@ -35,8 +37,8 @@ function collections(context: ScanContext): { collection: string; create?: Opera
 /** A collection of user accounts whose POST is the sign-up: its objects are accounts, which account-takeover checks. */
 const isAccountCollection = (context: ScanContext, create: OperationView | undefined) => create !== undefined && accountOperations(context.spec, context.operations).signUp?.operation === create
 
-/** Whether the answer shows the object: one of its markers, or (when it has none) its id. */
-const shows = (body: string, object: OwnedObject) => (object.markers.length > 0 ? object.markers.some((marker) => body.includes(marker)) : body.includes(object.id))
+/** A collection of accounts (`/users/{username}`): its objects are users, which account-takeover checks, and a user's public profile is not an owned object. */
+const isAccountItem = (collection: string, parameter: string) => USER_PARAMETER.test(parameter) || /\/(users|accounts|members|profiles|customers|people|owners)$/i.test(collection)
 
 export const bola: ScanCheck = {
   id: 'bola',
@@ -48,8 +50,8 @@ export const bola: ScanCheck = {
   async run(context) {
     const [a, b] = [identityA(context), identityB(context)]
     if (a === undefined || b === undefined) return
-    for (const { create, list, item } of collections(context)) {
-      if (isAccountCollection(context, create)) continue
+    for (const { collection, create, list, item } of collections(context)) {
+      if (isAccountCollection(context, create) || isAccountItem(collection, item.parameter)) continue
       const guarded = ['get', 'put', 'patch', ...(context.allowDestructive ? ['delete'] : [])].flatMap((method) => {
         const operation = item.operations.get(method)
         return operation === undefined || isPublicByDesign(context, operation) ? [] : [operation]
@@ -59,15 +61,18 @@ export const bola: ScanCheck = {
       const object = created ?? (list === undefined ? undefined : (await listedOwned(context, list, item.parameter, a))[0])
       if (object === undefined) continue
       const read = item.operations.get('get')
-      const readAsA = async () => (read === undefined ? undefined : await context.client.send(requestAs(context, read, a, { pathValues: { [item.parameter]: object.id } })))
       for (const operation of guarded) {
-        const pathValues = { [item.parameter]: object.id }
+        // Other parameters naming a user name the owner: B asks for /users/alice/books/7, not its own path.
+        const pathValues = { ...ownerParameters(operation, a), [item.parameter]: object.id }
+        const readAsA = async () => (read === undefined ? undefined : await context.client.send(requestAs(context, read, a, { pathValues })))
         const what = `${a.name}'s object ${object.id}`
         if (operation.method === 'get') {
           const exchange = await context.client.send(requestAs(context, operation, b, { pathValues }))
-          if (!isSuccess(exchange.status) || !shows(exchange.body, object)) continue
+          if (!isSuccess(exchange.status)) continue
+          const reference = await readAsA()
+          if (!shows(exchange, object, reference)) continue
           const again = await context.client.send(requestAs(context, operation, b, { pathValues, headers: { accept: '*/*', 'cache-control': 'no-cache' } }))
-          if (isSuccess(again.status) && shows(again.body, object)) context.report(operation, `${b.name} could GET ${what} (${String(exchange.status)}, twice, with the object's content).`, exchange)
+          if (isSuccess(again.status) && shows(again, object, reference)) context.report(operation, `${b.name} could GET ${what} (${String(exchange.status)}, twice, with the object's content).`, exchange)
         } else if (operation.method === 'delete') {
           const exchange = await context.client.send(requestAs(context, operation, b, { pathValues }))
           const after = isSuccess(exchange.status) ? await readAsA() : undefined
@@ -90,6 +95,25 @@ function isAdministrative(operation: OperationView): boolean {
   return isAdminPath(operation.pathTemplate) || /\b(admins?|administrators?)\b[^.]{0,40}\bonly\b|\bonly\b[^.]{0,40}\b(admins?|administrators?)\b|\brequires?\b[^.]{0,30}\badmin/i.test(text)
 }
 
+/** Path parameters naming a user, filled with the owner's user name. */
+function ownerParameters(operation: OperationView, owner: Identity): Record<string, string> {
+  if (owner.username === undefined) return {}
+  const names = operation.parameters.filter(({ parameter }) => parameter.in === 'path' && typeof parameter.name === 'string' && USER_PARAMETER.test(parameter.name)).map(({ parameter }) => String(parameter.name))
+  return Object.fromEntries(names.map((name) => [name, owner.username ?? '']))
+}
+
+/**
+ * Whether B's answer shows A's object: values the scan wrote into it other than its id (an answer
+ * may echo the id: "Book pcs1234 not found"); for an object without such values, an answer shaped
+ * like A's own read of it, naming its id, of about the same size.
+ */
+function shows(exchange: Exchange, object: OwnedObject, reference: Exchange | undefined): boolean {
+  const markers = object.markers.filter((marker) => marker !== object.id)
+  if (markers.length > 0) return markers.some((marker) => exchange.body.includes(marker))
+  if (reference === undefined || !isSuccess(reference.status) || !answersAlike(exchange, reference)) return false
+  return exchange.body.includes(object.id) && Math.abs(exchange.body.length - reference.body.length) <= reference.body.length / 5
+}
+
 export const bfla: ScanCheck = {
   id: 'bfla',
   severity: 'high',
@@ -103,12 +127,17 @@ export const bfla: ScanCheck = {
     const admin = adminIdentity(context)
     for (const operation of context.operations) {
       if (!isAdministrative(operation) || isPublicByDesign(context, operation)) continue
-      if (operation.method !== 'get' && !context.allowDestructive) continue
-      if (admin !== undefined && !isSuccess((await context.client.send(requestAs(context, operation, admin))).status)) continue
+      // A write is sent only with --destructive, never to a path naming something (it could be a given account), and never as the administrator first.
+      const isRead = operation.method === 'get'
+      if (!isRead && (!context.allowDestructive || operation.pathTemplate.includes('{'))) continue
+      const reference = isRead ? await context.client.send(requestAs(context, operation, admin)) : undefined
+      if (admin !== undefined && reference !== undefined && !isSuccess(reference.status)) continue
       const exchange = await context.client.send(requestAs(context, operation, b))
       if (!isSuccess(exchange.status)) continue
+      // Like the administrator's answer; without an administrator, unlike the anonymous one (a 200 that says "admins only").
+      if (reference !== undefined && (admin !== undefined ? !answersAlike(exchange, reference) : isSuccess(reference.status) && answersAlike(exchange, reference))) continue
       const again = await context.client.send(requestAs(context, operation, b, { headers: { accept: '*/*', 'cache-control': 'no-cache' } }))
-      if (isSuccess(again.status)) context.report(operation, `${b.name} called ${operation.method.toUpperCase()} ${operation.pathTemplate} (${String(exchange.status)}, twice)${admin === undefined ? '' : `, an operation for administrators such as ${admin.name}`}.`, exchange)
+      if (isSuccess(again.status) && answersAlike(again, exchange)) context.report(operation, `${b.name} called ${operation.method.toUpperCase()} ${operation.pathTemplate} (${String(exchange.status)}, twice)${admin === undefined ? '' : `, an operation for administrators such as ${admin.name}, answered alike`}.`, exchange)
     }
   },
 }

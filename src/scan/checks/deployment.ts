@@ -3,12 +3,20 @@ import { randomBytes } from 'node:crypto'
 import { isLoginLike } from '../../audit/operation-kinds.js'
 import { accountBody, accountOperations } from '../account-operations.js'
 import type { ScanCheck } from '../scan-check.js'
-import { identityA, isSuccess, reachableReads, requestAs } from './shared.js'
+import { answersAlike, identityA, isSuccess, parseJson, reachableReads, requestAs } from './shared.js'
+import { isObject } from '../../audit/spec-model.js'
 
 const PAGE_SIZE = /^(limit|per_?page|page_?size|pagesize|size|count|max|max_?results|top|\$top|first)$/i
 const STACK_TRACE = /\bat [\w.$<>[\]]+ \(?(?:file:\/\/)?\/?[\w./-]+:\d+:\d+\)?|Traceback \(most recent call last\)|\bat [\w.$]+\([\w]+\.java:\d+\)|Exception in thread|SqliteError|node:internal\/|\bstack\b.*\bat /
 const BURST = 30
 const EVIL_ORIGIN = 'https://evil.portcullis-scan.example'
+
+/** A log-in body the scan could not read: every string replaced by a generated one, so no example credential is sent 30 times. */
+function generatedBody(sample: string | undefined): Record<string, unknown> {
+  const parsed = sample === undefined ? undefined : parseJson(sample)
+  if (!isObject(parsed)) return {}
+  return Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? `portcullis-${randomBytes(5).toString('hex')}` : value]))
+}
 
 export const noRateLimit: ScanCheck = {
   id: 'no-rate-limit',
@@ -24,7 +32,7 @@ export const noRateLimit: ScanCheck = {
     const read = (await reachableReads(context))[0]?.operation
     const wrong = { username: `portcullis-${randomBytes(4).toString('hex')}`, password: `Wrong-${randomBytes(6).toString('hex')}` }
     for (const operation of [...(login === undefined ? [] : [login]), ...(read === undefined ? [] : [read])]) {
-      const request = operation === read ? requestAs(context, operation, identityA(context)) : requestAs(context, operation, undefined, account === undefined ? {} : { body: accountBody(account, wrong) })
+      const request = operation === read ? requestAs(context, operation, identityA(context)) : requestAs(context, operation, undefined, { body: account === undefined ? generatedBody(requestAs(context, operation, undefined).body) : accountBody(account, wrong) })
       let last
       let limited = false
       for (let i = 0; i < BURST && !limited; i++) {
@@ -157,6 +165,8 @@ export const inventoryExposed: ScanCheck = {
   remediation: 'Retire old versions (with `Sunset` first) and remove debug endpoints from production; route only documented APIs.',
   async run(context) {
     const documented = new Set(context.operations.map((operation) => `${context.basePath}${operation.pathTemplate}`))
+    // A server that answers 200 to any path (a single-page app's fallback) proves nothing by answering these.
+    const nowhere = await context.client.send({ method: 'GET', path: `${context.basePath}/portcullis-${randomBytes(6).toString('hex')}`, headers: identityA(context)?.headers ?? {} })
     // Another version is probed at a few of today's plain GET paths; the debug paths as they are.
     const samples = context.operations.filter((operation) => operation.method === 'get' && !operation.pathTemplate.includes('{')).slice(0, 3).map((operation) => operation.pathTemplate)
     for (const path of inventoryPaths(context.basePath)) {
@@ -164,7 +174,7 @@ export const inventoryExposed: ScanCheck = {
       for (const probe of probes) {
         if (documented.has(probe)) continue
         const exchange = await context.client.send({ method: 'GET', path: probe, headers: identityA(context)?.headers ?? {} })
-        if (exchange.status === 200) {
+        if (exchange.status === 200 && !(nowhere.status === 200 && answersAlike(exchange, nowhere))) {
           context.report(null, `GET ${probe} answered 200.`, exchange)
           break
         }

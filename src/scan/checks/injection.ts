@@ -3,7 +3,8 @@ import { isObject } from '../../audit/spec-model.js'
 import { describePoint as where, injectionPoints, sendAt, sendWithQuery, type InjectionPoint } from '../injection-points.js'
 import type { Exchange } from '../scan-client.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
-import { isSuccess, parseJson } from './shared.js'
+import { accountBody, accountOperations } from '../account-operations.js'
+import { identityA, identityB, isSuccess, parseJson, userNameOf } from './shared.js'
 
 /** Extra delay that counts as "the payload slept", above the baseline; payloads sleep 3 s. */
 const DELAY_THRESHOLD_MS = 2500
@@ -123,11 +124,15 @@ export const nosqlInjection: ScanCheck = {
   async run(context) {
     for (const point of injectionPoints(context)) {
       if (point.location === 'body') {
-        const baseline = await sendAt(context, point, `${point.value}-portcullis-wrong`)
+        // At the log-in's password, a real user name (B's): an operator there logs in as B without B's password. One wrong password reaches B.
+        const login = accountOperations(context.spec, context.operations).logIn
+        const known = userNameOf(identityB(context)) ?? userNameOf(identityA(context))
+        const body = login !== undefined && login.operation === point.operation && point.name === login.passwordField && known !== undefined ? accountBody(login, { username: known, password: `Wrong-${String(Date.now())}` }) : undefined
+        const baseline = await sendAt(context, point, `${point.value}-portcullis-wrong`, body)
         if (isSuccess(baseline.status)) continue
-        const ne = await sendAt(context, point, { $ne: null })
+        const ne = await sendAt(context, point, { $ne: null }, body)
         if (!isSuccess(ne.status)) continue
-        const gt = await sendAt(context, point, { $gt: '' })
+        const gt = await sendAt(context, point, { $gt: '' }, body)
         if (isSuccess(gt.status)) context.report(point.operation, `{"$ne": null} and {"$gt": ""} in the ${where(point)} each turned a ${String(baseline.status)} into ${String(ne.status)}.`, ne)
       } else if (point.location === 'query') {
         const miss = `portcullis${String(Date.now() % 100000)}`

@@ -105,3 +105,17 @@ function shapeOf(body: string): string {
 export function answersAlike(a: Exchange, b: Exchange): boolean {
   return Math.floor(a.status / 100) === Math.floor(b.status / 100) && shapeOf(a.body) === shapeOf(b.body)
 }
+
+/** The identity's user name: given with its log-in, else the one its JWT names (`preferred_username`, `username`, `name`, `email`, a `sub` that is not an opaque id). */
+export function userNameOf(identity: Identity | undefined): string | undefined {
+  if (identity === undefined) return undefined
+  if (identity.username !== undefined) return identity.username
+  const payload = identity.token?.split('.')[1]
+  const claims = payload === undefined ? undefined : parseJson(Buffer.from(payload, 'base64url').toString())
+  if (!isObject(claims)) return undefined
+  for (const claim of ['preferred_username', 'username', 'name', 'email', 'sub']) {
+    const value = claims[claim]
+    if (typeof value === 'string' && value !== '' && !(claim === 'sub' && /^[0-9a-f-]{16,}$|^\d+$/i.test(value))) return value
+  }
+  return undefined
+}

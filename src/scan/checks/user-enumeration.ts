@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { accountBody, accountOperations, type AccountOperation } from '../account-operations.js'
 import type { Exchange } from '../scan-client.js'
+import { tokenIn } from '../log-in.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
 import { identityA, identityB, requestAs } from './shared.js'
 
@@ -56,14 +57,27 @@ interface Pair {
   readonly unknownSignature: string
 }
 
+/** A success that hands out credentials: a token in the JSON answer or a cookie. */
+function loggedIn(exchange: Exchange): boolean {
+  if (exchange.status < 200 || exchange.status >= 300) return false
+  let body: unknown
+  try {
+    body = JSON.parse(exchange.body) as unknown
+  } catch {
+    body = undefined
+  }
+  return tokenIn(body) !== undefined || exchange.headers['set-cookie'] !== undefined
+}
+
 async function sendPair(context: ScanContext, account: AccountOperation, existing: string): Promise<Pair | undefined> {
   const password = wrongPassword()
   const stranger = unknownName(existing)
   const send = (username: string) => context.client.send(requestAs(context, account.operation, undefined, { body: accountBody(account, { username, password }) }))
   const known = await send(existing)
   const unknown = await send(stranger)
-  // A refused connection, a rate limit or a success says nothing about the names.
-  if ([known, unknown].some((exchange) => exchange.status === 0 || exchange.status === 429 || (exchange.status >= 200 && exchange.status < 300))) return undefined
+  // A refused connection, a rate limit or a real log-in says nothing about the names; a 200 that
+  // carries no token nor session ("status": "fail") is a refusal like a 401.
+  if ([known, unknown].some((exchange) => exchange.status === 0 || exchange.status === 429 || loggedIn(exchange))) return undefined
   const names = [existing, stranger, existing.split('@')[0] ?? existing, stranger.split('@')[0] ?? stranger]
   return { known, unknown, knownSignature: signatureOf(known, names), unknownSignature: signatureOf(unknown, names) }
 }
