@@ -8,8 +8,10 @@ import { isObject, type SpecModel } from '../audit/spec-model.js'
 import { bodySample } from './sample-values.js'
 
 const USER_FIELD = /^(user_?name|user|login|email|e_?mail|mail|user_?id|account|handle|name|identifier|principal)$/i
-const PASSWORD_FIELD = /^(password|pass|passwd|pwd|passphrase|secret|credential)$/i
-const EMAIL_FIELD = /^(email|e_?mail|mail|email_?address)$/i
+/** A body property carrying a password (a new one, in a change). */
+export const PASSWORD_FIELD = /^(new_?)?(password|pass|passwd|pwd|passphrase|secret|credential)$/i
+/** A body property carrying an e-mail address. */
+export const EMAIL_FIELD = /^(new_?)?(email|e_?mail|mail|email_?address)$/i
 const LOG_IN = /(^|[^a-z])(log-?in|sign-?in|log-?on|authenticate|auth|token|session)s?($|[^a-z])/i
 const SIGN_UP = /(^|[^a-z])(register|registration|sign-?up|signup|create-?account|join|enrol+)($|[^a-z])/i
 const RESET = /(^|[^a-z])(forgot|reset|recover|recovery|lost)[^/]*(password|pwd)?|(password|pwd)[^/]*(reset|forgot|recover)/i

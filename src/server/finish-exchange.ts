@@ -41,7 +41,7 @@ export function finishExchange(exchange: Exchange, logged = true): void {
     trace.end({
       status,
       api: route?.api.name ?? null,
-      route: route === null ? null : routeTemplate(route.api.basePath, route.template),
+      route: route === null ? null : (route.spanRoute ??= routeTemplate(route.api.basePath, route.template)),
       clientAddress: ctx?.client.address ?? exchange.peer,
       code: exchange.code,
       policy,

@@ -38,6 +38,8 @@ export interface RouteRuntime {
    * route's first request, so loading many routes allocates none.
    */
   stats: RouteStats | null
+  /** The route as a client's path reads it (`/orders/v2/items/{id}`), for span attributes; built at the route's first traced request. */
+  spanRoute: string | null
 }
 
 export interface Runtime {
@@ -174,7 +176,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
         }
         chain = buildChain([...instances.values()], config.server.maxBufferedBodyBytes)
       }
-      return { api: apiRuntime, template: route?.template ?? '*', operationId: route?.operationId ?? null, chain, stats: null }
+      return { api: apiRuntime, template: route?.template ?? '*', operationId: route?.operationId ?? null, chain, stats: null, spanRoute: null }
     }
 
     const routes = loaded.routes[index] ?? null
@@ -185,7 +187,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       routes: routes === null ? [] : routes.map((route) => ({ method: route.method, template: route.template, value: routeRuntime(route) })),
       catchAll: routes === null ? routeRuntime(null) : null,
       // Requests no route matches reach the API's `onUnrouted` hooks, when it has any.
-      unmatched: routes !== null && apiChain.onUnrouted.length > 0 ? { api: apiRuntime, template: '', operationId: null, chain: apiChain, stats: null } : null,
+      unmatched: routes !== null && apiChain.onUnrouted.length > 0 ? { api: apiRuntime, template: '', operationId: null, chain: apiChain, stats: null, spanRoute: null } : null,
     }
     routerApis.push(compiled)
     if (digest !== '') compiledApis.set(digest, compiled)

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { allowsAnonymous, type OperationView } from '../../audit/operations.js'
-import { accountBody, accountOperations, type AccountOperation } from '../account-operations.js'
+import { accountBody, accountOperations, EMAIL_FIELD, PASSWORD_FIELD, type AccountOperation } from '../account-operations.js'
 import { ScanIdentity, type Identity } from '../identities.js'
 import { logInQuietly } from '../log-in.js'
 import { markedBody } from '../owned-objects.js'
@@ -15,8 +15,6 @@ import type { ScanCheck, ScanContext } from '../scan-check.js'
 import type { Exchange } from '../scan-client.js'
 import { identityA, identityB, isSuccess, ME_PATH, requestAs, USER_PARAMETER } from './shared.js'
 
-const PASSWORD_FIELD = /^(password|new_?password|pass|passwd|pwd|passphrase)$/i
-const EMAIL_FIELD = /^(email|e_?mail|mail|email_?address|new_?email)$/i
 
 const fresh = (prefix: string) => `${prefix}${randomBytes(5).toString('hex')}`
 

@@ -1,5 +1,5 @@
 /** Check 6, injection: SQL (errors, boolean differential, time), NoSQL operators, OS commands (time), templates, path traversal. */
-import { isObject } from '../../audit/spec-model.js'
+import { itemsIn, objectIn } from '../owned-objects.js'
 import { describePoint as where, injectionPoints, sendAt, sendWithQuery, type InjectionPoint } from '../injection-points.js'
 import type { Exchange } from '../scan-client.js'
 import type { ScanCheck, ScanContext } from '../scan-check.js'
@@ -102,17 +102,8 @@ export const sqlInjection: ScanCheck = {
   },
 }
 
-/** Items in a JSON answer: the length of the first array found (at the top, or under a property such as `data`). */
-function itemCount(body: string): number | undefined {
-  const value = parseJson(body)
-  if (Array.isArray(value)) return value.length
-  if (!isObject(value)) return undefined
-  for (const inner of Object.values(value)) {
-    if (Array.isArray(inner)) return inner.length
-    if (isObject(inner)) for (const deeper of Object.values(inner)) if (Array.isArray(deeper)) return deeper.length
-  }
-  return undefined
-}
+/** Items in a JSON list answer (`[…]`, `{"data": […]}`, `{"result": {"items": […]}}`). */
+const itemCount = (body: string) => itemsIn(objectIn(parseJson(body)))?.length
 
 export const nosqlInjection: ScanCheck = {
   id: 'nosql-injection',
