@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   GW_ERR_QUOTA_EXCEEDED: { status: 429, title: 'The quota for this period is used up' },
   GW_ERR_CONCURRENCY_LIMITED: { status: 503, title: 'Too many requests in flight' },
   GW_ERR_RATE_LIMIT_BANNED: { status: 429, title: 'Too many refused requests: temporarily banned' },
+  GW_ERR_CLIENT_BANNED: { status: 403, title: 'Requests from this client are temporarily refused' },
   GW_ERR_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limiting is temporarily unavailable' },
   GW_ERR_POLICY_FAILED: { status: 500, title: 'A security policy could not be evaluated' },
   GW_ERR_UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream service could not be reached' },

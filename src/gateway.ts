@@ -107,6 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
     policies,
     store,
+    events,
     policyMetrics: {
       validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
       maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),

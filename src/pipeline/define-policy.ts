@@ -11,6 +11,7 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
 import type { Logger } from 'pino'
 import type { ConfigProblem } from '../errors.js'
 import type { AccessLogEntry } from '../observability/access-log.js'
+import type { EventFields } from '../observability/security-events/security-event.js'
 import type { OperationEntry } from '../openapi/list-operations.js'
 import type { RemoteDocuments } from '../openapi/remote-documents.js'
 import type { CounterStore } from '../stores/counter-store.js'
@@ -63,6 +64,8 @@ export interface PolicyHooks {
 /** What `onUnrouted` hooks learn of a request no route of the API matched. */
 export interface UnroutedRequest {
   readonly api: string
+  /** The client's address (from X-Forwarded-For when the peer is a trusted proxy). */
+  readonly client: string
   readonly method: string
   /** The raw path relative to the API's base path. */
   readonly relativePath: string
@@ -145,6 +148,13 @@ export interface ServiceDeps {
   readonly metrics: PolicyMetrics
   /** The data store; null when nothing needs it or the config is only compiled (`validate`). */
   readonly dataStore: DataStore | null
+  /** The security-event hub (alerts of the service's own, such as detections); null when no sink is configured. */
+  readonly events: SecurityEventSink | null
+}
+
+/** Where a service emits security events (the gateway's hub, docs/security-events.md). */
+export interface SecurityEventSink {
+  emit(fields: EventFields): unknown
 }
 
 /**

@@ -4,6 +4,7 @@ import { auth } from './auth/index.js'
 import { authz } from './authz/index.js'
 import { cors } from './cors/index.js'
 import { inventory } from './inventory/index.js'
+import { detection } from './detection/index.js'
 import { ipFilter } from './ip-filter/index.js'
 import { masking } from './masking/index.js'
 import { openapiValidation } from './openapi-validation/index.js'
@@ -12,4 +13,4 @@ import { requestLimits } from './request-limits/index.js'
 import { securityHeaders } from './security-headers/index.js'
 import { waf } from './waf/index.js'
 
-export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, waf, masking, securityHeaders, inventory]
+export const builtinPolicies: readonly PolicyDefinition[] = [requestLimits, ipFilter, cors, auth, authz, rateLimit, openapiValidation, waf, masking, securityHeaders, inventory, detection]

@@ -126,6 +126,12 @@ export class Exchange implements AttemptOwner, QueuedExchange {
   }
 
   /** Serves the request; any throw ends in `fail`. */
+  /** The client's address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
+  clientAddress(): string {
+    const runtime = this.runtime
+    return runtime.hasTrustedProxies ? resolveClientAddress(this.peer, this.req.headers['x-forwarded-for'] as string | undefined, runtime.isTrustedProxy) : this.peer
+  }
+
   begin(): void {
     try {
       this.start()
@@ -183,7 +189,6 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     this.route = route
     this.#relativePath = route.api.stripBasePath ? lookup.relativePath : path
     this.#pathHazard = lookup.pathHazard
-    const runtime = this.runtime
     const ctx = new RequestContext({
       requestId: this.requestId,
       method,
@@ -192,7 +197,7 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       headers,
       rawHeaders: req.rawHeaders,
       client: {
-        address: runtime.hasTrustedProxies ? resolveClientAddress(this.peer, headers['x-forwarded-for'] as string | undefined, runtime.isTrustedProxy) : this.peer,
+        address: this.clientAddress(),
         peerAddress: this.peer,
         peerPort: this.peerPort,
         tls: this.tls,

@@ -77,7 +77,7 @@ export function finishExchange(exchange: Exchange, logged = true): void {
   const unmatched = exchange.unmatched
   if (unmatched !== null) {
     const apiName = unmatched.route.api.name
-    const request = { api: apiName, method: exchange.req.method ?? '', relativePath: unmatched.relativePath, query: unmatched.query, status }
+    const request = { api: apiName, client: exchange.clientAddress(), method: exchange.req.method ?? '', relativePath: unmatched.relativePath, query: unmatched.query, status }
     runUnroutedHooks(unmatched.route.chain, request, (policy, error) => {
       metrics.policyFailures.labels(apiName, policy, 'open').inc()
       state.logger.debug({ policy, api: apiName, err: error }, 'policy failed on an unrouted request')

@@ -13,7 +13,7 @@ import { ConfigError, type ConfigProblem } from '../errors.js'
 import { createIpMatcher, type IpMatcher } from '../net/ip-matcher.js'
 import type { RouteStats } from '../observability/route-stats.js'
 import { buildChain, type Chain, type PolicyInstance } from '../pipeline/chain.js'
-import { NO_POLICY_METRICS, sectionValuesOf, type Counters, type OnFailure, type PolicyDefinition, type PolicyMetrics } from '../pipeline/define-policy.js'
+import { NO_POLICY_METRICS, sectionValuesOf, type Counters, type OnFailure, type PolicyDefinition, type PolicyMetrics, type SecurityEventSink } from '../pipeline/define-policy.js'
 import { createRouter, type Router, type RouterApi } from '../router/router.js'
 import { Upstream, type UpstreamConfig } from '../upstream/upstream.js'
 import type { DataStore } from '../stores/data-store.js'
@@ -68,6 +68,8 @@ export interface RuntimeDeps {
   policyMetrics?: PolicyMetrics
   /** Opens the counter store `stores.counters` names; without it every store is in memory (nothing connects). */
   openCounters?: (url: string, timeoutMs: number) => CounterStore
+  /** The security-event hub, for the policies' services; none when no sink is configured. */
+  events?: SecurityEventSink | null
 }
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
@@ -82,7 +84,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
   const problems: ConfigProblem[] = []
   const routerApis: RouterApi<RouteRuntime>[] = []
   const metrics = deps.policyMetrics ?? NO_POLICY_METRICS
-  const services = PolicyServices.build(deps.policies, config, { logger: deps.logger, clock: deps.clock, metrics, dataStore: deps.store }, previous?.services ?? null)
+  const services = PolicyServices.build(deps.policies, config, { logger: deps.logger, clock: deps.clock, metrics, dataStore: deps.store, events: deps.events ?? null }, previous?.services ?? null)
 
   const countersKey = `${config.stores.counters} ${config.stores.countersTimeoutMs}`
   const counters: Counters =

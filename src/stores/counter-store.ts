@@ -70,6 +70,18 @@ export type CarriedState =
   /** Fixed window (the window's id is in the key): units used. */
   | { readonly kind: 'fixed'; readonly count: number }
 
+/**
+ * A tally kept in buckets of `bucketMs` and read over the trailing `windowMs` (whole buckets): a
+ * count (`add` units) or the distinct `members` seen (approximate in Redis: HyperLogLog, ±0.81 %).
+ * Keys are the caller's; every node adding to a key adds to the same tally.
+ */
+export type TallyUpdate =
+  | { readonly key: string; readonly windowMs: number; readonly bucketMs: number; readonly add: number }
+  | { readonly key: string; readonly windowMs: number; readonly bucketMs: number; readonly members: readonly string[] }
+
+/** Distinct members one bucket of a tally holds in memory; past it the bucket counts no more (a bound, far above any threshold). */
+export const MAX_TALLY_MEMBERS = 10_000
+
 export interface CounterStore {
   readonly kind: 'memory' | 'redis'
   /**
@@ -93,6 +105,10 @@ export interface CounterStore {
   peek(checks: readonly LimitCheck[], nowMs: number): Promise<readonly LimitOutcome[]> | readonly LimitOutcome[]
   /** Subjects banned now whose subject starts with `prefix`, at most `max`. */
   listBans(prefix: string, nowMs: number, max: number): Promise<readonly BanEntry[]>
+  /** Bans `subject` for `forMs` unless it is banned already (then nothing changes); true when this call banned it. */
+  imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean>
+  /** Adds to each tally at `nowMs` and answers each one's total over its window, in order. Rejects when the store cannot answer. */
+  tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]>
   /** Lifts a ban (and forgets the subject's refusals); false when there was none. */
   liftBan(subject: string): Promise<boolean>
   close(): Promise<void>

@@ -6,7 +6,7 @@
  * (`owed`, `settle`). Entries expire when they no longer affect any decision; a few are examined
  * on every call, which bounds memory under many distinct keys.
  */
-import type { BanEntry, BanRule, CarriedState, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import { MAX_TALLY_MEMBERS, type BanEntry, type BanRule, type CarriedState, type ConsumeResult, type CounterStore, type LimitCheck, type LimitOutcome, type TallyUpdate } from './counter-store.js'
 import { ExpiringMap } from './expiring-map.js'
 import { fixed, gcra, rollSliding, sliding, withoutConsumption, type SlidingState } from './limit-math.js'
 
@@ -34,6 +34,8 @@ export class MemoryCounters implements CounterStore {
   readonly #bans = new ExpiringMap<{ expiresAt: number }>()
   /** Refusals by subject within the ban rule's window. */
   readonly #violations = new ExpiringMap<{ count: number; expiresAt: number }>()
+  /** Tallies by key and bucket index: a count or the distinct members seen. */
+  readonly #tallies = new ExpiringMap<{ value: number | Set<string>; expiresAt: number }>()
   /** Numbers this store's own decisions, so a hand-back settles only what it carried. */
   #lastMark = 0
 
@@ -75,6 +77,43 @@ export class MemoryCounters implements CounterStore {
       if (expiresAt > nowMs && subject.startsWith(prefix)) entries.push({ subject, remainingMs: expiresAt - nowMs })
     }
     return Promise.resolve(entries)
+  }
+
+  imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean> {
+    if (this.#bans.get(subject, nowMs) !== undefined) return Promise.resolve(false)
+    this.#bans.set(subject, { expiresAt: nowMs + forMs })
+    return Promise.resolve(true)
+  }
+
+  tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]> {
+    this.#tallies.sweepStep(nowMs, SWEEP_STEP * updates.length)
+    return Promise.resolve(updates.map((update) => this.#tallyOne(update, nowMs)))
+  }
+
+  #tallyOne(update: TallyUpdate, nowMs: number): number {
+    const bucket = Math.floor(nowMs / update.bucketMs)
+    const buckets = Math.max(1, Math.ceil(update.windowMs / update.bucketMs))
+    const key = `${update.key}:${bucket}`
+    const expiresAt = (bucket + buckets + 1) * update.bucketMs
+    if ('add' in update) {
+      const entry = this.#tallies.get(key, nowMs) ?? { value: 0, expiresAt }
+      entry.value = (entry.value as number) + update.add
+      this.#tallies.set(key, entry)
+      let total = 0
+      for (let b = bucket - buckets + 1; b <= bucket; b++) total += (this.#tallies.get(`${update.key}:${b}`, nowMs)?.value as number | undefined) ?? 0
+      return total
+    }
+    const entry = this.#tallies.get(key, nowMs) ?? { value: new Set<string>(), expiresAt }
+    const members = entry.value as Set<string>
+    for (const member of update.members) if (members.size < MAX_TALLY_MEMBERS) members.add(member)
+    this.#tallies.set(key, entry)
+    if (buckets === 1) return members.size
+    const union = new Set<string>(members)
+    for (let b = bucket - buckets + 1; b < bucket; b++) {
+      const older = this.#tallies.get(`${update.key}:${b}`, nowMs)?.value as Set<string> | undefined
+      if (older !== undefined) for (const member of older) union.add(member)
+    }
+    return union.size
   }
 
   liftBan(subject: string): Promise<boolean> {
@@ -142,6 +181,7 @@ export class MemoryCounters implements CounterStore {
   close(): Promise<void> {
     this.#entries.clear()
     this.#bans.clear()
+    this.#tallies.clear()
     this.#violations.clear()
     return Promise.resolve()
   }

@@ -15,7 +15,7 @@
  * uses the API's name): an API's counters and bans live on one shard, its decisions stay atomic.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
-import type { BanEntry, BanRule, CarriedState, ConsumeResult, CounterStore, LimitCheck, LimitOutcome } from './counter-store.js'
+import type { BanEntry, BanRule, CarriedState, ConsumeResult, CounterStore, LimitCheck, LimitOutcome, TallyUpdate } from './counter-store.js'
 import { withoutConsumption } from './limit-math.js'
 import { storageKey } from './memory-counters.js'
 import { ServerClock } from './server-clock.js'
@@ -321,6 +321,72 @@ export class RedisCounters implements CounterStore {
       }
     }
     return entries
+  }
+
+  async imposeBan(subject: string, forMs: number): Promise<boolean> {
+    const set = await this.#withinTimeout(this.#client.set(this.#banKey(subject), '1', 'PX', Math.max(1, Math.round(forMs)), 'NX'))
+    return set === 'OK'
+  }
+
+  /**
+   * One pipeline for all updates: each bucket's INCRBY or PFADD with its expiry, then the window's
+   * buckets read back (GETs summed, one PFCOUNT over them). In a cluster a pipeline must stay on
+   * one slot: callers give the keys of one call a common hash tag (detection uses `{detection}`).
+   */
+  async tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]> {
+    if (updates.length === 0) return []
+    const pipeline = this.#client.pipeline()
+    const reads: { first: number; count: number; distinct: boolean }[] = []
+    let index = 0
+    for (const update of updates) {
+      const bucket = Math.floor(nowMs / update.bucketMs)
+      const buckets = Math.max(1, Math.ceil(update.windowMs / update.bucketMs))
+      const keyOf = (b: number) => `${this.#options.prefix}tally:${update.key}:${b}`
+      const ttlMs = (buckets + 1) * update.bucketMs
+      if ('add' in update) {
+        pipeline.incrby(keyOf(bucket), update.add)
+        pipeline.pexpire(keyOf(bucket), ttlMs)
+        index += 2
+        reads.push({ first: index, count: buckets, distinct: false })
+        for (let b = bucket - buckets + 1; b <= bucket; b++) pipeline.get(keyOf(b))
+        index += buckets
+      } else {
+        if (update.members.length > 0) {
+          pipeline.pfadd(keyOf(bucket), ...update.members)
+          pipeline.pexpire(keyOf(bucket), ttlMs)
+          index += 2
+        }
+        reads.push({ first: index, count: 1, distinct: true })
+        const window: string[] = []
+        for (let b = bucket - buckets + 1; b <= bucket; b++) window.push(keyOf(b))
+        pipeline.pfcount(...window)
+        index += 1
+      }
+    }
+    const answers = await this.#withinTimeout(pipeline.exec())
+    if (answers === null) throw new Error('the tally pipeline was discarded')
+    return reads.map(({ first, count }) => {
+      let total = 0
+      for (let i = first; i < first + count; i++) {
+        const [error, value] = answers[i] as [Error | null, unknown]
+        if (error !== null) throw error
+        total += Number(value ?? 0)
+      }
+      return total
+    })
+  }
+
+  /** Rejects with CounterStoreTimeoutError when `command` does not answer within the store's timeout. */
+  async #withinTimeout<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CounterStoreTimeoutError(`Redis did not answer within ${this.#options.timeoutMs} ms`)), this.#options.timeoutMs)
+    })
+    try {
+      return await Promise.race([command, deadline])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async liftBan(subject: string): Promise<boolean> {

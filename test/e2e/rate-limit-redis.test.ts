@@ -5,21 +5,19 @@
  * (`.ci/run` starts it): what they admit together never exceeds the limit.
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Agent, request } from 'undici'
-import { stringify } from 'yaml'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startTestRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js'
 import { requireRedis, startTestRedis, type TestRedis } from '../helpers/redis-server.js'
-import { startUpstream, unusedPort, type TestUpstream } from '../helpers/upstream.js'
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 import { outcomeOf } from '../helpers/outcome.js'
+import { startGatewayNodes } from '../helpers/gateway-process.js'
 
-const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
 const SHARED_REDIS = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379'
 
 describe('rate-limit when Redis fails and comes back', () => {
@@ -178,36 +176,6 @@ describe('rate-limit on a Redis Cluster', () => {
   })
 })
 
-/** A `portcullis start` process; resolves its port once it says it started. */
-function startGatewayProcess(configFile: string): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'start', '-c', configFile], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-    await exited
-  }
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(() => {
-      void stop()
-      reject(new Error(`gateway did not start within 20 s: ${output.slice(-500)}`))
-    }, 20_000)
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('"gateway started"')) {
-        clearTimeout(timer)
-        child.stdout?.removeAllListeners('data')
-        child.stdout?.resume()
-        resolve({ child, stop })
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`gateway exited with ${String(code)}: ${output.slice(-500)}`))
-    })
-  })
-}
-
 describe('rate-limit across three gateway processes sharing Redis', () => {
   const NODES = 3
   let upstream: TestUpstream
@@ -220,33 +188,20 @@ describe('rate-limit across three gateway processes sharing Redis', () => {
     await requireRedis(SHARED_REDIS)
     upstream = await startUpstream()
     dir = mkdtempSync(join(tmpdir(), 'portcullis-rl-nodes-'))
-    ports = await Promise.all(Array.from({ length: NODES }, () => unusedPort()))
-    nodes = await Promise.all(
-      ports.map(async (port, index) => {
-        const file = join(dir, `node${index}.yaml`)
-        writeFileSync(
-          file,
-          stringify({
-            listen: { http: { host: '127.0.0.1', port } },
-            log: { level: 'info', access: false },
-            watch: false,
-            stores: { counters: SHARED_REDIS, countersTimeoutMs: 1000, data: `sqlite:${join(dir, `node${index}.db`)}` },
-            apis: [
-              {
-                name: 'shared',
-                basePath: '/',
-                upstream: { url: upstream.url },
-                routes: {
-                  'GET /quota': { 'rate-limit': { limits: [{ name: 'daily', per: 'header:x-tenant', quota: '300/day' }] } },
-                  'GET /rate': { 'rate-limit': { limits: [{ name: 'rate', per: 'header:x-tenant', rate: '100/s', burst: 50 }] } },
-                },
-              },
-            ],
-          }),
-        )
-        return startGatewayProcess(file)
-      }),
-    )
+    ;({ ports, nodes } = await startGatewayNodes(dir, NODES, (_port, index) => ({
+      stores: { counters: SHARED_REDIS, countersTimeoutMs: 1000, data: `sqlite:${join(dir, `node${index}.db`)}` },
+      apis: [
+        {
+          name: 'shared',
+          basePath: '/',
+          upstream: { url: upstream.url },
+          routes: {
+            'GET /quota': { 'rate-limit': { limits: [{ name: 'daily', per: 'header:x-tenant', quota: '300/day' }] } },
+            'GET /rate': { 'rate-limit': { limits: [{ name: 'rate', per: 'header:x-tenant', rate: '100/s', burst: 50 }] } },
+          },
+        },
+      ],
+    })))
   })
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()))

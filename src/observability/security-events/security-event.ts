@@ -83,6 +83,7 @@ export const EVENT_CLASS_BY_CODE: Readonly<Partial<Record<ErrorCode, EventClass>
   GW_ERR_QUOTA_EXCEEDED: DENIED('quota-exceeded', 3),
   GW_ERR_CONCURRENCY_LIMITED: DENIED('concurrency-limited', 2),
   GW_ERR_RATE_LIMIT_BANNED: DENIED('rate-limit-banned-request', 4),
+  GW_ERR_CLIENT_BANNED: DENIED('detection-banned-request', 4),
   GW_ERR_WAF_BLOCKED: cls(['intrusion_detection'], ['denied'], 'waf-blocked', 7, 'alert'),
   GW_ERR_REQUEST_INVALID: DENIED('openapi-violation', 4),
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: DENIED('openapi-violation', 4),

@@ -12,7 +12,7 @@ import type { InventoryService } from './inventory-service.js'
 function setUp(config: Record<string, unknown>) {
   const value = structuredClone(config)
   assert.deepEqual(createSchemaValidator(inventory.configSchema).validate(value), [])
-  const service = inventory.service?.({}, { logger: pino({ level: 'silent' }), clock: { now: () => 1_000 }, metrics: NO_POLICY_METRICS, dataStore: null }) as InventoryService
+  const service = inventory.service?.({}, { logger: pino({ level: 'silent' }), clock: { now: () => 1_000 }, metrics: NO_POLICY_METRICS, dataStore: null, events: null }) as InventoryService
   const deps: AnyPolicyDeps = {
     logger: pino({ level: 'silent' }),
     clock: { now: () => 1_000 },
@@ -78,7 +78,7 @@ test('hooks record paths relative to the base path, sampled bodies as shapes, un
   ctx.response = { status: 201, headers: { 'content-type': 'application/json', 'content-length': '9' } }
   void hooks.onResponseBody?.(ctx, Buffer.from('{"ok":true}'))
   hooks.onLog?.(ctx, entry(201))
-  hooks.onUnrouted?.({ api: 'shop', method: 'GET', relativePath: '/debug', query: 'verbose=1', status: 404 })
+  hooks.onUnrouted?.({ api: 'shop', client: '127.0.0.1', method: 'GET', relativePath: '/debug', query: 'verbose=1', status: 404 })
   const [api] = service.snapshot()?.apis ?? []
   const operations = api?.operations.map((o) => ({ key: `${o.method} ${o.template}`, count: o.count, statuses: o.statuses, query: o.query, request: o.requestSchema, response: o.responseSchemas }))
   assert.deepEqual(operations, [
