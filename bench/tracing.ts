@@ -7,17 +7,15 @@
  * `POST /v1/traces` with 200, on the load core with wrk, so the gateway's core measures the
  * gateway alone.
  *
- * Differences of a few per cent drown in this machine's window-to-window noise (±30 %), so this
- * follows `bench/ab.ts`: every contender is started once and warmed, then measured windows take
- * turns (the order rotating each cycle), and the figure to read is the paired ratio — the median
- * over cycles of a contender's CPU per request divided by the reference's in the same cycle.
+ * Measured side by side, windows taking turns, read as paired ratios (bench/paired-cpu.ts).
  * Usage: node --import tsx bench/tracing.ts [--cycles 10] [--seconds 4] [--warmup 6] [--connections 50] [--only 1%] [--before DIR]
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cpuTimes, freePort, median, startPinned, startStaticUpstream, waitForHttp, wrk, writeGatewayConfig, type Started } from './harness.js'
+import { startPinned, startStaticUpstream, writeGatewayConfig, type Contender } from './harness.js'
+import { runPaired } from './paired-cpu.js'
 
 const { values } = parseArgs({
   options: {
@@ -63,11 +61,6 @@ function gatewayConfig(name: string, port: number, sampleRatio: number | null): 
   return writeGatewayConfig(dir, name, port, api, true, telemetry)
 }
 
-interface Contender {
-  name: string
-  start(port: number): Started
-}
-
 const gateway = (checkout: string, name: string, sampleRatio: number | null): Contender => ({
   name,
   start: (port) => startPinned(name.replace(/[^a-z0-9]+/gi, '-'), PROXY_CORE, join(checkout, 'bin/portcullis.js'), ['start', '-c', gatewayConfig(name.replace(/[^a-z0-9]+/gi, '-'), port, sampleRatio)]),
@@ -81,42 +74,8 @@ const contenders: Contender[] = [
 ]
 const chosen = contenders.filter((c) => c.name === REFERENCE || only.length === 0 || only.some((o) => c.name.toLowerCase().includes(o)))
 
-const running: { name: string; url: string; process: Started; total: number[]; user: number[]; rps: number[] }[] = []
-process.stderr.write(`bench tracing: ${cycles} cycles × ${chosen.length} gateways × ${seconds}s, ${connections} connections, gateway on core ${PROXY_CORE}\n`)
 try {
-  for (const contender of chosen) {
-    const port = await freePort()
-    const started = contender.start(port)
-    const url = `http://127.0.0.1:${port}${PATH}`
-    running.push({ name: contender.name, url, process: started, total: [], user: [], rps: [] })
-    await waitForHttp(url)
-  }
-  // The JIT takes seconds here; warm-up is not measured.
-  for (const r of running) await wrk(r.url, { seconds: warmup, connections, core: LOAD_CORE })
-  for (let cycle = 0; cycle < cycles; cycle++) {
-    for (let k = 0; k < running.length; k++) {
-      const r = running[(k + cycle) % running.length] as (typeof running)[number]
-      const before = cpuTimes(r.process.pid)
-      const result = await wrk(r.url, { seconds, connections, core: LOAD_CORE })
-      const after = cpuTimes(r.process.pid)
-      if (result.errors > 0) process.stderr.write(`${r.name}: ${result.errors} errors\n`)
-      r.total.push(((after.user + after.system - before.user - before.system) * 1e6) / result.requests)
-      r.user.push(((after.user - before.user) * 1e6) / result.requests)
-      r.rps.push(result.rps)
-    }
-    process.stderr.write(`cycle ${cycle + 1}: ${running.map((r) => `${r.name} ${(r.total.at(-1) ?? 0).toFixed(1)}`).join('  ')}\n`)
-  }
-  const reference = running.find((r) => r.name === REFERENCE)
-  const rows = running.map((r) => {
-    const paired = r.total.map((value, i) => value / (reference?.total[i] ?? Number.NaN))
-    const pairedUser = r.user.map((value, i) => value / (reference?.user[i] ?? Number.NaN))
-    return `| ${r.name} | ${Math.round(median(r.rps))} | ${median(r.total).toFixed(1)} | ${Math.min(...r.total).toFixed(1)} | ${median(paired).toFixed(3)} | ${median(pairedUser).toFixed(3)} |`
-  })
-  process.stdout.write(
-    `\n${cycles} cycles of ${seconds}s windows taking turns, ${connections} connections, GET ${PATH}; paired ratio: median over cycles of CPU per request ÷ ${REFERENCE}'s in the same cycle\n\n` +
-      `| gateway | req/s | CPU µs/req (median) | best | paired ratio | user-space paired ratio |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`,
-  )
+  await runPaired({ label: 'tracing', contenders: chosen, reference: REFERENCE, path: PATH, cycles, seconds, warmup, connections, loadCore: LOAD_CORE })
 } finally {
-  for (const r of running) await r.process.stop()
   await upstream.process.stop()
 }

@@ -131,6 +131,25 @@ function cases(name: string, open: () => Promise<CounterStore>) {
       assert.equal((await store.consume([quota, limit], 1, T0, null, [null, null])).outcomes[0]?.allowed, false, 'nothing carried: as before')
     })
 
+    test('tallies: counts and distinct members over a sliding window of buckets, shared by every caller; bans imposed once', async () => {
+      prefix = tag()
+      const count = (add: number) => ({ key: `${prefix}count`, windowMs: 60_000, bucketMs: 10_000, add })
+      const members = (...names: string[]) => ({ key: `${prefix}distinct`, windowMs: 60_000, bucketMs: 10_000, members: names })
+      assert.deepEqual(await store.tally([count(3), members('a', 'b')], T0), [3, 2])
+      assert.deepEqual(await store.tally([count(2), members('b', 'c')], T0 + 25_000), [5, 3], 'earlier buckets still in the window')
+      assert.deepEqual(await store.tally([count(0), members()], T0 + 65_000), [2, 2], 'the first bucket slid out; a read adds nothing')
+      assert.deepEqual(await store.tally([count(0), members()], T0 + 95_000), [0, 0], 'all slid out')
+      assert.deepEqual(await store.tally([], T0), [])
+
+      const subject = `${prefix}{detection}:ip=192.0.2.7`
+      assert.equal(await store.imposeBan(subject, 60_000, T0), true)
+      assert.equal(await store.imposeBan(subject, 600_000, T0 + 1000), false, 'already banned: unchanged')
+      const listed = await store.listBans(prefix, T0 + 1000, 10)
+      assert.deepEqual(listed.map((b) => b.subject), [subject])
+      assert.ok((listed[0]?.remainingMs ?? 0) <= 60_000)
+      assert.equal(await store.liftBan(subject), true)
+    })
+
     test('a cost larger than one', async () => {
       prefix = tag()
       const limit = check('c', gcra(10, 10))

@@ -85,9 +85,11 @@ export const detection = definePolicy({
     const operationOf = (ctx: RequestContext): string | null => (ctx.route.template === '*' ? null : `${ctx.method} ${ctx.route.template}`)
 
     return {
-      async onRequest(ctx) {
+      onRequest(ctx) {
         const engine = service.engine
         const at = now()
+        // Nothing banned or throttled anywhere: nothing to look up.
+        if (engine.bans.size === 0) return undefined
         const subjects = subjectsOf(ctx)
         const banned = engine.bans.banned(subjects, at)
         if (banned !== null) {
@@ -96,12 +98,14 @@ export const detection = definePolicy({
           return respond.problem('GW_ERR_CLIENT_BANNED', { headers: { 'retry-after': String(seconds) }, detail: `retry after ${seconds} s` })
         }
         const throttled = engine.bans.throttled(subjects, at)
+        // Synchronous unless the client is throttled: most requests pay no promise.
         if (throttled === null) return undefined
-        const retryAfterMs = await service.throttle(throttled.subject, at)
-        if (retryAfterMs === 0) return undefined
-        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
-        ctx.noteSecurity('detection', { reason: 'throttled', details: { subject: throttled.subject } })
-        return respond.problem('GW_ERR_RATE_LIMITED', { headers: { 'retry-after': String(seconds) }, detail: `throttled by a detection; retry after ${seconds} s` })
+        return service.throttle(throttled.subject, at).then((retryAfterMs) => {
+          if (retryAfterMs === 0) return undefined
+          const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+          ctx.noteSecurity('detection', { reason: 'throttled', details: { subject: throttled.subject } })
+          return respond.problem('GW_ERR_RATE_LIMITED', { headers: { 'retry-after': String(seconds) }, detail: `throttled by a detection; retry after ${seconds} s` })
+        })
       },
       wantsRequestBody(ctx) {
         const length = Number(ctx.headers['content-length'] ?? Number.NaN)
