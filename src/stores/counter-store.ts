@@ -107,6 +107,8 @@ export interface CounterStore {
   listBans(prefix: string, nowMs: number, max: number): Promise<readonly BanEntry[]>
   /** Bans `subject` for `forMs` unless it is banned already (then nothing changes); true when this call banned it. */
   imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean>
+  /** The bans `imposeBan` made that are still in force, at most `max` (read from an index, not a scan of the keyspace). */
+  imposedBans(nowMs: number, max: number): Promise<readonly BanEntry[]>
   /** Adds to each tally at `nowMs` and answers each one's total over its window, in order. Rejects when the store cannot answer. */
   tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]>
   /** Lifts a ban (and forgets the subject's refusals); false when there was none. */

@@ -147,7 +147,13 @@ function cases(name: string, open: () => Promise<CounterStore>) {
       const listed = await store.listBans(prefix, T0 + 1000, 10)
       assert.deepEqual(listed.map((b) => b.subject), [subject])
       assert.ok((listed[0]?.remainingMs ?? 0) <= 60_000)
+      const imposed = (await store.imposedBans(T0 + 1000, 1000)).filter((b) => b.subject === subject)
+      assert.deepEqual(imposed, [{ subject, remainingMs: 59_000 }], 'indexed with its expiry')
       assert.equal(await store.liftBan(subject), true)
+      assert.equal((await store.imposedBans(T0 + 1000, 1000)).some((b) => b.subject === subject), false, 'not once lifted')
+      const brief = `${prefix}{detection}:ip=192.0.2.8`
+      assert.equal(await store.imposeBan(brief, 1000, T0 + 2000), true)
+      assert.equal((await store.imposedBans(T0 + 4000, 1000)).some((b) => b.subject === brief), false, 'not once expired')
     })
 
     test('a cost larger than one', async () => {

@@ -34,6 +34,8 @@ export class MemoryCounters implements CounterStore {
   readonly #bans = new ExpiringMap<{ expiresAt: number }>()
   /** Refusals by subject within the ban rule's window. */
   readonly #violations = new ExpiringMap<{ count: number; expiresAt: number }>()
+  /** Subjects `imposeBan` banned (the index `imposedBans` reads; lifted or expired ones are dropped as it reads). */
+  readonly #imposed = new Set<string>()
   /** Tallies by key and bucket index: a count or the distinct members seen. */
   readonly #tallies = new ExpiringMap<{ value: number | Set<string>; expiresAt: number }>()
   /** Numbers this store's own decisions, so a hand-back settles only what it carried. */
@@ -82,7 +84,18 @@ export class MemoryCounters implements CounterStore {
   imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean> {
     if (this.#bans.get(subject, nowMs) !== undefined) return Promise.resolve(false)
     this.#bans.set(subject, { expiresAt: nowMs + forMs })
+    this.#imposed.add(subject)
     return Promise.resolve(true)
+  }
+
+  imposedBans(nowMs: number, max: number): Promise<readonly BanEntry[]> {
+    const entries: BanEntry[] = []
+    for (const subject of this.#imposed) {
+      const ban = this.#bans.get(subject, nowMs)
+      if (ban === undefined) this.#imposed.delete(subject)
+      else if (entries.length < max) entries.push({ subject, remainingMs: ban.expiresAt - nowMs })
+    }
+    return Promise.resolve(entries)
   }
 
   tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]> {
@@ -182,6 +195,7 @@ export class MemoryCounters implements CounterStore {
     this.#entries.clear()
     this.#bans.clear()
     this.#tallies.clear()
+    this.#imposed.clear()
     this.#violations.clear()
     return Promise.resolve()
   }

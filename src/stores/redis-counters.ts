@@ -323,9 +323,25 @@ export class RedisCounters implements CounterStore {
     return entries
   }
 
-  async imposeBan(subject: string, forMs: number): Promise<boolean> {
-    const set = await this.#withinTimeout(this.#client.set(this.#banKey(subject), '1', 'PX', Math.max(1, Math.round(forMs)), 'NX'))
-    return set === 'OK'
+  /** The ban key, then its entry in the index of imposed bans (scored by expiry), whose expired entries go at the same time. */
+  async imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean> {
+    const ms = Math.max(1, Math.round(forMs))
+    const set = await this.#withinTimeout(this.#client.set(this.#banKey(subject), '1', 'PX', ms, 'NX'))
+    if (set !== 'OK') return false
+    await this.#withinTimeout(this.#client.zadd(this.#imposedKey, nowMs + ms, subject))
+    await this.#withinTimeout(this.#client.zremrangebyscore(this.#imposedKey, '-inf', nowMs))
+    return true
+  }
+
+  async imposedBans(nowMs: number, max: number): Promise<readonly BanEntry[]> {
+    const flat = await this.#withinTimeout(this.#client.zrangebyscore(this.#imposedKey, nowMs + 1, '+inf', 'WITHSCORES', 'LIMIT', 0, max))
+    const entries: BanEntry[] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ subject: flat[i] as string, remainingMs: Number(flat[i + 1]) - nowMs })
+    return entries
+  }
+
+  get #imposedKey(): string {
+    return `${this.#options.prefix}imposed-bans`
   }
 
   /**
@@ -393,6 +409,7 @@ export class RedisCounters implements CounterStore {
     // Two commands, not one DEL of both keys: in a cluster they need not share a slot.
     const removed = await this.#client.del(this.#banKey(subject))
     await this.#client.del(this.#violationKey(subject))
+    await this.#client.zrem(this.#imposedKey, subject)
     return removed > 0
   }
 

@@ -10,9 +10,12 @@ import type { CounterStore } from '../../stores/counter-store.js'
 /** Every detection ban's subject starts with this (`{detection}:ip=…`, `{detection}:throttle:c=…`). */
 export const BAN_PREFIX = '{detection}:'
 export const THROTTLE_PREFIX = `${BAN_PREFIX}throttle:`
+const RECENT_MS = 5000
 
 export class BanCache {
   #expiries = new Map<string, number>()
+  /** Bans this node imposed in the last RECENT_MS, kept through a sync that read the store before they reached it. */
+  readonly #recent = new Map<string, { expiresAt: number; addedAt: number }>()
   readonly #max: number
 
   constructor(max: number) {
@@ -28,14 +31,21 @@ export class BanCache {
     return this.#find(THROTTLE_PREFIX, subjects, nowMs)
   }
 
-  add(subject: string, expiresAt: number): void {
+  add(subject: string, expiresAt: number, nowMs: number): void {
     if (this.#expiries.size < this.#max || this.#expiries.has(subject)) this.#expiries.set(subject, expiresAt)
+    if (this.#recent.size < this.#max) this.#recent.set(subject, { expiresAt, addedAt: nowMs })
   }
 
-  /** Replaces what is known with the store's list. Rejects (keeping what was known) when the store cannot answer. */
+  /** Replaces what is known with the store's imposed bans. Rejects (keeping what was known) when the store cannot answer. */
   async sync(store: CounterStore, nowMs: number): Promise<void> {
-    const entries = await store.listBans(BAN_PREFIX, nowMs, this.#max)
-    this.#expiries = new Map(entries.map((entry) => [entry.subject, nowMs + entry.remainingMs]))
+    const entries = await store.imposedBans(nowMs, this.#max)
+    const expiries = new Map(entries.filter((entry) => entry.subject.startsWith(BAN_PREFIX)).map((entry) => [entry.subject, nowMs + entry.remainingMs]))
+    // A ban this node imposed a moment ago may not have reached the store when it was read.
+    for (const [subject, recent] of this.#recent) {
+      if (nowMs - recent.addedAt > RECENT_MS) this.#recent.delete(subject)
+      else if (!expiries.has(subject) && recent.expiresAt > nowMs) expiries.set(subject, recent.expiresAt)
+    }
+    this.#expiries = expiries
   }
 
   get size(): number {

@@ -68,6 +68,8 @@ export class DetectionEngine {
   #flushing: Promise<readonly Detection[]> | null = null
   #timers: NodeJS.Timeout[] = []
   #lastFailureLog = 0
+  /** Bans imposed while the store failed: written to it when it answers again (until then this node enforces them alone). */
+  readonly #unsynced = new Map<string, number>()
   /** Counters dropped because a flush was full (a flood of distinct subjects). */
   dropped = 0
 
@@ -130,8 +132,15 @@ export class DetectionEngine {
     return this.#flushing
   }
 
+  /** Hands the store the bans it missed while failing, then reads every node's bans. */
   async syncBans(): Promise<void> {
-    await this.bans.sync(this.#deps.stores().store, this.#deps.clock.now())
+    const store = this.#deps.stores().store
+    const now = this.#deps.clock.now()
+    for (const [subject, until] of this.#unsynced) {
+      if (until > now) await store.imposeBan(subject, until - now, now)
+      this.#unsynced.delete(subject)
+    }
+    await this.bans.sync(store, now)
   }
 
   /** Reports declared operations with no traffic on any node for `orphanApi.afterSec` (once the node has run that long). */
@@ -202,11 +211,12 @@ export class DetectionEngine {
       const forMs = settings.forSec * 1000
       const subject = (response === 'ban' ? BAN_PREFIX : THROTTLE_PREFIX) + check.subject.id
       until = now + forMs
-      this.bans.add(subject, until)
+      this.bans.add(subject, until, now)
       await this.#deps.stores().store.imposeBan(subject, forMs, now).catch((error: unknown) => {
-        // Enforced here still; the other nodes learn of it only when the store answers again.
+        // Enforced here still; the other nodes learn of it when the store answers again.
         this.#failed(error, 'imposing a ban')
-        return this.#deps.stores().fallback.imposeBan(subject, forMs, now)
+        if (this.#unsynced.size < this.#config.maxBans) this.#unsynced.set(subject, until as number)
+        return false
       })
     }
     const detection: Detection = { detector: check.detector, subject: check.subject, severity, response, api: check.api, operation: check.operation, evidence, at: now, until }
