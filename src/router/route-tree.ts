@@ -6,7 +6,7 @@ import type { ParsedTemplate } from './path-template.js'
 
 export class RouteNode<T> {
   statics: Map<string, RouteNode<T>> | null = null
-  patterns: { source: string; regex: RegExp; node: RouteNode<T> }[] | null = null
+  patterns: { source: string; match: (segment: string) => string[] | null; node: RouteNode<T> }[] | null = null
   param: RouteNode<T> | null = null
   methods: Map<string, T> | null = null
 
@@ -25,7 +25,7 @@ export class RouteNode<T> {
       } else {
         node.patterns ??= []
         let entry = node.patterns.find((p) => p.source === segment.source)
-        if (entry === undefined) node.patterns.push((entry = { source: segment.source, regex: segment.regex, node: new RouteNode<T>() }))
+        if (entry === undefined) node.patterns.push((entry = { source: segment.source, match: segment.match, node: new RouteNode<T>() }))
         node = entry.node
       }
     }
@@ -46,10 +46,10 @@ export class RouteNode<T> {
     if (next !== undefined && next.walk(segments, index + 1, captured, visit)) return true
     if (this.patterns !== null) {
       for (const pattern of this.patterns) {
-        const match = pattern.regex.exec(segment)
-        if (match === null) continue
+        const values = pattern.match(segment)
+        if (values === null) continue
         const length = captured.length
-        captured.push(...match.slice(1))
+        captured.push(...values)
         if (pattern.node.walk(segments, index + 1, captured, visit)) return true
         captured.length = length
       }
