@@ -369,7 +369,9 @@ export const TRANSFORMATIONS: ReadonlyMap<string, Transformation> = new Map<stri
   ['sha1', digest('sha1')],
   ['md5', digest('md5')],
   ['utf8tounicode', utf8ToUnicode],
-  ['trim', (s) => s.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '')],
+  // The trailing run is tried only where a run starts: tried at every space of a run that text
+  // follows, `[…]+$` was quadratic (64 KB of spaces between two letters: 2 s).
+  ['trim', (s) => s.replace(/^[\t\n\v\f\r ]+|(?<![\t\n\v\f\r ])[\t\n\v\f\r ]+$/g, '')],
   ['trimleft', (s) => s.replace(/^[\t\n\v\f\r ]+/, '')],
-  ['trimright', (s) => s.replace(/[\t\n\v\f\r ]+$/, '')],
+  ['trimright', (s) => s.replace(/(?<![\t\n\v\f\r ])[\t\n\v\f\r ]+$/, '')],
 ])
