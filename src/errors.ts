@@ -9,6 +9,7 @@
 export const ERROR_CODES = {
   GW_ERR_ROUTE_NOT_FOUND: { status: 404, title: 'No API or route matches this request' },
   GW_ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'The method is not allowed on this path' },
+  GW_ERR_API_GONE: { status: 410, title: 'This API or operation is no longer served' },
   GW_ERR_REQUEST_MALFORMED: { status: 400, title: 'The request could not be parsed' },
   GW_ERR_REQUEST_PATH_INVALID: { status: 400, title: 'The request path is not valid' },
   GW_ERR_REQUEST_TIMEOUT: { status: 408, title: 'The request was not received in time' },

@@ -6,6 +6,7 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { EventsConfig } from '../observability/security-events/events-schema.js'
+import { LifecycleConfig } from './lifecycle-schema.js'
 
 /** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
 const Stores = Type.Object(
@@ -200,6 +201,7 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
     {
       name: ApiName,
       version: Type.Optional(Type.String({ description: 'Version label, e.g. v2.' })),
+      lifecycle: LifecycleConfig,
       hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[a-zA-Z0-9.-]+(:\\d+)?$' }), {
         default: [],
         description: 'Host names this API answers (`*.example.com` allowed); empty means any host.',

@@ -17,10 +17,14 @@ export interface SchemaValidator {
   validate(data: unknown): ConfigProblem[]
 }
 
+/** `2027-01-31`, or a date-time with its offset (`2027-01-31T12:00:00Z`, `…+02:00`). */
+const RFC3339_DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/
+
 export function createSchemaValidator(schema: TSchema): SchemaValidator {
   // strictSchema is off because ajv refuses defaults inside unions, and route overrides are unions (filled separately).
   const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictSchema: false, allowUnionTypes: true })
   addFormats(ajv)
+  ajv.addFormat('date-time-or-date', (value: string) => RFC3339_DATE_OR_TIME.test(value) && !Number.isNaN(Date.parse(value)))
   ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' })
   const compiled: ValidateFunction = ajv.compile(schema)
   return {

@@ -20,6 +20,7 @@ import type { DataStore } from '../stores/data-store.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
 import { PolicyServices } from './policy-services.js'
+import { createLifecycleHooks, LIFECYCLE_PRIORITY } from '../policies/lifecycle/lifecycle-hooks.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -51,6 +52,8 @@ export interface Runtime {
   readonly hasTrustedProxies: boolean
   /** The services the policies declared (auth's credential verifiers), each kept across reloads while its sections are unchanged. */
   readonly services: PolicyServices
+  /** When the first config of this gateway was compiled: the date of a deprecation that names none. */
+  readonly firstLoadedAt: number
   /** Each API's compiled routes by its digest, reused by the next reload while unchanged. */
   readonly compiledApis: ReadonlyMap<string, RouterApi<RouteRuntime>>
   /** Rate-limit counters; kept across reloads while `stores.counters` is unchanged, so limits survive them. */
@@ -110,6 +113,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     JSON.stringify([...declaredSections(deps.policies, previous.config)]) === JSON.stringify([...sections]) &&
     previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
 
+  const firstLoadedAt = previous?.firstLoadedAt ?? deps.clock.now()
   config.apis.forEach((api, index) => {
     const upstreamConfig = upstreamConfigOf(api.upstream)
     const key = JSON.stringify(upstreamConfig)
@@ -162,6 +166,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       const instance = create(name, value, `apis[${index}].policies.${name}`)
       if (instance !== null) apiInstances.set(name, instance)
     }
+    const lifecycle = createLifecycleHooks(api.lifecycle, operations, deps.clock, firstLoadedAt)
+    if (lifecycle !== null) apiInstances.set('lifecycle', { name: 'lifecycle', priority: LIFECYCLE_PRIORITY, onFailure: 'closed', hooks: lifecycle })
     const apiChain = buildChain([...apiInstances.values()], config.server.maxBufferedBodyBytes)
 
     const routeRuntime = (route: ResolvedRoute | null): RouteRuntime => {
@@ -215,6 +221,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     isTrustedProxy: createIpMatcher(config.trustedProxies),
     hasTrustedProxies: config.trustedProxies.length > 0,
     services,
+    firstLoadedAt,
     compiledApis,
     counters,
     countersKey,

@@ -1,0 +1,173 @@
+/**
+ * API lifecycle on the wire, through a running gateway on a clock the test moves: a deprecated
+ * operation and a deprecated API version answer with Deprecation (RFC 9745), Sunset (RFC 8594)
+ * and Link headers; a brownout window and the sunset answer 410 as problem+json naming the
+ * successor, without calling the upstream; a draft version is served only to its preview
+ * consumer.
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
+
+const TOKEN = 'admin-token-for-lifecycle-tests'
+const TOKEN_HASH = createHash('sha256').update(TOKEN).digest('hex')
+const DAY = 86_400_000
+const NOW = Date.parse('2026-12-07T12:00:00Z')
+
+const SPEC = `
+openapi: 3.0.3
+info: { title: orders, version: '1.4.0' }
+paths:
+  /orders:
+    get:
+      operationId: listOrders
+      responses: { '200': { description: ok } }
+  /orders/export:
+    get:
+      operationId: exportOrders
+      deprecated: true
+      x-deprecated-at: '2026-10-01T00:00:00Z'
+      x-sunset: '2027-01-01T00:00:00Z'
+      responses: { '200': { description: ok } }
+  /orders/legacy:
+    get:
+      operationId: legacyOrders
+      deprecated: true
+      responses: { '200': { description: ok } }
+`
+
+describe('lifecycle: deprecation, sunset, brownouts, drafts', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+  let now = NOW
+  let key = ''
+
+  before(async () => {
+    upstream = await startUpstream()
+    gw = await startTestGateway(
+      {
+        ...baseConfig(upstream.url),
+        admin: { listen: '127.0.0.1:0', auth: { tokenHash: TOKEN_HASH } },
+        stores: { data: 'sqlite:./portcullis.db' },
+        apis: [
+          { name: 'orders', version: 'v1', basePath: '/orders/v1', openapi: 'orders.yaml', upstream: { url: upstream.url } },
+          {
+            name: 'orders-v0',
+            version: 'v0',
+            basePath: '/orders/v0',
+            openapi: 'orders.yaml',
+            upstream: { url: upstream.url },
+            lifecycle: {
+              state: 'deprecated',
+              deprecatedAt: '2026-06-01',
+              sunsetAt: '2027-03-01T00:00:00Z',
+              successor: '/orders/v1',
+              migrationGuide: 'https://docs.example.com/orders/v0-to-v1',
+              brownouts: [{ start: '2027-02-01T10:00:00Z', end: '2027-02-01T11:00:00Z' }],
+            },
+          },
+          {
+            name: 'orders-v2',
+            version: 'v2',
+            basePath: '/orders/v2',
+            openapi: 'orders.yaml',
+            upstream: { url: upstream.url },
+            policies: { auth: { methods: ['apiKey'] } },
+            lifecycle: { state: 'draft', preview: ['early-bird'] },
+          },
+        ],
+      },
+      { files: { 'orders.yaml': SPEC }, clock: { now: () => now } },
+    )
+    const admin = `http://127.0.0.1:${gw.gateway.addresses.admin!.port}`
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+    for (const id of ['early-bird', 'someone-else']) assert.equal((await fetch(`${admin}/consumers`, { method: 'POST', headers, body: JSON.stringify({ id, name: id }) })).status, 201)
+    key = ((await (await fetch(`${admin}/consumers/early-bird/keys`, { method: 'POST', headers, body: '{}' })).json()) as { key: string }).key
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gw.url}${path}`, { headers })
+
+  test('a deprecated operation answers with its Deprecation and Sunset dates; the others are untouched', async () => {
+    const res = await get('/orders/v1/orders/export')
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('deprecation'), `@${Date.parse('2026-10-01T00:00:00Z') / 1000}`)
+    assert.equal(res.headers.get('sunset'), 'Fri, 01 Jan 2027 00:00:00 GMT')
+    const plain = await get('/orders/v1/orders')
+    assert.equal(plain.headers.get('deprecation'), null)
+    assert.equal(plain.headers.get('sunset'), null)
+    // No date in the document: the date the gateway first loaded a config.
+    const legacy = await get('/orders/v1/orders/legacy')
+    assert.match(legacy.headers.get('deprecation') ?? '', /^@\d+$/)
+  })
+
+  test('a deprecated version: its operations answer with Deprecation, Sunset and the Links', async () => {
+    const res = await get('/orders/v0/orders')
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('deprecation'), `@${Date.parse('2026-06-01') / 1000}`)
+    assert.equal(res.headers.get('sunset'), 'Mon, 01 Mar 2027 00:00:00 GMT')
+    assert.equal(res.headers.get('link'), '<https://docs.example.com/orders/v0-to-v1>; rel="deprecation"; type="text/html", </orders/v1>; rel="successor-version"')
+    const missing = await get('/orders/v0/nowhere')
+    assert.equal(missing.status, 404)
+    // The operation's own sunset is earlier than the version's.
+    assert.equal((await get('/orders/v0/orders/export')).headers.get('sunset'), 'Fri, 01 Jan 2027 00:00:00 GMT')
+  })
+
+  test('past an operation’s sunset: 410 problem naming the successor, the upstream not called', async () => {
+    now = Date.parse('2027-01-01T00:00:00Z')
+    const before = upstream.requests.length
+    const gone = await get('/orders/v1/orders/export')
+    assert.equal(gone.status, 410)
+    assert.equal(gone.headers.get('content-type'), 'application/problem+json')
+    const body = (await gone.json()) as { code: string; detail: string }
+    assert.equal(body.code, 'GW_ERR_API_GONE')
+    assert.match(body.detail, /since 2027-01-01T00:00:00.000Z/)
+    assert.equal(gone.headers.get('sunset'), 'Fri, 01 Jan 2027 00:00:00 GMT')
+    assert.equal((await get('/orders/v1/orders')).status, 200, 'the rest of the API is served')
+    assert.equal(upstream.requests.length, before + 1, 'only the served request reached the upstream')
+  })
+
+  test('a brownout window answers 410 before the sunset, and only within the window; after the sunset, always', async () => {
+    now = Date.parse('2027-02-01T10:30:00Z')
+    const brownout = await get('/orders/v0/orders')
+    assert.equal(brownout.status, 410)
+    const body = (await brownout.json()) as { code: string; detail: string; successor: string }
+    assert.deepEqual([body.code, body.successor], ['GW_ERR_API_GONE', '/orders/v1'])
+    assert.match(body.detail, /brownout/)
+    now = Date.parse('2027-02-01T11:00:00Z')
+    assert.equal((await get('/orders/v0/orders')).status, 200, 'the window has ended')
+    now = Date.parse('2027-03-01T00:00:00Z') + DAY
+    assert.equal((await get('/orders/v0/orders')).status, 410)
+    assert.equal((await get('/orders/v1/orders')).status, 200, 'the successor is served')
+  })
+
+  test('a draft version is served to its preview consumer only; to anyone else it does not exist', async () => {
+    assert.equal((await get('/orders/v2/orders', { 'x-api-key': key })).status, 200)
+    const stranger = await get('/orders/v2/orders')
+    assert.equal(stranger.status, 401, 'no credential: authentication answers first')
+    const admin = `http://127.0.0.1:${gw.gateway.addresses.admin!.port}`
+    const other = ((await (await fetch(`${admin}/consumers/someone-else/keys`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { key: string }).key
+    const hidden = await get('/orders/v2/orders', { 'x-api-key': other })
+    assert.equal(hidden.status, 404)
+    assert.equal(((await hidden.json()) as { code: string }).code, 'GW_ERR_ROUTE_NOT_FOUND')
+  })
+})
+
+describe('lifecycle config is checked', () => {
+  test('dates and links are validated where they are written', async () => {
+    const upstream = await startUpstream()
+    try {
+      await assert.rejects(
+        startTestGateway({ ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', upstream: { url: upstream.url }, lifecycle: { sunsetAt: 'next tuesday', successor: 'javascript:alert(1)' } }] }),
+        (error: Error) => /apis\[0\]\.lifecycle\.sunsetAt.*RFC 3339/s.test(error.message) && /lifecycle\.successor.*URL or a path/s.test(error.message),
+      )
+    } finally {
+      await upstream.close()
+    }
+  })
+})
