@@ -35,7 +35,8 @@ const FORMATS: readonly [string, RegExp][] = [
   ['uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i],
   ['date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i],
   ['date', /^\d{4}-\d{2}-\d{2}$/],
-  ['email', /^[^@\s]+@[^@\s]+\.[^@\s]+$/],
+  // The lookahead checks the domain's characters once: without it a domain of dots and a space was rescanned from every dot.
+  ['email', /^[^@\s]+@(?=[^@\s]+$)[^@\s]+\.[^@\s]+$/],
   ['uri', /^https?:\/\/[^\s]+$/i],
 ]
 

@@ -11,7 +11,11 @@ const INTEGER = /^-?\d+$/
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 const HEX = /^(?:0x)?[0-9a-f]{8,}$/i
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/i
-const EMAIL = /^[^@/\s]+@[^@/\s]+\.[^@/\s]+$/
+/**
+ * The lookahead checks the domain's characters once; without it a domain of dots followed by a
+ * character outside the class was rescanned from every dot (quadratic: 64 KB took 2.7 s).
+ */
+const EMAIL = /^[^@/\s]+@(?=[^@/\s]+$)[^@/\s]+\.[^@/\s]+$/
 /** Stripe-like prefixed ids: `cus_NffrFeUfNV2Hib`, `ch_3MmlLrLkdIwHu7ix0snN0B15`. */
 const PREFIXED_ID = /^[a-z]{1,12}_[A-Za-z0-9]{8,}$/
 const TOKEN = /^[A-Za-z0-9._~+=%-]+$/
