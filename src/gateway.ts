@@ -15,6 +15,8 @@ import { createManagementRoutes, type ManagementRequest } from './admin/manageme
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
+import { createLifecycleRoutes } from './admin/lifecycle-routes.js'
+import { DeprecatedUsage } from './policies/lifecycle/deprecated-usage.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
@@ -102,12 +104,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let store: DataStore | null = null
   if (needsDataStore(config, policies, options.admin !== false)) store = await openConfiguredDataStore(config.stores.data, loaded.baseDir)
   const events: SecurityEvents | null = createSecurityEvents(config.events, { logger, metrics, clock, store, version: PORTCULLIS_VERSION })
+  const deprecatedUsage = store === null ? null : new DeprecatedUsage({ store, events, logger, clock })
   const runtimeDeps: RuntimeDeps = {
     logger,
     clock,
     policies,
     store,
     events,
+    deprecatedUsage,
     policyMetrics: {
       validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
       maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),
@@ -127,6 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error
   }
   initialRuntime.services.start()
+  deprecatedUsage?.start()
   await waitForCounters(initialRuntime, logger)
   let tracing: Tracing | null
   try {
@@ -197,7 +202,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
     const eventRoutes = createEventRoutes({ store })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req)
+    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => state.runtime.loaded, store })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? lifecycleRoutes(req)
   }
   let adminServer: AnyServer | null = null
   const adminEvents = adminEventHooks(events)
@@ -322,6 +328,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     runtimes.forEach((runtime, index) => runtime.services.notIn(...runtimes.slice(0, index).map((r) => r.services)).close())
     await Promise.all([state.runtime, ...retiring.keys()].map((r) => r.counters.store.close()))
     // Before the data store closes: the store sink writes into it.
+    await deprecatedUsage?.close().catch((error: unknown) => logger.warn({ err: error }, 'deprecated usage could not be written at shutdown'))
     await events?.close(loaded.config.events.shutdownFlushMs)
     await store?.close().catch((error: unknown) => logger.warn({ err: error }, 'data store did not close cleanly'))
     // Spans of the last requests are exported before the process may exit.

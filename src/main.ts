@@ -18,6 +18,7 @@ import { Management } from './admin/management.js'
 import { createManagementRoutes, type ManagementRequest } from './admin/management-routes.js'
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
+import { createLifecycleRoutes } from './admin/lifecycle-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
 import { adminEventHooks } from './admin/admin-events.js'
 import { createSecurityEventMetrics } from './observability/metrics.js'
@@ -273,8 +274,9 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: workerInventories, clock })
     const eventRoutes = createEventRoutes({ store: dataStore })
+    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => loaded, store: dataStore })
     return createAdminServer({
-      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req),
+      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? lifecycleRoutes(req),
       onAuthFailure: adminEvents.onAuthFailure,
       tokenHash: adminConfig.auth.tokenHash,
       publicProbes: adminConfig.publicProbes,

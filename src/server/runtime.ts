@@ -21,6 +21,7 @@ import type { CounterStore } from '../stores/counter-store.js'
 import { MemoryCounters } from '../stores/memory-counters.js'
 import { PolicyServices } from './policy-services.js'
 import { createLifecycleHooks, LIFECYCLE_PRIORITY } from '../policies/lifecycle/lifecycle-hooks.js'
+import type { DeprecatedUsage } from '../policies/lifecycle/deprecated-usage.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -73,6 +74,8 @@ export interface RuntimeDeps {
   openCounters?: (url: string, timeoutMs: number) => CounterStore
   /** The security-event hub, for the policies' services; none when no sink is configured. */
   events?: SecurityEventSink | null
+  /** Where calls of deprecated versions and operations are counted; none without a data store. */
+  deprecatedUsage?: DeprecatedUsage | null
 }
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
@@ -166,7 +169,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       const instance = create(name, value, `apis[${index}].policies.${name}`)
       if (instance !== null) apiInstances.set(name, instance)
     }
-    const lifecycle = createLifecycleHooks(api.lifecycle, operations, deps.clock, firstLoadedAt)
+    const lifecycle = createLifecycleHooks({ name: api.name, version: api.version ?? null, lifecycle: api.lifecycle }, operations, deps.clock, firstLoadedAt, deps.deprecatedUsage ?? null)
     if (lifecycle !== null) apiInstances.set('lifecycle', { name: 'lifecycle', priority: LIFECYCLE_PRIORITY, onFailure: 'closed', hooks: lifecycle })
     const apiChain = buildChain([...apiInstances.values()], config.server.maxBufferedBodyBytes)
 

@@ -34,6 +34,17 @@ for (const kind of kinds) {
       await drop()
     })
 
+    test('deprecated usage: calls summed by API, operation and consumer, first and last seen kept, new pairs told apart; listed newest first', async () => {
+      const row = (consumer: string, calls: number, firstSeen: number, lastSeen: number) => ({ api: 'orders', version: 'v1', operation: 'GET /export', consumer, calls, firstSeen, lastSeen })
+      assert.deepEqual(await store.recordDeprecatedUsage([row('acme', 2, 1000, 2000), row('globex', 1, 1500, 1500)]), [true, true])
+      assert.deepEqual(await store.recordDeprecatedUsage([row('acme', 3, 500, 3000)]), [false], 'known: summed, not new')
+      assert.deepEqual(await store.recordDeprecatedUsage([]), [])
+      const listed = await store.listDeprecatedUsage({ limit: 10 })
+      assert.deepEqual(listed, [row('acme', 5, 500, 3000), row('globex', 1, 1500, 1500)])
+      assert.deepEqual((await store.listDeprecatedUsage({ limit: 10, since: 2500 })).map((u) => u.consumer), ['acme'])
+      assert.deepEqual(await store.listDeprecatedUsage({ limit: 10, api: 'payments' }), [])
+    })
+
     test('migrations run once; a second node opening the same store finds them applied', async () => {
       const [second, third] = await Promise.all([openDataStore(url, tmpdir()), openDataStore(url, tmpdir())])
       await second.ping()

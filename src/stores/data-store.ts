@@ -116,6 +116,26 @@ export interface SecurityEventQuery {
 
 export class DataConflictError extends Error {}
 
+/** Calls of a deprecated API version or operation by one consumer (`anonymous` without credentials). */
+export interface DeprecatedUsageRow {
+  readonly api: string
+  readonly version: string | null
+  /** `METHOD /template`, or `*` for a version deprecated as a whole and called on a path without a route. */
+  readonly operation: string
+  readonly consumer: string
+  readonly calls: number
+  /** ms since the epoch */
+  readonly firstSeen: number
+  readonly lastSeen: number
+}
+
+export interface DeprecatedUsageQuery {
+  readonly api?: string
+  /** Only consumers seen since (ms since the epoch). */
+  readonly since?: number
+  readonly limit: number
+}
+
 export interface DataStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Applies pending schema migrations; safe to run from several nodes at once. */
@@ -151,6 +171,10 @@ export interface DataStore {
    * many it deleted.
    */
   pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number>
+  /** Adds calls (summed, first and last seen kept); answers, by row, whether the consumer had never called that operation. */
+  recordDeprecatedUsage(rows: readonly DeprecatedUsageRow[]): Promise<readonly boolean[]>
+  /** Most recently seen first. */
+  listDeprecatedUsage(query: DeprecatedUsageQuery): Promise<DeprecatedUsageRow[]>
 
   close(): Promise<void>
 }

@@ -74,4 +74,18 @@ export const MIGRATIONS: readonly Migration[] = [
         source_ip TEXT, consumer TEXT, api TEXT, document TEXT NOT NULL);
       ${SECURITY_EVENT_INDEXES}`,
   },
+  {
+    version: 4,
+    description: 'who still calls deprecated APIs and operations: calls, first and last seen, by consumer',
+    sqlite: `
+      CREATE TABLE deprecated_usage (
+        api TEXT NOT NULL, operation TEXT NOT NULL, consumer TEXT NOT NULL, version TEXT, calls INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (api, operation, consumer));
+      CREATE INDEX deprecated_usage_last_seen ON deprecated_usage(last_seen);`,
+    postgres: `
+      CREATE TABLE deprecated_usage (
+        api TEXT NOT NULL, operation TEXT NOT NULL, consumer TEXT NOT NULL, version TEXT, calls BIGINT NOT NULL,
+        first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (api, operation, consumer));
+      CREATE INDEX deprecated_usage_last_seen ON deprecated_usage(last_seen);`,
+  },
 ]

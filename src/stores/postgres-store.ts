@@ -1,10 +1,10 @@
 /** PostgreSQL data store (`pg`), shared by several gateway nodes. */
 import pg from 'pg'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
 import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
-import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
+import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, deprecatedUsageFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 // Any constant: nodes starting together take turns migrating.
 const MIGRATION_LOCK = 0x70637573
@@ -180,6 +180,31 @@ export class PostgresStore implements DataStore {
       [olderThan, keep, maxRows],
     )
     return rows.length
+  }
+
+  async recordDeprecatedUsage(rows: readonly DeprecatedUsageRow[]): Promise<readonly boolean[]> {
+    const inserted: boolean[] = []
+    // One statement per row: their number is bounded by the recorder's flush (consumers × operations seen since the last one).
+    for (const row of rows) {
+      const result = await this.#query(
+        `INSERT INTO deprecated_usage (api, operation, consumer, version, calls, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (api, operation, consumer) DO UPDATE SET calls = deprecated_usage.calls + EXCLUDED.calls, version = EXCLUDED.version,
+           first_seen = LEAST(deprecated_usage.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(deprecated_usage.last_seen, EXCLUDED.last_seen)
+         RETURNING (xmax = 0) AS inserted`,
+        [row.api, row.operation, row.consumer, row.version, row.calls, row.firstSeen, row.lastSeen],
+      )
+      inserted.push(result[0]?.inserted === true)
+    }
+    return inserted
+  }
+
+  async listDeprecatedUsage(query: DeprecatedUsageQuery): Promise<DeprecatedUsageRow[]> {
+    const rows = await this.#query('SELECT * FROM deprecated_usage WHERE ($1::text IS NULL OR api = $1) AND last_seen >= $2 ORDER BY last_seen DESC LIMIT $3', [
+      query.api ?? null,
+      query.since ?? 0,
+      query.limit,
+    ])
+    return rows.map(deprecatedUsageFromRow)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** Row ↔ record mapping shared by the SQL stores (lists and maps are JSON text in both dialects). */
-import type { ApiKeyRecord, AuditEntry, Consumer, RevokedApiKey } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, DeprecatedUsageRow, RevokedApiKey } from './data-store.js'
 
 export type Row = Record<string, unknown>
 
@@ -68,5 +68,17 @@ export function auditFromRow(row: Row): AuditEntry {
     target: row.target as string,
     source: row.source as string,
     details: object(row.details),
+  }
+}
+
+export function deprecatedUsageFromRow(row: Row): DeprecatedUsageRow {
+  return {
+    api: row.api as string,
+    version: (row.version as string | null) ?? null,
+    operation: row.operation as string,
+    consumer: row.consumer as string,
+    calls: num(row.calls),
+    firstSeen: num(row.first_seen),
+    lastSeen: num(row.last_seen),
   }
 }

@@ -4,11 +4,11 @@
  * a CLI process can write while the gateway reads.
  */
 import Database from 'better-sqlite3'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
 import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
-import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, revokedKeyFromRow, type Row } from './rows.js'
+import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, deprecatedUsageFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 export class SqliteStore implements DataStore {
   readonly kind = 'sqlite'
@@ -186,6 +186,33 @@ export class SqliteStore implements DataStore {
       .prepare('DELETE FROM security_events WHERE id IN (SELECT id FROM security_events WHERE at < ? OR id <= ? ORDER BY id LIMIT ?)')
       .run(olderThan, cutoff, maxRows)
     return Promise.resolve(result.changes)
+  }
+
+  recordDeprecatedUsage(rows: readonly DeprecatedUsageRow[]): Promise<readonly boolean[]> {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO deprecated_usage (api, operation, consumer, version, calls, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const update = this.#db.prepare(
+      'UPDATE deprecated_usage SET calls = calls + ?, version = ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE api = ? AND operation = ? AND consumer = ?',
+    )
+    return Promise.resolve(
+      this.#db.transaction(() =>
+        rows.map((row) => {
+          if (insert.run(row.api, row.operation, row.consumer, row.version, row.calls, row.firstSeen, row.lastSeen).changes === 1) return true
+          update.run(row.calls, row.version, row.firstSeen, row.lastSeen, row.api, row.operation, row.consumer)
+          return false
+        }),
+      )(),
+    )
+  }
+
+  listDeprecatedUsage(query: DeprecatedUsageQuery): Promise<DeprecatedUsageRow[]> {
+    const rows = this.#all(
+      'SELECT * FROM deprecated_usage WHERE (? IS NULL OR api = ?) AND last_seen >= ? ORDER BY last_seen DESC LIMIT ?',
+      query.api ?? null,
+      query.api ?? null,
+      query.since ?? 0,
+      query.limit,
+    )
+    return Promise.resolve(rows.map(deprecatedUsageFromRow))
   }
 
   close(): Promise<void> {

@@ -6,11 +6,14 @@
  * consumer.
  */
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
+const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
 const TOKEN = 'admin-token-for-lifecycle-tests'
 const TOKEN_HASH = createHash('sha256').update(TOKEN).digest('hex')
 const DAY = 86_400_000
@@ -51,6 +54,7 @@ describe('lifecycle: deprecation, sunset, brownouts, drafts', () => {
         ...baseConfig(upstream.url),
         admin: { listen: '127.0.0.1:0', auth: { tokenHash: TOKEN_HASH } },
         stores: { data: 'sqlite:./portcullis.db' },
+        events: { flushIntervalMs: 20, store: {} },
         apis: [
           { name: 'orders', version: 'v1', basePath: '/orders/v1', openapi: 'orders.yaml', upstream: { url: upstream.url } },
           {
@@ -155,6 +159,44 @@ describe('lifecycle: deprecation, sunset, brownouts, drafts', () => {
     const hidden = await get('/orders/v2/orders', { 'x-api-key': other })
     assert.equal(hidden.status, 404)
     assert.equal(((await hidden.json()) as { code: string }).code, 'GW_ERR_ROUTE_NOT_FOUND')
+  })
+
+  test('calls of deprecated operations and versions are listed by consumer with first and last seen; a first call is an event', async () => {
+    const admin = `http://127.0.0.1:${gw.gateway.addresses.admin!.port}`
+    const read = async (path: string) => (await (await fetch(`${admin}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as Record<string, unknown>
+    type Usage = { api: string; operation: string; consumer: string; calls: number; firstSeen: string; lastSeen: string; version: string }
+    let usage: Usage[] = []
+    await eventually(async () => (usage = (await read('/lifecycle/usage')).usage as Usage[]).length >= 3, 8000, 'usage written')
+    const row = (api: string, operation: string) => usage.find((u) => u.api === api && u.operation === operation && u.consumer === 'anonymous')
+    assert.equal(row('orders', 'GET /orders/export')?.calls, 2, `once served, once refused after its sunset: ${JSON.stringify(usage)}`)
+    assert.equal(row('orders', 'GET /orders/legacy')?.calls, 1)
+    assert.equal(row('orders-v0', 'GET /orders')?.version, 'v0')
+    assert.equal(row('orders', 'GET /orders'), undefined, 'operations that are not deprecated are not listed')
+    assert.equal(((await read('/lifecycle/usage?api=orders-v0')).usage as Usage[]).every((u) => u.api === 'orders-v0'), true)
+    const versions = (await read('/lifecycle')).apis as { name: string; state: string; sunsetAt: string | null; deprecatedOperations: { operation: string }[] }[]
+    assert.deepEqual(versions.map((v) => [v.name, v.state]), [['orders', 'published'], ['orders-v0', 'deprecated'], ['orders-v2', 'draft']])
+    assert.deepEqual(versions[0]?.deprecatedOperations.map((o) => o.operation), ['GET /orders/export', 'GET /orders/legacy'])
+    const events = (await read('/events?action=deprecated-operation-first-call')).events as { portcullis: { route: string } }[]
+    assert.ok(events.some((e) => e.portcullis.route === 'GET /orders/export'), JSON.stringify(events.map((e) => e.portcullis.route)))
+
+    // The same through the CLI (the compiled build, as users run it).
+    // Asynchronously: the gateway answering it runs in this process.
+    const cli = (args: string[], token = TOKEN) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BIN, 'apis', ...args], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_ADMIN_TOKEN: token } }, (error, stdout, stderr) =>
+          resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+        )
+      })
+    const listed = await cli(['usage', '--deprecated', '--admin', admin, '--api', 'orders'])
+    assert.equal(listed.status, 0, listed.stderr)
+    assert.match(listed.stdout, /^API +VERSION +OPERATION +CONSUMER +CALLS +FIRST SEEN +LAST SEEN\n/)
+    assert.match(listed.stdout, /orders +v1 +GET \/orders\/export +anonymous +2 +\d{4}-/)
+    const table = await cli(['list', '--admin', admin])
+    assert.match(table.stdout, /orders-v0 +v0 +\/orders\/v0 +deprecated +2026-06-01 +2027-03-01T00:00:00Z +\/orders\/v1 +2/)
+    const noToken = await cli(['list', '--admin', admin], '')
+    assert.equal(noToken.status, 2)
+    assert.match(noToken.stderr, /set the admin token in the environment variable PORTCULLIS_ADMIN_TOKEN/)
+    assert.match((await cli(['usage', '--admin', admin, '--since', 'yesterday'])).stderr, /--since yesterday: must be an ISO 8601 date/)
   })
 })
 

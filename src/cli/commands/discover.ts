@@ -12,6 +12,7 @@ import { buildDraftOpenApi } from '../../policies/inventory/draft-openapi.js'
 import { SNAPSHOT_FORMAT, type InventorySnapshot } from '../../policies/inventory/inventory-service.js'
 import { mergeSnapshots } from '../../policies/inventory/merge-snapshots.js'
 import { EXIT_ERROR, EXIT_OK } from '../report-error.js'
+import { CliInputError, fetchAdmin } from '../admin-client.js'
 
 interface DiscoverFlags {
   admin?: string
@@ -23,10 +24,8 @@ interface DiscoverFlags {
   undocumentedOnly?: boolean
 }
 
-const ADMIN_TIMEOUT_MS = 10000
-
 /** A problem the user can fix, said with where it is. */
-class DiscoverError extends Error {}
+const DiscoverError = CliInputError
 
 async function runDiscover(flags: DiscoverFlags): Promise<number> {
   if ((flags.admin === undefined) === (flags.from.length === 0)) throw new DiscoverError('give the inventory with either --admin URL (a running gateway) or --from FILE (a saved GET /inventory answer)')
@@ -48,27 +47,7 @@ async function runDiscover(flags: DiscoverFlags): Promise<number> {
 }
 
 async function fetchSnapshot(admin: string, tokenEnv: string, api: string | undefined): Promise<InventorySnapshot> {
-  let url: URL
-  try {
-    url = new URL(`${admin.replace(/\/+$/, '')}/inventory${api === undefined ? '' : `/${encodeURIComponent(api)}`}`)
-  } catch {
-    throw new DiscoverError(`--admin ${admin}: not a URL (e.g. http://127.0.0.1:9090)`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DiscoverError(`--admin ${admin}: must be an http:// or https:// URL`)
-  const token = process.env[tokenEnv]
-  if (token === undefined || token === '') throw new DiscoverError(`--admin ${admin}: set the admin token in the environment variable ${tokenEnv} (--token-env names another)`)
-  let response: Response
-  try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS) })
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name
-    throw new DiscoverError(`--admin ${admin}: cannot reach the admin API (${cause})`)
-  }
-  const text = await response.text()
-  if (response.status !== 200) {
-    const code = problemCode(text)
-    throw new DiscoverError(`--admin ${admin}: GET ${url.pathname} answered ${String(response.status)}${code === null ? '' : ` ${code}`}`)
-  }
+  const { text } = await fetchAdmin(admin, tokenEnv, `/inventory${api === undefined ? '' : `/${encodeURIComponent(api)}`}`)
   return parseSnapshot(text, `--admin ${admin}`)
 }
 
@@ -109,15 +88,6 @@ function chooseApi(snapshot: InventorySnapshot, name: string | undefined, where:
   throw new DiscoverError(`${where} has the inventories of ${names.join(', ')}: choose one with --api NAME`)
 }
 
-function problemCode(text: string): string | null {
-  try {
-    const code = (JSON.parse(text) as { code?: unknown }).code
-    return typeof code === 'string' ? code : null
-  } catch {
-    return null
-  }
-}
-
 export function registerDiscoverCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command('discover')
@@ -133,7 +103,7 @@ export function registerDiscoverCommand(program: Command, setExit: (code: number
       try {
         setExit(await runDiscover(flags))
       } catch (error) {
-        if (!(error instanceof DiscoverError)) throw error
+        if (!(error instanceof CliInputError)) throw error
         process.stderr.write(`error: ${error.message}\n`)
         setExit(EXIT_ERROR)
       }

@@ -9,6 +9,7 @@
 import type { PolicyHooks } from '../../pipeline/define-policy.js'
 import { respond } from '../../pipeline/reply.js'
 import type { LifecycleConfig } from '../../config/lifecycle-schema.js'
+import type { DeprecatedUsage } from './deprecated-usage.js'
 
 /** What the lifecycle needs of an operation (an OpenAPI operation or a config route). */
 export interface LifecycleOperation {
@@ -34,7 +35,14 @@ const instant = (value: string | undefined): number | null => (value === undefin
  * The API's lifecycle hooks, or null when nothing about it is deprecated, sunset or draft.
  * `loadedAt` dates a deprecation that names no date (ms since the epoch).
  */
-export function createLifecycleHooks(config: LifecycleConfig, operations: ReadonlyMap<string, LifecycleOperation>, clock: { now(): number }, loadedAt: number): PolicyHooks | null {
+export interface LifecycleApi {
+  readonly name: string
+  readonly version: string | null
+  readonly lifecycle: LifecycleConfig
+}
+
+export function createLifecycleHooks(apiConfig: LifecycleApi, operations: ReadonlyMap<string, LifecycleOperation>, clock: { now(): number }, loadedAt: number, usage: DeprecatedUsage | null): PolicyHooks | null {
+  const config = apiConfig.lifecycle
   const apiDeprecated = config.state === 'deprecated' || config.state === 'retired' || config.deprecatedAt !== undefined || config.sunsetAt !== undefined
   const apiSunset = instant(config.sunsetAt)
   const apiDeprecatedAt = instant(config.deprecatedAt)
@@ -77,6 +85,12 @@ export function createLifecycleHooks(config: LifecycleConfig, operations: Readon
       if (found.sunsetAt !== null && now >= found.sunsetAt) return gone(`no longer served since ${new Date(found.sunsetAt).toISOString()}`)
       if (found.brownout && brownouts.some((w) => now >= w.start && now < w.end)) return gone('a scheduled brownout before the sunset: this will soon be no longer served')
       return undefined
+    },
+    onLog(ctx) {
+      if (usage === null || ctx.isPreflight) return
+      const operation = `${ctx.method} ${ctx.route.template}`
+      if (!byOperation.has(operation) && api === null) return
+      usage.record(apiConfig.name, apiConfig.version, ctx.route.template === '*' ? '*' : operation, ctx.state.principal?.id ?? 'anonymous')
     },
   }
 }
