@@ -9,6 +9,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
+import RE2 from 're2'
 import type { RemoteDocuments } from './remote-documents.js'
 import { ArgumentKinds, type ArgumentKind } from './argument-kinds.js'
 import { DocumentSet, escapePointer, isRecord, type Located } from './document-set.js'
@@ -107,11 +108,49 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   return validators
 }
 
+/**
+ * The document's `pattern`s run on request values: compiled with RE2 (linear time), so a pattern
+ * with nested quantifiers cannot be made to backtrack for seconds by a crafted value. A pattern
+ * RE2 cannot compile (lookaround, back-references) falls back to JavaScript's engine.
+ */
+const linearRegExp = Object.assign(
+  (pattern: string, flags: string): { test: (s: string) => boolean } => {
+    try {
+      return new RE2(pattern, flags)
+    } catch {
+      return new RegExp(pattern, flags)
+    }
+  },
+  { code: 'portcullisLinearRegExp' },
+)
+
+const MAX_URL_LENGTH = 8192
+
+/** `format: url` as ajv-formats means it (an absolute http, https or ftp URL with a host), parsed instead of matched. */
+function isUrl(value: string): boolean {
+  if (value.length > MAX_URL_LENGTH || /\s/.test(value)) return false
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ftp:') && url.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
 function createAjv(documents: DocumentSet, coerce: boolean, closed: boolean): Ajv {
   // Unknown formats (documents invent many) are ignored quietly: ajv would print one line each.
   // Patterns are compiled without the `u` flag: documents are full of escapes (`\-`, `\/`) that
   // JavaScript accepts only without it, as most validators in other languages do.
-  const options = { strict: false, allErrors: true, validateSchema: false, coerceTypes: coerce ? ('array' as const) : false, allowUnionTypes: true, logger: false as const, unicodeRegExp: false }
+  const options = {
+    strict: false,
+    allErrors: true,
+    validateSchema: false,
+    coerceTypes: coerce ? ('array' as const) : false,
+    allowUnionTypes: true,
+    logger: false as const,
+    unicodeRegExp: false,
+    code: { regExp: linearRegExp },
+  }
   const ajv = documents.version === '3.1' ? new Ajv2020(options) : new Ajv2019(options)
   addFormats(ajv)
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 })
@@ -121,6 +160,8 @@ function createAjv(documents: DocumentSet, coerce: boolean, closed: boolean): Aj
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/)
   ajv.addFormat('binary', true)
   ajv.addFormat('password', true)
+  // ajv-formats' `url` pattern backtracks quadratically on crafted values (`http://` and 64 KB of `:`: 2.4 s).
+  ajv.addFormat('url', isUrl)
   for (const [url, document] of documents.files) {
     const schema = toJsonSchema(structuredClone(document), documents.version)
     ajv.addSchema((closed ? closeObjects(schema) : schema) as object, url)

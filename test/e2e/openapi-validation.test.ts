@@ -495,3 +495,45 @@ describe('openapi-validation of responses: report, block, strip', () => {
     assert.deepEqual(line?.violations, [{ location: 'response.status', message: '418 is not a declared response' }])
   })
 })
+
+describe('openapi-validation against values crafted to make patterns backtrack', () => {
+  let upstream: TestUpstream
+  let gw: TestGateway
+  const SPEC = {
+    openapi: '3.0.3',
+    info: { title: 'patterns', version: '1' },
+    paths: {
+      '/codes': {
+        get: {
+          parameters: [
+            { name: 'code', in: 'query', schema: { type: 'string', pattern: '^(a+)+$' } },
+            { name: 'look', in: 'query', schema: { type: 'string', pattern: '^(?!x)[a-z]+$' } },
+            { name: 'site', in: 'query', schema: { type: 'string', format: 'url' } },
+          ],
+          responses: { '200': { description: 'ok' } },
+        },
+      },
+    },
+  }
+
+  before(async () => {
+    upstream = await startUpstream()
+    gw = await startTestGateway({ ...baseConfig(upstream.url), apis: [{ name: 'p', basePath: '/', openapi: 'p.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': {} } }] }, { files: { 'p.yaml': stringify(SPEC) } })
+  })
+  after(async () => {
+    await gw?.stop()
+    await upstream?.close()
+  })
+
+  test('a nested-quantifier pattern runs in linear time (RE2); one RE2 cannot compile still applies; format url is parsed', async () => {
+    const status = async (query: string) => (await request(`${gw.url}/codes?${query}`)).statusCode
+    assert.equal(await status('code=aaaa'), 200)
+    // Backtracking engines take minutes on this (2^36 ways to split the run); the test would time out.
+    assert.equal(await status(`code=${'a'.repeat(36)}!`), 400)
+    assert.equal(await status('look=abc'), 200)
+    assert.equal(await status('look=xabc'), 400, 'a lookahead (JavaScript’s engine) still applies')
+    assert.equal(await status(`site=${encodeURIComponent('https://example.com/a?b=c')}`), 200)
+    assert.equal(await status('site=not-a-url'), 400)
+    assert.equal(await status(`site=${encodeURIComponent(`http://${':'.repeat(3000)}!`)}`), 400)
+  })
+})
