@@ -21,8 +21,9 @@ export interface Contribution {
   /** A count to add, or a member to add to a distinct count. */
   readonly add?: number
   readonly member?: string
-  /** Window of this tally when not the configured one (the orphan sweep's), ms. */
+  /** Window and bucket of this tally when not the configured ones (long windows), ms. */
   readonly windowMs?: number
+  readonly bucketMs?: number
 }
 
 export interface Check {
@@ -49,13 +50,20 @@ const SCANNER_CODES = new Set(['GW_ERR_WAF_BLOCKED', 'GW_ERR_REQUEST_INVALID', '
 const STALE_REASONS = /expired|revoked|inactive/
 
 /** The checks a request feeds, and what it adds to their tallies. */
-export function checksOf(o: Observation, config: DetectionConfig, baselines: Baselines): { checks: Check[]; contributions: Contribution[] } {
+export function checksOf(
+  o: Observation,
+  config: DetectionConfig,
+  baselines: { readonly volume: Baselines; readonly errorRate: Baselines },
+  exempt: ReadonlySet<string>,
+): { checks: Check[]; contributions: Contribution[] } {
   const d = config.detectors
   const windowSec = config.windowSec
   const checks: Check[] = []
   const contributions: Contribution[] = []
   const source: Subject = { kind: 'source', id: `ip=${o.source}` }
   const actor: Subject = o.principal === null ? source : { kind: 'principal', id: `c=${o.principal}` }
+  // Partners and batch jobs read in bulk, export and run from many networks by design.
+  const bulk = o.principal !== null && exempt.has(o.principal)
   const threshold = (name: DetectorName, subject: Subject, k: string, limit: number, what: string, extra: Record<string, unknown> = {}) =>
     checks.push({
       id: `${name} ${k}`,
@@ -72,6 +80,10 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
       const k = key('cs', o.source)
       contributions.push({ key: k, add: 1 })
       threshold('credentialStuffing', source, k, d.credentialStuffing.failuresPerSource, 'failedLogins')
+      const slow = key('cs', 'slow', o.source)
+      const slowWindowMs = d.credentialStuffing.slowWindowSec * 1000
+      contributions.push({ key: slow, add: 1, windowMs: slowWindowMs, bucketMs: slowWindowMs / 12 })
+      threshold('credentialStuffing', source, slow, d.credentialStuffing.slowFailuresPerSource, 'failedLogins', { windowSec: d.credentialStuffing.slowWindowSec })
     }
     if (d.distributedCredentialStuffing.enabled && o.loginUser !== null) {
       const sources = key('dcs', 'u', o.api, o.loginUser)
@@ -87,11 +99,22 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
     threshold('staleCredentials', source, k, d.staleCredentials.attempts, 'attempts', { reason: o.authReason })
   }
   if (d.scanner.enabled && (o.undeclared !== null || (o.code !== null && SCANNER_CODES.has(o.code)))) {
-    const k = key('scan', o.source)
-    contributions.push({ key: k, add: 1 })
-    threshold('scanner', source, k, d.scanner.hits, 'hits')
+    // Refusals count each; unknown paths count once per distinct shape: a scan walks many, a client's mistake repeats one.
+    const refused = key('scan', 'r', o.source)
+    const probed = key('scan', 'p', o.source)
+    contributions.push(o.undeclared !== null ? { key: probed, member: o.undeclared } : { key: refused, add: 1 })
+    const limit = d.scanner.hits
+    checks.push({
+      id: `scanner ${source.id}`,
+      detector: 'scanner',
+      subject: source,
+      keys: [refused, probed],
+      api: o.api,
+      operation: o.operation,
+      decide: ([refusals = 0, paths = 0]) => (refusals + paths >= limit ? { hits: refusals + paths, refused: refusals, unknownPaths: paths, threshold: limit, windowSec } : null),
+    })
   }
-  if (o.operation !== null && o.objectId !== null && d.bolaEnumeration.enabled) {
+  if (o.operation !== null && o.objectId !== null && d.bolaEnumeration.enabled && !bulk) {
     const objects = key('bola', 'd', actor.id, o.api, o.operation)
     contributions.push({ key: objects, member: o.objectId })
     threshold('bolaEnumeration', actor, objects, d.bolaEnumeration.distinctObjects, 'distinctObjects')
@@ -101,7 +124,7 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
       threshold('bolaEnumeration', actor, refused, d.bolaEnumeration.refusedObjects, 'refusedObjects')
     }
   }
-  if (d.scraping.enabled && o.bytesOut > 0) {
+  if (d.scraping.enabled && o.bytesOut > 0 && !bulk) {
     const k = key('scrape', actor.id)
     const { minBytes, baselineFactor } = d.scraping
     contributions.push({ key: k, add: o.bytesOut })
@@ -113,18 +136,18 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
       api: o.api,
       operation: o.operation,
       decide([total = 0], nowMs) {
-        const usual = baselines.usual(k, nowMs)
+        const usual = baselines.volume.usual(k, nowMs)
         // While learning, only volumes abnormal for anyone count.
         const abnormal = usual === null ? total >= minBytes * baselineFactor : total >= minBytes && total >= baselineFactor * usual
         if (!abnormal) {
-          baselines.learn(k, total, nowMs)
+          baselines.volume.learn(k, total, nowMs)
           return null
         }
         return { responseBytes: total, usualBytes: usual === null ? null : Math.round(usual), minBytes, baselineFactor, windowSec }
       },
     })
   }
-  if (d.tokenReuse.enabled && o.credential !== null && o.code === null) {
+  if (d.tokenReuse.enabled && o.credential !== null && o.code === null && !bulk) {
     const k = key('reuse', o.credential)
     contributions.push({ key: k, member: o.network })
     threshold('tokenReuse', { kind: 'credential', id: `cred=${o.credential}` }, k, d.tokenReuse.networks, 'networks')
@@ -144,9 +167,9 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
       decide([requests = 0, errors = 0], nowMs) {
         if (requests < minRequests) return null
         const rate = errors / requests
-        const usual = baselines.usual(failed, nowMs)
+        const usual = baselines.errorRate.usual(failed, nowMs)
         if (rate < errorRate || (usual !== null && rate < baselineFactor * usual)) {
-          baselines.learn(failed, rate, nowMs)
+          baselines.errorRate.learn(failed, rate, nowMs)
           return null
         }
         return { requests, errors, errorRate: Math.round(rate * 1000) / 1000, usualRate: usual === null ? null : Math.round(usual * 1000) / 1000, windowSec }
@@ -163,7 +186,10 @@ export function checksOf(o: Observation, config: DetectionConfig, baselines: Bas
     contributions.push({ key: k, add: 1 })
     threshold('zombieApi', { kind: 'operation', id: `op=${o.api} ${o.operation}` }, k, 1, 'requests')
   }
-  if (o.operation !== null && d.orphanApi.enabled) contributions.push({ key: seenKey(o.api, o.operation), add: 1, windowMs: d.orphanApi.afterSec * 1000 })
+  if (o.operation !== null && d.orphanApi.enabled) {
+    const afterMs = d.orphanApi.afterSec * 1000
+    contributions.push({ key: seenKey(o.api, o.operation), add: 1, windowMs: afterMs + afterMs / 6, bucketMs: afterMs / 6 })
+  }
   return { checks, contributions }
 }
 

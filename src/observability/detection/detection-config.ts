@@ -28,6 +28,11 @@ export const DetectionConfig = Type.Object(
     alertCooldownSec: Type.Integer({ minimum: 1, maximum: 86400, default: 300, description: 'One alert per detector and subject within this time, across every node.' }),
     throttleRps: Type.Number({ exclusiveMinimum: 0, maximum: 10000, default: 1, description: 'Requests per second a throttled subject is allowed.' }),
     trustedNetworks: Type.Array(Type.String(), { default: [], description: 'Addresses or CIDR ranges never throttled or banned (monitoring, partners); still counted and alerted on.' }),
+    exemptConsumers: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      maxItems: 10000,
+      description: 'Consumers (principal ids) expected to read many objects, move much data or run from many networks (partners, batch jobs): BOLA enumeration, scraping and credential reuse do not count their requests.',
+    }),
     maxKeysPerFlush: Type.Integer({ minimum: 100, maximum: 1000000, default: 20000, description: 'Bound on distinct counters one flush carries; what exceeds it is dropped and counted.' }),
     maxBans: Type.Integer({ minimum: 10, maximum: 1000000, default: 10000, description: 'Bound on the bans and throttles a node holds (synced from the store).' }),
     banSyncMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000, description: 'How often a node reads the shared bans (others’ bans and lifts reach it within this).' }),
@@ -36,6 +41,8 @@ export const DetectionConfig = Type.Object(
         credentialStuffing: detector(
           {
             failuresPerSource: Type.Integer({ minimum: 1, default: 20, description: 'Failed log-ins (or refused credentials) from one address within the window.' }),
+            slowFailuresPerSource: Type.Integer({ minimum: 1, default: 250, description: 'Failed log-ins from one address within `slowWindowSec`: a run kept under the per-window threshold (low and slow).' }),
+            slowWindowSec: Type.Integer({ minimum: 60, maximum: 86400, default: 3600, description: 'The long window of `slowFailuresPerSource`.' }),
             response: ClientResponse('ban'),
             forSec: ForSec(900),
             severity: Severity(8),
@@ -65,7 +72,7 @@ export const DetectionConfig = Type.Object(
           {
             minBytes: Type.Integer({ minimum: 1, default: 20971520, description: 'Response bytes within the window below which nothing is reported, whatever the baseline.' }),
             baselineFactor: Type.Number({ minimum: 1, default: 10, description: 'Response bytes within the window this many times the principal’s usual window.' }),
-            response: ClientResponse('throttle'),
+            response: ClientResponse('alert'),
             forSec: ForSec(600),
             severity: Severity(6),
           },
@@ -73,7 +80,7 @@ export const DetectionConfig = Type.Object(
         ),
         tokenReuse: detector(
           {
-            networks: Type.Integer({ minimum: 2, default: 5, description: 'Distinct networks one credential is used from within the window.' }),
+            networks: Type.Integer({ minimum: 2, default: 10, description: 'Distinct networks one credential is used from within the window (clients on serverless platforms and autoscaled fleets change networks often: list them in `exemptConsumers`).' }),
             response: ClientResponse('alert'),
             forSec: ForSec(900),
             severity: Severity(7),
@@ -91,7 +98,7 @@ export const DetectionConfig = Type.Object(
         ),
         scanner: detector(
           {
-            hits: Type.Integer({ minimum: 1, default: 20, description: 'WAF blocks, validation failures, refused paths and unknown routes from one address within the window.' }),
+            hits: Type.Integer({ minimum: 1, default: 20, description: 'WAF blocks, validation failures and refused paths, plus distinct unknown path shapes probed, from one address within the window (one unknown path called again and again is a client’s mistake, not a scan).' }),
             response: ClientResponse('ban'),
             forSec: ForSec(600),
             severity: Severity(7),

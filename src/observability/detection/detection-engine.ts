@@ -50,6 +50,12 @@ interface Pending {
   add: number
   members: Set<string> | null
   readonly windowMs: number
+  readonly bucketMs: number
+}
+
+/** The orphan sweep's window: one bucket (a sixth) longer than `afterSec`, so its whole buckets always cover `afterSec`. */
+export function orphanWindowMs(afterMs: number): number {
+  return afterMs + afterMs / 6
 }
 
 const MAX_MEMBERS_PER_FLUSH = 1000
@@ -60,7 +66,8 @@ export class DetectionEngine {
   readonly #deps: DetectionEngineDeps
   readonly #config: DetectionConfig
   readonly bans: BanCache
-  readonly #baselines: Baselines
+  readonly #baselines: { readonly volume: Baselines; readonly errorRate: Baselines }
+  readonly #exempt: ReadonlySet<string>
   #pending = new Map<string, Pending>()
   #checks = new Map<string, Check>()
   readonly #operations = new Map<string, readonly string[]>()
@@ -77,7 +84,9 @@ export class DetectionEngine {
     this.#deps = deps
     this.#config = deps.config
     this.bans = new BanCache(deps.config.maxBans)
-    this.#baselines = new Baselines({ max: BASELINE_SUBJECTS, learningMs: deps.config.learningSec * 1000, windowMs: deps.config.windowSec * 1000 })
+    const baseline = () => new Baselines({ max: BASELINE_SUBJECTS, learningMs: deps.config.learningSec * 1000, windowMs: deps.config.windowSec * 1000 })
+    this.#baselines = { volume: baseline(), errorRate: baseline() }
+    this.#exempt = new Set(deps.config.exemptConsumers)
     this.#startedAt = deps.clock.now()
   }
 
@@ -88,8 +97,9 @@ export class DetectionEngine {
 
   /** Records a finished request; never throws, never waits. */
   observe(observation: Observation): void {
-    const { checks, contributions } = checksOf(observation, this.#config, this.#baselines)
+    const { checks, contributions } = checksOf(observation, this.#config, this.#baselines, this.#exempt)
     const windowMs = this.#config.windowSec * 1000
+    const bucketMs = this.#config.bucketSec * 1000
     for (const contribution of contributions) {
       let pending = this.#pending.get(contribution.key)
       if (pending === undefined) {
@@ -97,7 +107,7 @@ export class DetectionEngine {
           this.dropped++
           continue
         }
-        pending = { add: 0, members: contribution.member === undefined ? null : new Set(), windowMs: contribution.windowMs ?? windowMs }
+        pending = { add: 0, members: contribution.member === undefined ? null : new Set(), windowMs: contribution.windowMs ?? windowMs, bucketMs: contribution.bucketMs ?? bucketMs }
         this.#pending.set(contribution.key, pending)
       }
       if (contribution.member !== undefined) {
@@ -151,7 +161,7 @@ export class DetectionEngine {
     if (!settings.enabled || now - this.#startedAt < windowMs) return []
     const listed = [...this.#operations].flatMap(([api, operations]) => operations.map((operation) => ({ api, operation })))
     if (listed.length === 0) return []
-    const totals = await this.#tally(listed.map(({ api, operation }) => ({ key: seenKey(api, operation), windowMs, bucketMs: windowMs / 6, add: 0 })), now)
+    const totals = await this.#tally(listed.map(({ api, operation }) => ({ key: seenKey(api, operation), windowMs: orphanWindowMs(windowMs), bucketMs: windowMs / 6, add: 0 })), now)
     const fired = listed
       .filter((_, i) => totals[i] === 0)
       .map(({ api, operation }): Check => ({ id: `orphan ${api} ${operation}`, detector: 'orphanApi', subject: { kind: 'operation', id: `op=${api} ${operation}` }, keys: [], api, operation, decide: () => null }))
@@ -170,7 +180,7 @@ export class DetectionEngine {
     const keys = [...pending.keys()]
     const updates = keys.map((key): TallyUpdate => {
       const entry = pending.get(key) as Pending
-      const bucket = entry.windowMs === this.#config.windowSec * 1000 ? bucketMs : entry.windowMs / 6
+      const bucket = entry.windowMs === this.#config.windowSec * 1000 ? bucketMs : entry.bucketMs
       return entry.members === null ? { key, windowMs: entry.windowMs, bucketMs: bucket, add: entry.add } : { key, windowMs: entry.windowMs, bucketMs: bucket, members: [...entry.members] }
     })
     const totals = await this.#tally(updates, now)
