@@ -15,6 +15,7 @@ import { createManagementRoutes, type ManagementRequest } from './admin/manageme
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
+import { createOverviewRoutes } from './admin/overview-routes.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
@@ -196,7 +197,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
     const eventRoutes = createEventRoutes({ store })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req)
+    const overviewRoutes = createOverviewRoutes({ metricsText: () => metrics.registry.metrics(), store, clock })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req)
   }
   let adminServer: AnyServer | null = null
   const adminEvents = adminEventHooks(events)

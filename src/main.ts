@@ -19,6 +19,7 @@ import { createManagementRoutes, type ManagementRequest } from './admin/manageme
 import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
+import { createOverviewRoutes } from './admin/overview-routes.js'
 import { adminEventHooks } from './admin/admin-events.js'
 import { createSecurityEventMetrics } from './observability/metrics.js'
 import { PORTCULLIS_VERSION } from './cli/version.js'
@@ -273,8 +274,9 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: workerInventories, clock })
     const eventRoutes = createEventRoutes({ store: dataStore })
+    const overviewRoutes = createOverviewRoutes({ metricsText: () => aggregator.clusterMetrics(), store: dataStore, clock })
     return createAdminServer({
-      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req),
+      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req),
       onAuthFailure: adminEvents.onAuthFailure,
       tokenHash: adminConfig.auth.tokenHash,
       publicProbes: adminConfig.publicProbes,
