@@ -16,6 +16,7 @@ import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { createOverviewRoutes } from './admin/overview-routes.js'
+import { configuredDashboard } from './admin/dashboard/configured-dashboard.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
@@ -203,14 +204,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let adminServer: AnyServer | null = null
   const adminEvents = adminEventHooks(events)
   if (options.admin !== false && config.admin !== undefined) {
+    const routes = adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited))
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
       onAuthFailure: adminEvents.onAuthFailure,
-      management: adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited)),
+      management: routes,
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      dashboard: configuredDashboard(config.admin, { routes, store, metricsText: () => metrics.registry.metrics(), clock, logger, onLogin: adminEvents.onDashboardLogin }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
   }

@@ -81,3 +81,12 @@ export function problem(res: ServerResponse, code: ErrorCode, detail: string | n
   res.writeHead(status, { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
+
+/** Decoded path segments, or null when one is not valid percent-encoding. */
+export function splitPath(path: string): string[] | null {
+  try {
+    return path.split('/').filter((s) => s !== '').map(decodeURIComponent)
+  } catch {
+    return null
+  }
+}

@@ -1,13 +1,14 @@
 /**
  * The admin listener: `/metrics` and the management API (consumers, keys, audit log) behind a
  * bearer token whose SHA-256 is in the config (compared in constant time), `/healthz` and
- * `/readyz` for probes. Bound to loopback unless the config explicitly allows otherwise.
+ * `/readyz` for probes, and the dashboard under `/dashboard/` (cookie sessions of its own). Bound to loopback unless the config explicitly allows otherwise.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Actor } from './management.js'
 import type { ManagementReply, ManagementRequest } from './management-routes.js'
-import { BodyError, json, mapError, methodNotAllowed, problem, readJson, sendReply } from './admin-replies.js'
+import { BodyError, json, mapError, methodNotAllowed, problem, readJson, sendReply, splitPath } from './admin-replies.js'
+import type { Dashboard } from './dashboard/dashboard.js'
 
 export interface AdminOptions {
   tokenHash: string
@@ -17,6 +18,8 @@ export interface AdminOptions {
   /** The management routes; null when the gateway has no data store. */
   management: ((req: ManagementRequest) => Promise<ManagementReply> | null) | null
   onError(error: unknown, context: string): void
+  /** The dashboard under /dashboard/ (its own cookie sessions); null when disabled. */
+  dashboard?: Dashboard | null
   /** A request without a valid admin token (a security event). */
   onAuthFailure?(source: string, method: string, path: string, reason: 'missing' | 'invalid' | 'ambiguous'): void
 }
@@ -44,6 +47,7 @@ export function createAdminServer(options: AdminOptions): Server {
       return problem(res, 'GW_ERR_REQUEST_MALFORMED')
     }
     const path = url.pathname
+    if (options.dashboard != null && (path === '/dashboard' || path.startsWith('/dashboard/'))) return options.dashboard.handle(req, res, url)
     const isProbe = path === '/healthz' || path === '/readyz'
     if (!(isProbe && options.publicProbes)) {
       // Node keeps only the first Authorization header; a proxy in front may keep another one, so
@@ -96,15 +100,11 @@ export function createAdminServer(options: AdminOptions): Server {
       },
     )
   })
+  if (options.dashboard != null) {
+    const dashboard = options.dashboard
+    server.once('close', () => dashboard.close())
+  }
   server.headersTimeout = 5000
   server.requestTimeout = 10000
   return server
-}
-
-function splitPath(path: string): string[] | null {
-  try {
-    return path.split('/').filter((s) => s !== '').map(decodeURIComponent)
-  } catch {
-    return null
-  }
 }
