@@ -100,8 +100,16 @@ async function eventFigures(store: DataStore, now: number, windowSec: number): P
     byCode: byCode.filter((c) => c.key !== null),
     topConsumers: topConsumers.filter((c) => c.key !== null),
     topSources: topSources.filter((c) => c.key !== null),
-    timeline: { bucketMs, points },
+    timeline: { bucketMs, points: everyBucket(points, since, now, bucketMs) },
   }
+}
+
+/** The timeline with a point for each bucket of the window, empty ones included (a chart's x axis). */
+function everyBucket(points: readonly SecurityEventCount[], since: number, now: number, bucketMs: number): SecurityEventCount[] {
+  const counts = new Map(points.map((p) => [p.key, p.count]))
+  const all: SecurityEventCount[] = []
+  for (let at = Math.floor(since / bucketMs) * bucketMs; at <= now && all.length <= TIMELINE_BUCKETS + 1; at += bucketMs) all.push({ key: at, count: counts.get(at) ?? 0 })
+  return all
 }
 
 function named(samples: readonly Sample[], name: string): Sample[] {

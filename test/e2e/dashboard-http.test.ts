@@ -106,8 +106,14 @@ describe('dashboard over HTTP', () => {
     const foreign = await rawCall(port, 'POST', '/dashboard/login', { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' }, `token=${DASHBOARD_TOKEN}`)
     assert.equal(foreign.status, 403)
     assert.equal(codeOf(foreign), 'GW_ERR_DASHBOARD_CSRF')
-    const noOrigin = await rawCall(port, 'POST', '/dashboard/login', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${DASHBOARD_TOKEN}`)
-    assert.equal(codeOf(noOrigin), 'GW_ERR_DASHBOARD_CSRF')
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    for (const headers of [{}, { origin: 'null' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: origin(), 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
+      const answer = await rawCall(port, 'POST', '/dashboard/login', { ...form, ...headers }, `token=${DASHBOARD_TOKEN}`)
+      assert.equal(codeOf(answer), 'GW_ERR_DASHBOARD_CSRF', JSON.stringify(headers))
+    }
+    // Referrer-Policy: no-referrer makes a browser send Origin: null; Sec-Fetch-Site vouches instead.
+    const fromBrowser = await rawCall(port, 'POST', '/dashboard/login', { ...form, origin: 'null', 'sec-fetch-site': 'same-origin' }, `token=${DASHBOARD_TOKEN}`)
+    assert.equal(fromBrowser.status, 303)
 
     const { answer, setCookie, cookie } = await signIn(port)
     assert.equal(answer.status, 303)
@@ -205,8 +211,13 @@ describe('dashboard over HTTP', () => {
   test('GET /overview works with the bearer token too', async () => {
     const res = await fetch(`${d.admin}/overview?window=600`, { headers: bearer })
     assert.equal(res.status, 200)
-    const body = (await res.json()) as { windowSec: number; events: { byAction: { key: string }[]; topSources: { key: string }[] } }
+    const body = (await res.json()) as { windowSec: number; events: { total: number; byAction: { key: string }[]; topSources: { key: string }[]; timeline: { bucketMs: number; points: { key: number; count: number }[] } } }
     assert.equal(body.windowSec, 600)
+    const { bucketMs, points } = body.events.timeline
+    assert.equal(bucketMs, 10_000)
+    assert.ok(points.length >= 60 && points.length <= 61, 'a point for every bucket of the window')
+    assert.ok(points.every((p, i) => i === 0 || p.key - points[i - 1]!.key === bucketMs))
+    assert.equal(points.reduce((a, p) => a + p.count, 0), body.events.total)
     assert.ok(body.events.byAction.some((a) => a.key === 'waf-blocked'))
     assert.ok(body.events.topSources.some((s) => s.key === '127.0.0.1'))
     const bad = await fetch(`${d.admin}/overview?window=5`, { headers: bearer })

@@ -1,7 +1,6 @@
 // Consumers: who they are, their keys, their rate-limit usage on a route, and their recent denials.
 import { call } from '../lib/api.js'
-import { fill, h, number, paged, section, table, time } from '../lib/dom.js'
-import { EVENT_COLUMNS } from './events.js'
+import { field, fill, h, number, paged, section, severity, table, time } from '../lib/dom.js'
 
 const PAGE = 50
 
@@ -13,7 +12,7 @@ export async function consumersPage(main) {
     h('h1', {}, 'Consumers'),
     h(
       'div',
-      { className: 'split' },
+      {},
       section(
         'Consumers',
         paged(consumers, PAGE, (rows) =>
@@ -95,7 +94,20 @@ export async function consumersPage(main) {
         form,
         usage,
         h('h3', {}, 'Recent denials and events'),
-        h('div', { id: 'consumer-events' }, table(EVENT_COLUMNS, events, { empty: 'No recent event for this consumer.' })),
+        h(
+          'div',
+          { id: 'consumer-events' },
+          table(
+            [
+              { label: 'Time', value: (e) => time(e['@timestamp']), className: 'nowrap' },
+              { label: 'Sev.', value: (e) => severity(field(e, 'event.severity')) },
+              { label: 'Action', value: (e) => field(e, 'event.action') ?? '' },
+              { label: 'Path', value: (e) => field(e, 'url.path') ?? '' },
+            ],
+            events,
+            { empty: 'No recent event for this consumer.' },
+          ),
+        ),
       ),
     )
   }

@@ -15,7 +15,7 @@ export async function detectionsPage(main, { subscribe }) {
     main,
     h('h1', {}, 'Detections and bans'),
     message,
-    h('div', { className: 'split' }, section('Detections and alerts', alerts), detail),
+    section('Detections and alerts', alerts), detail,
     section('Bans in force', bans),
     section('Bans lifted (audit log)', lifts),
   )

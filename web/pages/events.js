@@ -40,7 +40,7 @@ export async function eventsPage(main, { subscribe }) {
     h('label', {}, 'Severity', minSeverity),
     h('button', { type: 'submit' }, 'Search'),
   )
-  fill(main, h('h1', {}, 'Security events'), form, fresh, h('div', { className: 'split' }, results, detail))
+  fill(main, h('h1', {}, 'Security events'), form, fresh, results, detail)
 
   const show = (doc) => fill(detail, eventDetail(doc, () => fill(detail)))
 

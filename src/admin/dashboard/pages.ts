@@ -1,7 +1,8 @@
 /**
  * The headers every dashboard response carries, and the two pages rendered on the server (the
  * log-in form and the hand-over after an OIDC log-in). Neither has a script or a style of its
- * own, and the only variable text is chosen from fixed messages.
+ * own, and the only variable text is chosen from fixed messages. Each names an empty icon, so
+ * the browser does not ask the admin API for /favicon.ico (a refused admin call, an event).
  */
 import type { ServerResponse } from 'node:http'
 
@@ -42,6 +43,7 @@ export function loginPage(options: { oidc: boolean; notice: LoginNotice }): stri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Portcullis</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/app.css">
 </head>
 <body class="login">
@@ -71,6 +73,7 @@ export function signedInPage(): string {
 <meta charset="utf-8">
 <meta http-equiv="refresh" content="0;url=/dashboard/">
 <title>Signed in · Portcullis</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/assets/app.css">
 </head>
 <body class="login"><main class="login-box"><p>Signed in. <a href="/dashboard/">Continue to the dashboard</a>.</p></main></body>

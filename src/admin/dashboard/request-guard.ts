@@ -3,8 +3,9 @@
  *
  * - `Host` must be an IP address, `localhost`, or the configured origin's host: a page on another
  *   name that resolves to the admin address (DNS rebinding) is refused before anything else;
- * - a change (any method but GET and HEAD) must carry `Origin` naming the dashboard itself, and
- *   once signed in, the session's CSRF token in `x-csrf-token` (compared in constant time). The
+ * - a change (any method but GET and HEAD) must come from the dashboard itself (`Origin`, or
+ *   `Sec-Fetch-Site` where the browser sends `Origin: null`), and once signed in, carry the
+ *   session's CSRF token in `x-csrf-token` (compared in constant time). The
  *   cookie is SameSite=Strict as well: each check alone would stop a cross-site form.
  */
 import { timingSafeEqual } from 'node:crypto'
@@ -39,13 +40,17 @@ export class RequestGuard {
     return name === 'localhost' || isIP(name.replace(/^\[|\]$/g, '')) !== 0
   }
 
-  /** Whether `Origin` is the dashboard's own: the configured origin, or this request's host. */
+  /**
+   * Whether the request comes from the dashboard's own pages: `Origin` is the configured origin or
+   * this request's host. Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on a
+   * same-origin form post or fetch (Fetch §3.2), so then `Sec-Fetch-Site: same-origin` — a header
+   * no page can set — must say so instead; a request with neither is refused.
+   */
   originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin
-    if (origin === undefined || origin === 'null') return false
-    // A browser's fetch from another site says so, even where Origin could be mistaken.
     const site = req.headers['sec-fetch-site']
     if (site !== undefined && site !== 'same-origin') return false
+    const origin = req.headers.origin
+    if (origin === undefined || origin === 'null') return site === 'same-origin'
     let parsed: URL
     try {
       parsed = new URL(origin)
