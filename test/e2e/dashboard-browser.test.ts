@@ -143,8 +143,7 @@ describe('dashboard in Chromium', { skip: skipWithoutChromium }, () => {
     const audit = (await (await fetch(`${d.admin}/audit`, { headers: { authorization: `Bearer ${DASHBOARD_TOKEN}` } })).json()) as { entries: { action: string; target: string; actor: string }[] }
     const entry = audit.entries.find((e) => e.action === 'ratelimit.ban.lift')
     assert.equal(entry?.target, subject)
-    assert.match(entry?.actor ?? '', /^dashboard:admin-token:[0-9a-f]{12}$/)
-    assert.equal(DASHBOARD_TOKEN_HASH.startsWith(entry!.actor.slice('dashboard:admin-token:'.length)), true)
+    assert.equal(entry?.actor, `dashboard:admin-token:${DASHBOARD_TOKEN_HASH.slice(0, 12)}`)
   })
 
   test('API inventory: declared, shadow, zombie and orphan operations with their counts', async () => {

@@ -215,7 +215,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
 async function signInFromHint(provider: Provider, req: IncomingMessage, res: ServerResponse, defaultUser: string | undefined): Promise<void> {
   try {
     const { params } = await provider.interactionDetails(req, res)
-    const accountId = String(params.login_hint ?? defaultUser)
+    const accountId = typeof params.login_hint === 'string' ? params.login_hint : String(defaultUser)
     if (!(accountId in USERS)) throw new Error(`unknown user ${accountId}`)
     const grant = new provider.Grant({ accountId, clientId: String(params.client_id) })
     // The provider lists the API's scopes among its own, so they are granted as both kinds.
