@@ -3,10 +3,12 @@
  * gateway with traffic behind it. Log-in (a wrong token refused), each page showing the gateway's
  * data, a live event arriving without a reload, CSRF refusals of fetches from the page, a ban
  * lifted and audited, log-out, and a log-in through a real OpenID provider. No page may raise a
- * Content-Security-Policy violation. Screenshots go to docs/images/ for docs/dashboard.md.
+ * Content-Security-Policy violation. Each page is photographed (docs/dashboard.md's screenshots
+ * are refreshed with PORTCULLIS_DASHBOARD_SCREENSHOTS=docs/images).
  */
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core'
@@ -16,7 +18,8 @@ import { startIdentityProvider, type TestIdentityProvider } from '../helpers/ide
 import { CHROMIUM, skipWithoutChromium } from '../helpers/third-party.js'
 import { unusedPort } from '../helpers/upstream.js'
 
-const SCREENSHOTS = join(import.meta.dirname, '../../docs/images')
+/** Where screenshots go: a temporary folder, or docs/images to refresh the docs' (`PORTCULLIS_DASHBOARD_SCREENSHOTS=docs/images`). */
+const SCREENSHOTS = process.env.PORTCULLIS_DASHBOARD_SCREENSHOTS ?? join(tmpdir(), 'portcullis-dashboard-screenshots')
 const OIDC_CLIENT = { client_id: 'portcullis-dashboard', client_secret: 'dashboard-client-secret-0123456789abcdef' }
 const VIEWPORT = { width: 1280, height: 800 }
 const WAIT = { timeout: 10_000 }
