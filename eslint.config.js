@@ -81,6 +81,14 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
+    // The dashboard's browser modules (served as they are, no build step).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', fetch: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', confirm: 'readonly' },
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'src/cli/**'],
     rules: { 'no-console': 'off' },
   },

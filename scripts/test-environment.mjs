@@ -34,6 +34,7 @@ const NEEDS = [
   { pkg: 'openssl', present: () => commandExists('openssl'), why: 'the TLS tests make certificates with it' },
   { pkg: 'sqlmap', present: () => existsSync('/usr/share/sqlmap/extra/vulnserver/vulnserver.py'), why: 'the WAF test attacks the gateway with it' },
   { pkg: 'python3-flask', present: () => spawnSync('/usr/bin/python3', ['-c', 'import flask'], { stdio: 'ignore' }).status === 0, why: 'the scanner is measured on a Flask fixture API (test/fixtures/scan/flask-api)' },
+  { pkg: 'chromium', present: () => existsSync(process.env.PORTCULLIS_CHROMIUM ?? '/usr/bin/chromium'), why: 'the dashboard tests drive it with playwright-core (test/e2e/dashboard-browser.test.ts)' },
   { pkg: 'python3-jwt', present: () => spawnSync('/usr/bin/python3', ['-c', 'import jwt'], { stdio: 'ignore' }).status === 0, why: 'the Flask fixture API signs its tokens with PyJWT' },
 ]
 

@@ -53,6 +53,11 @@ export const ERROR_CODES = {
   GW_ERR_ADMIN_NOT_FOUND: { status: 404, title: 'The consumer or key does not exist' },
   GW_ERR_ADMIN_CONFLICT: { status: 409, title: 'The change conflicts with the current state' },
   GW_ERR_ADMIN_STORE_UNAVAILABLE: { status: 503, title: 'The data store is unavailable' },
+  GW_ERR_DASHBOARD_UNAUTHENTICATED: { status: 401, title: 'A dashboard session is required' },
+  GW_ERR_DASHBOARD_LOGIN_FAILED: { status: 401, title: 'The dashboard log-in failed' },
+  GW_ERR_DASHBOARD_CSRF: { status: 403, title: 'The request failed the cross-site request check' },
+  GW_ERR_DASHBOARD_HOST_DENIED: { status: 421, title: 'The dashboard is not served under this host name' },
+  GW_ERR_DASHBOARD_STREAMS_EXHAUSTED: { status: 503, title: 'Too many live dashboard streams are open' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -17,6 +17,8 @@ import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { createLifecycleRoutes } from './admin/lifecycle-routes.js'
 import { DeprecatedUsage } from './policies/lifecycle/deprecated-usage.js'
+import { createOverviewRoutes } from './admin/overview-routes.js'
+import { configuredDashboard } from './admin/dashboard/configured-dashboard.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
 import { createAccessLog } from './observability/access-log.js'
 import { createRequestIds } from './observability/request-id.js'
@@ -203,19 +205,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
     const eventRoutes = createEventRoutes({ store })
     const lifecycleRoutes = createLifecycleRoutes({ loaded: () => state.runtime.loaded, store })
-    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? lifecycleRoutes(req)
+    const overviewRoutes = createOverviewRoutes({ metricsText: () => metrics.registry.metrics(), store, clock })
+    return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req) ?? lifecycleRoutes(req)
   }
   let adminServer: AnyServer | null = null
   const adminEvents = adminEventHooks(events)
   if (options.admin !== false && config.admin !== undefined) {
+    const routes = adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited))
     adminServer = createAdminServer({
       tokenHash: config.admin.auth.tokenHash,
       publicProbes: config.admin.publicProbes,
       isReady,
       onError: (error, context) => logger.error({ err: error, call: context }, 'admin request failed'),
       onAuthFailure: adminEvents.onAuthFailure,
-      management: adminRoutes(store === null ? null : new Management(store, clock, adminEvents.onAudited)),
+      management: routes,
       metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      dashboard: configuredDashboard(config.admin, { routes, store, metricsText: () => metrics.registry.metrics(), clock, logger, onLogin: adminEvents.onDashboardLogin }),
     })
     addresses.admin = await listenOrThrow(adminServer, adminPort(config.admin.listen), adminHost(config.admin.listen), 'admin.listen')
   }

@@ -20,6 +20,8 @@ import { createRateLimitRoutes } from './admin/rate-limit-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { createLifecycleRoutes } from './admin/lifecycle-routes.js'
 import { createEventRoutes } from './admin/event-routes.js'
+import { createOverviewRoutes } from './admin/overview-routes.js'
+import { configuredDashboard } from './admin/dashboard/configured-dashboard.js'
 import { adminEventHooks } from './admin/admin-events.js'
 import { createSecurityEventMetrics } from './observability/metrics.js'
 import { PORTCULLIS_VERSION } from './cli/version.js'
@@ -274,9 +276,13 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded, store: counters }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: workerInventories, clock })
     const eventRoutes = createEventRoutes({ store: dataStore })
+    const metricsText = () => aggregator.clusterMetrics()
+    const overviewRoutes = createOverviewRoutes({ metricsText, store: dataStore, clock })
     const lifecycleRoutes = createLifecycleRoutes({ loaded: () => loaded, store: dataStore })
+    const routes = (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req) ?? lifecycleRoutes(req)
     return createAdminServer({
-      management: (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? lifecycleRoutes(req),
+      management: routes,
+      dashboard: configuredDashboard(adminConfig, { routes, store: dataStore, metricsText, clock, logger, onLogin: adminEvents.onDashboardLogin }),
       onAuthFailure: adminEvents.onAuthFailure,
       tokenHash: adminConfig.auth.tokenHash,
       publicProbes: adminConfig.publicProbes,

@@ -1,10 +1,11 @@
 /**
  * The admin API's security-event route, for the dashboard and operators:
  *
- *   GET /events[?since=&until=&kind=&category=&action=&code=&ip=&consumer=&api=&minSeverity=&limit=N&before=ID]
+ *   GET /events[?since=&until=&kind=&category=&action=&code=&ip=&consumer=&api=&minSeverity=&q=TEXT&limit=N&before=ID|after=ID]
  *
  * Newest first, at most `limit` (default 100, at most 1000) per page; `next` is the next page's
- * URL while there may be more. `since`/`until` take an ISO 8601 time or ms since the epoch.
+ * URL while there may be more. `since`/`until` take an ISO 8601 time or ms since the epoch; `q` is
+ * text anywhere in the event; `after` keeps only events stored after that id (a live view's cursor).
  * Events are read from `stores.data`'s `security_events` table, filled by the `events.store` sink.
  */
 import type { DataStore, SecurityEventQuery } from '../stores/data-store.js'
@@ -20,7 +21,7 @@ const PAGE_DEFAULT = 100
 const PAGE_MAX = 1000
 const MAX_FILTER_LENGTH = 256
 
-const TEXT_FILTERS = { kind: 'kind', category: 'category', action: 'action', code: 'code', ip: 'sourceIp', consumer: 'consumer', api: 'api' } as const
+const TEXT_FILTERS = { kind: 'kind', category: 'category', action: 'action', code: 'code', ip: 'sourceIp', consumer: 'consumer', api: 'api', q: 'text' } as const
 
 export function createEventRoutes(options: EventRoutesOptions): (req: ManagementRequest) => Promise<ManagementReply> | null {
   const { store } = options
@@ -62,6 +63,7 @@ function parseQuery(params: URLSearchParams): SecurityEventQuery {
   const query: Record<string, unknown> = {
     limit: integer('limit', 1, PAGE_MAX) ?? PAGE_DEFAULT,
     before: integer('before', 1, Number.MAX_SAFE_INTEGER),
+    after: integer('after', 0, Number.MAX_SAFE_INTEGER),
     minSeverity: integer('minSeverity', 1, 10),
     since: time('since'),
     until: time('until'),

@@ -15,6 +15,10 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
   config.trustedProxies.forEach((cidr, index) => {
     if (parseCidr(cidr) === null) problems.push({ path: `trustedProxies[${index}]`, message: 'must be an IP address or CIDR range' })
   })
+  const oidc = config.admin?.dashboard.oidc
+  if (oidc !== undefined && oidc.allowedSubjects === undefined && oidc.requiredClaim === undefined) {
+    problems.push({ path: 'admin.dashboard.oidc', message: 'must name who may sign in: allowedSubjects or requiredClaim (otherwise every account at the provider would be an administrator)' })
+  }
   if (config.admin !== undefined && !config.admin.allowRemote && !isLoopback(adminHost(config.admin.listen))) {
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }

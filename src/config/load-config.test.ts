@@ -146,12 +146,12 @@ apis:
     ])
   })
 
-  test('cross-field checks: listeners, loopback admin, duplicates, CIDRs, policy checks, routes', () => {
+  test('cross-field checks: listeners, loopback admin, dashboard OIDC without an allow rule, duplicates, CIDRs, policy checks, routes', () => {
     const file = write(
       'cross.yaml',
       `
 listen: {}
-admin: { listen: 0.0.0.0:9090, auth: { tokenHash: ${'b'.repeat(64)} } }
+admin: { listen: 0.0.0.0:9090, auth: { tokenHash: ${'b'.repeat(64)} }, dashboard: { oidc: { issuer: https://id.example, clientId: dash, clientSecret: s } } }
 trustedProxies: [10.0.0.0/8, not-a-cidr]
 apis:
   - name: a
@@ -167,6 +167,7 @@ apis:
 `,
     )
     assert.deepEqual(problemsOf(() => loader.load(file)).sort(), [
+      'admin.dashboard.oidc: must name who may sign in: allowedSubjects or requiredClaim (otherwise every account at the provider would be an administrator)',
       'admin.listen: must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true',
       'apis[0].policies.cors.origins: must list origins explicitly when credentials is true (`*` with credentials is refused)',
       'apis[0].policies.ip-filter.allow[0]: must be an IP address or CIDR range',

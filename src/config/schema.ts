@@ -101,8 +101,47 @@ const Admin = Type.Object(
       { additionalProperties: false },
     ),
     publicProbes: Type.Boolean({ default: true, description: 'Serve /healthz and /readyz without the token, for load balancers.' }),
+    dashboard: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve the dashboard under /dashboard/ on the admin listener.' }),
+        sessionTtlSec: Type.Integer({ minimum: 60, maximum: 7 * 86400, default: 8 * 3600, description: 'How long a dashboard session lasts after log-in, in seconds (it is not extended by use).' }),
+        maxSessions: Type.Integer({ minimum: 1, maximum: 100000, default: 1000, description: 'Sessions kept at once; past it, the oldest session ends.' }),
+        maxStreams: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'Live-update streams (Server-Sent Events) open at once.' }),
+        streamIntervalMs: Type.Integer({ minimum: 250, maximum: 60000, default: 2000, description: 'How often a live stream polls the event store and sends overview figures.' }),
+        origin: Type.Optional(
+          Type.String({
+            pattern: '^https?://[^/?#]+$',
+            'x-message': 'must be an origin: http(s)://host[:port], no path',
+            description: 'The origin users reach the dashboard at when it is not an IP address or localhost (a reverse proxy): its host is accepted in `Host` and it is the only `Origin` accepted on changes.',
+          }),
+        ),
+        oidc: Type.Optional(
+          Type.Object(
+            {
+              issuer: Type.String({ pattern: '^https?://[^?#]+$', 'x-message': 'must be the issuer URL', description: 'The OpenID provider’s issuer; its metadata is read from `/.well-known/openid-configuration`.' }),
+              clientId: Type.String({ minLength: 1, description: 'The dashboard’s client id at the provider.' }),
+              clientSecret: Type.String({ minLength: 1, description: 'The client secret: give it as `${env:NAME}` or `${file:PATH}`.' }),
+              redirectUri: Type.Optional(
+                Type.String({ pattern: '^https?://[^?#]+/dashboard/oidc/callback$', 'x-message': 'must end in /dashboard/oidc/callback', description: 'The redirect URI registered at the provider; default: this request’s origin + /dashboard/oidc/callback.' }),
+              ),
+              scopes: Type.Array(Type.String({ pattern: '^[^\\s]+$' }), { default: ['openid'], description: 'Scopes asked for; `openid` is always added.' }),
+              allowedSubjects: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'ID-token subjects (`sub`) allowed in.' })),
+              requiredClaim: Type.Optional(
+                Type.Object(
+                  { name: Type.String({ minLength: 1 }), value: Type.String({ description: 'The claim must equal this, or be an array containing it.' }) },
+                  { additionalProperties: false, description: 'An ID-token claim every allowed user has (e.g. `{ name: groups, value: gateway-admins }`).' },
+                ),
+              ),
+              timeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 5000, description: 'Timeout of each call to the provider.' }),
+            },
+            { additionalProperties: false, description: 'Log-in with an OpenID provider (authorization code, PKCE, state and nonce); `allowedSubjects` or `requiredClaim` says who may enter.' },
+          ),
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'The security dashboard: log-in with the admin token or OIDC, sessions in cookies, CSRF-checked changes.' },
+    ),
   },
-  { additionalProperties: false, description: 'Admin listener: /metrics, /healthz, /readyz.' },
+  { additionalProperties: false, description: 'Admin listener: /metrics, /healthz, /readyz, the management API and the dashboard.' },
 )
 
 const Upstream = Type.Object(

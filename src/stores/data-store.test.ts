@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { DataConflictError, type DataStore, type SecurityEventQuery, type SecurityEventRow } from './data-store.js'
+import { DataConflictError, type DataStore, type SecurityEventCountQuery, type SecurityEventQuery, type SecurityEventRow } from './data-store.js'
 import pg from 'pg'
 import { openDataStore } from './open-data-store.js'
 import { createTestSchema } from '../../test/helpers/postgres.js'
@@ -161,6 +161,27 @@ for (const kind of kinds) {
       assert.deepEqual(await ns({ action: 'authentication-failed', minSeverity: 8 }), [28, 18, 8])
       const page = await store.listSecurityEvents({ limit: 2 })
       assert.deepEqual(await ns({ before: page[1]!.id }, 2), [27, 26])
+      assert.deepEqual(await ns({ after: page[1]!.id }), [29], 'newer than the last one seen')
+      assert.deepEqual(await ns({ text: '"n":2' }, 3), [29, 28, 27], 'text anywhere in the document')
+      assert.deepEqual(await ns({ text: '"N":13' }), [13], 'case-insensitive')
+      assert.deepEqual(await ns({ text: '%' }), [], 'a LIKE wildcard is literal text')
+
+      const counts = (query: Omit<SecurityEventCountQuery, 'since' | 'limit'>, limit = 10) => store.countSecurityEvents({ since: 1_000_000, limit, ...query })
+      assert.deepEqual(await counts({ by: 'action' }), [
+        { key: 'authentication-failed', count: 15 },
+        { key: 'rate-limited', count: 15 },
+      ])
+      assert.deepEqual(await counts({ by: 'consumer' }, 1), [{ key: null, count: 22 }], 'the largest count first')
+      assert.deepEqual(await counts({ by: 'sourceIp', kind: 'alert' }), [
+        { key: '10.0.0.0', count: 2 },
+        { key: '10.0.0.1', count: 2 },
+        { key: '10.0.0.2', count: 2 },
+      ])
+      assert.deepEqual(await counts({ by: 'time', bucketMs: 10_000 }), [
+        { key: 1_000_000, count: 10 },
+        { key: 1_010_000, count: 10 },
+        { key: 1_020_000, count: 10 },
+      ])
 
       assert.equal(await store.pruneSecurityEvents(1_005_000, 1000, 2), 2, 'a slice at a time')
       assert.equal(await store.pruneSecurityEvents(1_005_000, 1000, 100), 3)

@@ -100,6 +100,8 @@ export interface SecurityEventQuery {
   readonly limit: number
   /** Only events with a store id below this (the next page). */
   readonly before?: number
+  /** Only events with a store id above this (what a live view has not seen yet). */
+  readonly after?: number
   /** ms since the epoch, inclusive. */
   readonly since?: number
   /** ms since the epoch, exclusive. */
@@ -112,6 +114,31 @@ export interface SecurityEventQuery {
   readonly consumer?: string
   readonly api?: string
   readonly minSeverity?: number
+  /** Text anywhere in the event's document (case-insensitive for ASCII); a scan, so bound it with `since`. */
+  readonly text?: string
+}
+
+/** What events are counted by: a searchable column, or time buckets of `bucketMs`. */
+export type SecurityEventGroup = 'action' | 'code' | 'consumer' | 'sourceIp' | 'api' | 'kind' | 'time'
+
+/** Counts of the events in a time range, grouped. */
+export interface SecurityEventCountQuery {
+  readonly by: SecurityEventGroup
+  /** ms since the epoch, inclusive. */
+  readonly since: number
+  /** ms since the epoch, exclusive. */
+  readonly until?: number
+  readonly kind?: string
+  /** For `by: 'time'`: the bucket width. */
+  readonly bucketMs?: number
+  /** At most this many groups: the largest counts first, or for `time` the earliest buckets. */
+  readonly limit: number
+}
+
+export interface SecurityEventCount {
+  /** The column's value (null when the events have none), or a bucket's start (ms) for `time`. */
+  readonly key: string | number | null
+  readonly count: number
 }
 
 export class DataConflictError extends Error {}
@@ -165,6 +192,8 @@ export interface DataStore {
 
   appendSecurityEvents(rows: readonly SecurityEventRow[]): Promise<void>
   listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]>
+  /** Events counted by a column or by time, read through the `at` index. */
+  countSecurityEvents(query: SecurityEventCountQuery): Promise<SecurityEventCount[]>
   /**
    * Deletes at most `maxRows` of the oldest events that are older than `olderThan` or beyond the
    * newest `keep`: called again and again, so no single call holds the store for long. Returns how

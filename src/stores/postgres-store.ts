@@ -1,9 +1,9 @@
 /** PostgreSQL data store (`pg`), shared by several gateway nodes. */
 import pg from 'pg'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventCount, SecurityEventCountQuery, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
-import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
+import { SECURITY_EVENT_COLUMNS, securityEventCountFromRow, securityEventCountSql, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
 import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, deprecatedUsageFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 // Any constant: nodes starting together take turns migrating.
@@ -166,9 +166,16 @@ export class PostgresStore implements DataStore {
   }
 
   async listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]> {
-    const { where, values } = securityEventWhere(query, (n) => `$${n}`)
+    const { where, values } = securityEventWhere(query, (n) => `$${n}`, 'ILIKE')
     const rows = await this.#query(`SELECT id, document FROM security_events ${where} ORDER BY id DESC LIMIT $${values.length + 1}`, [...values, query.limit])
     return rows.map(storedSecurityEventFromRow)
+  }
+
+  async countSecurityEvents(query: SecurityEventCountQuery): Promise<SecurityEventCount[]> {
+    const { sql, values } = securityEventCountSql(query, (n) => `$${n}`)
+    const counts = (await this.#query(sql, values)).map(securityEventCountFromRow)
+    // BIGINT arrives as a string from pg.
+    return query.by === 'time' ? counts.map((c) => ({ key: Number(c.key), count: c.count })) : counts
   }
 
   async pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number> {

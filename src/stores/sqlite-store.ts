@@ -4,10 +4,10 @@
  * a CLI process can write while the gateway reads.
  */
 import Database from 'better-sqlite3'
-import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
+import type { ApiKeyRecord, AuditEntry, Consumer, ConsumerPatch, DataStore, DeprecatedUsageQuery, DeprecatedUsageRow, NewAuditEntry, NewConsumer, RevocationCursor, RevocationPage, SecurityEventCount, SecurityEventCountQuery, SecurityEventQuery, SecurityEventRow, StoredSecurityEvent } from './data-store.js'
 import { DataConflictError } from './data-store.js'
 import { MIGRATIONS } from './migrations.js'
-import { SECURITY_EVENT_COLUMNS, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
+import { SECURITY_EVENT_COLUMNS, securityEventCountFromRow, securityEventCountSql, securityEventValues, securityEventWhere, storedSecurityEventFromRow } from './security-event-sql.js'
 import { REVOKED_CONSUMER_COLUMNS, apiKeyFromRow, auditFromRow, consumerFromRow, deprecatedUsageFromRow, revokedKeyFromRow, type Row } from './rows.js'
 
 export class SqliteStore implements DataStore {
@@ -177,6 +177,11 @@ export class SqliteStore implements DataStore {
   listSecurityEvents(query: SecurityEventQuery): Promise<StoredSecurityEvent[]> {
     const { where, values } = securityEventWhere(query, () => '?')
     return Promise.resolve(this.#all(`SELECT id, document FROM security_events ${where} ORDER BY id DESC LIMIT ?`, ...values, query.limit).map(storedSecurityEventFromRow))
+  }
+
+  countSecurityEvents(query: SecurityEventCountQuery): Promise<SecurityEventCount[]> {
+    const { sql, values } = securityEventCountSql(query, () => '?')
+    return Promise.resolve(this.#all(sql, ...values).map(securityEventCountFromRow))
   }
 
   pruneSecurityEvents(olderThan: number, keep: number, maxRows: number): Promise<number> {

@@ -2,7 +2,7 @@
  * The package users install: `npm pack` holds the compiled build with its type declarations and
  * nothing of the tests; installed from the tarball into an empty prefix, `portcullis --version`, `validate` and `quickstart` run without a
  * TypeScript loader and write nothing into the installed package (the quickstart's store goes
- * to its state directory).
+ * to its state directory); the quickstart's admin listener serves the dashboard from it.
  */
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -45,6 +45,7 @@ test('the packed package installs into an empty prefix and runs from it without 
   const tarball = join(work, pack.stdout.trim().split('\n').at(-1) as string)
   const listing = run('tar', ['-tzf', tarball]).stdout.split('\n').filter((line) => line !== '')
   assert.ok(listing.includes('package/dist/src/index.js') && listing.includes('package/dist/src/index.d.ts'), 'the build and its declarations are packed')
+  assert.ok(listing.includes('package/web/index.html') && listing.includes('package/web/app.js'), 'the dashboard’s files are packed')
   assert.deepEqual(
     listing.filter((file) => /(^package\/test\/|\.test\.|^package\/src\/|test-context|\.ts$)/.test(file) && !file.endsWith('.d.ts')),
     [],
@@ -92,6 +93,8 @@ test('the packed package installs into an empty prefix and runs from it without 
         return false
       }
     }, 30_000, 'the quickstart gateway to serve')
+    // The dashboard is served from the installed package, uPlot from its dependencies.
+    for (const path of ['/dashboard/login', '/dashboard/assets/app.js', '/dashboard/assets/vendor/uplot.js']) assert.equal((await fetch(`http://127.0.0.1:${admin}${path}`)).status, 200, path)
     assert.match(stderr, new RegExp(`--store sqlite:${stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/quickstart\\.db`))
   } finally {
     quickstart.kill('SIGTERM')

@@ -50,9 +50,23 @@ async function newKey(): Promise<{ jwk: JWK; kid: string; privateKey: CryptoKeyL
   return { jwk: { ...jwk, kid, alg: 'ES256', use: 'sig' }, kid, privateKey }
 }
 
-function buildProvider(issuer: string, key: JWK): Provider {
+/** A client the test registers besides the provider's own (e.g. the dashboard, whose redirect URI has the admin port). */
+export interface ExtraClient {
+  client_id: string
+  client_secret: string
+  redirect_uris: string[]
+}
+
+export interface IdentityProviderOptions {
+  clients?: readonly ExtraClient[]
+  /** Who signs in when an authorization request names no `login_hint` (a browser's log-in). */
+  defaultUser?: keyof typeof USERS
+}
+
+function buildProvider(issuer: string, key: JWK, extraClients: readonly ExtraClient[]): Provider {
   return new Provider(issuer, {
     clients: [
+      ...extraClients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'ES256' })),
       { client_id: SERVICE_CLIENT.id, client_secret: SERVICE_CLIENT.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
       { client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' },
       { client_id: WEB_CLIENT.id, client_secret: WEB_CLIENT.secret, grant_types: ['authorization_code'], redirect_uris: [WEB_CLIENT.redirectUri], response_types: ['code'], id_token_signed_response_alg: 'ES256' },
@@ -89,7 +103,7 @@ function buildProvider(issuer: string, key: JWK): Provider {
   })
 }
 
-export async function startIdentityProvider(): Promise<TestIdentityProvider> {
+export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<TestIdentityProvider> {
   const hits = new Map<string, number>()
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end()
   const sockets = new Set<Socket>()
@@ -110,10 +124,10 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   const issuer = `http://127.0.0.1:${port}`
   let key = await newKey()
   const install = () => {
-    const provider = buildProvider(issuer, key.jwk)
+    const provider = buildProvider(issuer, key.jwk, options.clients ?? [])
     const callback = provider.callback()
     handler = (req, res) => {
-      if (req.url?.startsWith('/interaction/') === true) void signInFromHint(provider, req, res)
+      if (req.url?.startsWith('/interaction/') === true) void signInFromHint(provider, req, res, options.defaultUser)
       else callback(req, res)
     }
   }
@@ -197,11 +211,11 @@ export async function startIdentityProvider(): Promise<TestIdentityProvider> {
   }
 }
 
-/** The interaction step of a sign-in: the user named by `login_hint` signs in and consents to what was asked. */
-async function signInFromHint(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The interaction step of a sign-in: the user named by `login_hint` (else `defaultUser`) signs in and consents to what was asked. */
+async function signInFromHint(provider: Provider, req: IncomingMessage, res: ServerResponse, defaultUser: string | undefined): Promise<void> {
   try {
     const { params } = await provider.interactionDetails(req, res)
-    const accountId = String(params.login_hint)
+    const accountId = typeof params.login_hint === 'string' ? params.login_hint : String(defaultUser)
     if (!(accountId in USERS)) throw new Error(`unknown user ${accountId}`)
     const grant = new provider.Grant({ accountId, clientId: String(params.client_id) })
     // The provider lists the API's scopes among its own, so they are granted as both kinds.

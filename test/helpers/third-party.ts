@@ -1,7 +1,7 @@
 /**
  * Third-party data and tools some tests need and a fresh clone does not have: the OWASP CRS v4
  * release (`PORTCULLIS_CRS_DIR`, else `../shared/crs/v4.28.0` beside the repository), Debian's
- * sqlmap, Debian's Flask (for a fixture API) and Debian's CRS 3.3 package (installed on demand when the tests run as root). Where one
+ * sqlmap, Debian's Flask (for a fixture API), Debian's Chromium (the dashboard's browser tests) and Debian's CRS 3.3 package (installed on demand when the tests run as root). Where one
  * is missing the tests that need it are skipped with a one-line reason naming what to set or
  * install (node:test counts them as skipped, never as passed); with `PORTCULLIS_REQUIRE_ALL=1`
  * (CI) a missing one fails them instead.
@@ -70,3 +70,12 @@ export function skipWithoutDebianCrs(): string | false {
   }
   return unlessPresent(present(), `skipped: Debian's OWASP CRS 3.3 is not in ${DEBIAN_CRS_DIR}${failure}; install it with apt-get install modsecurity-crs (as root)`)
 }
+
+/** Debian's Chromium, which the dashboard's browser tests drive through playwright-core. */
+export const CHROMIUM = process.env.PORTCULLIS_CHROMIUM ?? '/usr/bin/chromium'
+
+/** Skip reason for the dashboard's browser tests (scripts/test-environment.mjs installs Chromium as root). */
+export const skipWithoutChromium = unlessPresent(
+  existsSync(CHROMIUM),
+  `skipped: no Chromium at ${CHROMIUM}; install it with apt-get install chromium (as root; the test environment script does so), or set PORTCULLIS_CHROMIUM to a Chromium binary`,
+)

@@ -105,6 +105,7 @@ export const EVENT_CLASS_BY_ACTION: Readonly<Record<string, EventClass>> = {
   'openapi-response-violation-reported': cls(['api'], ['info'], 'openapi-response-violation-reported', 3, 'event', 'success'),
   'rate-limit-ban-started': cls(['api'], ['denied', 'start'], 'rate-limit-ban-started', 7),
   'deprecated-operation-first-call': cls(['api'], ['info'], 'deprecated-operation-first-call', 2, 'event', 'success'),
+  'dashboard-login': cls(['authentication'], ['start'], 'dashboard-login', 2, 'event', 'success'),
   'config-reloaded': cls(['configuration'], ['change'], 'config-reloaded', 2, 'event', 'success'),
   'config-reload-refused': cls(['configuration'], ['change'], 'config-reload-refused', 4),
 }
