@@ -13,6 +13,8 @@ import type { ResolvedRoute } from '../config/resolve-routes.js'
 import type { GatewayConfig } from '../config/schema.js'
 import type { OperationEntry } from '../openapi/list-operations.js'
 import type { ChangelogSource } from './changelog.js'
+import type { PortalConfig } from './portal-schema.js'
+import { readSite } from './site-files.js'
 import { readDocumentView, type DocumentView } from './document-view.js'
 import { buildOperationFacts } from './operation-facts.js'
 import { renderErrorsPage, renderIndexPage, renderReferencePage, renderVersionPage, renderChangelogPage, type FamilyEntry, type OperationLink, type VersionEntry } from './render-pages.js'
@@ -43,6 +45,12 @@ export function readRendererBundle(): { script: Buffer; notice: string } {
   const manifest = JSON.parse(readFileSync(join(dirname(file), '..', '..', 'package.json'), 'utf8')) as { name?: string; version?: string; license?: string }
   const notice = `assets/scalar/standalone.js is the standalone bundle of the npm package ${manifest.name ?? '@scalar/api-reference'} ${manifest.version ?? ''}, licensed ${manifest.license ?? 'MIT'} by Scalar.\n`
   return { script: readFileSync(file), notice }
+}
+
+/** The site the gateway serves: the one built into `portal.dir`, or one built now from the config. */
+export function portalSiteFor(loaded: LoadedConfig, portal: PortalConfig, nowMs: number): PortalSite {
+  if (portal.dir !== undefined) return readSite(portal.dir, portal.maxSiteBytes)
+  return buildPortalSite(loaded, { title: portal.title, gettingAccess: portal.gettingAccess ?? null, changelog: null, nowMs })
 }
 
 /** APIs named `orders-v1` with `version: v1` belong with `orders` (the family is the name without its version). */
