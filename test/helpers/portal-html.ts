@@ -28,7 +28,7 @@ function textOf(node: Node): string {
 /** Every element of the page, in document order, with its attributes and text content. */
 export function elementsOf(html: string): HtmlElement[] {
   const out: HtmlElement[] = []
-  const stack: Node[] = [parse(html) as unknown as Node]
+  const stack: Node[] = [parse(html)]
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.tagName !== undefined) out.push({ tag: node.tagName, attrs: Object.fromEntries((node.attrs ?? []).map((a) => [a.name, a.value])), text: textOf(node) })
     stack.push(...[...(node.childNodes ?? [])].reverse())
