@@ -20,7 +20,7 @@ import { buildOperationFacts } from './operation-facts.js'
 import { renderErrorsPage, renderIndexPage, renderReferencePage, renderVersionPage, renderChangelogPage, type FamilyEntry, type OperationLink, type VersionEntry } from './render-pages.js'
 import { renderOperationBody } from './render-operation.js'
 import { renderPage } from './html.js'
-import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS, REFERENCE_JS } from './site-assets.js'
+import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS, REFERENCE_CSS, REFERENCE_JS } from './site-assets.js'
 import { isSitePath, REFERENCE_PAGE } from './site-policy.js'
 
 type ApiConfig = GatewayConfig['apis'][number]
@@ -93,7 +93,7 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
     if (!isSitePath(path)) throw new Error(`portal: refusing to write ${path}`)
     site.set(path, typeof content === 'string' ? Buffer.from(content) : content)
   }
-  const page = (path: string, title: string, body: string, extra: { scripts?: string[]; search?: boolean } = {}) => put(path, renderPage({ path, title, siteTitle: options.title, body, ...extra }))
+  const page = (path: string, title: string, body: string, extra: { scripts?: string[]; search?: boolean; wide?: boolean } = {}) => put(path, renderPage({ path, title, siteTitle: options.title, body, ...extra }))
 
   const families = new Map<string, VersionBuild[]>()
   config.apis.forEach((api, index) => {
@@ -151,8 +151,8 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
     const apiFacts = buildOperationFacts(config, api, null, { requiredHeaders: [], bodyMediaTypes: [] }, options.nowMs)
     page(`${dir}/index.html`, apiTitle, renderVersionPage({ api, label: version.label, view, operations: links, facts: apiFacts, hasReference: view !== null, catchAll: routes === null }))
     if (view !== null) {
-      put(`${dir}/openapi.json`, view.json)
-      page(`${dir}/${REFERENCE_PAGE}`, `${apiTitle} reference`, renderReferencePage(apiTitle), { scripts: ['assets/scalar/standalone.js', 'assets/reference.js'], search: false })
+      put(`${dir}/openapi.json`, publishedDocument(view.json, api.basePath))
+      page(`${dir}/${REFERENCE_PAGE}`, `${apiTitle} reference`, renderReferencePage(apiTitle), { scripts: ['assets/scalar/standalone.js', 'assets/reference.js'], search: false, wide: true })
     }
     return links
   }
@@ -162,12 +162,23 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
   put('assets/portal.css', PORTAL_CSS)
   put('assets/portal.js', PORTAL_JS)
   put('assets/reference.js', REFERENCE_JS)
+  put('assets/reference.css', REFERENCE_CSS)
   put('assets/search-index.js', `window.PORTCULLIS_SEARCH = ${scriptSafeJson(search)};\n`)
   const renderer = readRendererBundle()
   put('assets/scalar/standalone.js', renderer.script)
   put('assets/scalar/NOTICE.txt', renderer.notice)
   put('assets/favicon.svg', FAVICON_SVG)
   return site
+}
+
+/**
+ * The document as clients should read it: its `servers` are the gateway's base path (relative to
+ * the portal's origin), never the upstream addresses a document written for the backend names.
+ */
+function publishedDocument(json: string, basePath: string): string {
+  const document = JSON.parse(json) as Record<string, unknown>
+  document.servers = [{ url: basePath, description: 'through the gateway' }]
+  return JSON.stringify(document)
 }
 
 /** JSON inside a script file: `<` escaped so no `</script>` can appear, and the two JS line terminators. */

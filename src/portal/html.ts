@@ -32,6 +32,8 @@ export interface PageOptions {
   readonly scripts?: readonly string[]
   /** The reference page leaves the portal's search out: the renderer has its own. */
   readonly search?: boolean
+  /** The renderer's page: full width, and only the header's styles (the portal's would reach into the renderer's markup). */
+  readonly wide?: boolean
 }
 
 export function renderPage(options: PageOptions): string {
@@ -44,14 +46,14 @@ export function renderPage(options: PageOptions): string {
 <meta name="referrer" content="no-referrer">
 <title>${esc(options.title)} · ${esc(options.siteTitle)}</title>
 <link rel="icon" href="${root}assets/favicon.svg">
-<link rel="stylesheet" href="${root}assets/portal.css">
+<link rel="stylesheet" href="${root}assets/${options.wide === true ? 'reference.css' : 'portal.css'}">
 </head><body>
 <header class="top"><a class="home" href="${root}index.html">${esc(options.siteTitle)}</a>${
     search
       ? `<div class="search"><input type="search" id="search" placeholder="Search operations" aria-label="Search operations" autocomplete="off" data-root="${esc(root)}"><ul id="search-results" class="results" hidden></ul></div>`
       : ''
   }</header>
-<main>
+<main${options.wide === true ? ' class="wide"' : ''}>
 ${options.body}
 </main>
 ${scripts.map((src) => `<script src="${root}${src}"></script>`).join('\n')}

@@ -88,7 +88,7 @@ export function renderVersionPage(input: VersionPageInput): string {
 }
 
 export function renderReferencePage(title: string): string {
-  return `<h1 class="muted">${esc(title)}</h1><div id="app" data-url="openapi.json"></div>`
+  return `<div id="app" data-url="openapi.json" aria-label="${esc(title)} reference"></div>`
 }
 
 export function renderChangelogPage(family: string, versions: readonly { label: string; document: string | null }[], source: ChangelogSource | null): string {

@@ -24,7 +24,13 @@ dl.facts{display:grid;grid-template-columns:14rem 1fr;gap:.3rem 1rem;margin:.4re
 ul.schema{list-style:none;padding-left:1.1rem;margin:.2rem 0;border-left:1px solid var(--line)}ul.schema>li{margin:.15rem 0}.req{color:var(--bad);font-size:12px}
 .tag{display:inline-block;font-size:12px;border:1px solid var(--line);border-radius:10px;padding:0 .5rem;margin-right:.3rem;color:var(--muted)}
 .level-error{color:var(--bad);font-weight:600}.level-warning{color:var(--warn);font-weight:600}.level-info{color:var(--muted)}
-nav.links a{margin-right:1rem}#app{min-height:100vh}
+nav.links a{margin-right:1rem}
+`
+
+/** The reference page's own styles: the portal's header only; the renderer styles the rest. */
+export const REFERENCE_CSS = `body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif}
+header.top{padding:.6rem 2rem;border-bottom:1px solid #d1d9e0;background:#f6f8fa}header.top .home{font-weight:600;text-decoration:none;color:#1f2328}
+#app{min-height:100vh}
 `
 
 export const PORTAL_JS = `'use strict'
@@ -89,6 +95,10 @@ export const REFERENCE_JS = `'use strict'
     hideClientButton: true,
     showDeveloperTools: 'never',
     telemetry: false,
+    // Offline: no proxy, and none of the features that call Scalar's services (agent, MCP, registry).
+    proxyUrl: '',
+    agent: { disabled: true },
+    mcp: { disabled: true },
   })
 })()
 `
