@@ -5,6 +5,7 @@ import { parseCidr } from '../net/ip-matcher.js'
 import { sectionValuesOf, type OnFailure, type PolicyCheckContext, type PolicyDefinition } from '../pipeline/define-policy.js'
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
+import { portalProblems } from '../portal/portal-schema.js'
 
 /** Every problem the schema cannot see, each with its path; empty when the config is coherent. */
 export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefinition[]): ConfigProblem[] {
@@ -23,6 +24,7 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
     problems.push({ path: 'admin.listen', message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless admin.allowRemote is true' })
   }
   problems.push(...checkListenerAddresses(config))
+  problems.push(...portalProblems(config.portal, config.apis))
   for (const policy of policies) {
     for (const [name, section] of Object.entries(policy.sections)) {
       for (const problem of section.check?.(config[name]) ?? []) problems.push({ path: joinPath(formatPath([name]), problem.path), message: problem.message })

@@ -177,6 +177,7 @@ function resolvePaths(config: GatewayConfig, baseDir: string): GatewayConfig {
   }
   if (config.log.destination !== 'stdout') config.log.destination = resolve(baseDir, config.log.destination)
   for (const api of config.apis) if (api.openapi !== undefined) api.openapi = resolve(baseDir, api.openapi)
+  if (config.portal?.dir !== undefined) config.portal.dir = resolve(baseDir, config.portal.dir)
   return config
 }
 

@@ -7,6 +7,7 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { EventsConfig } from '../observability/security-events/events-schema.js'
 import { LifecycleConfig } from './lifecycle-schema.js'
+import { Portal } from '../portal/portal-schema.js'
 
 /** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
 const Stores = Type.Object(
@@ -320,6 +321,7 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
     telemetry: Telemetry,
     stores: Stores,
     events: EventsConfig,
+    portal: Type.Optional(Portal),
     watch: Type.Boolean({ default: true, description: 'Reload when the config file or a file it names changes (SIGHUP always reloads).' }),
     apis: Type.Array(Api, { minItems: 1 }),
   }

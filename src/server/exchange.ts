@@ -171,6 +171,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const { path, query, host } = target
     this.#query = query
     const headers = req.headers
+    const portal = this.runtime.portal
+    if (portal !== null && portal.covers(path)) return this.reply(portal.answer(method, path, headers))
     const preflight = method === 'OPTIONS' && headers.origin !== undefined ? (headers['access-control-request-method'] ?? null) : null
     const lookup = method === 'CONNECT' ? null : this.runtime.router.lookup(host, method, path, preflight)
     if (lookup === null) return this.problem('GW_ERR_METHOD_NOT_ALLOWED')

@@ -22,6 +22,8 @@ import { MemoryCounters } from '../stores/memory-counters.js'
 import { PolicyServices } from './policy-services.js'
 import { createLifecycleHooks, LIFECYCLE_PRIORITY } from '../policies/lifecycle/lifecycle-hooks.js'
 import type { DeprecatedUsage } from '../policies/lifecycle/deprecated-usage.js'
+import { portalSiteFor } from '../portal/build-site.js'
+import { createPortalServer, type PortalServer } from './portal-server.js'
 
 export interface ApiRuntime {
   readonly name: string
@@ -60,6 +62,8 @@ export interface Runtime {
   /** Rate-limit counters; kept across reloads while `stores.counters` is unchanged, so limits survive them. */
   readonly counters: Counters
   readonly countersKey: string
+  /** The developer portal (`portal`), served before routing; null when not configured. */
+  readonly portal: PortalServer | null
   inFlight: number
 }
 
@@ -204,6 +208,15 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     if (digest !== '') compiledApis.set(digest, compiled)
   })
 
+  let portal: PortalServer | null = null
+  if (config.portal !== undefined) {
+    try {
+      portal = createPortalServer(config.portal.path, portalSiteFor(loaded, config.portal, deps.clock.now()))
+    } catch (error) {
+      problems.push({ path: config.portal.dir === undefined ? 'portal' : 'portal.dir', message: `cannot serve the portal: ${(error as Error).message}` })
+    }
+  }
+
   let router: Router<RouteRuntime>
   try {
     router = createRouter(routerApis)
@@ -228,6 +241,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     compiledApis,
     counters,
     countersKey,
+    portal,
     inFlight: 0,
   }
 }
