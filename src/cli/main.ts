@@ -62,6 +62,7 @@ const COMMAND_MODULES: Readonly<Record<string, () => Promise<void>>> = {
   init: async () => (await import('./commands/init.js')).registerInitCommand(program, setExit),
   waf: async () => (await import('./commands/waf.js')).registerWafCommands(program, setExit),
   discover: async () => (await import('./commands/discover.js')).registerDiscoverCommand(program, setExit),
+  diff: async () => (await import('./commands/diff.js')).registerDiffCommand(program, setExit),
 }
 // `--version` needs no command at all: it answers before any command module is loaded.
 const DEFINED_HERE = new Set(['start', 'validate', 'schema', 'quickstart', '--version', '-V'])

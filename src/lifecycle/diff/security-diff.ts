@@ -36,7 +36,7 @@ export function diffDocumentSecurity(context: DiffContext): void {
   const before = requirementsOf(context.old.document.security)
   const after = requirementsOf(context.new.document.security)
   if (before === undefined && after === undefined) return
-  compareRequirements(context, before, after, { oldPath: ['security'], newPath: ['security'] }, 'operations without their own security')
+  compareRequirements(context, before, after, { oldPath: ['security'], newPath: ['security'] }, "the document's default security (for operations without their own)")
 }
 
 function anonymous(requirements: readonly SecurityRequirement[] | undefined): boolean {
