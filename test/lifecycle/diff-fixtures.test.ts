@@ -282,3 +282,35 @@ test('every reported check id is in the catalog, and the catalog has over a hund
     }
   }
 })
+
+test('a Swagger 2.0 pair in JSON, read in place: its own notions (basePath, collectionFormat, x-nullable, basic) and JSON lines', () => {
+  const read = (side: string) => {
+    const file = join(FIXTURES, 'swagger2', `${side}.json`)
+    return readSpecSource(file, readFileSync(file, 'utf8'))
+  }
+  const report = diffSpecs(read('old'), read('new'), { now: NOW })
+  assert.deepEqual(summary(report), [
+    'error api-base-path-changed',
+    'error api-security-scope-added',
+    'error api-version-not-bumped',
+    'error request-body-became-required',
+    'error request-parameter-serialization-changed',
+    'error response-property-became-nullable',
+    'error security-scheme-scope-removed',
+    'error security-scheme-type-changed',
+    'info api-server-added',
+    'info api-version-changed',
+    'info request-property-became-nullable',
+    'info request-property-enum-value-added',
+    'warning api-server-removed',
+    'warning response-property-enum-value-added',
+  ])
+  const place = (id: string) => {
+    const change = report.changes.find((candidate) => candidate.id === id)
+    return `${String(change?.old?.line)}:${String(change?.old?.column)} ${change?.old?.pointer ?? ''} → ${String(change?.new?.line)}:${String(change?.new?.column)} ${change?.new?.pointer ?? ''}`
+  }
+  assert.equal(place('request-parameter-serialization-changed'), '17:111 /paths/~1widgets/get/parameters/0/collectionFormat → 17:111 /paths/~1widgets/get/parameters/0/collectionFormat')
+  assert.equal(place('response-property-became-nullable'), '37:15 /definitions/Widget/properties/id → 37:49 /definitions/Widget/properties/id/x-nullable')
+  assert.equal(place('api-base-path-changed'), '5:15 /basePath → 5:15 /basePath')
+  assert.equal(place('security-scheme-type-changed'), '9:24 /securityDefinitions/basic/type → 9:24 /securityDefinitions/basic/type')
+})

@@ -98,7 +98,7 @@ function diffScheme(context: DiffContext, name: string, before: SecuritySchemeVi
   const oldType = typeOf(before)
   const newType = typeOf(after)
   if (oldType !== newType) {
-    context.changes.add('security-scheme-type-changed', `security scheme ${name}: type changed from ${oldType} to ${newType}`, at('type'))
+    context.changes.add('security-scheme-type-changed', `security scheme ${name}: type changed from ${showValue(before.scheme.type)} to ${showValue(after.scheme.type)}`, at('type'))
     return
   }
   const field = (view: SecuritySchemeView, key: string) => (view.scheme[key] === undefined ? undefined : showValue(view.scheme[key]))

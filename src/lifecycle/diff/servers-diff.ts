@@ -43,7 +43,9 @@ export function serversOf(spec: SpecModel): ServerUrl[] {
   const base = typeof basePath === 'string' ? basePath.replace(/\/+$/, '') : ''
   if (typeof host !== 'string') return base === '' ? [] : [{ url: base, basePath: base, path: ['basePath'] }]
   const list = Array.isArray(schemes) && schemes.length > 0 ? schemes.map(String) : ['https']
-  return list.map((scheme, index) => ({ url: `${scheme}://${host}${base}`, basePath: base, path: Array.isArray(schemes) ? ['schemes', String(index)] : ['host'] }))
+  // One place for all of them: the base path is what moves most often, else the host.
+  const path = typeof basePath === 'string' ? ['basePath'] : ['host']
+  return list.map((scheme) => ({ url: `${scheme}://${host}${base}`, basePath: base, path }))
 }
 
 export function diffServers(context: DiffContext): void {
