@@ -52,8 +52,7 @@ export class SchemaComparer {
   readonly #ids = new WeakMap<object, number>()
   #nextId = 0
   readonly #memo = new Map<string, readonly SchemaChange[]>()
-  readonly #stack = new Map<string, number>()
-  #lowestCycleHit = Number.POSITIVE_INFINITY
+  readonly #inProgress = new Set<string>()
   #nodes = 0
   truncated = false
 
@@ -70,24 +69,18 @@ export class SchemaComparer {
     const key = `${String(this.#idOf(oldView.node))}:${String(this.#idOf(newView.node))}:${request ? 'q' : 's'}`
     const memo = this.#memo.get(key)
     if (memo) return memo
-    const depth = this.#stack.get(key)
-    if (depth !== undefined) {
-      this.#lowestCycleHit = Math.min(this.#lowestCycleHit, depth)
-      return []
-    }
+    // A pair already being compared further up: its changes are reported from there.
+    if (this.#inProgress.has(key)) return []
     if (++this.#nodes > this.#maxNodes) {
       this.truncated = true
       return []
     }
-    const ownDepth = this.#stack.size
-    this.#stack.set(key, ownDepth)
+    this.#inProgress.add(key)
     const changes = new PairComparison(this, { spec: this.#old, view: oldView }, { spec: this.#new, view: newView }, request).run()
-    this.#stack.delete(key)
-    // A result that stopped at a pair further up the stack is incomplete on its own: not reused.
-    if (this.#lowestCycleHit >= ownDepth) {
-      this.#memo.set(key, changes)
-      this.#lowestCycleHit = Number.POSITIVE_INFINITY
-    }
+    this.#inProgress.delete(key)
+    // Reused even when it stopped at a pair in progress (a recursive schema): every change is then
+    // still reported once, under the first operation that reached it, and each pair costs one walk.
+    this.#memo.set(key, changes)
     return changes
   }
 
