@@ -64,6 +64,7 @@ const COMMAND_MODULES: Readonly<Record<string, () => Promise<void>>> = {
   discover: async () => (await import('./commands/discover.js')).registerDiscoverCommand(program, setExit),
   apis: async () => (await import('./commands/apis.js')).registerApisCommands(program, setExit),
   portal: async () => (await import('./commands/portal.js')).registerPortalCommands(program, setExit),
+  diff: async () => (await import('./commands/diff.js')).registerDiffCommand(program, setExit),
 }
 // `--version` needs no command at all: it answers before any command module is loaded.
 const DEFINED_HERE = new Set(['start', 'validate', 'schema', 'quickstart', '--version', '-V'])
