@@ -17,6 +17,7 @@ import { createEventRoutes } from './admin/event-routes.js'
 import { createInventoryRoutes } from './admin/inventory-routes.js'
 import { createLifecycleRoutes } from './admin/lifecycle-routes.js'
 import { DeprecatedUsage } from './policies/lifecycle/deprecated-usage.js'
+import { DocumentHistory } from './lifecycle/document-history.js'
 import { createOverviewRoutes } from './admin/overview-routes.js'
 import { configuredDashboard } from './admin/dashboard/configured-dashboard.js'
 import type { InventoryService, InventorySnapshot } from './policies/inventory/inventory-service.js'
@@ -85,6 +86,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const policies = options.policies ?? builtinPolicies
   const loader = options.loader ?? createConfigLoader(policies, options.env)
   let loaded: LoadedConfig = loader.load(options.configFile)
+  const documents = new DocumentHistory()
+  documents.remember(loaded.config.apis)
   const { config } = loaded
   const { logger, accessSink } = createLoggers(config.log)
   const clock = options.clock ?? { now: () => Date.now() }
@@ -233,6 +236,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let certificateSet: CertificateSet | null = null
     try {
       next = await loader.loadOffThread(options.configFile, state.runtime.loaded)
+      refuseBreakingChanges(next)
       if (certificates !== null && next.config.listen.https !== undefined) certificateSet = loadCertificates(next.config.listen.https)
       runtime = buildRuntime(next, runtimeDeps, state.runtime)
     } catch (error) {
@@ -255,6 +259,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const old = state.runtime
     state.runtime = runtime
     loaded = next
+    documents.remember(next.config.apis)
     retiring.set(old, runtime)
     if (old.inFlight === 0) await closeRetired(old)
     restartWatch()
@@ -263,6 +268,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     emitReloadEvent('config-reloaded', { apis: next.config.apis.map((api) => api.name) })
     flushLogger(logger)
     return { ok: true, problems: [] }
+  }
+
+  /**
+   * Logs what a reload's documents break for clients (`portcullis diff`'s checks); throws a
+   * ConfigError when a published version whose lifecycle says `breakingChanges: refuse` would break.
+   */
+  function refuseBreakingChanges(next: LoadedConfig): void {
+    const { changes, unchecked } = documents.changes(next.config.apis)
+    if (unchecked.length > 0) logger.warn({ apis: unchecked }, 'reload: documents too large or unreadable for the breaking-change check were not compared')
+    const problems: ConfigProblem[] = []
+    for (const change of changes) {
+      if (change.breaking.length === 0 && change.possiblyBreaking.length === 0) continue
+      const summary = (list: typeof change.breaking) => list.slice(0, 20).map((c) => `${c.id}${c.operation === undefined ? '' : ` ${c.operation}`}: ${c.message}`)
+      logger.warn({ api: change.api, breaking: summary(change.breaking), possiblyBreaking: summary(change.possiblyBreaking) }, 'reload: the API’s document changes what its clients rely on')
+      const lifecycle = next.config.apis[change.index]?.lifecycle
+      if (change.breaking.length > 0 && lifecycle?.breakingChanges === 'refuse' && lifecycle.state === 'published') {
+        problems.push({
+          path: `apis[${change.index}].openapi`,
+          message: `${change.breaking.length} breaking change(s) for the clients of a published version (lifecycle.breakingChanges: refuse): ${summary(change.breaking).slice(0, 5).join('; ')}`,
+        })
+      }
+    }
+    if (problems.length > 0) throw new ConfigError('GW_ERR_CONFIG_INVALID', problems)
   }
 
   async function reload(): Promise<ReloadResult> {

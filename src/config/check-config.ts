@@ -16,6 +16,13 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
   config.trustedProxies.forEach((cidr, index) => {
     if (parseCidr(cidr) === null) problems.push({ path: `trustedProxies[${index}]`, message: 'must be an IP address or CIDR range' })
   })
+  config.apis.forEach((api, index) => {
+    const { state, sunsetAt, brownouts } = api.lifecycle
+    if (state === 'retired' && sunsetAt === undefined) problems.push({ path: `apis[${index}].lifecycle.sunsetAt`, message: 'is required when the state is retired (from then on the version answers 410)' })
+    brownouts.forEach((window, w) => {
+      if (Date.parse(window.end) <= Date.parse(window.start)) problems.push({ path: `apis[${index}].lifecycle.brownouts[${w}].end`, message: 'must be after its start' })
+    })
+  })
   const oidc = config.admin?.dashboard.oidc
   if (oidc !== undefined && oidc.allowedSubjects === undefined && oidc.requiredClaim === undefined) {
     problems.push({ path: 'admin.dashboard.oidc', message: 'must name who may sign in: allowedSubjects or requiredClaim (otherwise every account at the provider would be an administrator)' })

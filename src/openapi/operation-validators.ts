@@ -110,16 +110,25 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
 
 /**
  * The document's `pattern`s run on request values: compiled with RE2 (linear time), so a pattern
- * with nested quantifiers cannot be made to backtrack for seconds by a crafted value. A pattern
- * RE2 cannot compile (lookaround, back-references) falls back to JavaScript's engine.
+ * with nested quantifiers cannot be made to backtrack for seconds by a crafted value. Where RE2
+ * would read a pattern differently from JavaScript — `\s`/`\S` (RE2's are ASCII only, so a
+ * no-break space would be refused), surrogate escapes, `\a` — or cannot compile it at all
+ * (lookaround, back-references, counts above 1000), JavaScript's engine runs it as written: a
+ * valid request is never refused for the engine's sake. Those patterns keep JavaScript's
+ * worst case (docs/policies.md, openapi-validation).
  */
+const READ_DIFFERENTLY_BY_RE2 = /\\[sSa]|\\u[dD][89a-fA-F]/
+
 const linearRegExp = Object.assign(
   (pattern: string, flags: string): { test: (s: string) => boolean } => {
-    try {
-      return new RE2(pattern, flags)
-    } catch {
-      return new RegExp(pattern, flags)
+    if (!READ_DIFFERENTLY_BY_RE2.test(pattern)) {
+      try {
+        return new RE2(pattern, flags)
+      } catch {
+        // Not RE2 syntax: JavaScript's engine below.
+      }
     }
+    return new RegExp(pattern, flags)
   },
   { code: 'portcullisLinearRegExp' },
 )

@@ -5,6 +5,7 @@
  * renderer, the document itself; for each API with several versions a changelog; one page of
  * every error code; the search index. Writing it out or serving it is the caller's business.
  */
+import { changesBetweenFiles } from '../lifecycle/diff/changes-between-files.js'
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -50,7 +51,7 @@ export function readRendererBundle(): { script: Buffer; notice: string } {
 /** The site the gateway serves: the one built into `portal.dir`, or one built now from the config. */
 export function portalSiteFor(loaded: LoadedConfig, portal: PortalConfig, nowMs: number): PortalSite {
   if (portal.dir !== undefined) return readSite(portal.dir, portal.maxSiteBytes)
-  return buildPortalSite(loaded, { title: portal.title, gettingAccess: portal.gettingAccess ?? null, changelog: null, nowMs })
+  return buildPortalSite(loaded, { title: portal.title, gettingAccess: portal.gettingAccess ?? null, changelog: changesBetweenFiles, nowMs })
 }
 
 /** APIs named `orders-v1` with `version: v1` belong with `orders` (the family is the name without its version). */

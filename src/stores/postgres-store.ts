@@ -189,20 +189,19 @@ export class PostgresStore implements DataStore {
     return rows.length
   }
 
+  /** One multi-row statement: all rows or none (a failed batch retried whole is never counted twice). */
   async recordDeprecatedUsage(rows: readonly DeprecatedUsageRow[]): Promise<readonly boolean[]> {
-    const inserted: boolean[] = []
-    // One statement per row: their number is bounded by the recorder's flush (consumers × operations seen since the last one).
-    for (const row of rows) {
-      const result = await this.#query(
-        `INSERT INTO deprecated_usage (api, operation, consumer, version, calls, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (api, operation, consumer) DO UPDATE SET calls = deprecated_usage.calls + EXCLUDED.calls, version = EXCLUDED.version,
-           first_seen = LEAST(deprecated_usage.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(deprecated_usage.last_seen, EXCLUDED.last_seen)
-         RETURNING (xmax = 0) AS inserted`,
-        [row.api, row.operation, row.consumer, row.version, row.calls, row.firstSeen, row.lastSeen],
-      )
-      inserted.push(result[0]?.inserted === true)
-    }
-    return inserted
+    if (rows.length === 0) return []
+    const tuples = rows.map((_, r) => `(${[1, 2, 3, 4, 5, 6, 7].map((c) => `$${r * 7 + c}`).join(', ')})`)
+    const result = await this.#query(
+      `INSERT INTO deprecated_usage (api, operation, consumer, version, calls, first_seen, last_seen) VALUES ${tuples.join(', ')}
+       ON CONFLICT (api, operation, consumer) DO UPDATE SET calls = deprecated_usage.calls + EXCLUDED.calls, version = EXCLUDED.version,
+         first_seen = LEAST(deprecated_usage.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(deprecated_usage.last_seen, EXCLUDED.last_seen)
+       RETURNING api, operation, consumer, (xmax = 0) AS inserted`,
+      rows.flatMap((row) => [row.api, row.operation, row.consumer, row.version, row.calls, row.firstSeen, row.lastSeen]),
+    )
+    const inserted = new Map(result.map((r) => [`${String(r.api)}\u0000${String(r.operation)}\u0000${String(r.consumer)}`, r.inserted === true]))
+    return rows.map((row) => inserted.get(`${row.api}\u0000${row.operation}\u0000${row.consumer}`) === true)
   }
 
   async listDeprecatedUsage(query: DeprecatedUsageQuery): Promise<DeprecatedUsageRow[]> {

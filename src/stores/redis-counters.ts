@@ -179,6 +179,9 @@ return out
 const HEAD = 4
 const PAST_DEADLINE = -1
 
+/** Tally updates sent in one pipeline (about 3,000 commands): the event loop gets a turn between two. */
+const TALLY_CHUNK = 1000
+
 /**
  * The command may run this much before the gateway gives up and still count: the answer then
  * has this long to come back over the network and be read before the gateway's timer fires.
@@ -323,18 +326,24 @@ export class RedisCounters implements CounterStore {
     return entries
   }
 
-  /** The ban key, then its entry in the index of imposed bans (scored by expiry), whose expired entries go at the same time. */
+  /**
+   * The ban key (NX: an existing ban is not extended), then its entry in the index of imposed bans
+   * at the key's actual expiry — also when the key was set by an earlier attempt whose answer came
+   * too late, so a retry always leaves the ban indexed, where every node reads it.
+   */
   async imposeBan(subject: string, forMs: number, nowMs: number): Promise<boolean> {
-    const ms = Math.max(1, Math.round(forMs))
+    const ms = Math.max(1, Math.ceil(forMs))
     const set = await this.#withinTimeout(this.#client.set(this.#banKey(subject), '1', 'PX', ms, 'NX'))
-    if (set !== 'OK') return false
-    await this.#withinTimeout(this.#client.zadd(this.#imposedKey, nowMs + ms, subject))
+    const remainingMs = set === 'OK' ? ms : await this.#withinTimeout(this.#client.pttl(this.#banKey(subject)))
+    if (set === 'OK') await this.#withinTimeout(this.#client.zadd(this.#imposedKey, nowMs + remainingMs, subject))
+    else if (remainingMs > 0) await this.#withinTimeout(this.#client.zadd(this.#imposedKey, 'NX', nowMs + remainingMs, subject))
     await this.#withinTimeout(this.#client.zremrangebyscore(this.#imposedKey, '-inf', nowMs))
-    return true
+    return set === 'OK'
   }
 
+  /** Those that end last first: when there are more than `max`, the newest and longest are the ones kept. */
   async imposedBans(nowMs: number, max: number): Promise<readonly BanEntry[]> {
-    const flat = await this.#withinTimeout(this.#client.zrangebyscore(this.#imposedKey, nowMs + 1, '+inf', 'WITHSCORES', 'LIMIT', 0, max))
+    const flat = await this.#withinTimeout(this.#client.zrevrangebyscore(this.#imposedKey, '+inf', nowMs + 1, 'WITHSCORES', 'LIMIT', 0, max))
     const entries: BanEntry[] = []
     for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ subject: flat[i] as string, remainingMs: Number(flat[i + 1]) - nowMs })
     return entries
@@ -345,50 +354,50 @@ export class RedisCounters implements CounterStore {
   }
 
   /**
-   * One pipeline for all updates: each bucket's INCRBY or PFADD with its expiry, then the window's
-   * buckets read back (GETs summed, one PFCOUNT over them). In a cluster a pipeline must stay on
-   * one slot: callers give the keys of one call a common hash tag (detection uses `{detection}`).
+   * Pipelines of at most TALLY_CHUNK updates, each waited for before the next is built (a large
+   * flush never holds the event loop): per update its bucket's INCRBY or PFADD with its expiry,
+   * then the window read back (one MGET summed, or one PFCOUNT). In a cluster a pipeline and a
+   * multi-key command must stay on one slot: callers give the keys a common hash tag (detection
+   * uses `{detection}`).
    */
   async tally(updates: readonly TallyUpdate[], nowMs: number): Promise<readonly number[]> {
-    if (updates.length === 0) return []
+    const totals: number[] = []
+    for (let from = 0; from < updates.length; from += TALLY_CHUNK) totals.push(...(await this.#tallyChunk(updates.slice(from, from + TALLY_CHUNK), nowMs)))
+    return totals
+  }
+
+  async #tallyChunk(updates: readonly TallyUpdate[], nowMs: number): Promise<number[]> {
     const pipeline = this.#client.pipeline()
-    const reads: { first: number; count: number; distinct: boolean }[] = []
+    const reads: { index: number; distinct: boolean }[] = []
     let index = 0
     for (const update of updates) {
       const bucket = Math.floor(nowMs / update.bucketMs)
       const buckets = Math.max(1, Math.ceil(update.windowMs / update.bucketMs))
       const keyOf = (b: number) => `${this.#options.prefix}tally:${update.key}:${b}`
-      const ttlMs = (buckets + 1) * update.bucketMs
+      // Whole milliseconds: PEXPIRE refuses fractions, and a refused expiry would leave the key forever.
+      const ttlMs = Math.ceil((buckets + 1) * update.bucketMs)
+      const window: string[] = []
+      for (let b = bucket - buckets + 1; b <= bucket; b++) window.push(keyOf(b))
       if ('add' in update) {
-        pipeline.incrby(keyOf(bucket), update.add)
-        pipeline.pexpire(keyOf(bucket), ttlMs)
-        index += 2
-        reads.push({ first: index, count: buckets, distinct: false })
-        for (let b = bucket - buckets + 1; b <= bucket; b++) pipeline.get(keyOf(b))
-        index += buckets
+        pipeline.incrby(keyOf(bucket), update.add).pexpire(keyOf(bucket), ttlMs).mget(...window)
+        index += 3
+        reads.push({ index: index - 1, distinct: false })
       } else {
         if (update.members.length > 0) {
-          pipeline.pfadd(keyOf(bucket), ...update.members)
-          pipeline.pexpire(keyOf(bucket), ttlMs)
+          pipeline.pfadd(keyOf(bucket), ...update.members).pexpire(keyOf(bucket), ttlMs)
           index += 2
         }
-        reads.push({ first: index, count: 1, distinct: true })
-        const window: string[] = []
-        for (let b = bucket - buckets + 1; b <= bucket; b++) window.push(keyOf(b))
         pipeline.pfcount(...window)
         index += 1
+        reads.push({ index: index - 1, distinct: true })
       }
     }
     const answers = await this.#withinTimeout(pipeline.exec())
     if (answers === null) throw new Error('the tally pipeline was discarded')
-    return reads.map(({ first, count }) => {
-      let total = 0
-      for (let i = first; i < first + count; i++) {
-        const [error, value] = answers[i] as [Error | null, unknown]
-        if (error !== null) throw error
-        total += Number(value ?? 0)
-      }
-      return total
+    for (const [error] of answers) if (error !== null) throw error
+    return reads.map(({ index: at, distinct }) => {
+      const value = (answers[at] as [Error | null, unknown])[1]
+      return distinct ? Number(value) : (value as (string | null)[]).reduce((sum, count) => sum + Number(count ?? 0), 0)
     })
   }
 

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
@@ -209,6 +210,34 @@ describe('lifecycle config is checked', () => {
         (error: Error) => /apis\[0\]\.lifecycle\.sunsetAt.*RFC 3339/s.test(error.message) && /lifecycle\.successor.*URL or a path/s.test(error.message),
       )
     } finally {
+      await upstream.close()
+    }
+  })
+})
+
+describe('a reload that changes a document: breaking changes logged, refused for a published version that says so', () => {
+  test('removing an operation is logged as breaking; with breakingChanges: refuse the reload is refused and the old document keeps serving', async () => {
+    const upstream = await startUpstream()
+    const config = (breakingChanges: 'log' | 'refuse') => ({ ...baseConfig(upstream.url), apis: [{ name: 'orders', basePath: '/orders', openapi: 'orders.yaml', upstream: { url: upstream.url }, lifecycle: { breakingChanges } }] })
+    const gw = await startTestGateway(config('refuse'), { files: { 'orders.yaml': SPEC } })
+    try {
+      const withoutExport = SPEC.replace(/ {2}\/orders\/export:\n(?: {4}.*\n)+/, '')
+      assert.notEqual(withoutExport, SPEC)
+      writeFileSync(join(gw.dir, 'orders.yaml'), withoutExport)
+      const refused = await gw.gateway.reload()
+      assert.equal(refused.ok, false)
+      assert.equal(refused.problems[0]?.path, 'apis[0].openapi')
+      assert.match(refused.problems[0]?.message ?? '', /breaking change\(s\) for the clients of a published version.*api-removed-before-sunset GET \/orders\/export/)
+      assert.equal((await fetch(`${gw.url}/orders/orders/export`)).status, 200, 'the previous document keeps serving')
+
+      gw.writeConfig(config('log'))
+      const applied = await gw.gateway.reload()
+      assert.equal(applied.ok, true, JSON.stringify(applied.problems))
+      assert.equal((await fetch(`${gw.url}/orders/orders/export`)).status, 404)
+      const line = gw.logLines().find((l) => l.msg === 'reload: the API’s document changes what its clients rely on')
+      assert.ok((line?.breaking as string[] | undefined)?.some((b) => b.includes('GET /orders/export')), JSON.stringify(line))
+    } finally {
+      await gw.stop()
       await upstream.close()
     }
   })

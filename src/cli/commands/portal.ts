@@ -2,6 +2,7 @@
  * `portcullis portal build -c CONFIG -o DIR`: writes the developer portal for the config's APIs
  * as a static site (docs/portal.md). Exit 0 when written, 2 on a usage or config error.
  */
+import { changesBetweenFiles } from '../../lifecycle/diff/changes-between-files.js'
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -38,7 +39,7 @@ function runPortalBuild(flags: PortalBuildFlags): number {
   const site = buildPortalSite(loaded, {
     title: flags.title ?? portal?.title ?? 'API documentation',
     gettingAccess: portal?.gettingAccess ?? null,
-    changelog: null,
+    changelog: changesBetweenFiles,
     nowMs: Date.now(),
   })
   writeSite(site, flags.output)

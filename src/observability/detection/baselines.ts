@@ -1,7 +1,7 @@
 /**
  * What is usual for a subject (a principal's response volume, an operation's error rate): an
  * exponentially weighted mean of its window totals, sampled at most once per window, with a
- * learning period before it is trusted. Bounded: the oldest subjects are forgotten first.
+ * learning period before it is trusted. Bounded: the least recently used subjects are forgotten first.
  */
 
 interface Baseline {
@@ -45,7 +45,11 @@ export class Baselines {
 
   #entry(key: string, nowMs: number): Baseline {
     let entry = this.#entries.get(key)
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      // Most recently used last: a flood of new subjects evicts the idle ones, not the active.
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+    } else {
       if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
       entry = { firstSeen: nowMs, mean: null, lastSample: nowMs }
       this.#entries.set(key, entry)

@@ -37,9 +37,9 @@ export interface Check {
   decide(totals: readonly number[], nowMs: number): Record<string, unknown> | null
 }
 
-const MAX_KEY_PART = 160
+const MAX_KEY_PART = 64
 
-/** A key part from request data: short ones as they are, long ones hashed (bounded keys). */
+/** A key part or member from request data: short ones as they are, long ones hashed (bounded keys and sets). */
 function part(value: string): string {
   return value.length <= MAX_KEY_PART ? value : `#${createHash('sha256').update(value).digest('hex').slice(0, 24)}`
 }
@@ -88,7 +88,7 @@ export function checksOf(
     if (d.distributedCredentialStuffing.enabled && o.loginUser !== null) {
       const sources = key('dcs', 'u', o.api, o.loginUser)
       const users = key('dcs', 'a', o.api)
-      contributions.push({ key: sources, member: o.source }, { key: users, member: o.loginUser })
+      contributions.push({ key: sources, member: part(o.source) }, { key: users, member: o.loginUser })
       threshold('distributedCredentialStuffing', { kind: 'user', id: `user=${o.loginUser}` }, sources, d.distributedCredentialStuffing.sourcesPerUser, 'sources')
       threshold('distributedCredentialStuffing', { kind: 'api', id: `api=${o.api}` }, users, d.distributedCredentialStuffing.usersPerApi, 'failingUsers')
     }
@@ -102,7 +102,7 @@ export function checksOf(
     // Refusals count each; unknown paths count once per distinct shape: a scan walks many, a client's mistake repeats one.
     const refused = key('scan', 'r', o.source)
     const probed = key('scan', 'p', o.source)
-    contributions.push(o.undeclared !== null ? { key: probed, member: o.undeclared } : { key: refused, add: 1 })
+    contributions.push(o.undeclared !== null ? { key: probed, member: part(o.undeclared) } : { key: refused, add: 1 })
     const limit = d.scanner.hits
     checks.push({
       id: `scanner ${source.id}`,
@@ -116,7 +116,7 @@ export function checksOf(
   }
   if (o.operation !== null && o.objectId !== null && d.bolaEnumeration.enabled && !bulk) {
     const objects = key('bola', 'd', actor.id, o.api, o.operation)
-    contributions.push({ key: objects, member: o.objectId })
+    contributions.push({ key: objects, member: part(o.objectId) })
     threshold('bolaEnumeration', actor, objects, d.bolaEnumeration.distinctObjects, 'distinctObjects')
     if (o.status === 403 || o.status === 404) {
       const refused = key('bola', 'r', actor.id, o.api)
@@ -149,7 +149,7 @@ export function checksOf(
   }
   if (d.tokenReuse.enabled && o.credential !== null && o.code === null && !bulk) {
     const k = key('reuse', o.credential)
-    contributions.push({ key: k, member: o.network })
+    contributions.push({ key: k, member: part(o.network) })
     threshold('tokenReuse', { kind: 'credential', id: `cred=${o.credential}` }, k, d.tokenReuse.networks, 'networks')
   }
   if (o.operation !== null && d.errorSpike.enabled) {
@@ -198,7 +198,7 @@ export function seenKey(api: string, operation: string): string {
   return key('seen', api, operation)
 }
 
-/** The tally that lets one node, once per cooldown, report a detector's finding on a subject. */
+/** The tally that lets one node per cooldown bucket report a detector's finding on a subject. */
 export function alertKey(detector: DetectorName, subject: Subject): string {
   return key('alerted', detector, subject.id)
 }

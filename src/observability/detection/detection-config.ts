@@ -33,7 +33,7 @@ export const DetectionConfig = Type.Object(
       maxItems: 10000,
       description: 'Consumers (principal ids) expected to read many objects, move much data or run from many networks (partners, batch jobs): BOLA enumeration, scraping and credential reuse do not count their requests.',
     }),
-    maxKeysPerFlush: Type.Integer({ minimum: 100, maximum: 1000000, default: 20000, description: 'Bound on distinct counters one flush carries; what exceeds it is dropped and counted.' }),
+    maxKeysPerFlush: Type.Integer({ minimum: 100, maximum: 1000000, default: 5000, description: 'Bound on distinct counters one flush carries; what exceeds it is dropped and counted.' }),
     maxBans: Type.Integer({ minimum: 10, maximum: 1000000, default: 10000, description: 'Bound on the bans and throttles a node holds (synced from the store).' }),
     banSyncMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1000, description: 'How often a node reads the shared bans (others’ bans and lifts reach it within this).' }),
     detectors: Type.Object(

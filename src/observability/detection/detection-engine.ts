@@ -114,7 +114,7 @@ export class DetectionEngine {
         if (pending.members !== null && pending.members.size < MAX_MEMBERS_PER_FLUSH) pending.members.add(contribution.member)
       } else pending.add += contribution.add ?? 0
     }
-    for (const check of checks) if (this.#pending.has(check.keys[0] as string)) this.#checks.set(check.id, check)
+    for (const check of checks) if (check.keys.some((key) => this.#pending.has(key))) this.#checks.set(check.id, check)
   }
 
   /** Starts the flush, ban-sync and orphan-sweep timers (not needed when a caller drives `flush`). */
@@ -203,7 +203,8 @@ export class DetectionEngine {
     if (unique.size === 0) return []
     const cooldownMs = this.#config.alertCooldownSec * 1000
     const keys = [...unique.keys()]
-    const claims = await this.#tally(keys.map((key) => ({ key, windowMs: cooldownMs, bucketMs: cooldownMs / 2, add: 1 })), now)
+    // Counted in the cooldown's current bucket alone: the first claim of each bucket reports, so an attack that goes on is reported (and its ban renewed) again in the next one.
+    const claims = await this.#tally(keys.map((key) => ({ key, windowMs: cooldownMs, bucketMs: cooldownMs, add: 1 })), now)
     const detections: Detection[] = []
     for (const [i, key] of keys.entries()) {
       if (claims[i] !== 1) continue

@@ -53,7 +53,9 @@ export const detection = definePolicy({
   needsCounters: true,
   create(config, deps) {
     const service = deps.service
-    service.bindCounters(deps.counters)
+    // Bound by the requests this instance serves, not here: a reload that is refused after this
+    // instance was built must not leave the shared engine on the refused config's (closed) store.
+    const counters = deps.counters
     const settings = service.config
     const logins = loginOperationsOf(deps.operations, config.loginOperations)
     const now = () => deps.clock.now()
@@ -86,6 +88,7 @@ export const detection = definePolicy({
 
     return {
       onRequest(ctx) {
+        service.bindCounters(counters)
         const engine = service.engine
         const at = now()
         // Nothing banned or throttled anywhere: nothing to look up.
@@ -120,6 +123,7 @@ export const detection = definePolicy({
         return undefined
       },
       onLog(ctx, entry) {
+        service.bindCounters(counters)
         if (ctx.isPreflight) return
         const principal = ctx.state.principal
         const operation = operationOf(ctx)
