@@ -2,10 +2,11 @@
  * The portal in Debian's Chromium (playwright-core), served by a running gateway: pages render
  * with no console error, no CSP violation and no request leaving the gateway; search finds an
  * operation by name; the security section shown matches the facts derived from the gateway's
- * config; the reference renderer draws the document. Screenshots go to docs/images/portal-*.png.
+ * config; the reference renderer draws the document. Screenshots go to a temporary folder (PORTCULLIS_PORTAL_SCREENSHOTS=docs/images refreshes the docs').
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
@@ -18,7 +19,8 @@ const CHROMIUM = process.env.PORTCULLIS_CHROMIUM ?? '/usr/bin/chromium'
 const MISSING = `skipped: no Chromium at ${CHROMIUM}; install it with apt-get install chromium (as root), or set PORTCULLIS_CHROMIUM to a Chromium binary`
 if (!existsSync(CHROMIUM) && process.env.PORTCULLIS_REQUIRE_ALL === '1') throw new Error(`${MISSING} (PORTCULLIS_REQUIRE_ALL=1: nothing may be skipped)`)
 const skip = existsSync(CHROMIUM) ? false : MISSING
-const IMAGES = join(import.meta.dirname, '../../docs/images')
+/** Where screenshots go: a temporary folder, or docs/images to refresh the docs' (`PORTCULLIS_PORTAL_SCREENSHOTS=docs/images`); a test run never rewrites tracked files. */
+const IMAGES = process.env.PORTCULLIS_PORTAL_SCREENSHOTS ?? join(tmpdir(), 'portcullis-portal-screenshots')
 
 interface Watched {
   page: Page
