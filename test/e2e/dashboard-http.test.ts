@@ -129,8 +129,11 @@ describe('dashboard over HTTP', () => {
       const events = (await (await fetch(`${d.admin}/events?code=GW_ERR_DASHBOARD_LOGIN_FAILED`, { headers: bearer })).json()) as { events: { event: { reason: string } }[] }
       return events.events.length === 2
     }, 5000, 'the failed log-ins as security events')
-    const logins = (await (await fetch(`${d.admin}/events?action=dashboard-login`, { headers: bearer })).json()) as { events: { user: { id: string } }[] }
-    assert.ok(logins.events.some((e) => e.user.id.startsWith('dashboard:admin-token:')))
+    // Written by the store sink in its own time: waited for like the failed ones.
+    await eventually(async () => {
+      const logins = (await (await fetch(`${d.admin}/events?action=dashboard-login`, { headers: bearer })).json()) as { events: { user: { id: string } }[] }
+      return logins.events.some((e) => e.user.id.startsWith('dashboard:admin-token:'))
+    }, 5000, 'the log-in as a security event')
   })
 
   test('JSON calls reuse the admin routes; a change needs the CSRF token and the dashboard’s Origin; the ban lift is audited under the session', async () => {
