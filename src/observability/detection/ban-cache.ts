@@ -14,7 +14,7 @@ const RECENT_MS = 5000
 
 export class BanCache {
   #expiries = new Map<string, number>()
-  /** Bans this node imposed in the last RECENT_MS, kept through a sync that read the store before they reached it. */
+  /** Bans this node imposed in the last RECENT_MS that the store has not confirmed yet, kept through a sync that read the store before they reached it. */
   readonly #recent = new Map<string, { expiresAt: number; addedAt: number }>()
   readonly #max: number
 
@@ -34,6 +34,11 @@ export class BanCache {
   add(subject: string, expiresAt: number, nowMs: number): void {
     if (this.#expiries.size < this.#max || this.#expiries.has(subject)) this.#expiries.set(subject, expiresAt)
     if (this.#recent.size < this.#max) this.#recent.set(subject, { expiresAt, addedAt: nowMs })
+  }
+
+  /** The store has `subject`'s ban: a sync reads it from there (and a lift there ends it here). */
+  confirm(subject: string): void {
+    this.#recent.delete(subject)
   }
 
   /** Replaces what is known with the store's imposed bans. Rejects (keeping what was known) when the store cannot answer. */

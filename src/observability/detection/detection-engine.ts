@@ -223,7 +223,7 @@ export class DetectionEngine {
       const subject = (response === 'ban' ? BAN_PREFIX : THROTTLE_PREFIX) + check.subject.id
       until = now + forMs
       this.bans.add(subject, until, now)
-      await this.#deps.stores().store.imposeBan(subject, forMs, now).catch((error: unknown) => {
+      await this.#deps.stores().store.imposeBan(subject, forMs, now).then(() => this.bans.confirm(subject), (error: unknown) => {
         // Enforced here still; the other nodes learn of it when the store answers again.
         this.#failed(error, 'imposing a ban')
         if (this.#unsynced.size < this.#config.maxBans) this.#unsynced.set(subject, until as number)
