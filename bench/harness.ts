@@ -282,22 +282,30 @@ export interface BenchArgs {
 }
 
 export function parseBenchArgs(): BenchArgs {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '8' },
-      warmup: { type: 'string', default: '6' },
-      connections: { type: 'string', default: '50' },
-      only: { type: 'string', default: '' },
-    },
-  })
-  return {
+  return parseBenchOptions({}).args
+}
+
+type ExtraOptions = Record<string, { type: 'string'; default?: string } | { type: 'boolean'; default?: boolean }>
+
+/** `parseBenchArgs` plus a bench's own options (`extra`, as node:util's parseArgs takes them), returned as parsed. */
+export function parseBenchOptions(extra: ExtraOptions): { args: BenchArgs; values: Readonly<Record<string, string | boolean | undefined>> } {
+  const options: ExtraOptions = {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string', default: '' },
+    ...extra,
+  }
+  const values = parseArgs({ options }).values as Record<string, string | boolean | undefined>
+  const args: BenchArgs = {
     rounds: Number(values.rounds),
     seconds: Number(values.seconds),
     warmup: Number(values.warmup),
     connections: Number(values.connections),
-    only: values.only.split(',').map((o) => o.trim().toLowerCase()).filter((o) => o !== ''),
+    only: String(values.only).split(',').map((o) => o.trim().toLowerCase()).filter((o) => o !== ''),
   }
+  return { args, values }
 }
 
 /** The contenders `--only` names, plus the reference rows `keep` always keeps. */

@@ -24,23 +24,24 @@ export interface PairedOptions {
 /** Runs the cycles and prints the table (markdown) to stdout; stops every contender. */
 export async function runPaired(options: PairedOptions): Promise<void> {
   const { cycles, seconds, warmup, connections, loadCore, reference } = options
-  const running: { name: string; url: string; process: Started; total: number[]; user: number[]; rps: number[] }[] = []
+  const running: { name: string; url: string; load: { connections: number; core: number; headers: Record<string, string>; script?: string }; process: Started; total: number[]; user: number[]; rps: number[] }[] = []
   process.stderr.write(`bench ${options.label}: ${cycles} cycles × ${options.contenders.length} gateways × ${seconds}s, ${connections} connections\n`)
   try {
     for (const contender of options.contenders) {
       const port = await freePort()
       const started = contender.start(port)
       const url = `http://127.0.0.1:${port}${options.path}`
-      running.push({ name: contender.name, url, process: started, total: [], user: [], rps: [] })
-      await waitForHttp(url)
+      const load = { connections, core: loadCore, headers: contender.headers ?? {}, ...(contender.script === undefined ? {} : { script: contender.script }) }
+      running.push({ name: contender.name, url, load, process: started, total: [], user: [], rps: [] })
+      await waitForHttp(url, 20000, contender.headers)
     }
     // The JIT takes seconds here; warm-up is not measured.
-    for (const r of running) await wrk(r.url, { seconds: warmup, connections, core: loadCore })
+    for (const r of running) await wrk(r.url, { ...r.load, seconds: warmup })
     for (let cycle = 0; cycle < cycles; cycle++) {
       for (let k = 0; k < running.length; k++) {
         const r = running[(k + cycle) % running.length] as (typeof running)[number]
         const before = cpuTimes(r.process.pid)
-        const result = await wrk(r.url, { seconds, connections, core: loadCore })
+        const result = await wrk(r.url, { ...r.load, seconds })
         const after = cpuTimes(r.process.pid)
         if (result.errors > 0) process.stderr.write(`${r.name}: ${result.errors} errors\n`)
         r.total.push(((after.user + after.system - before.user - before.system) * 1e6) / result.requests)

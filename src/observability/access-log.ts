@@ -118,11 +118,21 @@ function writeMillis(buffer: Buffer, at: number, ms: number): number {
   return buffer[end - 1] === 0x2e ? end - 1 : end
 }
 
+/** JSON of frozen values a policy hands to many lines (the same authorization decision for a principal's calls). */
+const serializedFrozen = new WeakMap<object, string>()
+
+function serialized(value: unknown): string {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return JSON.stringify(value) ?? 'null'
+  let json = serializedFrozen.get(value)
+  if (json === undefined) serializedFrozen.set(value, (json = JSON.stringify(value)))
+  return json
+}
+
 /** The policy-added fields as `,"name":value…`, or the empty string. */
 function addedFields(fields: Readonly<Record<string, unknown>> | null): string {
   if (fields === null) return ''
   let out = ''
-  for (const name in fields) out += `,${JSON.stringify(name)}:${JSON.stringify(fields[name]) ?? 'null'}`
+  for (const name in fields) out += `,${JSON.stringify(name)}:${serialized(fields[name])}`
   return out
 }
 

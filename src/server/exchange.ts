@@ -376,8 +376,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     }
     this.#upstreamStatus = status
     const chain = route.chain
-    if (chain.onResponse.length === 0 && !this.#mayReadResponse && ctx.addedResponseHeaders === null && ctx.responseHeaderRemovals === null && this.req.httpVersionMajor === 1) {
-      this.#writeFieldList(status, clientFieldList(rawHeaders, this.requestId))
+    if (chain.onResponse.length === 0 && !this.#mayReadResponse && this.req.httpVersionMajor === 1) {
+      this.#writeFieldList(status, clientFieldList(rawHeaders, this.requestId, ctx.addedResponseHeaders, ctx.responseHeaderRemovals))
       return this.res
     }
     ctx.response = { status, headers: parseHeaders(rawHeaders as Buffer[]) }

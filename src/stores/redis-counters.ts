@@ -242,9 +242,12 @@ export class RedisCounters implements CounterStore {
       commandTimeout: 2 * options.timeoutMs + 1000,
       connectTimeout: Math.max(1000, options.timeoutMs),
       retryStrategy: (attempt) => Math.min(1000, 50 * attempt),
+      // Every request sends one script call: those of one turn of the event loop go out in one
+      // write (ioredis's auto-pipelining), not one write (and one wake-up of Redis) each.
+      enableAutoPipelining: true,
     }
     const client = url.startsWith(CLUSTER_SCHEME)
-      ? new Cluster(clusterSeeds(url), { redisOptions, enableOfflineQueue: false, clusterRetryStrategy: (attempt) => Math.min(1000, 50 * attempt) })
+      ? new Cluster(clusterSeeds(url), { redisOptions, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: (attempt) => Math.min(1000, 50 * attempt) })
       : new Redis(url, redisOptions)
     client.defineCommand('portcullisLimits', { lua: SCRIPT })
     // Errors surface on each command; without a listener ioredis would print them.

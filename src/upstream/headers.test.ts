@@ -23,6 +23,23 @@ test('response edits: removals, additions, and Vary appended to', () => {
   assert.deepEqual(out, { vary: 'accept, origin', 'x-frame-options': 'DENY' })
 })
 
+test('the raw field list applies the same edits: a removed field goes, an added one replaces the upstream’s, Vary is appended to', () => {
+  const raw = ['Server', 'x/1', 'Vary', 'accept', 'X-Frame-Options', 'SAMEORIGIN', 'Set-Cookie', 'a=1', 'Content-Length', '2']
+  const added = new Map<string, string | readonly string[]>([['vary', 'origin'], ['x-frame-options', 'DENY'], ['ratelimit', '"default";r=9'], ['link', ['</a>; rel="a"', '</b>; rel="b"']]])
+  assert.deepEqual(clientFieldList(raw, 'id-2', added, new Set(['server'])), [
+    'vary', 'accept, origin',
+    'set-cookie', 'a=1',
+    'content-length', '2',
+    'x-frame-options', 'DENY',
+    'ratelimit', '"default";r=9',
+    'link', '</a>; rel="a"',
+    'link', '</b>; rel="b"',
+    'x-request-id', 'id-2',
+  ])
+  // No Vary upstream: the policy's is the field.
+  assert.deepEqual(clientFieldList(['ETag', '"1"'], 'id-3', new Map([['vary', 'origin']]), null), ['etag', '"1"', 'vary', 'origin', 'x-request-id', 'id-3'])
+})
+
 test('the Forwarded element follows each request’s peer, protocol and host', () => {
   const info = (peerAddress: string, protocol: 'http' | 'https'): ForwardingInfo => ({ peerAddress, peerTrusted: false, protocol, requestId: 'r', upstreamHost: 'up', bodyLength: null, trace: null })
   const cases: [string, 'http' | 'https', string | undefined, string][] = [

@@ -37,11 +37,18 @@ export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<
 
 /**
  * The client's header fields as a flat `[name, value, …]` list made straight from undici's raw
- * fields, minus hop-by-hop ones, with the gateway's request id: for the common response that no
- * policy reads or edits, this skips building an object, deleting from it (which turns it into a
- * slow dictionary) and reading it back. Names come out lower-case, duplicates (`set-cookie`) stay separate fields.
+ * fields, minus hop-by-hop ones, with the policies' edits (`removed`, then `added` as
+ * `buildClientResponseHeaders` applies them) and the gateway's request id: for the common
+ * response that no policy reads, this skips building an object, deleting from it (which turns it
+ * into a slow dictionary) and reading it back. Names come out lower-case, duplicates
+ * (`set-cookie`) stay separate fields.
  */
-export function clientFieldList(raw: readonly (Buffer | string)[], requestId: string): string[] {
+export function clientFieldList(
+  raw: readonly (Buffer | string)[],
+  requestId: string,
+  added: ReadonlyMap<string, HeaderValue> | null = null,
+  removed: ReadonlySet<string> | null = null,
+): string[] {
   const out: string[] = []
   let connection: string | null = null
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -49,11 +56,31 @@ export function clientFieldList(raw: readonly (Buffer | string)[], requestId: st
     const field = raw[i + 1] as Buffer | string
     const value = typeof field === 'string' ? field : field.toString('latin1')
     if (name === 'connection') connection = connection === null ? value : `${connection}, ${value}`
-    else if (!HOP_BY_HOP.has(name) && name !== 'x-request-id') out.push(name, value)
+    else if (HOP_BY_HOP.has(name) || name === 'x-request-id') continue
+    else if (removed !== null && removed.has(name)) continue
+    else if (added !== null && name !== 'vary' && added.has(name)) continue
+    else out.push(name, value)
   }
   const fields = connection === null ? out : withoutConnectionListed(out, connection)
+  if (added !== null) appendAdded(fields, added)
   fields.push('x-request-id', requestId)
   return fields
+}
+
+/** The policies' fields after the upstream's; `vary` is appended to, never replaced (it lists cache keys). */
+function appendAdded(fields: string[], added: ReadonlyMap<string, HeaderValue>): void {
+  for (const [name, value] of added) {
+    if (name === 'vary' && typeof value === 'string') {
+      let at = 0
+      while (at < fields.length && fields[at] !== 'vary') at += 2
+      if (at < fields.length) {
+        fields[at + 1] = `${fields[at + 1] as string}, ${value}`
+        continue
+      }
+    }
+    if (typeof value === 'string') fields.push(name, value)
+    else for (const item of value) fields.push(name, item)
+  }
 }
 
 /** Drops the fields `Connection` names from a `[name, value, …]` list. */

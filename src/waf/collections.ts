@@ -246,7 +246,8 @@ export function slotOf(name: string): number {
 
 /** A transaction's collections by name, read by slot on the hot path (a rule reads several per evaluation). */
 export class Variables {
-  readonly #bySlot: (Collection | undefined)[] = []
+  // Sized for the known collections up front: filled out of order, a growing array would go holey and slow.
+  readonly #bySlot: (Collection | undefined)[] = new Array<Collection | undefined>(SLOTS.size).fill(undefined)
 
   get(name: string): Collection | undefined {
     return this.#bySlot[slotOf(name)]

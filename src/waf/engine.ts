@@ -178,14 +178,15 @@ export class WafTransaction {
    * (a by-tag one shared by every transaction: CRS runs one on most requests, for 34 rules).
    */
   readonly #removals: ReadonlyMap<number, readonly Target[]>[] = []
-  readonly #bytes = new Map<string, Buffer>()
-  readonly #literalsFound = new Map<string, readonly number[]>()
+  // Made on first use, as `#selected`: a clean GET of the built-in profile needs none of them.
+  #bytes: Map<string, Buffer> | null = null
+  #literalsFound: Map<string, readonly number[]> | null = null
   /** Made when a long value's characters are first asked for. */
   #characters: Map<string, Int32Array | null> | undefined
   /** `#apply`'s results for long values, per transformation then input; null until a long value is transformed. */
   #longTransforms: Map<Transformation, Map<string, string>> | null = null
   #longTransformCount = 0
-  readonly #selected = new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()
+  #selected: Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }> | null = null
   /**
    * MATCHED_VAR, MATCHED_VAR_NAME, MATCHED_VARS and MATCHED_VARS_NAMES, made when a rule or macro
    * first reads one (a clean GET needs them in a few rules, if any), then kept for the transaction
@@ -212,6 +213,8 @@ export class WafTransaction {
   /** `#presentMask()` as the running phase started; every bit outside a phase (a probe evaluating one rule). */
   #present = -1
   #bodyProcessor: BodyProcessor | null = null
+  /** The request's first Content-Type (read from the headers as they came, without indexing REQUEST_HEADERS). */
+  #contentType: string | undefined = undefined
   #forceBodyVariable = false
   #allowed = false
   /** The rule set's known misses; null when this transaction checks everything (a test's reference run). */
@@ -238,7 +241,8 @@ export class WafTransaction {
       this.#anyMayLoseTargets = true
     }
     // The processor is chosen from the headers, so phase 1 rules see it (and may override it by ctl).
-    this.#bodyProcessor = processorFor(this.#first('REQUEST_HEADERS', 'content-type'))
+    this.#contentType = contentTypeOf(request.headers)
+    this.#bodyProcessor = processorFor(this.#contentType)
     this.#setSingle('REQBODY_PROCESSOR', this.#bodyProcessor ?? '')
   }
 
@@ -254,7 +258,7 @@ export class WafTransaction {
   /** Body processing then phase 2. `body` is the raw body, null when there is none. */
   /** Phase 2. `extraArguments` (name, latin1 value) join ARGS_POST: values the caller found inside others (a GraphQL document's strings). */
   processRequestBody(body: Buffer | null, extraArguments: readonly (readonly [string, string])[] = []): void {
-    const contentType = this.#first('REQUEST_HEADERS', 'content-type') ?? ''
+    const contentType = this.#contentType ?? ''
     if (body !== null && body.length > 0) processRequestBody(this.variables, body.toString('latin1'), this.#bodyProcessor, contentType, this.#forceBodyVariable, this.#maxArguments)
     if (extraArguments.length > 0) {
       const args = this.variables.ensure(slotOf('ARGS_POST'))
@@ -331,10 +335,6 @@ export class WafTransaction {
   /** Rules that matched and count (logged or not): ids in order. */
   matchedIds(): number[] {
     return this.matched.map((m) => m.id)
-  }
-
-  #first(collection: string, key: string): string | undefined {
-    return this.variables.get(collection)?.first(key)
   }
 
   #collection(name: string): Collection {
@@ -811,7 +811,7 @@ export class WafTransaction {
     if (selector === null) return collection.all()
     if (selector.kind === 'key') return collection.getLower(selector.lowerKey)
     // Regex selectors scan the collection: remembered until it changes (TX is read far more than written).
-    const memo = this.#selected.get(target)
+    const memo = (this.#selected ??= new Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }>()).get(target)
     if (memo !== undefined && memo.collection === collection && memo.version === collection.version) return memo.entries
     const entries = selectedBy(selector, collection.all())
     this.#selected.set(target, { collection, version: collection.version, entries })
@@ -882,7 +882,7 @@ export class WafTransaction {
 
   /** For operators (MatchContext): whether a literal of set `slot` occurs in `value`; the value is scanned once. */
   mayContain(slot: number, value: string): boolean {
-    let found = this.#literalsFound.get(value)
+    let found = (this.#literalsFound ??= new Map<string, readonly number[]>()).get(value)
     if (found === undefined) {
       found = this.#ruleSet.literals.scan(value)
       if (this.#literalsFound.size < MAX_CACHED_VALUES) this.#literalsFound.set(value, found)
@@ -903,7 +903,7 @@ export class WafTransaction {
 
   /** For operators (MatchContext): the UTF-8 bytes RE2 reads, once per value. */
   bytes(value: string): Buffer {
-    let bytes = this.#bytes.get(value)
+    let bytes = (this.#bytes ??= new Map<string, Buffer>()).get(value)
     if (bytes === undefined) {
       bytes = Buffer.from(value, 'utf8')
       if (this.#bytes.size < MAX_CACHED_VALUES) this.#bytes.set(value, bytes)
@@ -1166,4 +1166,13 @@ function removedFrom(removed: readonly Target[], read: TargetRead): readonly Tar
 /** `ARGS:foo|REQUEST_COOKIES:/^_ga/` of a `ctl:ruleRemoveTarget…` as exclusions. */
 function parseTargetExclusion(text: string): Target[] {
   return compileTargets(parseVariables(text)).map((target) => ({ ...target, exclude: true }))
+}
+
+/** The first Content-Type field's value, as `REQUEST_HEADERS:Content-Type` would give it. */
+function contentTypeOf(headers: WafRequest['headers']): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as readonly [string, string]
+    if (name.length === 12 && name.toLowerCase() === 'content-type') return value
+  }
+  return undefined
 }

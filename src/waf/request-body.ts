@@ -19,6 +19,7 @@ export const DEFAULT_MAX_ARGUMENTS = 1000
 
 /** The processor a Content-Type selects, or null (the body is then only REQUEST_BODY). */
 export function processorFor(contentType: string | undefined): BodyProcessor | null {
+  if (contentType === undefined || contentType === '') return null
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   if (type === 'application/x-www-form-urlencoded') return 'URLENCODED'
   if (type === 'multipart/form-data') return 'MULTIPART'

@@ -50,6 +50,7 @@ interface OperationRule {
 }
 
 const MAX_NAMED_IN_WARNING = 50
+const NO_POLICIES: readonly string[] = Object.freeze([])
 
 export const authz = definePolicy({
   name: 'authz',
@@ -106,8 +107,21 @@ export const authz = definePolicy({
     const checksResponse = (ctx: RequestContext, operation: string) =>
       owner !== undefined && owner.methods.includes(ctx.method) && (ownerOperations === null || ownerOperations.has(operation)) && !isExempt(ctx.state.principal)
     const isExempt = (principal: Principal | undefined) => owner !== undefined && principal !== undefined && principal.roles.some((r) => owner.exemptRoles.includes(r))
-    const allow = (ctx: RequestContext, operation: string, rule: AuthzRule, policies: readonly string[] = []): undefined => {
-      record(ctx, { decision: 'allow', principal: ctx.state.principal?.id ?? null, operation, rule, policies, reason: null })
+    // An allow without Cedar policies is the same value for every request of a principal on an
+    // operation: made (and, by the access log, serialized) once per principal object, which lives
+    // as long as its credential's cache entry.
+    const plainAllows = new WeakMap<Principal, Map<string, AuthzDecision>>()
+    const plainAllow = (principal: Principal | undefined, operation: string, rule: AuthzRule): AuthzDecision => {
+      if (principal === undefined) return { decision: 'allow', principal: null, operation, rule, policies: NO_POLICIES, reason: null }
+      let byOperation = plainAllows.get(principal)
+      if (byOperation === undefined) plainAllows.set(principal, (byOperation = new Map<string, AuthzDecision>()))
+      const key = `${rule} ${operation}`
+      let decision = byOperation.get(key)
+      if (decision === undefined) byOperation.set(key, (decision = Object.freeze({ decision: 'allow', principal: principal.id, operation, rule, policies: NO_POLICIES, reason: null })))
+      return decision
+    }
+    const allow = (ctx: RequestContext, operation: string, rule: AuthzRule, policies: readonly string[] = NO_POLICIES): undefined => {
+      record(ctx, policies.length === 0 ? plainAllow(ctx.state.principal, operation, rule) : { decision: 'allow', principal: ctx.state.principal?.id ?? null, operation, rule, policies, reason: null })
       if (checksResponse(ctx, operation)) ctx.state.authzChecksResponse = true
       return undefined
     }
