@@ -53,6 +53,8 @@ export interface Exclusions {
 
 export interface TransactionOptions {
   readonly uniqueId?: string
+  /** When the transaction began (`performance.now()`), for DURATION: the caller's receipt of the request; by default, now. */
+  readonly startedAt?: number
   /** Overrides the rule set's `SecRuleEngine`. */
   readonly mode?: EngineMode
   readonly exclusions?: Exclusions
@@ -224,7 +226,7 @@ export class WafTransaction {
   /** `isHighConfidence` per rule, as asked. */
   #highConfidence: Map<Rule, boolean> | null = null
   /** When the transaction began (`performance.now()`), for DURATION. */
-  readonly #began = performance.now()
+  readonly #began: number
 
   constructor(ruleSet: RuleSet, request: WafRequest, options: TransactionOptions = {}) {
     this.#ruleSet = ruleSet
@@ -233,6 +235,7 @@ export class WafTransaction {
     this.#knownMisses = options.knownMisses === false ? null : ruleSet.knownMisses
     this.#maxArguments = options.maxArguments
     this.#inspection = options.inspection ?? null
+    this.#began = options.startedAt ?? performance.now()
     this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)

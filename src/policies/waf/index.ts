@@ -242,7 +242,7 @@ export const waf = definePolicy({
           headers: headerPairs(ctx),
           remoteAddress: ctx.client.address,
           pathArguments: pathArguments(ctx.route, ctx.path),
-        }, { mode: options.mode, exclusions: exclusionsFor(ctx.path), uniqueId: ctx.requestId, maxArguments, inspection: graphql === null ? schema : withoutDocuments(graphql, schema) })
+        }, { mode: options.mode, exclusions: exclusionsFor(ctx.path), uniqueId: ctx.requestId, startedAt: ctx.receivedAt, maxArguments, inspection: graphql === null ? schema : withoutDocuments(graphql, schema) })
         transaction.processRequestHeaders()
         transaction.processRequestBody(body.length === 0 ? null : body, graphql?.strings)
         if (config.inspectResponses) ctx.state.waf = transaction
