@@ -15,6 +15,7 @@
  *
  * Usage: node --import tsx bench/pipeline.ts [--rounds 3] [--seconds 8] [--warmup 6] [--connections 50]
  *          [--only full] [--latency] [--paired [--cycles 8]] [--workers 1,2] [--redis redis://127.0.0.1:6379] [--crs ../shared/crs/v4.28.0]
+ *        node --import tsx bench/pipeline.ts --paired --only "full pipeline (memory,other" --other /tmp/before   # A/B against another built checkout
  *        node --import tsx bench/pipeline.ts --configs DIR   # writes every contender's config and exits (for profiling)
  */
 import { spawn } from 'node:child_process'
@@ -34,6 +35,7 @@ const { args, values } = parseBenchOptions({
   redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   crs: { type: 'string', default: join(import.meta.dirname, '../../shared/crs/v4.28.0') },
   configs: { type: 'string' },
+  other: { type: 'string', default: '' },
 })
 const { rounds, seconds, warmup, connections, only } = args
 const option = (name: string): string => String(values[name] ?? '')
@@ -111,10 +113,10 @@ function writeConfig(slug: string, port: number, chosen: Partial<Record<PolicyNa
   return writeGatewayConfig(dir, slug, port, api, true, { identity: { apiKeys: { cacheSec: 60 } }, stores: { data: storeUrl }, ...extra })
 }
 
-function contender(name: string, chosen: Partial<Record<PolicyName, unknown>>, extra: Record<string, unknown> = {}, core: number | string = PROXY_CORE): Contender & { slug: string; config: (port: number) => string } {
+function contender(name: string, chosen: Partial<Record<PolicyName, unknown>>, extra: Record<string, unknown> = {}, core: number | string = PROXY_CORE, bin = gateway): Contender & { slug: string; config: (port: number) => string } {
   const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '')
   const config = (port: number) => writeConfig(slug, port, chosen, extra)
-  return { name, slug, headers, config, start: (port) => startPinned(slug, core, gateway, ['start', '-c', config(port)]) }
+  return { name, slug, headers, config, start: (port) => startPinned(slug, core, bin, ['start', '-c', config(port)]) }
 }
 
 const alone = (name: PolicyName, extraPolicies: Partial<Record<PolicyName, unknown>> = {}) => contender(`${name} alone`, { ...extraPolicies, [name]: policies[name] })
@@ -131,6 +133,10 @@ const contenders = [
   contender(FULL, policies),
   contender('full pipeline, Redis counters', policies, { stores: { data: storeUrl, counters: option('redis') } }),
   contender('full pipeline, CRS PL1', { ...policies, waf: crsWaf }),
+  // `--other DIR`: the bare gateway and the full pipeline as another checkout (built) runs them, for A/B of a change.
+  ...(option('other') === ''
+    ? []
+    : [contender('bare gateway, other checkout', {}, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')), contender('full pipeline, other checkout', policies, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js'))]),
 ]
 
 if (values.configs !== undefined) {

@@ -202,7 +202,8 @@ export class MemoryCounters implements CounterStore {
 
   #evaluate(checks: readonly LimitCheck[], cost: number, nowMs: number, commit: boolean): readonly LimitOutcome[] {
     const outcomes: LimitOutcome[] = []
-    const writes: ((owed: number) => void)[] = []
+    // The entries a consumption writes (key, entry), flat: written only when every check allows.
+    const writes: (string | Entry)[] = []
     for (const check of checks) {
       const { algorithm } = check
       const key = storageKey(check)
@@ -211,27 +212,31 @@ export class MemoryCounters implements CounterStore {
         case 'gcra': {
           const { outcome, newTat } = gcra(entry?.kind === 'gcra' ? entry.tat : nowMs, nowMs, algorithm.intervalMs, algorithm.burst, cost)
           outcomes.push(outcome)
-          writes.push((owed) => this.#entries.set(key, { kind: 'gcra', tat: newTat, expiresAt: newTat, owed }))
+          writes.push(key, { kind: 'gcra', tat: newTat, expiresAt: newTat, owed: 0 })
           break
         }
         case 'sliding': {
           const state = rollSliding(entry?.kind === 'sliding' ? entry.state : { start: 0, current: 0, previous: 0 }, nowMs, algorithm.windowMs)
           outcomes.push(sliding(state, nowMs, algorithm.windowMs, algorithm.limit, cost))
           const next = { ...state, current: state.current + cost }
-          writes.push((owed) => this.#entries.set(key, { kind: 'sliding', state: next, expiresAt: next.start + 2 * algorithm.windowMs, owed }))
+          writes.push(key, { kind: 'sliding', state: next, expiresAt: next.start + 2 * algorithm.windowMs, owed: 0 })
           break
         }
         case 'fixed': {
           const count = entry?.kind === 'fixed' ? entry.count : 0
           outcomes.push(fixed(count, nowMs, algorithm.endMs, algorithm.limit, cost))
-          writes.push((owed) => this.#entries.set(key, { kind: 'fixed', count: count + cost, expiresAt: algorithm.endMs, owed }))
+          writes.push(key, { kind: 'fixed', count: count + cost, expiresAt: algorithm.endMs, owed: 0 })
           break
         }
       }
     }
     if (commit && cost > 0 && outcomes.every((o) => o.allowed)) {
       const mark = ++this.#lastMark
-      for (const write of writes) write(mark)
+      for (let i = 0; i < writes.length; i += 2) {
+        const entry = writes[i + 1] as Entry
+        entry.owed = mark
+        this.#entries.set(writes[i] as string, entry)
+      }
     }
     return withoutConsumption(outcomes, checks.map((c) => c.algorithm), cost)
   }
