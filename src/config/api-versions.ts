@@ -6,9 +6,11 @@
 import type { SelectorSpec } from '../router/version-selector.js'
 import { DEFAULT_VERSION_HEADER, DEFAULT_VERSION_PARAMETER, type VersioningConfig } from './versioning-schema.js'
 
-interface ApiEntry {
+/** What these derivations read of an `apis` entry. */
+export interface ApiEntry {
   readonly name: string
   readonly version?: string | undefined
+  readonly hosts: readonly string[]
   readonly basePath: string
   readonly versioning?: VersioningConfig | undefined
   readonly lifecycle: { readonly state: string }
@@ -46,8 +48,8 @@ export function apiIdentities(apis: readonly ApiEntry[]): string[] {
 export function versioningOf(apis: readonly ApiEntry[], index: number): ApiVersioning | null {
   const api = apis[index]
   if (api?.versioning === undefined || api.version === undefined) return null
-  const base = mountPath(api.basePath)
-  const mounted = apis.filter((other) => other.name === api.name && other.versioning !== undefined && mountPath(other.basePath) === base)
+  const mount = mountOf(api)
+  const mounted = apis.filter((other) => other.name === api.name && other.versioning !== undefined && mountOf(other) === mount)
   const defaultLabel = api.versioning.default ?? null
   return {
     spec: selectorSpecOf(api.versioning),
@@ -56,6 +58,11 @@ export function versioningOf(apis: readonly ApiEntry[], index: number): ApiVersi
     defaultLabel,
     listed: mounted.filter((other) => other.lifecycle.state !== 'draft').map((other) => other.version ?? ''),
   }
+}
+
+/** Where an entry is served: its hosts (in any order and case) and base path. */
+function mountOf(api: ApiEntry): string {
+  return `${[...new Set(api.hosts.map((h) => h.toLowerCase()))].sort().join(',')} ${mountPath(api.basePath)}`
 }
 
 /** A base path as the router compares it: without a trailing slash. */

@@ -4,18 +4,9 @@
  * base path only when the same `versioning` block tells them apart (docs/lifecycle.md).
  */
 import type { ConfigProblem } from '../errors.js'
-import { mountPath, selectorSpecOf } from './api-versions.js'
+import { mountPath, selectorSpecOf, type ApiEntry } from './api-versions.js'
 import { formatPath } from './format-path.js'
 import { SELECTABLE_VERSION, type VersioningConfig } from './versioning-schema.js'
-
-interface ApiEntry {
-  readonly name: string
-  readonly version?: string | undefined
-  readonly hosts: readonly string[]
-  readonly basePath: string
-  readonly versioning?: VersioningConfig | undefined
-  readonly lifecycle: { readonly state: string }
-}
 
 /** Every problem with the entries' names, versions, mounts and versioning blocks, each with its path, once. */
 export function checkVersions(apis: readonly ApiEntry[]): ConfigProblem[] {
