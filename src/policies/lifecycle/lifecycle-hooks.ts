@@ -31,12 +31,14 @@ export const LIFECYCLE_PRIORITY = 1990
 
 const instant = (value: string | undefined): number | null => (value === undefined ? null : Date.parse(value))
 
+/** The version whose lifecycle the hooks apply: its name and label (for usage records) and its `lifecycle`. */
 export interface LifecycleApi {
   readonly name: string
   readonly version: string | null
   readonly lifecycle: LifecycleConfig
 }
 
+/** What the hooks need beyond the version's config. */
 export interface LifecycleDeps {
   readonly clock: { now(): number }
   /** Dates a deprecation that names no date (ms since the epoch). */
