@@ -91,7 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = loaded
   const { logger, accessSink } = createLoggers(config.log)
   const clock = options.clock ?? { now: () => Date.now() }
-  const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight, bufferedBytes: () => state.bufferBudget.used })
+  const metrics = createMetrics({ defaultMetrics: true, inFlight: () => state.inFlight, bufferedBytes: () => state.bufferBudget.used, clock })
 
   // While a dependency fails every request fails alike: the first failure is logged in full, the
   // rest once per interval with a count (the metric counts each).
@@ -207,8 +207,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const rateLimitRoutes = createRateLimitRoutes({ source: () => ({ loaded: state.runtime.loaded, store: state.runtime.counters.store }), clock, management })
     const inventoryRoutes = createInventoryRoutes({ snapshot: (api) => Promise.resolve(inventorySnapshot(api)), clock })
     const eventRoutes = createEventRoutes({ store })
-    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => state.runtime.loaded, store })
-    const overviewRoutes = createOverviewRoutes({ metricsText: () => metrics.registry.metrics(), store, clock })
+    const metricsText = () => metrics.registry.metrics()
+    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => state.runtime.loaded, store, metricsText })
+    const overviewRoutes = createOverviewRoutes({ metricsText, store, clock })
     return (req: ManagementRequest) => managementRoutes?.(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req) ?? lifecycleRoutes(req)
   }
   let adminServer: AnyServer | null = null

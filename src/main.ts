@@ -278,7 +278,7 @@ async function runPrimary(configFile: string, loaded: LoadedConfig): Promise<num
     const eventRoutes = createEventRoutes({ store: dataStore })
     const metricsText = () => aggregator.clusterMetrics()
     const overviewRoutes = createOverviewRoutes({ metricsText, store: dataStore, clock })
-    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => loaded, store: dataStore })
+    const lifecycleRoutes = createLifecycleRoutes({ loaded: () => loaded, store: dataStore, metricsText })
     const routes = (req: ManagementRequest) => managementRoutes(req) ?? rateLimitRoutes(req) ?? eventRoutes(req) ?? inventoryRoutes(req) ?? overviewRoutes(req) ?? lifecycleRoutes(req)
     return createAdminServer({
       management: routes,

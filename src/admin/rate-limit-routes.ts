@@ -12,6 +12,7 @@
 import type { Static } from '@sinclair/typebox'
 import { LimitSet } from '../policies/rate-limit/limit-set.js'
 import type { PlansConfig, RateLimitConfig } from '../policies/rate-limit/schema.js'
+import { apiIdentities } from '../config/api-versions.js'
 import type { LoadedConfig } from '../config/load-config.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import type { Management } from './management.js'
@@ -60,7 +61,10 @@ export function createRateLimitRoutes(options: RateLimitRoutesOptions): (req: Ma
     if (apiName === null || routeKey === null) {
       throw new InvalidInputError([{ path: apiName === null ? 'api' : 'route', message: 'is required (api=NAME&route=METHOD /template)' }])
     }
-    const index = loaded.config.apis.findIndex((a) => a.name === apiName)
+    // By the name it goes by in metrics and logs (`orders@v2` for one of several versions), or the first entry of that name.
+    const identities = apiIdentities(loaded.config.apis)
+    const exact = identities.indexOf(apiName)
+    const index = exact !== -1 ? exact : loaded.config.apis.findIndex((a) => a.name === apiName)
     const api = loaded.config.apis[index]
     if (api === undefined) throw new NotFoundError(`no API ${apiName}`)
     const [method = '', template = ''] = routeKey.split(' ')
@@ -70,7 +74,8 @@ export function createRateLimitRoutes(options: RateLimitRoutesOptions): (req: Ma
     const override = route?.overrides['rate-limit']
     const config = (override === undefined ? api.policies['rate-limit'] : override) as Static<typeof RateLimitConfig> | false | undefined
     if (config === undefined || config === false) return json(200, { api: apiName, route: routeKey, limits: [] })
-    const limitSet = new LimitSet(config, apiName, loaded.config.plans as PlansConfig)
+    // The counters are kept under the name the API's policies were given.
+    const limitSet = new LimitSet(config, identities[index] ?? apiName, loaded.config.plans as PlansConfig)
     const { limits } = limitSet.limitsFor(req.query.get('plan'))
     const headers = new Map<string, string>()
     for (const [name, value] of req.query) if (name.startsWith('header.')) headers.set(name.slice('header.'.length).toLowerCase(), value)

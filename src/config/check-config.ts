@@ -6,6 +6,7 @@ import { sectionValuesOf, type OnFailure, type PolicyCheckContext, type PolicyDe
 import { formatPath, joinPath } from './format-path.js'
 import type { GatewayConfig } from './schema.js'
 import { portalProblems } from '../portal/portal-schema.js'
+import { checkVersions } from './check-versions.js'
 
 /** Every problem the schema cannot see, each with its path; empty when the config is coherent. */
 export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefinition[]): ConfigProblem[] {
@@ -37,17 +38,9 @@ export function checkConfig(config: GatewayConfig, policies: readonly PolicyDefi
       for (const problem of section.check?.(config[name]) ?? []) problems.push({ path: joinPath(formatPath([name]), problem.path), message: problem.message })
     }
   }
-  const names = new Set<string>()
-  const mounts = new Set<string>()
+  problems.push(...checkVersions(config.apis))
   config.apis.forEach((api, index) => {
     const at = (...rest: (string | number)[]) => formatPath(['apis', index, ...rest])
-    if (names.has(api.name)) problems.push({ path: at('name'), message: `duplicates the name of another API ("${api.name}")` })
-    names.add(api.name)
-    for (const host of api.hosts.length === 0 ? ['*'] : api.hosts) {
-      const mount = `${host.toLowerCase()} ${api.basePath.replace(/\/$/, '') || '/'}`
-      if (mounts.has(mount)) problems.push({ path: at('basePath'), message: `another API already serves ${api.basePath} on host ${host}` })
-      mounts.add(mount)
-    }
     const { url, targets } = api.upstream
     if ((url === undefined) === (targets === undefined)) problems.push({ path: at('upstream'), message: 'must have either url or targets (not both)' })
     for (const [name, value] of Object.entries(api.policies)) {

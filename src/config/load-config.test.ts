@@ -174,8 +174,8 @@ apis:
       'apis[0].routes.getThing: is an operationId but the API has no openapi document',
       'apis[0].routes["GET /x/{id"]: route template has an unbalanced or invalid parameter in "{id"',
       'apis[0].upstream: must have either url or targets (not both)',
-      'apis[1].basePath: another API already serves / on host *',
-      'apis[1].name: duplicates the name of another API ("a")',
+      'apis[1].basePath: apis[0] (a) already serves / on host *: versions at the same path need a `versioning` block (the same on each) to tell them apart',
+      'apis[1].name: duplicates the name of apis[0] (a): entries that share a name are versions of one API, each with its own `version`',
       'listen: must define http or https (or both)',
       'trustedProxies[1]: must be an IP address or CIDR range',
     ])

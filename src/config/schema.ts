@@ -7,6 +7,7 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 import type { PolicyDefinition } from '../pipeline/define-policy.js'
 import { EventsConfig } from '../observability/security-events/events-schema.js'
 import { LifecycleConfig } from './lifecycle-schema.js'
+import { VersioningConfig } from './versioning-schema.js'
 import { Portal } from '../portal/portal-schema.js'
 
 /** `stores`: the data store (consumers, API keys, audit log) and the counter store (rate limits). */
@@ -216,7 +217,11 @@ const Telemetry = Type.Object(
   { additionalProperties: false, default: {}, description: 'OpenTelemetry: request traces.' },
 )
 
-const ApiName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]*$', 'x-message': 'must be lower-case letters, digits, `.`, `_` or `-`' })
+const ApiName = Type.String({
+  pattern: '^[a-z0-9][a-z0-9._-]*$',
+  'x-message': 'must be lower-case letters, digits, `.`, `_` or `-`',
+  description: 'The API’s name; entries that share it are its versions, each with its own `version`.',
+})
 
 /**
  * Builds the config schema with one optional field per registered policy, and the top-level
@@ -240,8 +245,9 @@ export function buildConfigSchema(policies: readonly PolicyDefinition[]) {
   const Api = Type.Object(
     {
       name: ApiName,
-      version: Type.Optional(Type.String({ description: 'Version label, e.g. v2.' })),
+      version: Type.Optional(Type.String({ minLength: 1, description: 'Version label, e.g. v2; what a request names with `versioning`.' })),
       lifecycle: LifecycleConfig,
+      versioning: Type.Optional(VersioningConfig),
       hosts: Type.Array(Type.String({ pattern: '^(\\*\\.)?[a-zA-Z0-9.-]+(:\\d+)?$' }), {
         default: [],
         description: 'Host names this API answers (`*.example.com` allowed); empty means any host.',

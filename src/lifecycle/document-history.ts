@@ -12,6 +12,7 @@ import type { DiffChange } from './diff/diff-types.js'
 const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
 export interface DocumentChanges {
+  /** The API's name, with its version when it has one (`orders v2`). */
   readonly api: string
   readonly index: number
   readonly file: string
@@ -21,7 +22,13 @@ export interface DocumentChanges {
 
 interface Described {
   readonly name: string
+  readonly version?: string | undefined
   readonly openapi?: string | undefined
+}
+
+/** Versions of one API share its name: each version's document is remembered on its own. */
+function keyOf(api: Described): string {
+  return api.version === undefined ? api.name : `${api.name} ${api.version}`
 }
 
 export class DocumentHistory {
@@ -32,7 +39,7 @@ export class DocumentHistory {
     const texts = new Map<string, { file: string; text: string }>()
     for (const api of apis) {
       const text = api.openapi === undefined ? null : readBounded(api.openapi)
-      if (api.openapi !== undefined && text !== null) texts.set(api.name, { file: api.openapi, text })
+      if (api.openapi !== undefined && text !== null) texts.set(keyOf(api), { file: api.openapi, text })
     }
     this.#texts = texts
   }
@@ -42,15 +49,15 @@ export class DocumentHistory {
     const changes: DocumentChanges[] = []
     const unchecked: string[] = []
     apis.forEach((api, index) => {
-      const before = this.#texts.get(api.name)
+      const before = this.#texts.get(keyOf(api))
       if (api.openapi === undefined || before === undefined) return
       const text = readBounded(api.openapi)
-      if (text === null) return void unchecked.push(api.name)
+      if (text === null) return void unchecked.push(keyOf(api))
       if (text === before.text && api.openapi === before.file) return
       try {
         const report = diffSpecs(readSpecSource(before.file, before.text), readSpecSource(api.openapi, text))
         changes.push({
-          api: api.name,
+          api: keyOf(api),
           index,
           file: api.openapi,
           breaking: report.changes.filter((c) => c.level === 'error'),
@@ -58,7 +65,7 @@ export class DocumentHistory {
         })
       } catch {
         // A document the loader accepted but the diff cannot read: the load's own checks speak for it.
-        unchecked.push(api.name)
+        unchecked.push(keyOf(api))
       }
     })
     return { changes, unchecked }

@@ -5,11 +5,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { FastCounter } from './fast-counter.js'
 import { RouteStatsTable } from './route-stats.js'
+import { VersionTrafficTable } from './version-traffic.js'
 
 export interface GatewayMetrics {
   readonly registry: Registry
   /** Per-route requests and latencies (custom metrics on the same registry). */
   readonly routes: RouteStatsTable
+  /** Requests per API version: total, last hour, last seen (custom metrics on the same registry). */
+  readonly versions: VersionTrafficTable
   readonly upstreamErrors: Counter<'api' | 'kind'>
   readonly denials: Counter<'api' | 'policy' | 'code'>
   readonly policyFailures: Counter<'api' | 'policy' | 'mode'>
@@ -28,15 +31,18 @@ export interface GatewayMetrics {
 }
 
 /** `inFlight` and `bufferedBytes` are read at scrape time instead of being updated on every request. */
-export function createMetrics(options: { defaultMetrics: boolean; inFlight: () => number; bufferedBytes?: () => number }): GatewayMetrics {
+export function createMetrics(options: { defaultMetrics: boolean; inFlight: () => number; bufferedBytes?: () => number; clock?: { now(): number } }): GatewayMetrics {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' })
   const registers = [registry]
   const routes = new RouteStatsTable()
   routes.register(registry)
+  const versions = new VersionTrafficTable(options.clock ?? { now: () => Date.now() })
+  versions.register(registry)
   return {
     registry,
     routes,
+    versions,
     upstreamErrors: new Counter({
       name: 'portcullis_upstream_errors_total',
       help: 'Upstream failures by API and kind (connect, timeout, reset, bad_response, circuit_open, status).',

@@ -112,6 +112,13 @@ export class RequestContext {
     return (this.#responseHeaders ??= new Map())
   }
 
+  /** Adds a field name to the response's `Vary` (it lists what the answer depends on, so it is added to, never replaced). */
+  addVary(field: string): void {
+    const headers = this.responseHeaders
+    const existing = headers.get('vary')
+    headers.set('vary', typeof existing === 'string' && existing !== '' ? `${existing}, ${field}` : field)
+  }
+
   /** Headers to remove from the upstream's response. */
   get removedResponseHeaders(): Set<string> {
     return (this.#removedResponseHeaders ??= new Set())

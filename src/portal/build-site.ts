@@ -23,6 +23,8 @@ import { renderOperationBody } from './render-operation.js'
 import { renderPage } from './html.js'
 import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS, REFERENCE_CSS, REFERENCE_JS } from './site-assets.js'
 import { isSitePath, REFERENCE_PAGE } from './site-policy.js'
+import { mountPath } from '../config/api-versions.js'
+import { lifecycleBadge, renderLifecycleBanner, versionLifecycleOf, type VersionLifecycle } from './version-lifecycle.js'
 
 type ApiConfig = GatewayConfig['apis'][number]
 
@@ -31,8 +33,10 @@ export interface PortalBuildOptions {
   readonly gettingAccess: string | null
   /** Compares two versions' documents; null renders "no changelog". */
   readonly changelog: ChangelogSource | null
-  /** Build time: quota windows in the RateLimit-Policy examples are the current ones. */
+  /** Build time: quota windows in the RateLimit-Policy examples are the current ones, and the lifecycle's dates are told as past or ahead. */
   readonly nowMs: number
+  /** Publish draft versions too (each with its draft banner); by default they are left out of the site. */
+  readonly includeDrafts: boolean
 }
 
 /** The site: path (relative, `/`-separated) → content. */
@@ -51,7 +55,7 @@ export function readRendererBundle(): { script: Buffer; notice: string } {
 /** The site the gateway serves: the one built into `portal.dir`, or one built now from the config. */
 export function portalSiteFor(loaded: LoadedConfig, portal: PortalConfig, nowMs: number): PortalSite {
   if (portal.dir !== undefined) return readSite(portal.dir, portal.maxSiteBytes)
-  return buildPortalSite(loaded, { title: portal.title, gettingAccess: portal.gettingAccess ?? null, changelog: changesBetweenFiles, nowMs })
+  return buildPortalSite(loaded, { title: portal.title, gettingAccess: portal.gettingAccess ?? null, changelog: changesBetweenFiles, nowMs, includeDrafts: portal.includeDrafts })
 }
 
 /** APIs named `orders-v1` with `version: v1` belong with `orders` (the family is the name without its version). */
@@ -85,6 +89,7 @@ interface VersionBuild {
   readonly label: string
   readonly dir: string
   readonly view: DocumentView | null
+  readonly lifecycle: VersionLifecycle
 }
 
 export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOptions): PortalSite {
@@ -98,13 +103,24 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
 
   const families = new Map<string, VersionBuild[]>()
   config.apis.forEach((api, index) => {
+    const lifecycle = versionLifecycleOf(config, api, options.nowMs)
+    if (lifecycle.state === 'draft' && !options.includeDrafts) return
     const family = familyOf(api)
     const view = api.openapi === undefined ? null : readDocumentView(api.openapi)
     const label = api.version ?? view?.version ?? 'current'
     const list = families.get(family) ?? []
-    list.push({ api, index, label, dir: `apis/${slug(family)}/${slug(label)}`, view })
+    list.push({ api, index, label, dir: `apis/${slug(family)}/${slug(label)}`, view, lifecycle })
     families.set(family, list)
   })
+  const builds = [...families.values()].flat()
+  /** The successor's folder when it names the path of exactly one other version in this site. */
+  const successorDirOf = (version: VersionBuild): string | null => {
+    const successor = version.lifecycle.successor
+    if (successor?.startsWith('/') !== true) return null
+    const path = mountPath(successor.replace(/[?#].*$/, ''))
+    const matches = builds.filter((b) => b !== version && mountPath(b.api.basePath) === path)
+    return matches.length === 1 ? (matches[0] as VersionBuild).dir : null
+  }
 
   const search: { method: string; path: string; title: string; api: string; url: string; text: string }[] = []
   const familyEntries: FamilyEntry[] = []
@@ -113,7 +129,14 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
     const versionEntries: VersionEntry[] = []
     for (const version of versions) {
       const links = buildVersion(version, loaded.routes[version.index] ?? null)
-      versionEntries.push({ label: version.label, href: `${version.dir}/index.html`, title: version.view?.title ?? version.api.name, operations: links.length, deprecated: links.filter((l) => l.deprecated).length })
+      versionEntries.push({
+        label: version.label,
+        href: `${version.dir}/index.html`,
+        title: version.view?.title ?? version.api.name,
+        operations: links.length,
+        deprecated: links.filter((l) => l.deprecated).length,
+        badge: lifecycleBadge(version.lifecycle),
+      })
     }
     const changelogPath = `apis/${slug(family)}/changelog.html`
     if (versions.length > 1) {
@@ -125,6 +148,9 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
   function buildVersion(version: VersionBuild, routes: readonly ResolvedRoute[] | null): OperationLink[] {
     const { api, view, dir } = version
     const apiTitle = `${view?.title ?? api.name} ${version.label}`
+    const successorDir = successorDirOf(version)
+    // Version pages are at apis/<family>/<label>/, operation pages one folder deeper.
+    const banner = (root: string) => renderLifecycleBanner(version.lifecycle, successorDir === null ? null : `${root}${successorDir}/index.html`)
     const links: OperationLink[] = []
     const used = new Set<string>()
     for (const route of routes ?? []) {
@@ -143,14 +169,24 @@ export function buildPortalSite(loaded: LoadedConfig, options: PortalBuildOption
       page(
         path,
         `${route.method} ${clientPath}`,
-        renderOperationBody({ view: opView, facts, publicPath: clientPath, apiTitle, gettingAccess: options.gettingAccess, errorsHref: '../../../../errors.html', referenceHref: `../${REFERENCE_PAGE}`, versionHref: '../index.html' }),
+        renderOperationBody({
+          view: opView,
+          facts,
+          publicPath: clientPath,
+          apiTitle,
+          gettingAccess: options.gettingAccess,
+          errorsHref: '../../../../errors.html',
+          referenceHref: `../${REFERENCE_PAGE}`,
+          versionHref: '../index.html',
+          versionBanner: banner('../../../../'),
+        }),
       )
       const title = opView.summary ?? route.operationId ?? `${route.method} ${route.template}`
       links.push({ method: route.method, path: clientPath, title, href: `operations/${name}.html`, deprecated: route.deprecated || opView.sunset !== null, sunset: opView.sunset })
       search.push({ method: route.method, path: clientPath, title, api: apiTitle, url: path, text: [route.method, clientPath, route.operationId ?? '', title, ...route.tags, apiTitle].join(' ').toLowerCase() })
     }
     const apiFacts = buildOperationFacts(config, api, null, { requiredHeaders: [], bodyMediaTypes: [] }, options.nowMs)
-    page(`${dir}/index.html`, apiTitle, renderVersionPage({ api, label: version.label, view, operations: links, facts: apiFacts, hasReference: view !== null, catchAll: routes === null }))
+    page(`${dir}/index.html`, apiTitle, renderVersionPage({ api, label: version.label, view, operations: links, facts: apiFacts, hasReference: view !== null, catchAll: routes === null, banner: banner('../../../') }))
     if (view !== null) {
       put(`${dir}/openapi.json`, publishedDocument(view.json, api.basePath))
       page(`${dir}/${REFERENCE_PAGE}`, `${apiTitle} reference`, renderReferencePage(apiTitle), { scripts: ['assets/scalar/standalone.js', 'assets/reference.js'], search: false, wide: true })

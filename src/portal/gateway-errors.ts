@@ -45,8 +45,8 @@ export interface GatewayErrorEntry {
   readonly sources: readonly string[]
 }
 
-/** The codes a route with these policies may be answered with, by status then code. */
-export function gatewayErrorsFor(policies: readonly string[]): GatewayErrorEntry[] {
+/** The codes a route with these policies may be answered with, and the `extra` ones with their sources (the API's lifecycle, its versioning), by status then code. */
+export function gatewayErrorsFor(policies: readonly string[], extra: readonly (readonly [ErrorCode, string])[] = []): GatewayErrorEntry[] {
   const sources = new Map<ErrorCode, string[]>()
   const add = (code: ErrorCode, source: string) => {
     const list = sources.get(code) ?? []
@@ -58,6 +58,7 @@ export function gatewayErrorsFor(policies: readonly string[]): GatewayErrorEntry
     for (const code of POLICY_ERROR_CODES[policy] ?? []) add(code, policy)
     add('GW_ERR_POLICY_FAILED', policy)
   }
+  for (const [code, source] of extra) add(code, source)
   return [...sources]
     .map(([code, from]) => ({ code, status: ERROR_CODES[code].status, title: ERROR_CODES[code].title, sources: from }))
     .sort((a, b) => a.status - b.status || a.code.localeCompare(b.code))

@@ -83,6 +83,21 @@ test('auth scopes and CORS on billing; the document’s requirements are shown a
   assert.ok(facts.errors.some((e) => e.code === 'GW_ERR_CORS_ORIGIN_DENIED'))
 })
 
+test('a deprecated version: its lifecycle as configured, Deprecation, Sunset and Link on its answers, 410 among the errors; a published one has none', () => {
+  const facts = factsOf('orders-v1', 'listOrders')
+  assert.deepEqual(
+    (({ state, deprecatedAt, deprecationAhead, sunsetAt, sunsetPassed, successor, selection }) => ({ state, deprecatedAt, deprecationAhead, sunsetAt, sunsetPassed, successor, selection }))(facts.lifecycle),
+    { state: 'deprecated', deprecatedAt: '2026-01-15', deprecationAhead: false, sunsetAt: '2027-06-30', sunsetPassed: false, successor: '/orders/v2', selection: null },
+  )
+  assert.deepEqual(
+    facts.responseHeaders.filter((h) => ['Deprecation', 'Sunset', 'Link', 'Vary'].includes(h.name)).map((h) => h.name),
+    ['Deprecation', 'Sunset', 'Link'],
+  )
+  assert.deepEqual(facts.errors.find((e) => e.code === 'GW_ERR_API_GONE')?.sources, ['lifecycle'])
+  const current = factsOf('orders-v2', 'listOrders')
+  assert.ok(!current.responseHeaders.some((h) => h.name === 'Deprecation') && !current.errors.some((e) => e.code === 'GW_ERR_API_GONE'))
+})
+
 test('policiesInForce: a route’s `false` switches a policy off, a setting replaces the API’s', () => {
   const api = { policies: { auth: { methods: ['jwt'] }, waf: { mode: 'block' } } } as unknown as LoadedConfig['config']['apis'][number]
   const route = { overrides: { waf: false, auth: { methods: ['apiKey'] } } } as unknown as Parameters<typeof policiesInForce>[1]

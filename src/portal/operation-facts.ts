@@ -18,7 +18,9 @@ import { compileLimit } from '../policies/rate-limit/compile-limits.js'
 import type { LimitConfig, PlansConfig, RateLimitConfig } from '../policies/rate-limit/schema.js'
 import type { RequestLimitsConfig } from '../policies/request-limits/schema.js'
 import type { WafConfig } from '../policies/waf/schema.js'
+import type { ErrorCode } from '../errors.js'
 import { gatewayErrorsFor, type GatewayErrorEntry } from './gateway-errors.js'
+import { isDeprecated, versionLifecycleOf, type VersionLifecycle } from './version-lifecycle.js'
 
 type ApiConfig = GatewayConfig['apis'][number]
 
@@ -104,6 +106,8 @@ export interface RequestLimitFacts {
 
 export interface OperationFacts {
   readonly policies: readonly string[]
+  /** The version's lifecycle and how a request selects it. */
+  readonly lifecycle: VersionLifecycle
   readonly auth: AuthFacts
   readonly rateLimits: RateLimitFacts | null
   readonly requestHeaders: readonly HeaderFact[]
@@ -141,15 +145,51 @@ export function buildOperationFacts(config: GatewayConfig, api: ApiConfig, route
   const authFacts = authFactsOf(auth, authz, identity, route)
   const limits = requestLimitFactsOf(config, requestLimits, validation, waf)
   const policies = Object.keys(settings)
+  const lifecycle = versionLifecycleOf(config, api, nowMs)
+  const operationSunset = typeof route?.extensions['x-sunset'] === 'string'
+  const deprecated = isDeprecated(lifecycle) || route?.deprecated === true || operationSunset
   return {
     policies,
+    lifecycle,
     auth: authFacts,
     rateLimits: rateLimit === undefined ? null : rateLimitFactsOf(rateLimit, config.plans as PlansConfig, nowMs),
-    requestHeaders: requestHeadersOf(authFacts, hints, limits, cors),
-    responseHeaders: responseHeadersOf(authFacts, rateLimit, policies),
+    requestHeaders: [...versionHeaderOf(lifecycle), ...requestHeadersOf(authFacts, hints, limits, cors)],
+    responseHeaders: [...responseHeadersOf(authFacts, rateLimit, policies), ...lifecycleHeadersOf(lifecycle, deprecated, operationSunset)],
     limits,
-    errors: gatewayErrorsFor(policies),
+    errors: gatewayErrorsFor(policies, lifecycleErrorsOf(lifecycle, operationSunset)),
   }
+}
+
+/** The header (or `Accept`) that selects the version, when versions share its path. */
+function versionHeaderOf(lifecycle: VersionLifecycle): HeaderFact[] {
+  const selection = lifecycle.selection
+  if (selection === null) return []
+  const why = selection.isDefault ? 'selects this version; it is also served when a request names none' : selection.defaultLabel === null ? 'selects this version; every request must name one' : `selects this version; a request naming none gets version ${selection.defaultLabel}`
+  return [{ name: selection.field, value: selection.value, required: !selection.isDefault, why }]
+}
+
+/** What the gateway adds to the answers of a deprecated version or operation, and `Vary` when a field selects the version. */
+function lifecycleHeadersOf(lifecycle: VersionLifecycle, deprecated: boolean, operationSunset: boolean): HeaderFact[] {
+  const headers: HeaderFact[] = []
+  if (deprecated) {
+    headers.push({ name: 'Deprecation', value: '@<epoch seconds>', required: true, why: 'the date it was (or will be) deprecated (RFC 9745)' })
+    if (lifecycle.sunsetAt !== null || operationSunset) headers.push({ name: 'Sunset', value: '<HTTP date>', required: true, why: 'from then on it answers 410 (RFC 8594)' })
+    if (lifecycle.successor !== null || lifecycle.migrationGuide !== null) headers.push({ name: 'Link', value: '<…>; rel="successor-version", <…>; rel="deprecation"', required: true, why: 'the successor and the migration guide' })
+  }
+  if (lifecycle.selection !== null) headers.push({ name: 'Vary', value: lifecycle.selection.field, required: true, why: 'the answer depends on the version the request names' })
+  return headers
+}
+
+/** The lifecycle's and the versioning's own answers. */
+function lifecycleErrorsOf(lifecycle: VersionLifecycle, operationSunset: boolean): [ErrorCode, string][] {
+  const errors: [ErrorCode, string][] = []
+  if (lifecycle.sunsetAt !== null || lifecycle.brownouts.length > 0 || operationSunset) errors.push(['GW_ERR_API_GONE', 'lifecycle'])
+  const selection = lifecycle.selection
+  if (selection !== null) {
+    if (selection.defaultLabel === null) errors.push(['GW_ERR_API_VERSION_REQUIRED', 'versioning'])
+    errors.push([selection.field === 'Accept' ? 'GW_ERR_API_VERSION_NOT_ACCEPTABLE' : 'GW_ERR_API_VERSION_UNKNOWN', 'versioning'])
+  }
+  return errors
 }
 
 function authFactsOf(auth: Static<typeof AuthConfig> | undefined, authz: Static<typeof AuthzConfig> | undefined, identity: IdentityConfig, route: ResolvedRoute | null): AuthFacts {

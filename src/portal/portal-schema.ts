@@ -24,6 +24,7 @@ export const Portal = Type.Object(
     gettingAccess: Type.Optional(
       Type.String({ minLength: 1, description: 'How a developer obtains an API key or a client registration (shown in every operation’s authentication section), e.g. a team address.' }),
     ),
+    includeDrafts: Type.Boolean({ default: false, description: 'Publish draft versions too, each with a draft banner; by default they are left out of the portal (they are served only to their preview consumers).' }),
     maxSiteBytes: Type.Integer({ minimum: 1024, default: 67108864, description: 'Largest total size of a site read from `dir`; a larger site refuses the config.' }),
   },
   { additionalProperties: false, description: 'Developer portal: per-operation documentation with what the gateway enforces (docs/portal.md).' },

@@ -5,6 +5,7 @@
  */
 import type { MediaView, OperationView, SchemaNode } from './document-view.js'
 import { bytes, code, esc, html, paragraphs, table } from './html.js'
+import { renderSelection } from './version-lifecycle.js'
 import type { AlternativeFact, AuthFacts, CredentialFact, LimitFact, OperationFacts, RateLimitFacts, RequestLimitFacts } from './operation-facts.js'
 
 export interface OperationPageInput {
@@ -19,6 +20,8 @@ export interface OperationPageInput {
   /** Relative link to this version's reference (rendered by the bundled renderer). */
   readonly referenceHref: string
   readonly versionHref: string
+  /** The version's lifecycle banner ('' when it has nothing to say). */
+  readonly versionBanner: string
 }
 
 export function methodBadge(method: string): string {
@@ -33,7 +36,9 @@ export function renderOperationBody(input: OperationPageInput): string {
     `<h1>${methodBadge(entry.method)} ${code(input.publicPath)}</h1>`,
     view.summary !== null && `<p class="summary">${esc(view.summary)}</p>`,
     entry.operationId !== null && `<p class="muted">operationId ${code(entry.operationId)}${entry.tags.map((t) => ` <span class="tag">${esc(t)}</span>`).join('')}</p>`,
+    input.versionBanner,
     deprecationBanner(view),
+    renderSelection(facts.lifecycle.selection),
     paragraphs(view.description),
     `<nav class="links"><a href="#authentication">Authentication</a><a href="#headers">Headers</a><a href="#rate-limits">Rate limits</a><a href="#data-formats">Data formats</a><a href="#errors">Errors</a><a href="${input.referenceHref}">Reference</a></nav>`,
     authenticationSection(facts.auth, input.gettingAccess),

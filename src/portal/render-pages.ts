@@ -7,6 +7,7 @@ import { CORE_ERROR_CODES, POLICY_ERROR_CODES } from './gateway-errors.js'
 import { code, esc, html, paragraphs, table } from './html.js'
 import type { OperationFacts } from './operation-facts.js'
 import { methodBadge } from './render-operation.js'
+import { renderSelection } from './version-lifecycle.js'
 
 export interface OperationLink {
   readonly method: string
@@ -24,6 +25,8 @@ export interface VersionEntry {
   readonly title: string
   readonly operations: number
   readonly deprecated: number
+  /** The version's state as a badge (deprecated, retired, draft), '' when published. */
+  readonly badge: string
 }
 
 export interface FamilyEntry {
@@ -37,8 +40,8 @@ export function renderIndexPage(title: string, families: readonly FamilyEntry[])
     html([
       `<section class="api" data-api="${esc(family.name)}"><h2>${esc(family.name)}</h2>`,
       table(
-        ['Version', 'Title', 'Operations', 'Deprecated operations'],
-        family.versions.map((v) => [`<a href="${v.href}">${esc(v.label)}</a>`, esc(v.title), String(v.operations), String(v.deprecated)]),
+        ['Version', 'Title', 'State', 'Operations', 'Deprecated operations'],
+        family.versions.map((v) => [`<a href="${v.href}">${esc(v.label)}</a>`, esc(v.title), v.badge === '' ? 'published' : v.badge, String(v.operations), String(v.deprecated)]),
       ),
       family.changelogHref !== null && `<p><a href="${family.changelogHref}">Changelog between versions</a></p>`,
       '</section>',
@@ -61,6 +64,8 @@ export interface VersionPageInput {
   readonly facts: OperationFacts
   readonly hasReference: boolean
   readonly catchAll: boolean
+  /** The version's lifecycle banner ('' when it has nothing to say). */
+  readonly banner: string
 }
 
 export function renderVersionPage(input: VersionPageInput): string {
@@ -69,7 +74,9 @@ export function renderVersionPage(input: VersionPageInput): string {
   const plans = facts.rateLimits?.plans.map((p) => `${code(p.plan)}: ${p.limits.map((l) => esc(l.text)).join('; ')}`) ?? []
   return html([
     `<h1>${esc(view?.title ?? api.name)} <span class="muted">${esc(input.label)}</span></h1>`,
+    input.banner,
     `<p>Base path ${code(api.basePath)}${api.hosts.length > 0 ? ` on ${api.hosts.map(code).join(', ')}` : ''}.</p>`,
+    renderSelection(facts.lifecycle.selection),
     paragraphs(view?.description ?? null),
     '<nav class="links">',
     input.hasReference && '<a href="reference.html">Full reference</a><a href="openapi.json">OpenAPI document (JSON)</a>',

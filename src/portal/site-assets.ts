@@ -18,7 +18,8 @@ h3{font-size:1rem;margin:1.2rem 0 .4rem}.muted{color:var(--muted)}
 .method{display:inline-block;min-width:4.2rem;text-align:center;font:600 12px ui-monospace,monospace;color:#fff;border-radius:4px;padding:.1rem .4rem;background:#57606a}
 .method.get{background:#1a7f37}.method.post{background:#0b5cad}.method.put{background:#9a6700}.method.patch{background:#8250df}.method.delete{background:#b42318}
 .banner{border-left:4px solid var(--warn);background:var(--warn-bg);color:var(--warn);padding:.6rem 1rem;margin:1rem 0;border-radius:0 6px 6px 0}
-.banner.retired{border-color:var(--bad);color:var(--bad);background:#fdecea}
+.banner.retired{border-color:var(--bad);color:var(--bad);background:#fdecea}.banner.draft{border-color:var(--accent);color:var(--fg);background:#eef4fb}
+.badge{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:0 .5rem}.badge.deprecated{color:var(--warn);background:var(--warn-bg)}.badge.retired{color:var(--bad);background:#fdecea}.badge.draft{color:var(--accent);background:#eef4fb}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}th{font-weight:600;background:#f6f8fa}
 dl.facts{display:grid;grid-template-columns:14rem 1fr;gap:.3rem 1rem;margin:.4rem 0 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 ul.schema{list-style:none;padding-left:1.1rem;margin:.2rem 0;border-left:1px solid var(--line)}ul.schema>li{margin:.15rem 0}.req{color:var(--bad);font-size:12px}

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import { seededRandom } from '../../test/helpers/seeded-random.js'
 import { parseTemplate } from './path-template.js'
 import { createRouter, type RouterApi } from './router.js'
+import { createVersionSelector } from './version-selector.js'
 
 function api(name: string, basePath: string, routes: [string, string][], hosts: string[] = []): RouterApi<string> {
   return { name, hosts, basePath, routes: routes.map(([method, template]) => ({ method, template, value: `${name} ${method} ${template}` })), catchAll: null }
@@ -126,6 +127,48 @@ describe('router', () => {
     assert.throws(() => createRouter([api('x', '/', [['GET', '/a'], ['GET', '/a']])]), /declared twice/)
     assert.throws(() => createRouter([api('x', '/', [['GET', '/a/{id']])]), /unbalanced/)
     assert.throws(() => createRouter([api('x', '/', [['GET', '/a/{id}/{id}']])]), /repeats/)
+  })
+})
+
+describe('versions at one path', () => {
+  const selector = createVersionSelector({ kind: 'header', header: 'X-API-Version' })
+  const version = (label: string, options: { isDefault?: boolean; listed?: boolean; hosts?: string[] } = {}): RouterApi<string> => ({
+    ...api(`orders@${label}`, '/orders', [['GET', '/items'], ['DELETE', '/items/{id}']], options.hosts ?? []),
+    version: { selector, label, isDefault: options.isDefault ?? false, listed: options.listed ?? true },
+  })
+  const router = createRouter([version('1', { isDefault: true }), version('2'), version('3', { listed: false }), api('other', '/other', [['GET', '/x']])])
+  const look = (headers: Record<string, string>, method = 'GET', path = '/orders/items', preflight: string | null = null) => router.lookup('gw.example', method, path, preflight, headers)
+
+  test('the header picks the version; none names the default; the rest of the lookup is as usual', () => {
+    const two = look({ 'x-api-version': '2' })
+    assert.equal(two.kind === 'match' && two.value, 'orders@2 GET /items')
+    const fallback = look({})
+    assert.equal(fallback.kind === 'match' && fallback.value, 'orders@1 GET /items')
+    assert.deepEqual(look({ 'x-api-version': '2' }, 'PUT'), { kind: 'method-not-allowed', allow: 'GET, HEAD', vary: 'X-API-Version' })
+    assert.deepEqual(look({ 'x-api-version': '2' }, 'GET', '/orders/nowhere'), { kind: 'not-found', vary: 'X-API-Version' })
+    assert.equal(look({ 'x-api-version': '3' }).kind, 'match', 'a draft is routed; its lifecycle hides it')
+    const other = router.lookup('gw.example', 'GET', '/other/x', null)
+    assert.equal(other.kind === 'match' && other.value, 'other GET /x')
+  })
+
+  test('an unknown version is refused with the listed versions; drafts are not listed', () => {
+    const refused = look({ 'x-api-version': '9' })
+    assert.ok(refused.kind === 'version-refused')
+    assert.equal(refused.refusal.code, 'GW_ERR_API_VERSION_UNKNOWN')
+    assert.deepEqual(refused.refusal.versions, ['1', '2'])
+    assert.equal(refused.refusal.vary, 'X-API-Version')
+  })
+
+  test('without a default, naming a version is required, except in a CORS preflight (the first listed version answers it)', () => {
+    const required = createRouter([version('3', { listed: false }), version('1'), version('2')])
+    const missing = required.lookup('gw.example', 'GET', '/orders/items', null, {})
+    assert.ok(missing.kind === 'version-refused' && missing.refusal.code === 'GW_ERR_API_VERSION_REQUIRED')
+    const preflight = required.lookup('gw.example', 'OPTIONS', '/orders/items/7', 'DELETE', { origin: 'https://app.example' })
+    assert.equal(preflight.kind === 'match' && preflight.value, 'orders@1 DELETE /items/{id}')
+  })
+
+  test('the same label twice at one path is refused at build time', () => {
+    assert.throws(() => createRouter([version('1'), version('1')]), /version 1 is mounted twice at \/orders/)
   })
 })
 

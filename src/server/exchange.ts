@@ -27,6 +27,7 @@ import type { RouteRuntime, Runtime } from './runtime.js'
 import { sendReply, type ClientResponse } from './send-reply.js'
 import { SendWatchdog } from './send-watchdog.js'
 import { UpstreamAttempt, type AttemptOwner } from './upstream-attempt.js'
+import { versionRefusalReply } from './version-refusal.js'
 import type { ServingState } from './serving-state.js'
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest
@@ -174,18 +175,19 @@ export class Exchange implements AttemptOwner, QueuedExchange {
     const portal = this.runtime.portal
     if (portal !== null && portal.covers(path)) return this.reply(portal.answer(method, path, headers))
     const preflight = method === 'OPTIONS' && headers.origin !== undefined ? (headers['access-control-request-method'] ?? null) : null
-    const lookup = method === 'CONNECT' ? null : this.runtime.router.lookup(host, method, path, preflight)
+    const lookup = method === 'CONNECT' ? null : this.runtime.router.lookup(host, method, path, preflight, headers)
     if (lookup === null) return this.problem('GW_ERR_METHOD_NOT_ALLOWED')
+    if (lookup.kind === 'version-refused') return this.reply(versionRefusalReply(lookup.refusal, true))
     if (lookup.kind !== 'match' && lookup.kind !== 'bad-path' && lookup.unmatched !== undefined) {
       this.unmatched = { route: lookup.unmatched.value, relativePath: lookup.unmatched.relativePath, query }
     }
     switch (lookup.kind) {
       case 'not-found':
-        return this.problem('GW_ERR_ROUTE_NOT_FOUND')
+        return this.problem('GW_ERR_ROUTE_NOT_FOUND', lookup.vary === undefined ? {} : { vary: lookup.vary })
       case 'bad-path':
         return this.problem('GW_ERR_REQUEST_PATH_INVALID')
       case 'method-not-allowed':
-        return this.problem('GW_ERR_METHOD_NOT_ALLOWED', { allow: lookup.allow })
+        return this.problem('GW_ERR_METHOD_NOT_ALLOWED', lookup.vary === undefined ? { allow: lookup.allow } : { allow: lookup.allow, vary: lookup.vary })
     }
     const route = lookup.value
     this.route = route
@@ -209,6 +211,8 @@ export class Exchange implements AttemptOwner, QueuedExchange {
       receivedAt: this.receivedAt,
     })
     this.ctx = ctx
+    // The version was chosen by a request field: every answer, the policies' and the upstream's, depends on it.
+    if (route.api.vary !== null) ctx.addVary(route.api.vary)
     if (this.trace !== null && route.chain.onRequest.length > 0) this.trace.startPhase('onRequest')
     const verdict = runRequestHooks(route.chain, ctx, this.state.reportPolicyFailure)
     if (verdict instanceof Promise) this.#then(verdict, (reply) => this.#afterRequestHooks(reply))

@@ -34,6 +34,7 @@ export function finishExchange(exchange: Exchange, logged = true): void {
   state.inFlight--
   const stats = route === null ? state.unmatchedStats : (route.stats ??= metrics.routes.get(route.api.name, route.template))
   stats.record(status, durationMs / 1000, upstreamMs === null ? null : upstreamMs / 1000)
+  if (route !== null) (route.api.traffic ??= metrics.versions.get(route.api.apiName, route.api.version)).record(state.clock.now())
   const policy = ctx?.decidingPolicy ?? null
   if (exchange.code !== null) metrics.denials.labels(api, policy ?? 'gateway', exchange.code).inc()
   const trace = exchange.trace

@@ -22,11 +22,23 @@ import { MemoryCounters } from '../stores/memory-counters.js'
 import { PolicyServices } from './policy-services.js'
 import { createLifecycleHooks, LIFECYCLE_PRIORITY } from '../policies/lifecycle/lifecycle-hooks.js'
 import type { DeprecatedUsage } from '../policies/lifecycle/deprecated-usage.js'
+import { apiIdentities, versioningOf } from '../config/api-versions.js'
+import type { VersionTraffic } from '../observability/version-traffic.js'
+import { createVersionSelector } from '../router/version-selector.js'
+import { versionRefusalReply } from './version-refusal.js'
 import { portalSiteFor } from '../portal/build-site.js'
 import { createPortalServer, type PortalServer } from './portal-server.js'
 
 export interface ApiRuntime {
+  /** The API's name in metrics, logs and events: `name`, or `name@version` when versions share the name (api-versions.ts). */
   readonly name: string
+  /** `name` and `version` as configured. */
+  readonly apiName: string
+  readonly version: string | null
+  /** The request field its version was chosen by, for `Vary`; null when the path alone routes to it. */
+  readonly vary: string | null
+  /** Its requests' counters, kept across reloads; looked up at its first request. */
+  traffic: VersionTraffic | null
   readonly basePath: string
   readonly stripBasePath: boolean
   readonly upstream: Upstream
@@ -121,12 +133,16 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     previous.loaded.baseDir === loaded.baseDir && previous.config.server.maxBufferedBodyBytes === config.server.maxBufferedBodyBytes
 
   const firstLoadedAt = previous?.firstLoadedAt ?? deps.clock.now()
+  const identities = apiIdentities(config.apis)
   config.apis.forEach((api, index) => {
     const upstreamConfig = upstreamConfigOf(api.upstream)
     const key = JSON.stringify(upstreamConfig)
     const upstream = upstreams.get(key) ?? previous?.upstreams.get(key) ?? new Upstream(upstreamConfig)
     upstreams.set(key, upstream)
-    const digest = loaded.apiDigests[index] ?? ''
+    const identity = identities[index] ?? api.name
+    const versioning = versioningOf(config.apis, index)
+    // What the API is compiled from beyond its own config: its name among the others and the versions mounted with it.
+    const digest = loaded.apiDigests[index] === undefined ? '' : `${loaded.apiDigests[index]} ${identity} ${JSON.stringify(versioning)}`
     const unchanged = reusable ? previous.compiledApis.get(digest) : undefined
     // Same digest, same upstream config, so the same upstream object; checked on one route.
     const sample = unchanged?.catchAll ?? unchanged?.routes[0]?.value
@@ -135,7 +151,17 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       compiledApis.set(digest, unchanged)
       return
     }
-    const apiRuntime: ApiRuntime = { name: api.name, basePath: api.basePath, stripBasePath: api.stripBasePath, upstream }
+    const selector = versioning === null ? null : createVersionSelector(versioning.spec)
+    const apiRuntime: ApiRuntime = {
+      name: identity,
+      apiName: api.name,
+      version: api.version ?? null,
+      vary: selector?.vary ?? null,
+      traffic: null,
+      basePath: api.basePath,
+      stripBasePath: api.stripBasePath,
+      upstream,
+    }
     const operations = new Map((loaded.routes[index] ?? []).map((route) => [`${route.method} ${route.template}`, route]))
 
     const create = (name: string, value: unknown, path: string): PolicyInstance | null => {
@@ -145,9 +171,9 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       const service = services.of(name)
       try {
         const hooks = definition.create(policyConfig as never, {
-          logger: deps.logger.child({ policy: name, api: api.name }),
+          logger: deps.logger.child({ policy: name, api: identity }),
           clock: deps.clock,
-          api: api.name,
+          api: identity,
           baseDir: loaded.baseDir,
           basePath: api.basePath,
           operations,
@@ -173,7 +199,9 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
       const instance = create(name, value, `apis[${index}].policies.${name}`)
       if (instance !== null) apiInstances.set(name, instance)
     }
-    const lifecycle = createLifecycleHooks({ name: api.name, version: api.version ?? null, lifecycle: api.lifecycle }, operations, deps.clock, firstLoadedAt, deps.deprecatedUsage ?? null)
+    // A draft chosen by its version label must look like a version that does not exist.
+    const hidden = selector === null || versioning === null ? null : versionRefusalReply(selector.refusal('unknown', versioning.listed), false)
+    const lifecycle = createLifecycleHooks({ name: api.name, version: api.version ?? null, lifecycle: api.lifecycle }, operations, { clock: deps.clock, loadedAt: firstLoadedAt, usage: deps.deprecatedUsage ?? null, hidden })
     if (lifecycle !== null) apiInstances.set('lifecycle', { name: 'lifecycle', priority: LIFECYCLE_PRIORITY, onFailure: 'closed', hooks: lifecycle })
     const apiChain = buildChain([...apiInstances.values()], config.server.maxBufferedBodyBytes)
 
@@ -196,13 +224,14 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
 
     const routes = loaded.routes[index] ?? null
     const compiled: RouterApi<RouteRuntime> = {
-      name: api.name,
+      name: identity,
       hosts: api.hosts.map((h) => h.toLowerCase()),
       basePath: api.basePath,
       routes: routes === null ? [] : routes.map((route) => ({ method: route.method, template: route.template, value: routeRuntime(route) })),
       catchAll: routes === null ? routeRuntime(null) : null,
       // Requests no route matches reach the API's `onUnrouted` hooks, when it has any.
       unmatched: routes !== null && apiChain.onUnrouted.length > 0 ? { api: apiRuntime, template: '', operationId: null, chain: apiChain, stats: null, spanRoute: null } : null,
+      version: selector === null || versioning === null ? null : { selector, label: versioning.label, isDefault: versioning.isDefault, listed: api.lifecycle.state !== 'draft' },
     }
     routerApis.push(compiled)
     if (digest !== '') compiledApis.set(digest, compiled)

@@ -14,7 +14,10 @@ export function sendReply(res: ClientResponse, requestId: string, reply: Reply, 
   }
   const headers: Record<string, HeaderValue> = {}
   mergeAdded(headers, added)
+  const addedVary = headers.vary
   Object.assign(headers, reply.headers)
+  // `Vary` lists what the answer depends on: the reply's own (a preflight's) adds to the request's.
+  if (typeof addedVary === 'string' && typeof reply.headers.vary === 'string') headers.vary = `${reply.headers.vary}, ${addedVary}`
   headers['x-request-id'] = requestId
   let body = reply.body
   if (reply.code !== null) {

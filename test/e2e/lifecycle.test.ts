@@ -193,7 +193,7 @@ describe('lifecycle: deprecation, sunset, brownouts, drafts', () => {
     assert.match(listed.stdout, /^API +VERSION +OPERATION +CONSUMER +CALLS +FIRST SEEN +LAST SEEN\n/)
     assert.match(listed.stdout, /orders +v1 +GET \/orders\/export +anonymous +2 +\d{4}-/)
     const table = await cli(['list', '--admin', admin])
-    assert.match(table.stdout, /orders-v0 +v0 +\/orders\/v0 +deprecated +2026-06-01 +2027-03-01T00:00:00Z +\/orders\/v1 +2/)
+    assert.match(table.stdout, /orders-v0 +v0 +\/orders\/v0 +path +deprecated +2026-06-01 +2027-03-01T00:00:00Z +\/orders\/v1 +2 +\d+ +\d+ +\d{4}-/)
     const noToken = await cli(['list', '--admin', admin], '')
     assert.equal(noToken.status, 2)
     assert.match(noToken.stderr, /set the admin token in the environment variable PORTCULLIS_ADMIN_TOKEN/)

@@ -96,6 +96,23 @@ describe('the portal in Chromium', { skip }, () => {
     assert.equal(operations, 8)
   })
 
+  test('a deprecated version’s pages show its lifecycle banner, whose successor link opens the successor; the index badges it', async () => {
+    const index = await open('/docs/')
+    assert.equal(await index.page.locator('section.api[data-api="orders"] .badge.deprecated').textContent(), 'deprecated, sunset 2027-06-30')
+    assert.equal(await index.page.locator('section.api a[href*="/v3/"]').count(), 0, 'the draft is not listed')
+    await settle(index, '/docs/')
+    await index.page.close()
+    const watched = await open('/docs/apis/orders/v1/operations/listOrders.html')
+    const banner = watched.page.locator('#lifecycle')
+    assert.ok(await banner.isVisible())
+    assert.match((await banner.textContent()) ?? '', /Deprecated\..*2027-06-30/)
+    await watched.page.screenshot({ path: join(IMAGES, 'portal-deprecated-version.png') })
+    await Promise.all([watched.page.waitForURL(/\/docs\/apis\/orders\/v2\/index\.html$/), banner.locator('a[data-fact="successor"]').click()])
+    assert.equal(await watched.page.locator('#lifecycle').count(), 0, 'the successor is published, without a banner')
+    await settle(watched, 'successor')
+    await watched.page.close()
+  })
+
   test('search finds an operation by name and Enter opens it', async () => {
     const watched = await open('/docs/')
     await watched.page.locator('#search').fill('delete order')

@@ -37,7 +37,7 @@ describe('portcullis portal build', () => {
 
   test('writes a page per operation of every API and version, an overview and reference per version, a changelog, the errors', () => {
     assert.equal(build.code, 0, build.stderr)
-    assert.match(build.stdout, /portal written \(3 API\(s\), 8 operation page\(s\)/)
+    assert.match(build.stdout, /portal written \(3 API version\(s\), 8 operation page\(s\)/)
     const files = filesUnder(site)
     assert.deepEqual(
       files.filter((f) => f.includes('/operations/')),
@@ -141,6 +141,33 @@ describe('portcullis portal build', () => {
     const billing = page('apis/billing/3/operations/getInvoice.html')
     assert.ok(billing.includes('&lt;script&gt;alert(1)&lt;/script&gt; must be shown as text'))
     assert.ok(billing.includes('Fetch an invoice &lt;b&gt;safely&lt;/b&gt;'))
+  })
+
+  test('each version’s lifecycle from the config: a banner on its pages with its dates, successor and guide; a badge in the index; drafts left out', () => {
+    const banner = sectionText(page('apis/orders/v1/index.html'), 'lifecycle')
+    assert.match(banner, /^Deprecated\. This version is deprecated since 2026-01-15; its responses carry Deprecation and Sunset headers\. It will no longer be served from 2027-06-30 \(its sunset\): requests will then get 410 Gone\. Move to \/orders\/v2\. Migration guide: https:\/\/docs\.example\.test\/orders\/v1-to-v2\.$/)
+    const successor = elementsOf(page('apis/orders/v1/index.html')).find((e) => e.attrs['data-fact'] === 'successor')
+    assert.equal(successor?.attrs.href, '../../../apis/orders/v2/index.html', 'the successor is the v2 pages of this site')
+    assert.equal(sectionText(page('apis/orders/v1/operations/listOrders.html'), 'lifecycle'), banner, 'on every page of the version')
+    assert.equal(elementsOf(page('apis/orders/v1/operations/listOrders.html')).find((e) => e.attrs['data-fact'] === 'successor')?.attrs.href, '../../../../apis/orders/v2/index.html')
+    assert.equal(sectionText(page('apis/orders/v2/index.html'), 'lifecycle'), '', 'a published version has no banner')
+    const headers = sectionText(page('apis/orders/v1/operations/listOrders.html'), 'headers')
+    assert.match(headers, /Deprecation @<epoch seconds> yes .*Sunset <HTTP date> yes .*Link/)
+    assert.match(sectionText(page('apis/orders/v1/operations/listOrders.html'), 'errors'), /410 GW_ERR_API_GONE .* lifecycle/)
+    const index = elementsOf(page('index.html'))
+    const rows = index.filter((e) => e.tag === 'tr' && e.text.includes('Orders')).map((e) => e.text.replace(/\s+/g, ' ').trim())
+    assert.deepEqual(rows, ['v1 Orders deprecated, sunset 2027-06-30 2 1', 'v2 Orders published 5 1'])
+    assert.ok(!filesUnder(site).some((f) => f.startsWith('apis/orders/v3/')), 'the draft is not published')
+    assert.ok(!page('assets/search-index.js').includes('v3'), 'nor searchable')
+  })
+
+  test('--include-drafts publishes drafts, each with its draft banner and badge', () => {
+    const drafts = join(work, 'with-drafts')
+    const built = run(['portal', 'build', '-c', join(FIXTURE_DIR, 'gateway.yaml'), '-o', drafts, '--include-drafts'])
+    assert.equal(built.code, 0, built.stderr)
+    assert.match(built.stdout, /portal written \(4 API version\(s\), 13 operation page\(s\)/)
+    assert.match(sectionText(readFileSync(join(drafts, 'apis/orders/v3/index.html'), 'utf8'), 'lifecycle'), /^Draft\. A preview of this version/)
+    assert.match(readFileSync(join(drafts, 'index.html'), 'utf8'), /<a href="apis\/orders\/v3\/index\.html">v3<\/a><\/td><td>Orders<\/td><td><span class="badge draft">draft<\/span>/)
   })
 
   test('a second build into the same folder replaces the site', () => {

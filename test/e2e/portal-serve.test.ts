@@ -10,6 +10,7 @@ import { buildPortalSite } from '../../src/portal/build-site.js'
 import { writeSite } from '../../src/portal/site-files.js'
 import { REFERENCE_CSP, STRICT_CSP } from '../../src/portal/site-policy.js'
 import { PORTAL_FIXTURE_DIR, startPortalGateway, type PortalGateway } from '../helpers/portal-gateway.js'
+import { sectionText } from '../helpers/portal-html.js'
 import { rawRequest } from '../helpers/raw-http.js'
 
 async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' | 'POST' = 'GET') {
@@ -102,6 +103,49 @@ describe('the gateway serves the portal built from its config at portal.path', (
   })
 })
 
+describe('the served portal tells each version’s lifecycle and how to select it', () => {
+  let gw: PortalGateway
+  before(async () => {
+    const shipping = (version: string) => `
+  - name: shipping
+    version: '${version}'
+    basePath: /shipping
+    openapi: billing.yaml
+    upstream: { url: 'http://127.0.0.1:9' }
+    versioning: { by: header, header: Api-Version, default: '1' }
+`
+    gw = await startPortalGateway((yaml) => `${yaml.replace('path: /docs', 'path: /docs\n  includeDrafts: true')}${shipping('1')}${shipping('2')}`)
+  })
+  after(() => gw.stop())
+
+  test('with portal.includeDrafts a draft is published with its banner; a deprecated version’s banner names its sunset', async () => {
+    const draft = await get(`${gw.url}/docs/apis/orders/v3/index.html`)
+    assert.equal(draft.status, 200)
+    assert.match(sectionText(draft.body, 'lifecycle'), /^Draft\./)
+    assert.match(sectionText((await get(`${gw.url}/docs/apis/orders/v1/operations/getOrder.html`)).body, 'lifecycle'), /no longer be served from 2027-06-30/)
+  })
+
+  test('versions that share a path: each page says which header selects the version, its headers and errors say so too', async () => {
+    const second = (await get(`${gw.url}/docs/apis/shipping/2/index.html`)).body
+    assert.equal(sectionText(second, 'lifecycle'), '')
+    assert.match(second, /<p data-fact="selection">Several versions share this path: select this one with <code>Api-Version: 2<\/code>\. Requests that name no version get version <code>1<\/code>\.<\/p>/)
+    const operation = (await get(`${gw.url}/docs/apis/shipping/2/operations/getInvoice.html`)).body
+    assert.match(sectionText(operation, 'headers'), /Api-Version 2 yes selects this version; a request naming none gets version 1 .*Vary Api-Version yes/)
+    assert.match(sectionText(operation, 'errors'), /400 GW_ERR_API_VERSION_UNKNOWN The request names no version of this API versioning/)
+    assert.match(sectionText((await get(`${gw.url}/docs/apis/shipping/1/operations/getInvoice.html`)).body, 'headers'), /Api-Version 1 no selects this version; it is also served when a request names none/)
+  })
+})
+
+test('without portal.includeDrafts the draft version is not served', async () => {
+  const gw = await startPortalGateway()
+  try {
+    assert.equal((await get(`${gw.url}/docs/apis/orders/v3/index.html`)).status, 404)
+    assert.equal((await get(`${gw.url}/docs/apis/orders/v2/index.html`)).status, 200)
+  } finally {
+    await gw.stop()
+  }
+})
+
 describe('the gateway serves a site built into portal.dir', () => {
   let gw: PortalGateway
   before(async () => {
@@ -110,7 +154,7 @@ describe('the gateway serves a site built into portal.dir', () => {
       (dir) => {
         const loaded = createConfigLoader(builtinPolicies).load(join(PORTAL_FIXTURE_DIR, 'gateway.yaml'))
         const site = join(dir, 'built-site')
-        writeSite(buildPortalSite(loaded, { title: 'Built ahead', gettingAccess: null, changelog: null, nowMs: Date.now() }), site)
+        writeSite(buildPortalSite(loaded, { title: 'Built ahead', gettingAccess: null, changelog: null, nowMs: Date.now(), includeDrafts: false }), site)
         // Files a site never has, and a link out of it: none may be served.
         writeFileSync(join(site, 'notes.yaml'), 'secret: 1')
         mkdirSync(join(site, '.git'))

@@ -1,7 +1,8 @@
 /**
  * `portcullis apis list` and `portcullis apis usage`: a running gateway's API versions with their
- * lifecycle (state, deprecation and sunset dates, successor, deprecated operations), and who still
- * calls what is deprecated (consumer, calls, first and last seen), read from its admin API
+ * lifecycle (how each is selected, state, deprecation and sunset dates, successor, deprecated
+ * operations) and traffic (requests in total and in the last hour, the last one's time), and who
+ * still calls what is deprecated (consumer, calls, first and last seen), read from its admin API
  * (`--admin URL`, the token in an environment variable). Text tables, or `--json`.
  */
 import type { Command } from 'commander'
@@ -24,11 +25,13 @@ interface VersionRecord {
   name: string
   version: string | null
   basePath: string
+  selectedBy: { kind: 'header'; header: string; default: string | null } | { kind: 'media-type'; parameter: string; default: string | null } | { kind: 'vendor'; vendorType: string; default: string | null } | null
   state: string
   deprecatedAt: string | null
   sunsetAt: string | null
   successor: string | null
   deprecatedOperations: { operation: string; sunsetAt?: string }[]
+  traffic: { total: number; lastHour: number; lastSeen: string | null }
 }
 
 interface UsageRecord {
@@ -70,12 +73,34 @@ async function listVersions(flags: AdminFlags): Promise<number> {
   else {
     process.stdout.write(
       table(
-        ['API', 'VERSION', 'BASE PATH', 'STATE', 'DEPRECATED', 'SUNSET', 'SUCCESSOR', 'DEPRECATED OPERATIONS'],
-        apis.map((a) => [a.name, a.version ?? '-', a.basePath, a.state, a.deprecatedAt ?? '-', a.sunsetAt ?? '-', a.successor ?? '-', String(a.deprecatedOperations.length)]),
+        ['API', 'VERSION', 'BASE PATH', 'SELECTED BY', 'STATE', 'DEPRECATED', 'SUNSET', 'SUCCESSOR', 'DEPRECATED OPERATIONS', 'REQUESTS', 'LAST HOUR', 'LAST SEEN'],
+        apis.map((a) => [
+          a.name,
+          a.version ?? '-',
+          a.basePath,
+          selection(a),
+          a.state,
+          a.deprecatedAt ?? '-',
+          a.sunsetAt ?? '-',
+          a.successor ?? '-',
+          String(a.deprecatedOperations.length),
+          String(a.traffic.total),
+          String(a.traffic.lastHour),
+          a.traffic.lastSeen ?? '-',
+        ]),
       ),
     )
   }
   return EXIT_OK
+}
+
+/** How a request names the version: `X-API-Version: 2`, `Accept ;version=2`, `Accept application/vnd.example.v2+json`, marked when it is the default; `path` when the base path alone routes to it. */
+function selection(record: VersionRecord): string {
+  const by = record.selectedBy
+  const label = record.version ?? ''
+  if (by === null) return 'path'
+  const named = by.kind === 'header' ? `${by.header}: ${label}` : by.kind === 'media-type' ? `Accept ;${by.parameter}=${label}` : `Accept ${by.vendorType.replace('{version}', label)}`
+  return by.default !== null && by.default.toLowerCase() === label.toLowerCase() ? `${named} (default)` : named
 }
 
 async function listUsage(flags: UsageFlags): Promise<number> {
@@ -117,7 +142,7 @@ export function registerApisCommands(program: Command, setExit: (code: number) =
       .option('--admin <url>', "a running gateway's admin API, e.g. http://127.0.0.1:9090")
       .option('--token-env <name>', 'environment variable holding the admin token', 'PORTCULLIS_ADMIN_TOKEN')
       .option('--json', 'JSON instead of a table')
-  adminOptions(apis.command('list').description('every API version: state, deprecation and sunset dates, successor, deprecated operations')).action(function (this: Command) {
+  adminOptions(apis.command('list').description('every API version: how it is selected, state, deprecation and sunset dates, successor, deprecated operations, requests (total, last hour, last seen)')).action(function (this: Command) {
     return run(() => listVersions(this.opts<AdminFlags>()))()
   })
   adminOptions(

@@ -17,6 +17,7 @@ interface PortalBuildFlags {
   config: string
   output: string
   title?: string
+  includeDrafts?: boolean
 }
 
 /** An output folder must be new, empty, or a site built before (whose generated parts are replaced). */
@@ -41,10 +42,13 @@ function runPortalBuild(flags: PortalBuildFlags): number {
     gettingAccess: portal?.gettingAccess ?? null,
     changelog: changesBetweenFiles,
     nowMs: Date.now(),
+    includeDrafts: flags.includeDrafts === true || portal?.includeDrafts === true,
   })
   writeSite(site, flags.output)
-  const operations = [...site.keys()].filter((path) => path.includes('/operations/')).length
-  process.stdout.write(`${flags.output}: portal written (${loaded.config.apis.length} API(s), ${operations} operation page(s), ${site.size} files)\n`)
+  const paths = [...site.keys()]
+  const operations = paths.filter((path) => path.includes('/operations/')).length
+  const versions = paths.filter((path) => /^apis\/[^/]+\/[^/]+\/index\.html$/.test(path)).length
+  process.stdout.write(`${flags.output}: portal written (${versions} API version(s), ${operations} operation page(s), ${site.size} files)\n`)
   return EXIT_OK
 }
 
@@ -56,6 +60,7 @@ export function registerPortalCommands(program: Command, setExit: (code: number)
     .requiredOption('-c, --config <file>', 'gateway config file (YAML or JSON)')
     .requiredOption('-o, --output <dir>', 'directory to write the site to (new, empty, or a site built before)')
     .option('--title <text>', 'title of the pages (default: portal.title, else "API documentation")')
+    .option('--include-drafts', 'publish draft versions too, with a draft banner (default: portal.includeDrafts, else left out)')
     .action((flags: PortalBuildFlags) => {
       try {
         setExit(runPortalBuild(flags))

@@ -4,7 +4,7 @@
  * instance the gateway would, on the route the gateway's router picks; other policies on the
  * route (authentication, rate limits, …) are named, not evaluated.
  */
-import type { ErrorCode } from '../../errors.js'
+import { ERROR_CODES, type ErrorCode } from '../../errors.js'
 import type { Principal } from '../../identity/principal.js'
 import type { Chain } from '../../pipeline/chain.js'
 import { RequestContext } from '../../pipeline/context.js'
@@ -57,8 +57,10 @@ export async function checkOffline(router: Router<OfflineRoute>, request: Offlin
   const q = request.target.indexOf('?')
   const path = q === -1 ? request.target : request.target.slice(0, q)
   const query = q === -1 ? '' : request.target.slice(q + 1)
-  const lookup = router.lookup(request.host?.toLowerCase(), request.method, path, null)
+  const lookup = router.lookup(request.host?.toLowerCase(), request.method, path, null, lowerCaseNames(request.headers))
   switch (lookup.kind) {
+    case 'version-refused':
+      return { kind: 'not-routed', status: ERROR_CODES[lookup.refusal.code].status, code: lookup.refusal.code }
     case 'not-found':
       return { kind: 'not-routed', status: 404, code: 'GW_ERR_ROUTE_NOT_FOUND' }
     case 'bad-path':
@@ -106,4 +108,9 @@ export async function checkOffline(router: Router<OfflineRoute>, request: Offlin
     responseCheck: ctx.state.authzChecksResponse === true,
     notEvaluated,
   }
+}
+
+/** Header names as the server hands them to the router: lower-case. */
+function lowerCaseNames(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
 }

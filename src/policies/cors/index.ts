@@ -71,7 +71,10 @@ export const cors = definePolicy({
           }
           return
         }
-        for (const [name, value] of Object.entries(allowOriginHeaders(origin))) ctx.responseHeaders.set(name, value)
+        for (const [name, value] of Object.entries(allowOriginHeaders(origin))) {
+          if (name === 'vary') ctx.addVary(value as string)
+          else ctx.responseHeaders.set(name, value)
+        }
         if (exposeValue !== '') ctx.responseHeaders.set('access-control-expose-headers', exposeValue)
       },
     }

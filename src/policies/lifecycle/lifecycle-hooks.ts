@@ -7,7 +7,7 @@
  * and an API with nothing deprecated gets no hooks at all.
  */
 import type { PolicyHooks } from '../../pipeline/define-policy.js'
-import { respond } from '../../pipeline/reply.js'
+import { respond, type Reply } from '../../pipeline/reply.js'
 import type { LifecycleConfig } from '../../config/lifecycle-schema.js'
 import type { DeprecatedUsage } from './deprecated-usage.js'
 
@@ -31,17 +31,26 @@ export const LIFECYCLE_PRIORITY = 1990
 
 const instant = (value: string | undefined): number | null => (value === undefined ? null : Date.parse(value))
 
-/**
- * The API's lifecycle hooks, or null when nothing about it is deprecated, sunset or draft.
- * `loadedAt` dates a deprecation that names no date (ms since the epoch).
- */
+/** The version whose lifecycle the hooks apply: its name and label (for usage records) and its `lifecycle`. */
 export interface LifecycleApi {
   readonly name: string
   readonly version: string | null
   readonly lifecycle: LifecycleConfig
 }
 
-export function createLifecycleHooks(apiConfig: LifecycleApi, operations: ReadonlyMap<string, LifecycleOperation>, clock: { now(): number }, loadedAt: number, usage: DeprecatedUsage | null): PolicyHooks | null {
+/** What the hooks need beyond the version's config. */
+export interface LifecycleDeps {
+  readonly clock: { now(): number }
+  /** Dates a deprecation that names no date (ms since the epoch). */
+  readonly loadedAt: number
+  readonly usage: DeprecatedUsage | null
+  /** What a draft answers anyone but its preview consumers: the router's answer to an unknown version when a header or `Accept` selects it, else null (404). */
+  readonly hidden: Reply | null
+}
+
+/** The API's lifecycle hooks, or null when nothing about it is deprecated, sunset or draft. */
+export function createLifecycleHooks(apiConfig: LifecycleApi, operations: ReadonlyMap<string, LifecycleOperation>, deps: LifecycleDeps): PolicyHooks | null {
+  const { clock, loadedAt, usage } = deps
   const config = apiConfig.lifecycle
   const apiDeprecated = config.state === 'deprecated' || config.state === 'retired' || config.deprecatedAt !== undefined || config.sunsetAt !== undefined
   const apiSunset = instant(config.sunsetAt)
@@ -69,6 +78,7 @@ export function createLifecycleHooks(apiConfig: LifecycleApi, operations: Readon
   if (api === null && byOperation.size === 0 && config.state !== 'draft') return null
 
   const preview = new Set(config.preview)
+  const hidden = deps.hidden ?? respond.problem('GW_ERR_ROUTE_NOT_FOUND')
   const gone = (detail: string) =>
     respond.problem('GW_ERR_API_GONE', { detail, ...(config.successor === undefined ? {} : { extensions: { successor: config.successor } }) })
 
@@ -76,7 +86,7 @@ export function createLifecycleHooks(apiConfig: LifecycleApi, operations: Readon
     onRequest(ctx) {
       if (config.state === 'draft') {
         const principal = ctx.state.principal
-        if (principal === undefined || !preview.has(principal.id)) return respond.problem('GW_ERR_ROUTE_NOT_FOUND')
+        if (principal === undefined || !preview.has(principal.id)) return hidden
       }
       const found = byOperation.get(`${ctx.method} ${ctx.route.template}`) ?? api
       if (found === null) return undefined
