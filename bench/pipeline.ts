@@ -136,7 +136,12 @@ const contenders = [
   // `--other DIR`: the bare gateway and the full pipeline as another checkout (built) runs them, for A/B of a change.
   ...(option('other') === ''
     ? []
-    : [contender('bare gateway, other checkout', {}, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')), contender('full pipeline, other checkout', policies, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js'))]),
+    : [
+        contender('bare gateway, other checkout', {}, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')),
+        contender('full pipeline, other checkout', policies, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')),
+        contender('full pipeline, Redis counters, other checkout', policies, { stores: { data: storeUrl, counters: option('redis') } }, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')),
+        contender('full pipeline, CRS PL1, other checkout', { ...policies, waf: crsWaf }, {}, PROXY_CORE, join(resolve(option('other')), 'bin/portcullis.js')),
+      ]),
 ]
 
 if (values.configs !== undefined) {

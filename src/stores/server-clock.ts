@@ -7,25 +7,50 @@
  * after its deadline — one the gateway gave up on — can refuse to count.
  *
  * Bounds are kept per hash tag (a Redis Cluster's shards have clocks of their own) and age out:
- * a clock stepped back on the server would otherwise leave a bound that is too high.
+ * a clock stepped back on the server would otherwise leave a bound that is too high. The bound is
+ * the tightest answer of the last one or two windows of `BOUND_WINDOW_MS`, never one answer alone
+ * once the old ones age out: an answer read late (a batch of pipelined answers, a stalled event
+ * loop) gives a loose bound, and a loose bound moves deadlines early, so every command sent on it
+ * would refuse to count and fail (seen as bursts of 503s under load).
  */
 
-/** How long one answer's bound is trusted before a newer (if looser) one replaces it. */
-const BOUND_TRUSTED_MS = 10_000
+/** How long answers count towards the bound: those of the current window and of the one before. */
+const BOUND_WINDOW_MS = 10_000
+
+interface Bound {
+  /** The tightest offset of the window before the current one (-Infinity: none). */
+  previousMs: number
+  /** The tightest offset of the current window. */
+  currentMs: number
+  /** When the current window started (local time). */
+  windowStartMs: number
+}
 
 export class ServerClock {
-  readonly #bounds = new Map<string, { offsetMs: number; atMs: number }>()
+  readonly #bounds = new Map<string, Bound>()
 
   /** A command on `shard` ran at Redis time `serverMs`; its answer was read at local `receivedMs`. */
   observe(shard: string, serverMs: number, receivedMs: number): void {
     const offsetMs = serverMs - receivedMs
     const bound = this.#bounds.get(shard)
-    if (bound === undefined || offsetMs >= bound.offsetMs || receivedMs - bound.atMs > BOUND_TRUSTED_MS) this.#bounds.set(shard, { offsetMs, atMs: receivedMs })
+    const age = bound === undefined ? Number.POSITIVE_INFINITY : receivedMs - bound.windowStartMs
+    if (bound === undefined || age > 2 * BOUND_WINDOW_MS) {
+      this.#bounds.set(shard, { previousMs: Number.NEGATIVE_INFINITY, currentMs: offsetMs, windowStartMs: receivedMs })
+      return
+    }
+    if (age > BOUND_WINDOW_MS) {
+      bound.previousMs = bound.currentMs
+      bound.currentMs = offsetMs
+      bound.windowStartMs = receivedMs
+      return
+    }
+    if (offsetMs > bound.currentMs) bound.currentMs = offsetMs
   }
 
   /** Redis time on `shard` is at least local time plus this; null until an answer was seen. */
   lowerBound(shard: string): number | null {
-    return this.#bounds.get(shard)?.offsetMs ?? null
+    const bound = this.#bounds.get(shard)
+    return bound === undefined ? null : Math.max(bound.previousMs, bound.currentMs)
   }
 
   /** After a reconnection: the server may be another one, with another clock. */
