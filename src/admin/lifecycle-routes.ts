@@ -39,7 +39,8 @@ const PAGE_MAX = 1000
 export function createLifecycleRoutes(options: LifecycleRoutesOptions): (req: ManagementRequest) => Promise<ManagementReply> | null {
   async function versions(): Promise<ManagementReply> {
     const { config, routes } = options.loaded()
-    const traffic = trafficOf(await options.metricsText())
+    // Traffic is what the metrics say; a failed scrape (a worker not answering) leaves it out, not the listing.
+    const traffic = await options.metricsText().then(trafficOf, () => null)
     const apis = config.apis.map((api, index) => {
       const deprecated = (routes[index] ?? [])
         .filter((route) => route.deprecated || typeof route.extensions['x-sunset'] === 'string')
@@ -64,7 +65,7 @@ export function createLifecycleRoutes(options: LifecycleRoutesOptions): (req: Ma
         migrationGuide: migrationGuide ?? null,
         brownouts,
         deprecatedOperations: deprecated,
-        traffic: traffic.get(`${api.name}\u0000${api.version ?? ''}`) ?? { total: 0, lastHour: 0, lastSeen: null },
+        traffic: traffic === null ? null : (traffic.get(`${api.name}\u0000${api.version ?? ''}`) ?? { total: 0, lastHour: 0, lastSeen: null }),
       }
     })
     return { kind: 'json', status: 200, body: { apis } }

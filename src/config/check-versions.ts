@@ -7,6 +7,7 @@ import type { ConfigProblem } from '../errors.js'
 import { mountPath, selectorSpecOf, type ApiEntry } from './api-versions.js'
 import { formatPath } from './format-path.js'
 import { SELECTABLE_VERSION, type VersioningConfig } from './versioning-schema.js'
+import { stripPort } from '../router/router.js'
 
 /** Every problem with the entries' names, versions, mounts and versioning blocks, each with its path, once. */
 export function checkVersions(apis: readonly ApiEntry[]): ConfigProblem[] {
@@ -63,7 +64,8 @@ function checkMounts(apis: readonly ApiEntry[], report: Report): void {
   const mounts = new Map<string, number[]>()
   apis.forEach((api, index) => {
     for (const host of api.hosts.length === 0 ? ['*'] : api.hosts) {
-      const key = `${host.toLowerCase()} ${mountPath(api.basePath)}`
+      // As the router places them: `api.example.com:8443` and `api.example.com` are one host.
+      const key = `${stripPort(host.toLowerCase())} ${mountPath(api.basePath)}`
       const list = mounts.get(key)
       if (list === undefined) mounts.set(key, [index])
       else list.push(index)

@@ -124,7 +124,7 @@ const serializedFrozen = new WeakMap<object, string>()
 function serialized(value: unknown): string {
   if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return JSON.stringify(value) ?? 'null'
   let json = serializedFrozen.get(value)
-  if (json === undefined) serializedFrozen.set(value, (json = JSON.stringify(value)))
+  if (json === undefined) serializedFrozen.set(value, (json = JSON.stringify(value) ?? 'null'))
   return json
 }
 

@@ -285,7 +285,7 @@ function firstByBase<T>(apis: readonly Mount<T>[], path: string): Mount<T> | nul
   return null
 }
 
-function stripPort(host: string): string {
+export function stripPort(host: string): string {
   if (host.startsWith('[')) {
     const end = host.indexOf(']')
     return end === -1 ? host : host.slice(0, end + 1)

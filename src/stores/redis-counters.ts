@@ -242,13 +242,15 @@ export class RedisCounters implements CounterStore {
       commandTimeout: 2 * options.timeoutMs + 1000,
       connectTimeout: Math.max(1000, options.timeoutMs),
       retryStrategy: (attempt) => Math.min(1000, 50 * attempt),
-      // Every request sends one script call: those of one turn of the event loop go out in one
-      // write (ioredis's auto-pipelining), not one write (and one wake-up of Redis) each.
-      enableAutoPipelining: true,
     }
+    // Every request sends one script call: to one Redis, those of one turn of the event loop go
+    // out in one write (ioredis's auto-pipelining), not one write (and one wake-up of Redis)
+    // each. Not to a cluster: ioredis groups a defined command by its first argument (the key
+    // count, not a key), so one batch would mix slots of several shards and fail whole, and a
+    // MOVED answer inside a batch of writes is not followed.
     const client = url.startsWith(CLUSTER_SCHEME)
-      ? new Cluster(clusterSeeds(url), { redisOptions, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: (attempt) => Math.min(1000, 50 * attempt) })
-      : new Redis(url, redisOptions)
+      ? new Cluster(clusterSeeds(url), { redisOptions, enableOfflineQueue: false, clusterRetryStrategy: (attempt) => Math.min(1000, 50 * attempt) })
+      : new Redis(url, { ...redisOptions, enableAutoPipelining: true })
     client.defineCommand('portcullisLimits', { lua: SCRIPT })
     // Errors surface on each command; without a listener ioredis would print them.
     client.on('error', () => undefined)
@@ -456,7 +458,7 @@ export class RedisCounters implements CounterStore {
     }
     // Only a command that writes needs a deadline; it is built from what Redis's clock said before.
     const deadline = async () => {
-      const offset = this.#clock.lowerBound(shard) ?? (await this.#calibrate(shard, () => this.#send(shard, keys.length, args(false, ''), giveUpAt)))
+      const offset = this.#clock.lowerBound(shard, performance.now()) ?? (await this.#calibrate(shard, () => this.#send(shard, keys.length, args(false, ''), giveUpAt)))
       return { offset, deadline: (giveUpAt - answerMarginMs(this.#options.timeoutMs) + offset).toFixed(3) }
     }
     const first = commit ? await deadline() : { offset: 0, deadline: '' }
@@ -495,7 +497,7 @@ export class RedisCounters implements CounterStore {
       this.#calibrations.set(shard, asked)
     }
     await calibration
-    const offset = this.#clock.lowerBound(shard)
+    const offset = this.#clock.lowerBound(shard, performance.now())
     if (offset === null) throw new Error('Redis answered without its time')
     return offset
   }

@@ -47,10 +47,11 @@ export class ServerClock {
     if (offsetMs > bound.currentMs) bound.currentMs = offsetMs
   }
 
-  /** Redis time on `shard` is at least local time plus this; null until an answer was seen. */
-  lowerBound(shard: string): number | null {
+  /** Redis time on `shard` is at least local time plus this; null until an answer was seen, or when none came in the last two windows (learn it again). */
+  lowerBound(shard: string, nowMs: number): number | null {
     const bound = this.#bounds.get(shard)
-    return bound === undefined ? null : Math.max(bound.previousMs, bound.currentMs)
+    if (bound === undefined || nowMs - bound.windowStartMs > 2 * BOUND_WINDOW_MS) return null
+    return Math.max(bound.previousMs, bound.currentMs)
   }
 
   /** After a reconnection: the server may be another one, with another clock. */

@@ -36,6 +36,12 @@ test('the raw field list applies the same edits: a removed field goes, an added 
     'link', '</b>; rel="b"',
     'x-request-id', 'id-2',
   ])
+  // Repeated upstream Vary and Connection fields: both paths keep every Vary name and strip every listed field.
+  const repeated = ['Vary', 'Accept-Encoding', 'Vary', 'Cookie', 'Connection', 'close', 'Connection', 'X-Private', 'X-Private', 'secret', 'ETag', '"1"']
+  const listed = clientFieldList(repeated, 'id-4', new Map([['vary', 'X-API-Version']]), null)
+  assert.deepEqual(listed, ['vary', 'Accept-Encoding, X-API-Version', 'vary', 'Cookie', 'etag', '"1"', 'x-request-id', 'id-4'])
+  const object = buildClientResponseHeaders({ vary: ['Accept-Encoding', 'Cookie'], connection: ['close', 'X-Private'], 'x-private': 'secret', etag: '"1"' }, new Map([['vary', 'X-API-Version']]), null)
+  assert.deepEqual(object, { vary: 'Accept-Encoding, Cookie, X-API-Version', etag: '"1"' })
   // No Vary upstream: the policy's is the field.
   assert.deepEqual(clientFieldList(['ETag', '"1"'], 'id-3', new Map([['vary', 'origin']]), null), ['etag', '"1"', 'vary', 'origin', 'x-request-id', 'id-3'])
 })

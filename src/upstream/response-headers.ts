@@ -15,7 +15,8 @@ export function buildClientResponseHeaders(
   removed: ReadonlySet<string> | null,
 ): Record<string, HeaderValue> {
   const connection = upstream.connection
-  const listed = typeof connection === 'string' ? connectionListed(connection) : null
+  // Repeated fields come as an array: `Connection: close` and `Connection: X-Private` list both.
+  const listed = connection === undefined ? null : connectionListed(typeof connection === 'string' ? connection : connection.join(', '))
   if (listed !== null) for (const name of listed) delete upstream[name]
   // A response has a handful of fields: one pass over them beats a lookup per hop-by-hop name.
   for (const name in upstream) if (HOP_BY_HOP.has(name)) delete upstream[name]
@@ -30,7 +31,8 @@ export function mergeAdded(out: Record<string, HeaderValue>, added: ReadonlyMap<
   if (added === null) return
   for (const [name, value] of added) {
     const existing = out[name]
-    if (name === 'vary' && typeof existing === 'string' && typeof value === 'string') out[name] = `${existing}, ${value}`
+    // Repeated upstream `Vary` fields (an array) are kept, the policy's names after them.
+    if (name === 'vary' && existing !== undefined) out[name] = [existing, value].flat().join(', ')
     else out[name] = value
   }
 }

@@ -31,7 +31,8 @@ interface VersionRecord {
   sunsetAt: string | null
   successor: string | null
   deprecatedOperations: { operation: string; sunsetAt?: string }[]
-  traffic: { total: number; lastHour: number; lastSeen: string | null }
+  /** Null when the gateway could not read its metrics. */
+  traffic: { total: number; lastHour: number; lastSeen: string | null } | null
 }
 
 interface UsageRecord {
@@ -84,9 +85,9 @@ async function listVersions(flags: AdminFlags): Promise<number> {
           a.sunsetAt ?? '-',
           a.successor ?? '-',
           String(a.deprecatedOperations.length),
-          String(a.traffic.total),
-          String(a.traffic.lastHour),
-          a.traffic.lastSeen ?? '-',
+          a.traffic === null ? '?' : String(a.traffic.total),
+          a.traffic === null ? '?' : String(a.traffic.lastHour),
+          a.traffic?.lastSeen ?? '-',
         ]),
       ),
     )

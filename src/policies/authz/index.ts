@@ -51,6 +51,8 @@ interface OperationRule {
 
 const MAX_NAMED_IN_WARNING = 50
 const NO_POLICIES: readonly string[] = Object.freeze([])
+/** Allow decisions remembered per principal (one per operation it calls). */
+const MAX_REMEMBERED_ALLOWS = 256
 
 export const authz = definePolicy({
   name: 'authz',
@@ -116,8 +118,11 @@ export const authz = definePolicy({
       let byOperation = plainAllows.get(principal)
       if (byOperation === undefined) plainAllows.set(principal, (byOperation = new Map<string, AuthzDecision>()))
       const key = `${rule} ${operation}`
-      let decision = byOperation.get(key)
-      if (decision === undefined) byOperation.set(key, (decision = Object.freeze({ decision: 'allow', principal: principal.id, operation, rule, policies: NO_POLICIES, reason: null })))
+      const known = byOperation.get(key)
+      if (known !== undefined) return known
+      const decision: AuthzDecision = Object.freeze({ decision: 'allow', principal: principal.id, operation, rule, policies: NO_POLICIES, reason: null })
+      // Bounded: a catch-all API names operations by method, and HTTP/2 takes any method token.
+      if (byOperation.size < MAX_REMEMBERED_ALLOWS) byOperation.set(key, decision)
       return decision
     }
     const allow = (ctx: RequestContext, operation: string, rule: AuthzRule, policies: readonly string[] = NO_POLICIES): undefined => {
