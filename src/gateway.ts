@@ -117,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     events,
     deprecatedUsage,
+    countDeprecated: (api, version, operation) => metrics.deprecatedRequests.inc(api, version, operation),
     policyMetrics: {
       validation: (api, direction, outcome) => metrics.validationViolations.inc(api, direction, outcome),
       maskingUninspected: (api, reason, outcome) => metrics.maskingUninspected.inc(api, reason, outcome),

@@ -23,6 +23,7 @@ export interface GatewayMetrics {
   readonly validationViolations: FastCounter<'api' | 'direction' | 'outcome'>
   readonly maskingUninspected: FastCounter<'api' | 'reason' | 'outcome'>
   readonly wafMatches: FastCounter<'api' | 'rule' | 'outcome'>
+  readonly deprecatedRequests: FastCounter<'api' | 'version' | 'operation'>
   readonly inFlight: Gauge
   readonly bufferedBodyBytes: Gauge
   readonly circuitOpen: Gauge<'api'>
@@ -90,6 +91,12 @@ export function createMetrics(options: { defaultMetrics: boolean; inFlight: () =
       name: 'portcullis_waf_matches_total',
       help: 'WAF rules that matched blocked or reported requests, by API, rule id and outcome (blocked, reported).',
       labelNames: ['api', 'rule', 'outcome'],
+      registers,
+    }),
+    deprecatedRequests: new FastCounter({
+      name: 'portcullis_deprecated_requests_total',
+      help: 'Calls of deprecated (or sunset) versions and operations, their 410s included, by API, version label and operation (`METHOD /template`, `*` for a catch-all); who made them: GET /lifecycle/usage.',
+      labelNames: ['api', 'version', 'operation'],
       registers,
     }),
     jwksFetches: new Counter({

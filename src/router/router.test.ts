@@ -147,6 +147,9 @@ describe('versions at one path', () => {
     assert.deepEqual(look({ 'x-api-version': '2' }, 'PUT'), { kind: 'method-not-allowed', allow: 'GET, HEAD', vary: 'X-API-Version' })
     assert.deepEqual(look({ 'x-api-version': '2' }, 'GET', '/orders/nowhere'), { kind: 'not-found', vary: 'X-API-Version' })
     assert.equal(look({ 'x-api-version': '3' }).kind, 'match', 'a draft is routed; its lifecycle hides it')
+    // A path or method the draft lacks must not tell its label from an unknown one (404, or 405 with its Allow).
+    assert.deepEqual(look({ 'x-api-version': '3' }, 'GET', '/orders/nowhere'), look({ 'x-api-version': '9' }))
+    assert.deepEqual(look({ 'x-api-version': '3' }, 'PUT'), look({ 'x-api-version': '9' }))
     const other = router.lookup('gw.example', 'GET', '/other/x', null)
     assert.equal(other.kind === 'match' && other.value, 'other GET /x')
   })

@@ -89,6 +89,8 @@ interface VersionMount<T> {
   preflight: CompiledApi<T>
   required: { kind: 'version-refused'; refusal: VersionRefusal }
   unknown: { kind: 'version-refused'; refusal: VersionRefusal }
+  /** Versions left out of the answer to an unknown one (drafts): a path or method they lack answers as an unknown version too, not 404/405 with their `Allow`. */
+  unlisted: ReadonlySet<CompiledApi<T>>
 }
 
 type Mount<T> = CompiledApi<T> | VersionMount<T>
@@ -180,6 +182,7 @@ export function createRouter<T>(apis: readonly RouterApi<T>[]): Router<T> {
       if (api.catchAll !== null) return { kind: 'match', value: api.catchAll, params: {}, isPreflight: false, relativePath, pathHazard: split.hazard }
       const found = lookupInTree(api.tree, split.segments, method, preflightMethod, relativePath, split.hazard)
       if (found.kind === 'match' || (api.unmatched === null && mount.kind === 'api')) return found
+      if (mount.kind === 'versions' && mount.unlisted.has(api)) return mount.unknown
       return { ...found, ...(api.unmatched !== null && { unmatched: { value: api.unmatched, relativePath } }), ...(mount.kind === 'versions' && { vary: mount.selector.vary }) }
     },
   }
@@ -274,6 +277,7 @@ function buildVersionMount<T>(members: readonly [RouterApi<T>, RouterVersion, Co
     preflight: fallback ?? (listed[0] ?? first)[2],
     required: { kind: 'version-refused', refusal: selector.refusal('required', labels) },
     unknown: { kind: 'version-refused', refusal: selector.refusal('unknown', labels) },
+    unlisted: new Set(members.filter(([, version]) => !version.listed).map(([, , compiled]) => compiled)),
   }
 }
 

@@ -92,6 +92,8 @@ export interface RuntimeDeps {
   events?: SecurityEventSink | null
   /** Where calls of deprecated versions and operations are counted; none without a data store. */
   deprecatedUsage?: DeprecatedUsage | null
+  /** Counts a call of a deprecated version or operation (the metric); none in compile-only use. */
+  countDeprecated?: (api: string, version: string, operation: string) => void
 }
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
@@ -201,7 +203,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
     }
     // A draft chosen by its version label must look like a version that does not exist.
     const hidden = selector === null || versioning === null ? null : versionRefusalReply(selector.refusal('unknown', versioning.listed), false)
-    const lifecycle = createLifecycleHooks({ name: api.name, version: api.version ?? null, lifecycle: api.lifecycle }, operations, { clock: deps.clock, loadedAt: firstLoadedAt, usage: deps.deprecatedUsage ?? null, hidden })
+    const lifecycle = createLifecycleHooks({ name: api.name, version: api.version ?? null, lifecycle: api.lifecycle }, operations, { clock: deps.clock, loadedAt: firstLoadedAt, usage: deps.deprecatedUsage ?? null, countDeprecated: deps.countDeprecated ?? null, hidden })
     if (lifecycle !== null) apiInstances.set('lifecycle', { name: 'lifecycle', priority: LIFECYCLE_PRIORITY, onFailure: 'closed', hooks: lifecycle })
     const apiChain = buildChain([...apiInstances.values()], config.server.maxBufferedBodyBytes)
 

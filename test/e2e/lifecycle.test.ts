@@ -177,6 +177,13 @@ describe('lifecycle: deprecation, sunset, brownouts, drafts', () => {
     const versions = (await read('/lifecycle')).apis as { name: string; state: string; sunsetAt: string | null; deprecatedOperations: { operation: string }[] }[]
     assert.deepEqual(versions.map((v) => [v.name, v.state]), [['orders', 'published'], ['orders-v0', 'deprecated'], ['orders-v2', 'draft']])
     assert.deepEqual(versions[0]?.deprecatedOperations.map((o) => o.operation), ['GET /orders/export', 'GET /orders/legacy'])
+    // The same calls as a metric, by API, version and operation (no consumer: its cardinality is the usage listing's).
+    const scrape = await fetch(`${admin}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    const metrics = await scrape.text()
+    assert.equal(scrape.status, 200, metrics)
+    assert.match(metrics, /portcullis_deprecated_requests_total\{api="orders",version="v1",operation="GET \/orders\/export"\} 2/)
+    assert.match(metrics, /portcullis_deprecated_requests_total\{api="orders-v0",version="v0",operation="GET \/orders"\} \d+/)
+    assert.doesNotMatch(metrics, /portcullis_deprecated_requests_total\{api="orders",version="v1",operation="GET \/orders"\}/)
     const events = (await read('/events?action=deprecated-operation-first-call')).events as { portcullis: { route: string } }[]
     assert.ok(events.some((e) => e.portcullis.route === 'GET /orders/export'), JSON.stringify(events.map((e) => e.portcullis.route)))
 

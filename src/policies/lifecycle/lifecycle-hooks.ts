@@ -44,13 +44,15 @@ export interface LifecycleDeps {
   /** Dates a deprecation that names no date (ms since the epoch). */
   readonly loadedAt: number
   readonly usage: DeprecatedUsage | null
+  /** The `portcullis_deprecated_requests_total` metric; null when nothing counts. */
+  readonly countDeprecated: ((api: string, version: string, operation: string) => void) | null
   /** What a draft answers anyone but its preview consumers: the router's answer to an unknown version when a header or `Accept` selects it, else null (404). */
   readonly hidden: Reply | null
 }
 
 /** The API's lifecycle hooks, or null when nothing about it is deprecated, sunset or draft. */
 export function createLifecycleHooks(apiConfig: LifecycleApi, operations: ReadonlyMap<string, LifecycleOperation>, deps: LifecycleDeps): PolicyHooks | null {
-  const { clock, loadedAt, usage } = deps
+  const { clock, loadedAt, usage, countDeprecated } = deps
   const config = apiConfig.lifecycle
   const apiDeprecated = config.state === 'deprecated' || config.state === 'retired' || config.deprecatedAt !== undefined || config.sunsetAt !== undefined
   const apiSunset = instant(config.sunsetAt)
@@ -97,10 +99,12 @@ export function createLifecycleHooks(apiConfig: LifecycleApi, operations: Readon
       return undefined
     },
     onLog(ctx) {
-      if (usage === null || ctx.isPreflight) return
+      if ((usage === null && countDeprecated === null) || ctx.isPreflight) return
       const operation = `${ctx.method} ${ctx.route.template}`
       if (!byOperation.has(operation) && api === null) return
-      usage.record(apiConfig.name, apiConfig.version, ctx.route.template === '*' ? '*' : operation, ctx.state.principal?.id ?? 'anonymous')
+      const named = ctx.route.template === '*' ? '*' : operation
+      countDeprecated?.(apiConfig.name, apiConfig.version ?? '', named)
+      usage?.record(apiConfig.name, apiConfig.version, named, ctx.state.principal?.id ?? 'anonymous')
     },
   }
 }
