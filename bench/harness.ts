@@ -80,10 +80,11 @@ export interface WrkResult {
   errors: number
 }
 
-export async function wrk(url: string, options: { seconds: number; connections: number; core: number; headers?: Record<string, string>; script?: string }): Promise<WrkResult> {
+/** wrk pinned to `core` (a number, or a taskset list such as `0-1`), with `threads` threads (default one). */
+export async function wrk(url: string, options: { seconds: number; connections: number; core: number | string; threads?: number; headers?: Record<string, string>; script?: string }): Promise<WrkResult> {
   const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
   const script = options.script === undefined ? [] : ['-s', options.script]
-  const args = ['-c', String(options.core), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, ...script, url]
+  const args = ['-c', String(options.core), 'wrk', `-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...headers, ...script, url]
   const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))

@@ -18,14 +18,13 @@
  *        node --import tsx bench/pipeline.ts --paired --only "full pipeline (memory,other" --other /tmp/before   # A/B against another built checkout
  *        node --import tsx bench/pipeline.ts --configs DIR   # writes every contender's config and exits (for profiling)
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Management } from '../src/admin/management.js'
 import { openDataStore } from '../src/stores/open-data-store.js'
 import { runPaired } from './paired-cpu.js'
-import { cpuSeconds, formatSummaries, freePort, measureInterleaved, median, parseBenchOptions, parseWrk, selectContenders, startPinned, startStaticUpstream, waitForHttp, wrk, writeGatewayConfig, type Contender, type Summary } from './harness.js'
+import { cpuSeconds, formatSummaries, freePort, measureInterleaved, median, parseBenchOptions, selectContenders, startPinned, startStaticUpstream, waitForHttp, wrk, writeGatewayConfig, type Contender, type Summary } from './harness.js'
 
 const { args, values } = parseBenchOptions({
   latency: { type: 'boolean', default: false },
@@ -185,6 +184,7 @@ async function latencyAt(rate: number, names: readonly string[]): Promise<{ name
 /** The full pipeline with `workers: N` (the primary and its workers on every core; wrk shares them). */
 async function throughputWithWorkers(counts: readonly number[]): Promise<string[]> {
   const lines: string[] = []
+  const onBothCores = { connections: connections * 2, core: '0-1', threads: 2, headers }
   for (const count of counts) {
     // Memory counters would count per worker (validation refuses them with workers > 1): Redis for every count.
     const c = contender(`full pipeline, Redis counters, ${count} worker${count === 1 ? '' : 's'}`, policies, { workers: count, stores: { data: storeUrl, counters: option('redis') } }, '0-1')
@@ -196,9 +196,9 @@ async function throughputWithWorkers(counts: readonly number[]): Promise<string[
       try {
         await waitForHttp(url, 30000, headers)
         // wrk on both cores too, with a thread per core: the generator competes with the gateway.
-        await wrkOnCores(url, warmup)
+        await wrk(url, { ...onBothCores, seconds: warmup })
         const before = processTreeCpu(proxy.pid)
-        const result = await wrkOnCores(url, seconds)
+        const result = await wrk(url, { ...onBothCores, seconds })
         samples.push({ rps: result.rps, cpuUs: ((processTreeCpu(proxy.pid) - before) * 1e6) / result.requests, p99Ms: result.p99Ms })
       } finally {
         await proxy.stop()
@@ -208,14 +208,6 @@ async function throughputWithWorkers(counts: readonly number[]): Promise<string[
     process.stderr.write(`${lines.at(-1)}\n`)
   }
   return lines
-}
-
-async function wrkOnCores(url: string, duration: number) {
-  const child = spawn('taskset', ['-c', '0-1', 'wrk', '-t2', `-c${connections * 2}`, `-d${duration}s`, '--latency', '-H', `x-api-key: ${apiKey}`, url], { stdio: ['ignore', 'pipe', 'ignore'] })
-  let out = ''
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  await new Promise((r) => child.once('exit', r))
-  return parseWrk(out)
 }
 
 /** CPU seconds of a process and its children (the primary and its workers). */

@@ -7,7 +7,7 @@
  * `GET /lifecycle` and `portcullis apis list`, summed over a cluster's workers.
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { stringify } from 'yaml'
 import { baseConfig, eventually, startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { spawnLoggingGateway } from '../helpers/gateway-process.js'
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
@@ -287,16 +288,7 @@ describe('traffic per version with workers', () => {
         apis: ['1', '2'].map((version) => ({ name: 'orders', version, basePath: '/orders', versioning, upstream: { url: upstream.url } })),
       }),
     )
-    const child = spawn(process.execPath, [BIN, 'start', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    const lines: Record<string, unknown>[] = []
-    let buffer = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      const parts = (buffer + chunk.toString()).split('\n')
-      buffer = parts.pop() ?? ''
-      for (const line of parts) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>)
-    })
-    child.stderr.resume()
+    const { lines, stop } = spawnLoggingGateway(configFile)
     try {
       await eventually(() => lines.some((l) => l.msg === 'gateway started' && l.workers === 2), 60_000, 'gateway start')
       const http = `http://${(lines.find((l) => l.msg === 'gateway started') as { addresses: { http: string } }).addresses.http}`
@@ -319,8 +311,7 @@ describe('traffic per version with workers', () => {
       )
       assert.ok(Date.now() - Date.parse(apis[1]?.traffic.lastSeen ?? '') < 60_000)
     } finally {
-      child.kill('SIGTERM')
-      await exited
+      await stop()
       await upstream.close()
       rmSync(dir, { recursive: true, force: true })
     }

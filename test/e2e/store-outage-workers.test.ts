@@ -5,7 +5,6 @@
  * own, so neither serves the key from its stale entry.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,11 +14,11 @@ import { stringify } from 'yaml'
 import { Management } from '../../src/admin/management.js'
 import { openDataStore } from '../../src/stores/open-data-store.js'
 import { eventually } from '../helpers/gateway.js'
+import { spawnLoggingGateway } from '../helpers/gateway-process.js'
 import { createTestSchema } from '../helpers/postgres.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { startUpstream } from '../helpers/upstream.js'
 
-const BIN = join(import.meta.dirname, '../../bin/portcullis.js')
 const by = { actor: 'cli:test', source: 'cli@test' }
 
 test('workers: 2 — a key revoked with the CLI before the store is blackholed is refused by every worker', async () => {
@@ -44,16 +43,7 @@ test('workers: 2 — a key revoked with the CLI before the store is blackholed i
       apis: [{ name: 'a', upstream: { url: upstream.url }, policies: { auth: { methods: ['apiKey'] } } }],
     }),
   )
-  const child = spawn(process.execPath, [BIN, 'start', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const lines: Record<string, unknown>[] = []
-  let buffered = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    const parts = (buffered + chunk.toString()).split('\n')
-    buffered = parts.pop() ?? ''
-    for (const line of parts) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>)
-  })
-  child.stderr.resume()
+  const { lines, stop } = spawnLoggingGateway(configFile)
   try {
     await eventually(() => lines.some((l) => l.msg === 'gateway started'), 20000, 'gateway start')
     const started = lines.find((l) => l.msg === 'gateway started') as { addresses: { http: string } }
@@ -78,8 +68,7 @@ test('workers: 2 — a key revoked with the CLI before the store is blackholed i
       await proxy.restore()
     }
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    await exited
+    await stop('SIGKILL')
     await upstream.close()
     await proxy.close()
     await store.close()

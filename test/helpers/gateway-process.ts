@@ -37,6 +37,28 @@ export function startGatewayProcess(configFile: string): Promise<{ child: ChildP
   })
 }
 
+/**
+ * `portcullis start -c configFile` whose log lines (stdout, JSON) are parsed into `lines` as they
+ * come, for tests that read what the process logs; `stop` sends `signal` and waits for the exit.
+ */
+export function spawnLoggingGateway(configFile: string): { child: ChildProcess; lines: Record<string, unknown>[]; stop: (signal?: NodeJS.Signals) => Promise<void> } {
+  const child = spawn(process.execPath, [BIN, 'start', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const lines: Record<string, unknown>[] = []
+  let pending = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const parts = (pending + chunk.toString()).split('\n')
+    pending = parts.pop() ?? ''
+    for (const line of parts) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>)
+  })
+  child.stderr?.resume()
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    await exited
+  }
+  return { child, lines, stop }
+}
+
 /** `count` gateway processes, each with the config `configOf` gives for its port (written to `dir`); their ports and stops. */
 export async function startGatewayNodes(dir: string, count: number, configOf: (port: number, index: number) => object): Promise<{ ports: number[]; nodes: { stop: () => Promise<void> }[] }> {
   const ports = await Promise.all(Array.from({ length: count }, () => unusedPort()))
