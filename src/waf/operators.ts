@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import RE2 from 're2'
 import { AhoCorasick } from './aho-corasick.js'
+import { CHARACTER_SET_WORDS, holdsAll } from './character-set.js'
 import { detectCommandInjection } from './detectors/command.js'
 import { inPathSegments } from './detectors/path-segments.js'
 import { detectSqlInjection } from './detectors/sqli.js'
@@ -293,10 +294,17 @@ function byteRangeOperator(name: string, argument: string): Operator {
   // by their low byte, as the bytes-first reference engines see them, so those go to the loop.
   const allowedChars = allowedClass(allowed)
   const outside = new RegExp(allowedChars === '' ? '[\\s\\S]' : `[^${allowedChars}]`)
+  const allowedSet = foldedCharacterSet(allowed)
   return {
     name,
     pure: true,
-    match(value) {
+    match(value, context) {
+      // A long value's characters are read once for every rule (CRS checks several ranges on the
+      // same arguments at higher paranoia levels): a value within the range needs no pass of its own.
+      if (value.length >= CHARACTER_CHECK_FROM) {
+        const present = context.characters(value)
+        if (present !== null && holdsAll(allowedSet, present, 0)) return null
+      }
       const at = value.search(outside)
       if (at === -1) return null
       if (value.charCodeAt(at) < 0x100) return [value]
@@ -304,6 +312,20 @@ function byteRangeOperator(name: string, argument: string): Operator {
       return null
     },
   }
+}
+
+/**
+ * The allowed bytes as a character set (character-set.ts), which folds ASCII letters to lower
+ * case: a letter is in it only when both its cases are allowed.
+ */
+function foldedCharacterSet(allowed: Uint8Array): Int32Array {
+  const set = new Int32Array(CHARACTER_SET_WORDS)
+  for (let c = 0; c < 256; c++) {
+    if (c >= 0x41 && c <= 0x5a) continue
+    const bothCases = c >= 0x61 && c <= 0x7a ? allowed[c] === 1 && allowed[c - 0x20] === 1 : allowed[c] === 1
+    if (bothCases) set[c >>> 5] = (set[c >>> 5] as number) | (1 << (c & 31))
+  }
+  return set
 }
 
 /** The allowed bytes as the body of a regex character class (`\xhh` ranges). */

@@ -229,6 +229,13 @@ test('a phrase list is passed over only for values lacking a character of every 
   assert.equal(mayOccur('\u212aey'), true)
   assert.equal(mayOccur('key'), false)
 
+  // Lists whose phrases need hundreds of character sets (CRS's lfi-os-files.data needs 257) are checked too.
+  const letters = Array.from({ length: 26 }, (_, i) => String.fromCharCode(0x61 + i))
+  const pairs = letters.flatMap((x, i) => letters.slice(i + 1).map((y) => `${x}${y}`))
+  const manySets = new AhoCorasick(pairs)
+  assert.equal(manySets.mayOccurIn(charactersIn('a'.repeat(10_000) + '!')), false, `${pairs.length} two-letter phrases in a run of one letter`)
+  assert.equal(manySets.mayOccurIn(charactersIn('a'.repeat(10_000) + 'z')), true)
+
   const random = seededRandom(5)
   const alphabet = ['a', 'b', 'c', 'A', 'C', '(', '\u0100']
   const word = (min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('')
