@@ -13,7 +13,7 @@ import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gatew
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 const SETUP = `SecAction "id:900990,phase:1,pass,nolog,setvar:tx.crs_setup_version=4280"\n`
-const RULES = `SecRule ARGS "@rx (?i)\\bselect\\b" "id:100001,phase:2,deny,status:403,t:none,t:urlDecodeUni,msg:'the word select'"
+const RULES = `SecRule ARGS|REQUEST_COOKIES "@rx (?i)\\bselect\\b" "id:100001,phase:2,deny,status:403,t:none,t:urlDecodeUni,msg:'the word select'"
 SecRule ARGS "@rx (?i)<script" "id:100002,phase:2,deny,status:403,t:none,msg:'script tag',tag:'confidence/high'"
 `
 
@@ -33,6 +33,7 @@ const DOCUMENT = {
           { name: 'ref', in: 'query', schema: { type: 'string', format: 'int64' } },
           { name: 'code', in: 'query', schema: { type: 'string', pattern: '^[A-z0-9 ]+$' } },
           { name: 'slug', in: 'query', schema: { type: 'string', pattern: '^[a-z0-9-]+$' } },
+          { name: 'view', in: 'cookie', schema: { type: 'string', enum: ['grid', 'list'] } },
         ],
         responses: { '200': { description: 'ok' } },
       },
@@ -61,10 +62,11 @@ const DOCUMENT = {
   },
 }
 
-async function status(gw: TestGateway, method: string, path: string, body?: unknown): Promise<number> {
+async function status(gw: TestGateway, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<number> {
   const response = await request(`${gw.url}${path}`, {
     method: method as 'GET',
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   await response.body.dump()
   return response.statusCode
@@ -131,4 +133,15 @@ describe('waf: path parameters and schema-aware inspection', () => {
     assert.equal(await status(gw, 'POST', '/aware/items', { meta: { count: 3 } }), 200)
     assert.equal(await status(gw, 'POST', '/aware/items', { 'meta.count': 'select' }), 403)
   })
+
+  test('a cookie the validator read twice gets no pass: it checked only the last one', async () => {
+    const cookie = (value: string) => ({ cookie: value })
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=grid')), 200)
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select')), 400)
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select; view=grid')), 403)
+    // The validator trims `view ` to `view` (last wins: grid); a server that takes the first sees `1 select`.
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
+    assert.equal(await status(gw, 'GET', '/unaware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
+  })
+
 })
