@@ -13,9 +13,10 @@ export type ArgumentKind = 'typed' | 'text' | 'identifier' | 'other'
 /**
  * String formats the validator checks (ajv-formats) and whose values hold only digits, hex,
  * letters of a fixed alphabet and separators. Not `int32`/`int64`/`float`/`double`: the gateway
- * checks those on numbers only, and `{type: string, format: int64}` holds any string.
+ * checks those on numbers only, and `{type: string, format: int64}` holds any string. Not `byte`:
+ * its alphabet is safe, what it decodes to is anything.
  */
-const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'byte', 'ipv4', 'ipv6'])
+const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'ipv4', 'ipv6'])
 /** Names under which APIs carry prose. */
 const TEXT_NAME = /(?:^|[_.-])(?:description|desc|comments?|message|msg|body|text|content|notes?|bio|summary|details?|review|feedback|reason|remarks?|about|caption|subject|title|query|q|search|instructions?|answer|question)$/i
 const TEXT_NAME_CAMEL = /(?:Description|Comment|Message|Body|Text|Content|Note|Notes|Summary|Details|Review|Feedback|Reason|Remarks|Caption|Subject|Title)$/
@@ -152,6 +153,9 @@ export class ArgumentKinds {
     const types = typesOf(schema).filter((t) => t !== 'null')
     if (types.length > 0 && types.every((t) => t === 'integer' || t === 'number' || t === 'boolean')) return 'typed'
     if (types.length !== 1 || types[0] !== 'string') return 'other'
+    // Base64 (`byte`, `contentEncoding`) is an encoding of any bytes (a serialized Java object is
+    // `rO0AB…`, letters and digits): never a pass, whatever its pattern; and never prose.
+    if (schema.format === 'byte' || typeof schema.contentEncoding === 'string') return 'identifier'
     if (typeof schema.format === 'string' && SAFE_FORMATS.has(schema.format)) return 'typed'
     if (typeof schema.pattern === 'string' && isSafePattern(schema.pattern)) return 'typed'
     const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : null

@@ -51,6 +51,8 @@ const DOCUMENT = {
                   description: { type: 'string', maxLength: 4000 },
                   tags: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+$' } },
                   meta: { type: 'object', properties: { count: { type: 'integer' } } },
+                  // Base64: any bytes, a serialized Java object (rO0AB…) among them.
+                  avatar: { type: 'string', format: 'byte' },
                 },
               },
             },
@@ -86,6 +88,7 @@ describe('waf: path parameters and schema-aware inspection', () => {
       { name: 'unaware', basePath: '/unaware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: { ...waf, schemaAware: false } } },
       { name: 'unvalidated', basePath: '/unvalidated', openapi: 'items.json', upstream: { url: upstream.url }, policies: { waf } },
       { name: 'raw', basePath: '/raw', upstream: { url: upstream.url }, policies: { waf: {} } },
+      { name: 'builtin-aware', basePath: '/builtin-aware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: {} } },
     ]
     gw = await startTestGateway(config, {
       files: { 'items.json': JSON.stringify(DOCUMENT), 'rules-dir/crs-setup.conf': SETUP, 'rules-dir/rules/REQUEST-100-TEST.conf': RULES },
@@ -142,6 +145,14 @@ describe('waf: path parameters and schema-aware inspection', () => {
     // The validator trims `view ` to `view` (last wins: grid); a server that takes the first sees `1 select`.
     assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
     assert.equal(await status(gw, 'GET', '/unaware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
+  })
+
+  test('base64 (`format: byte`) is no type an injection cannot fit in: every rule reads it', async () => {
+    const serialized = Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72, 0x00, 0x11, ...Buffer.from('java.util.HashMap')]).toString('base64')
+    assert.ok(serialized.startsWith('rO0AB'))
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', avatar: 'iVBORw0KGgo=' }), 200)
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', avatar: serialized }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', avatar: 'AAAA+select+' }), 403)
   })
 
 })
