@@ -74,6 +74,12 @@ function typesOf(schema: Record<string, unknown>): string[] {
   return []
 }
 
+/** `array` or `object` where the schema holds a non-null value to that type alone; else null. */
+function containerOf(schema: Record<string, unknown>): 'array' | 'object' | null {
+  const types = typesOf(schema).filter((t) => t !== 'null')
+  return types.length === 1 && (types[0] === 'array' || types[0] === 'object') ? types[0] : null
+}
+
 export class ArgumentKinds {
   readonly #documents: DocumentSet
   /** By schema location and argument: a request's arguments repeat across requests. Bounded: cleared when full. */
@@ -137,9 +143,14 @@ export class ArgumentKinds {
     for (const segment of path) {
       if (schema === null) return null
       const resolved = this.#documents.deref(at)
+      // The WAF names array elements as it names properties (`json.a.0`): a numeric name is an
+      // element only where the document holds the value to an array (`items` says nothing of an
+      // object's key `0`), and a property only where it holds it to an object.
+      const container = /^\d+$/.test(segment) ? containerOf(schema) : 'object'
       const properties = isRecord(schema.properties) ? schema.properties : null
-      if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
-      else if (/^\d+$/.test(segment) && isRecord(schema.items)) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
+      if (container === 'array' && isRecord(schema.items)) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
+      else if (container !== 'object') return null
+      else if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
       else if (isRecord(schema.additionalProperties)) at = { value: schema.additionalProperties, url: resolved.url, pointer: `${resolved.pointer}/additionalProperties` }
       else return null
       schema = this.#merged(at)

@@ -53,6 +53,9 @@ const DOCUMENT = {
                   meta: { type: 'object', properties: { count: { type: 'integer' } } },
                   // Base64: any bytes, a serialized Java object (rO0AB…) among them.
                   avatar: { type: 'string', format: 'byte' },
+                  // No `type`: `items` holds arrays to integers, `additionalProperties` objects; anything else passes.
+                  scores: { items: { type: 'integer' } },
+                  weights: { additionalProperties: { type: 'number' } },
                 },
               },
             },
@@ -155,4 +158,11 @@ describe('waf: path parameters and schema-aware inspection', () => {
     assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', avatar: 'AAAA+select+' }), 403)
   })
 
+  test('a numeric name is an array index only where the document holds the value to an array', async () => {
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: [1, 2], weights: { a: 0.5 } }), 200)
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: ['1 select'] }), 400)
+    // An object with a key `0` passes where `items` is all the schema says; so does an array where `additionalProperties` is.
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: { 0: '1 select' } }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { weights: ['1 select'] }), 403)
+  })
 })
