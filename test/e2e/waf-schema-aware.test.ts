@@ -2,9 +2,11 @@
  * The WAF's use of what the gateway knows beyond ModSecurity, end to end: path parameters as
  * arguments (ARGS_PATH), and schema-aware inspection once `openapi-validation` held a request to
  * the API's document — typed values unread, free text read by high-confidence rules only,
- * identifiers by every rule — without letting a repeated parameter or a dotted JSON name borrow
- * a typed field's pass. A rule set of two rules of our own (CRS layout) makes each outcome depend
- * on one rule: `select` as a word (low confidence) and `<script` (tagged `confidence/high`).
+ * identifiers by every rule — without letting a repeated parameter or cookie, a dotted JSON name,
+ * base64 or an object's numeric key borrow a typed field's pass. A rule set of two rules of our
+ * own (CRS layout) makes each outcome depend on one rule: `select` as a word (low confidence) and
+ * `<script` (tagged `confidence/high`); with the built-in profile, free text is read by every rule
+ * that blocks without the document.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
