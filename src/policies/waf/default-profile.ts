@@ -63,7 +63,7 @@ SecRule ${EVERYWHERE} "@rx (?:^|[\\\\/\\s=:'\\x22(]|file:|\\x{e0}\\x{af}|\\x{e1}
   "id:9000009,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:removeNulls,t:lowercase,msg:'Local file inclusion: a system file',tag:'attack-lfi',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${VALUES}|${HEADERS}|!${SHELL_FIELDS} "@detectCommandInjection" \\
-  "id:9000004,phase:2,deny,status:403,${DECODE},msg:'OS command injection',tag:'attack-rce',severity:'CRITICAL'"
+  "id:9000004,phase:2,deny,status:403,${DECODE},msg:'OS command injection',tag:'attack-rce',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule REQUEST_FILENAME "@detectCommandInjectionInPath" \\
   "id:9000020,phase:2,deny,status:403,${DECODE},msg:'OS command injection in the path',tag:'attack-rce',severity:'CRITICAL'"
@@ -75,7 +75,7 @@ SecRule ${EVERYWHERE} "@rx java\\.lang\\.(?:runtime|processbuilder|classloader|r
   "id:9000010,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'Java injection: runtime, reflection, OGNL, deserialization gadget',tag:'attack-java',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${EVERYWHERE} "@rx <\\?(?:php\\b|=|\\s)|\\$_(?:get|post|request|cookie|server|env|files|session)\\b|\\$globals\\b|\\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|call_user_func(?:_array)?|base64_decode|str_rot13|gzinflate|gzuncompress|file_get_contents|file_put_contents|readfile|highlight_file|show_source|phpinfo|unserialize|print_r|var_dump|preg_replace|fwrite|fputs|move_uploaded_file|curl_exec|ini_set|putenv)\\s*\\(\\s*(?:[\\x22'$)]|[a-z_]+\\s*\\(|\\d)|\\b[oc]:\\d+:\\x22[a-z_\\\\][\\w\\\\]*\\x22:\\d+:\\{|\\ba:\\d+:\\{[is]:\\d+[:;]|__halt_compiler|\\b(?:exit|die)\\s*\\(\\s*(?:md5|[\\x22'$])|\\$\\{\\s*@" \\
-  "id:9000011,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'PHP injection',tag:'attack-php',severity:'CRITICAL'"
+  "id:9000011,phase:2,deny,status:403,${DECODE},t:lowercase,msg:'PHP injection',tag:'attack-php',tag:'confidence/high',severity:'CRITICAL'"
 
 SecRule ${EVERYWHERE} "@rx \\b(?:php|phar|zip|compress\\.zlib|compress\\.bzip2|expect|glob|ogg|rar|ssh2\\.(?:shell|exec|tunnel|sftp|scp))://|\\bdata://|\\bdata:[^,]{0,60};base64,pd9|(?:^|[\\s=/])(?:https?|ftps?):[/\\\\]{1,2}[^?#\\s]*\\?+(?:[a-z0-9_]{1,3}=)?&?\\s*$|(?:https?|ftps?):(?:/\\\\|\\\\\\\\)|ftps?://\\S+\\.(?:php\\d?|txt|inc)\\b|ftps?://(?:[^/\\s@]*@)?\\d{1,3}(?:\\.\\d{1,3}){3}\\b|(?:https?|ftps?)://[^\\s?#]+\\?+&?/|(?:^|[\\s=/])(?:https?|ftps?)://[^\\s#]+#\\s*$|\\?\\?|(?:^|[\\s=/])//[^/\\s]+/[^\\s?#]*\\.(?:txt|php\\d?|inc)\\?|(?:^|[=\\s/])\\\\\\\\[^\\\\\\s]+\\\\[^\\s]*\\.(?:txt|php\\d?|phtml|inc|jsp|aspx?|sh|pl|py|exe|dll|hta|vbs|ps1|bat)$|(?:^|[\\s=/])(?:https?|ftps?)://\\S*(?:%00|\\x00)|(?:^|[\\s=/])(?:https?|ftps?)://(?:\\d{1,3}\\.){3}\\d{1,3}(?::\\d+)?/[^\\s?#]*\\.(?:txt|php\\d?|phtml|inc|sh|pl|py|jsp|asp|aspx|cgi|exe)\\b|(?:^|[\\s=/])(?:https?|ftps?)://[^\\s?#]*/(?:shell|c99|r57|backdoor|webshell|cmd|evil|exploit|hack|malicious|payload)\\w*\\.(?:txt|php\\d?|inc|jsp|asp)\\b|\\binclude(?:_once)?\\s*\\(?\\s*[\\x22']?(?:https?|ftps?)://" \\
   "id:9000012,phase:2,deny,status:403,t:none,t:urlDecodeUni,t:urlDecodeUni,t:lowercase,msg:'Remote file inclusion or PHP stream wrapper',tag:'attack-rfi',tag:'confidence/high',severity:'CRITICAL'"
