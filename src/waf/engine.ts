@@ -18,7 +18,7 @@ import type { MacroPart } from './macros.js'
 import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
 import { LiteralScanner } from './literal-scanner.js'
-import type { Transformation } from './transformations.js'
+import { TRANSFORMATIONS, type Transformation } from './transformations.js'
 import { checkVariables, compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
 import { parseVariables } from './seclang/rule-parts.js'
 
@@ -149,6 +149,7 @@ const MAX_STEPS_PER_PHASE = 100_000
 const MAX_CACHED_VALUES = 10_000
 /** From this length on, a value's transformations are remembered per transformation and input (`#apply`). */
 const LONG_VALUE = 1024
+const LOWERCASE = TRANSFORMATIONS.get('lowercase')
 
 export class WafTransaction {
   /** The request's variables (MATCHED_* are written only when a rule or macro reads them). */
@@ -188,6 +189,8 @@ export class WafTransaction {
   /** `#apply`'s results for long values, per transformation then input; null until a long value is transformed. */
   #longTransforms: Map<Transformation, Map<string, string>> | null = null
   #longTransformCount = 0
+  /** Long lower-cased values by the value they were made from, whose literal scan they share. */
+  #scannedAs: Map<string, string> | null = null
   #selected: Map<Selection, { collection: Collection; version: number; entries: readonly Entry[] }> | null = null
   /**
    * MATCHED_VAR, MATCHED_VAR_NAME, MATCHED_VARS and MATCHED_VARS_NAMES, made when a rule or macro
@@ -878,19 +881,32 @@ export class WafTransaction {
     let result = memo.get(value)
     if (result === undefined) {
       result = fn(value)
-      if (this.#longTransformCount++ < MAX_CACHED_VALUES) memo.set(value, result)
+      if (this.#longTransformCount++ < MAX_CACHED_VALUES) {
+        memo.set(value, result)
+        // The literal scan folds ASCII case and reads no other character as a letter but the
+        // Kelvin sign (as k): a lower-cased value holds the literals its input holds, found in one
+        // scan. The one character lower-casing turns into ASCII otherwise, U+0130 (i and a
+        // combining dot), changes the length.
+        if (fn === LOWERCASE && result !== value && result.length === value.length) (this.#scannedAs ??= new Map<string, string>()).set(result, value)
+      }
     }
     return result
   }
 
   /** For operators (MatchContext): whether a literal of set `slot` occurs in `value`; the value is scanned once. */
   mayContain(slot: number, value: string): boolean {
-    let found = (this.#literalsFound ??= new Map<string, readonly number[]>()).get(value)
+    return LiteralScanner.has(this.#literalsIn(value), slot)
+  }
+
+  #literalsIn(value: string): readonly number[] {
+    const known = (this.#literalsFound ??= new Map<string, readonly number[]>())
+    let found = known.get(value)
     if (found === undefined) {
-      found = this.#ruleSet.literals.scan(value)
-      if (this.#literalsFound.size < MAX_CACHED_VALUES) this.#literalsFound.set(value, found)
+      const input = this.#scannedAs?.get(value)
+      found = input === undefined ? this.#ruleSet.literals.scan(value) : this.#literalsIn(input)
+      if (known.size < MAX_CACHED_VALUES) known.set(value, found)
     }
-    return LiteralScanner.has(found, slot)
+    return found
   }
 
   /** For operators (MatchContext): the characters a (long) value holds, once per value. */

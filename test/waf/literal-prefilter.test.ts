@@ -94,6 +94,35 @@ describe('literal scanner', () => {
   })
 })
 
+describe('long values', () => {
+  // From 1,024 characters a transformation's output is remembered, and a lower-cased value takes
+  // the literals found in the value it was made from (the scan ignores ASCII case).
+  const ruleSet = loadRuleSet([
+    {
+      name: 'rules.conf',
+      text: `SecRule ARGS "@rx union\\s+select" "id:1,phase:2,pass,log,t:none,t:lowercase"
+SecRule ARGS "@rx UNION\\s+SELECT" "id:2,phase:2,pass,log,t:none"
+SecRule ARGS "@rx [a-z]\\s+from\\s" "id:3,phase:2,pass,log,t:none,t:lowercase"`,
+    },
+  ])
+  const matched = (value: string) => {
+    const body = Buffer.from(`q=${encodeURIComponent(value)}`)
+    const transaction = new WafTransaction(ruleSet, { method: 'POST', uri: '/', protocol: 'HTTP/1.1', headers: [['Content-Type', 'application/x-www-form-urlencoded']], remoteAddress: '127.0.0.1' }, { knownMisses: false })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(body)
+    return transaction.matchedIds()
+  }
+  const padding = 'Lorem ipsum dolor sit amet. '.repeat(80)
+
+  test('a lower-cased long value is matched as a short one is', () => {
+    for (const pad of ['', padding]) {
+      assert.deepEqual(matched(`${pad}UNION SELECT password FROM users`), [1, 2, 3], `${pad.length} characters of padding`)
+      assert.deepEqual(matched(`${pad}Union Select name From t`), [1, 3])
+      assert.deepEqual(matched(`${pad}union_select`), [])
+    }
+  })
+})
+
 describe('the copied initialization', () => {
   const rules = (extra: string) =>
     loadRuleSet([
