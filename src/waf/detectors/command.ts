@@ -55,12 +55,12 @@ const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n
 
 // The lookbehind starts a quoted word only at the start of a run of letters: without it, every
 // letter of a long run is a start that scans to the run's end (quadratic: 100 KB of `a` took 7 s).
-/** `c\at`, `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
+/** `c\at` (and `h\t\t\p\:\/\/`: a shell drops a backslash before any plain character), `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
 function asShellReads(value: string): string {
   return value
     .toLowerCase()
     .replace(/\$\{ifs\}|\$ifs(?:\$\d)?/g, ' ')
-    .replace(/\\(?=[a-z0-9/])|''|""|\^(?=[a-z])|\$@/g, '')
+    .replace(/\\(?=[a-z0-9/:.~_-])|''|""|\^(?=[a-z])|\$@/g, '')
     .replace(/(?<![a-z])[a-z]+(?:['"][a-z/]+)+/g, (word) => word.replaceAll("'", '').replaceAll('"', ''))
     .replace(/(^|[;|&`\n(][\t ]*)\{([a-z0-9_./-]+),/g, '$1$2 ')
 }
