@@ -126,7 +126,7 @@ describe('waf: the built-in profile', () => {
     const json = (url: string): Sent => ({ method: 'POST', path: '/api/webhooks', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ callbackUrl: url }) })
     for (const url of ['http://0x7f000001/', 'http://0177.0.0.1/', 'http://127.1/', 'http://[::1]:8080/', 'http://[::ffff:127.0.0.1]/', 'http://example.com@10.0.0.5/', 'http://10.0.0.5.nip.io/', 'dict://localhost:11211/stat', 'http://kubernetes.default.svc/api'])
       assert.equal(await send(gw, json(url)), 403, url)
-    for (const referer of ['http://169.254.169.254/latest/meta-data/', 'gopher://127.0.0.1:6379/_INFO', 'http://2130706433/'])
+    for (const referer of ['http://169.254.169.254/latest/meta-data/', 'gopher://127.0.0.1:6379/_INFO', 'http://2130706433/', 'http://cdn.example.net@127.0.0.1:9200/actuator/env'])
       assert.equal(await send(gw, { method: 'GET', path: '/api/items', headers: { referer } }), 403, referer)
     for (const url of ['https://hooks.example.com/services/T000/B000/XXXX', 'https://api.github.com/repos/octocat/hello-world/issues?state=open', 'https://8.8.8.8/dns-query', 'http://[2001:db8::1]/'])
       assert.equal(await send(gw, json(url)), 200, url)

@@ -72,9 +72,11 @@ function judgeUrl(scheme: string, rest: string, inProse: boolean, origin: boolea
     return null
   }
   if (host === '') return null
-  if (!inProse && ((INTERNAL_NAME.test(host) && !(origin && LOOPBACK_NAME.test(host))) || internalAddress(host, origin))) return host
+  // Browsers leave user names out of Origin and Referer: one written there is no developer's own page.
+  const local = origin && !(rest.split(/[/?#\\]/, 1)[0] ?? '').includes('@')
+  if (!inProse && ((INTERNAL_NAME.test(host) && !(local && LOOPBACK_NAME.test(host))) || internalAddress(host, local))) return host
   const spelled = wildcardDnsAddress(host)
-  if (!inProse && spelled !== null && internalAddress(spelled, origin)) return host
+  if (!inProse && spelled !== null && internalAddress(spelled, local)) return host
   // The parser turned something that is not a dotted quad into an address: an evasion.
   const written = writtenHost(rest).toLowerCase()
   if (ipaddr.IPv4.isValid(host) && written !== host && /^[0-9a-fx.]+$/.test(written)) return host
