@@ -10,7 +10,8 @@ import RE2 from 're2'
  * (`c\at`, `c''at`, `${IFS}`, `{cat,/etc/passwd}`, Windows' `^`). A few constructs are attacks
  * on their own wherever they stand: `/dev/tcp/`, `${IFS}`, `${PATH:0:1}`, glob-spelled binaries
  * (`/???/c?t`), Shellshock's `() { :;};`, `nc -e`, `socat … exec:`, a download piped into a shell,
- * `cmd /c`, `powershell -enc`.
+ * `cmd /c`, `powershell -enc`, Perl's
+ * interpolated code running a command (`@{[system "…"]}`).
  */
 
 /** Programs an injected command starts with: probes, downloaders, shells, interpreters, Windows built-ins. */
@@ -51,7 +52,7 @@ const BARE_WORD_END = /^[\t ]+[a-z-]{1,12}[\t ]*(?:$|[;&|#`])/
 
 const IFS = /\$\{?IFS\b/i
 /** Constructs that are shell attacks wherever they stand (RE2: its bounded gaps stay linear on values repeating `curl `). */
-const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n]{0,200}\bexec:|\(\)[\t ]*\{[^}]{0,30};[\t ]*\}|[;|&`\n][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b/)
+const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n]{0,200}\bexec:|\(\)[\t ]*\{[^}]{0,30};[\t ]*\}|[;|&`\n][\t ]*net[\t ]+(?:user|localgroup|view|share|use|config)\b|\/\?\?\?\/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,80}[\t ]-[ec][\t ]|\b(?:curl|wget)\b[^;|&\n]{1,200}\|[\t ]*(?:ba|z|k|da)?sh\b|\bcmd(?:\.exe)?[\t ]+\/[ck][\t ]|\bpowershell(?:\.exe)?[\t ]+(?:-[a-z]+[\t ]+)*-(?:e|enc|encodedcommand|c|command|nop|w)\b|@\{\[[^\]\n]{0,200}\b(?:system|exec|qx)\b/)
 
 // The lookbehind starts a quoted word only at the start of a run of letters: without it, every
 // letter of a long run is a start that scans to the run's end (quadratic: 100 KB of `a` took 7 s).
