@@ -67,16 +67,23 @@ export class DocumentSet {
     const version = isRecord(root) && typeof root.openapi === 'string' ? /^3\.([01])\./.exec(root.openapi)?.[1] : undefined
     if (version === undefined) throw new Error(`${rootFile} is not an OpenAPI 3.0 or 3.1 document`)
     this.version = version === '0' ? '3.0' : '3.1'
-    // Every file any ref reaches is loaded now, so schema compilation can resolve them all.
+    // Every file any ref reaches is loaded now, so schema compilation can resolve them all, and
+    // every ref is checked to point at something: validators may be compiled only on first use.
     const pending = [this.rootUrl]
+    const refs: [ref: string, url: string, from: string][] = []
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       for (const ref of refsIn(this.files.get(next))) {
         const url = this.#fileOf(ref, next)
+        refs.push([ref, url, next])
         if (!this.files.has(url)) {
           this.#load(url)
           pending.push(url)
         }
       }
+    }
+    for (const [ref, url, from] of refs) {
+      const hash = ref.indexOf('#')
+      if (this.at(url, hash === -1 ? '' : ref.slice(hash + 1)) === undefined) throw new Error(`$ref ${ref} in ${describe(from)} points at nothing`)
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * Validators for every operation of an OpenAPI document, compiled once at load: one for each
+ * Validators for every operation of an OpenAPI document, compiled once (at load, or on an
+ * operation's first request with `lazy`): one for each
  * parameter location (values coerced from strings as the schemas say) and one per declared
  * request media type. The document's files are handed to ajv whole, each under its file URL, so
  * `$ref`s — across files and recursive ones — resolve as JSON Schema resolves them; OpenAPI 3.0
@@ -38,6 +39,13 @@ export interface ValidatorOptions {
   readonly responses: boolean
   /** Remote documents `$ref`s may reach; none when absent. */
   readonly remote?: RemoteDocuments
+  /**
+   * Compile each operation on its first use instead of now: a gateway with hundreds of documents
+   * starts in seconds, not a minute (ajv's code generation is ~4 ms an operation), and holds the
+   * compiled code only of the operations called. An operation that does not compile throws on
+   * each use. `portcullis validate` compiles eagerly, so it reports every problem.
+   */
+  readonly lazy?: boolean
 }
 
 export interface RequestParts {
@@ -80,13 +88,19 @@ const LOCATIONS: readonly ParameterLocation[] = ['path', 'query', 'header', 'coo
 /** Validators by `METHOD template`. Throws an Error naming the file and problem. */
 export function compileOperationValidators(file: string, options: ValidatorOptions): Map<string, OperationValidator> {
   const documents = new DocumentSet(file, { remote: options.remote })
-  const plain = createAjv(documents, false, false)
-  const coercing = createAjv(documents, true, false)
-  // Request bodies under `strictBodies` are checked against copies of the documents in which
-  // every object position forbids undeclared properties.
-  const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
-  const stripper = options.responses ? new UndeclaredStripper(documents) : null
-  const kinds = new ArgumentKinds(documents)
+  // What compiling needs, made on the first compile: with `lazy`, a document none of whose
+  // operations is called costs its parse alone.
+  let shared: { compilers: Compilers; stripper: UndeclaredStripper | null; kinds: ArgumentKinds } | null = null
+  const prepared = () => {
+    if (shared !== null) return shared
+    const plain = createAjv(documents, false, false)
+    const coercing = createAjv(documents, true, false)
+    // Request bodies under `strictBodies` are checked against copies of the documents in which
+    // every object position forbids undeclared properties.
+    const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
+    shared = { compilers: { plain, coercing, bodies }, stripper: options.responses ? new UndeclaredStripper(documents) : null, kinds: new ArgumentKinds(documents) }
+    return shared
+  }
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')
   if (!isRecord(paths)) return validators
@@ -98,14 +112,43 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
       if (!isRecord(operation)) continue
       const located: Located = { value: operation, url: pathItem.url, pointer: `${pathItem.pointer}/${method}` }
       const key = `${method.toUpperCase()} ${template}`
-      try {
-        validators.set(key, compileOperation(documents, { plain, coercing, bodies }, stripper, kinds, pathItem, located, options))
-      } catch (error) {
-        throw new Error(`${key}: ${(error as Error).message}`, { cause: error })
+      const compile = (): OperationValidator => {
+        try {
+          const { compilers, stripper, kinds } = prepared()
+          return compileOperation(documents, compilers, stripper, kinds, pathItem, located, options)
+        } catch (error) {
+          throw new Error(`${key}: ${(error as Error).message}`, { cause: error })
+        }
       }
+      validators.set(key, options.lazy === true ? lazyValidator(operation.requestBody !== undefined, compile) : compile())
     }
   }
   return validators
+}
+
+/** A validator compiled on its first use; a compile that failed fails again on every use (the error names the operation). */
+function lazyValidator(declaresBody: boolean, compile: () => OperationValidator): OperationValidator {
+  let compiled: OperationValidator | null = null
+  let failure: Error | null = null
+  const get = (): OperationValidator => {
+    if (compiled !== null) return compiled
+    if (failure !== null) throw failure
+    try {
+      compiled = compile()
+    } catch (error) {
+      failure = error as Error
+      throw failure
+    }
+    return compiled
+  }
+  return {
+    declaresBody,
+    checkParameters: (request) => get().checkParameters(request),
+    checkBody: (contentType, body) => get().checkBody(contentType, body),
+    checkResponse: (response, body, strip) => get().checkResponse(response, body, strip),
+    parameterKind: (location, name) => get().parameterKind(location, name),
+    bodyValueKind: (schema, path) => get().bodyValueKind(schema, path),
+  }
 }
 
 /**

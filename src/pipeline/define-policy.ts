@@ -96,6 +96,11 @@ export interface PolicyDeps {
    * loaded WAF rule set); `build` runs on the first call.
    */
   memo<T>(key: string, build: () => T): T
+  /**
+   * True when the config is only compiled (`portcullis validate`): what a policy would otherwise
+   * build on first use (per-operation validators) is built now, so every problem is reported.
+   */
+  readonly compileOnly?: boolean
 }
 
 /** Rate-limit counters (`stores.counters`), and the per-process store used while it fails. */

@@ -94,11 +94,13 @@ export interface RuntimeDeps {
   deprecatedUsage?: DeprecatedUsage | null
   /** Counts a call of a deprecated version or operation (the metric); none in compile-only use. */
   countDeprecated?: (api: string, version: string, operation: string) => void
+  /** The config is only compiled, never served (`validate`): policies build now what they would build on first use. */
+  compileOnly?: boolean
 }
 
 /** Dependencies for compiling a config without serving it (`validate`, benchmarks): no store, nothing started. */
 export function compileOnlyDeps(policies: readonly PolicyDefinition[], logger: Logger): RuntimeDeps {
-  return { logger, clock: { now: () => Date.now() }, policies, store: null }
+  return { logger, clock: { now: () => Date.now() }, policies, store: null, compileOnly: true }
 }
 
 /** Compiles a loaded config; throws ConfigError naming the API or policy that failed. */
@@ -183,6 +185,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
           memo,
           metrics,
+          compileOnly: deps.compileOnly === true,
           // What the policy declared, and only that.
           sections: sections.get(name) ?? {},
           ...(service !== undefined && { service }),

@@ -5,6 +5,10 @@
  * strict bodies and undeclared query parameters, report-only mode, and documents refused at load.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { request } from 'undici'
 import { stringify } from 'yaml'
@@ -370,6 +374,44 @@ test('a document with a remote or dangling $ref refuses the config, naming it', 
       assert.match(error.problems?.[0]?.message ?? '', expected)
       return true
     })
+  }
+})
+
+test('operations are compiled on first use: one that does not compile fails closed alone, and validate reports it', async () => {
+  // A pattern neither RE2 nor JavaScript compiles: ajv fails on the operation, not on the document.
+  const document = {
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: {
+      '/broken': { get: { parameters: [{ name: 'q', in: 'query', schema: { type: 'string', pattern: '([' } }], responses: ok } },
+      '/fine': { get: { parameters: [{ name: 'n', in: 'query', schema: { type: 'integer' } }], responses: ok } },
+    },
+  }
+  const upstream = await startUpstream()
+  const config = { ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', openapi: 'api.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': {} } }] }
+  const gw = await startTestGateway(config, { files: { 'api.yaml': stringify(document) } })
+  try {
+    assert.equal((await request(`${gw.url}/fine?n=1`)).statusCode, 200)
+    assert.equal((await request(`${gw.url}/fine?n=x`)).statusCode, 400)
+    for (let i = 0; i < 2; i++) {
+      const broken = await request(`${gw.url}/broken?q=a`)
+      assert.equal(broken.statusCode, 500)
+      assert.equal(((await broken.body.json()) as { code?: string }).code, 'GW_ERR_POLICY_FAILED')
+    }
+    assert.equal(upstream.requests.length, 1, 'only the valid request reached the upstream')
+  } finally {
+    await gw.stop()
+    await upstream.close()
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-lazy-'))
+  try {
+    writeFileSync(join(dir, 'api.yaml'), stringify(document))
+    writeFileSync(join(dir, 'gateway.yaml'), stringify(config))
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/portcullis.js'), 'validate', '-c', join(dir, 'gateway.yaml')], { encoding: 'utf8', timeout: 30_000 })
+    assert.equal(result.status, 2, result.stdout + result.stderr)
+    assert.match(result.stdout + result.stderr, /apis\[0\]\.policies\.openapi-validation.*GET \/broken/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 
