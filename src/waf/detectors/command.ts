@@ -56,12 +56,12 @@ const ALWAYS = new RE2(/\/dev\/(?:tcp|udp)\/|\$\{[a-z_]+:\d+:\d+\}|\bsocat\b[^\n
 
 // The lookbehind starts a quoted word only at the start of a run of letters: without it, every
 // letter of a long run is a start that scans to the run's end (quadratic: 100 KB of `a` took 7 s).
-/** `c\at` (and `h\t\t\p\:\/\/`: a shell drops a backslash before any plain character), `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
-function asShellReads(value: string): string {
+/** `c\at` (`escapes`: which backslashes, quotes and carets go), `c''at`, `c""at`, `c'a't`, `w^ho^ami`, `$@`, `${IFS}` and `$IFS$9` as spaces, `{cat,/etc/passwd}` as `cat /etc/passwd`. */
+function asShellReads(value: string, escapes: RegExp): string {
   return value
     .toLowerCase()
     .replace(/\$\{ifs\}|\$ifs(?:\$\d)?/g, ' ')
-    .replace(/\\(?=[a-z0-9/:.~_-])|''|""|\^(?=[a-z])|\$@/g, '')
+    .replace(escapes, '')
     .replace(/(?<![a-z])[a-z]+(?:['"][a-z/]+)+/g, (word) => word.replaceAll("'", '').replaceAll('"', ''))
     .replace(/(^|[;|&`\n(][\t ]*)\{([a-z0-9_./-]+),/g, '$1$2 ')
 }
@@ -93,9 +93,21 @@ function injectedAfter(text: string, separator: string, command: { name: string;
   return bare && BARE.has(command.name) && (COMMAND_END.test(rest) || BARE_WORD_END.test(rest))
 }
 
+/** Backslashes a shell drops in the reading that keeps Windows paths (`c:\\.\\x`, `\\\\.\\pipe`) as written. */
+const UNIX_ESCAPES = /\\(?=[a-z0-9/])|''|""|\^(?=[a-z])|\$@/g
+/** The reading of a value escaped throughout (`h\\t\\t\\p\\:\\/\\/`): a shell drops a backslash before any plain character. */
+const ALL_ESCAPES = /\\(?=[a-z0-9/:.~_-])|''|""|\^(?=[a-z])|\$@/g
+
 export function detectCommandInjection(value: string): boolean {
   if (value.length < 2) return false
-  const text = asShellReads(value)
+  const text = asShellReads(value, UNIX_ESCAPES)
+  if (injectedIn(text, value)) return true
+  if (!/\\[:.~_-]/.test(value)) return false
+  return injectedIn(asShellReads(value, ALL_ESCAPES), value)
+}
+
+/** `text`: `value` as a shell reads it. */
+function injectedIn(text: string, value: string): boolean {
   if (ALWAYS.test(text) || IFS.test(value)) return true
   // A value that is a command line (`cat /etc/passwd`, `ping -c 10 10.0.0.1`), written in lower case, with an option or a path.
   const first = commandAt(text, 0)
