@@ -14,9 +14,10 @@ export type ArgumentKind = 'typed' | 'text' | 'identifier' | 'other'
  * String formats the validator checks (ajv-formats) and whose values hold only digits, hex,
  * letters of a fixed alphabet and separators. Not `int32`/`int64`/`float`/`double`: the gateway
  * checks those on numbers only, and `{type: string, format: int64}` holds any string. Not `byte`:
- * its alphabet is safe, what it decodes to is anything.
+ * its alphabet is safe, what it decodes to is anything. Not `ipv4`/`ipv6`: an address names what
+ * a server may fetch (`169.254.169.254` is a cloud metadata service).
  */
-const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration', 'ipv4', 'ipv6'])
+const SAFE_FORMATS = new Set(['uuid', 'date', 'date-time', 'time', 'duration'])
 /** Names under which APIs carry prose. */
 const TEXT_NAME = /(?:^|[_.-])(?:description|desc|comments?|message|msg|body|text|content|notes?|bio|summary|details?|review|feedback|reason|remarks?|about|caption|subject|title|query|q|search|instructions?|answer|question)$/i
 const TEXT_NAME_CAMEL = /(?:Description|Comment|Message|Body|Text|Content|Note|Notes|Summary|Details|Review|Feedback|Reason|Remarks|Caption|Subject|Title)$/
@@ -148,10 +149,12 @@ export class ArgumentKinds {
       // object's key `0`), and a property only where it holds it to an object.
       const container = /^\d+$/.test(segment) ? containerOf(schema) : 'object'
       const properties = isRecord(schema.properties) ? schema.properties : null
-      if (container === 'array' && isRecord(schema.items)) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
+      // `items` holds the elements after `prefixItems` (2020-12) only; `additionalProperties` the
+      // names no `patternProperties` matches.
+      if (container === 'array' && isRecord(schema.items) && schema.prefixItems === undefined) at = { value: schema.items, url: resolved.url, pointer: `${resolved.pointer}/items` }
       else if (container !== 'object') return null
       else if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
-      else if (isRecord(schema.additionalProperties)) at = { value: schema.additionalProperties, url: resolved.url, pointer: `${resolved.pointer}/additionalProperties` }
+      else if (isRecord(schema.additionalProperties) && schema.patternProperties === undefined) at = { value: schema.additionalProperties, url: resolved.url, pointer: `${resolved.pointer}/additionalProperties` }
       else return null
       schema = this.#merged(at)
     }

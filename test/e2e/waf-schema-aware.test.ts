@@ -36,6 +36,8 @@ const DOCUMENT = {
           { name: 'code', in: 'query', schema: { type: 'string', pattern: '^[A-z0-9 ]+$' } },
           { name: 'slug', in: 'query', schema: { type: 'string', pattern: '^[a-z0-9-]+$' } },
           { name: 'view', in: 'cookie', schema: { type: 'string', enum: ['grid', 'list'] } },
+          // An address names what a server may fetch: a metadata service is one.
+          { name: 'target', in: 'query', schema: { type: 'string', format: 'ipv4' } },
         ],
         responses: { '200': { description: 'ok' } },
       },
@@ -58,11 +60,27 @@ const DOCUMENT = {
                   // No `type`: `items` holds arrays to integers, `additionalProperties` objects; anything else passes.
                   scores: { items: { type: 'integer' } },
                   weights: { additionalProperties: { type: 'number' } },
+                  // Names `patternProperties` matches are not held by `additionalProperties`.
+                  labels: { type: 'object', patternProperties: { '^x-': { type: 'string' } }, additionalProperties: { type: 'integer' } },
                 },
               },
             },
           },
         },
+        responses: { '201': { description: 'created' } },
+      },
+    },
+  },
+}
+
+/** OpenAPI 3.1: `items` holds only the elements after `prefixItems`. */
+const PAIRS = {
+  openapi: '3.1.0',
+  info: { title: 'pairs', version: '1' },
+  paths: {
+    '/pairs': {
+      post: {
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'integer' } } } } } } },
         responses: { '201': { description: 'created' } },
       },
     },
@@ -94,9 +112,10 @@ describe('waf: path parameters and schema-aware inspection', () => {
       { name: 'unvalidated', basePath: '/unvalidated', openapi: 'items.json', upstream: { url: upstream.url }, policies: { waf } },
       { name: 'raw', basePath: '/raw', upstream: { url: upstream.url }, policies: { waf: {} } },
       { name: 'builtin-aware', basePath: '/builtin-aware', openapi: 'items.json', upstream: { url: upstream.url }, policies: { 'openapi-validation': {}, waf: {} } },
+      { name: 'pairs-aware', basePath: '/pairs-aware', openapi: 'pairs.json', upstream: { url: upstream.url }, policies: validated },
     ]
     gw = await startTestGateway(config, {
-      files: { 'items.json': JSON.stringify(DOCUMENT), 'rules-dir/crs-setup.conf': SETUP, 'rules-dir/rules/REQUEST-100-TEST.conf': RULES },
+      files: { 'items.json': JSON.stringify(DOCUMENT), 'pairs.json': JSON.stringify(PAIRS), 'rules-dir/crs-setup.conf': SETUP, 'rules-dir/rules/REQUEST-100-TEST.conf': RULES },
     })
   })
   after(async () => {
@@ -166,6 +185,15 @@ describe('waf: path parameters and schema-aware inspection', () => {
     // An object with a key `0` passes where `items` is all the schema says; so does an array where `additionalProperties` is.
     assert.equal(await status(gw, 'POST', '/aware/items', { scores: { 0: '1 select' } }), 403)
     assert.equal(await status(gw, 'POST', '/aware/items', { weights: ['1 select'] }), 403)
+  })
+
+  test('prefixItems, patternProperties and addresses give no pass where items, additionalProperties or a format would', async () => {
+    assert.equal(await status(gw, 'POST', '/pairs-aware/pairs', { pair: ['one', 1] }), 200)
+    assert.equal(await status(gw, 'POST', '/pairs-aware/pairs', { pair: ['1 select', 1] }), 403)
+    assert.equal(await status(gw, 'POST', '/aware/items', { labels: { 'x-a': 'blue', b: 2 } }), 200)
+    assert.equal(await status(gw, 'POST', '/aware/items', { labels: { 'x-a': '1 select' } }), 403)
+    assert.equal(await status(gw, 'GET', '/builtin-aware/items/widget?target=10.0.0.5'), 200)
+    assert.equal(await status(gw, 'GET', '/builtin-aware/items/widget?target=169.254.169.254'), 403)
   })
 
   test('with the built-in profile, free text is read by every rule that blocks without the document', async () => {
