@@ -207,9 +207,12 @@ function addPolicyFiles(parsed: ParsedConfig, policies: readonly PolicyDefinitio
   parsed.config.apis.forEach((api, index) => {
     const declared = policySettingsOf(api).flatMap(([name, setting]) => policies.find((p) => p.name === name)?.files(setting as never, parsed.baseDir) ?? [])
     const files = [...new Set(declared.map((file) => resolve(parsed.baseDir, file)))]
-    if (files.length === 0) return
     parsed.files.push(...files)
-    if (api.openapiRemoteRefs.length === 0) parsed.apiDigests[index] = hash('sha256', JSON.stringify([parsed.apiDigests[index], files.map(digestOf)]), 'base64url')
+    // The document's schemas are compiled from it, not from the routes in the digest: an edit to
+    // a schema alone must rebuild the API. (Files it refers to are not read here: an edit to one
+    // of them alone is applied by the next change to the document or a restart.)
+    const read = api.openapi === undefined ? files : [...files, resolve(parsed.baseDir, api.openapi)]
+    if (read.length > 0 && api.openapiRemoteRefs.length === 0) parsed.apiDigests[index] = hash('sha256', JSON.stringify([parsed.apiDigests[index], read.map(digestOf)]), 'base64url')
   })
 }
 

@@ -120,10 +120,14 @@ export class ArgumentKinds {
 
   /** A schema with its `$ref` followed and its `allOf` members' keywords merged in (the first wins). */
   #merged(at: Located): Record<string, unknown> | null {
+    // A reference to an `$anchor` (`#name`) is no JSON pointer: `deref` cannot follow it.
+    if (isRecord(at.value) && typeof at.value.$ref === 'string' && /#[^/]/.test(at.value.$ref)) return null
     const resolved = this.#documents.deref(at)
     if (!isRecord(resolved.value)) return null
     const schema = resolved.value
     if (!Array.isArray(schema.allOf)) return schema
+    // Under an `$id`, the members' references resolve against it, not against the file.
+    if (typeof schema.$id === 'string') return null
     const merged: Record<string, unknown> = { ...schema }
     delete merged.allOf
     ;(schema.allOf as unknown[]).forEach((member, i) => {
@@ -141,6 +145,9 @@ export class ArgumentKinds {
   #schemaAt(root: Located, path: readonly string[]): Record<string, unknown> | null {
     let at: Located = root
     let schema = this.#merged(at)
+    // Beneath a schema with an `$id`, references resolve against that `$id` (JSON Schema), where
+    // `deref` reads them against the file: no answer is given there.
+    let scoped = schema !== null && typeof schema.$id === 'string'
     for (const segment of path) {
       if (schema === null) return null
       const resolved = this.#documents.deref(at)
@@ -156,7 +163,9 @@ export class ArgumentKinds {
       else if (properties !== null && Object.hasOwn(properties, segment)) at = { value: properties[segment], url: resolved.url, pointer: `${resolved.pointer}/properties/${segment}` }
       else if (isRecord(schema.additionalProperties) && schema.patternProperties === undefined) at = { value: schema.additionalProperties, url: resolved.url, pointer: `${resolved.pointer}/additionalProperties` }
       else return null
+      if (scoped && isRecord(at.value) && typeof at.value.$ref === 'string') return null
       schema = this.#merged(at)
+      scoped ||= schema !== null && typeof schema.$id === 'string'
     }
     return schema
   }

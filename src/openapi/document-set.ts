@@ -72,9 +72,9 @@ export class DocumentSet {
     const pending = [this.rootUrl]
     const refs: [ref: string, url: string, from: string][] = []
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      for (const ref of refsIn(this.files.get(next))) {
+      for (const [ref, checked] of refsIn(this.files.get(next))) {
         const url = this.#fileOf(ref, next)
-        refs.push([ref, url, next])
+        if (checked) refs.push([ref, url, next])
         if (!this.files.has(url)) {
           this.#load(url)
           pending.push(url)
@@ -83,7 +83,13 @@ export class DocumentSet {
     }
     for (const [ref, url, from] of refs) {
       const hash = ref.indexOf('#')
-      if (this.at(url, hash === -1 ? '' : ref.slice(hash + 1)) === undefined) throw new Error(`$ref ${ref} in ${describe(from)} points at nothing`)
+      let target: unknown
+      try {
+        target = this.at(url, hash === -1 ? '' : ref.slice(hash + 1))
+      } catch {
+        throw new Error(`$ref ${ref} in ${describe(from)} is not a JSON pointer`)
+      }
+      if (target === undefined) throw new Error(`$ref ${ref} in ${describe(from)} points at nothing`)
     }
   }
 
@@ -140,13 +146,24 @@ export class DocumentSet {
   }
 }
 
-function* refsIn(value: unknown): Generator<string> {
-  const stack = [value]
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    if (Array.isArray(next)) stack.push(...(next as unknown[]))
+/** Keys whose values are data (examples, defaults, extensions), where a `$ref` is a value, not a reference. */
+const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const', 'value'])
+
+/**
+ * The `$ref`s in `value`, each with whether its target is checked at load: not inside data, nor
+ * under a schema's `$id` (JSON Schema resolves those against the `$id`, ajv as it compiles).
+ */
+function* refsIn(value: unknown): Generator<[ref: string, checked: boolean]> {
+  const stack: [unknown, boolean][] = [[value, true]]
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [next, checked] = item
+    if (Array.isArray(next)) for (const child of next as unknown[]) stack.push([child, checked])
     else if (isRecord(next)) {
-      if (typeof next.$ref === 'string') yield next.$ref
-      for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) stack.push(child)
+      const scoped = checked && typeof next.$id !== 'string'
+      if (typeof next.$ref === 'string') yield [next.$ref, scoped]
+      for (const [key, child] of Object.entries(next)) {
+        if (typeof child === 'object' && child !== null) stack.push([child, scoped && !DATA_KEYS.has(key) && !key.startsWith('x-')])
+      }
     }
   }
 }

@@ -90,16 +90,25 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   const documents = new DocumentSet(file, { remote: options.remote })
   // What compiling needs, made on the first compile: with `lazy`, a document none of whose
   // operations is called costs its parse alone.
-  let shared: { compilers: Compilers; stripper: UndeclaredStripper | null; kinds: ArgumentKinds } | null = null
+  let shared: { compilers: Compilers; stripper: UndeclaredStripper | null; kinds: ArgumentKinds } | Error | null = null
   const prepared = () => {
+    if (shared instanceof Error) throw shared
     if (shared !== null) return shared
+    try {
+      shared = prepare()
+    } catch (error) {
+      shared = error as Error
+      throw shared
+    }
+    return shared
+  }
+  const prepare = () => {
     const plain = createAjv(documents, false, false)
     const coercing = createAjv(documents, true, false)
     // Request bodies under `strictBodies` are checked against copies of the documents in which
     // every object position forbids undeclared properties.
     const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
-    shared = { compilers: { plain, coercing, bodies }, stripper: options.responses ? new UndeclaredStripper(documents) : null, kinds: new ArgumentKinds(documents) }
-    return shared
+    return { compilers: { plain, coercing, bodies }, stripper: options.responses ? new UndeclaredStripper(documents) : null, kinds: new ArgumentKinds(documents) }
   }
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')

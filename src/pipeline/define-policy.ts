@@ -97,10 +97,11 @@ export interface PolicyDeps {
    */
   memo<T>(key: string, build: () => T): T
   /**
-   * True when the config is only compiled (`portcullis validate`): what a policy would otherwise
-   * build on first use (per-operation validators) is built now, so every problem is reported.
+   * Build now what the policy would otherwise build on first use (per-operation validators): when
+   * the config is only compiled (`portcullis validate`), so every problem is reported, and on a
+   * reload, so a problem refuses the reload while the running config serves on.
    */
-  readonly compileOnly?: boolean
+  readonly eager?: boolean
 }
 
 /** Rate-limit counters (`stores.counters`), and the per-process store used while it fails. */

@@ -185,7 +185,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps, previous: 
           openapiRemote: new RemoteDocuments(api.openapiRemoteRefs, loaded.remoteDocuments[index]),
           memo,
           metrics,
-          compileOnly: deps.compileOnly === true,
+          eager: deps.compileOnly === true || previous !== null,
           // What the policy declared, and only that.
           sections: sections.get(name) ?? {},
           ...(service !== undefined && { service }),

@@ -389,18 +389,38 @@ test('operations are compiled on first use: one that does not compile fails clos
   }
   const upstream = await startUpstream()
   const config = { ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', openapi: 'api.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': {} } }] }
-  const gw = await startTestGateway(config, { files: { 'api.yaml': stringify(document) } })
+  let gw: TestGateway | undefined
   try {
-    assert.equal((await request(`${gw.url}/fine?n=1`)).statusCode, 200)
-    assert.equal((await request(`${gw.url}/fine?n=x`)).statusCode, 400)
+    const started = await startTestGateway(config, { files: { 'api.yaml': stringify(document) } })
+    gw = started
+    assert.equal((await request(`${started.url}/fine?n=1`)).statusCode, 200)
+    assert.equal((await request(`${started.url}/fine?n=x`)).statusCode, 400)
     for (let i = 0; i < 2; i++) {
-      const broken = await request(`${gw.url}/broken?q=a`)
+      const broken = await request(`${started.url}/broken?q=a`)
       assert.equal(broken.statusCode, 500)
       assert.equal(((await broken.body.json()) as { code?: string }).code, 'GW_ERR_POLICY_FAILED')
     }
     assert.equal(upstream.requests.length, 1, 'only the valid request reached the upstream')
+
+    // A reload compiles what it rebuilds: a document still broken refuses it (the running config
+    // serves on), the fixed one is applied, and so is an edit to a schema alone.
+    const withMore = { ...document, paths: { ...document.paths, '/more': document.paths['/broken'] } }
+    writeFileSync(join(started.dir, 'api.yaml'), stringify(withMore))
+    const refused = await started.gateway.reload()
+    assert.equal(refused.ok, false)
+    assert.match(refused.problems[0]?.message ?? '', /GET \/(?:broken|more)/)
+    assert.equal((await request(`${started.url}/more`)).statusCode, 404, 'the refused reload changed nothing')
+    const fixed = { ...document, paths: { ...document.paths, '/broken': { get: { parameters: [{ name: 'q', in: 'query', schema: { type: 'string', pattern: '^[a-z]+$' } }], responses: ok } } } }
+    writeFileSync(join(started.dir, 'api.yaml'), stringify(fixed))
+    assert.equal((await started.gateway.reload()).ok, true)
+    assert.equal((await request(`${started.url}/broken?q=abc`)).statusCode, 200)
+    assert.equal((await request(`${started.url}/broken?q=ABC`)).statusCode, 400)
+    const integer = { ...fixed, paths: { ...fixed.paths, '/fine': { get: { parameters: [{ name: 'n', in: 'query', schema: { type: 'string' } }], responses: ok } } } }
+    writeFileSync(join(started.dir, 'api.yaml'), stringify(integer))
+    assert.equal((await started.gateway.reload()).ok, true)
+    assert.equal((await request(`${started.url}/fine?n=x`)).statusCode, 200, 'a schema edited alone is applied by the reload')
   } finally {
-    await gw.stop()
+    await gw?.stop()
     await upstream.close()
   }
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-lazy-'))
@@ -412,6 +432,43 @@ test('operations are compiled on first use: one that does not compile fails clos
     assert.match(result.stdout + result.stderr, /apis\[0\]\.policies\.openapi-validation.*GET \/broken/)
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a $ref inside example data, or resolved against a schema\'s $id, does not refuse the document', async () => {
+  const document = {
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: {
+      '/pets': {
+        post: {
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/Pet' },
+                // A JSON Schema document as an example value: its $ref points into itself, not into this file.
+                example: { type: 'object', properties: { owner: { $ref: '#/definitions/User' } } },
+              },
+            },
+          },
+          responses: ok,
+        },
+      },
+    },
+    components: { schemas: { Pet: { $id: 'https://example.com/pet', type: 'object', $defs: { name: { type: 'string', maxLength: 3 } }, properties: { name: { $ref: '#/$defs/name' } } } } },
+  }
+  const upstream = await startUpstream()
+  const config = { ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', openapi: 'api.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': {} } }] }
+  let gw: TestGateway | undefined
+  try {
+    gw = await startTestGateway(config, { files: { 'api.yaml': stringify(document) } })
+    const url = gw.url
+    const post = async (body: unknown) => (await request(`${url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).statusCode
+    assert.equal(await post({ name: 'Rex' }), 200)
+    assert.equal(await post({ name: 'Rexford' }), 400, 'the $ref resolved against the $id holds the name to 3 characters')
+  } finally {
+    await gw?.stop()
+    await upstream.close()
   }
 })
 

@@ -73,11 +73,22 @@ const DOCUMENT = {
   },
 }
 
-/** OpenAPI 3.1: `items` holds only the elements after `prefixItems`. */
+/**
+ * OpenAPI 3.1: `items` holds only the elements after `prefixItems`; under a schema's `$id`, a
+ * `$ref` resolves against the `$id` (the pet's name is a string, not the file's integer `name`).
+ */
 const PAIRS = {
   openapi: '3.1.0',
   info: { title: 'pairs', version: '1' },
+  $defs: { name: { type: 'integer' } },
+  components: { schemas: { Pet: { $id: 'https://example.com/pet', type: 'object', $defs: { name: { type: 'string' } }, properties: { name: { $ref: '#/$defs/name' } } } } },
   paths: {
+    '/pets': {
+      post: {
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } },
+        responses: { '201': { description: 'created' } },
+      },
+    },
     '/pairs': {
       post: {
         requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { pair: { type: 'array', prefixItems: [{ type: 'string' }], items: { type: 'integer' } } } } } } },
@@ -187,9 +198,11 @@ describe('waf: path parameters and schema-aware inspection', () => {
     assert.equal(await status(gw, 'POST', '/aware/items', { weights: ['1 select'] }), 403)
   })
 
-  test('prefixItems, patternProperties and addresses give no pass where items, additionalProperties or a format would', async () => {
+  test('prefixItems, patternProperties, $id scopes and addresses give no pass where items, additionalProperties, the file or a format would', async () => {
     assert.equal(await status(gw, 'POST', '/pairs-aware/pairs', { pair: ['one', 1] }), 200)
     assert.equal(await status(gw, 'POST', '/pairs-aware/pairs', { pair: ['1 select', 1] }), 403)
+    assert.equal(await status(gw, 'POST', '/pairs-aware/pets', { name: 'Rex' }), 200)
+    assert.equal(await status(gw, 'POST', '/pairs-aware/pets', { name: '1 select' }), 403)
     assert.equal(await status(gw, 'POST', '/aware/items', { labels: { 'x-a': 'blue', b: 2 } }), 200)
     assert.equal(await status(gw, 'POST', '/aware/items', { labels: { 'x-a': '1 select' } }), 403)
     assert.equal(await status(gw, 'GET', '/builtin-aware/items/widget?target=10.0.0.5'), 200)

@@ -40,7 +40,7 @@ export const openapiValidation = definePolicy({
       maxViolations: MAX_VIOLATIONS,
       responses: config.response !== 'off',
       remote: deps.openapiRemote,
-      lazy: deps.compileOnly !== true,
+      lazy: deps.eager !== true,
     })
     const validatorOf = (ctx: RequestContext): OperationValidator | undefined =>
       validators.get(`${ctx.method} ${ctx.route.template}`) ?? (ctx.method === 'HEAD' ? validators.get(`GET ${ctx.route.template}`) : undefined)
