@@ -90,26 +90,14 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   const documents = new DocumentSet(file, { remote: options.remote })
   // What compiling needs, made on the first compile: with `lazy`, a document none of whose
   // operations is called costs its parse alone.
-  let shared: { compilers: Compilers; stripper: UndeclaredStripper | null; kinds: ArgumentKinds } | Error | null = null
-  const prepared = () => {
-    if (shared instanceof Error) throw shared
-    if (shared !== null) return shared
-    try {
-      shared = prepare()
-    } catch (error) {
-      shared = error as Error
-      throw shared
-    }
-    return shared
-  }
-  const prepare = () => {
+  const prepared = once(() => {
     const plain = createAjv(documents, false, false)
     const coercing = createAjv(documents, true, false)
     // Request bodies under `strictBodies` are checked against copies of the documents in which
     // every object position forbids undeclared properties.
     const bodies = options.strictBodies ? { json: createAjv(documents, false, true), coerced: createAjv(documents, true, true) } : { json: plain, coerced: coercing }
     return { compilers: { plain, coercing, bodies }, stripper: options.responses ? new UndeclaredStripper(documents) : null, kinds: new ArgumentKinds(documents) }
-  }
+  })
   const validators = new Map<string, OperationValidator>()
   const paths = documents.at(documents.rootUrl, '/paths')
   if (!isRecord(paths)) return validators
@@ -135,21 +123,25 @@ export function compileOperationValidators(file: string, options: ValidatorOptio
   return validators
 }
 
+/** `build`'s result, made on the first call and kept; a build that threw throws the same error on every call. */
+function once<T>(build: () => T): () => T {
+  let outcome: { value: T } | { error: unknown } | null = null
+  return () => {
+    if (outcome === null) {
+      try {
+        outcome = { value: build() }
+      } catch (error) {
+        outcome = { error }
+      }
+    }
+    if ('error' in outcome) throw outcome.error
+    return outcome.value
+  }
+}
+
 /** A validator compiled on its first use; a compile that failed fails again on every use (the error names the operation). */
 function lazyValidator(declaresBody: boolean, compile: () => OperationValidator): OperationValidator {
-  let compiled: OperationValidator | null = null
-  let failure: Error | null = null
-  const get = (): OperationValidator => {
-    if (compiled !== null) return compiled
-    if (failure !== null) throw failure
-    try {
-      compiled = compile()
-    } catch (error) {
-      failure = error as Error
-      throw failure
-    }
-    return compiled
-  }
+  const get = once(compile)
   return {
     declaresBody,
     checkParameters: (request) => get().checkParameters(request),
