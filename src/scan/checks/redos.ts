@@ -149,12 +149,16 @@ function nextPump(n: number, excessMs: number): number {
 async function climb(context: ScanContext, spending: Spending, point: InjectionPoint, family: Family, longest: number, baseline: number): Promise<Proof | undefined> {
   const rungs: Rung[] = []
   let fastest = baseline
+  // The slowest answer of a rung that grew: a longer value slower still is on the same curve, even
+  // where its own window holds no rung GROWTH times faster (the rung that grew fell short when confirmed).
+  let grown = Infinity
   for (let n = Math.min(FIRST_PUMP, longest); rungs.length < MAX_RUNGS && spending.left > 2; ) {
     const exchange = await spending.send(context, point, attack(family, n))
     if (exchange.status === 0 || exchange.status === 429) return undefined
     const rung = { n, exchange }
     fastest = Math.min(fastest, exchange.ms)
-    const grew = rungs.some((earlier) => rung.n - earlier.n <= WINDOW && exchange.ms >= GROWTH * earlier.exchange.ms)
+    const grew = exchange.ms > grown || rungs.some((earlier) => rung.n - earlier.n <= WINDOW && exchange.ms >= GROWTH * earlier.exchange.ms)
+    if (grew) grown = Math.min(grown, exchange.ms)
     rungs.push(rung)
     if (grew && exchange.ms - fastest >= SLOW_MS) {
       // Confirmed by the value again (slow) and its control (fast). A rung just past the threshold may
