@@ -17,6 +17,7 @@ import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import type { MacroPart } from './macros.js'
 import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
+import { READS_NOTHING } from './miss-groups.js'
 import { LiteralScanner } from './literal-scanner.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
 import { checkVariables, compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
@@ -228,6 +229,7 @@ export class WafTransaction {
   readonly #inspection: ArgumentInspection | null
   /** `isHighConfidence` per rule, as asked. */
   #highConfidence: Map<Rule, boolean> | null = null
+  #passedOver = 0
   /** When the transaction began (`performance.now()`), for DURATION. */
   readonly #began: number
 
@@ -338,6 +340,11 @@ export class WafTransaction {
     return view
   }
 
+  /** How many rules were passed over as known to miss on every entry they read (`MissGroups`); for diagnostics and tests. */
+  get passedOver(): number {
+    return this.#passedOver
+  }
+
   /** Rules that matched and count (logged or not): ids in order. */
   matchedIds(): number[] {
     return this.matched.map((m) => m.id)
@@ -354,6 +361,7 @@ export class WafTransaction {
 
   #runPhase(phase: number): void {
     if (this.mode === 'Off' || this.interruption !== null || this.#allowed) return
+    this.#ruleSet.missGroups.beginPhase()
     const steps = this.#ruleSet.phases.get(phase) ?? []
     if (phase === 1 && this.#usePrologue) {
       const prologue = WafTransaction.#prologueOf(this.#ruleSet)
@@ -368,7 +376,8 @@ export class WafTransaction {
 
   /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
-    const { markers, presence, isMarker } = planOf(steps)
+    const { markers, presence, isMarker, missGroups, missSlots, ids, mayLoseTargets } = planOf(steps)
+    const groupsKnown = this.#knownMisses !== null
     this.#present = this.#presentMask()
     const outcomes = this.#prologue?.outcomes.get(phase) ?? NO_OUTCOMES
     const misses = this.#fastMisses ? (this.#prologue?.misses.get(phase) ?? NO_MISSES) : NO_MISSES
@@ -380,6 +389,12 @@ export class WafTransaction {
         const missKeys = index < misses.length ? (misses[index] as number) : -1
         if (missKeys >= 0 && (missKeys & this.#txWritten) === 0) continue
         if (isMarker[index] === 1) continue
+        // Every entry it reads is known to miss: passed over without reading the rule (a miss has no side effect).
+        const group = missGroups[index] as number
+        if (group !== -1 && groupsKnown && this.#groupMissKnown(group, missSlots[index] as number, ids[index] as number, mayLoseTargets[index] === 1)) {
+          this.#passedOver++
+          continue
+        }
       }
       const step = steps[index]
       if (step === undefined) break
@@ -710,6 +725,54 @@ export class WafTransaction {
     let misses = entry.misses
     if (misses === undefined) misses = entry.misses = (this.#knownMisses as KnownMisses).of(entry.value)
     return misses !== null && KnownMisses.has(misses, slot)
+  }
+
+  /** Whether the rule (`id`) in miss `group` with bit `slot` is known to miss on every entry it reads. */
+  #groupMissKnown(group: number, slot: number, id: number, mayLoseTargets: boolean): boolean {
+    const groups = this.#ruleSet.missGroups
+    let misses = groups.found(group, undefined)
+    if (misses === undefined) misses = groups.keep(group, undefined, this.#missesOfGroup(group, undefined))
+    if (misses !== null && (misses === READS_NOTHING || KnownMisses.has(misses, slot))) return true
+    // Known to miss on fewer entries: those left after the targets removed from it (the rule never reads the others).
+    const removed = this.#removals.length > 0 && (mayLoseTargets || this.#anyMayLoseTargets) ? this.#removedTargetsOf(id) : undefined
+    if (removed === undefined) return false
+    misses = groups.found(group, removed)
+    if (misses === undefined) misses = groups.keep(group, removed, this.#missesOfGroup(group, removed))
+    return misses !== null && (misses === READS_NOTHING || KnownMisses.has(misses, slot))
+  }
+
+  /**
+   * The misses known for every entry the group reads (exclusions applied, and `removed`; a rule
+   * may read fewer: the schema-aware inspection), intersected; null when one entry's are unknown.
+   */
+  #missesOfGroup(group: number, removed: readonly Target[] | undefined): readonly number[] | null {
+    const knownMisses = this.#knownMisses as KnownMisses
+    const reads = this.#ruleSet.missGroups.reads[group] as readonly TargetRead[]
+    let first: number[] | null = null
+    let common: number[] | null = null
+    for (let r = 0; r < reads.length; r++) {
+      const read = reads[r] as TargetRead
+      if (read.mask !== 0 && (read.mask & this.#present) === 0) continue
+      const slots = read.sourceSlots
+      for (let k = 0; k < slots.length; k++) {
+        const collection = this.variables.at(slots[k] as number)
+        if (collection === undefined || collection.size === 0) continue
+        const entries = this.#select(read, collection)
+        const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read)
+        for (let e = 0; e < entries.length; e++) {
+          const entry = entries[e] as Entry
+          if (read.exclusions.length > 0 && excludes(read.exclusions, entry.key)) continue
+          if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
+          let misses = entry.misses
+          if (misses === undefined) misses = entry.misses = knownMisses.of(entry.value)
+          if (misses === null) return null
+          if (first === null) first = misses
+          else if (misses !== first) common = KnownMisses.intersect(common ?? this.#ruleSet.missGroups.intersection(group, removed, first), misses)
+        }
+      }
+    }
+    // One entry's own bits (shared, and still growing as rules miss on it), or their intersection.
+    return common ?? first ?? READS_NOTHING
   }
 
   #check(rule: Rule, collection: string, entry: Entry | null, value: string): boolean {
@@ -1122,6 +1185,11 @@ interface Plan {
   readonly presence: Int32Array
   /** 1 for a marker step: passed over without reading it unless a skip looks for it. */
   readonly isMarker: Uint8Array
+  /** Each rule step's `missGroup` and `missSlot` (-1 for markers), and for those in a group its id and `mayLoseTargets`. */
+  readonly missGroups: Int32Array
+  readonly missSlots: Int32Array
+  readonly ids: Int32Array
+  readonly mayLoseTargets: Uint8Array
 }
 
 const PLANS = new WeakMap<readonly Step[], Plan>()
@@ -1132,6 +1200,10 @@ function planOf(steps: readonly Step[]): Plan {
     const markers = new Int32Array(steps.length).fill(-1)
     const presence = new Int32Array(steps.length)
     const isMarker = new Uint8Array(steps.length)
+    const missGroups = new Int32Array(steps.length).fill(-1)
+    const missSlots = new Int32Array(steps.length).fill(-1)
+    const ids = new Int32Array(steps.length)
+    const mayLoseTargets = new Uint8Array(steps.length)
     const next = new Map<string, number>()
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i] as Step
@@ -1142,8 +1214,12 @@ function planOf(steps: readonly Step[]): Plan {
       }
       if (step.rule.skipAfter !== null) markers[i] = next.get(step.rule.skipAfter) ?? steps.length
       presence[i] = step.rule.presenceMask
+      missGroups[i] = step.rule.missGroup
+      missSlots[i] = step.rule.missSlot
+      ids[i] = step.rule.id
+      mayLoseTargets[i] = step.rule.mayLoseTargets ? 1 : 0
     }
-    plan = { markers, presence, isMarker }
+    plan = { markers, presence, isMarker, missGroups, missSlots, ids, mayLoseTargets }
     PLANS.set(steps, plan)
   }
   return plan

@@ -61,6 +61,11 @@ export class KnownMisses {
     return misses
   }
 
+  /** The length of a value's misses, in words. */
+  get words(): number {
+    return this.#words
+  }
+
   /** The number of values remembered (both generations; a value moved to the newer counts twice until the older is dropped). */
   get size(): number {
     return this.#young.size + this.#old.size
@@ -68,6 +73,12 @@ export class KnownMisses {
 
   static has(misses: readonly number[], slot: number): boolean {
     return (((misses[(slot / BITS_PER_WORD) | 0] as number) >>> slot % BITS_PER_WORD) & 1) === 1
+  }
+
+  /** `into` with only the misses `other` knows too; returns `into`. */
+  static intersect(into: number[], other: readonly number[]): number[] {
+    for (let i = 0; i < into.length; i++) into[i] = (into[i] as number) & (other[i] as number)
+    return into
   }
 
   static add(misses: number[], slot: number): void {

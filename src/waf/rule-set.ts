@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/directives.js'
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
 import { checkVariables, compileRule, compileTargets, setTargets, type Rule } from './rules.js'
+import { MissGroups } from './miss-groups.js'
 import { KnownMisses } from './known-misses.js'
 import { parseMacro, type MacroPart } from './macros.js'
 import { LiteralScanner } from './literal-scanner.js'
@@ -33,6 +34,8 @@ export interface RuleSet {
   readonly literals: LiteralScanner
   /** Misses of its rules with a pure operator, remembered across transactions by value. */
   readonly knownMisses: KnownMisses
+  /** Its rules grouped by the entries they read (`Rule.missGroup`), for passing over known misses a group at a time. */
+  readonly missGroups: MissGroups
 }
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }
@@ -201,7 +204,8 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
       }
     }
   }
-  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases), knownMisses: new KnownMisses(assignMissSlots(phases)) }
+  const knownMisses = new KnownMisses(assignMissSlots(phases))
+  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases), knownMisses, missGroups: MissGroups.assign(phases, knownMisses.words) }
 }
 
 /** Gives every `@rx` operator with required literals its slot in one scanner for the rule set. */

@@ -244,6 +244,11 @@ export interface Rule {
   mayLoseTargets: boolean
   /** Its bit in a value's known misses (known-misses.ts), set at load; -1 when its operator is not pure. */
   missSlot: number
+  /**
+   * For a chain starter with a pure operator reading only collections fixed within a phase: its
+   * group among the rules that read the same entries (`RuleSet.missGroups`), set at load; -1 otherwise.
+   */
+  missGroup: number
 }
 
 export interface RuleSource {
@@ -466,6 +471,7 @@ export function compileRule(
     chained: null,
     mayLoseTargets: false,
     missSlot: -1,
+    missGroup: -1,
   }
   return { rule, chain }
 }

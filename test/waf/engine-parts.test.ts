@@ -325,6 +325,68 @@ SecRule REQUEST_HEADERS:X-Probe "!@pm safe" "id:3,phase:1,pass,log"`,
   })
 })
 
+describe('rules passed over a group at a time (miss-groups.ts)', () => {
+  // 1 and 2 read the same entries (one group); 3 reads ARGS without `b` (another); 10 removes ARGS:q
+  // from 2 when the path asks, as CRS's 941010 removes REQUEST_FILENAME from its XSS rules.
+  const rules = `SecRuleEngine On
+SecRule REQUEST_URI "@rx ^/quiet" "id:10,phase:1,pass,nolog,ctl:ruleRemoveTargetById=2;ARGS:q"
+SecRule REQUEST_HEADERS:X-Note|ARGS "@rx (?i)evil" "id:2,phase:2,deny,status:403,log,t:none,t:lowercase"
+SecRule ARGS|REQUEST_HEADERS:X-Note "@rx (?i)attack" "id:1,phase:2,deny,status:403,log,t:none,t:urlDecodeUni"
+SecRule ARGS|!ARGS:b "@rx (?i)worse" "id:3,phase:2,deny,status:403,log,t:none"`
+  const ruleSet = loadRuleSet([{ name: 'rules.conf', text: rules }])
+  const reference = loadRuleSet([{ name: 'rules.conf', text: rules }])
+  const run = (set: typeof ruleSet, uri: string, note: string, knownMisses = true) => {
+    const transaction = new WafTransaction(set, { method: 'GET', uri, protocol: 'HTTP/1.1', headers: [['X-Note', note]], remoteAddress: '127.0.0.1' }, { knownMisses })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    return transaction
+  }
+  /** The transaction, after checking it matches what the same rules match with nothing remembered. */
+  const checked = (uri: string, note = 'hello') => {
+    const fast = run(ruleSet, uri, note)
+    const plain = run(reference, uri, note, false)
+    assert.deepEqual(fast.matchedIds(), plain.matchedIds(), `${uri} ${note}`)
+    assert.deepEqual(fast.interruption, plain.interruption, `${uri} ${note}`)
+    return fast
+  }
+  const rule = (id: number) => ruleSet.rules.get(id) as NonNullable<ReturnType<typeof ruleSet.rules.get>>
+
+  test('rules reading the same entries share a group; other exclusions make another', () => {
+    assert.notEqual(rule(1).missGroup, -1)
+    assert.equal(rule(1).missGroup, rule(2).missGroup, 'the same targets in another order')
+    assert.notEqual(rule(3).missGroup, rule(1).missGroup)
+    assert.equal(ruleSet.missGroups.reads.length, 3, 'REQUEST_URI, ARGS with the header, ARGS without b')
+  })
+
+  test('a rule is passed over once every entry it reads is known to miss, and never where one is new or matches', () => {
+    assert.equal(checked('/?a=plain&b=calm').passedOver, 0, 'first sighting: nothing known')
+    checked('/?a=plain&b=calm')
+    const third = checked('/?a=plain&b=calm')
+    assert.equal(third.passedOver, 4, 'every rule known to miss on every entry it reads')
+    // A new value among known ones: its group is not passed over, and the attack in it is found.
+    assert.equal(checked('/?a=plain&b=%61ttack').interruption?.ruleId, 1)
+    assert.equal(checked('/?a=plain&b=%61ttack').interruption?.ruleId, 1, 'a match is never remembered')
+    // `b` is excluded from rule 3: its value is not in rule 3's group.
+    checked('/?a=plain&b=worse')
+    assert.equal(checked('/?a=plain&b=worse').interruption, null)
+    assert.equal(checked('/?a=worse&b=calm').interruption?.ruleId, 3)
+    // The same value in a header the rules also read.
+    assert.equal(checked('/?a=plain&b=calm', 'EVIL').interruption?.ruleId, 2)
+    assert.equal(checked('/?a=plain&b=calm', 'EVIL').interruption?.ruleId, 2)
+  })
+
+  test('a rule that lost a target to a removal is judged on what it still reads', () => {
+    // On /quiet, rule 2 does not read q: an evil q passes there, however often it comes.
+    for (let i = 0; i < 3; i++) assert.equal(checked('/quiet?q=evil&a=plain').interruption, null)
+    assert.equal(checked('/quiet?q=evil&a=plain').passedOver, 3, 'rules 1 and 3, and 2 on what it still reads')
+    // Elsewhere it does: q was never judged by rule 2, so nothing says it misses.
+    assert.equal(checked('/loud?q=evil&a=plain').interruption?.ruleId, 2)
+    assert.equal(checked('/quiet?q=evil&a=evil').interruption?.ruleId, 2)
+    // Rule 1 reads q wherever rule 2 does not: what rule 2 is known to miss on says nothing of it.
+    for (let i = 0; i < 3; i++) assert.equal(checked('/quiet?q=%61ttack&a=plain').interruption?.ruleId, 1)
+  })
+})
+
 test('SecLang readers: continuations, quotes, selectors, actions', () => {
   const [directive] = readDirectives('SecRule ARGS|!ARGS:foo|&TX:x|REQUEST_COOKIES:/^_ga/ \\\n  "@rx a\\"b" \\\n  "id:1,msg:\'a, b\',t:none"', 'x.conf')
   assert.deepEqual(directive?.args, ['ARGS|!ARGS:foo|&TX:x|REQUEST_COOKIES:/^_ga/', '@rx a"b', "id:1,msg:'a, b',t:none"])
