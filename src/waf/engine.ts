@@ -17,7 +17,7 @@ import type { EngineMode, RuleSet, Step } from './rule-set.js'
 import type { MacroPart } from './macros.js'
 import { charactersIn } from './character-set.js'
 import { KnownMisses } from './known-misses.js'
-import { READS_NOTHING } from './miss-groups.js'
+import { READS_NOTHING, type MissView } from './miss-groups.js'
 import { LiteralScanner } from './literal-scanner.js'
 import { TRANSFORMATIONS, type Transformation } from './transformations.js'
 import { checkVariables, compileTargets, excludes, exclusionsFor, type RegexSelector, type Rule, type Selection, type Target, type TargetRead } from './rules.js'
@@ -80,6 +80,7 @@ export interface ArgumentInspection {
   isHighConfidence(rule: Rule): boolean
 }
 
+type InspectedCollection = Parameters<ArgumentInspection['levelOf']>[0]
 /** The collections `ArgumentInspection` applies to, by slot. */
 const INSPECTED_SLOTS = new Map((['ARGS_GET', 'ARGS_POST', 'ARGS_PATH', 'REQUEST_COOKIES', 'REQUEST_HEADERS'] as const).map((name) => [slotOf(name), name]))
 
@@ -230,6 +231,8 @@ export class WafTransaction {
   /** `isHighConfidence` per rule, as asked. */
   #highConfidence: Map<Rule, boolean> | null = null
   #passedOver = 0
+  /** Set by `#missesOfGroup`: values for high-confidence rules only were left out. */
+  #groupPartial = false
   /** When the transaction began (`performance.now()`), for DURATION. */
   readonly #began: number
 
@@ -376,7 +379,7 @@ export class WafTransaction {
 
   /** Runs `steps` from `from` on, in `skipTo`/`skipCount` state; returns that state where it stopped (the end, or `to`). */
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
-    const { markers, presence, isMarker, missGroups, missSlots, ids, mayLoseTargets } = planOf(steps)
+    const { markers, presence, isMarker, missGroups, missSlots } = planOf(steps)
     const groupsKnown = this.#knownMisses !== null
     this.#present = this.#presentMask()
     const outcomes = this.#prologue?.outcomes.get(phase) ?? NO_OUTCOMES
@@ -391,7 +394,7 @@ export class WafTransaction {
         if (isMarker[index] === 1) continue
         // Every entry it reads is known to miss: passed over without reading the rule (a miss has no side effect).
         const group = missGroups[index] as number
-        if (group !== -1 && groupsKnown && this.#groupMissKnown(group, missSlots[index] as number, ids[index] as number, mayLoseTargets[index] === 1)) {
+        if (group !== -1 && groupsKnown && this.#groupMissKnown(group, missSlots[index] as number, steps, index)) {
           this.#passedOver++
           continue
         }
@@ -682,15 +685,22 @@ export class WafTransaction {
   }
 
   /** Whether the schema-aware inspection lets `starter`'s chain read the entry's value. */
-  #inspects(starter: Rule, name: Parameters<ArgumentInspection['levelOf']>[0], collection: Collection, entry: Entry): boolean {
-    const inspection = this.#inspection as ArgumentInspection
-    // A name given twice (`?id=1&id=…`, in any case) is read by every rule: the validator may have held only one of its values.
-    const level = (entry.inspection ??= collection.get(entry.key).length > 1 ? 'all' : inspection.levelOf(name, entry.key))
+  #inspects(starter: Rule, name: InspectedCollection, collection: Collection, entry: Entry): boolean {
+    const level = this.#levelOf(name, collection, entry)
     if (level === 'all') return true
     if (level === 'skip') return false
+    return this.#isHighConfidence(starter)
+  }
+
+  #levelOf(name: InspectedCollection, collection: Collection, entry: Entry): 'skip' | 'high' | 'all' {
+    // A name given twice (`?id=1&id=…`, in any case) is read by every rule: the validator may have held only one of its values.
+    return (entry.inspection ??= collection.get(entry.key).length > 1 ? 'all' : (this.#inspection as ArgumentInspection).levelOf(name, entry.key))
+  }
+
+  #isHighConfidence(starter: Rule): boolean {
     const known = (this.#highConfidence ??= new Map<Rule, boolean>())
     let high = known.get(starter)
-    if (high === undefined) known.set(starter, (high = inspection.isHighConfidence(starter)))
+    if (high === undefined) known.set(starter, (high = (this.#inspection as ArgumentInspection).isHighConfidence(starter)))
     return high
   }
 
@@ -727,47 +737,74 @@ export class WafTransaction {
     return misses !== null && KnownMisses.has(misses, slot)
   }
 
-  /** Whether the rule (`id`) in miss `group` with bit `slot` is known to miss on every entry it reads. */
-  #groupMissKnown(group: number, slot: number, id: number, mayLoseTargets: boolean): boolean {
+  /** Whether the rule at `index` of `steps`, in miss `group` with bit `slot`, is known to miss on every entry it reads. */
+  #groupMissKnown(group: number, slot: number, steps: readonly Step[], index: number): boolean {
     const groups = this.#ruleSet.missGroups
-    let misses = groups.found(group, undefined)
-    if (misses === undefined) misses = groups.keep(group, undefined, this.#missesOfGroup(group, undefined))
-    if (misses !== null && (misses === READS_NOTHING || KnownMisses.has(misses, slot))) return true
-    // Known to miss on fewer entries: those left after the targets removed from it (the rule never reads the others).
-    const removed = this.#removals.length > 0 && (mayLoseTargets || this.#anyMayLoseTargets) ? this.#removedTargetsOf(id) : undefined
-    if (removed === undefined) return false
-    misses = groups.found(group, removed)
-    if (misses === undefined) misses = groups.keep(group, removed, this.#missesOfGroup(group, removed))
+    // First what every rule of the group reads (the rule itself is not read): all its entries, or
+    // with the schema-aware inspection those it lets every rule read.
+    const inspected = this.#inspection !== null
+    const first = inspected ? groups.inspected : groups.plain
+    const missed = this.#knownIn(first, group, slot, undefined, inspected ? false : null)
+    if (missed && !first.partial(group)) return true
+    const rule = (steps[index] as Step & { kind: 'rule' }).rule
+    if (missed && !this.#isHighConfidence(rule)) return true
+    // Then what this rule reads: fewer entries after a removal of targets, more as a high-confidence rule.
+    const removed = this.#removals.length > 0 && (rule.mayLoseTargets || this.#anyMayLoseTargets) ? this.#removedTargetsOf(rule.id) : undefined
+    if (!missed && removed === undefined) return false
+    const high = inspected ? this.#isHighConfidence(rule) : null
+    return this.#knownIn(groups.view(removed, high === true), group, slot, removed, high)
+  }
+
+  #knownIn(view: MissView | null, group: number, slot: number, removed: readonly Target[] | undefined, high: boolean | null): boolean {
+    let misses = view === null ? undefined : view.found(group)
+    if (misses === undefined) {
+      misses = this.#missesOfGroup(group, view, removed, high)
+      if (view !== null) view.keep(group, misses, this.#groupPartial)
+    }
     return misses !== null && (misses === READS_NOTHING || KnownMisses.has(misses, slot))
   }
 
   /**
-   * The misses known for every entry the group reads (exclusions applied, and `removed`; a rule
-   * may read fewer: the schema-aware inspection), intersected; null when one entry's are unknown.
+   * The misses known for every entry the group reads, intersected; null when one entry's are
+   * unknown. Without the `removed` targets and, with `high` not null, only the entries the
+   * schema-aware inspection lets a rule of that confidence read (`#groupPartial` when that left
+   * some out for not being high-confidence). `view` lends the buffer.
    */
-  #missesOfGroup(group: number, removed: readonly Target[] | undefined): readonly number[] | null {
+  #missesOfGroup(group: number, view: MissView | null, removed: readonly Target[] | undefined, high: boolean | null): readonly number[] | null {
     const knownMisses = this.#knownMisses as KnownMisses
     const reads = this.#ruleSet.missGroups.reads[group] as readonly TargetRead[]
+    const readMasks = this.#ruleSet.missGroups.readMasks[group] as Int32Array
     let first: number[] | null = null
     let common: number[] | null = null
-    for (let r = 0; r < reads.length; r++) {
+    this.#groupPartial = false
+    for (let r = 0; r < readMasks.length; r++) {
+      const readMask = readMasks[r] as number
+      if (readMask !== 0 && (readMask & this.#present) === 0) continue
       const read = reads[r] as TargetRead
-      if (read.mask !== 0 && (read.mask & this.#present) === 0) continue
       const slots = read.sourceSlots
       for (let k = 0; k < slots.length; k++) {
         const collection = this.variables.at(slots[k] as number)
         if (collection === undefined || collection.size === 0) continue
+        const inspected = high === null ? undefined : INSPECTED_SLOTS.get(slots[k] as number)
         const entries = this.#select(read, collection)
         const removedHere = removed === undefined ? NO_TARGETS : removedFrom(removed, read)
         for (let e = 0; e < entries.length; e++) {
           const entry = entries[e] as Entry
           if (read.exclusions.length > 0 && excludes(read.exclusions, entry.key)) continue
           if (removedHere.length > 0 && excludes(removedHere, entry.key)) continue
+          if (inspected !== undefined) {
+            const level = this.#levelOf(inspected, collection, entry)
+            if (level === 'skip') continue
+            if (level === 'high' && high !== true) {
+              this.#groupPartial = true
+              continue
+            }
+          }
           let misses = entry.misses
           if (misses === undefined) misses = entry.misses = knownMisses.of(entry.value)
           if (misses === null) return null
           if (first === null) first = misses
-          else if (misses !== first) common = KnownMisses.intersect(common ?? this.#ruleSet.missGroups.intersection(group, removed, first), misses)
+          else if (misses !== first) common = KnownMisses.intersect(common ?? (view === null ? first.slice() : view.intersection(group, first)), misses)
         }
       }
     }
@@ -1185,11 +1222,9 @@ interface Plan {
   readonly presence: Int32Array
   /** 1 for a marker step: passed over without reading it unless a skip looks for it. */
   readonly isMarker: Uint8Array
-  /** Each rule step's `missGroup` and `missSlot` (-1 for markers), and for those in a group its id and `mayLoseTargets`. */
+  /** Each rule step's `missGroup` and `missSlot` (-1 for markers). */
   readonly missGroups: Int32Array
   readonly missSlots: Int32Array
-  readonly ids: Int32Array
-  readonly mayLoseTargets: Uint8Array
 }
 
 const PLANS = new WeakMap<readonly Step[], Plan>()
@@ -1202,8 +1237,6 @@ function planOf(steps: readonly Step[]): Plan {
     const isMarker = new Uint8Array(steps.length)
     const missGroups = new Int32Array(steps.length).fill(-1)
     const missSlots = new Int32Array(steps.length).fill(-1)
-    const ids = new Int32Array(steps.length)
-    const mayLoseTargets = new Uint8Array(steps.length)
     const next = new Map<string, number>()
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i] as Step
@@ -1216,10 +1249,8 @@ function planOf(steps: readonly Step[]): Plan {
       presence[i] = step.rule.presenceMask
       missGroups[i] = step.rule.missGroup
       missSlots[i] = step.rule.missSlot
-      ids[i] = step.rule.id
-      mayLoseTargets[i] = step.rule.mayLoseTargets ? 1 : 0
     }
-    plan = { markers, presence, isMarker, missGroups, missSlots, ids, mayLoseTargets }
+    plan = { markers, presence, isMarker, missGroups, missSlots }
     PLANS.set(steps, plan)
   }
   return plan

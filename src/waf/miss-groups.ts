@@ -14,30 +14,84 @@ import type { Target, TargetRead } from './rules.js'
 
 /** A group's misses when it reads no entry: its rules cannot match. */
 export const READS_NOTHING: readonly number[] = []
-/** Distinct lists of removed targets remembered per rule set: CRS's are a handful, each shared by many rules. */
+/** Distinct lists of removed targets with views kept per rule set: CRS's are a handful, each shared by many rules. */
 const MAX_REMOVAL_LISTS = 16
+const NO_REMOVAL: readonly Target[] = []
 
-/** One phase's findings: per group, the intersection (a value's own bits, or a buffer), `null` when an entry's misses are unknown. */
-interface Findings {
-  readonly stamps: Int32Array
-  readonly misses: (readonly number[] | null)[]
-  readonly buffers: number[][]
+/**
+ * What one phase found of each group's misses over the entries one kind of rule reads: every
+ * entry of the group (the plain view), or those left to rules that lost targets to a removal or
+ * that the schema-aware inspection keeps from some values.
+ */
+export class MissView {
+  readonly #owner: MissGroups
+  readonly #stamps: Int32Array
+  readonly #misses: (readonly number[] | null)[]
+  /** 1 where the schema-aware inspection kept values for high-confidence rules out of what was found. */
+  readonly #partial: Uint8Array
+  readonly #buffers: number[][]
+
+  constructor(owner: MissGroups, groups: number, words: number) {
+    this.#owner = owner
+    this.#stamps = new Int32Array(groups)
+    this.#misses = new Array<readonly number[] | null>(groups).fill(null)
+    this.#partial = new Uint8Array(groups)
+    this.#buffers = Array.from({ length: groups }, () => new Array<number>(words).fill(0))
+  }
+
+  /** What this phase found of the group's misses (null: an entry's are unknown); undefined when not yet looked for. */
+  found(group: number): readonly number[] | null | undefined {
+    return this.#stamps[group] === this.#owner.phase ? this.#misses[group] : undefined
+  }
+
+  /** Keeps what this phase found of the group's misses; returns it. */
+  keep(group: number, misses: readonly number[] | null, partial: boolean): readonly number[] | null {
+    this.#stamps[group] = this.#owner.phase
+    this.#misses[group] = misses
+    this.#partial[group] = partial ? 1 : 0
+    return misses
+  }
+
+  /** Whether what this phase found of the group leaves out values only high-confidence rules read. */
+  partial(group: number): boolean {
+    return this.#partial[group] === 1
+  }
+
+  /** The group's buffer to intersect misses in, `from`'s copied in (valid until the group is looked for again). */
+  intersection(group: number, from: readonly number[]): number[] {
+    const buffer = this.#buffers[group] as number[]
+    for (let i = 0; i < buffer.length; i++) buffer[i] = from[i] as number
+    return buffer
+  }
+
+  /** Forgets every phase (when the phase counter wraps). */
+  clear(): void {
+    this.#stamps.fill(0)
+  }
 }
 
 export class MissGroups {
   /** Per group, what its rules read: the reads of its first rule. */
   readonly reads: readonly (readonly TargetRead[])[]
+  /** Per group, its reads' `mask`s (`Rule.readMasks`): the empty collections a phase passes over without reading the read objects. */
+  readonly readMasks: readonly Int32Array[]
+  /** The phase running, which stamps what views find; from 1. */
+  phase = 1
+  /** Over every entry of each group. */
+  readonly plain: MissView
+  /** Over the entries the schema-aware inspection lets every rule read. */
+  readonly inspected: MissView
   readonly #words: number
-  #phase = 1
-  readonly #plain: Findings
-  /** For rules that lost targets to a removal, by the removed targets (a list shared by the rules it names). */
-  readonly #withRemovals = new Map<readonly Target[], Findings>()
+  /** By removed targets (`NO_REMOVAL` for none), then by what the inspection lets the rule read. */
+  readonly #views = new Map<readonly Target[], { high?: MissView; other?: MissView }>()
 
   /** `words`: the length of a value's misses (`KnownMisses.words`). */
   constructor(reads: readonly (readonly TargetRead[])[], words: number) {
     this.reads = reads
+    this.readMasks = reads.map((r) => Int32Array.from(r, (read) => read.mask))
     this.#words = words
-    this.#plain = this.#findings()
+    this.plain = new MissView(this, reads.length, words)
+    this.inspected = new MissView(this, reads.length, words)
   }
 
   /**
@@ -69,49 +123,28 @@ export class MissGroups {
 
   /** Forgets what the last phase found (collections other than TX and MATCHED_* hold still only within a phase). */
   beginPhase(): void {
-    this.#phase++
-    if (this.#phase > 0x3fffffff) {
-      this.#phase = 1
-      this.#plain.stamps.fill(0)
-      this.#withRemovals.clear()
+    this.phase++
+    if (this.phase > 0x3fffffff) {
+      this.phase = 1
+      this.plain.clear()
+      this.inspected.clear()
+      this.#views.clear()
     }
   }
 
-  /** What this phase found of the group's misses (with `removed` taken out of its reads); undefined when not yet looked for or not kept. */
-  found(group: number, removed: readonly Target[] | undefined): readonly number[] | null | undefined {
-    const findings = removed === undefined ? this.#plain : this.#withRemovals.get(removed)
-    if (findings === undefined || findings.stamps[group] !== this.#phase) return undefined
-    return findings.misses[group]
-  }
-
-  /** Keeps what this phase found of the group's misses; returns it. */
-  keep(group: number, removed: readonly Target[] | undefined, misses: readonly number[] | null): readonly number[] | null {
-    let findings = removed === undefined ? this.#plain : this.#withRemovals.get(removed)
-    if (findings === undefined) {
-      if (this.#withRemovals.size >= MAX_REMOVAL_LISTS) return misses
-      this.#withRemovals.set(removed as readonly Target[], (findings = this.#findings()))
+  /**
+   * The view for rules without the `removed` targets (undefined: none) that may read what the
+   * schema-aware inspection keeps for high-confidence rules (`high`) or may not; null past the
+   * bound on removal lists (the caller then finds without keeping).
+   */
+  view(removed: readonly Target[] | undefined, high: boolean): MissView | null {
+    const key = removed ?? NO_REMOVAL
+    let views = this.#views.get(key)
+    if (views === undefined) {
+      if (this.#views.size >= MAX_REMOVAL_LISTS) return null
+      this.#views.set(key, (views = {}))
     }
-    findings.stamps[group] = this.#phase
-    findings.misses[group] = misses
-    return misses
-  }
-
-  /** A buffer of the group's to intersect misses in, `from`'s copied in (valid until the group is looked for again). */
-  intersection(group: number, removed: readonly Target[] | undefined, from: readonly number[]): number[] {
-    const findings = removed === undefined ? this.#plain : this.#withRemovals.get(removed)
-    // Past the bound on removal lists, a fresh buffer: still right, only not kept.
-    const buffer = findings?.buffers[group] ?? new Array<number>(this.#words)
-    for (let i = 0; i < buffer.length; i++) buffer[i] = from[i] as number
-    return buffer
-  }
-
-  #findings(): Findings {
-    const groups = this.reads.length
-    return {
-      stamps: new Int32Array(groups),
-      misses: new Array<readonly number[] | null>(groups).fill(null),
-      buffers: Array.from({ length: groups }, () => new Array<number>(this.#words).fill(0)),
-    }
+    return high ? (views.high ??= new MissView(this, this.reads.length, this.#words)) : (views.other ??= new MissView(this, this.reads.length, this.#words))
   }
 }
 

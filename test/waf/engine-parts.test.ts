@@ -11,7 +11,7 @@ import { seededRandom } from '../helpers/seeded-random.js'
 import { Collection } from '../../src/waf/collections.js'
 import { detectSqlInjection } from '../../src/waf/detectors/sqli.js'
 import { detectXss } from '../../src/waf/detectors/xss.js'
-import { buildExclusions, WafTransaction } from '../../src/waf/engine.js'
+import { buildExclusions, WafTransaction, type ArgumentInspection } from '../../src/waf/engine.js'
 import { KnownMisses, MAX_VALUE_LENGTH } from '../../src/waf/known-misses.js'
 import { loadRuleSet } from '../../src/waf/rule-set.js'
 import { readDirectives } from '../../src/waf/seclang/directives.js'
@@ -384,6 +384,46 @@ SecRule ARGS|!ARGS:b "@rx (?i)worse" "id:3,phase:2,deny,status:403,log,t:none"`
     assert.equal(checked('/quiet?q=evil&a=evil').interruption?.ruleId, 2)
     // Rule 1 reads q wherever rule 2 does not: what rule 2 is known to miss on says nothing of it.
     for (let i = 0; i < 3; i++) assert.equal(checked('/quiet?q=%61ttack&a=plain').interruption?.ruleId, 1)
+  })
+})
+
+describe('rules passed over a group at a time, with the schema-aware inspection', () => {
+  // 21 and 22 read the same entries; 22 is high-confidence, so it alone reads free text.
+  const rules = `SecRuleEngine On
+SecRule ARGS "@rx (?i)attack" "id:21,phase:2,deny,status:403,log,t:none"
+SecRule ARGS "@rx (?i)attack" "id:22,phase:2,deny,status:403,log,t:none,tag:'confidence/high'"`
+  const ruleSet = loadRuleSet([{ name: 'rules.conf', text: rules }])
+  const reference = loadRuleSet([{ name: 'rules.conf', text: rules }])
+  // As the document would declare them: `id` an integer (no rule reads it), `comment` free text.
+  const inspection: ArgumentInspection = {
+    levelOf: (_collection, key) => (key === 'id' ? 'skip' : key === 'comment' ? 'high' : 'all'),
+    isHighConfidence: (rule) => rule.tags.includes('confidence/high'),
+  }
+  const run = (set: typeof ruleSet, uri: string, knownMisses = true) => {
+    const transaction = new WafTransaction(set, { method: 'GET', uri, protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' }, { knownMisses, inspection })
+    transaction.processRequestHeaders()
+    transaction.processRequestBody(null)
+    return transaction
+  }
+  const checked = (uri: string) => {
+    const fast = run(ruleSet, uri)
+    const plain = run(reference, uri, false)
+    assert.deepEqual(fast.matchedIds(), plain.matchedIds(), uri)
+    assert.deepEqual(fast.interruption, plain.interruption, uri)
+    return fast
+  }
+
+  test('values no rule reads are left out; free text counts for the high-confidence rule alone', () => {
+    // `id` is read by no rule: both rules read nothing from the first request on.
+    assert.equal(checked('/?id=attack').passedOver, 2)
+    // Free text known to miss is passed over by both; new free text is read by the high-confidence rule.
+    for (let i = 0; i < 2; i++) checked('/?id=1&comment=calm')
+    assert.equal(checked('/?id=1&comment=calm').passedOver, 2)
+    assert.equal(checked('/?id=1&comment=an%20attack').interruption?.ruleId, 22)
+    for (let i = 0; i < 3; i++) assert.equal(checked('/?id=1&comment=an%20attack').interruption?.ruleId, 22)
+    // Rule 21 misses on every value it reads; rule 22 still reads the comment.
+    assert.equal(checked('/?id=1&name=calm&comment=an%20attack').interruption?.ruleId, 22)
+    assert.equal(checked('/?id=1&name=an%20attack&comment=calm').interruption?.ruleId, 21)
   })
 })
 
