@@ -8,7 +8,8 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { crsSettings } from '../src/policies/waf/index.js'
-import { WafTransaction } from '../src/waf/engine.js'
+import { WafTransaction, type ArgumentInspection } from '../src/waf/engine.js'
+import { isHighConfidence } from '../src/policies/waf/argument-sources.js'
 import { loadRuleSet } from '../src/waf/rule-set.js'
 import { findCrs } from '../src/policies/waf/crs-layout.js'
 
@@ -22,6 +23,8 @@ const ruleSet = loadRuleSet([...crs.setup.map((file) => ({ file })), { text: crs
 const headers: [string, string][] = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36'], ['Accept', 'application/json'], ['Connection', 'keep-alive']]
 const order = { customer: 'c-123', items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: i + 1, price: 19.99, note: 'gift wrap please' })), shipping: { street: '1 Main Street', city: 'Lyon', postcode: '69001', country: 'FR' }, notes: 'leave at the door' }
 const body = Buffer.from(JSON.stringify(order))
+const API_KEY = 'pcl_odcakrfccpp7_K7tWTYpgZgOS6hVhpsnp-A3uei3wQJlcgwDFDEm0GgY'
+const TYPED_ID: ArgumentInspection = { levelOf: (collection, key) => (collection === 'ARGS_PATH' && key === 'id' ? 'skip' : 'all'), isHighConfidence }
 // The engine remembers misses by value across transactions (src/waf/known-misses.ts): requests
 // repeating every value show its cost on repeated values; the "new values" cases change every
 // value of the path, query and body per request, and show the cost of checking them all.
@@ -35,6 +38,9 @@ const cases: [string, () => void][] = [
   ['  the same, new values', () => run('GET', `/api/items/${++serial}?expand=owner${serial}`, headers, null)],
   // What wrk sends in bench/waf.ts: the WAF's fixed cost per request, with almost nothing to inspect.
   ['GET /api/items/42, Host only', () => run('GET', '/api/items/42', [['Host', '127.0.0.1:8080']], null)],
+  // bench/pipeline.ts's request as the gateway's policy hands it over: an API key, the path
+  // parameter, and the document holding `id` to an integer (schema-aware mode: no rule reads it).
+  ['GET /api/items/42, API key, typed id', () => run('GET', '/api/items/42', [['Host', '127.0.0.1:8080'], ['x-api-key', API_KEY]], null, TYPED_ID)],
   ['POST 1 KB JSON', () => run('POST', '/api/orders', [...headers, ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body)],
   ['  the same, new values', () => {
     const fresh = newOrder()
@@ -42,8 +48,9 @@ const cases: [string, () => void][] = [
   }],
 ]
 
-function run(method: string, uri: string, requestHeaders: [string, string][], requestBody: Buffer | null): void {
-  const transaction = new WafTransaction(ruleSet, { method, uri, protocol: 'HTTP/1.1', headers: requestHeaders, remoteAddress: '127.0.0.1' })
+function run(method: string, uri: string, requestHeaders: [string, string][], requestBody: Buffer | null, inspection?: ArgumentInspection): void {
+  const pathArguments: [string, string][] = inspection === undefined ? [] : [['id', '42']]
+  const transaction = new WafTransaction(ruleSet, { method, uri, protocol: 'HTTP/1.1', headers: requestHeaders, remoteAddress: '127.0.0.1', pathArguments }, inspection === undefined ? {} : { inspection })
   transaction.processRequestHeaders()
   transaction.processRequestBody(requestBody)
   if (transaction.interruption !== null) throw new Error(`${method} ${uri} was blocked by ${transaction.interruption.ruleId}: the bench must measure passing traffic`)
