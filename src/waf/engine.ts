@@ -364,7 +364,6 @@ export class WafTransaction {
 
   #runPhase(phase: number): void {
     if (this.mode === 'Off' || this.interruption !== null || this.#allowed) return
-    this.#ruleSet.missGroups.beginPhase()
     const steps = this.#ruleSet.phases.get(phase) ?? []
     if (phase === 1 && this.#usePrologue) {
       const prologue = WafTransaction.#prologueOf(this.#ruleSet)
@@ -381,6 +380,8 @@ export class WafTransaction {
   #runSteps(phase: number, steps: readonly Step[], from: number, skipTo: string | null, skipCount: number, to = steps.length): { skipTo: string | null; skipCount: number } {
     const { markers, presence, isMarker, missGroups, missSlots } = planOf(steps)
     const groupsKnown = this.#knownMisses !== null
+    // What another run (another transaction's phase, the prologue's probe) found is not this one's.
+    this.#ruleSet.missGroups.beginPhase()
     this.#present = this.#presentMask()
     const outcomes = this.#prologue?.outcomes.get(phase) ?? NO_OUTCOMES
     const misses = this.#fastMisses ? (this.#prologue?.misses.get(phase) ?? NO_MISSES) : NO_MISSES
@@ -759,7 +760,7 @@ export class WafTransaction {
     let misses = view === null ? undefined : view.found(group)
     if (misses === undefined) {
       misses = this.#missesOfGroup(group, view, removed, high)
-      if (view !== null) view.keep(group, misses, this.#groupPartial)
+      view?.keep(group, misses, this.#groupPartial)
     }
     return misses !== null && (misses === READS_NOTHING || KnownMisses.has(misses, slot))
   }

@@ -12,11 +12,28 @@
 import type { Step } from './rule-set.js'
 import type { Target, TargetRead } from './rules.js'
 
+/** Read by rules, and set by a `ctl` while a phase runs. */
+const SET_BY_CTL = new Set(['REQBODY_PROCESSOR'])
+
 /** A group's misses when it reads no entry: its rules cannot match. */
 export const READS_NOTHING: readonly number[] = []
-/** Distinct lists of removed targets with views kept per rule set: CRS's are a handful, each shared by many rules. */
+/**
+ * Distinct lists of removed targets with views kept per rule set: CRS's and the API exclusions
+ * are a handful, each shared by many rules and (being keyed by what they remove) by every API.
+ */
 const MAX_REMOVAL_LISTS = 16
-const NO_REMOVAL: readonly Target[] = []
+/** Each list's key, made once per list. */
+const REMOVAL_KEYS = new WeakMap<readonly Target[], string>()
+
+/** What a list of removed targets removes, as a string: lists alike share views (each API builds its own exclusions). */
+function removalKey(removed: readonly Target[]): string {
+  let key = REMOVAL_KEYS.get(removed)
+  if (key === undefined) {
+    key = JSON.stringify(removed.map(targetKey))
+    REMOVAL_KEYS.set(removed, key)
+  }
+  return key
+}
 
 /**
  * What one phase found of each group's misses over the entries one kind of rule reads: every
@@ -44,12 +61,11 @@ export class MissView {
     return this.#stamps[group] === this.#owner.phase ? this.#misses[group] : undefined
   }
 
-  /** Keeps what this phase found of the group's misses; returns it. */
-  keep(group: number, misses: readonly number[] | null, partial: boolean): readonly number[] | null {
+  /** Keeps what this phase found of the group's misses. */
+  keep(group: number, misses: readonly number[] | null, partial: boolean): void {
     this.#stamps[group] = this.#owner.phase
     this.#misses[group] = misses
     this.#partial[group] = partial ? 1 : 0
-    return misses
   }
 
   /** Whether what this phase found of the group leaves out values only high-confidence rules read. */
@@ -82,8 +98,8 @@ export class MissGroups {
   /** Over the entries the schema-aware inspection lets every rule read. */
   readonly inspected: MissView
   readonly #words: number
-  /** By removed targets (`NO_REMOVAL` for none), then by what the inspection lets the rule read. */
-  readonly #views = new Map<readonly Target[], { high?: MissView; other?: MissView }>()
+  /** By the removed targets (`removalKey`; '' for none), then by what the inspection lets the rule read. */
+  readonly #views = new Map<string, { high?: MissView; other?: MissView }>()
 
   /** `words`: the length of a value's misses (`KnownMisses.words`). */
   constructor(reads: readonly (readonly TargetRead[])[], words: number) {
@@ -96,8 +112,8 @@ export class MissGroups {
 
   /**
    * Groups the chain starters with a pure operator by the entries they read (`Rule.missGroup`).
-   * A rule reading TX, MATCHED_*, a count or a computed variable reads what changes within a
-   * phase, and stays out.
+   * A rule reading TX, MATCHED_*, REQBODY_PROCESSOR (`ctl:requestBodyProcessor`), a count or a
+   * computed variable reads what changes within a phase, and stays out.
    */
   static assign(phases: ReadonlyMap<number, readonly Step[]>, words: number): MissGroups {
     const reads: (readonly TargetRead[])[] = []
@@ -107,7 +123,7 @@ export class MissGroups {
         if (step.kind !== 'rule') continue
         const rule = step.rule
         if (!rule.conditional || rule.missSlot === -1 || rule.reads.length === 0) continue
-        if (rule.reads.some((read) => read.computed || read.count || read.matched || read.writable)) continue
+        if (rule.reads.some((read) => read.computed || read.count || read.matched || read.writable || SET_BY_CTL.has(read.collection))) continue
         const key = rule.reads.map(readKey).sort().join('&')
         let group = byEntries.get(key)
         if (group === undefined) {
@@ -121,7 +137,11 @@ export class MissGroups {
     return new MissGroups(reads, words)
   }
 
-  /** Forgets what the last phase found (collections other than TX and MATCHED_* hold still only within a phase). */
+  /**
+   * Forgets what earlier runs found: each run of a phase's rules starts afresh (the collections
+   * groups read hold still only within one). A run must not start another within it (nothing
+   * the engine calls out to runs a transaction).
+   */
   beginPhase(): void {
     this.phase++
     if (this.phase > 0x3fffffff) {
@@ -138,7 +158,7 @@ export class MissGroups {
    * bound on removal lists (the caller then finds without keeping).
    */
   view(removed: readonly Target[] | undefined, high: boolean): MissView | null {
-    const key = removed ?? NO_REMOVAL
+    const key = removed === undefined ? '' : removalKey(removed)
     let views = this.#views.get(key)
     if (views === undefined) {
       if (this.#views.size >= MAX_REMOVAL_LISTS) return null
@@ -148,12 +168,17 @@ export class MissGroups {
   }
 }
 
-/** What decides the entries a read selects: its collections, its key selector and the exclusions that apply to it. */
+/** What decides the entries a read selects: its collections, its key selector and the exclusions that apply to it (JSON: no two differ alike). */
 function readKey(read: TargetRead): string {
-  const exclusions = read.exclusions.map((x) => `${x.collection}:${selectorKey(x.selector)}`).sort()
-  return `${read.collection}=${read.sourceSlots.join(',')}:${selectorKey(read.selector)}!${exclusions.join('!')}`
+  const exclusions = read.exclusions.map(targetKey).sort()
+  return JSON.stringify([read.collection, read.sourceSlots, selectorParts(read.selector), exclusions])
 }
 
-function selectorKey(selector: Target['selector']): string {
-  return selector === null ? '' : selector.kind === 'key' ? `k${selector.lowerKey}` : `r${selector.source}`
+function targetKey(target: Target): string {
+  return JSON.stringify([target.collection, target.exclude, target.count, selectorParts(target.selector)])
+}
+
+/** The key as written too: an exclusion compares its length (`excludes`), which lower-casing may change. */
+function selectorParts(selector: Target['selector']): (string | null)[] | null {
+  return selector === null ? null : selector.kind === 'key' ? ['key', selector.key, selector.lowerKey] : ['regex', selector.source]
 }

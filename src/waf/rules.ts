@@ -245,7 +245,7 @@ export interface Rule {
   /** Its bit in a value's known misses (known-misses.ts), set at load; -1 when its operator is not pure. */
   missSlot: number
   /**
-   * For a chain starter with a pure operator reading only collections fixed within a phase: its
+   * For a chain starter with a pure operator reading only what holds still within a phase: its
    * group among the rules that read the same entries (`RuleSet.missGroups`), set at load; -1 otherwise.
    */
   missGroup: number

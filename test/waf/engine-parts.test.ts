@@ -387,6 +387,57 @@ SecRule ARGS|!ARGS:b "@rx (?i)worse" "id:3,phase:2,deny,status:403,log,t:none"`
   })
 })
 
+describe('rules passed over a group at a time: what a review found', () => {
+  /** Runs `requests` (uri, headers) through `rules` and through the same rules with nothing remembered; every outcome must agree. */
+  const agree = (rules: string, requests: readonly (readonly [string, [string, string][]])[], exclusionSpec?: Parameters<typeof buildExclusions>[1]) => {
+    const fast = loadRuleSet([{ name: 'rules.conf', text: rules }])
+    const reference = loadRuleSet([{ name: 'rules.conf', text: rules }])
+    const run = (set: typeof fast, uri: string, headers: [string, string][], knownMisses: boolean) => {
+      const exclusions = exclusionSpec === undefined ? undefined : buildExclusions(set, exclusionSpec)
+      const transaction = new WafTransaction(set, { method: 'GET', uri, protocol: 'HTTP/1.1', headers, remoteAddress: '127.0.0.1' }, { knownMisses, ...(exclusions === undefined ? {} : { exclusions }) })
+      transaction.processRequestHeaders()
+      transaction.processRequestBody(null)
+      return transaction
+    }
+    for (const [uri, headers] of requests) {
+      const a = run(fast, uri, headers, true)
+      const b = run(reference, uri, headers, false)
+      assert.deepEqual(a.matchedIds(), b.matchedIds(), `${uri} ${JSON.stringify(headers)}`)
+      assert.deepEqual(a.interruption, b.interruption, `${uri} ${JSON.stringify(headers)}`)
+    }
+    return fast
+  }
+
+  test('REQBODY_PROCESSOR, which a ctl sets within phase 1, is in no group', () => {
+    const rules = `SecRuleEngine On
+SecRule REQBODY_PROCESSOR "@rx ^JSON$" "id:1,phase:1,pass,nolog"
+SecRule REQUEST_HEADERS:X-Go "@rx yes" "id:2,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecRule REQBODY_PROCESSOR "@rx ^JSON$" "id:3,phase:1,deny,status:403"`
+    agree(rules, [['/', []], ['/', []], ['/', []], ['/', [['X-Go', 'yes']]]])
+  })
+
+  test('group keys do not collide on selectors holding the separators', () => {
+    agree(`SecRuleEngine On
+SecRule ARGS:/x!ARGS:ka/|!ARGS:b "@rx zzz" "id:1,phase:2,pass,nolog"
+SecRule ARGS:/x/|!ARGS:a|!ARGS:b "@rx evil" "id:2,phase:2,deny,status:403"`, [['/?x=evil', []]])
+    agree(`SecRuleEngine On
+SecRule REQUEST_URI "@rx ^/" "id:10,phase:1,pass,nolog,ctl:ruleRemoveTargetById=1;ARGS:/a/|ARGS:b,ctl:ruleRemoveTargetById=2;ARGS:/a|!ARGS:kb/"
+SecRule ARGS "@rx zzz" "id:1,phase:2,pass,nolog"
+SecRule ARGS "@rx evil" "id:2,phase:2,deny,status:403"`, [['/?a=zzz&b=evil', []], ['/?a=zzz&b=evil', []], ['/?a=zzz&b=evil', []]])
+  })
+
+  test('removal lists are kept by what they remove: a list joined afresh per request takes no new slot', () => {
+    const rules = `SecRuleEngine On
+SecRule REQUEST_URI "@rx ^/" "id:10,phase:1,pass,nolog,ctl:ruleRemoveTargetById=2;ARGS:q"
+SecRule ARGS "@rx evil" "id:1,phase:2,deny,status:403"
+SecRule ARGS "@rx worse" "id:2,phase:2,deny,status:403"`
+    // Rule 2 loses targets to a configured exclusion and to the ctl: a new joined list on every request.
+    const requests = Array.from({ length: 20 }, (_, i): [string, [string, string][]] => [`/?a=fine${i % 3}&q=worse`, []])
+    const ruleSet = agree(rules, requests, { ids: [], tags: [], targets: [{ rule: 2, target: 'ARGS:z' }] })
+    assert.notEqual(ruleSet.missGroups.view([], false), null, 'slots left for other lists')
+  })
+})
+
 describe('rules passed over a group at a time, with the schema-aware inspection', () => {
   // 21 and 22 read the same entries; 22 is high-confidence, so it alone reads free text.
   const rules = `SecRuleEngine On
