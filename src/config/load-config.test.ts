@@ -52,6 +52,35 @@ describe('config loading', () => {
     }, TypeError)
   })
 
+  test('the files an OpenAPI document refers to are watched, and an edit to one alone changes its API’s digest', () => {
+    const schemas = write('refs-schemas.yaml', 'Item: { type: object, properties: { name: { type: string, maxLength: 3 } } }\n')
+    // In YAML with the reference unquoted, and one in JSON style: both are files the document reaches.
+    write('refs-more.json', '{ "Tag": { "type": "string" } }')
+    write(
+      'refs-api.yaml',
+      `openapi: 3.1.0
+info: { title: t, version: '1' }
+paths:
+  /items:
+    post:
+      requestBody: { content: { application/json: { schema: { $ref: refs-schemas.yaml#/Item } } } }
+      parameters: [{ name: tag, in: query, schema: { "$ref": "refs-more.json#/Tag" } }]
+      responses: { '200': { description: ok } }
+`,
+    )
+    const plain = write('refs-plain.yaml', `openapi: 3.1.0\ninfo: { title: t, version: '1' }\npaths: { /x: { get: { responses: { '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/X' } } } } } } } }\ncomponents: { schemas: { X: { type: string } } }\n`)
+    const file = write('refs.yaml', `${minimal}    openapi: refs-api.yaml\n  - { name: plain, basePath: /plain, upstream: http://127.0.0.1:3000, openapi: refs-plain.yaml }\n`)
+    const first = loader.load(file)
+    assert.ok(first.files.includes(schemas), 'the referenced file is watched')
+    assert.ok(first.files.includes(join(dir, 'refs-more.json')))
+    assert.ok(first.files.includes(plain))
+    assert.deepEqual(loader.load(file).apiDigests, first.apiDigests)
+    write('refs-schemas.yaml', 'Item: { type: object, properties: { name: { type: string, maxLength: 30 } } }\n')
+    const changed = loader.load(file)
+    assert.notEqual(changed.apiDigests[0], first.apiDigests[0], 'an edit to the referenced file alone rebuilds the API')
+    assert.equal(changed.apiDigests[1], first.apiDigests[1])
+  })
+
   test('telemetry.tracing: off by default with its defaults; a ratio past 1 or an endpoint without a scheme is refused', () => {
     assert.deepEqual(loader.load(write('minimal.yaml', minimal)).config.telemetry, {
       tracing: { enabled: false, endpoint: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.01, serviceName: 'portcullis', headers: {}, maxQueueSize: 2048, exportIntervalMs: 5000, exportTimeoutMs: 10000 },

@@ -55,6 +55,8 @@ export interface ParsedConfig {
   files: string[]
   apiDigests: string[]
   remoteDocuments: Record<string, string>[]
+  /** Per API, the local files its OpenAPI document is made of (see `ResolvedRoutes.documentFiles`). */
+  documentFiles: string[][]
   /** Route problems found while parsing, reported with the policies' check problems. */
   problems: ConfigProblem[]
 }
@@ -91,10 +93,12 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
       fillOverrideDefaults(config)
       const problems: ConfigProblem[] = []
       const remoteDocuments: Record<string, string>[] = []
+      const documentFiles: string[][] = []
       const routes = config.apis.map((api, index) => {
         const resolved = resolveRoutes(index, api.openapi, api.openapiRemoteRefs, api.routes)
         problems.push(...resolved.problems)
         remoteDocuments.push(resolved.remoteDocuments)
+        documentFiles.push(resolved.documentFiles)
         return resolved.routes
       })
       // On the parser thread, so a reload finds unchanged APIs without walking them again. The
@@ -102,7 +106,7 @@ export function createConfigParser(schema: TSchema, policySchemas: Readonly<Reco
       // policies read are added on the main thread, where the policies are (`addPolicyFiles`).
       // An API whose document may reach remote refs is never reused: its remote parts may have changed.
       const apiDigests = config.apis.map((api, index) => (api.openapiRemoteRefs.length > 0 ? `remote:${randomUUID()}` : hash('sha256', JSON.stringify([api, routes[index]]), 'base64url')))
-      return { file, baseDir, config, routes, files: [file, ...references.files, ...referencedFiles(config)], apiDigests, remoteDocuments, problems }
+      return { file, baseDir, config, routes, files: [...new Set([file, ...references.files, ...referencedFiles(config), ...documentFiles.flat()])], apiDigests, remoteDocuments, documentFiles, problems }
     },
   }
 }
@@ -208,10 +212,9 @@ function addPolicyFiles(parsed: ParsedConfig, policies: readonly PolicyDefinitio
     const declared = policySettingsOf(api).flatMap(([name, setting]) => policies.find((p) => p.name === name)?.files(setting as never, parsed.baseDir) ?? [])
     const files = [...new Set(declared.map((file) => resolve(parsed.baseDir, file)))]
     parsed.files.push(...files)
-    // The document's schemas are compiled from it, not from the routes in the digest: an edit to
-    // a schema alone must rebuild the API. (Files it refers to are not read here: an edit to one
-    // of them alone is applied by the next change to the document or a restart.)
-    const read = api.openapi === undefined ? files : [...files, resolve(parsed.baseDir, api.openapi)]
+    // The document's schemas are compiled from it and the files it refers to, not from the routes
+    // in the digest: an edit to a schema alone, in any of them, must rebuild the API.
+    const read = [...files, ...(parsed.documentFiles[index] ?? [])]
     if (read.length > 0 && api.openapiRemoteRefs.length === 0) parsed.apiDigests[index] = hash('sha256', JSON.stringify([parsed.apiDigests[index], read.map(digestOf)]), 'base64url')
   })
 }

@@ -3,6 +3,8 @@
  * are operationIds (overrides of a documented operation) or `METHOD /template` (an override or
  * an extra route).
  */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { listOperations, type SchemeRequirement } from '../openapi/list-operations.js'
 import { DocumentSet } from '../openapi/document-set.js'
 import { RemoteDocuments } from '../openapi/remote-documents.js'
@@ -31,6 +33,8 @@ export interface ResolvedRoutes {
   problems: ConfigProblem[]
   /** Remote documents the API's OpenAPI document reaches, by URL, fetched now for its policies. */
   remoteDocuments: Record<string, string>
+  /** The local files the API's OpenAPI document is made of: itself, then the files its `$ref`s reach (none without a document). */
+  documentFiles: string[]
 }
 
 const METHOD_AND_PATH = /^([A-Z]+) (\/.*)$/
@@ -49,17 +53,19 @@ export function resolveRoutes(
   } catch (error) {
     problems.push({ path: formatPath(['apis', apiIndex, 'openapiRemoteRefs']), message: (error as Error).message })
   }
+  let documentFiles: string[] = openapiFile === undefined ? [] : [openapiFile]
   if (openapiFile !== undefined && remote !== null) {
     try {
       // Loading the whole document set fetches every remote document it reaches, once, here.
-      if (!remote.empty) new DocumentSet(openapiFile, { remote })
+      if (!remote.empty) documentFiles = localFilesOf(new DocumentSet(openapiFile, { remote }))
+      else if (mayReferToFiles(openapiFile)) documentFiles = localFilesOr(openapiFile, documentFiles)
       for (const op of listOperations(openapiFile, { remote })) routes.push({ ...op, overrides: {} })
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
       problems.push({ path: formatPath(['apis', apiIndex, 'openapi']), message: `cannot use ${openapiFile}: ${reason}` })
     }
   }
-  if (openapiFile === undefined && Object.keys(routeMap).length === 0) return { routes: null, problems, remoteDocuments: {} }
+  if (openapiFile === undefined && Object.keys(routeMap).length === 0) return { routes: null, problems, remoteDocuments: {}, documentFiles }
 
   for (const [key, overrides] of Object.entries(routeMap)) {
     const path = formatPath(['apis', apiIndex, 'routes', key])
@@ -87,5 +93,33 @@ export function resolveRoutes(
     }
     operation.overrides = overrides
   }
-  return { routes, problems, remoteDocuments: remote?.texts() ?? {} }
+  return { routes, problems, remoteDocuments: remote?.texts() ?? {}, documentFiles }
+}
+
+/**
+ * Whether the document's text holds a `$ref` to something other than a place in itself (`#…`), in
+ * JSON or YAML: most documents hold none, and are not loaded a second time to find out.
+ */
+function mayReferToFiles(file: string): boolean {
+  return EXTERNAL_REF.test(readFileSync(file, 'utf8'))
+}
+
+const EXTERNAL_REF = /\$ref['"]?\s*:\s*['"]?(?!#)[^\s'"]/
+
+/**
+ * The local files the document reaches, whose edits a reload must apply; `otherwise` when the
+ * set does not load: routing reads only the document's paths, and the policies that read the
+ * rest report what is wrong with it.
+ */
+function localFilesOr(openapiFile: string, otherwise: string[]): string[] {
+  try {
+    return localFilesOf(new DocumentSet(openapiFile))
+  } catch {
+    return otherwise
+  }
+}
+
+/** The local files of a document set, as paths, the root first. */
+function localFilesOf(documents: DocumentSet): string[] {
+  return [...documents.files.keys()].filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url))
 }

@@ -435,6 +435,32 @@ test('operations are compiled on first use: one that does not compile fails clos
   }
 })
 
+test('a reload applies an edit to a file the document refers to, made alone', async () => {
+  const document = {
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: { '/items': { post: { requestBody: { content: { 'application/json': { schema: { $ref: 'schemas.yaml#/Item' } } } }, responses: ok } } },
+  }
+  const item = (maxLength: number) => stringify({ Item: { type: 'object', properties: { name: { type: 'string', maxLength } } } })
+  const upstream = await startUpstream()
+  const config = { ...baseConfig(upstream.url), apis: [{ name: 'x', basePath: '/', openapi: 'api.yaml', upstream: { url: upstream.url }, policies: { 'openapi-validation': {} } }] }
+  let gw: TestGateway | undefined
+  try {
+    gw = await startTestGateway(config, { files: { 'api.yaml': stringify(document), 'schemas.yaml': item(3) } })
+    const url = gw.url
+    const post = async (body: unknown) => (await request(`${url}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).statusCode
+    assert.equal(await post({ name: 'Rex' }), 200)
+    assert.equal(await post({ name: 'Rexford' }), 400)
+    writeFileSync(join(gw.dir, 'schemas.yaml'), item(10))
+    assert.equal((await gw.gateway.reload()).ok, true)
+    assert.equal(await post({ name: 'Rexford' }), 200, 'the referenced schema, edited alone, is applied')
+    assert.equal(await post({ name: 'Rexford the Third' }), 400)
+  } finally {
+    await gw?.stop()
+    await upstream.close()
+  }
+})
+
 test('a $ref inside example data, or resolved against a schema\'s $id, does not refuse the document', async () => {
   const document = {
     openapi: '3.1.0',
