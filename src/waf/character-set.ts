@@ -34,6 +34,12 @@ export function charactersIn(value: string): Int32Array | null {
 /** charactersIn's scratch table (one call at a time: it never yields). */
 const SEEN = new Uint8Array(256)
 
+/** Whether `present` holds one of the characters of `needed` at least. */
+export function holdsAny(present: Int32Array, needed: Int32Array): boolean {
+  for (let w = 0; w < CHARACTER_SET_WORDS; w++) if (((needed[w] as number) & (present[w] as number)) !== 0) return true
+  return false
+}
+
 /** Whether `present` holds every character of the set at `needed[at…at + 8]`. */
 export function holdsAll(present: Int32Array, needed: Int32Array, at: number): boolean {
   for (let w = 0; w < CHARACTER_SET_WORDS; w++) if (((needed[at + w] as number) & ~(present[w] as number)) !== 0) return false

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import RE2 from 're2'
 import { AhoCorasick } from './aho-corasick.js'
-import { CHARACTER_SET_WORDS, holdsAll } from './character-set.js'
+import { CHARACTER_SET_WORDS, holdsAll, holdsAny } from './character-set.js'
 import { detectCommandInjection } from './detectors/command.js'
 import { inPathSegments } from './detectors/path-segments.js'
 import { detectSqlInjection } from './detectors/sqli.js'
@@ -18,7 +18,7 @@ import { detectSsrf } from './detectors/ssrf.js'
 import { detectXss } from './detectors/xss.js'
 import { createIpMatcher } from '../net/ip-matcher.js'
 import { pcreEquivalent, withPcreWhitespace, type PcreEquivalent } from './pcre-equivalents.js'
-import { requiredLiterals } from './required-literals.js'
+import { requiredCharacters, requiredLiterals } from './required-literals.js'
 import { isHex } from './transformations.js'
 import type { OperatorRef } from './seclang/rule-parts.js'
 
@@ -185,6 +185,7 @@ function regexOperator(name: string, written: string, pcre: boolean): Operator {
   }
   const literals = requiredLiterals(pattern)
   const required: RequiredLiterals | undefined = literals === null ? undefined : { literals, slot: -1 }
+  const needed = requiredCharacters(pattern)
   return {
     name,
     pure: true,
@@ -192,6 +193,11 @@ function regexOperator(name: string, written: string, pcre: boolean): Operator {
     match(value, context, wantCaptures) {
       // Most values hold none of the literals a pattern needs: one scan of the value for all rules spares RE2.
       if (required !== undefined && required.slot !== -1 && !context.mayContain(required.slot, value)) return null
+      // A long value's characters are read once for every rule: one without any the pattern needs spares RE2 a pass.
+      if (needed !== null && value.length >= CHARACTER_CHECK_FROM) {
+        const present = context.characters(value)
+        if (present !== null && !holdsAny(present, needed)) return null
+      }
       return runRegex(regex, context.bytes(value), wantCaptures)
     },
   }

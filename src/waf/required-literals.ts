@@ -5,32 +5,84 @@
  * rules none of whose literals occur (RE2's FilteredRE2 and Hyperscan prefilter the same way).
  * Anything this parser does not understand makes the pattern unfiltered, never wrongly skipped.
  */
+import { CHARACTER_SET_WORDS } from './character-set.js'
 
-/** What a sub-pattern matches: a small exact set of strings, or only that it contains one of `atoms` (null: nothing known). */
-type Info = { readonly exact: ReadonlySet<string> } | { readonly atoms: readonly string[] | null }
+/**
+ * What a sub-pattern matches: a small exact set of strings, or only that it contains one of
+ * `atoms` (null: nothing known); and `need`, ASCII characters of which every match holds one
+ * (null: none known), as `charactersIn` reads a value (256 bits, letters folded to lower case).
+ */
+type Info = ({ readonly exact: ReadonlySet<string> } | { readonly atoms: readonly string[] | null }) & { readonly need: Int32Array | null }
 
 const MAX_EXACT = 16
 const MAX_CLASS = 8
-const ANYTHING: Info = { atoms: null }
-const EMPTY: Info = { exact: new Set(['']) }
+const ANYTHING: Info = { atoms: null, need: null }
+const EMPTY: Info = { exact: new Set(['']), need: null }
 
 class Unsupported extends Error {}
 
 /** Null when the pattern is unfiltered (or not understood). */
 export function requiredLiterals(pattern: string): string[] | null {
+  const info = analysed(pattern)
+  if (info === null) return null
+  const atoms = atomsOf(info)
+  return atoms === null ? null : minimal(atoms)
+}
+
+/**
+ * ASCII characters of which every match of the pattern holds one, as 256 bits with letters folded
+ * to lower case (`charactersIn`'s reading of a value): a value holding none of them cannot match.
+ * Null when no such set is known. Checked on long values, whose characters are read once for
+ * every rule; patterns with no required literal (`requiredLiterals`) often have one.
+ */
+export function requiredCharacters(pattern: string): Int32Array | null {
+  return analysed(pattern)?.need ?? null
+}
+
+function analysed(pattern: string): Info | null {
   try {
     const parser = new Parser(pattern)
     const info = parser.alternation()
-    if (parser.at < pattern.length) return null
-    const atoms = atomsOf(info)
-    return atoms === null ? null : minimal(atoms)
+    return parser.at < pattern.length ? null : info
   } catch (error) {
     if (error instanceof Unsupported) return null
     throw error
   }
 }
 
-function atomsOf(info: Info): readonly string[] | null {
+/** The set of `codes` (ASCII, letters folded to lower case); null when one is past ASCII. */
+function characterSet(codes: Iterable<number>): Int32Array | null {
+  const set = new Int32Array(CHARACTER_SET_WORDS)
+  let any = false
+  for (const code of codes) {
+    if (code > 0x7f) return null
+    const folded = code >= 0x41 && code <= 0x5a ? code | 0x20 : code
+    set[folded >>> 5] = (set[folded >>> 5] as number) | (1 << (folded & 31))
+    any = true
+  }
+  return any ? set : null
+}
+
+function union(a: Int32Array, b: Int32Array): Int32Array {
+  return a.map((word, i) => word | (b[i] as number))
+}
+
+function size(set: Int32Array): number {
+  let count = 0
+  for (let word of set) {
+    for (; word !== 0; word &= word - 1) count++
+  }
+  return count
+}
+
+/** Of several needs that must all hold, the most selective one (fewest characters). */
+function narrowest(needs: readonly (Int32Array | null)[]): Int32Array | null {
+  let chosen: Int32Array | null = null
+  for (const need of needs) if (need !== null && (chosen === null || size(need) < size(chosen))) chosen = need
+  return chosen
+}
+
+function atomsOf(info: { readonly exact: ReadonlySet<string> } | { readonly atoms: readonly string[] | null }): readonly string[] | null {
   if ('atoms' in info) return info.atoms
   if (info.exact.has('')) return null
   return [...info.exact]
@@ -92,30 +144,40 @@ function concatenation(parts: readonly Info[]): Info {
     closeRun()
     if (part.atoms !== null) requirements.push(part.atoms)
   }
+  const need = narrowest(parts.map((part) => part.need))
   // Every part was exact and the whole stayed small: the concatenation is exact.
-  if (allExact && requirements.length === 0 && run !== null) return { exact: run }
+  if (allExact && requirements.length === 0 && run !== null) return { exact: run, need }
   closeRun()
   const chosen = best(requirements)
-  return chosen === null ? ANYTHING : { atoms: chosen }
+  return { atoms: chosen, need }
 }
 
 function alternatives(branches: readonly Info[]): Info {
+  let need: Int32Array | null = null
+  for (const branch of branches) {
+    if (branch.need === null) {
+      need = null
+      break
+    }
+    need = need === null ? branch.need : union(need, branch.need)
+  }
   if (branches.every((b) => 'exact' in b)) {
-    const union = new Set<string>()
-    for (const b of branches) for (const s of (b as { exact: ReadonlySet<string> }).exact) union.add(s)
-    if (union.size <= MAX_EXACT) return { exact: union }
+    const strings = new Set<string>()
+    for (const b of branches) for (const s of (b as { exact: ReadonlySet<string> }).exact) strings.add(s)
+    if (strings.size <= MAX_EXACT) return { exact: strings, need }
   }
   const atoms: string[] = []
   for (const branch of branches) {
     const own = atomsOf(branch)
-    if (own === null) return ANYTHING
+    if (own === null) return { atoms: null, need }
     atoms.push(...own)
   }
-  return { atoms }
+  return { atoms, need }
 }
 
 function repetition(child: Info, min: number, max: number): Info {
   if (max === 0) return EMPTY
+  const need = min === 0 ? null : child.need
   if ('exact' in child && max !== Infinity) {
     let exact: Set<string> | null = new Set([''])
     const all = new Set<string>(min === 0 ? [''] : [])
@@ -123,22 +185,33 @@ function repetition(child: Info, min: number, max: number): Info {
       exact = product(exact, child.exact)
       if (exact !== null && n >= min) for (const s of exact) all.add(s)
     }
-    if (exact !== null && all.size <= MAX_EXACT) return { exact: all }
+    if (exact !== null && all.size <= MAX_EXACT) return { exact: all, need }
   }
   if (min === 0) return ANYTHING
-  const atoms = atomsOf(child)
-  return atoms === null ? ANYTHING : { atoms }
+  return { atoms: atomsOf(child), need }
 }
 
-/** One character, or a class of few: exact; ASCII only (other characters fold in ways the scan does not model). */
-function characters(codes: Iterable<number>): Info {
+/** One character, or a class: exact when it has few; ASCII only (other characters fold in ways the scan does not model). */
+function characters(codes: readonly number[]): Info {
+  const need = characterSet(codes)
   const set = new Set<string>()
   for (const code of codes) {
     if (code > 0x7e) return ANYTHING
     set.add(String.fromCharCode(code).toLowerCase())
-    if (set.size > MAX_CLASS) return ANYTHING
+    if (set.size > MAX_CLASS) return { atoms: null, need }
   }
-  return set.size === 0 ? ANYTHING : { exact: set }
+  return set.size === 0 ? ANYTHING : { exact: set, need }
+}
+
+/** What `\d`, `\w` and `\s` match in RE2 (ASCII without the `u` flag's Unicode classes: RE2's `\s` leaves out `\v`). */
+const ESCAPE_CLASSES: Readonly<Record<string, readonly number[]>> = {
+  d: range(0x30, 0x39),
+  w: [...range(0x30, 0x39), ...range(0x41, 0x5a), ...range(0x61, 0x7a), 0x5f],
+  s: [0x09, 0x0a, 0x0c, 0x0d, 0x20],
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i)
 }
 
 const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'p', 'P', 'C'])
@@ -241,7 +314,8 @@ class Parser {
     if (CLASS_ESCAPES.has(c)) {
       if ((c === 'p' || c === 'P') && this.#peek() === '{') this.at = this.source.indexOf('}', this.at) + 1
       else if (c === 'p' || c === 'P') this.at++
-      return ANYTHING
+      const codes = ESCAPE_CLASSES[c]
+      return codes === undefined ? ANYTHING : { atoms: null, need: characterSet(codes) }
     }
     if (ZERO_WIDTH_ESCAPES.has(c)) return EMPTY
     if (c === 'Q') {
@@ -279,9 +353,12 @@ class Parser {
 
   #class(): Info {
     const codes: number[] = []
-    let negated = false
+    // Every character it may match is in `codes`, but it is too large for literals (`wide`), or not
+    // even that is known (`unknown`: negated, named classes, other class escapes).
+    let unknown = false
+    let wide = false
     if (this.#peek() === '^') {
-      negated = true
+      unknown = true
       this.at++
     }
     let first = true
@@ -294,7 +371,7 @@ class Parser {
         const end = this.source.indexOf(':]', this.at)
         if (end === -1) throw new Unsupported('POSIX class')
         this.at = end + 2
-        negated = true // a named class is large: treat the whole class as unknown
+        unknown = true // a named class is large: treat the whole class as unknown
         continue
       }
       let code: number
@@ -304,7 +381,10 @@ class Parser {
         if (CLASS_ESCAPES.has(e)) {
           if ((e === 'p' || e === 'P') && this.#peek() === '{') this.at = this.source.indexOf('}', this.at) + 1
           else if (e === 'p' || e === 'P') this.at++
-          negated = true
+          const escaped = ESCAPE_CLASSES[e]
+          if (escaped === undefined) unknown = true
+          else codes.push(...escaped)
+          wide = true
           continue
         }
         code = this.#escapedCode(e)
@@ -317,12 +397,15 @@ class Parser {
           to = this.source[this.at++] ?? ''
           toCode = this.#escapedCode(to)
         }
-        if (toCode - code > MAX_CLASS * 2) negated = true
+        if (toCode - code > MAX_CLASS * 2) wide = true
+        // Past ASCII the need is unknown anyway (characterSet): no need to list a wide range's characters.
+        if (toCode > 0x7f) unknown = true
         else for (let k = code; k <= toCode; k++) codes.push(k)
         continue
       }
       codes.push(code)
     }
-    return negated ? ANYTHING : characters(codes)
+    if (unknown) return ANYTHING
+    return wide ? { atoms: null, need: characterSet(codes) } : characters(codes)
   }
 }

@@ -7,6 +7,7 @@
  * variables, that it matches running every rule with RE2 alone.
  */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import RE2 from 're2'
@@ -16,7 +17,10 @@ import { crsSettings } from '../../src/policies/waf/index.js'
 import { buildExclusions, WafTransaction } from '../../src/waf/engine.js'
 import { LiteralScanner } from '../../src/waf/literal-scanner.js'
 import { loadRuleSet, ruleFilesIn } from '../../src/waf/rule-set.js'
-import { requiredLiterals } from '../../src/waf/required-literals.js'
+import { requiredCharacters, requiredLiterals } from '../../src/waf/required-literals.js'
+import { charactersIn, holdsAny } from '../../src/waf/character-set.js'
+import { readDirectives } from '../../src/waf/seclang/directives.js'
+import { parseOperator } from '../../src/waf/seclang/rule-parts.js'
 import type { Rule } from '../../src/waf/rules.js'
 import { seededRandom } from '../helpers/seeded-random.js'
 import { CRS_DIR, skipWithoutCrsRegression } from '../helpers/third-party.js'
@@ -48,6 +52,76 @@ describe('required literals of a pattern', () => {
     assert.equal(requiredLiterals('\\xe9'), null)
     assert.equal(requiredLiterals('(?<!a)b'), null)
     assert.equal(requiredLiterals('a\\'), null)
+  })
+})
+
+describe('required characters of a pattern (long values)', () => {
+  const held = (pattern: string): string => {
+    const need = requiredCharacters(pattern)
+    if (need === null) return 'none'
+    let out = ''
+    for (let c = 0; c < 128; c++) if (((need[c >>> 5] as number) >>> (c & 31)) & 1) out += String.fromCharCode(c)
+    return out
+  }
+
+  test('characters every match holds one of: the narrowest of a sequence, the union of alternatives, letters folded', () => {
+    assert.equal(held('(?i)union\\s+select'), 'u')
+    assert.equal(held('(?i)\\s+OR\\s'), 'o')
+    assert.equal(held('x?\\s'), '\t\n\f\r ')
+    assert.equal(held('<script|javascript:'), '<j')
+    assert.equal(held('[\\"\'`;=]{2,}'), '"\';=`')
+    assert.equal(held('a[0-9]+B'), 'a')
+    assert.equal(held('\\d+x|y'), 'xy')
+    assert.equal(held('[\\s\\x0b]*\\('), '(')
+  })
+
+  test('none where a match may hold any character, or one past ASCII', () => {
+    for (const pattern of ['^.*$', 'a*', '[^a]', '(?:abc)?|x', '\\W', '[[:alpha:]]', '\\xe9', '[a\\xe9]', '\\pL', '', '(?<!a)b']) assert.equal(held(pattern), 'none', pattern)
+  })
+
+  test('every CRS pattern a value matches finds one of its required characters in it', { skip: skipWithoutCrsRegression }, (t) => {
+    // The regression suite's payloads, as sent and decoded: what those patterns are written to match.
+    const values = new Set<string>()
+    const add = (text: string | undefined) => {
+      if (text === undefined || text === '') return
+      values.add(text)
+      try {
+        values.add(decodeURIComponent(text.replace(/\+/g, ' ')))
+      } catch {
+        // Not percent-encoded text: kept as sent.
+      }
+    }
+    for (const ftw of readFtwTests(join(CRS, 'regression-tests'))) {
+      for (const { input } of ftw.stages) {
+        add(input.uri)
+        add(input.data)
+        for (const value of Object.values(input.headers ?? {})) add(String(value))
+      }
+    }
+    const patterns = new Set<string>()
+    for (const file of ruleFilesIn(join(CRS, 'rules'))) {
+      for (const directive of readDirectives(readFileSync(file, 'utf8'), file)) {
+        if (directive.name.toLowerCase() !== 'secrule') continue
+        const operator = parseOperator(directive.args[1] ?? '')
+        if (operator.name === 'rx') patterns.add(operator.argument)
+      }
+    }
+    let checked = 0
+    let matches = 0
+    for (const pattern of patterns) {
+      const need = requiredCharacters(pattern)
+      if (need === null) continue
+      checked++
+      const regex = new RE2(pattern, 's')
+      for (const value of values) {
+        const present = charactersIn(value)
+        if (present === null || !regex.test(Buffer.from(value, 'utf8'))) continue
+        matches++
+        assert.ok(holdsAny(present, need), `${pattern} matches ${JSON.stringify(value.slice(0, 200))} but none of ${held(pattern)} is in it`)
+      }
+    }
+    assert.ok(checked > 250 && matches > 10_000, `${checked} patterns, ${matches} matches`)
+    t.diagnostic(`${checked} patterns with required characters, ${values.size} values, ${matches} matches checked`)
   })
 })
 
