@@ -18,11 +18,16 @@ export interface Entry {
   misses: number[] | null | undefined
   /** How far a caller's schema-aware inspection reads this value (engine.ts `ArgumentInspection`), once asked. */
   inspection: 'skip' | 'high' | 'all' | undefined
+  /**
+   * Read by every transaction that sets the same value (`sharedSingle`): what it keeps must hold
+   * for all of them (`misses` only once known; a first sighting's null is one transaction's).
+   */
+  readonly shared: boolean
 }
 
 /** Every entry has every field from the start: one shape for the engine's reads. */
-function entryOf(key: string, value: string): Entry {
-  return { key, value, transforms: undefined, misses: undefined, inspection: undefined }
+function entryOf(key: string, value: string, shared = false): Entry {
+  return { key, value, transforms: undefined, misses: undefined, inspection: undefined, shared }
 }
 
 const NONE: readonly Entry[] = []
@@ -84,10 +89,10 @@ export class Collection {
     return this.#base.get(normal)
   }
 
-  /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables). */
-  static of(key: string, value: string): Collection {
+  /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables); `shared` by transactions (`sharedSingle`). */
+  static of(key: string, value: string, shared = false): Collection {
     const collection = new Collection()
-    collection.#entries = [entryOf(key, value)]
+    collection.#entries = [entryOf(key, value, shared)]
     collection.version = 1
     return collection
   }
@@ -271,8 +276,40 @@ export class Variables {
     return collection
   }
 
-  /** Sets a single-valued variable: a collection holding `value` under its own name. */
-  single(slot: number, name: string, value: string): void {
-    this.#bySlot[slot] = Collection.of(name, value)
+  /**
+   * Sets a single-valued variable: a collection holding `value` under its own name, shared with
+   * the other transactions that set the same value (`sharedSingle`); `unique` for a value that
+   * never repeats (UNIQUE_ID).
+   */
+  single(slot: number, name: string, value: string, unique = false): void {
+    this.#bySlot[slot] = unique ? Collection.of(name, value) : sharedSingle(slot, name, value)
   }
+}
+
+/** Longer values are not shared: they rarely repeat, and would hold memory. */
+const MAX_SHARED_LENGTH = 512
+/** Values shared per variable; the lot is dropped when it fills. */
+const SHARED_PER_SLOT = 1024
+const SHARED: (Map<string, Collection> | undefined)[] = []
+
+/**
+ * The single-valued collection of `value` for the variable in `slot`, made once while the value
+ * is remembered: a request line, path, method or address repeats from request to request, and a
+ * shared entry keeps what rules derived from the value (its transformations, its known misses)
+ * instead of a dozen collections made per request. Such a collection is never changed: a new
+ * value replaces a variable's collection (`Variables.set`, `single`), never edits it.
+ */
+function sharedSingle(slot: number, name: string, value: string): Collection {
+  if (value.length > MAX_SHARED_LENGTH) return Collection.of(name, value)
+  let shared = SHARED[slot]
+  if (shared === undefined) SHARED[slot] = shared = new Map()
+  let collection = shared.get(value)
+  if (collection === undefined) {
+    if (shared.size >= SHARED_PER_SLOT) shared.clear()
+    // A copy: a short value may be a slice of a long request target, which it would keep alive.
+    const own = ' '.concat(value).slice(1)
+    collection = Collection.of(name, own, true)
+    shared.set(own, collection)
+  }
+  return collection
 }

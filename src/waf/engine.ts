@@ -734,7 +734,7 @@ export class WafTransaction {
   /** Whether rule `slot`'s miss on the entry's value is known from earlier transactions (see known-misses.ts). */
   #missKnown(entry: Entry, slot: number): boolean {
     let misses = entry.misses
-    if (misses === undefined) misses = entry.misses = (this.#knownMisses as KnownMisses).of(entry.value)
+    if (misses === undefined) misses = this.#missesOf(entry)
     return misses !== null && KnownMisses.has(misses, slot)
   }
 
@@ -772,7 +772,6 @@ export class WafTransaction {
    * some out for not being high-confidence). `view` lends the buffer.
    */
   #missesOfGroup(group: number, view: MissView | null, removed: readonly Target[] | undefined, high: boolean | null): readonly number[] | null {
-    const knownMisses = this.#knownMisses as KnownMisses
     const reads = this.#ruleSet.missGroups.reads[group] as readonly TargetRead[]
     const readMasks = this.#ruleSet.missGroups.readMasks[group] as Int32Array
     let first: number[] | null = null
@@ -802,7 +801,7 @@ export class WafTransaction {
             }
           }
           let misses = entry.misses
-          if (misses === undefined) misses = entry.misses = knownMisses.of(entry.value)
+          if (misses === undefined) misses = this.#missesOf(entry)
           if (misses === null) return null
           if (first === null) first = misses
           else if (misses !== first) common = KnownMisses.intersect(common ?? (view === null ? first.slice() : view.intersection(group, first)), misses)
@@ -811,6 +810,13 @@ export class WafTransaction {
     }
     // One entry's own bits (shared, and still growing as rules miss on it), or their intersection.
     return common ?? first ?? READS_NOTHING
+  }
+
+  /** The known misses of the entry's value, kept on the entry; a shared entry keeps them only once known (see `Entry.shared`). */
+  #missesOf(entry: Entry): number[] | null {
+    const misses = (this.#knownMisses as KnownMisses).of(entry.value)
+    if (misses !== null || !entry.shared) entry.misses = misses
+    return misses
   }
 
   #check(rule: Rule, collection: string, entry: Entry | null, value: string): boolean {

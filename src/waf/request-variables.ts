@@ -97,7 +97,7 @@ export function requestVariables(request: WafRequest, uniqueId: string): Variabl
   variables.single(SLOT.basename, 'REQUEST_BASENAME', path.slice(path.lastIndexOf('/') + 1))
   variables.single(SLOT.query, 'QUERY_STRING', query)
   variables.single(SLOT.remoteAddress, 'REMOTE_ADDR', request.remoteAddress)
-  variables.single(SLOT.uniqueId, 'UNIQUE_ID', uniqueId)
+  variables.single(SLOT.uniqueId, 'UNIQUE_ID', uniqueId, true)
   variables.single(SLOT.bodyProcessor, 'REQBODY_PROCESSOR', '')
   variables.single(SLOT.bodyError, 'REQBODY_ERROR', '0')
   variables.single(SLOT.bodyLength, 'REQUEST_BODY_LENGTH', '0')
