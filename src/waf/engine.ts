@@ -231,6 +231,8 @@ export class WafTransaction {
   /** `isHighConfidence` per rule, as asked. */
   #highConfidence: Map<Rule, boolean> | null = null
   #passedOver = 0
+  /** Shared entries whose values this transaction saw for the first time (`#missesOf`). */
+  #firstSightings: Set<Entry> | null = null
   /** Set by `#missesOfGroup`: values for high-confidence rules only were left out. */
   #groupPartial = false
   /** When the transaction began (`performance.now()`), for DURATION. */
@@ -812,10 +814,16 @@ export class WafTransaction {
     return common ?? first ?? READS_NOTHING
   }
 
-  /** The known misses of the entry's value, kept on the entry; a shared entry keeps them only once known (see `Entry.shared`). */
+  /**
+   * The known misses of the entry's value, kept on the entry; a shared entry keeps them only once
+   * known (`Entry.shared`), and this transaction remembers its first sighting apart (asked again,
+   * it would count as the second).
+   */
   #missesOf(entry: Entry): number[] | null {
+    if (entry.shared && this.#firstSightings?.has(entry) === true) return null
     const misses = (this.#knownMisses as KnownMisses).of(entry.value)
     if (misses !== null || !entry.shared) entry.misses = misses
+    else (this.#firstSightings ??= new Set()).add(entry)
     return misses
   }
 

@@ -387,6 +387,23 @@ SecRule ARGS|!ARGS:b "@rx (?i)worse" "id:3,phase:2,deny,status:403,log,t:none"`
   })
 })
 
+test('single-valued variables are shared by transactions with the same value; their misses are still learnt from the second sighting', () => {
+  const ruleSet = loadRuleSet([{ name: 'rules.conf', text: 'SecRuleEngine On\nSecRule REQUEST_FILENAME "@rx (?i)/admin" "id:1,phase:1,deny,status:403,t:none,t:urlDecodeUni"' }])
+  const run = (uri: string) => {
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri, protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' })
+    transaction.processRequestHeaders()
+    return transaction
+  }
+  const [a, b] = [run('/shared/path?x=1'), run('/shared/path?x=2')]
+  assert.equal(a.variables.get('REQUEST_FILENAME'), b.variables.get('REQUEST_FILENAME'), 'one collection for one path')
+  assert.notEqual(a.variables.get('REQUEST_LINE'), b.variables.get('REQUEST_LINE'))
+  assert.notEqual(a.variables.get('UNIQUE_ID'), b.variables.get('UNIQUE_ID'))
+  // A new path: checked on its first two sightings, then known to miss.
+  assert.deepEqual([run('/fresh/path').passedOver, run('/fresh/path').passedOver, run('/fresh/path').passedOver], [0, 0, 1])
+  // Never a match: the same attack is refused every time, its shared entry holding no miss.
+  for (let i = 0; i < 3; i++) assert.equal(run('/%61dmin').interruption?.ruleId, 1)
+})
+
 describe('rules passed over a group at a time: what a review found', () => {
   /** Runs `requests` (uri, headers) through `rules` and through the same rules with nothing remembered; every outcome must agree. */
   const agree = (rules: string, requests: readonly (readonly [string, [string, string][]])[], exclusionSpec?: Parameters<typeof buildExclusions>[1]) => {
