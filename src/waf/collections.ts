@@ -19,8 +19,9 @@ export interface Entry {
   /** How far a caller's schema-aware inspection reads this value (engine.ts `ArgumentInspection`), once asked. */
   inspection: 'skip' | 'high' | 'all' | undefined
   /**
-   * Read by every transaction that sets the same value (`sharedSingle`): what it keeps must hold
-   * for all of them (`misses` only once known; a first sighting's null is one transaction's).
+   * Read by every transaction of a rule set that sets the same value (`SharedSingles`): what it
+   * keeps must hold for all of them (`misses` only once known; a first sighting's null is one
+   * transaction's).
    */
   readonly shared: boolean
 }
@@ -89,7 +90,7 @@ export class Collection {
     return this.#base.get(normal)
   }
 
-  /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables); `shared` by transactions (`sharedSingle`). */
+  /** A collection of one entry, its storage sized for one (a request sets a dozen single-valued variables); `shared` by transactions (`SharedSingles`). */
   static of(key: string, value: string, shared = false): Collection {
     const collection = new Collection()
     collection.#entries = [entryOf(key, value, shared)]
@@ -253,6 +254,12 @@ export function slotOf(name: string): number {
 export class Variables {
   // Sized for the known collections up front: filled out of order, a growing array would go holey and slow.
   readonly #bySlot: (Collection | undefined)[] = new Array<Collection | undefined>(SLOTS.size).fill(undefined)
+  readonly #shared: SharedSingles | null
+
+  /** `shared`: the rule set's single-valued collections (`single`); none, each is made for this transaction. */
+  constructor(shared: SharedSingles | null = null) {
+    this.#shared = shared
+  }
 
   get(name: string): Collection | undefined {
     return this.#bySlot[slotOf(name)]
@@ -278,11 +285,11 @@ export class Variables {
 
   /**
    * Sets a single-valued variable: a collection holding `value` under its own name, shared with
-   * the other transactions that set the same value (`sharedSingle`); `unique` for a value that
-   * never repeats (UNIQUE_ID).
+   * the rule set's other transactions that set the same value (`SharedSingles`); `unique` for a
+   * value that never repeats (UNIQUE_ID).
    */
   single(slot: number, name: string, value: string, unique = false): void {
-    this.#bySlot[slot] = unique ? Collection.of(name, value) : sharedSingle(slot, name, value)
+    this.#bySlot[slot] = unique || this.#shared === null ? Collection.of(name, value) : this.#shared.of(slot, name, value)
   }
 }
 
@@ -290,26 +297,31 @@ export class Variables {
 const MAX_SHARED_LENGTH = 512
 /** Values shared per variable; the lot is dropped when it fills. */
 const SHARED_PER_SLOT = 1024
-const SHARED: (Map<string, Collection> | undefined)[] = []
 
 /**
- * The single-valued collection of `value` for the variable in `slot`, made once while the value
- * is remembered: a request line, path, method or address repeats from request to request, and a
- * shared entry keeps what rules derived from the value (its transformations, its known misses)
- * instead of a dozen collections made per request. Such a collection is never changed: a new
- * value replaces a variable's collection (`Variables.set`, `single`), never edits it.
+ * A rule set's single-valued collections of the values seen, shared by its transactions that set
+ * the same value: a request line, path, method or address repeats from request to request, and a
+ * shared entry keeps what the rule set's rules derived from the value (its transformations, its
+ * known misses, whose bits are that rule set's) instead of a dozen collections made per request.
+ * Such a collection is never changed: a new value replaces a variable's collection
+ * (`Variables.set`, `single`), never edits it.
  */
-function sharedSingle(slot: number, name: string, value: string): Collection {
-  if (value.length > MAX_SHARED_LENGTH) return Collection.of(name, value)
-  let shared = SHARED[slot]
-  if (shared === undefined) SHARED[slot] = shared = new Map()
-  let collection = shared.get(value)
-  if (collection === undefined) {
-    if (shared.size >= SHARED_PER_SLOT) shared.clear()
-    // A copy: a short value may be a slice of a long request target, which it would keep alive.
-    const own = ' '.concat(value).slice(1)
-    collection = Collection.of(name, own, true)
-    shared.set(own, collection)
+export class SharedSingles {
+  readonly #bySlot: (Map<string, Collection> | undefined)[] = []
+
+  /** The collection of `value` for the variable in `slot`, made once while the value is remembered. */
+  of(slot: number, name: string, value: string): Collection {
+    if (value.length > MAX_SHARED_LENGTH) return Collection.of(name, value)
+    let shared = this.#bySlot[slot]
+    if (shared === undefined) this.#bySlot[slot] = shared = new Map()
+    let collection = shared.get(value)
+    if (collection === undefined) {
+      if (shared.size >= SHARED_PER_SLOT) shared.clear()
+      // A copy: a short value may be a slice of a long request target, which it would keep alive.
+      const own = ' '.concat(value).slice(1)
+      collection = Collection.of(name, own, true)
+      shared.set(own, collection)
+    }
+    return collection
   }
-  return collection
 }

@@ -231,8 +231,8 @@ export class WafTransaction {
   /** `isHighConfidence` per rule, as asked. */
   #highConfidence: Map<Rule, boolean> | null = null
   #passedOver = 0
-  /** Shared entries whose values this transaction saw for the first time (`#missesOf`). */
-  #firstSightings: Set<Entry> | null = null
+  /** Values of shared entries this transaction saw for the first time (`#missesOf`; one path is in several variables). */
+  #firstSightings: Set<string> | null = null
   /** Set by `#missesOfGroup`: values for high-confidence rules only were left out. */
   #groupPartial = false
   /** When the transaction began (`performance.now()`), for DURATION. */
@@ -246,7 +246,7 @@ export class WafTransaction {
     this.#maxArguments = options.maxArguments
     this.#inspection = options.inspection ?? null
     this.#began = options.startedAt ?? performance.now()
-    this.variables = requestVariables(request, options.uniqueId ?? randomUUID())
+    this.variables = requestVariables(request, options.uniqueId ?? randomUUID(), ruleSet.singles)
     this.#tx = this.#collection('TX')
     for (const id of options.exclusions?.ids ?? []) this.#removeId(id)
     if (options.exclusions !== undefined && options.exclusions.targets.size > 0) {
@@ -820,10 +820,10 @@ export class WafTransaction {
    * it would count as the second).
    */
   #missesOf(entry: Entry): number[] | null {
-    if (entry.shared && this.#firstSightings?.has(entry) === true) return null
+    if (entry.shared && this.#firstSightings?.has(entry.value) === true) return null
     const misses = (this.#knownMisses as KnownMisses).of(entry.value)
     if (misses !== null || !entry.shared) entry.misses = misses
-    else (this.#firstSightings ??= new Set()).add(entry)
+    else (this.#firstSightings ??= new Set()).add(entry.value)
     return misses
   }
 

@@ -4,7 +4,7 @@
  * Values are byte strings (latin1), names and values of arguments URL-decoded the way the
  * reference engines decode them (`+` is a space; an invalid `%` escape stays as it was).
  */
-import { Collection, slotOf, Variables } from './collections.js'
+import { Collection, slotOf, Variables, type SharedSingles } from './collections.js'
 import { urlDecode } from './transformations.js'
 
 export interface WafRequest {
@@ -75,8 +75,8 @@ const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\//i
  * query arguments, everything of the body) are not created: the engine reads a missing
  * collection as an empty one, and the body processors create what they fill (`Variables.ensure`).
  */
-export function requestVariables(request: WafRequest, uniqueId: string): Variables {
-  const variables = new Variables()
+export function requestVariables(request: WafRequest, uniqueId: string, shared: SharedSingles | null = null): Variables {
+  const variables = new Variables(shared)
   const target = request.uri
   // Absolute form (`http://host/path`): the path starts after the authority.
   const pathStart = ABSOLUTE_FORM.test(target) ? target.indexOf('/', target.indexOf('//') + 2) : 0

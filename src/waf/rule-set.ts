@@ -10,6 +10,7 @@ import { readDirectives, SecLangSyntaxError, type Directive } from './seclang/di
 import { parseActions, parseOperator, parseVariables, type ActionRef } from './seclang/rule-parts.js'
 import { checkVariables, compileRule, compileTargets, setTargets, type Rule } from './rules.js'
 import { MissGroups } from './miss-groups.js'
+import { SharedSingles } from './collections.js'
 import { KnownMisses } from './known-misses.js'
 import { parseMacro, type MacroPart } from './macros.js'
 import { LiteralScanner } from './literal-scanner.js'
@@ -36,6 +37,8 @@ export interface RuleSet {
   readonly knownMisses: KnownMisses
   /** Its rules grouped by the entries they read (`Rule.missGroup`), for passing over known misses a group at a time. */
   readonly missGroups: MissGroups
+  /** Single-valued request variables its transactions share (their entries hold its known misses). */
+  readonly singles: SharedSingles
 }
 
 export type RuleSource = { readonly file: string } | { readonly text: string; readonly name: string }
@@ -205,7 +208,7 @@ export function loadRuleSet(sources: readonly RuleSource[], options: LoadOptions
     }
   }
   const knownMisses = new KnownMisses(assignMissSlots(phases))
-  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases), knownMisses, missGroups: MissGroups.assign(phases, knownMisses.words) }
+  return { phases, mode, rules, tagged, macro, literals: literalScanner(phases), knownMisses, missGroups: MissGroups.assign(phases, knownMisses.words), singles: new SharedSingles() }
 }
 
 /** Gives every `@rx` operator with required literals its slot in one scanner for the rule set. */

@@ -404,6 +404,20 @@ test('single-valued variables are shared by transactions with the same value; th
   for (let i = 0; i < 3; i++) assert.equal(run('/%61dmin').interruption?.ruleId, 1)
 })
 
+test('each rule set shares its own single-valued entries: misses numbered for one never pass a rule of another', () => {
+  // Slot 0 is rule 1 in the first rule set and rule 2 (the attack rule) in the second.
+  const first = loadRuleSet([{ name: 'a.conf', text: 'SecRuleEngine On\nSecRule REQUEST_BASENAME "@rx zzz" "id:1,phase:1,pass,nolog"' }])
+  const second = loadRuleSet([{ name: 'b.conf', text: 'SecRuleEngine On\nSecRule REQUEST_BASENAME "@rx attack" "id:2,phase:1,deny,status:403"' }])
+  const run = (ruleSet: typeof first, uri: string) => {
+    const transaction = new WafTransaction(ruleSet, { method: 'GET', uri, protocol: 'HTTP/1.1', headers: [], remoteAddress: '127.0.0.1' })
+    transaction.processRequestHeaders()
+    return transaction
+  }
+  for (let i = 0; i < 3; i++) run(first, '/x/attack')
+  assert.equal(run(second, '/y/attack').interruption?.ruleId, 2)
+  assert.notEqual(run(first, '/x/attack').variables.get('REQUEST_BASENAME'), run(second, '/y/attack').variables.get('REQUEST_BASENAME'))
+})
+
 describe('rules passed over a group at a time: what a review found', () => {
   /** Runs `requests` (uri, headers) through `rules` and through the same rules with nothing remembered; every outcome must agree. */
   const agree = (rules: string, requests: readonly (readonly [string, [string, string][]])[], exclusionSpec?: Parameters<typeof buildExclusions>[1]) => {
