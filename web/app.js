@@ -10,7 +10,7 @@ import { consumersPage } from './pages/consumers.js'
 const PAGES = { overview: overviewPage, events: eventsPage, detections: detectionsPage, inventory: inventoryPage, consumers: consumersPage }
 
 /** Listeners of the live stream: the page on screen subscribes, and is unsubscribed when it leaves. */
-const live = { listeners: new Set(), last: null }
+const live = { listeners: new Set(), last: null, source: null }
 
 export function subscribe(listener) {
   live.listeners.add(listener)
@@ -21,6 +21,7 @@ export function subscribe(listener) {
 function connect() {
   const indicator = document.getElementById('live')
   const source = new EventSource('/dashboard/stream')
+  live.source = source
   source.addEventListener('open', () => (indicator.className = 'live on'))
   source.addEventListener('error', () => (indicator.className = 'live off'))
   source.addEventListener('overview', (e) => {
@@ -58,7 +59,12 @@ async function route() {
 async function start() {
   const session = await loadSession()
   document.getElementById('actor').textContent = session.actor
-  document.getElementById('logout').addEventListener('click', () => void logout())
+  // The stream is closed first: signing out ends it, and its end would send the page to the
+  // "session expired" notice before the sign-out's own answer arrived.
+  document.getElementById('logout').addEventListener('click', () => {
+    live.source?.close()
+    void logout()
+  })
   window.addEventListener('hashchange', () => void route())
   connect()
   await route()
