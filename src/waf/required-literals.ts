@@ -5,7 +5,7 @@
  * rules none of whose literals occur (RE2's FilteredRE2 and Hyperscan prefilter the same way).
  * Anything this parser does not understand makes the pattern unfiltered, never wrongly skipped.
  */
-import { CHARACTER_SET_WORDS } from './character-set.js'
+import { charactersIn } from './character-set.js'
 
 /**
  * What a sub-pattern matches: a small exact set of strings, or only that it contains one of
@@ -50,17 +50,13 @@ function analysed(pattern: string): Info | null {
   }
 }
 
-/** The set of `codes` (ASCII, letters folded to lower case); null when one is past ASCII. */
-function characterSet(codes: Iterable<number>): Int32Array | null {
-  const set = new Int32Array(CHARACTER_SET_WORDS)
-  let any = false
-  for (const code of codes) {
-    if (code > 0x7f) return null
-    const folded = code >= 0x41 && code <= 0x5a ? code | 0x20 : code
-    set[folded >>> 5] = (set[folded >>> 5] as number) | (1 << (folded & 31))
-    any = true
-  }
-  return any ? set : null
+/**
+ * The set of `codes` as `charactersIn` reads a value (letters folded the same way: the check
+ * compares the two); null when one is past ASCII or there is none.
+ */
+function characterSet(codes: readonly number[]): Int32Array | null {
+  if (codes.length === 0 || codes.some((code) => code > 0x7f)) return null
+  return charactersIn(String.fromCharCode(...codes))
 }
 
 function union(a: Int32Array, b: Int32Array): Int32Array {
